@@ -1,0 +1,23 @@
+/**
+ * `netdemo server app`: not built yet (placeholder wired into the dispatcher).
+ *
+ * @module
+ */
+
+import type { CommandSpec, ParsedCommand } from "./_args.ts";
+import { NetError } from "../protocol/errors.ts";
+
+/** The mode's options and help. */
+export const spec: CommandSpec = {
+  name: "server app",
+  summary: "(not built yet)",
+  options: {},
+  example: "netdemo server app",
+};
+
+/** Runs the mode; resolves the exit code. */
+export function run(_parsed: ParsedCommand): Promise<number> {
+  return Promise.reject(
+    new NetError("other", "netdemo server app is not built yet"),
+  );
+}

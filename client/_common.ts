@@ -1,0 +1,113 @@
+/**
+ * What every netdemo client shares: its connection options, and connecting
+ * with the line that shows which local port the OS assigned.
+ *
+ * @module
+ */
+
+import { DEFAULT_HOST, DEFAULT_PORT } from "../protocol/address.ts";
+import { NetError } from "../protocol/errors.ts";
+import { connectSocket, type Socket } from "../protocol/socket.ts";
+import { type Reporter, SILENT } from "../output/reporter.ts";
+
+/** Options every client takes. */
+export interface ClientOptions {
+  /** The server's host. Default `127.0.0.1`. */
+  host?: string;
+  /** The server's port. Default 65432. */
+  port?: number;
+  /** Longest wait for connect or any one read or write, in ms. Default: none. */
+  timeoutMs?: number;
+  /** Aborting stops the client; its promise rejects as "interrupted". */
+  signal?: AbortSignal;
+  /** Where the client's lines go. Default: nowhere. */
+  reporter?: Reporter;
+}
+
+/**
+ * Connects as a client and prints `Connected to SERVER from LOCAL`.
+ *
+ * @example
+ * ```ts
+ * import { connectClient } from "./_common.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const socket = await connectClient({ port: listener.addr.port });
+ * socket.close();
+ * listener.close();
+ * ```
+ */
+export async function connectClient(options: ClientOptions): Promise<Socket> {
+  const reporter = options.reporter ?? SILENT;
+  const socket = await connectSocket(options.port ?? DEFAULT_PORT, {
+    host: options.host ?? DEFAULT_HOST,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    reporter,
+  });
+  reporter.info(`Connected to ${socket.peer} from ${socket.local}`);
+  return socket;
+}
+
+/**
+ * Reads until `length` bytes have arrived (or EOF when `length` is
+ * Infinity) and returns them; an early EOF or reset is a NetError that says
+ * the server stopped before replying in full.
+ *
+ * @example
+ * ```ts
+ * import { readReply } from "./_common.ts";
+ * import { connectClient } from "./_common.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const socket = await connectClient({ port: listener.addr.port });
+ * const server = await listener.accept();
+ * await server.write(new TextEncoder().encode("hi"));
+ * await readReply(socket, 2);
+ * server.close();
+ * socket.close();
+ * listener.close();
+ * ```
+ */
+export async function readReply(
+  socket: Socket,
+  length: number,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  const buffer = new Uint8Array(64 * 1024);
+  while (received < length) {
+    const during = received === 0
+      ? "before replying"
+      : "before the reply was complete";
+    const count = await socket.read(buffer, during);
+    if (count === null) {
+      if (length === Infinity) break;
+      throw new NetError(
+        "closed-early",
+        `${socket.peer} closed the connection ${during} (${received} of ${length} bytes)`,
+      );
+    }
+    chunks.push(buffer.slice(0, count));
+    received += count;
+  }
+  const reply = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    reply.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return reply;
+}
+
+/**
+ * Shows received bytes as text: decoded as UTF-8, one trailing newline
+ * dropped because the line printer adds its own.
+ *
+ * @example
+ * ```ts
+ * import { asText } from "./_common.ts";
+ * asText(new TextEncoder().encode("hi\n")); // "hi"
+ * ```
+ */
+export function asText(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes).replace(/\r?\n$/, "");
+}

@@ -1,0 +1,81 @@
+/**
+ * The first lesson's counting client: one connection, a number at a time,
+ * each reply printed, a pause between numbers.
+ *
+ * @module
+ */
+
+import { borkReplyLength } from "../protocol/bork.ts";
+import { NetError } from "../protocol/errors.ts";
+import { SILENT } from "../output/reporter.ts";
+import {
+  asText,
+  type ClientOptions,
+  connectClient,
+  readReply,
+} from "./_common.ts";
+
+/** Options for {@linkcode runCount}. */
+export interface CountOptions extends ClientOptions {
+  /** How many numbers to send. Default 5. */
+  times?: number;
+  /** Pause between numbers (not after the last), in ms. Default 1000. */
+  intervalMs?: number;
+}
+
+/**
+ * Sends the decimal text of `start`, `start + 1`, ... and reads each bork
+ * reply in full before the pause; resolves the replies as received.
+ *
+ * @example
+ * ```ts
+ * import { runCount } from "./count.ts";
+ * import { serveBork } from "../server/bork.ts";
+ * const server = serveBork({ port: 0 });
+ * await runCount(1, { port: server.addr.port, times: 2, intervalMs: 0 });
+ * await server.closed;
+ * ```
+ */
+export async function runCount(
+  start: number,
+  options: CountOptions = {},
+): Promise<Uint8Array[]> {
+  const reporter = options.reporter ?? SILENT;
+  const times = options.times ?? 5;
+  const intervalMs = options.intervalMs ?? 1000;
+  const socket = await connectClient(options);
+  const replies: Uint8Array[] = [];
+  try {
+    for (let i = 0; i < times; i++) {
+      if (i > 0) await pause(intervalMs, options.signal);
+      const text = String(start + i);
+      const bytes = new TextEncoder().encode(text);
+      await socket.writeAll(bytes);
+      reporter.info(`Sent ${text}`);
+      const reply = await readReply(socket, borkReplyLength(bytes.length));
+      replies.push(reply);
+      reporter.always(`Received: ${asText(reply)}`);
+    }
+    return replies;
+  } finally {
+    socket.close();
+  }
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new NetError("interrupted", "interrupted while pausing"));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new NetError("interrupted", "interrupted while pausing"));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,160 @@
+/**
+ * The one place where netdemo programs print. Servers and clients describe
+ * what happens through a {@linkcode Reporter}; the CLI decides where the lines
+ * go (the terminal, or a test's array) and how much is shown.
+ *
+ * @module
+ */
+
+import { styleText } from "node:util";
+
+/** A function that receives one finished line of output, without newline. */
+export type LineSink = (line: string) => void;
+
+/** Options for {@linkcode Reporter}. */
+export interface ReporterOptions {
+  /** Keep only essential lines (listening, errors, summaries). Default false. */
+  quiet?: boolean;
+  /** Print socket steps (`--trace`) on the diagnostic stream. Default false. */
+  trace?: boolean;
+  /** Where program output goes. Default: standard output. */
+  stdout?: LineSink;
+  /** Where diagnostics go. Default: standard error. */
+  stderr?: LineSink;
+  /** Colour diagnostics. Default: when stderr is a terminal and NO_COLOR is unset. */
+  color?: boolean;
+  /** Show a live progress line. Default: when stderr is a terminal. */
+  progress?: boolean;
+  /** Clock for trace timestamps, in milliseconds. Default `performance.now`. */
+  now?: () => number;
+}
+
+function writeStdout(line: string): void {
+  // deno-lint-ignore no-console
+  console.log(line);
+}
+
+function writeStderr(line: string): void {
+  // deno-lint-ignore no-console
+  console.error(line);
+}
+
+function stderrIsTerminal(): boolean {
+  try {
+    return Deno.stderr.isTerminal();
+  } catch {
+    return false;
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Routes a program's lines to stdout (what the user asked for) and stderr
+ * (diagnostics, trace, progress), honouring `--quiet` and `--trace`.
+ *
+ * Callers check {@linkcode Reporter.verbose} before formatting a per-message
+ * line, so that quiet mode costs nothing per message.
+ *
+ * @example Capture the lines of an in-process server in a test
+ * ```ts
+ * import { Reporter } from "./reporter.ts";
+ * const lines: string[] = [];
+ * const reporter = new Reporter({ stdout: (line) => lines.push(line) });
+ * reporter.info("Listening on 127.0.0.1:65432");
+ * ```
+ */
+export class Reporter {
+  /** True when ordinary per-event lines are printed (not `--quiet`). */
+  readonly verbose: boolean;
+  /** True when socket steps are traced (`--trace`). */
+  readonly tracing: boolean;
+  #stdout: LineSink;
+  #stderr: LineSink;
+  #color: boolean;
+  #progress: boolean;
+  #progressShown = false;
+  #now: () => number;
+  #start: number;
+
+  /** Creates a reporter; with no options it prints to the terminal. */
+  constructor(options: ReporterOptions = {}) {
+    this.verbose = !options.quiet;
+    this.tracing = options.trace ?? false;
+    this.#stdout = options.stdout ?? writeStdout;
+    this.#stderr = options.stderr ?? writeStderr;
+    const terminal = options.stderr === undefined && stderrIsTerminal();
+    this.#color = options.color ?? (terminal && !Deno.noColor);
+    this.#progress = options.progress ?? terminal;
+    this.#now = options.now ?? (() => performance.now());
+    this.#start = this.#now();
+  }
+
+  /** Prints an ordinary event line on stdout, unless quiet. */
+  info(line: string): void {
+    if (this.verbose) this.#out(line);
+  }
+
+  /** Prints a line on stdout even when quiet (listening line, summaries). */
+  always(line: string): void {
+    this.#out(line);
+  }
+
+  /** Prints a plain diagnostic line on stderr, even when quiet. */
+  note(line: string): void {
+    this.#err(line);
+  }
+
+  /** Prints a warning on stderr, even when quiet. */
+  warn(line: string): void {
+    this.#err(this.#paint("yellow", `warning: ${line}`));
+  }
+
+  /** Prints an error on stderr, even when quiet. */
+  error(line: string): void {
+    this.#err(this.#paint("red", `error: ${line}`));
+  }
+
+  /** Prints one socket step on stderr with the time since start, if tracing. */
+  trace(step: string): void {
+    if (!this.tracing) return;
+    const seconds = ((this.#now() - this.#start) / 1000).toFixed(6);
+    this.#err(this.#paint("dim", `[trace +${seconds}s] ${step}`));
+  }
+
+  /** Shows a live progress line on stderr, only when stderr is a terminal. */
+  progress(line: string): void {
+    if (!this.#progress) return;
+    Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`));
+    this.#progressShown = true;
+  }
+
+  #out(line: string): void {
+    this.#clearProgress();
+    this.#stdout(line);
+  }
+
+  #err(line: string): void {
+    this.#clearProgress();
+    this.#stderr(line);
+  }
+
+  #clearProgress(): void {
+    if (!this.#progressShown) return;
+    this.#progressShown = false;
+    Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
+  }
+
+  #paint(format: "red" | "yellow" | "dim", text: string): string {
+    return this.#color
+      ? styleText(format, text, { validateStream: false })
+      : text;
+  }
+}
+
+/** A reporter that prints nothing: the default for in-process use. */
+export const SILENT: Reporter = new Reporter({
+  quiet: true,
+  stdout: () => {},
+  stderr: () => {},
+});

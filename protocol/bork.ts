@@ -1,0 +1,120 @@
+/**
+ * The bork lesson's wire behaviour: the reply to each chunk is the chunk with
+ * ` bork bork bork` added, before a trailing newline if there is one. Shared
+ * by the bork server (which makes replies) and the count client (which knows
+ * how long a reply is).
+ *
+ * @module
+ */
+
+/** The text added to every chunk. */
+export const BORK_SUFFIX = " bork bork bork";
+
+const SUFFIX_BYTES = new TextEncoder().encode(BORK_SUFFIX);
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Returns how many leading bytes of `bytes` end on a UTF-8 character
+ * boundary: a trailing, still incomplete multi-byte sequence is left out.
+ *
+ * @example
+ * ```ts
+ * import { completeUtf8Length } from "./bork.ts";
+ * completeUtf8Length(new Uint8Array([0x41, 0xf0, 0x9f])); // 1
+ * ```
+ */
+export function completeUtf8Length(bytes: Uint8Array): number {
+  // A character is at most 4 bytes, so only the last 3 can start one that
+  // is still missing bytes.
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back];
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return needed > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
+}
+
+/**
+ * Makes the bork reply to one complete chunk: the suffix goes before a
+ * trailing `\n` or `\r\n`, else at the end.
+ *
+ * @example
+ * ```ts
+ * import { borkReply } from "./bork.ts";
+ * new TextDecoder().decode(borkReply(new TextEncoder().encode("hi\n")));
+ * // "hi bork bork bork\n"
+ * ```
+ */
+export function borkReply(chunk: Uint8Array): Uint8Array {
+  let bodyEnd = chunk.length;
+  if (bodyEnd > 0 && chunk[bodyEnd - 1] === LF) {
+    bodyEnd -= bodyEnd > 1 && chunk[bodyEnd - 2] === CR ? 2 : 1;
+  }
+  const reply = new Uint8Array(chunk.length + SUFFIX_BYTES.length);
+  reply.set(chunk.subarray(0, bodyEnd));
+  reply.set(SUFFIX_BYTES, bodyEnd);
+  reply.set(chunk.subarray(bodyEnd), bodyEnd + SUFFIX_BYTES.length);
+  return reply;
+}
+
+/**
+ * The length in bytes of the reply to a chunk of `chunkLength` bytes.
+ *
+ * @example
+ * ```ts
+ * import { borkReplyLength } from "./bork.ts";
+ * borkReplyLength(1); // 16
+ * ```
+ */
+export function borkReplyLength(chunkLength: number): number {
+  return chunkLength + SUFFIX_BYTES.length;
+}
+
+/**
+ * Turns a stream of received chunks into bork replies without ever splitting
+ * a multi-byte UTF-8 character: an incomplete trailing sequence waits for the
+ * next chunk.
+ *
+ * @example
+ * ```ts
+ * import { BorkReplier } from "./bork.ts";
+ * const replier = new BorkReplier();
+ * replier.push(new Uint8Array([0xc3])); // null: half of "é"
+ * replier.push(new Uint8Array([0xa9])); // the reply to "é"
+ * ```
+ */
+export class BorkReplier {
+  #pending = new Uint8Array(0);
+
+  /**
+   * Takes a received chunk; returns the complete text it finishes (to show)
+   * and the reply to send, or null when only part of a character came.
+   */
+  push(chunk: Uint8Array): { text: Uint8Array; reply: Uint8Array } | null {
+    const bytes = this.#pending.length === 0
+      ? chunk
+      : concat(this.#pending, chunk);
+    const complete = completeUtf8Length(bytes);
+    this.#pending = bytes.slice(complete);
+    if (complete === 0) return null;
+    const text = bytes.subarray(0, complete);
+    return { text, reply: borkReply(text) };
+  }
+
+  /** At end of stream: the reply to bytes still waiting, or null if none. */
+  flush(): { text: Uint8Array; reply: Uint8Array } | null {
+    if (this.#pending.length === 0) return null;
+    const text = this.#pending;
+    this.#pending = new Uint8Array(0);
+    return { text, reply: borkReply(text) };
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}

@@ -1,0 +1,256 @@
+/**
+ * A thin wrapper around a Deno TCP connection that every server and client
+ * uses: it writes in full (the course's `sendall`), turns failures into
+ * {@linkcode NetError}s, honours a per-wait timeout and an abort signal, and
+ * traces each socket step when `--trace` is on.
+ *
+ * @module
+ */
+
+import { formatAddr, formatHostPort } from "./address.ts";
+import { classifyError, NetError, toNetError } from "./errors.ts";
+import { type Reporter, SILENT } from "../output/reporter.ts";
+
+/** Options for {@linkcode Socket} and {@linkcode connectSocket}. */
+export interface SocketOptions {
+  /** Where trace lines go. Default: nowhere. */
+  reporter?: Reporter;
+  /** Longest wait for any one read, write or connect, in ms. Default: none. */
+  timeoutMs?: number;
+  /** Aborting closes the socket; pending calls fail as "interrupted". */
+  signal?: AbortSignal;
+}
+
+/**
+ * One TCP connection as netdemo's programs see it.
+ *
+ * @example Read one chunk from an accepted connection
+ * ```ts
+ * import { Socket } from "./socket.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const client = Deno.connect(listener.addr);
+ * const socket = new Socket(await listener.accept());
+ * (await client).close();
+ * await socket.read(new Uint8Array(16)); // null: EOF
+ * socket.close();
+ * listener.close();
+ * ```
+ */
+export class Socket {
+  /** The underlying connection. */
+  readonly conn: Deno.Conn;
+  /** This end's address as `HOST:PORT`. */
+  readonly local: string;
+  /** The other end's address as `HOST:PORT`. */
+  readonly peer: string;
+  #reporter: Reporter;
+  #timeoutMs: number | undefined;
+  #signal: AbortSignal | undefined;
+  #closed = false;
+  #timedOut = false;
+  #onAbort = (): void => this.close();
+
+  /** Wraps a connection, typically one just accepted or connected. */
+  constructor(conn: Deno.Conn, options: SocketOptions = {}) {
+    this.conn = conn;
+    this.local = formatAddr(conn.localAddr);
+    this.peer = formatAddr(conn.remoteAddr);
+    this.#reporter = options.reporter ?? SILENT;
+    this.#timeoutMs = options.timeoutMs;
+    this.#signal = options.signal;
+    this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /** True once {@linkcode Socket.close} has run. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Reads into `buffer`; resolves the byte count, or null at end of stream.
+   * A reset or timeout rejects with a {@linkcode NetError}.
+   */
+  async read(buffer: Uint8Array, during = "while reading"): Promise<
+    number | null
+  > {
+    const count = await this.#guard(this.conn.read(buffer), during);
+    if (this.#reporter.tracing) {
+      this.#reporter.trace(
+        count === null
+          ? `read EOF from ${this.peer}`
+          : `read ${count} bytes from ${this.peer}`,
+      );
+    }
+    return count;
+  }
+
+  /**
+   * Writes every byte of `data`, looping over partial writes; each loop's
+   * await is the backpressure.
+   */
+  async writeAll(data: Uint8Array, during = "while sending"): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      const chunk = offset === 0 ? data : data.subarray(offset);
+      const written = await this.#guard(this.conn.write(chunk), during);
+      if (this.#reporter.tracing) {
+        this.#reporter.trace(
+          `write to ${this.peer}: asked ${chunk.length} bytes, OS took ${written}`,
+        );
+      }
+      offset += written;
+    }
+  }
+
+  /** Shuts down the sending side (half-close); the peer reads EOF. */
+  async closeWrite(): Promise<void> {
+    this.#reporter.trace(`half-close (shutdown write) to ${this.peer}`);
+    await this.#guard(this.conn.closeWrite(), "while half-closing");
+  }
+
+  /** Closes the connection; safe to call more than once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    this.#reporter.trace(`close ${this.peer}`);
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed by the runtime after a failure: nothing left to free.
+    }
+  }
+
+  async #guard<T>(operation: Promise<T>, during: string): Promise<T> {
+    if (this.#timeoutMs === undefined) {
+      try {
+        return await operation;
+      } catch (error) {
+        throw this.#failure(error, during);
+      }
+    }
+    const timer = setTimeout(() => {
+      this.#timedOut = true;
+      this.close();
+    }, this.#timeoutMs);
+    try {
+      return await operation;
+    } catch (error) {
+      throw this.#failure(error, during);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #failure(error: unknown, during: string): NetError {
+    let failure: NetError;
+    if (this.#timedOut) {
+      failure = new NetError(
+        "timeout",
+        `no progress from ${this.peer} within ${
+          (this.#timeoutMs ?? 0) / 1000
+        } s ${during}`,
+        { cause: error },
+      );
+    } else if (this.#signal?.aborted) {
+      failure = new NetError("interrupted", `interrupted ${during}`, {
+        cause: error,
+      });
+    } else if (
+      error instanceof Deno.errors.BadResource ||
+      error instanceof Deno.errors.Interrupted
+    ) {
+      failure = new NetError(
+        "closed-early",
+        `connection to ${this.peer} was closed ${during}`,
+        {
+          cause: error,
+        },
+      );
+    } else {
+      failure = toNetError(error, { address: this.peer, during });
+    }
+    if (this.#reporter.tracing) {
+      const name = error instanceof Error ? error.name : String(error);
+      this.#reporter.trace(`error ${name} (${failure.kind}) on ${this.peer}`);
+    }
+    return failure;
+  }
+}
+
+/** Options for {@linkcode connectSocket}. */
+export interface ConnectOptions extends SocketOptions {
+  /** The server's host name or address. Default `127.0.0.1`. */
+  host?: string;
+}
+
+/**
+ * Connects to a server and returns the traced {@linkcode Socket}; failures
+ * (refused, unknown host, timeout, interrupted) reject as {@linkcode NetError}.
+ *
+ * @example
+ * ```ts
+ * import { connectSocket } from "./socket.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const socket = await connectSocket(listener.addr.port, { host: "127.0.0.1" });
+ * socket.close();
+ * listener.close();
+ * ```
+ */
+export async function connectSocket(
+  port: number,
+  options: ConnectOptions = {},
+): Promise<Socket> {
+  const host = options.host ?? "127.0.0.1";
+  const address = formatHostPort(host, port);
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  let timedOut = false;
+  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
+  try {
+    const conn = await Deno.connect({
+      hostname: host.replace(/^\[(.*)\]$/, "$1"),
+      port,
+      signal: controller.signal,
+    });
+    const socket = new Socket(conn, options);
+    options.reporter?.trace(
+      `connect to ${socket.peer} from local port ${
+        (conn.localAddr as Deno.NetAddr).port
+      }`,
+    );
+    return socket;
+  } catch (error) {
+    if (timedOut) {
+      throw new NetError(
+        "timeout",
+        `could not connect to ${address} within ${
+          (options.timeoutMs ?? 0) / 1000
+        } s`,
+        { cause: error },
+      );
+    }
+    if (options.signal?.aborted) {
+      throw new NetError(
+        "interrupted",
+        `interrupted while connecting to ${address}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    options.reporter?.trace(
+      `error ${error instanceof Error ? error.name : error} (${
+        classifyError(error)
+      }) connecting to ${address}`,
+    );
+    throw toNetError(error, { address, host });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}

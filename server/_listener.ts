@@ -1,0 +1,99 @@
+/**
+ * What every netdemo server shares: opening its listener (with the
+ * `Listening on HOST:PORT` line and friendly errors) and the handle it
+ * returns to the CLI and to tests.
+ *
+ * @module
+ */
+
+import {
+  bareHost,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  formatAddr,
+  formatHostPort,
+  isWildcardHost,
+} from "../protocol/address.ts";
+import { toNetError } from "../protocol/errors.ts";
+import type { Reporter } from "../output/reporter.ts";
+
+/** Options every server takes. */
+export interface ListenOptions {
+  /** The address to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** The port to bind; 0 picks a free one. Default 65432. */
+  port?: number;
+}
+
+/** What a server reports when it stops. */
+export interface ServerSummary {
+  /** Connections accepted over the server's life. */
+  connections: number;
+  /** Bytes the server sent back to clients. */
+  bytesSent: number;
+  /** Seconds from listening to stopping. */
+  uptimeSeconds: number;
+}
+
+/** A running server, as returned by every `serve*` function. */
+export interface ServerHandle {
+  /** The bound address; its port is the real one when port 0 was asked. */
+  readonly addr: Deno.NetAddr;
+  /** Settles when the server has stopped and released every socket. */
+  readonly closed: Promise<ServerSummary>;
+  /** Stops accepting and ends the server; resolves when it has stopped. */
+  close(): Promise<ServerSummary>;
+}
+
+/**
+ * Binds a TCP listener, prints `Listening on HOST:PORT` (always, as the
+ * first line) and warns when every interface is bound. Failures (address in
+ * use, not this machine's address, unknown host) throw a NetError.
+ *
+ * @example
+ * ```ts
+ * import { openListener } from "./_listener.ts";
+ * import { SILENT } from "../output/reporter.ts";
+ * const listener = openListener({ port: 0 }, SILENT);
+ * listener.close();
+ * ```
+ */
+export function openListener(
+  options: ListenOptions,
+  reporter: Reporter,
+): Deno.TcpListener {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname: bareHost(host), port });
+  } catch (error) {
+    throw toNetError(error, { address: formatHostPort(host, port), host });
+  }
+  const address = formatAddr(listener.addr);
+  reporter.always(`Listening on ${address}`);
+  reporter.trace(`listen on ${address}`);
+  if (isWildcardHost(host)) {
+    reporter.warn(
+      `listening on every interface (${address}): other machines can connect`,
+    );
+  }
+  return listener;
+}
+
+/**
+ * Formats a server's final summary line.
+ *
+ * @example
+ * ```ts
+ * import { formatSummary } from "./_listener.ts";
+ * formatSummary({ connections: 2, bytesSent: 10, uptimeSeconds: 1.5 });
+ * // "Served 2 connections, sent 10 bytes, up 1.5 s"
+ * ```
+ */
+export function formatSummary(summary: ServerSummary): string {
+  const plural = summary.connections === 1 ? "" : "s";
+  return `Served ${summary.connections} connection${plural}, sent ${summary.bytesSent} bytes, up ${
+    summary.uptimeSeconds.toFixed(1)
+  } s`;
+}

@@ -1,0 +1,127 @@
+/**
+ * The first lesson's server: it serves one connection at a time and answers
+ * every chunk with the same bytes plus ` bork bork bork`.
+ *
+ * @module
+ */
+
+import { BorkReplier } from "../protocol/bork.ts";
+import { NetError } from "../protocol/errors.ts";
+import { Socket } from "../protocol/socket.ts";
+import { type Reporter, SILENT } from "../output/reporter.ts";
+import {
+  type ListenOptions,
+  openListener,
+  type ServerHandle,
+  type ServerSummary,
+} from "./_listener.ts";
+
+/** Options for {@linkcode serveBork}. */
+export interface BorkServerOptions extends ListenOptions {
+  /** Serve one connection after another until closed. Default false: exit after the first. */
+  keepOpen?: boolean;
+  /** Where the server's lines go. Default: nowhere. */
+  reporter?: Reporter;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Starts the bork server. Without `keepOpen` it stops by itself when its one
+ * client has closed; either way `close()` stops it at once.
+ *
+ * @example
+ * ```ts
+ * import { serveBork } from "./bork.ts";
+ * const server = serveBork({ port: 0 });
+ * await server.close();
+ * ```
+ */
+export function serveBork(options: BorkServerOptions = {}): ServerHandle {
+  const reporter = options.reporter ?? SILENT;
+  const listener = openListener(options, reporter);
+  const started = performance.now();
+  const summary: ServerSummary = {
+    connections: 0,
+    bytesSent: 0,
+    uptimeSeconds: 0,
+  };
+  let current: Socket | undefined;
+  let stopping = false;
+
+  async function run(): Promise<ServerSummary> {
+    try {
+      do {
+        let conn: Deno.Conn;
+        try {
+          conn = await listener.accept();
+        } catch (error) {
+          if (stopping) break;
+          throw error;
+        }
+        current = new Socket(conn, { reporter });
+        summary.connections++;
+        reporter.trace(`accept from ${current.peer}`);
+        reporter.info(`Connected by ${current.peer}`);
+        await serveOne(current);
+        current.close();
+        current = undefined;
+      } while (options.keepOpen && !stopping);
+    } finally {
+      // Closing the listener resets clients still waiting in its backlog:
+      // the lesson's single-connection limitation, made visible.
+      if (!stopping) listener.close();
+      summary.uptimeSeconds = (performance.now() - started) / 1000;
+    }
+    return summary;
+  }
+
+  async function serveOne(socket: Socket): Promise<void> {
+    const replier = new BorkReplier();
+    const buffer = new Uint8Array(4096);
+    try {
+      while (true) {
+        const count = await socket.read(buffer);
+        const answer = count === null
+          ? replier.flush()
+          : replier.push(buffer.subarray(0, count));
+        if (answer) {
+          reporter.info(
+            `Received ${JSON.stringify(decoder.decode(answer.text))}`,
+          );
+          await socket.writeAll(answer.reply);
+          summary.bytesSent += answer.reply.length;
+          reporter.info(
+            `Replied ${JSON.stringify(decoder.decode(answer.reply))}`,
+          );
+        }
+        if (count === null) {
+          reporter.info(`Connection closed by ${socket.peer}`);
+          return;
+        }
+      }
+    } catch (error) {
+      if (stopping) return;
+      if (!(error instanceof NetError)) throw error;
+      reporter.info(`Connection to ${socket.peer} ended: ${error.message}`);
+    }
+  }
+
+  const closed = run();
+  return {
+    addr: listener.addr,
+    closed,
+    close(): Promise<ServerSummary> {
+      if (!stopping) {
+        stopping = true;
+        try {
+          listener.close();
+        } catch {
+          // The server had already stopped by itself.
+        }
+        current?.close();
+      }
+      return closed;
+    },
+  };
+}
