@@ -48,6 +48,12 @@ export class Socket {
   #signal: AbortSignal | undefined;
   #closed = false;
   #timedOut = false;
+  /** Bytes read from the peer so far. */
+  bytesRead = 0;
+  /** Bytes the OS took for sending so far. */
+  bytesWritten = 0;
+  /** `performance.now()` of the last completed read or write. */
+  lastActivity: number = performance.now();
   #onAbort = (): void => this.close();
 
   /** Wraps a connection, typically one just accepted or connected. */
@@ -74,6 +80,8 @@ export class Socket {
     number | null
   > {
     const count = await this.#guard(this.conn.read(buffer), during);
+    this.lastActivity = performance.now();
+    if (count !== null) this.bytesRead += count;
     if (this.#reporter.tracing) {
       this.#reporter.trace(
         count === null
@@ -99,6 +107,8 @@ export class Socket {
         );
       }
       offset += written;
+      this.bytesWritten += written;
+      this.lastActivity = performance.now();
     }
   }
 
