@@ -1,0 +1,44 @@
+/**
+ * Labelled reporters for the demo, so a newcomer sees which side of the
+ * socket printed each line.
+ *
+ * @module
+ */
+
+import { Reporter } from "../output/reporter.ts";
+
+/**
+ * A reporter that prefixes every line with a label such as `server |`.
+ *
+ * @example
+ * ```ts
+ * import { sideReporter } from "./_side.ts";
+ * sideReporter("server").info("Listening on 127.0.0.1:1");
+ * ```
+ */
+export function sideReporter(
+  label: string,
+  options: { quiet?: boolean } = {},
+): Reporter {
+  const prefix = `${label.padEnd(6)} | `;
+  return new Reporter({
+    quiet: options.quiet,
+    stdout: (line) => new Reporter().always(prefix + line),
+    stderr: (line) => new Reporter().note(prefix + line),
+  });
+}
+
+/**
+ * Prints a lesson heading.
+ *
+ * @example
+ * ```ts
+ * import { heading } from "./_side.ts";
+ * heading("Lesson 1: a client and the bork server");
+ * ```
+ */
+export function heading(title: string): void {
+  const reporter = new Reporter();
+  reporter.always("");
+  reporter.always(`== ${title} ==`);
+}
