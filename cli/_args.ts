@@ -186,7 +186,12 @@ export function parseCommand(
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: negativeNumbersAsValues(args, options),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code !== "string" || !code.startsWith("ERR_PARSE_ARGS")) {
@@ -342,6 +347,41 @@ export function reporterFor(values: OptionValues): Reporter {
     quiet: values.quiet === true,
     trace: values.trace === true,
   });
+}
+
+/**
+ * parseArgs reads `-5` as an option; a person typing `--port -1` or
+ * `count -5` means a number, so such tokens become `--port=-1` or a
+ * positional (moved behind `--`), and the range check reports them.
+ */
+function negativeNumbersAsValues(
+  args: string[],
+  options: Record<string, { type: "string" | "boolean" }>,
+): string[] {
+  const kept: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i];
+    if (token === "--") {
+      kept.push(...args.slice(i));
+      break;
+    }
+    if (/^-\d/.test(token)) {
+      const previous = kept.at(-1) ?? "";
+      const name = previous.startsWith("--") ? previous.slice(2) : "";
+      if (options[name]?.type === "string") {
+        kept[kept.length - 1] = `${previous}=${token}`;
+      } else {
+        positionals.push(token);
+      }
+      continue;
+    }
+    kept.push(token);
+  }
+  if (positionals.length === 0) return kept;
+  return kept.includes("--")
+    ? [...kept, ...positionals]
+    : [...kept, "--", ...positionals];
 }
 
 function lowerFirst(text: string): string {

@@ -48,20 +48,25 @@ export async function connectClient(options: ClientOptions): Promise<Socket> {
   return socket;
 }
 
+/** Options for {@linkcode readReply}. */
+export interface ReadReplyOptions {
+  /** Stop as soon as this says the reply is whole. Default: read to EOF. */
+  isComplete?: (received: Uint8Array) => boolean;
+}
+
 /**
- * Reads until `length` bytes have arrived (or EOF when `length` is
- * Infinity) and returns them; an early EOF or reset is a NetError that says
- * the server stopped before replying in full.
+ * Reads a reply however it is chunked: until `isComplete` accepts what has
+ * arrived, or to EOF when no test is given. An EOF or reset before the reply
+ * is whole is a NetError saying the server stopped before replying.
  *
  * @example
  * ```ts
- * import { readReply } from "./_common.ts";
- * import { connectClient } from "./_common.ts";
+ * import { connectClient, readReply } from "./_common.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const socket = await connectClient({ port: listener.addr.port });
  * const server = await listener.accept();
  * await server.write(new TextEncoder().encode("hi"));
- * await readReply(socket, 2);
+ * await readReply(socket, { isComplete: (bytes) => bytes.length === 2 });
  * server.close();
  * socket.close();
  * listener.close();
@@ -69,33 +74,32 @@ export async function connectClient(options: ClientOptions): Promise<Socket> {
  */
 export async function readReply(
   socket: Socket,
-  length: number,
+  options: ReadReplyOptions = {},
 ): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  const buffer = new Uint8Array(64 * 1024);
-  while (received < length) {
-    const during = received === 0
+  const { isComplete } = options;
+  // A doubling buffer keeps a large reply linear to collect.
+  let store = new Uint8Array(64 * 1024);
+  let length = 0;
+  while (isComplete === undefined || !isComplete(store.subarray(0, length))) {
+    if (length === store.length) {
+      const larger = new Uint8Array(store.length * 2);
+      larger.set(store);
+      store = larger;
+    }
+    const during = length === 0
       ? "before replying"
       : "before the reply was complete";
-    const count = await socket.read(buffer, during);
+    const count = await socket.read(store.subarray(length), during);
     if (count === null) {
-      if (length === Infinity) break;
+      if (isComplete === undefined) break;
       throw new NetError(
         "closed-early",
-        `${socket.peer} closed the connection ${during} (${received} of ${length} bytes)`,
+        `${socket.peer} closed the connection ${during} (${length} bytes received)`,
       );
     }
-    chunks.push(buffer.slice(0, count));
-    received += count;
+    length += count;
   }
-  const reply = new Uint8Array(received);
-  let offset = 0;
-  for (const chunk of chunks) {
-    reply.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return reply;
+  return store.slice(0, length);
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { borkReplyLength } from "../protocol/bork.ts";
+import { isCompleteBorkReply } from "../protocol/bork.ts";
 import { NetError } from "../protocol/errors.ts";
 import { SILENT } from "../output/reporter.ts";
 import {
@@ -25,7 +25,8 @@ export interface CountOptions extends ClientOptions {
 
 /**
  * Sends the decimal text of `start`, `start + 1`, ... and reads each bork
- * reply in full before the pause; resolves the replies as received.
+ * reply in full (however the server chunked it) before the pause; resolves
+ * the replies as received.
  *
  * @example
  * ```ts
@@ -52,7 +53,9 @@ export async function runCount(
       const bytes = new TextEncoder().encode(text);
       await socket.writeAll(bytes);
       reporter.info(`Sent ${text}`);
-      const reply = await readReply(socket, borkReplyLength(bytes.length));
+      const reply = await readReply(socket, {
+        isComplete: (received) => isCompleteBorkReply(received, bytes.length),
+      });
       replies.push(reply);
       reporter.always(`Received: ${asText(reply)}`);
     }

@@ -53,7 +53,7 @@ export async function runHello(
     await socket.writeAll(new TextEncoder().encode(message));
     reporter.info(`Sent ${JSON.stringify(message)}`);
     await socket.closeWrite();
-    const reply = await readReply(socket, Infinity);
+    const reply = await readReply(socket);
     reporter.always(`Received: ${asText(reply)}`);
     return { local: socket.local, reply };
   } finally {

@@ -60,16 +60,46 @@ export function borkReply(chunk: Uint8Array): Uint8Array {
 }
 
 /**
- * The length in bytes of the reply to a chunk of `chunkLength` bytes.
+ * Tells whether `reply` holds the whole answer to `sentLength` bytes that
+ * the server may have received in several chunks: every chunk brings one
+ * suffix, so the reply is complete when, without its suffixes, it is as long
+ * as what was sent and it ends with a suffix (or a suffix and a newline).
  *
  * @example
  * ```ts
- * import { borkReplyLength } from "./bork.ts";
- * borkReplyLength(1); // 16
+ * import { isCompleteBorkReply } from "./bork.ts";
+ * const bytes = new TextEncoder().encode("1 bork bork bork0 bork bork bork");
+ * isCompleteBorkReply(bytes, 2); // true
  * ```
  */
-export function borkReplyLength(chunkLength: number): number {
-  return chunkLength + SUFFIX_BYTES.length;
+export function isCompleteBorkReply(
+  reply: Uint8Array,
+  sentLength: number,
+): boolean {
+  let suffixes = 0;
+  let lastEnd = -1;
+  for (let i = 0; i + SUFFIX_BYTES.length <= reply.length; i++) {
+    if (startsWithSuffix(reply, i)) {
+      suffixes++;
+      lastEnd = i + SUFFIX_BYTES.length;
+      i = lastEnd - 1;
+    }
+  }
+  if (suffixes === 0) return false;
+  if (reply.length - suffixes * SUFFIX_BYTES.length !== sentLength) {
+    return false;
+  }
+  const tail = reply.length - lastEnd;
+  return tail === 0 ||
+    (tail === 1 && reply[lastEnd] === LF) ||
+    (tail === 2 && reply[lastEnd] === CR && reply[lastEnd + 1] === LF);
+}
+
+function startsWithSuffix(bytes: Uint8Array, at: number): boolean {
+  for (let j = 0; j < SUFFIX_BYTES.length; j++) {
+    if (bytes[at + j] !== SUFFIX_BYTES[j]) return false;
+  }
+  return true;
 }
 
 /**

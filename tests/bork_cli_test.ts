@@ -1,0 +1,219 @@
+import { equal, match } from "node:assert/strict";
+import { CliProcess, runCli, spawnServer } from "./_helpers.ts";
+
+/** Asserts a runtime failure: exit 1 and exactly one `error:` line. */
+function assertOneLineFailure(
+  result: { code: number; stderr: string },
+  expected: RegExp,
+): void {
+  equal(result.code, 1, result.stderr);
+  const lines = result.stderr.trimEnd().split("\n");
+  equal(lines.length, 1, result.stderr);
+  match(lines[0], /^error: /);
+  match(lines[0], expected);
+}
+
+Deno.test("e2e: server bork and client hello, as the lesson shows", async () => {
+  const { process, port } = await spawnServer([
+    "server",
+    "bork",
+    "--port",
+    "0",
+  ]);
+  const hello = await runCli(["client", "hello", "--port", String(port)]);
+  const status = await process.finished();
+  equal(hello.code, 0, hello.stderr);
+  const [connected, sent, received] = hello.stdout.trimEnd().split("\n");
+  match(
+    connected,
+    new RegExp(
+      `^Connected to 127\\.0\\.0\\.1:${port} from 127\\.0\\.0\\.1:\\d+$`,
+    ),
+  );
+  equal(sent, 'Sent "Hello, World!"');
+  equal(received, "Received: Hello, World! bork bork bork");
+  const local = connected.split(" from ")[1];
+  equal(status.code, 0);
+  equal(process.stdoutLines[0], `Listening on 127.0.0.1:${port}`);
+  equal(process.stdoutLines[1], `Connected by ${local}`);
+  equal(process.stdoutLines[2], 'Received "Hello, World!"');
+  equal(process.stdoutLines[3], 'Replied "Hello, World! bork bork bork"');
+  equal(process.stdoutLines[4], `Connection closed by ${local}`);
+});
+
+Deno.test("e2e: client count against server bork prints every reply", async () => {
+  const { process, port } = await spawnServer([
+    "server",
+    "bork",
+    "--port",
+    "0",
+  ]);
+  const count = await runCli([
+    "client",
+    "count",
+    "7",
+    "--times",
+    "3",
+    "--interval",
+    "0.01",
+    "--port",
+    String(port),
+  ]);
+  equal((await process.finished()).code, 0);
+  equal(count.code, 0, count.stderr);
+  equal(
+    count.stdout.split("\n").filter((line) => line.startsWith("Received")).join(
+      "|",
+    ),
+    "Received: 7 bork bork bork|Received: 8 bork bork bork|Received: 9 bork bork bork",
+  );
+});
+
+Deno.test("e2e: the single-connection limit: the second count client is reset, exit 1", async () => {
+  const { process, port } = await spawnServer([
+    "server",
+    "bork",
+    "--port",
+    "0",
+  ]);
+  const first = new CliProcess([
+    "client",
+    "count",
+    "1",
+    "--times",
+    "2",
+    "--interval",
+    "30",
+    "--port",
+    String(port),
+  ]);
+  await first.waitForLine(/^Received: 1 bork bork bork$/);
+  const second = new CliProcess([
+    "client",
+    "count",
+    "5",
+    "--port",
+    String(port),
+  ]);
+  await second.waitForLine(/^Connected to /);
+  // Ctrl-C on the first client closes its connection: the server exits.
+  equal((await first.stop("SIGINT")).code, 130);
+  equal((await process.finished()).code, 0);
+  const status = await second.finished();
+  equal(status.code, 1);
+  equal(second.stdoutLines.some((line) => line.startsWith("Received")), false);
+  equal(
+    second.stderrLines.join("\n"),
+    `error: 127.0.0.1:${port} reset the connection before replying`,
+  );
+  equal(
+    process.stdoutLines.filter((line) => line.startsWith("Connected by"))
+      .length,
+    1,
+  );
+});
+
+Deno.test("e2e: --keep-open serves clients one after another until Ctrl-C", async () => {
+  const { process, port } = await spawnServer([
+    "server",
+    "bork",
+    "--port",
+    "0",
+    "--keep-open",
+  ]);
+  for (const message of ["first", "second"]) {
+    const hello = await runCli([
+      "client",
+      "hello",
+      "--port",
+      String(port),
+      "--message",
+      message,
+    ]);
+    equal(hello.code, 0);
+    match(hello.stdout, new RegExp(`Received: ${message} bork bork bork`));
+  }
+  const status = await process.stop("SIGINT");
+  equal(status.code, 0);
+  equal(process.stderrLines.join("\n"), "interrupted, exiting");
+  match(
+    process.stdoutLines.at(-1) ?? "",
+    /^Served 2 connections, sent \d+ bytes, up/,
+  );
+});
+
+Deno.test("e2e: a refused connection is one line, exit 1", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  const result = await runCli(["client", "hello", "--port", String(port)]);
+  assertOneLineFailure(
+    result,
+    new RegExp(`connection to 127\\.0\\.0\\.1:${port} refused`),
+  );
+});
+
+Deno.test("e2e: a port already in use is one line, exit 1", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const result = await runCli([
+    "server",
+    "bork",
+    "--port",
+    String(listener.addr.port),
+  ]);
+  assertOneLineFailure(result, /is already in use/);
+});
+
+Deno.test("e2e: an unknown host is one line, exit 1", async () => {
+  const result = await runCli([
+    "client",
+    "hello",
+    "--host",
+    "no-such-host.invalid",
+  ]);
+  assertOneLineFailure(result, /host "no-such-host\.invalid" was not found/);
+});
+
+Deno.test("e2e: --timeout expires on a silent server: one line, exit 1", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const result = await runCli([
+    "client",
+    "hello",
+    "--port",
+    String(listener.addr.port),
+    "--timeout",
+    "0.2",
+  ]);
+  (await accepted).close();
+  assertOneLineFailure(
+    result,
+    /no progress from 127\.0\.0\.1:\d+ within 0\.2 s/,
+  );
+});
+
+Deno.test("e2e: the server resetting mid-reply is one line, exit 1", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serve = (async () => {
+    const conn = await listener.accept();
+    const buffer = new Uint8Array(64);
+    await conn.read(buffer);
+    // Closing with unread input pending makes the kernel send a reset.
+    await conn.write(new TextEncoder().encode("5 bork"));
+    conn.close();
+  })();
+  const result = await runCli([
+    "client",
+    "count",
+    "5",
+    "--port",
+    String(listener.addr.port),
+    "--times",
+    "1",
+  ]);
+  await serve;
+  assertOneLineFailure(
+    result,
+    /closed the connection before the reply was complete|reset the connection/,
+  );
+});
