@@ -217,3 +217,20 @@ Deno.test("e2e: the server resetting mid-reply is one line, exit 1", async () =>
     /closed the connection before the reply was complete|reset the connection/,
   );
 });
+
+Deno.test("e2e: binding every interface prints a warning on stderr", async () => {
+  const { process, port } = await spawnServer([
+    "server",
+    "bork",
+    "--host",
+    "0.0.0.0",
+    "--port",
+    "0",
+  ]);
+  const warning = await process.waitForLine(/^warning: /);
+  match(
+    warning,
+    new RegExp(`listening on every interface \\(0\\.0\\.0\\.0:${port}\\)`),
+  );
+  equal((await process.stop("SIGTERM")).code, 0);
+});
