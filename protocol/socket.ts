@@ -22,6 +22,13 @@ export interface SocketOptions {
 }
 
 /**
+ * How trace lines name a connection the program opened itself. Its peer is
+ * the same server for every connection of a client, so the local port is
+ * what tells them apart; accepted connections are named by their peer.
+ */
+const traceNames = new WeakMap<Socket, string>();
+
+/**
  * One TCP connection as netdemo's programs see it.
  *
  * @example Read one chunk from an accepted connection
@@ -72,6 +79,10 @@ export class Socket {
     return this.#closed;
   }
 
+  get #name(): string {
+    return traceNames.get(this) ?? this.peer;
+  }
+
   /**
    * Reads into `buffer`; resolves the byte count, or null at end of stream.
    * A reset or timeout rejects with a {@linkcode NetError}.
@@ -85,8 +96,8 @@ export class Socket {
     if (this.#reporter.tracing) {
       this.#reporter.trace(
         count === null
-          ? `read EOF from ${this.peer}`
-          : `read ${count} bytes from ${this.peer}`,
+          ? `read EOF from ${this.#name} (no more data will come)`
+          : `read ${count} bytes from ${this.#name}`,
       );
     }
     return count;
@@ -102,8 +113,11 @@ export class Socket {
       const chunk = offset === 0 ? data : data.subarray(offset);
       const written = await this.#guard(this.conn.write(chunk), during);
       if (this.#reporter.tracing) {
+        const left = chunk.length - written;
         this.#reporter.trace(
-          `write to ${this.peer}: asked ${chunk.length} bytes, OS took ${written}`,
+          `write ${chunk.length} bytes to ${this.#name}: the OS took ${written}${
+            left > 0 ? ` (partial write, ${left} left to send)` : ""
+          }`,
         );
       }
       offset += written;
@@ -114,7 +128,9 @@ export class Socket {
 
   /** Shuts down the sending side (half-close); the peer reads EOF. */
   async closeWrite(): Promise<void> {
-    this.#reporter.trace(`half-close (shutdown write) to ${this.peer}`);
+    this.#reporter.trace(
+      `half-close to ${this.#name} (shutdown write: it will read EOF)`,
+    );
     await this.#guard(this.conn.closeWrite(), "while half-closing");
   }
 
@@ -123,7 +139,11 @@ export class Socket {
     if (this.#closed) return;
     this.#closed = true;
     this.#signal?.removeEventListener("abort", this.#onAbort);
-    this.#reporter.trace(`close ${this.peer}`);
+    if (this.#reporter.tracing) {
+      this.#reporter.trace(
+        `close connection to ${this.#name} (read ${this.bytesRead} bytes, wrote ${this.bytesWritten} bytes)`,
+      );
+    }
     try {
       this.conn.close();
     } catch {
@@ -181,8 +201,14 @@ export class Socket {
       failure = toNetError(error, { address: this.peer, during });
     }
     if (this.#reporter.tracing) {
-      const name = error instanceof Error ? error.name : String(error);
-      this.#reporter.trace(`error ${name} (${failure.kind}) on ${this.peer}`);
+      // After a timeout or an abort the runtime's error only says that the
+      // socket was closed under the call, so the kind alone is the story.
+      const name = failure.kind === "timeout" || failure.kind === "interrupted"
+        ? ""
+        : ` (${error instanceof Error ? error.name : String(error)})`;
+      this.#reporter.trace(
+        `error on ${this.#name} ${during}: ${failure.kind}${name}`,
+      );
     }
     return failure;
   }
@@ -221,6 +247,7 @@ export async function connectSocket(
     timedOut = true;
     controller.abort();
   }, options.timeoutMs);
+  options.reporter?.trace(`connecting to ${address}`);
   try {
     const conn = await Deno.connect({
       hostname: host.replace(/^\[(.*)\]$/, "$1"),
@@ -228,13 +255,26 @@ export async function connectSocket(
       signal: controller.signal,
     });
     const socket = new Socket(conn, options);
+    traceNames.set(
+      socket,
+      `${socket.peer} via local port ${(conn.localAddr as Deno.NetAddr).port}`,
+    );
     options.reporter?.trace(
-      `connect to ${socket.peer} from local port ${
-        (conn.localAddr as Deno.NetAddr).port
-      }`,
+      `connected to ${socket.peer} from ${socket.local} (local port chosen by the OS)`,
     );
     return socket;
   } catch (error) {
+    const kind = timedOut
+      ? "timeout"
+      : options.signal?.aborted
+      ? "interrupted"
+      : classifyError(error);
+    if (options.reporter?.tracing) {
+      const name = timedOut || options.signal?.aborted
+        ? ""
+        : ` (${error instanceof Error ? error.name : String(error)})`;
+      options.reporter.trace(`error connecting to ${address}: ${kind}${name}`);
+    }
     if (timedOut) {
       throw new NetError(
         "timeout",
@@ -253,11 +293,6 @@ export async function connectSocket(
         },
       );
     }
-    options.reporter?.trace(
-      `error ${error instanceof Error ? error.name : error} (${
-        classifyError(error)
-      }) connecting to ${address}`,
-    );
     throw toNetError(error, { address, host });
   } finally {
     clearTimeout(timer);
