@@ -1,23 +1,80 @@
 /**
- * `netdemo client app`: not built yet (placeholder wired into the dispatcher).
+ * `netdemo client app`: the command line of the application-protocol
+ * client.
  *
  * @module
  */
 
-import type { CommandSpec, ParsedCommand } from "./_args.ts";
-import { NetError } from "../protocol/errors.ts";
+import { requestApp } from "../client/app.ts";
+import { DEFAULT_MAX_CONTENT } from "../protocol/app_codec.ts";
+import {
+  ADDRESS_OPTIONS,
+  addressValues,
+  type CommandSpec,
+  integerValue,
+  optionalSeconds,
+  type ParsedCommand,
+  reporterFor,
+  TIMEOUT_OPTION,
+  TRACE_OPTION,
+} from "./_args.ts";
+import { superviseClient } from "./_run.ts";
 
 /** The mode's options and help. */
 export const spec: CommandSpec = {
   name: "client app",
-  summary: "(not built yet)",
-  options: {},
-  example: "netdemo client app",
+  summary:
+    "Send one app-protocol request (search, or any action as binary), print the response.",
+  positionals: [
+    {
+      name: "ACTION",
+      description: '"search" sends JSON; any other action is sent as binary',
+    },
+    { name: "VALUE", description: "what to search for, or the binary payload" },
+  ],
+  options: {
+    ...ADDRESS_OPTIONS,
+    "max-content": {
+      type: "string",
+      placeholder: "BYTES",
+      description: "largest response content accepted",
+      defaultText: String(DEFAULT_MAX_CONTENT),
+    },
+    ...TIMEOUT_OPTION,
+    ...TRACE_OPTION,
+  },
+  example: "netdemo client app search café",
 };
 
-/** Runs the mode; resolves the exit code. */
-export function run(_parsed: ParsedCommand): Promise<number> {
-  return Promise.reject(
-    new NetError("other", "netdemo client app is not built yet"),
-  );
+/**
+ * Runs the app client from parsed arguments; resolves the exit code.
+ *
+ * @example
+ * ```ts
+ * import { run } from "./client_app.ts";
+ * // await run({ values: {}, positionals: ["search", "port"] });
+ * ```
+ */
+export function run(parsed: ParsedCommand): Promise<number> {
+  const { values, positionals } = parsed;
+  const command = spec.name;
+  const [action, value] = positionals;
+  const reporter = reporterFor(values);
+  const options = {
+    ...addressValues(values, command),
+    maxContentLength: typeof values["max-content"] === "string"
+      ? integerValue(values["max-content"], {
+        name: "--max-content",
+        min: 0,
+        max: 1024 * 1024 * 1024,
+        command,
+      })
+      : undefined,
+    timeoutMs: optionalSeconds(values, { name: "--timeout", command }),
+    reporter,
+  };
+  return superviseClient(async (signal) => {
+    await requestApp(action, value, { ...options, signal });
+    return 0;
+  }, reporter);
 }

@@ -6,10 +6,14 @@
  */
 
 import { borkLesson } from "./bork.ts";
+import { socketsLesson } from "./sockets.ts";
+import { appLesson } from "./app.ts";
 
 /** The lessons, in course order. */
 const LESSONS: (() => Promise<void>)[] = [
   borkLesson,
+  socketsLesson,
+  appLesson,
 ];
 
 if (import.meta.main) {

@@ -1,0 +1,131 @@
+/**
+ * The application lesson's client: one request in the app protocol (see
+ * `protocol/app_codec.ts`), one response read and printed, then close.
+ *
+ * @module
+ */
+
+import {
+  AppDecoder,
+  type AppMessage,
+  appRequest,
+  DEFAULT_MAX_CONTENT,
+  encodeAppMessage,
+  printableBytes,
+  printableText,
+  ProtocolError,
+} from "../protocol/app_codec.ts";
+import { NetError } from "../protocol/errors.ts";
+import type { Socket } from "../protocol/socket.ts";
+import { SILENT } from "../output/reporter.ts";
+import { type ClientOptions, connectClient } from "./_common.ts";
+
+/** Options for {@linkcode requestApp}. */
+export interface AppClientOptions extends ClientOptions {
+  /** The largest response content accepted, in bytes. Default 1 MiB. */
+  maxContentLength?: number;
+}
+
+/**
+ * Sends `ACTION VALUE` as the course's client does, reads the one response
+ * and prints it: `Got result: TEXT` for JSON, `Got response: BYTES` for
+ * binary (text where printable, `\xNN` elsewhere). A malformed or truncated
+ * response rejects with a NetError of kind "protocol".
+ *
+ * @example
+ * ```ts
+ * import { requestApp } from "./app.ts";
+ * import { serveApp } from "../server/app.ts";
+ * const server = serveApp({ port: 0 });
+ * const response = await requestApp("search", "port", { port: server.addr.port });
+ * response.kind; // "json"
+ * await server.close();
+ * ```
+ */
+export async function requestApp(
+  action: string,
+  value: string,
+  options: AppClientOptions = {},
+): Promise<AppMessage> {
+  const reporter = options.reporter ?? SILENT;
+  const request = appRequest(action, value);
+  const frame = encodeAppMessage(request);
+  const socket = await connectClient(options);
+  try {
+    await socket.writeAll(frame, "while sending the request");
+    if (reporter.verbose) {
+      reporter.info(
+        `Sent ${request.contentType} request (${frame.length} bytes) to ${socket.peer}`,
+      );
+    }
+    const response = await readResponse(socket, options);
+    reporter.always(showResponse(response, socket.peer));
+    return response;
+  } finally {
+    socket.close();
+  }
+}
+
+async function readResponse(
+  socket: Socket,
+  options: AppClientOptions,
+): Promise<AppMessage> {
+  const decoder = new AppDecoder({
+    maxContentLength: options.maxContentLength ?? DEFAULT_MAX_CONTENT,
+  });
+  const buffer = new Uint8Array(64 * 1024);
+  try {
+    while (true) {
+      const during = socket.bytesRead === 0
+        ? "before responding"
+        : "before the response was complete";
+      const count = await socket.read(buffer, during);
+      if (count === null) {
+        if (socket.bytesRead === 0) {
+          throw new NetError(
+            "closed-early",
+            `${socket.peer} closed the connection without responding`,
+          );
+        }
+        decoder.end();
+      } else {
+        const [response] = decoder.push(buffer.subarray(0, count));
+        if (response !== undefined) return response;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    throw new NetError(
+      "protocol",
+      `${socket.peer} sent a malformed response: ${error.message}`,
+      { cause: error },
+    );
+  }
+}
+
+function showResponse(response: AppMessage, peer: string): string {
+  if (response.kind === "binary") {
+    return `Got response: ${printableBytes(response.content)}`;
+  }
+  const value = response.value;
+  if (
+    value === null || typeof value !== "object" || Array.isArray(value) ||
+    !Object.hasOwn(value, "result")
+  ) {
+    throw new NetError(
+      "protocol",
+      `${peer} sent a malformed response: the text/json response has no "result"`,
+    );
+  }
+  const result = (value as Record<string, unknown>).result;
+  return `Got result: ${printableText(asText(result))}`;
+}
+
+function asText(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value) ?? "null";
+  } catch {
+    return Array.isArray(value) ? "[...]" : "{...}";
+  }
+}

@@ -1,0 +1,566 @@
+/**
+ * The application lesson's wire format, byte-compatible with the course's
+ * Python `libclient` / `libserver`: a 2-byte big-endian header length, a
+ * UTF-8 JSON header (`byteorder`, `content-type`, `content-encoding`,
+ * `content-length`), then the content. Shared by the app server and client.
+ *
+ * The decoder takes bytes in any chunking and throws only
+ * {@linkcode ProtocolError}, whatever it is fed; it holds at most one header
+ * (65535 bytes by construction) and one content of at most the limit.
+ *
+ * @module
+ */
+
+/** Why a message was rejected; tests and logs tell the cases apart by it. */
+export type ProtocolReason =
+  | "empty-header"
+  | "header-too-long"
+  | "header-not-utf8"
+  | "header-not-json"
+  | "header-not-object"
+  | "missing-key"
+  | "bad-byteorder"
+  | "bad-content-type"
+  | "bad-content-encoding"
+  | "bad-content-length"
+  | "content-too-long"
+  | "bad-json-encoding"
+  | "content-not-utf8"
+  | "content-not-json"
+  | "bad-request"
+  | "truncated"
+  | "undecodable";
+
+/**
+ * A message that breaks the app protocol, with a sentence saying how.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolError } from "./app_codec.ts";
+ * throw new ProtocolError("empty-header", "the header length is 0");
+ * ```
+ */
+export class ProtocolError extends Error {
+  /** Which rule the message broke. */
+  readonly reason: ProtocolReason;
+
+  /** Creates an error for `reason` with a one-line explanation. */
+  constructor(reason: ProtocolReason, message: string) {
+    super(message);
+    this.name = "ProtocolError";
+    this.reason = reason;
+  }
+}
+
+/** The content type of JSON messages (search requests, all responses to them). */
+export const JSON_CONTENT_TYPE = "text/json";
+/** The content type of the client's binary requests. */
+export const CLIENT_BINARY_TYPE = "binary/custom-client-binary-type";
+/** The content type of the server's binary responses. */
+export const SERVER_BINARY_TYPE = "binary/custom-server-binary-type";
+
+/** Default for {@linkcode AppDecoderOptions.maxContentLength}: 1 MiB. */
+export const DEFAULT_MAX_CONTENT = 1024 * 1024;
+
+/** The header length field is 2 bytes, so no header can be longer. */
+export const MAX_HEADER_LENGTH = 0xffff;
+
+/** The byte order this machine reports, as Python's `sys.byteorder` does. */
+export const NATIVE_BYTEORDER: "little" | "big" =
+  new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? "little" : "big";
+
+/** A decoded header's required fields. */
+export interface AppHeader {
+  /** The sender's byte order: `little` or `big`. */
+  byteorder: "little" | "big";
+  /** E.g. `text/json` or `binary/custom-client-binary-type`. */
+  contentType: string;
+  /** E.g. `utf-8` or `binary`. */
+  contentEncoding: string;
+  /** The content's length in bytes. */
+  contentLength: number;
+}
+
+/** A complete message from {@linkcode AppDecoder}. */
+export type AppMessage =
+  | {
+    /** A `text/json` message; `value` is its parsed content. */
+    kind: "json";
+    header: AppHeader;
+    content: Uint8Array;
+    value: unknown;
+  }
+  | {
+    /** Any other content type; the content is opaque bytes. */
+    kind: "binary";
+    header: AppHeader;
+    content: Uint8Array;
+  };
+
+/** What {@linkcode encodeAppMessage} needs. */
+export interface AppMessageInit {
+  /** The content type, e.g. `text/json`. */
+  contentType: string;
+  /** The content encoding, e.g. `utf-8` or `binary`. */
+  contentEncoding: string;
+  /** The content bytes. */
+  content: Uint8Array;
+  /** The byte order to declare. Default: this machine's, as Python does. */
+  byteorder?: "little" | "big";
+}
+
+const textEncoder = new TextEncoder();
+// fatal: reject invalid UTF-8 as Python does; ignoreBOM: keep a BOM so that
+// JSON parsing rejects it, as Python's json module does.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Writes a JSON value as Python's `json.dumps(value, ensure_ascii=False)`
+ * does: `", "` and `": "` separators, non-ASCII text as is.
+ *
+ * @example
+ * ```ts
+ * import { pythonJson } from "./app_codec.ts";
+ * pythonJson({ action: "search", value: "ring" });
+ * // '{"action": "search", "value": "ring"}'
+ * ```
+ */
+export function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map((item) => pythonJson(item ?? null)).join(", ")}]`;
+  }
+  if (value !== null && typeof value === "object") {
+    const fields = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .map(([key, item]) => `${JSON.stringify(key)}: ${pythonJson(item)}`);
+    return `{${fields.join(", ")}}`;
+  }
+  // Strings, integers, booleans and null are written alike by both.
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * Frames one message: header length, JSON header, content. Throws a
+ * {@linkcode ProtocolError} if the header would not fit in 65535 bytes.
+ *
+ * @example
+ * ```ts
+ * import { encodeAppMessage } from "./app_codec.ts";
+ * const bytes = encodeAppMessage({
+ *   contentType: "binary/custom-client-binary-type",
+ *   contentEncoding: "binary",
+ *   content: new TextEncoder().encode("pingvalue"),
+ * });
+ * ```
+ */
+export function encodeAppMessage(message: AppMessageInit): Uint8Array {
+  // The keys in Python's order, written out directly: this is the hot path.
+  const header = textEncoder.encode(
+    `{"byteorder": ${
+      JSON.stringify(message.byteorder ?? NATIVE_BYTEORDER)
+    }, "content-type": ${
+      JSON.stringify(message.contentType)
+    }, "content-encoding": ${
+      JSON.stringify(message.contentEncoding)
+    }, "content-length": ${message.content.length}}`,
+  );
+  if (header.length > MAX_HEADER_LENGTH) {
+    throw new ProtocolError(
+      "header-too-long",
+      `the header is ${header.length} bytes, above the format's limit of ${MAX_HEADER_LENGTH}`,
+    );
+  }
+  const frame = new Uint8Array(2 + header.length + message.content.length);
+  frame[0] = header.length >> 8;
+  frame[1] = header.length & 0xff;
+  frame.set(header, 2);
+  frame.set(message.content, 2 + header.length);
+  return frame;
+}
+
+/**
+ * A `text/json` message with `value` as its content, e.g. a response
+ * `{"result": ...}`.
+ *
+ * @example
+ * ```ts
+ * import { encodeAppMessage, jsonMessage } from "./app_codec.ts";
+ * encodeAppMessage(jsonMessage({ result: "ok" }));
+ * ```
+ */
+export function jsonMessage(value: unknown): AppMessageInit {
+  return {
+    contentType: JSON_CONTENT_TYPE,
+    contentEncoding: "utf-8",
+    content: textEncoder.encode(pythonJson(value)),
+  };
+}
+
+/**
+ * The request the course's client sends for `ACTION VALUE`: `search` as
+ * JSON `{"action": "search", "value": VALUE}`, any other action as the
+ * binary content `ACTION` + `VALUE` in UTF-8.
+ *
+ * @example
+ * ```ts
+ * import { appRequest, encodeAppMessage } from "./app_codec.ts";
+ * encodeAppMessage(appRequest("search", "morpheus"));
+ * ```
+ */
+export function appRequest(action: string, value: string): AppMessageInit {
+  if (action === "search") return jsonMessage({ action, value });
+  return {
+    contentType: CLIENT_BINARY_TYPE,
+    contentEncoding: "binary",
+    content: textEncoder.encode(action + value),
+  };
+}
+
+/** Options for {@linkcode AppDecoder}. */
+export interface AppDecoderOptions {
+  /** The largest content-length accepted, in bytes. Default 1 MiB. */
+  maxContentLength?: number;
+}
+
+const REQUIRED_KEYS = [
+  "byteorder",
+  "content-length",
+  "content-type",
+  "content-encoding",
+] as const;
+
+type Stage = "length" | "header" | "content" | "failed";
+
+/** Buffers start this small and double as bytes actually arrive. */
+const INITIAL_CAPACITY = 4096;
+
+/**
+ * Turns received bytes, in any chunking, into complete messages. After a
+ * {@linkcode ProtocolError} the decoder stays failed and throws it again;
+ * messages completed before the bad bytes are returned first, so the
+ * outcome never depends on how the bytes were chunked.
+ *
+ * @example Decode a frame fed one byte at a time
+ * ```ts
+ * import { AppDecoder, appRequest, encodeAppMessage } from "./app_codec.ts";
+ * const frame = encodeAppMessage(appRequest("search", "ring"));
+ * const decoder = new AppDecoder();
+ * for (const byte of frame) {
+ *   for (const message of decoder.push(new Uint8Array([byte]))) {
+ *     message.kind; // "json"
+ *   }
+ * }
+ * ```
+ */
+export class AppDecoder {
+  #maxContent: number;
+  #stage: Stage = "length";
+  #failure: ProtocolError | undefined;
+  #lengthBytes = new Uint8Array(2);
+  #headerLength = 0;
+  #fields: AppHeader | undefined;
+  // The header, then the content, as far as received; it grows with the
+  // bytes that actually arrive, never straight to the length a peer claims.
+  #store = new Uint8Array(0);
+  #needed = 2;
+  #filled = 0;
+  #buffered = 0;
+
+  /** Creates a decoder with the given content limit. */
+  constructor(options: AppDecoderOptions = {}) {
+    this.#maxContent = options.maxContentLength ?? DEFAULT_MAX_CONTENT;
+  }
+
+  /** Bytes of an unfinished message held so far (0 between messages). */
+  get buffered(): number {
+    return this.#buffered;
+  }
+
+  /**
+   * Says the stream has ended: throws a "truncated" {@linkcode ProtocolError}
+   * when part of a message is still held, else does nothing.
+   */
+  end(): void {
+    if (this.#failure) throw this.#failure;
+    if (this.#buffered === 0) return;
+    const where = this.#stage === "length"
+      ? "header length"
+      : `${this.#stage} (${this.#filled} of ${this.#needed} bytes)`;
+    throw this.#fail(
+      new ProtocolError(
+        "truncated",
+        `the stream ended in the middle of the ${where}`,
+      ),
+    );
+  }
+
+  /**
+   * Takes the next received bytes (the decoder copies what it keeps) and
+   * returns the messages they complete, in order.
+   */
+  push(chunk: Uint8Array): AppMessage[] {
+    if (this.#failure) throw this.#failure;
+    const messages: AppMessage[] = [];
+    let offset = 0;
+    try {
+      while (offset < chunk.length) {
+        offset += this.#take(chunk, offset);
+        const message = this.#step();
+        if (message) messages.push(message);
+      }
+    } catch (error) {
+      const failure = this.#fail(
+        error instanceof ProtocolError ? error : new ProtocolError(
+          "undecodable",
+          `the message could not be decoded: ${
+            error instanceof Error ? error.name : "unknown error"
+          }`,
+        ),
+      );
+      // Messages completed before the bad bytes are still delivered; the
+      // error waits for the next call, as a stream reader would meet it.
+      if (messages.length === 0) throw failure;
+    }
+    return messages;
+  }
+
+  #fail(failure: ProtocolError): ProtocolError {
+    this.#stage = "failed";
+    this.#store = new Uint8Array(0);
+    this.#failure = failure;
+    return failure;
+  }
+
+  #take(chunk: Uint8Array, offset: number): number {
+    const count = Math.min(this.#needed - this.#filled, chunk.length - offset);
+    const part = chunk.subarray(offset, offset + count);
+    if (this.#stage === "length") {
+      this.#lengthBytes.set(part, this.#filled);
+    } else {
+      this.#reserve(this.#filled + count);
+      this.#store.set(part, this.#filled);
+    }
+    this.#filled += count;
+    this.#buffered += count;
+    return count;
+  }
+
+  #reserve(size: number): void {
+    if (size <= this.#store.length) return;
+    let capacity = Math.max(this.#store.length * 2, INITIAL_CAPACITY);
+    while (capacity < size) capacity *= 2;
+    const grown = new Uint8Array(Math.min(capacity, this.#needed));
+    grown.set(this.#store.subarray(0, this.#filled));
+    this.#store = grown;
+  }
+
+  #begin(stage: "length" | "header" | "content", needed: number): void {
+    this.#stage = stage;
+    this.#needed = needed;
+    this.#filled = 0;
+  }
+
+  #step(): AppMessage | undefined {
+    if (this.#filled < this.#needed) return undefined;
+    if (this.#stage === "length") {
+      this.#headerLength = (this.#lengthBytes[0] << 8) | this.#lengthBytes[1];
+      if (this.#headerLength === 0) {
+        throw new ProtocolError("empty-header", "the header length is 0");
+      }
+      this.#begin("header", this.#headerLength);
+      return undefined;
+    }
+    if (this.#stage === "header") {
+      const header = this.#store.subarray(0, this.#headerLength);
+      this.#fields = parseHeader(header, this.#maxContent);
+      this.#store = new Uint8Array(0);
+      this.#begin("content", this.#fields.contentLength);
+      // A message with no content is complete with its header.
+      if (this.#needed > 0) return undefined;
+    }
+    const header = this.#fields as AppHeader;
+    const content = this.#store.length === this.#filled
+      ? this.#store
+      : this.#store.slice(0, this.#filled);
+    this.#store = new Uint8Array(0);
+    this.#fields = undefined;
+    this.#buffered = 0;
+    this.#begin("length", 2);
+    return finishMessage(header, content);
+  }
+}
+
+function parseHeader(bytes: Uint8Array, maxContent: number): AppHeader {
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    throw new ProtocolError("header-not-utf8", "the header is not valid UTF-8");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ProtocolError("header-not-json", "the header is not valid JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ProtocolError(
+      "header-not-object",
+      "the header is JSON but not an object",
+    );
+  }
+  const fields = parsed as Record<string, unknown>;
+  for (const key of REQUIRED_KEYS) {
+    if (!Object.hasOwn(fields, key)) {
+      throw new ProtocolError(
+        "missing-key",
+        `the header has no "${key}" key`,
+      );
+    }
+  }
+  const byteorder = fields["byteorder"];
+  if (byteorder !== "little" && byteorder !== "big") {
+    throw new ProtocolError(
+      "bad-byteorder",
+      `the header's "byteorder" must be "little" or "big"`,
+    );
+  }
+  const contentType = fields["content-type"];
+  if (typeof contentType !== "string") {
+    throw new ProtocolError(
+      "bad-content-type",
+      `the header's "content-type" must be a string`,
+    );
+  }
+  const contentEncoding = fields["content-encoding"];
+  if (typeof contentEncoding !== "string") {
+    throw new ProtocolError(
+      "bad-content-encoding",
+      `the header's "content-encoding" must be a string`,
+    );
+  }
+  const contentLength = fields["content-length"];
+  if (
+    typeof contentLength !== "number" || !Number.isSafeInteger(contentLength) ||
+    contentLength < 0
+  ) {
+    throw new ProtocolError(
+      "bad-content-length",
+      `the header's "content-length" must be a non-negative integer`,
+    );
+  }
+  if (contentLength > maxContent) {
+    throw new ProtocolError(
+      "content-too-long",
+      `the content-length ${contentLength} is above the limit of ${maxContent} bytes`,
+    );
+  }
+  if (contentType === JSON_CONTENT_TYPE && !isUtf8Name(contentEncoding)) {
+    throw new ProtocolError(
+      "bad-json-encoding",
+      `text/json content must be utf-8 encoded, got ${
+        JSON.stringify(contentEncoding.slice(0, 40))
+      }`,
+    );
+  }
+  return { byteorder, contentType, contentEncoding, contentLength };
+}
+
+function isUtf8Name(name: string): boolean {
+  // Python's codec lookup accepts these spellings of the same encoding.
+  return /^utf[-_]?8$/i.test(name);
+}
+
+function finishMessage(header: AppHeader, content: Uint8Array): AppMessage {
+  if (header.contentType !== JSON_CONTENT_TYPE) {
+    return { kind: "binary", header, content };
+  }
+  let text: string;
+  try {
+    text = strictUtf8.decode(content);
+  } catch {
+    throw new ProtocolError(
+      "content-not-utf8",
+      "the text/json content is not valid UTF-8",
+    );
+  }
+  try {
+    return { kind: "json", header, content, value: JSON.parse(text) };
+  } catch {
+    throw new ProtocolError(
+      "content-not-json",
+      "the text/json content is not valid JSON",
+    );
+  }
+}
+
+/**
+ * Makes text safe to print on a terminal: control characters (which a peer
+ * could use to move the cursor or clear the screen) are shown escaped.
+ *
+ * @example
+ * ```ts
+ * import { printableText } from "./app_codec.ts";
+ * printableText("a\nb\x1b[2J"); // "a\\nb\\x1b[2J"
+ * ```
+ */
+export function printableText(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029\ufeff]/gu, escapeCharacter);
+}
+
+/**
+ * Shows bytes as text where they are printable UTF-8, and as `\xNN` where
+ * they are not (invalid UTF-8, a character cut off, control characters).
+ *
+ * @example
+ * ```ts
+ * import { printableBytes } from "./app_codec.ts";
+ * printableBytes(new Uint8Array([0x68, 0x69, 0xff])); // "hi\\xff"
+ * ```
+ */
+export function printableBytes(bytes: Uint8Array): string {
+  let shown = "";
+  let index = 0;
+  while (index < bytes.length) {
+    const lead = bytes[index];
+    const size = lead < 0x80
+      ? 1
+      : lead >= 0xc2 && lead <= 0xdf
+      ? 2
+      : lead >= 0xe0 && lead <= 0xef
+      ? 3
+      : lead >= 0xf0 && lead <= 0xf4
+      ? 4
+      : 0;
+    let character: string | undefined;
+    if (size > 0 && index + size <= bytes.length) {
+      try {
+        character = strictUtf8.decode(bytes.subarray(index, index + size));
+      } catch {
+        character = undefined;
+      }
+    }
+    if (character === undefined) {
+      shown += `\\x${lead.toString(16).padStart(2, "0")}`;
+      index += 1;
+    } else {
+      shown += printableText(character);
+      index += size;
+    }
+  }
+  return shown;
+}
+
+const NAMED_ESCAPES: Record<string, string> = {
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+function escapeCharacter(character: string): string {
+  const code = character.codePointAt(0) ?? 0;
+  return NAMED_ESCAPES[character] ??
+    (code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`);
+}

@@ -1,0 +1,247 @@
+/**
+ * The application lesson's server: one request per connection in the app
+ * protocol (see `protocol/app_codec.ts`), answered from a search table, then
+ * the connection is closed. Built on the shared concurrent accept loop.
+ *
+ * A peer cannot hurt it: a malformed request closes that connection only, a
+ * content above the limit is refused before any of it is kept, and a request
+ * that does not arrive in full within the request deadline is cut off, however
+ * slowly its bytes trickle in.
+ *
+ * @module
+ */
+
+import {
+  AppDecoder,
+  type AppMessage,
+  type AppMessageInit,
+  DEFAULT_MAX_CONTENT,
+  encodeAppMessage,
+  jsonMessage,
+  printableBytes,
+  printableText,
+  ProtocolError,
+  SERVER_BINARY_TYPE,
+} from "../protocol/app_codec.ts";
+import { NetError } from "../protocol/errors.ts";
+import type { Socket } from "../protocol/socket.ts";
+import { SILENT } from "../output/reporter.ts";
+import {
+  type Connection,
+  type ConnectionServer,
+  type ConnectionServerOptions,
+  serveConnections,
+} from "./_serve.ts";
+
+/**
+ * The built-in search table: a few entries, with non-ASCII and emoji keys
+ * and values so that learners see UTF-8 cross the wire intact.
+ */
+export const DEFAULT_SEARCH_TABLE: ReadonlyMap<string, string> = new Map([
+  ["socket", "One end of a two-way connection, named by address and port."],
+  ["port", "A 16-bit number that picks one program on a host."],
+  ["café", "Un café noir, s'il vous plaît. ☕"],
+  ["東京", "日本の首都です。"],
+  ["🐢", "🐢 Slow and steady: TCP delivers every byte, in order."],
+]);
+
+/** Default for {@linkcode AppServerOptions.requestTimeoutMs}. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** The text before the echoed bytes in a binary response. */
+export const BINARY_RESPONSE_PREFIX = "First 10 bytes of request: ";
+
+/** Options for {@linkcode serveApp}. */
+export interface AppServerOptions extends ConnectionServerOptions {
+  /** What `search` looks up. Default {@linkcode DEFAULT_SEARCH_TABLE}. */
+  table?: ReadonlyMap<string, string>;
+  /** The largest request content accepted, in bytes. Default 1 MiB. */
+  maxContentLength?: number;
+  /**
+   * Longest time from accepting a connection to having its whole request,
+   * in ms; a slower client is cut off. Infinity: never. Default 30000.
+   */
+  requestTimeoutMs?: number;
+}
+
+const encoder = new TextEncoder();
+const PREFIX_BYTES = encoder.encode(BINARY_RESPONSE_PREFIX);
+/** Longest excerpt of a peer's value shown in a log line. */
+const LOG_EXCERPT = 60;
+
+/**
+ * Makes the response to one decoded request, as the course's server does:
+ * `search` looks the value up; another action inside JSON is an error
+ * result; a binary request gets its first 10 bytes back. A JSON request
+ * that is not an object throws a {@linkcode ProtocolError}.
+ *
+ * @example
+ * ```ts
+ * import { answerRequest, DEFAULT_SEARCH_TABLE } from "./app.ts";
+ * import { AppDecoder, appRequest, encodeAppMessage } from "../protocol/app_codec.ts";
+ * const [request] = new AppDecoder().push(
+ *   encodeAppMessage(appRequest("search", "port")),
+ * );
+ * answerRequest(request, DEFAULT_SEARCH_TABLE); // a text/json response
+ * ```
+ */
+export function answerRequest(
+  request: AppMessage,
+  table: ReadonlyMap<string, string>,
+): AppMessageInit {
+  if (request.kind === "binary") {
+    const first = request.content.subarray(0, 10);
+    const content = new Uint8Array(PREFIX_BYTES.length + first.length);
+    content.set(PREFIX_BYTES);
+    content.set(first, PREFIX_BYTES.length);
+    return {
+      contentType: SERVER_BINARY_TYPE,
+      contentEncoding: "binary",
+      content,
+    };
+  }
+  const { action, value } = requestFields(request.value);
+  if (action !== "search") {
+    return jsonMessage({
+      result: `Error: invalid action "${asText(action)}".`,
+    });
+  }
+  const query = asText(value);
+  const answer = typeof value === "string" ? table.get(value) : undefined;
+  return jsonMessage({ result: answer ?? `No match for "${query}".` });
+}
+
+/**
+ * Starts the app server. Each connection gets one request read (within the
+ * request deadline), one response written, then it is closed.
+ *
+ * @example
+ * ```ts
+ * import { serveApp } from "./app.ts";
+ * import { requestApp } from "../client/app.ts";
+ * const server = serveApp({ port: 0 });
+ * await requestApp("search", "port", { port: server.addr.port });
+ * await server.close();
+ * ```
+ */
+export function serveApp(options: AppServerOptions = {}): ConnectionServer {
+  const reporter = options.reporter ?? SILENT;
+  const table = options.table ?? DEFAULT_SEARCH_TABLE;
+  const maxContentLength = options.maxContentLength ?? DEFAULT_MAX_CONTENT;
+  const requestTimeoutMs = options.requestTimeoutMs ??
+    DEFAULT_REQUEST_TIMEOUT_MS;
+
+  async function handle({ socket }: Connection): Promise<void> {
+    const decoder = new AppDecoder({ maxContentLength });
+    let cutOff = false;
+    // An infinite deadline needs no timer (setTimeout would fire at once).
+    const deadline = !Number.isFinite(requestTimeoutMs)
+      ? undefined
+      : setTimeout(() => {
+        cutOff = true;
+        reporter.info(
+          `Cut off ${socket.peer}: no complete request within ${
+            requestTimeoutMs / 1000
+          } s (--request-timeout), ${socket.bytesRead} bytes received`,
+        );
+        socket.close();
+      }, requestTimeoutMs);
+    try {
+      const request = await readRequest(socket, decoder);
+      clearTimeout(deadline);
+      if (request === undefined) return;
+      const response = answerRequest(request, table);
+      if (reporter.verbose) {
+        reporter.info(`Request from ${socket.peer}: ${describe(request)}`);
+      }
+      const frame = encodeAppMessage(response);
+      await socket.writeAll(frame, "while sending the response");
+      if (reporter.verbose) {
+        reporter.info(
+          `Sent ${response.contentType} response to ${socket.peer} (${frame.length} bytes), closing`,
+        );
+      }
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        reporter.info(`Rejected request from ${socket.peer}: ${error.message}`);
+        return;
+      }
+      if (cutOff && error instanceof NetError) return;
+      throw error;
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  async function readRequest(
+    socket: Socket,
+    decoder: AppDecoder,
+  ): Promise<AppMessage | undefined> {
+    // Small while idle; larger once a request proves to be big.
+    let buffer = new Uint8Array(4096);
+    while (true) {
+      const count = await socket.read(buffer, "while reading the request");
+      if (count === null) {
+        if (socket.bytesRead === 0) {
+          reporter.info(
+            `Connection from ${socket.peer} closed without a request`,
+          );
+          return undefined;
+        }
+        decoder.end();
+        return undefined;
+      }
+      const [request] = decoder.push(buffer.subarray(0, count));
+      if (request !== undefined) return request;
+      if (count === buffer.length && buffer.length < 65536) {
+        buffer = new Uint8Array(65536);
+      }
+    }
+  }
+
+  return serveConnections(options, handle);
+}
+
+function requestFields(value: unknown): { action: unknown; value: unknown } {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ProtocolError(
+      "bad-request",
+      "the text/json request is not a JSON object",
+    );
+  }
+  const fields = value as Record<string, unknown>;
+  return {
+    action: Object.hasOwn(fields, "action") ? fields.action : null,
+    value: Object.hasOwn(fields, "value") ? fields.value : null,
+  };
+}
+
+/** A request field as the reply shows it: text as is, anything else as JSON. */
+function asText(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value) ?? "null";
+  } catch {
+    // Too deeply nested to write back: say what it is instead.
+    return Array.isArray(value) ? "[...]" : "{...}";
+  }
+}
+
+function describe(request: AppMessage): string {
+  if (request.kind === "binary") {
+    return `${request.header.contentType}, ${request.content.length} bytes "${
+      printableBytes(request.content.subarray(0, LOG_EXCERPT))
+    }${request.content.length > LOG_EXCERPT ? "..." : ""}"`;
+  }
+  const { action, value } = requestFields(request.value);
+  return `text/json, action "${excerpt(asText(action))}", value "${
+    excerpt(asText(value))
+  }"`;
+}
+
+function excerpt(text: string): string {
+  const short = text.length > LOG_EXCERPT
+    ? `${text.slice(0, LOG_EXCERPT)}...`
+    : text;
+  return printableText(short);
+}

@@ -1,0 +1,612 @@
+/**
+ * The app server and client over real sockets: in-process (answers, limits,
+ * hostile peers) and end to end through the CLI.
+ */
+
+import assert from "node:assert/strict";
+import {
+  AppDecoder,
+  type AppMessage,
+  appRequest,
+  encodeAppMessage,
+  jsonMessage,
+} from "../protocol/app_codec.ts";
+import { NetError } from "../protocol/errors.ts";
+import { requestApp } from "../client/app.ts";
+import {
+  answerRequest,
+  DEFAULT_SEARCH_TABLE,
+  serveApp,
+} from "../server/app.ts";
+import {
+  captureReporter,
+  netdemoCommand,
+  runCli,
+  spawnServer,
+} from "./_helpers.ts";
+
+const utf8 = new TextEncoder();
+
+function resultOf(message: AppMessage): unknown {
+  assert.equal(message.kind, "json");
+  return message.kind === "json"
+    ? (message.value as Record<string, unknown>).result
+    : undefined;
+}
+
+/** Sends raw bytes (optionally half-closing), returns every byte read back. */
+async function exchangeRaw(
+  port: number,
+  bytes: Uint8Array,
+  options: { halfClose?: boolean } = {},
+): Promise<Uint8Array> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await writeAll(conn, bytes);
+    if (options.halfClose) await conn.closeWrite();
+    return await readToEnd(conn);
+  } finally {
+    conn.close();
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    offset += await conn.write(bytes.subarray(offset));
+  }
+}
+
+/** Reads until EOF; a reset counts as the end too (the peer gave up on us). */
+async function readToEnd(conn: Deno.Conn): Promise<Uint8Array> {
+  const parts: number[] = [];
+  const buffer = new Uint8Array(4096);
+  try {
+    while (true) {
+      const count = await conn.read(buffer);
+      if (count === null) break;
+      parts.push(...buffer.subarray(0, count));
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
+  }
+  return new Uint8Array(parts);
+}
+
+function decodeOne(bytes: Uint8Array): AppMessage {
+  const messages = new AppDecoder().push(bytes);
+  assert.equal(
+    messages.length,
+    1,
+    `expected one message in ${bytes.length} bytes`,
+  );
+  return messages[0];
+}
+
+Deno.test("app server: every built-in entry is found by search", async () => {
+  const server = serveApp({ port: 0 });
+  const client = captureReporter();
+  try {
+    for (const [key, value] of DEFAULT_SEARCH_TABLE) {
+      const response = await requestApp("search", key, {
+        port: server.addr.port,
+        reporter: client.reporter,
+      });
+      assert.equal(resultOf(response), value);
+    }
+    assert.ok(
+      client.out.includes(`Got result: ${DEFAULT_SEARCH_TABLE.get("café")}`),
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("app server: an emoji key and value round trip through search", async () => {
+  const table = new Map([["\u{1F436}", "\u{1F43E} fetch \u{1F3BE}"]]);
+  const server = serveApp({ port: 0, table });
+  const client = captureReporter();
+  try {
+    await requestApp("search", "\u{1F436}", {
+      port: server.addr.port,
+      reporter: client.reporter,
+    });
+    assert.deepEqual(
+      client.out.at(-1),
+      "Got result: \u{1F43E} fetch \u{1F3BE}",
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("app server: an unknown search value gets a no-match result", async () => {
+  const server = serveApp({ port: 0 });
+  try {
+    const response = await requestApp("search", "nothing here", {
+      port: server.addr.port,
+    });
+    assert.equal(resultOf(response), 'No match for "nothing here".');
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("app server: another action inside a JSON request is an error result", async () => {
+  const server = serveApp({ port: 0 });
+  try {
+    const reply = await exchangeRaw(
+      server.addr.port,
+      encodeAppMessage(jsonMessage({ action: "delete", value: "port" })),
+    );
+    assert.equal(resultOf(decodeOne(reply)), 'Error: invalid action "delete".');
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("app server: a binary request gets its first 10 bytes back, as Python's libserver sends them", async () => {
+  const server = serveApp({ port: 0 });
+  const client = captureReporter();
+  try {
+    const response = await requestApp("pat", "\u{1F436}\u{1F436}", {
+      port: server.addr.port,
+      reporter: client.reporter,
+    });
+    // 0x7f = 127 header bytes, written out by hand.
+    const expected = new Uint8Array([
+      0x00,
+      0x7f,
+      ...utf8.encode(
+        '{"byteorder": "little", "content-type": "binary/custom-server-binary-type", "content-encoding": "binary", "content-length": 37}First 10 bytes of request: pat',
+      ),
+      0xf0,
+      0x9f,
+      0x90,
+      0xb6,
+      0xf0,
+      0x9f,
+      0x90,
+    ]);
+    const request = decodeOne(
+      encodeAppMessage(appRequest("pat", "\u{1F436}\u{1F436}")),
+    );
+    assert.deepEqual(
+      encodeAppMessage({
+        ...answerRequest(request, new Map()),
+        byteorder: "little",
+      }),
+      expected,
+    );
+    assert.equal(response.kind, "binary");
+    assert.equal(
+      client.out.at(-1),
+      "Got response: First 10 bytes of request: pat\u{1F436}\\xf0\\x9f\\x90",
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("app server: 100 concurrent clients are all answered correctly", async () => {
+  const server = serveApp({ port: 0 });
+  const keys = [...DEFAULT_SEARCH_TABLE.keys(), "missing"];
+  try {
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => {
+        const key = keys[i % keys.length];
+        return i % 3 === 0
+          ? requestApp("echo", `${i}:${key}`, { port: server.addr.port })
+          : requestApp("search", key, { port: server.addr.port });
+      }),
+    );
+    responses.forEach((response, i) => {
+      const key = keys[i % keys.length];
+      if (i % 3 === 0) {
+        assert.deepEqual(
+          response.content,
+          new Uint8Array([
+            ...utf8.encode("First 10 bytes of request: "),
+            ...utf8.encode(`echo${i}:${key}`).subarray(0, 10),
+          ]),
+        );
+      } else {
+        assert.equal(
+          resultOf(response),
+          DEFAULT_SEARCH_TABLE.get(key) ?? `No match for "${key}".`,
+        );
+      }
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("app server: a malformed request closes that connection and nothing else", async () => {
+  const log = captureReporter();
+  const server = serveApp({ port: 0, reporter: log.reporter });
+  const port = server.addr.port;
+  const valid = encodeAppMessage(appRequest("search", "port"));
+  const slow = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    // A valid request, half sent, is still waiting when the bad one comes.
+    await writeAll(slow, valid.subarray(0, 20));
+    const reply = await exchangeRaw(port, new Uint8Array([0, 0, 1, 2, 3]));
+    assert.equal(reply.length, 0);
+    await log.waitFor(/^Rejected request from .*: the header length is 0$/);
+    await writeAll(slow, valid.subarray(20));
+    const response = decodeOne(await readToEnd(slow));
+    assert.equal(resultOf(response), DEFAULT_SEARCH_TABLE.get("port"));
+  } finally {
+    slow.close();
+    await server.close();
+  }
+});
+
+Deno.test("app server: content above --max-content is refused from the header alone", async () => {
+  const log = captureReporter();
+  const server = serveApp({
+    port: 0,
+    maxContentLength: 100,
+    reporter: log.reporter,
+  });
+  try {
+    const frame = encodeAppMessage({
+      contentType: "binary/x",
+      contentEncoding: "binary",
+      content: new Uint8Array(1000),
+    });
+    const header = frame.subarray(0, frame.length - 1000);
+    // Only the header is sent, and the connection stays open: the server
+    // must decide without waiting for any content.
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.addr.port,
+    });
+    try {
+      await writeAll(conn, header);
+      assert.equal((await readToEnd(conn)).length, 0);
+    } finally {
+      conn.close();
+    }
+    assert.ok(
+      log.out.some((line) =>
+        /^Rejected request from .*: the content-length 1000 is above the limit of 100 bytes$/
+          .test(line)
+      ),
+      log.out.join("\n"),
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("app server: a request cut short by EOF is rejected as truncated", async () => {
+  const log = captureReporter();
+  const server = serveApp({ port: 0, reporter: log.reporter });
+  try {
+    const frame = encodeAppMessage(appRequest("search", "port"));
+    const reply = await exchangeRaw(
+      server.addr.port,
+      frame.subarray(0, frame.length - 5),
+      {
+        halfClose: true,
+      },
+    );
+    assert.equal(reply.length, 0);
+    await log.waitFor(
+      /^Rejected request from .*: the stream ended in the middle of the content \(32 of 37 bytes\)$/,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("app server: a client that trickles its request is cut off at the request deadline", async () => {
+  const log = captureReporter();
+  const server = serveApp({
+    port: 0,
+    requestTimeoutMs: 300,
+    idleTimeoutMs: 60_000,
+    reporter: log.reporter,
+  });
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.addr.port,
+  });
+  try {
+    const frame = encodeAppMessage(appRequest("search", "port"));
+    // One byte every 20 ms keeps the connection busy, so only a deadline on
+    // the whole request (not an idle timeout) can stop it.
+    let sent = 0;
+    let cut = false;
+    while (sent < frame.length && !cut) {
+      try {
+        sent += await conn.write(frame.subarray(sent, sent + 1));
+      } catch {
+        cut = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      cut ||= log.out.some((line) => line.startsWith("Cut off"));
+    }
+    assert.ok(cut, `the server took all ${sent} bytes without cutting off`);
+    assert.ok(sent < frame.length);
+    const line = await log.waitFor(/^Cut off /);
+    assert.match(
+      line,
+      /^Cut off 127\.0\.0\.1:\d+: no complete request within 0\.3 s \(--request-timeout\), \d+ bytes received$/,
+    );
+    assert.equal((await readToEnd(conn)).length, 0);
+  } finally {
+    conn.close();
+    await server.close();
+  }
+});
+
+Deno.test("app client: a malformed, truncated or result-less response is a protocol error", async () => {
+  const cases: [Uint8Array, RegExp][] = [
+    [
+      new Uint8Array([0, 0]),
+      /sent a malformed response: the header length is 0$/,
+    ],
+    [
+      encodeAppMessage(appRequest("search", "x")).subarray(0, 50),
+      /sent a malformed response: the stream ended in the middle of the header \(48 of \d+ bytes\)$/,
+    ],
+    [
+      encodeAppMessage(jsonMessage({ answer: 42 })),
+      /sent a malformed response: the text\/json response has no "result"$/,
+    ],
+  ];
+  for (const [reply, pattern] of cases) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const serving = (async () => {
+      const conn = await listener.accept();
+      try {
+        await writeAll(conn, reply);
+      } finally {
+        conn.close();
+      }
+    })();
+    try {
+      await assert.rejects(
+        requestApp("search", "x", { port: listener.addr.port }),
+        (error: unknown) => {
+          assert.ok(error instanceof NetError);
+          assert.equal(error.kind, "protocol");
+          assert.match(error.message, pattern);
+          return true;
+        },
+      );
+    } finally {
+      await serving;
+      listener.close();
+    }
+  }
+});
+
+Deno.test("netdemo client app: search against a spawned server prints the result", async () => {
+  const { process, port } = await spawnServer(["server", "app", "--port", "0"]);
+  try {
+    const found = await runCli([
+      "client",
+      "app",
+      "--port",
+      String(port),
+      "search",
+      "🐢",
+    ]);
+    assert.equal(found.code, 0, found.stderr);
+    assert.ok(
+      found.stdout.split("\n").includes(
+        `Got result: ${DEFAULT_SEARCH_TABLE.get("🐢")}`,
+      ),
+      found.stdout,
+    );
+    const binary = await runCli([
+      "client",
+      "app",
+      "--port",
+      String(port),
+      "shout",
+      "hello world",
+    ]);
+    assert.equal(binary.code, 0, binary.stderr);
+    assert.ok(
+      binary.stdout.split("\n").includes(
+        "Got response: First 10 bytes of request: shouthello",
+      ),
+      binary.stdout,
+    );
+    await process.waitForLine(
+      /^Request from .*: binary\/custom-client-binary-type, 16 bytes "shouthello world"$/,
+    );
+  } finally {
+    const status = await process.stop();
+    assert.equal(status.code, 0);
+    assert.match(
+      process.stdoutLines.at(-1) ?? "",
+      /^Served 2 connections, sent \d+ bytes/,
+    );
+  }
+});
+
+Deno.test("netdemo server app: the search table can come from standard input", async () => {
+  const { program, prefix } = netdemoCommand();
+  const child = new Deno.Command(program, {
+    args: [...prefix, "server", "app", "--port", "0", "--table", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(utf8.encode('{"ключ": "значение ✓", "🐶": "🐾"}'));
+  await writer.close();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  try {
+    while (!seen.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      seen += value;
+    }
+    const listening = /^Listening on 127\.0\.0\.1:(\d+)\n/.exec(seen);
+    assert.ok(listening, seen);
+    const port = Number(listening[1]);
+    const response = await requestApp("search", "ключ", { port });
+    assert.equal(resultOf(response), "значение ✓");
+  } finally {
+    child.kill("SIGINT");
+    await lines.cancel();
+    await child.stderr.cancel();
+    await child.status;
+  }
+});
+
+Deno.test("netdemo server app: a bad table is one clear line and exit 2", async () => {
+  const notJson = await runCli(
+    ["server", "app", "--port", "0", "--table", "-"],
+    {
+      stdin: "{nope",
+    },
+  );
+  assert.equal(notJson.code, 2);
+  assert.equal(
+    notJson.stderr,
+    "error: the table read from standard input is not valid JSON (see 'netdemo server app --help')\n",
+  );
+  assert.equal(notJson.stdout, "");
+  const notStrings = await runCli([
+    "server",
+    "app",
+    "--port",
+    "0",
+    "--table",
+    "-",
+  ], {
+    stdin: '{"a": 1}',
+  });
+  assert.equal(notStrings.code, 2);
+  assert.match(
+    notStrings.stderr,
+    /^error: the table read from standard input: the value of "a" is not a string/,
+  );
+});
+
+Deno.test("netdemo server app: a table file the binary may not read points to --table -", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(path, '{"a": "b"}');
+    const result = await runCli([
+      "server",
+      "app",
+      "--port",
+      "0",
+      "--table",
+      path,
+    ]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim().split("\n").length, 1);
+    assert.ok(result.stderr.includes(`permission denied`), result.stderr);
+    assert.ok(result.stderr.includes(`--table - < ${path}`), result.stderr);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("netdemo app: usage errors exit 2 with one line", async () => {
+  const cases = [
+    ["client", "app", "search"],
+    ["client", "app", "search", "a", "b"],
+    ["client", "app", "--max-content", "lots", "search", "a"],
+    ["server", "app", "--max-content", "-1"],
+    ["server", "app", "--request-timeout", "soon"],
+    ["server", "app", "--max-conns", "0"],
+  ];
+  for (const args of cases) {
+    const result = await runCli(args);
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /^error: .*\(see 'netdemo (client|server) app --help'\)\n$/,
+    );
+  }
+});
+
+Deno.test("netdemo client app: no server listening is exit 1 with one line", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  const result = await runCli([
+    "client",
+    "app",
+    "--port",
+    String(port),
+    "search",
+    "x",
+  ]);
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    `error: connection to 127.0.0.1:${port} refused: no server is listening there\n`,
+  );
+});
+
+Deno.test("netdemo server app: --request-timeout cuts off a trickling client with a log line", async () => {
+  const { process, port } = await spawnServer([
+    "server",
+    "app",
+    "--port",
+    "0",
+    "--request-timeout",
+    "0.3",
+  ]);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await writeAll(conn, new Uint8Array([0]));
+    // The server cuts the connection off: EOF (or a reset) ends this read.
+    assert.equal((await readToEnd(conn)).length, 0);
+    await process.waitForLine(
+      /^Cut off 127\.0\.0\.1:\d+: no complete request within 0\.3 s \(--request-timeout\), 1 bytes received$/,
+    );
+  } finally {
+    conn.close();
+    await process.stop();
+  }
+});
+
+Deno.test("netdemo server app: --max-content refuses a larger request, and the client says so", async () => {
+  const { process, port } = await spawnServer([
+    "server",
+    "app",
+    "--port",
+    "0",
+    "--max-content",
+    "10",
+  ]);
+  try {
+    const result = await runCli([
+      "client",
+      "app",
+      "--port",
+      String(port),
+      "search",
+      "port",
+    ]);
+    assert.equal(result.code, 1);
+    // Closed at once, or reset if request bytes were still unread then.
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^error: 127\\.0\\.0\\.1:${port} (closed the connection without responding|reset the connection[^\n]*)\n$`,
+      ),
+    );
+    await process.waitForLine(
+      /^Rejected request from .*: the content-length 37 is above the limit of 10 bytes$/,
+    );
+  } finally {
+    await process.stop();
+  }
+});
