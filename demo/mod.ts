@@ -6,12 +6,14 @@
  */
 
 import { borkLesson } from "./bork.ts";
+import { echoLesson } from "./echo.ts";
 import { socketsLesson } from "./sockets.ts";
 import { appLesson } from "./app.ts";
 
 /** The lessons, in course order. */
 const LESSONS: (() => Promise<void>)[] = [
   borkLesson,
+  echoLesson,
   socketsLesson,
   appLesson,
 ];

@@ -1,0 +1,220 @@
+/**
+ * What the multi-connection client's two modes share: opening many
+ * connections without overflowing the server's listen backlog, turning the
+ * open-file limit into one plain sentence, and tallying failures by kind.
+ *
+ * @module
+ */
+
+import { type FailureKind, NetError, toNetError } from "../protocol/errors.ts";
+
+/**
+ * Most connects in flight at once. Opening thousands at the same instant
+ * overflows the server's listen backlog; the kernel then drops SYNs and the
+ * client retries a second later, which looks like a slow server.
+ */
+export const MAX_CONNECTS_IN_FLIGHT = 128;
+
+/**
+ * Lets at most `limit` tasks run at once; the others wait their turn in the
+ * order they asked.
+ *
+ * @example
+ * ```ts
+ * import { Gate } from "./_many.ts";
+ * const gate = new Gate(2);
+ * await gate.run(() => Promise.resolve(1)); // 1
+ * ```
+ */
+export class Gate {
+  #free: number;
+  #waiting: (() => void)[] = [];
+
+  /** Creates a gate that lets `limit` tasks through at once. */
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+
+  /** Runs `task` once a place is free; resolves or rejects as it does. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) {
+      this.#free--;
+    } else {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+/** How a failure kind reads in a summary: `2 reset by server`. */
+const KIND_LABELS: Partial<Record<FailureKind, string>> = {
+  "refused": "refused",
+  "reset": "reset by server",
+  "closed-early": "closed early by server",
+  "mismatch": "returned different bytes",
+  "timeout": "timed out",
+  "host-not-found": "host not found",
+  "address-unavailable": "no local address or port free",
+  "too-many-open-files": "over the open-file limit",
+  "protocol": "broke the protocol",
+  "interrupted": "interrupted",
+};
+
+/**
+ * Counts failures by kind and remembers the first one, so a summary can
+ * name both the tally and one concrete reason.
+ *
+ * @example
+ * ```ts
+ * import { FailureTally } from "./_many.ts";
+ * import { NetError } from "../protocol/errors.ts";
+ * const tally = new FailureTally();
+ * tally.add(new NetError("reset", "127.0.0.1:1 reset the connection"));
+ * tally.describe(); // "1 reset by server"
+ * ```
+ */
+export class FailureTally {
+  /** Failures so far by kind. */
+  readonly counts: Partial<Record<FailureKind, number>> = {};
+  /** The first failure, for its full message. */
+  first: NetError | undefined;
+  /** How many failures in all. */
+  total = 0;
+
+  /** Counts one failure. */
+  add(failure: NetError): void {
+    this.counts[failure.kind] = (this.counts[failure.kind] ?? 0) + 1;
+    this.first ??= failure;
+    this.total++;
+  }
+
+  /** The tally as text, most frequent kind first: `2 reset by server, 1 refused`. */
+  describe(): string {
+    return Object.entries(this.counts)
+      .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
+      .map(([kind, count]) =>
+        `${count} ${KIND_LABELS[kind as FailureKind] ?? kind}`
+      )
+      .join(", ");
+  }
+
+  /** The tally and the first failure's message, for a one-line error. */
+  describeWithFirst(): string {
+    const first = this.first ? ` (first: ${this.first.message})` : "";
+    return `${this.describe()}${first}`;
+  }
+
+  /** The most frequent kind, for the NetError a failed run throws. */
+  mainKind(): FailureKind {
+    let best: FailureKind = "other";
+    let most = 0;
+    for (const [kind, count] of Object.entries(this.counts)) {
+      if ((count ?? 0) > most) {
+        most = count ?? 0;
+        best = kind as FailureKind;
+      }
+    }
+    return best;
+  }
+}
+
+/**
+ * Converts a connection's failure into a NetError; running out of local
+ * ports reads as what it is rather than as a foreign address.
+ *
+ * @example
+ * ```ts
+ * import { connectionFailure } from "./_many.ts";
+ * connectionFailure(new Deno.errors.ConnectionRefused("x"), "127.0.0.1:1").kind; // "refused"
+ * ```
+ */
+export function connectionFailure(error: unknown, address: string): NetError {
+  const failure = toNetError(error, { address });
+  if (failure.kind === "address-unavailable") {
+    return new NetError(
+      "address-unavailable",
+      `cannot connect to ${address}: no free local port is left (too many connections at once)`,
+      { cause: error },
+    );
+  }
+  return failure;
+}
+
+/** The soft limit on open files and how many are open, when readable. */
+interface FileLimit {
+  limit: number;
+  open: number;
+}
+
+function readFileLimit(): FileLimit | undefined {
+  // Only read what the permissions already allow: a prompt here would stall
+  // the run, and the compiled binary is not given /proc/self at all.
+  try {
+    const limits = "/proc/self/limits";
+    if (
+      Deno.permissions.querySync({ name: "read", path: limits }).state !==
+        "granted"
+    ) {
+      return undefined;
+    }
+    const match = /^Max open files\s+(\d+)/m.exec(
+      Deno.readTextFileSync(limits),
+    );
+    if (!match) return undefined;
+    let open = 0;
+    const fds = "/proc/self/fd";
+    if (
+      Deno.permissions.querySync({ name: "read", path: fds }).state ===
+        "granted"
+    ) {
+      for (const _ of Deno.readDirSync(fds)) open++;
+    }
+    return { limit: Number(match[1]), open };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Fails early, in one sentence, when `connections` cannot fit under the
+ * process's open-file limit; does nothing when the limit cannot be read
+ * (then {@linkcode openFileLimitError} explains an actual EMFILE).
+ *
+ * @example
+ * ```ts
+ * import { checkOpenFileLimit } from "./_many.ts";
+ * checkOpenFileLimit(10);
+ * ```
+ */
+export function checkOpenFileLimit(connections: number): void {
+  const found = readFileLimit();
+  if (found === undefined || connections + found.open <= found.limit) return;
+  throw new NetError(
+    "too-many-open-files",
+    `cannot open ${connections} connections: this process may have at most ${found.limit} open files (ulimit -n) and ${found.open} are in use already; ask for fewer or raise the limit`,
+  );
+}
+
+/**
+ * The one-line error for a run that hit the open-file limit (EMFILE) while
+ * opening `connections` connections. The limit itself is named only by
+ * {@linkcode checkOpenFileLimit}, which can read it; here it could not be.
+ *
+ * @example
+ * ```ts
+ * import { openFileLimitError } from "./_many.ts";
+ * openFileLimitError(5000).kind; // "too-many-open-files"
+ * ```
+ */
+export function openFileLimitError(connections: number): NetError {
+  return new NetError(
+    "too-many-open-files",
+    `cannot open ${connections} connections: the process ran out of file descriptors (the open-file limit, ulimit -n, is too low for that many); ask for fewer or raise the limit`,
+  );
+}

@@ -1,0 +1,507 @@
+/**
+ * `netdemo client multi`: the lesson's multi-connection client and its load
+ * mode, against the real echo server and against small misbehaving servers.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { runMulti } from "../client/multi.ts";
+import { runLoad } from "../client/load.ts";
+import { LatencyRecorder } from "../client/_latency.ts";
+import { serveEcho } from "../server/echo.ts";
+import {
+  captureReporter,
+  netdemoCommand,
+  runCli,
+  spawnServer,
+} from "./_helpers.ts";
+
+const MESSAGE_1 = "Message 1 from client.";
+const MESSAGE_2 = "Message 2 from client.";
+
+function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line !== "");
+}
+
+/** A port where nothing listens: bound, then released. */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+/**
+ * A server that misbehaves on each of `connections` connections, then
+ * stops by itself; `done` settles when every connection was handled.
+ */
+function misbehavingServer(
+  connections: number,
+  handle: (conn: Deno.Conn) => Promise<void>,
+): { port: number; done: Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  async function run(): Promise<void> {
+    const handlers: Promise<void>[] = [];
+    try {
+      for (let i = 0; i < connections; i++) {
+        const conn = await listener.accept();
+        handlers.push(
+          handle(conn).catch(() => {}).finally(() => {
+            try {
+              conn.close();
+            } catch {
+              // The handler closed it already.
+            }
+          }),
+        );
+      }
+    } finally {
+      listener.close();
+    }
+    await Promise.all(handlers);
+  }
+  return { port: listener.addr.port, done: run() };
+}
+
+/** Reads until `count` bytes arrived (or EOF); resolves them. */
+async function readBytes(conn: Deno.Conn, count: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(count);
+  let got = 0;
+  while (got < count) {
+    const n = await conn.read(bytes.subarray(got));
+    if (n === null) break;
+    got += n;
+  }
+  return bytes.subarray(0, got);
+}
+
+const LESSON_BYTES = new TextEncoder().encode(MESSAGE_1 + MESSAGE_2).length;
+
+Deno.test("client multi: the lesson prints each connection's steps and exits 0 against the echo server", async () => {
+  const server = await spawnServer([
+    "server",
+    "echo",
+    "--port",
+    "0",
+    "--quiet",
+  ]);
+  try {
+    const result = await runCli([
+      "client",
+      "multi",
+      "--port",
+      `${server.port}`,
+    ]);
+    equal(result.code, 0, result.stderr);
+    equal(result.stderr, "");
+    const out = lines(result.stdout);
+    const address = `127.0.0.1:${server.port}`;
+    for (const index of [1, 2]) {
+      const mine = new RegExp(`connection ${index}( to |$)`);
+      const own = out.filter((line) => mine.test(line));
+      equal(own[0], `Starting connection ${index} to ${address}`);
+      deepEqual(
+        own.filter((line) => line.startsWith("Sending ")),
+        [
+          `Sending "${MESSAGE_1}" to connection ${index}`,
+          `Sending "${MESSAGE_2}" to connection ${index}`,
+        ],
+      );
+      // However the echo was chunked, the pieces add up to what was sent.
+      const received = own
+        .filter((line) => line.startsWith("Received "))
+        .map((line) =>
+          JSON.parse(line.slice("Received ".length, line.lastIndexOf(" from ")))
+        )
+        .join("");
+      equal(received, MESSAGE_1 + MESSAGE_2);
+      equal(own.at(-1), `Closing connection ${index}`);
+    }
+    deepEqual(
+      out.at(-1),
+      `All 2 connections completed; every echo matched (${LESSON_BYTES} bytes each)`,
+    );
+  } finally {
+    await server.process.stop();
+  }
+});
+
+Deno.test("client multi: --quiet prints only the summary, and custom messages are echoed in order", async () => {
+  const server = serveEcho({ port: 0 });
+  const { reporter, out } = captureReporter({ quiet: true });
+  try {
+    const result = await runMulti({
+      port: server.addr.port,
+      connections: 3,
+      messages: ["one ", "two, ", "trois é😀"],
+      reporter,
+    });
+    equal(result.completed, 3);
+    equal(result.failures.total, 0);
+    equal(result.bytesPerConnection, 21);
+    deepEqual(out, []);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("client multi: --trace shows the socket steps on stderr", async () => {
+  const server = await spawnServer([
+    "server",
+    "echo",
+    "--port",
+    "0",
+    "--quiet",
+  ]);
+  try {
+    const result = await runCli([
+      "client",
+      "multi",
+      "--port",
+      `${server.port}`,
+      "--conns",
+      "1",
+      "--trace",
+    ]);
+    equal(result.code, 0, result.stderr);
+    const trace = lines(result.stderr);
+    ok(trace.every((line) => line.startsWith("[trace +")), result.stderr);
+    ok(
+      trace.some((line) =>
+        /connect/.test(line) && line.includes(`127.0.0.1:${server.port}`)
+      ),
+      result.stderr,
+    );
+    ok(trace.some((line) => /read \d+ bytes from/.test(line)));
+  } finally {
+    await server.process.stop();
+  }
+});
+
+Deno.test("client multi: 1000 connections against the echo server all complete and match", async () => {
+  const server = await spawnServer([
+    "server",
+    "echo",
+    "--port",
+    "0",
+    "--quiet",
+  ]);
+  try {
+    const result = await runCli([
+      "client",
+      "multi",
+      "--port",
+      `${server.port}`,
+      "--conns",
+      "1000",
+      "--quiet",
+    ]);
+    equal(result.code, 0, result.stderr);
+    deepEqual(lines(result.stdout), [
+      `All 1000 connections completed; every echo matched (${LESSON_BYTES} bytes each)`,
+    ]);
+    equal(result.stderr, "");
+  } finally {
+    await server.process.stop();
+  }
+});
+
+Deno.test("client multi: a server that closes after reading fails every connection as closed early", async () => {
+  const server = misbehavingServer(2, async (conn) => {
+    await readBytes(conn, LESSON_BYTES);
+  });
+  const result = await runCli(["client", "multi", "--port", `${server.port}`]);
+  await server.done;
+  equal(result.code, 1);
+  equal(lines(result.stderr).length, 1, result.stderr);
+  match(
+    result.stderr,
+    /^error: 2 of 2 connections failed: 2 closed early by server \(first: 127\.0\.0\.1:\d+ closed connection [12] after echoing 0 of 44 bytes\)\n$/,
+  );
+  ok(
+    lines(result.stdout).some((line) => /^Connection [12] failed: /.test(line)),
+  );
+});
+
+Deno.test("client multi: a server that resets the connection fails it as reset by server", async () => {
+  const server = misbehavingServer(2, async (conn) => {
+    // Closing with unread bytes makes the kernel send a reset.
+    await conn.read(new Uint8Array(1));
+  });
+  const result = await runCli(["client", "multi", "--port", `${server.port}`]);
+  await server.done;
+  equal(result.code, 1);
+  equal(lines(result.stderr).length, 1, result.stderr);
+  match(
+    result.stderr,
+    /^error: 2 of 2 connections failed: 2 reset by server \(first: .*reset the connection/,
+  );
+});
+
+Deno.test("client multi: a server that returns different bytes fails as a mismatch", async () => {
+  const server = misbehavingServer(3, async (conn) => {
+    const bytes = await readBytes(conn, LESSON_BYTES);
+    const upper = new TextEncoder().encode(
+      new TextDecoder().decode(bytes).toUpperCase(),
+    );
+    await conn.write(upper);
+  });
+  const result = await runCli([
+    "client",
+    "multi",
+    "--port",
+    `${server.port}`,
+    "--conns",
+    "3",
+  ]);
+  await server.done;
+  equal(result.code, 1);
+  equal(lines(result.stderr).length, 1, result.stderr);
+  match(
+    result.stderr,
+    /^error: 3 of 3 connections failed: 3 returned different bytes \(first: 127\.0\.0\.1:\d+ returned different bytes on connection \d from byte 1\)\n$/,
+  );
+  ok(result.stdout.includes('Received "MESSAGE 1 FROM CLIENT.'));
+});
+
+Deno.test("client multi: a refused connection exits 1 with one line", async () => {
+  const port = closedPort();
+  const result = await runCli(["client", "multi", "--port", `${port}`]);
+  equal(result.code, 1);
+  deepEqual(
+    result.stderr,
+    `error: 2 of 2 connections failed: 2 refused (first: connection to 127.0.0.1:${port} refused: no server is listening there)\n`,
+  );
+});
+
+Deno.test("client multi: asking for more connections than the open-file limit says so in one line", async () => {
+  const server = await spawnServer([
+    "server",
+    "echo",
+    "--port",
+    "0",
+    "--quiet",
+  ]);
+  try {
+    const { program, prefix } = netdemoCommand();
+    const output = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        'ulimit -n 64 && exec "$@"',
+        "sh",
+        program,
+        ...prefix,
+        "client",
+        "multi",
+        "--port",
+        `${server.port}`,
+        "--conns",
+        "300",
+      ],
+      stdin: "null",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    equal(output.code, 1, stderr);
+    equal(lines(stderr).length, 1, stderr);
+    match(
+      stderr,
+      /^error: cannot open 300 connections: .*ulimit -n/,
+    );
+  } finally {
+    await server.process.stop();
+  }
+});
+
+Deno.test("client multi: load mode with --rounds makes exactly conns x rounds round trips", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    const { report, failures } = await runLoad({
+      port: server.addr.port,
+      connections: 4,
+      rounds: 25,
+      size: 3000,
+    });
+    equal(report.connections, 4);
+    equal(report.roundTrips, 100);
+    deepEqual(report.errors, {});
+    equal(failures.total, 0);
+    ok(report.latencyMs.p50 > 0);
+    ok(report.latencyMs.p50 <= report.latencyMs.p90);
+    ok(report.latencyMs.p90 <= report.latencyMs.p99);
+    ok(report.latencyMs.p99 <= report.latencyMs.max);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("client multi: --json prints one object with exactly the report's keys", async () => {
+  const server = await spawnServer([
+    "server",
+    "echo",
+    "--port",
+    "0",
+    "--quiet",
+  ]);
+  try {
+    const result = await runCli([
+      "client",
+      "multi",
+      "--port",
+      `${server.port}`,
+      "--conns",
+      "3",
+      "--rounds",
+      "40",
+      "--size",
+      "100",
+      "--json",
+    ]);
+    equal(result.code, 0, result.stderr);
+    const out = lines(result.stdout);
+    equal(out.length, 1);
+    const report = JSON.parse(out[0]);
+    deepEqual(Object.keys(report).sort(), [
+      "bytesPerSecond",
+      "connections",
+      "durationSeconds",
+      "errors",
+      "latencyMs",
+      "roundTrips",
+      "roundTripsPerSecond",
+    ]);
+    deepEqual(Object.keys(report.latencyMs).sort(), [
+      "max",
+      "p50",
+      "p90",
+      "p99",
+    ]);
+    equal(report.connections, 3);
+    equal(report.roundTrips, 120);
+    deepEqual(report.errors, {});
+    ok(report.durationSeconds > 0);
+    ok(report.roundTripsPerSecond > 0);
+    // One direction's bytes: round trips x message size.
+    ok(
+      Math.abs(report.bytesPerSecond - report.roundTripsPerSecond * 100) <= 100,
+    );
+  } finally {
+    await server.process.stop();
+  }
+});
+
+Deno.test("client multi: load mode against a server that alters bytes counts mismatches and exits 1", async () => {
+  const server = misbehavingServer(2, async (conn) => {
+    const bytes = await readBytes(conn, 10);
+    bytes[5] ^= 0xff;
+    await conn.write(bytes);
+    await readBytes(conn, 1);
+  });
+  const result = await runCli([
+    "client",
+    "multi",
+    "--port",
+    `${server.port}`,
+    "--rounds",
+    "5",
+    "--size",
+    "10",
+    "--json",
+  ]);
+  await server.done;
+  equal(result.code, 1);
+  const report = JSON.parse(result.stdout);
+  deepEqual(report.errors, { mismatch: 2 });
+  equal(report.roundTrips, 0);
+  match(
+    result.stderr,
+    /^error: 2 errors in the load run: 2 returned different bytes \(first: .*\)\n$/,
+  );
+});
+
+Deno.test("client multi: load mode prints a readable report", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    const result = await runCli([
+      "client",
+      "multi",
+      "--port",
+      `${server.addr.port}`,
+      "--rounds",
+      "10",
+    ]);
+    equal(result.code, 0, result.stderr);
+    const out = lines(result.stdout);
+    equal(out[0], "Connections:   2 of 2 opened");
+    match(out[1], /^Round trips: {3}20 of 64 bytes in \d+\.\d\d s$/);
+    match(out[2], /^Rate: {10}\d+ round trips\/s, .*\/s echoed$/);
+    match(
+      out[3],
+      /^Latency: {7}p50 \d+\.\d{3} ms, p90 .* max \d+\.\d{3} ms$/,
+    );
+    equal(out[4], "Errors:        none");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("client multi: usage mistakes exit 2 with one line", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--conns", "0"], /--conns must be an integer from 1 to/],
+    [["--conns", "many"], /--conns must be an integer/],
+    [["--size", "0"], /--size must be an integer from 1 to/],
+    [
+      ["--duration", "1", "--rounds", "2"],
+      /give --duration or --rounds, not both/,
+    ],
+    [["--duration", "0"], /--duration must be more than 0 seconds/],
+    [["--duration", "soon"], /--duration must be a number of seconds/],
+    [["--rounds", "0"], /--rounds must be an integer of 1 or more/],
+    [["--message", ""], /--message must not be empty/],
+    [["--json"], /--json needs load mode/],
+    [["--rounds", "2", "--message", "hi"], /--message is for the lesson mode/],
+    [["--port", "70000"], /--port must be an integer from 0 to 65535/],
+    [["--bogus"], /unknown option '--bogus'/i],
+  ];
+  const results = await Promise.all(
+    cases.map(([args]) => runCli(["client", "multi", ...args])),
+  );
+  results.forEach((result, i) => {
+    const [args, pattern] = cases[i];
+    equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    equal(result.stdout, "");
+    equal(lines(result.stderr).length, 1, result.stderr);
+    match(result.stderr, /^error: /);
+    match(result.stderr, pattern);
+  });
+});
+
+Deno.test("client multi: the latency histogram counts every sample within 0.1%", () => {
+  const latency = new LatencyRecorder();
+  // 1.000 ms, 1.001 ms, ... 100.999 ms: 100,000 samples, evenly spread.
+  for (let i = 0; i < 100_000; i++) latency.record(1 + i / 1000);
+  equal(latency.count, 100_000);
+  const { p50, p90, p99, max } = latency.summary();
+  for (
+    const [got, want] of [[p50, 51], [p90, 91], [p99, 100], [max, 100.999]]
+  ) {
+    ok(Math.abs(got - want) / want <= 0.001, `${got} vs ${want}`);
+  }
+  deepEqual(new LatencyRecorder().summary(), {
+    p50: 0,
+    p90: 0,
+    p99: 0,
+    max: 0,
+  });
+});
+
+Deno.test("client multi: no latency percentile exceeds the slowest round trip", () => {
+  const latency = new LatencyRecorder();
+  // Two samples in one bucket: the bucket's upper edge lies above both.
+  latency.record(10.236);
+  latency.record(0.5);
+  const { p99, max } = latency.summary();
+  equal(max, 10.236);
+  ok(p99 <= max, `${p99} > ${max}`);
+});
