@@ -91,7 +91,8 @@ export async function readReply(
       : "before the reply was complete";
     const count = await socket.read(store.subarray(length), during);
     if (count === null) {
-      if (isComplete === undefined) break;
+      // A server that closes without a word has not replied at all.
+      if (isComplete === undefined && length > 0) break;
       throw new NetError(
         "closed-early",
         `${socket.peer} closed the connection ${during} (${length} bytes received)`,

@@ -234,3 +234,23 @@ Deno.test("e2e: binding every interface prints a warning on stderr", async () =>
   );
   equal((await process.stop("SIGTERM")).code, 0);
 });
+
+Deno.test("e2e: a server that closes without replying is one line, exit 1", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serve = (async () => {
+    const conn = await listener.accept();
+    const buffer = new Uint8Array(64);
+    while (await conn.read(buffer) !== null) {
+      // Take the whole message, then hang up without a reply.
+    }
+    conn.close();
+  })();
+  const result = await runCli([
+    "client",
+    "hello",
+    "--port",
+    String(listener.addr.port),
+  ]);
+  await serve;
+  assertOneLineFailure(result, /closed the connection before replying/);
+});

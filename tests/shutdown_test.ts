@@ -1,0 +1,196 @@
+/**
+ * Ctrl-C (SIGINT) and SIGTERM on running servers with open connections, as
+ * a user sees them: the server stops accepting, lets in-flight work finish
+ * or closes it as the mode defines, prints its `Served ...` summary and
+ * exits 0.
+ */
+
+import { equal, match, ok, rejects } from "node:assert/strict";
+import { appRequest, encodeAppMessage } from "../protocol/app_codec.ts";
+import { type SpawnedServer, spawnServer } from "./_helpers.ts";
+
+const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function connect(port: number): Promise<Deno.TcpConn> {
+  return Deno.connect({ hostname: "127.0.0.1", port });
+}
+
+function localPort(conn: Deno.Conn): number {
+  return (conn.localAddr as Deno.NetAddr).port;
+}
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    offset += await conn.write(data.subarray(offset));
+  }
+}
+
+/** Reads exactly `length` bytes; EOF before that is a test failure. */
+async function readExactly(conn: Deno.Conn, length: number): Promise<string> {
+  const buffer = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const count = await conn.read(buffer.subarray(got));
+    if (count === null) throw new Error(`EOF after ${got} of ${length} bytes`);
+    got += count;
+  }
+  return decoder.decode(buffer);
+}
+
+async function readToEof(conn: Deno.Conn): Promise<string> {
+  const buffer = new Uint8Array(64 * 1024);
+  let text = "";
+  while (true) {
+    const count = await conn.read(buffer);
+    if (count === null) return text;
+    text += decoder.decode(buffer.subarray(0, count), { stream: true });
+  }
+}
+
+/**
+ * Waits for the server to exit and checks the ending every server shares.
+ * The signal is sent once only: a second Ctrl-C may arrive after the server
+ * has put back the default handler, and would kill it.
+ */
+async function checkExit(
+  server: SpawnedServer,
+  connections: number,
+): Promise<void> {
+  const status = await server.process.finished();
+  const { stdoutLines, stderrLines } = server.process;
+  equal(status.code, 0, stderrLines.join("\n"));
+  const plural = connections === 1 ? "" : "s";
+  match(
+    stdoutLines.at(-1) ?? "",
+    new RegExp(`^Served ${connections} connection${plural}, `),
+  );
+  for (const line of [...stdoutLines, ...stderrLines]) {
+    ok(!/Uncaught|unhandled|^\s+at /.test(line), `crash: ${line}`);
+  }
+}
+
+for (const signal of SIGNALS) {
+  Deno.test(`shutdown: ${signal} on server bork with a connected client: summary, exit 0, the client reads EOF`, async () => {
+    const server = await spawnServer(["server", "bork", "--port", "0"]);
+    const conn = await connect(server.port);
+    try {
+      await server.process.waitForLine(
+        new RegExp(`^Connected by 127\\.0\\.0\\.1:${localPort(conn)}$`),
+      );
+      server.process.child.kill(signal);
+      await checkExit(server, 1);
+      equal(await conn.read(new Uint8Array(16)), null);
+    } finally {
+      conn.close();
+    }
+  });
+
+  Deno.test(`shutdown: ${signal} on server echo: it stops accepting, lets the open connection finish within the grace, then exits 0`, async () => {
+    const server = await spawnServer([
+      "server",
+      "echo",
+      "--port",
+      "0",
+      "--grace",
+      "30",
+    ]);
+    const conn = await connect(server.port);
+    try {
+      await writeAll(conn, encoder.encode("ping"));
+      equal(await readExactly(conn, 4), "ping");
+      server.process.child.kill(signal);
+      await server.process.waitForLine(
+        /^Waiting up to 30 s for 1 open connection$/,
+      );
+      await rejects(connect(server.port), Deno.errors.ConnectionRefused);
+      // The connection in flight is still served...
+      await writeAll(conn, encoder.encode("more"));
+      equal(await readExactly(conn, 4), "more");
+      // ...and ending it ends the server, long before the grace is over.
+      await conn.closeWrite();
+      equal(await readToEof(conn), "");
+      await checkExit(server, 1);
+      match(server.process.stdoutLines.at(-1) ?? "", /, sent 8 bytes, /);
+      ok(
+        !server.process.stdoutLines.some((line) =>
+          line.startsWith("Closing 1 connection still open")
+        ),
+      );
+    } finally {
+      conn.close();
+    }
+  });
+
+  Deno.test(`shutdown: ${signal} on server echo --grace 0.3: an idle connection is closed after the grace, exit 0`, async () => {
+    const server = await spawnServer([
+      "server",
+      "echo",
+      "--port",
+      "0",
+      "--grace",
+      "0.3",
+    ]);
+    const conn = await connect(server.port);
+    try {
+      await server.process.waitForLine(
+        new RegExp(
+          `^Accepted connection from 127\\.0\\.0\\.1:${localPort(conn)}$`,
+        ),
+      );
+      server.process.child.kill(signal);
+      // The server closes it: EOF, not a reset and not a hang.
+      equal(await conn.read(new Uint8Array(16)), null);
+      await checkExit(server, 1);
+      const lines = server.process.stdoutLines.concat(
+        server.process.stderrLines,
+      );
+      ok(
+        lines.includes("Waiting up to 0.3 s for 1 open connection"),
+        `${lines}`,
+      );
+      ok(lines.includes("Closing 1 connection still open"), `${lines}`);
+    } finally {
+      conn.close();
+    }
+  });
+
+  Deno.test(`shutdown: ${signal} on server app: a request in flight still gets its response, new ones are refused, exit 0`, async () => {
+    // --trace shows the accept, which is the only sign that the server has
+    // the connection before it has a whole request.
+    const server = await spawnServer([
+      "server",
+      "app",
+      "--port",
+      "0",
+      "--grace",
+      "30",
+      "--trace",
+    ]);
+    const conn = await connect(server.port);
+    try {
+      await server.process.waitForLine(
+        new RegExp(`accept from 127\\.0\\.0\\.1:${localPort(conn)}$`),
+      );
+      const request = encodeAppMessage(appRequest("search", "port"));
+      // Half a request, then the signal.
+      await writeAll(conn, request.subarray(0, 20));
+      server.process.child.kill(signal);
+      await server.process.waitForLine(
+        /^Waiting up to 30 s for 1 open connection$/,
+      );
+      await rejects(connect(server.port), Deno.errors.ConnectionRefused);
+      await writeAll(conn, request.subarray(20));
+      const response = await readToEof(conn);
+      ok(
+        response.includes("A 16-bit number that picks one program on a host."),
+        response,
+      );
+      await checkExit(server, 1);
+    } finally {
+      conn.close();
+    }
+  });
+}
