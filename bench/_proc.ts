@@ -1,0 +1,169 @@
+/**
+ * What the benchmark reads about a process from Linux's /proc: resident
+ * memory, CPU time used, and how many connections a port has established.
+ *
+ * @module
+ */
+
+/** Linux reports CPU time in clock ticks of 1/100 s on every common build. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * A process's resident memory (VmRSS), in KiB.
+ *
+ * @example
+ * ```ts
+ * import { residentKiB } from "./_proc.ts";
+ * residentKiB(Deno.pid); // e.g. 48212
+ * ```
+ */
+export function residentKiB(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const match = status.match(/^VmRSS:\s+(\d+)\s+kB/m);
+  if (match === null) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]);
+}
+
+/**
+ * The CPU time (user plus system) a process has used so far, in seconds.
+ *
+ * @example
+ * ```ts
+ * import { cpuSeconds } from "./_proc.ts";
+ * cpuSeconds(Deno.pid); // e.g. 0.42
+ * ```
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  // The command name may hold spaces and parentheses: count fields from the
+  // last ")". utime and stime are fields 14 and 15 of the whole line.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/**
+ * How many sockets in the ESTABLISHED state have `port` as their local port
+ * (a server's accepted connections), over IPv4 and IPv6.
+ *
+ * @example
+ * ```ts
+ * import { establishedOnPort } from "./_proc.ts";
+ * establishedOnPort(65432); // 0 when no server runs there
+ * ```
+ */
+export function establishedOnPort(port: number): number {
+  const wanted = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  let count = 0;
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // fields[1] is the local address, fields[3] the state (01: ESTABLISHED).
+      if (fields[3] === "01" && fields[1]?.endsWith(wanted)) count++;
+    }
+  }
+  return count;
+}
+
+/**
+ * CPU time the whole machine has spent running programs (user and system
+ * time) or lost to the hypervisor (steal), summed over every CPU, in
+ * seconds. Interrupt time is left out: on loopback it is mostly the
+ * benchmark's own packets, which no process is charged for.
+ *
+ * @example
+ * ```ts
+ * import { machineBusySeconds } from "./_proc.ts";
+ * machineBusySeconds(); // e.g. 1234.5
+ * ```
+ */
+export function machineBusySeconds(): number {
+  const stat = Deno.readTextFileSync("/proc/stat");
+  const fields = stat.slice(0, stat.indexOf("\n")).trim().split(/\s+/)
+    .slice(1).map(Number);
+  // The "cpu" line: user nice system idle iowait irq softirq steal ...
+  const [user, nice, system, , , , , steal] = fields;
+  return (user + nice + system + (steal ?? 0)) / TICKS_PER_SECOND;
+}
+
+/** What a {@linkcode CpuMeter} saw, in CPUs (1 = one CPU fully busy). */
+export interface CpuShares {
+  /** Each watched process's share, in the order given. */
+  processes: number[];
+  /** Everything else the machine did meanwhile (other programs, the kernel). */
+  others: number;
+  /** Seconds between the first and last sample used. */
+  seconds: number;
+}
+
+/**
+ * Samples the CPU time of some processes and of the whole machine a few
+ * times a second, to tell afterwards who was saturated and how much other
+ * work shared the machine.
+ *
+ * @example
+ * ```ts
+ * import { CpuMeter } from "./_proc.ts";
+ * const meter = new CpuMeter([Deno.pid]);
+ * await new Promise((resolve) => setTimeout(resolve, 1500));
+ * meter.stop();
+ * meter.shares(); // { processes: [0.01], others: 0.2, seconds: 0.75 }
+ * ```
+ */
+export class CpuMeter {
+  #pids: number[];
+  #skip: number;
+  #samples: { at: number; machine: number; processes: number[] }[] = [];
+  #timer: ReturnType<typeof setInterval>;
+
+  /**
+   * Starts sampling every `intervalMs` (default 250); the first `skip`
+   * samples (default 2: start-up and connecting) are left out.
+   */
+  constructor(
+    pids: number[],
+    options: { intervalMs?: number; skip?: number } = {},
+  ) {
+    this.#pids = pids;
+    this.#skip = options.skip ?? 2;
+    this.#timer = setInterval(() => this.#sample(), options.intervalMs ?? 250);
+  }
+
+  /** Stops sampling. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** The shares over the sampled window, or undefined if it was too short. */
+  shares(): CpuShares | undefined {
+    const useful = this.#samples.slice(this.#skip);
+    if (useful.length < 2) return undefined;
+    const first = useful[0];
+    const last = useful[useful.length - 1];
+    const seconds = (last.at - first.at) / 1000;
+    const processes = last.processes.map((cpu, i) =>
+      (cpu - first.processes[i]) / seconds
+    );
+    const machine = (last.machine - first.machine) / seconds;
+    const ours = processes.reduce((sum, share) => sum + share, 0);
+    return { processes, others: Math.max(0, machine - ours), seconds };
+  }
+
+  #sample(): void {
+    try {
+      const processes = this.#pids.map(cpuSeconds);
+      this.#samples.push({
+        at: performance.now(),
+        machine: machineBusySeconds(),
+        processes,
+      });
+    } catch {
+      // A watched process has exited: the window ends at the last sample.
+    }
+  }
+}
