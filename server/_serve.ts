@@ -60,6 +60,39 @@ export interface ConnectionServer extends ServerHandle {
 }
 
 /**
+ * One live connection as the loop tracks it. It is also what the handler
+ * gets; its abort controller is made only when someone asks for the signal,
+ * because 10,000 idle connections would otherwise hold 10,000 of them.
+ */
+class Tracked implements Connection {
+  readonly socket: Socket;
+  #controller: AbortController | undefined;
+  #stopped = false;
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+  }
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.#stopped) this.#controller.abort();
+    return this.#controller.signal;
+  }
+
+  /** True once the server stopped waiting for this connection. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Gives up on the connection: aborts the handler's signal and closes. */
+  stop(): void {
+    this.#stopped = true;
+    this.#controller?.abort();
+    this.socket.close();
+  }
+}
+
+/**
  * Listens and serves every connection concurrently with `handler`. A
  * handler's NetError (reset, timeout, closed) ends that connection with one
  * log line and never disturbs the others.
@@ -80,6 +113,7 @@ export function serveConnections(
   const reporter = options.reporter ?? SILENT;
   const maxConns = options.maxConns ?? DEFAULT_MAX_CONNS;
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+  const idleTimeoutMs = options.idleTimeoutMs;
   const listener = openListener(options, reporter);
   const started = performance.now();
   const summary: ServerSummary = {
@@ -87,76 +121,98 @@ export function serveConnections(
     bytesSent: 0,
     uptimeSeconds: 0,
   };
-  const live = new Map<
-    Socket,
-    { controller: AbortController; done: Promise<void> }
-  >();
+  const live = new Set<Tracked>();
   let stopping = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let wakeRetry: (() => void) | undefined;
+  let allClosed: (() => void) | undefined;
 
-  const sweeper = options.idleTimeoutMs === undefined
-    ? undefined
-    : setInterval(() => {
-      const limit = performance.now() - (options.idleTimeoutMs ?? 0);
-      for (const [socket, entry] of live) {
-        if (socket.lastActivity < limit) {
-          reporter.info(
-            `Closing idle connection from ${socket.peer} after ${
-              (options.idleTimeoutMs ?? 0) / 1000
-            } s without traffic`,
-          );
-          entry.controller.abort();
-          socket.close();
-        }
-      }
-    }, Math.min(1000, Math.max(10, (options.idleTimeoutMs ?? 0) / 4)));
-
-  async function serve(
-    socket: Socket,
-    controller: AbortController,
-  ): Promise<void> {
-    try {
-      await handler({ socket, signal: controller.signal });
-    } catch (error) {
-      if (!(error instanceof NetError)) {
-        reporter.error(
-          `connection from ${socket.peer} failed: ${
-            error instanceof Error ? error.message : String(error)
-          }`,
+  const sweeper = idleTimeoutMs === undefined ? undefined : setInterval(() => {
+    const limit = performance.now() - idleTimeoutMs;
+    for (const connection of live) {
+      if (connection.socket.lastActivity < limit && !connection.stopped) {
+        reporter.info(
+          `Closing idle connection from ${connection.socket.peer} after ${
+            idleTimeoutMs / 1000
+          } s without traffic`,
         );
-      } else if (!controller.signal.aborted && !socket.closed) {
-        reporter.info(`Connection from ${socket.peer} ended: ${error.message}`);
+        connection.stop();
       }
-    } finally {
-      socket.close();
-      summary.bytesSent += socket.bytesWritten;
-      live.delete(socket);
     }
+  }, Math.min(1000, Math.max(10, idleTimeoutMs / 4)));
+
+  function finish(connection: Tracked): void {
+    connection.socket.close();
+    summary.bytesSent += connection.socket.bytesWritten;
+    live.delete(connection);
+    if (live.size === 0) allClosed?.();
+  }
+
+  function failed(connection: Tracked, error: unknown): void {
+    const { socket } = connection;
+    if (!(error instanceof NetError)) {
+      reporter.error(
+        `connection from ${socket.peer} failed: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    } else if (!connection.stopped && !socket.closed) {
+      reporter.info(`Connection from ${socket.peer} ended: ${error.message}`);
+    }
+    finish(connection);
+  }
+
+  // Promise callbacks rather than an async function: a suspended async
+  // frame per idle connection is memory that 10,000 clients multiply.
+  function serve(connection: Tracked): void {
+    let served: Promise<void>;
+    try {
+      served = handler(connection);
+    } catch (error) {
+      failed(connection, error);
+      return;
+    }
+    served.then(
+      () => finish(connection),
+      (error) => failed(connection, error),
+    );
+  }
+
+  function isOutOfDescriptors(error: unknown): boolean {
+    return error instanceof Error &&
+      /os error 2[34]|too many open files/i.test(error.message);
   }
 
   async function acceptLoop(): Promise<void> {
+    let outOfDescriptors = false;
     while (!stopping) {
       let conn: Deno.Conn;
       try {
         conn = await listener.accept();
       } catch (error) {
         if (stopping) return;
-        if (
-          error instanceof Error &&
-          /os error 24|too many open files/i.test(error.message)
-        ) {
-          reporter.error(
-            `too many open files: cannot accept for now (${live.size} open); retrying`,
-          );
+        if (isOutOfDescriptors(error)) {
+          // The waiting client stays in the backlog; one line per episode,
+          // not one per retry, keeps the log readable.
+          if (!outOfDescriptors) {
+            outOfDescriptors = true;
+            reporter.error(
+              `too many open files (${live.size} connections open): not accepting until some close; raise the limit with 'ulimit -n'`,
+            );
+          }
           await new Promise<void>((resolve) => {
             wakeRetry = resolve;
             retryTimer = setTimeout(resolve, EMFILE_RETRY_MS);
           });
+          wakeRetry = undefined;
           continue;
         }
         if (error instanceof Deno.errors.ConnectionAborted) continue;
         throw error;
+      }
+      if (outOfDescriptors) {
+        outOfDescriptors = false;
+        reporter.info(`Accepting connections again (${live.size} open)`);
       }
       const socket = new Socket(conn, { reporter });
       reporter.trace(`accept from ${socket.peer}`);
@@ -168,21 +224,28 @@ export function serveConnections(
         continue;
       }
       summary.connections++;
-      const controller = new AbortController();
-      const entry = { controller, done: Promise.resolve() };
-      live.set(socket, entry);
-      entry.done = serve(socket, controller);
+      const connection = new Tracked(socket);
+      live.add(connection);
+      serve(connection);
     }
   }
 
   async function run(): Promise<ServerSummary> {
     try {
-      await acceptLoop();
+      try {
+        await acceptLoop();
+      } catch (error) {
+        // A listener that cannot accept any more ends the whole server:
+        // nobody could reach the connections that are left, so close them.
+        stopping = true;
+        for (const connection of live) connection.stop();
+        throw error;
+      }
+      await drain();
     } finally {
       if (sweeper !== undefined) clearInterval(sweeper);
       clearTimeout(retryTimer);
     }
-    await drain();
     summary.uptimeSeconds = (performance.now() - started) / 1000;
     return summary;
   }
@@ -194,12 +257,12 @@ export function serveConnections(
         live.size === 1 ? "" : "s"
       }`,
     );
+    const emptied = new Promise<void>((resolve) => allClosed = resolve);
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const graceOver = new Promise<void>((resolve) => {
       graceTimer = setTimeout(resolve, graceMs);
     });
-    const allDone = Promise.all([...live.values()].map((entry) => entry.done));
-    await Promise.race([allDone, graceOver]);
+    await Promise.race([emptied, graceOver]);
     clearTimeout(graceTimer);
     if (live.size > 0) {
       reporter.info(
@@ -207,11 +270,8 @@ export function serveConnections(
           live.size === 1 ? "" : "s"
         } still open`,
       );
-      for (const [socket, entry] of live) {
-        entry.controller.abort();
-        socket.close();
-      }
-      await allDone;
+      for (const connection of live) connection.stop();
+      await emptied;
     }
   }
 

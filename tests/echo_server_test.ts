@@ -1,0 +1,431 @@
+import { equal, match, ok } from "node:assert/strict";
+import { serveEcho } from "../server/echo.ts";
+import {
+  captureReporter,
+  netdemoCommand,
+  type SpawnedServer,
+  spawnServer,
+} from "./_helpers.ts";
+
+const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+function connect(port: number): Promise<Deno.TcpConn> {
+  return Deno.connect({ hostname: "127.0.0.1", port });
+}
+
+function localAddress(conn: Deno.Conn): string {
+  return `127.0.0.1:${(conn.localAddr as Deno.NetAddr).port}`;
+}
+
+/** Reads until `length` bytes came; fewer means the server closed first. */
+async function readBytes(conn: Deno.Conn, length: number): Promise<Uint8Array> {
+  const received = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const count = await conn.read(received.subarray(filled));
+    if (count === null) break;
+    filled += count;
+  }
+  return received.subarray(0, filled);
+}
+
+/** Reads everything up to EOF. */
+async function readToEnd(conn: Deno.Conn): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  while (true) {
+    const count = await conn.read(buffer);
+    if (count === null) break;
+    chunks.push(buffer.slice(0, count));
+  }
+  const whole = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return whole;
+}
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    offset += await conn.write(data.subarray(offset));
+  }
+}
+
+/** Sends `text` on an open connection and resolves what came back. */
+async function roundTrip(conn: Deno.Conn, text: string): Promise<string> {
+  await writeAll(conn, encode(text));
+  return decode(await readBytes(conn, encode(text).length));
+}
+
+/** One whole client: connect, send, read the echo, close. */
+async function exchange(port: number, text: string): Promise<string> {
+  const conn = await connect(port);
+  try {
+    return await roundTrip(conn, text);
+  } finally {
+    conn.close();
+  }
+}
+
+/** What {@linkcode pushUntilStalled} saw. */
+interface Push {
+  /** Bytes the OS took from the pusher. */
+  written: number;
+  /** The pusher's write loop, still blocked in a write; close to end it. */
+  loop: Promise<void>;
+}
+
+/**
+ * Writes 64 KiB chunks to `conn` without ever reading, while other clients
+ * exchange probes with the server; stops when three probes in a row were
+ * served while the pusher's write did not complete (the server stopped
+ * reading it), or after `limit` bytes (the server never pushed back).
+ */
+async function pushUntilStalled(
+  conn: Deno.Conn,
+  port: number,
+  limit: number,
+): Promise<Push> {
+  const chunk = new Uint8Array(64 * 1024).fill(0x61);
+  let written = 0;
+  let writes = 0;
+  const loop = (async () => {
+    while (written < limit) {
+      written += await conn.write(chunk);
+      writes++;
+    }
+  })();
+  let loopEnded = false;
+  loop.then(() => loopEnded = true, () => loopEnded = true);
+  let quietProbes = 0;
+  while (quietProbes < 3 && !loopEnded) {
+    const before = writes;
+    equal(await exchange(port, "probe"), "probe");
+    quietProbes = writes === before ? quietProbes + 1 : 0;
+  }
+  return { written, loop };
+}
+
+/** Closes a connection whose write is blocked and waits for that write. */
+async function abandon(conn: Deno.Conn, loop: Promise<void>): Promise<void> {
+  conn.close();
+  await loop.catch(() => {});
+}
+
+/** A process's resident memory, from `ps` (reading /proc needs --allow-all). */
+async function residentKiB(pid: number): Promise<number> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-o", "rss=", "-p", String(pid)],
+  }).output();
+  const kib = Number(decode(stdout).trim());
+  ok(kib > 0, `no resident size for process ${pid}`);
+  return kib;
+}
+
+async function stopServer(
+  server: SpawnedServer,
+  signal: Deno.Signal = "SIGINT",
+): Promise<number> {
+  return (await server.process.stop(signal)).code;
+}
+
+Deno.test("echo server: a second client is served while a first sits idle", async () => {
+  const server = serveEcho({ port: 0 });
+  const first = await connect(server.addr.port);
+  equal(await roundTrip(first, "first"), "first");
+  // The first client now holds its connection open and sends nothing.
+  equal(await exchange(server.addr.port, "second"), "second");
+  first.close();
+  const summary = await server.close();
+  equal(summary.connections, 2);
+  equal(summary.bytesSent, "firstsecond".length);
+});
+
+Deno.test("echo server: prints Accepted, Echoed and Closing lines for a short exchange", async () => {
+  const { reporter, out, waitFor } = captureReporter();
+  const server = serveEcho({ port: 0, reporter });
+  const conn = await connect(server.addr.port);
+  const peer = localAddress(conn);
+  equal(await roundTrip(conn, "hello"), "hello");
+  await writeAll(conn, new Uint8Array([0, 1, 2, 255]));
+  equal((await readBytes(conn, 4)).length, 4);
+  conn.close();
+  await waitFor(/^Closing connection/);
+  await server.close();
+  equal(out[0], `Listening on 127.0.0.1:${server.addr.port}`);
+  equal(out[1], `Accepted connection from ${peer}`);
+  equal(out[2], `Echoed "hello" to ${peer}`);
+  equal(out[3], `Echoed 4 bytes to ${peer}`);
+  equal(out[4], `Closing connection to ${peer}`);
+  equal(out.length, 5);
+});
+
+Deno.test("echo server: an 8 MiB message comes back intact", async () => {
+  const server = serveEcho({ port: 0 });
+  const conn = await connect(server.addr.port);
+  const message = new Uint8Array(8 * 1024 * 1024);
+  for (let i = 0; i < message.length; i++) {
+    message[i] = (i * 7 + (i >> 13)) & 255;
+  }
+  const [, echoed] = await Promise.all([
+    writeAll(conn, message),
+    readBytes(conn, message.length),
+  ]);
+  conn.close();
+  await server.close();
+  equal(echoed.length, message.length);
+  const firstDifference = echoed.findIndex((byte, i) => byte !== message[i]);
+  equal(firstDifference, -1);
+});
+
+Deno.test("echo server: after a half-close it echoes what is left, then closes", async () => {
+  const server = serveEcho({ port: 0 });
+  const conn = await connect(server.addr.port);
+  const message = encode("half-close me ".repeat(5000));
+  await writeAll(conn, message);
+  await conn.closeWrite();
+  const echoed = await readToEnd(conn);
+  conn.close();
+  await server.close();
+  equal(decode(echoed), decode(message));
+});
+
+Deno.test("echo server: a client resetting mid-transfer ends only its own connection, with one line", async () => {
+  const { reporter, out, waitFor } = captureReporter();
+  const server = serveEcho({ port: 0, reporter });
+  const port = server.addr.port;
+  const bystander = await connect(port);
+  equal(await roundTrip(bystander, "before"), "before");
+  const resetter = await connect(port);
+  const resetterAddress = localAddress(resetter);
+  const push = await pushUntilStalled(resetter, port, 100 * 1024 * 1024);
+  // Closing with unread echo in its receive queue makes the OS send a reset.
+  await abandon(resetter, push.loop);
+  await waitFor(new RegExp(`^Connection from ${resetterAddress} ended`));
+  equal(await roundTrip(bystander, "after"), "after");
+  equal(await exchange(port, "newcomer"), "newcomer");
+  bystander.close();
+  await server.close();
+  const about = out.filter((line) =>
+    line.includes(resetterAddress) && !line.startsWith("Echoed") &&
+    !line.startsWith("Last second")
+  );
+  equal(about.length, 2, about.join("\n"));
+  equal(about[0], `Accepted connection from ${resetterAddress}`);
+  match(about[1], /ended: .*reset/);
+});
+
+Deno.test("echo server: a client that never reads is stopped, not buffered, and others are still served", async () => {
+  const server = await spawnServer([
+    "server",
+    "echo",
+    "--port",
+    "0",
+    "--quiet",
+  ]);
+  const pid = server.process.child.pid;
+  const before = await residentKiB(pid);
+  const pusher = await connect(server.port);
+  const limit = 100 * 1024 * 1024;
+  const push = await pushUntilStalled(pusher, server.port, limit);
+  const grownKiB = await residentKiB(pid) - before;
+  await abandon(pusher, push.loop);
+  equal(await exchange(server.port, "still here"), "still here");
+  equal(await stopServer(server, "SIGTERM"), 0);
+  ok(push.written < limit, `the server took all ${push.written} bytes`);
+  ok(
+    grownKiB < 16 * 1024,
+    `server memory grew by ${grownKiB} KiB while ${push.written} bytes were pushed`,
+  );
+});
+
+Deno.test("echo server: beyond --max-conns a connection is closed at once and logged", async () => {
+  const { reporter, waitFor } = captureReporter();
+  const server = serveEcho({ port: 0, reporter, maxConns: 2 });
+  const port = server.addr.port;
+  const first = await connect(port);
+  const second = await connect(port);
+  equal(await roundTrip(first, "one"), "one");
+  equal(await roundTrip(second, "two"), "two");
+  const third = await connect(port);
+  const thirdAddress = localAddress(third);
+  equal(await third.read(new Uint8Array(16)), null);
+  third.close();
+  match(
+    await waitFor(/^Refused connection/),
+    new RegExp(`^Refused connection from ${thirdAddress}: .*--max-conns`),
+  );
+  equal(await roundTrip(first, "one again"), "one again");
+  equal(await roundTrip(second, "two again"), "two again");
+  first.close();
+  second.close();
+  const summary = await server.close();
+  equal(summary.connections, 2);
+});
+
+Deno.test("echo server: --idle-timeout closes a quiet connection with a line", async () => {
+  const { reporter, waitFor } = captureReporter();
+  const server = serveEcho({ port: 0, reporter, idleTimeoutMs: 200 });
+  const conn = await connect(server.addr.port);
+  const address = localAddress(conn);
+  equal(await roundTrip(conn, "then silence"), "then silence");
+  equal(await conn.read(new Uint8Array(16)), null);
+  conn.close();
+  match(
+    await waitFor(/^Closing idle connection/),
+    new RegExp(`^Closing idle connection from ${address} after 0.2 s`),
+  );
+  await server.close();
+});
+
+Deno.test("echo server: more than 20 lines a second collapse into a summary line", async () => {
+  const { reporter, out, waitFor } = captureReporter();
+  const server = serveEcho({ port: 0, reporter });
+  const conn = await connect(server.addr.port);
+  for (let i = 0; i < 200; i++) equal(await roundTrip(conn, `m${i}`), `m${i}`);
+  match(
+    await waitFor(/^Last second: /),
+    /^Last second: echoed \d+ messages \(\d+ bytes\); 1 connection open$/,
+  );
+  conn.close();
+  await server.close();
+  const detailed = out.filter((line) => line.startsWith("Echoed "));
+  ok(detailed.length < 200, `${detailed.length} lines were not collapsed`);
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`echo server: ${signal} prints the summary, closes open connections after --grace, exits 0`, async () => {
+    const server = await spawnServer([
+      "server",
+      "echo",
+      "--port",
+      "0",
+      "--grace",
+      "0.2",
+    ]);
+    const conn = await connect(server.port);
+    equal(await roundTrip(conn, "stay"), "stay");
+    await server.process.waitForLine(/^Echoed "stay"/);
+    server.process.child.kill(signal);
+    // The idle connection is closed by the server once the grace is over.
+    equal(await conn.read(new Uint8Array(16)), null);
+    conn.close();
+    equal((await server.process.finished()).code, 0);
+    const out = server.process.stdoutLines;
+    ok(out.includes("Closing 1 connection still open"), out.join("\n"));
+    match(out.at(-1) ?? "", /^Served 1 connection, sent 4 bytes, up \d/);
+  });
+}
+
+Deno.test("echo server: --quiet prints only the Listening line and the summary", async () => {
+  const server = await spawnServer([
+    "server",
+    "echo",
+    "--port",
+    "0",
+    "--quiet",
+  ]);
+  equal(await exchange(server.port, "shh"), "shh");
+  equal(await exchange(server.port, "again"), "again");
+  equal(await stopServer(server), 0);
+  const out = server.process.stdoutLines;
+  equal(out.length, 2, out.join("\n"));
+  equal(out[0], `Listening on 127.0.0.1:${server.port}`);
+  match(out[1], /^Served 2 connections, sent 8 bytes, up \d/);
+});
+
+Deno.test("echo server: out of file descriptors it says so once, keeps listening and recovers", async () => {
+  const { program, prefix } = netdemoCommand();
+  const child = new Deno.Command("bash", {
+    args: [
+      "-c",
+      'ulimit -n 64 && exec "$@"',
+      "bash",
+      program,
+      ...prefix,
+      "server",
+      "echo",
+      "--port",
+      "0",
+      "--quiet",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const lines = new LineWatcher(child);
+  const listening = await lines.waitFor(/^Listening on /);
+  const port = Number(listening.slice(listening.lastIndexOf(":") + 1));
+  const held: Deno.Conn[] = [];
+  const limitReached = lines.waitFor(/too many open files/);
+  let stuck: { conn: Deno.Conn; echo: Promise<Uint8Array> } | undefined;
+  try {
+    while (stuck === undefined && held.length < 100) {
+      const conn = await connect(port);
+      await writeAll(conn, encode("x"));
+      const echo = readBytes(conn, 1);
+      const winner = await Promise.race([echo, limitReached]);
+      if (typeof winner === "string") stuck = { conn, echo };
+      else held.push(conn);
+    }
+    ok(
+      stuck,
+      `the server served ${held.length} connections under ulimit -n 64`,
+    );
+    for (const conn of held.splice(0, 10)) conn.close();
+    equal(decode(await stuck.echo), "x");
+    equal(await exchange(port, "later"), "later");
+  } finally {
+    stuck?.conn.close();
+    for (const conn of held) conn.close();
+    child.kill("SIGTERM");
+    await lines.done;
+  }
+  equal((await child.status).code, 0);
+  equal(lines.err.filter((line) => /too many open files/.test(line)).length, 1);
+});
+
+/** Collects a child's output lines (the CLI helper cannot wrap in bash). */
+class LineWatcher {
+  readonly out: string[] = [];
+  readonly err: string[] = [];
+  readonly done: Promise<void>;
+  #waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+
+  constructor(child: Deno.ChildProcess) {
+    this.done = Promise.all([
+      this.#collect(child.stdout, this.out),
+      this.#collect(child.stderr, this.err),
+    ]).then(() => {});
+  }
+
+  waitFor(pattern: RegExp): Promise<string> {
+    const seen = [...this.out, ...this.err].find((line) => pattern.test(line));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.#waiters.push({ pattern, resolve }));
+  }
+
+  async #collect(
+    stream: ReadableStream<Uint8Array>,
+    into: string[],
+  ): Promise<void> {
+    let rest = "";
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      const parts = (rest + text).split("\n");
+      rest = parts.pop() ?? "";
+      for (const line of parts) {
+        into.push(line);
+        this.#waiters = this.#waiters.filter((waiter) => {
+          if (!waiter.pattern.test(line)) return true;
+          waiter.resolve(line);
+          return false;
+        });
+      }
+    }
+  }
+}
