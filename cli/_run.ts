@@ -24,28 +24,37 @@ function onSignals(handler: () => void): () => void {
 }
 
 /**
- * Waits for a server to stop by itself or on Ctrl-C / SIGTERM, then prints
- * its summary; resolves the exit code (0).
+ * Starts a server with Ctrl-C / SIGTERM already handled (a signal that
+ * arrives right after the `Listening on` line must still stop it cleanly),
+ * waits for it to stop by itself or on a signal, then prints its summary;
+ * resolves the exit code (0).
  *
  * @example
  * ```ts
  * import { superviseServer } from "./_run.ts";
  * import { serveBork } from "../server/bork.ts";
  * import { Reporter } from "../output/reporter.ts";
- * const server = serveBork({ port: 0 });
- * queueMicrotask(() => server.close());
- * await superviseServer(server, new Reporter());
+ * const exitCode = await superviseServer(() => {
+ *   const server = serveBork({ port: 0 });
+ *   queueMicrotask(() => server.close());
+ *   return server;
+ * }, new Reporter());
  * ```
  */
 export async function superviseServer(
-  server: ServerHandle,
+  start: () => ServerHandle,
   reporter: Reporter,
 ): Promise<number> {
+  let server: ServerHandle | undefined;
+  let interrupted = false;
   const removeListeners = onSignals(() => {
     reporter.note("interrupted, exiting");
-    server.close();
+    interrupted = true;
+    server?.close();
   });
   try {
+    server = start();
+    if (interrupted) server.close();
     reporter.always(formatSummary(await server.closed));
     return 0;
   } finally {

@@ -121,7 +121,7 @@ export async function run(parsed: ParsedCommand): Promise<number> {
   const table = source === undefined
     ? DEFAULT_SEARCH_TABLE
     : parseTable(await readTable(source), source);
-  const server = serveApp({
+  const options = {
     ...address,
     table,
     maxContentLength,
@@ -130,17 +130,17 @@ export async function run(parsed: ParsedCommand): Promise<number> {
     idleTimeoutMs: idleTimeoutMs === 0 ? undefined : idleTimeoutMs,
     graceMs,
     reporter,
-  });
-  reporter.info(
-    `Search table: ${table.size} entries (${
-      source === undefined
-        ? "built-in"
-        : source === "-"
-        ? "from standard input"
-        : `from ${source}`
-    })`,
-  );
-  return await superviseServer(server, reporter);
+  };
+  const tableOrigin = source === undefined
+    ? "built-in"
+    : source === "-"
+    ? "from standard input"
+    : `from ${source}`;
+  return await superviseServer(() => {
+    const server = serveApp(options);
+    reporter.info(`Search table: ${table.size} entries (${tableOrigin})`);
+    return server;
+  }, reporter);
 }
 
 function tableName(source: string): string {

@@ -43,10 +43,10 @@ export const spec: CommandSpec = {
  */
 export function run(parsed: ParsedCommand): Promise<number> {
   const reporter = reporterFor(parsed.values);
-  const server = serveBork({
+  const options = {
     ...addressValues(parsed.values, spec.name),
     keepOpen: parsed.values["keep-open"] === true,
     reporter,
-  });
-  return superviseServer(server, reporter);
+  };
+  return superviseServer(() => serveBork(options), reporter);
 }

@@ -79,12 +79,12 @@ export function run(parsed: ParsedCommand): Promise<number> {
   const graceMs = optionalSeconds(values, { name: "--grace", command }) ??
     DEFAULT_GRACE_MS;
   const reporter = reporterFor(values);
-  const server = serveEcho({
+  const options = {
     ...addressValues(values, command),
     maxConns,
     idleTimeoutMs: idleTimeoutMs === 0 ? undefined : idleTimeoutMs,
     graceMs,
     reporter,
-  });
-  return superviseServer(server, reporter);
+  };
+  return superviseServer(() => serveEcho(options), reporter);
 }
