@@ -20,6 +20,7 @@
  * @module
  */
 
+import { BINARY_PERMISSIONS } from "../tests/_helpers.ts";
 import { parseArgs } from "node:util";
 import { Reporter } from "../output/reporter.ts";
 import {
@@ -244,8 +245,7 @@ function netdemo(): string[] {
     Deno.execPath(),
     "run",
     "--quiet",
-    "--allow-net",
-    "--allow-read=/proc/net",
+    ...BINARY_PERMISSIONS,
     MOD,
   ];
 }
