@@ -37,6 +37,14 @@ export function numberOption(values, name, fallback, { min = 0 } = {}) {
   return value;
 }
 
+/** Reads `--host` and `--port` with netdemo's defaults, or exits 2. */
+export function addressOptions(values) {
+  return {
+    host: values.host ?? "127.0.0.1",
+    port: numberOption(values, "port", 65432, { min: 1 }),
+  };
+}
+
 /** The netdemo failure kind (protocol/errors.ts) of a Node socket error. */
 export function failureKind(error) {
   switch (error?.code) {

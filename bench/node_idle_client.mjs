@@ -14,6 +14,7 @@ import { Buffer } from "node:buffer";
 import net from "node:net";
 import process from "node:process";
 import {
+  addressOptions,
   failureKind,
   FailureTally,
   numberOption,
@@ -22,8 +23,7 @@ import {
 } from "./_node_common.mjs";
 
 const values = parseOptions(["host", "port", "conns"]);
-const host = values.host ?? "127.0.0.1";
-const port = numberOption(values, "port", 65432, { min: 1 });
+const { host, port } = addressOptions(values);
 const conns = numberOption(values, "conns", 10000, { min: 1 });
 
 const failures = new FailureTally();

@@ -13,6 +13,7 @@ import { Buffer } from "node:buffer";
 import net from "node:net";
 import process from "node:process";
 import {
+  addressOptions,
   failureKind,
   FailureTally,
   numberOption,
@@ -59,8 +60,7 @@ const values = parseOptions(
   ["host", "port", "conns", "size", "duration", "rounds"],
   ["json"],
 );
-const host = values.host ?? "127.0.0.1";
-const port = numberOption(values, "port", 65432, { min: 1 });
+const { host, port } = addressOptions(values);
 const conns = numberOption(values, "conns", 10, { min: 1 });
 const size = numberOption(values, "size", 64, { min: 1 });
 const rounds = values.rounds === undefined

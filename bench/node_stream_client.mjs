@@ -12,6 +12,7 @@ import { Buffer } from "node:buffer";
 import net from "node:net";
 import process from "node:process";
 import {
+  addressOptions,
   failureKind,
   FailureTally,
   numberOption,
@@ -27,8 +28,7 @@ const values = parseOptions([
   "duration",
   "warmup",
 ]);
-const host = values.host ?? "127.0.0.1";
-const port = numberOption(values, "port", 65432, { min: 1 });
+const { host, port } = addressOptions(values);
 const chunkSize = numberOption(values, "chunk", 64 * 1024, { min: 1 });
 const windowSize = numberOption(values, "window", 1024 * 1024, { min: 1 });
 const duration = numberOption(values, "duration", 5, { min: 0.001 });

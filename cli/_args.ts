@@ -329,8 +329,35 @@ export function optionalSeconds(
   values: OptionValues,
   context: ValueContext,
 ): number | undefined {
+  const text = givenText(values, context);
+  return text === undefined ? undefined : secondsValue(text, context);
+}
+
+/**
+ * Reads an optional whole-number option, returning it checked against
+ * `limits` or undefined when it was not given.
+ *
+ * @example
+ * ```ts
+ * import { optionalInteger } from "./_args.ts";
+ * optionalInteger({ times: "3" }, { name: "--times", min: 1, command: "client count" }); // 3
+ * ```
+ */
+export function optionalInteger(
+  values: OptionValues,
+  limits: IntegerLimits,
+): number | undefined {
+  const text = givenText(values, limits);
+  return text === undefined ? undefined : integerValue(text, limits);
+}
+
+/** The text of the option `context` names, or undefined when not given. */
+function givenText(
+  values: OptionValues,
+  context: ValueContext,
+): string | undefined {
   const text = values[context.name.replace(/^--/, "")];
-  return typeof text === "string" ? secondsValue(text, context) : undefined;
+  return typeof text === "string" ? text : undefined;
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   ADDRESS_OPTIONS,
   addressValues,
   type CommandSpec,
-  integerValue,
+  optionalInteger,
   optionalSeconds,
   type ParsedCommand,
   reporterFor,
@@ -62,14 +62,12 @@ export function run(parsed: ParsedCommand): Promise<number> {
   const reporter = reporterFor(values);
   const options = {
     ...addressValues(values, command),
-    maxContentLength: typeof values["max-content"] === "string"
-      ? integerValue(values["max-content"], {
-        name: "--max-content",
-        min: 0,
-        max: 1024 * 1024 * 1024,
-        command,
-      })
-      : undefined,
+    maxContentLength: optionalInteger(values, {
+      name: "--max-content",
+      min: 0,
+      max: 1024 * 1024 * 1024,
+      command,
+    }),
     timeoutMs: optionalSeconds(values, { name: "--timeout", command }),
     reporter,
   };

@@ -10,6 +10,7 @@ import {
   addressValues,
   type CommandSpec,
   integerValue,
+  optionalInteger,
   optionalSeconds,
   type ParsedCommand,
   reporterFor,
@@ -61,9 +62,8 @@ export function run(parsed: ParsedCommand): Promise<number> {
     min: Number.MIN_SAFE_INTEGER,
     command,
   });
-  const times = typeof values.times === "string"
-    ? integerValue(values.times, { name: "--times", min: 1, command })
-    : 5;
+  const times = optionalInteger(values, { name: "--times", min: 1, command }) ??
+    5;
   const reporter = reporterFor(values);
   const options = {
     ...addressValues(values, command),

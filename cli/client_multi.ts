@@ -25,7 +25,7 @@ import {
   ADDRESS_OPTIONS,
   addressValues,
   type CommandSpec,
-  integerValue,
+  optionalInteger,
   optionalSeconds,
   type OptionValues,
   type ParsedCommand,
@@ -108,18 +108,14 @@ export const spec: CommandSpec = {
 export function run(parsed: ParsedCommand): Promise<number> {
   const { values } = parsed;
   const command = spec.name;
-  const connections = typeof values.conns === "string"
-    ? integerValue(values.conns, {
-      name: "--conns",
-      min: 1,
-      max: MAX_CONNECTIONS,
-      command,
-    })
-    : DEFAULT_MULTI_CONNECTIONS;
+  const connections = optionalInteger(values, {
+    name: "--conns",
+    min: 1,
+    max: MAX_CONNECTIONS,
+    command,
+  }) ?? DEFAULT_MULTI_CONNECTIONS;
   const durationMs = optionalSeconds(values, { name: "--duration", command });
-  const rounds = typeof values.rounds === "string"
-    ? integerValue(values.rounds, { name: "--rounds", min: 1, command })
-    : undefined;
+  const rounds = optionalInteger(values, { name: "--rounds", min: 1, command });
   const load = durationMs !== undefined || rounds !== undefined ||
     values.size !== undefined;
   checkModeOptions(values, load);
@@ -154,14 +150,12 @@ export function run(parsed: ParsedCommand): Promise<number> {
       return 0;
     }, reporter);
   }
-  const size = typeof values.size === "string"
-    ? integerValue(values.size, {
-      name: "--size",
-      min: 1,
-      max: MAX_SIZE,
-      command,
-    })
-    : DEFAULT_LOAD_SIZE;
+  const size = optionalInteger(values, {
+    name: "--size",
+    min: 1,
+    max: MAX_SIZE,
+    command,
+  }) ?? DEFAULT_LOAD_SIZE;
   const json = values.json === true;
   return superviseClient(async (signal) => {
     const result = await runLoad({

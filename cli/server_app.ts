@@ -11,7 +11,7 @@ import {
   ADDRESS_OPTIONS,
   addressValues,
   type CommandSpec,
-  integerValue,
+  optionalInteger,
   optionalSeconds,
   type ParsedCommand,
   QUIET_OPTION,
@@ -91,21 +91,17 @@ export async function run(parsed: ParsedCommand): Promise<number> {
   const { values } = parsed;
   const command = spec.name;
   const address = addressValues(values, command);
-  const maxContentLength = typeof values["max-content"] === "string"
-    ? integerValue(values["max-content"], {
-      name: "--max-content",
-      min: 0,
-      max: MAX_CONTENT_CEILING,
-      command,
-    })
-    : undefined;
-  const maxConns = typeof values["max-conns"] === "string"
-    ? integerValue(values["max-conns"], {
-      name: "--max-conns",
-      min: 1,
-      command,
-    })
-    : undefined;
+  const maxContentLength = optionalInteger(values, {
+    name: "--max-content",
+    min: 0,
+    max: MAX_CONTENT_CEILING,
+    command,
+  });
+  const maxConns = optionalInteger(values, {
+    name: "--max-conns",
+    min: 1,
+    command,
+  });
   const requestTimeoutMs =
     optionalSeconds(values, { name: "--request-timeout", command }) ?? 30_000;
   const idleTimeoutMs =

@@ -10,7 +10,7 @@ import {
   ADDRESS_OPTIONS,
   addressValues,
   type CommandSpec,
-  integerValue,
+  optionalInteger,
   optionalSeconds,
   type ParsedCommand,
   QUIET_OPTION,
@@ -65,13 +65,9 @@ export const spec: CommandSpec = {
 export function run(parsed: ParsedCommand): Promise<number> {
   const { values } = parsed;
   const command = spec.name;
-  const maxConns = typeof values["max-conns"] === "string"
-    ? integerValue(values["max-conns"], {
-      name: "--max-conns",
-      min: 1,
-      command,
-    })
-    : DEFAULT_MAX_CONNS;
+  const maxConns =
+    optionalInteger(values, { name: "--max-conns", min: 1, command }) ??
+      DEFAULT_MAX_CONNS;
   const idleTimeoutMs = optionalSeconds(values, {
     name: "--idle-timeout",
     command,

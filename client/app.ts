@@ -11,6 +11,7 @@ import {
   appRequest,
   DEFAULT_MAX_CONTENT,
   encodeAppMessage,
+  fieldText,
   printableBytes,
   printableText,
   ProtocolError,
@@ -118,14 +119,5 @@ function showResponse(response: AppMessage, peer: string): string {
     );
   }
   const result = (value as Record<string, unknown>).result;
-  return `Got result: ${printableText(asText(result))}`;
-}
-
-function asText(value: unknown): string {
-  if (typeof value === "string") return value;
-  try {
-    return JSON.stringify(value) ?? "null";
-  } catch {
-    return Array.isArray(value) ? "[...]" : "{...}";
-  }
+  return `Got result: ${printableText(fieldText(result))}`;
 }

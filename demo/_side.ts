@@ -1,11 +1,13 @@
 /**
  * Labelled reporters for the demo, so a newcomer sees which side of the
- * socket printed each line.
+ * socket printed each line, and the bork server the lessons share.
  *
  * @module
  */
 
 import { Reporter } from "../output/reporter.ts";
+import type { ServerHandle } from "../server/_listener.ts";
+import { serveBork } from "../server/bork.ts";
 
 /**
  * A reporter that prefixes every line with a label such as `server |`.
@@ -25,6 +27,25 @@ export function sideReporter(
     quiet: options.quiet,
     stdout: (line) => new Reporter().always(prefix + line),
     stderr: (line) => new Reporter().note(prefix + line),
+  });
+}
+
+/**
+ * Starts the lessons' bork server: a free port, kept open for every client
+ * the lesson runs, its lines labelled `server`.
+ *
+ * @example
+ * ```ts
+ * import { borkServer } from "./_side.ts";
+ * const server = borkServer();
+ * await server.close();
+ * ```
+ */
+export function borkServer(): ServerHandle {
+  return serveBork({
+    port: 0,
+    keepOpen: true,
+    reporter: sideReporter("server"),
   });
 }
 

@@ -4,10 +4,9 @@
  * @module
  */
 
-import { serveBork } from "../server/bork.ts";
 import { runHello } from "../client/hello.ts";
 import { runCount } from "../client/count.ts";
-import { heading, sideReporter } from "./_side.ts";
+import { borkServer, heading, sideReporter } from "./_side.ts";
 
 /**
  * Runs a bork server on a free port and the hello, then count, clients.
@@ -20,11 +19,7 @@ import { heading, sideReporter } from "./_side.ts";
  */
 export async function borkLesson(): Promise<void> {
   heading("Lesson 1: writing a client (the bork server, hello and count)");
-  const server = serveBork({
-    port: 0,
-    keepOpen: true,
-    reporter: sideReporter("server"),
-  });
+  const server = borkServer();
   const port = server.addr.port;
   try {
     await runHello({ port, reporter: sideReporter("hello") });

@@ -5,12 +5,11 @@
  * @module
  */
 
-import { serveBork } from "../server/bork.ts";
 import { connectClient } from "../client/_common.ts";
 import { NetError } from "../protocol/errors.ts";
 import { listSockets } from "../sockets/list.ts";
 import { formatTable } from "../sockets/table.ts";
-import { heading, sideReporter } from "./_side.ts";
+import { borkServer, heading, sideReporter } from "./_side.ts";
 
 /**
  * Starts a bork server on a free port, connects one client, and prints the
@@ -25,11 +24,7 @@ import { heading, sideReporter } from "./_side.ts";
  */
 export async function socketsLesson(): Promise<void> {
   heading("Lesson: seeing the sockets (netdemo sockets, like netstat -an)");
-  const server = serveBork({
-    port: 0,
-    keepOpen: true,
-    reporter: sideReporter("server"),
-  });
+  const server = borkServer();
   const port = server.addr.port;
   const table = sideReporter("table");
   try {

@@ -509,6 +509,28 @@ export function printableText(text: string): string {
 }
 
 /**
+ * A JSON field as a person reads it: a string as it is, any other value as
+ * its JSON text. Both the client's `Got result:` line and the server's
+ * replies and log lines show fields this way.
+ *
+ * @example
+ * ```ts
+ * import { fieldText } from "./app_codec.ts";
+ * fieldText("port"); // "port"
+ * fieldText({ a: 1 }); // '{"a":1}'
+ * ```
+ */
+export function fieldText(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value) ?? "null";
+  } catch {
+    // Too deeply nested to write back: say what it is instead.
+    return Array.isArray(value) ? "[...]" : "{...}";
+  }
+}
+
+/**
  * Shows bytes as text where they are printable UTF-8, and as `\xNN` where
  * they are not (invalid UTF-8, a character cut off, control characters).
  *

@@ -180,24 +180,15 @@ export class Socket {
     }
   }
 
+  // For the calls off the hot path; read() and writeAll() inline the same
+  // steps to spare every message an async frame.
   async #guard<T>(operation: Promise<T>, during: string): Promise<T> {
-    if (this.#timeoutMs === undefined) {
-      try {
-        return await operation;
-      } catch (error) {
-        throw this.#failure(error, during);
-      }
-    }
-    const timer = setTimeout(() => {
-      this.#timedOut = true;
-      this.close();
-    }, this.#timeoutMs);
     try {
-      return await operation;
+      return await (this.#timeoutMs === undefined
+        ? operation
+        : this.#timed(operation));
     } catch (error) {
       throw this.#failure(error, during);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -81,6 +81,51 @@ export function openListener(
   return listener;
 }
 
+/** A server's listener and the summary it fills in while it runs. */
+export interface Listening {
+  /** The bound listener, its `Listening on` line already printed. */
+  listener: Deno.TcpListener;
+  /** Counts start at 0; the server adds to them as it serves. */
+  summary: ServerSummary;
+  /** Sets the summary's uptime (from listening until now) and returns it. */
+  stopClock(): ServerSummary;
+}
+
+/**
+ * The first steps of every server: opens the listener with
+ * {@linkcode openListener} and starts its summary, whose uptime counts from
+ * this moment.
+ *
+ * @example
+ * ```ts
+ * import { startListening } from "./_listener.ts";
+ * import { SILENT } from "../output/reporter.ts";
+ * const { listener, stopClock } = startListening({ port: 0 }, SILENT);
+ * listener.close();
+ * stopClock().uptimeSeconds; // about 0
+ * ```
+ */
+export function startListening(
+  options: ListenOptions,
+  reporter: Reporter,
+): Listening {
+  const listener = openListener(options, reporter);
+  const started = performance.now();
+  const summary: ServerSummary = {
+    connections: 0,
+    bytesSent: 0,
+    uptimeSeconds: 0,
+  };
+  return {
+    listener,
+    summary,
+    stopClock(): ServerSummary {
+      summary.uptimeSeconds = (performance.now() - started) / 1000;
+      return summary;
+    },
+  };
+}
+
 /**
  * Formats a server's final summary line.
  *

@@ -13,9 +13,9 @@ import { Socket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import {
   type ListenOptions,
-  openListener,
   type ServerHandle,
   type ServerSummary,
+  startListening,
 } from "./_listener.ts";
 
 /** Default for {@linkcode ConnectionServerOptions.maxConns}. */
@@ -114,13 +114,7 @@ export function serveConnections(
   const maxConns = options.maxConns ?? DEFAULT_MAX_CONNS;
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const idleTimeoutMs = options.idleTimeoutMs;
-  const listener = openListener(options, reporter);
-  const started = performance.now();
-  const summary: ServerSummary = {
-    connections: 0,
-    bytesSent: 0,
-    uptimeSeconds: 0,
-  };
+  const { listener, summary, stopClock } = startListening(options, reporter);
   const live = new Set<Tracked>();
   let stopping = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -246,8 +240,7 @@ export function serveConnections(
       if (sweeper !== undefined) clearInterval(sweeper);
       clearTimeout(retryTimer);
     }
-    summary.uptimeSeconds = (performance.now() - started) / 1000;
-    return summary;
+    return stopClock();
   }
 
   async function drain(): Promise<void> {

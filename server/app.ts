@@ -17,6 +17,7 @@ import {
   type AppMessageInit,
   DEFAULT_MAX_CONTENT,
   encodeAppMessage,
+  fieldText,
   jsonMessage,
   printableBytes,
   printableText,
@@ -103,10 +104,10 @@ export function answerRequest(
   const { action, value } = requestFields(request.value);
   if (action !== "search") {
     return jsonMessage({
-      result: `Error: invalid action "${asText(action)}".`,
+      result: `Error: invalid action "${fieldText(action)}".`,
     });
   }
-  const query = asText(value);
+  const query = fieldText(value);
   const answer = typeof value === "string" ? table.get(value) : undefined;
   return jsonMessage({ result: answer ?? `No match for "${query}".` });
 }
@@ -216,17 +217,6 @@ function requestFields(value: unknown): { action: unknown; value: unknown } {
   };
 }
 
-/** A request field as the reply shows it: text as is, anything else as JSON. */
-function asText(value: unknown): string {
-  if (typeof value === "string") return value;
-  try {
-    return JSON.stringify(value) ?? "null";
-  } catch {
-    // Too deeply nested to write back: say what it is instead.
-    return Array.isArray(value) ? "[...]" : "{...}";
-  }
-}
-
 function describe(request: AppMessage): string {
   if (request.kind === "binary") {
     return `${request.header.contentType}, ${request.content.length} bytes "${
@@ -234,8 +224,8 @@ function describe(request: AppMessage): string {
     }${request.content.length > LOG_EXCERPT ? "..." : ""}"`;
   }
   const { action, value } = requestFields(request.value);
-  return `text/json, action "${excerpt(asText(action))}", value "${
-    excerpt(asText(value))
+  return `text/json, action "${excerpt(fieldText(action))}", value "${
+    excerpt(fieldText(value))
   }"`;
 }
 

@@ -11,9 +11,9 @@ import { Socket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import {
   type ListenOptions,
-  openListener,
   type ServerHandle,
   type ServerSummary,
+  startListening,
 } from "./_listener.ts";
 
 /** Options for {@linkcode serveBork}. */
@@ -39,13 +39,7 @@ const decoder = new TextDecoder();
  */
 export function serveBork(options: BorkServerOptions = {}): ServerHandle {
   const reporter = options.reporter ?? SILENT;
-  const listener = openListener(options, reporter);
-  const started = performance.now();
-  const summary: ServerSummary = {
-    connections: 0,
-    bytesSent: 0,
-    uptimeSeconds: 0,
-  };
+  const { listener, summary, stopClock } = startListening(options, reporter);
   let current: Socket | undefined;
   let stopping = false;
 
@@ -71,7 +65,7 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
       // Closing the listener resets clients still waiting in its backlog:
       // the lesson's single-connection limitation, made visible.
       if (!stopping) listener.close();
-      summary.uptimeSeconds = (performance.now() - started) / 1000;
+      stopClock();
     }
     return summary;
   }
