@@ -33,6 +33,7 @@
  */
 
 import * as net from "node:net";
+import { seededRandom } from "./_random.ts";
 
 /** The seed used when none is given. */
 export const DEFAULT_SEED = 0x5eed;
@@ -70,27 +71,6 @@ export interface FaultProxy {
   readonly resets: number;
   /** Stops listening, ends every open pair, resolves once all is closed. */
   close(): Promise<void>;
-}
-
-/**
- * A small PRNG (mulberry32): the same seed gives the same numbers.
- *
- * @example
- * ```ts
- * import { seededRandom } from "./_fault_proxy.ts";
- * const random = seededRandom(1);
- * random(); // a number in [0, 1), the same on every run
- * ```
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return function next(): number {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,11 +1,13 @@
 /**
  * Test helpers: run the real CLI (a compiled binary in `NETDEMO_BIN`, else
  * `deno run mod.ts` with the binary's permissions), wait for a spawned
- * server's `Listening on HOST:PORT` line, and capture a reporter's lines.
+ * server's `Listening on HOST:PORT` line, capture a reporter's lines, and
+ * read a process's resident memory.
  *
  * @module
  */
 
+import { equal, match } from "node:assert/strict";
 import { Reporter } from "../output/reporter.ts";
 
 /** The permissions the compiled binary is granted (see deno.json "compile"). */
@@ -33,10 +35,58 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * Asserts a runtime failure as the CLI reports one: exit 1 and exactly one
+ * stderr line, `error: ...`, matching `expected`.
+ */
+export function assertOneLineFailure(
+  result: CliResult,
+  expected: RegExp,
+): void {
+  equal(result.code, 1, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  const lines = result.stderr.trimEnd().split("\n");
+  equal(lines.length, 1, result.stderr);
+  match(lines[0], /^error: /);
+  match(lines[0], expected);
+}
+
+/** Options for {@linkcode CliProcess} and {@linkcode spawnServer}. */
+export interface CliProcessOptions {
+  /**
+   * Start netdemo under `ulimit -n` of this many file descriptors (through
+   * `sh`, which then `exec`s it, so signals reach netdemo itself).
+   * Default: the inherited limit.
+   */
+  openFileLimit?: number;
+}
+
 /** Options for {@linkcode runCli}. */
-export interface RunCliOptions {
+export interface RunCliOptions extends CliProcessOptions {
   /** Bytes to feed on stdin (then closed). Default: no stdin. */
   stdin?: string | Uint8Array;
+}
+
+/** Spawns `netdemo ARGS...` with piped stdout and stderr. */
+function spawnNetdemo(
+  args: string[],
+  options: RunCliOptions,
+): Deno.ChildProcess {
+  const { program, prefix } = netdemoCommand();
+  const argv = [program, ...prefix, ...args];
+  const limited = options.openFileLimit === undefined ? argv : [
+    "sh",
+    "-c",
+    `ulimit -n ${options.openFileLimit} && exec "$@"`,
+    "sh",
+    ...argv,
+  ];
+  return new Deno.Command(limited[0], {
+    args: limited.slice(1),
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
 }
 
 /** Runs `netdemo ARGS...` to completion. */
@@ -44,14 +94,7 @@ export async function runCli(
   args: string[],
   options: RunCliOptions = {},
 ): Promise<CliResult> {
-  const { program, prefix } = netdemoCommand();
-  const child = new Deno.Command(program, {
-    args: [...prefix, ...args],
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = spawnNetdemo(args, options);
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(
@@ -70,6 +113,47 @@ export async function runCli(
   };
 }
 
+/**
+ * Lines arriving from one or more sources (a child's pipes, a reporter),
+ * and promises for the first line that matches a pattern.
+ */
+export class LineLog {
+  #seen: string[] = [];
+  #waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+
+  /** Records `line` in `into` and hands it to every waiter it matches. */
+  add(line: string, into: string[]): void {
+    into.push(line);
+    this.#seen.push(line);
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (!waiter.pattern.test(line)) return true;
+      waiter.resolve(line);
+      return false;
+    });
+  }
+
+  /** Resolves the first line (past or future, from any source) matching. */
+  waitFor(pattern: RegExp): Promise<string> {
+    const seen = this.#seen.find((line) => pattern.test(line));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.#waiters.push({ pattern, resolve }));
+  }
+
+  /** Reads `stream` to its end, adding each line (and a last unended one). */
+  async read(
+    stream: ReadableStream<Uint8Array>,
+    into: string[],
+  ): Promise<void> {
+    let rest = "";
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      const parts = (rest + text).split("\n");
+      rest = parts.pop() ?? "";
+      for (const line of parts) this.add(line, into);
+    }
+    if (rest) this.add(rest, into);
+  }
+}
+
 /** A CLI process started in the background, read line by line. */
 export class CliProcess {
   /** The child process. */
@@ -78,31 +162,20 @@ export class CliProcess {
   readonly stdoutLines: string[] = [];
   /** Lines read so far from stderr. */
   readonly stderrLines: string[] = [];
-  #waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  #lines = new LineLog();
   #done: Promise<Deno.CommandStatus>;
 
   /** Starts `netdemo ARGS...` with piped output. */
-  constructor(args: string[]) {
-    const { program, prefix } = netdemoCommand();
-    this.child = new Deno.Command(program, {
-      args: [...prefix, ...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    const out = this.#collect(this.child.stdout, this.stdoutLines);
-    const err = this.#collect(this.child.stderr, this.stderrLines);
+  constructor(args: string[], options: CliProcessOptions = {}) {
+    this.child = spawnNetdemo(args, options);
+    const out = this.#lines.read(this.child.stdout, this.stdoutLines);
+    const err = this.#lines.read(this.child.stderr, this.stderrLines);
     this.#done = Promise.all([out, err]).then(() => this.child.status);
   }
 
   /** Resolves the first line (stdout or stderr, past or future) matching. */
   waitForLine(pattern: RegExp): Promise<string> {
-    const seen = [...this.stdoutLines, ...this.stderrLines].find((line) =>
-      pattern.test(line)
-    );
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => this.#waiters.push({ pattern, resolve }));
+    return this.#lines.waitFor(pattern);
   }
 
   /** Resolves the exit status once the process ended and output is read. */
@@ -119,28 +192,6 @@ export class CliProcess {
     }
     return await this.#done;
   }
-
-  async #collect(
-    stream: ReadableStream<Uint8Array>,
-    into: string[],
-  ): Promise<void> {
-    let rest = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      const parts = (rest + text).split("\n");
-      rest = parts.pop() ?? "";
-      for (const line of parts) this.#line(line, into);
-    }
-    if (rest) this.#line(rest, into);
-  }
-
-  #line(line: string, into: string[]): void {
-    into.push(line);
-    this.#waiters = this.#waiters.filter((waiter) => {
-      if (!waiter.pattern.test(line)) return true;
-      waiter.resolve(line);
-      return false;
-    });
-  }
 }
 
 /** A spawned server with the port it reported. */
@@ -155,8 +206,11 @@ export interface SpawnedServer {
  * Starts `netdemo server ...` (add `--port 0` yourself) and waits for its
  * `Listening on HOST:PORT` line; throws if it exits first.
  */
-export async function spawnServer(args: string[]): Promise<SpawnedServer> {
-  const process = new CliProcess(args);
+export async function spawnServer(
+  args: string[],
+  options: CliProcessOptions = {},
+): Promise<SpawnedServer> {
+  const process = new CliProcess(args, options);
   const line = await Promise.race([
     process.waitForLine(/^Listening on /),
     process.finished().then((status) => {
@@ -169,6 +223,16 @@ export async function spawnServer(args: string[]): Promise<SpawnedServer> {
   ]);
   const port = Number(line.slice(line.lastIndexOf(":") + 1));
   return { process, port };
+}
+
+/**
+ * Starts `netdemo server echo --port 0 --quiet`, the server most client
+ * tests run against, and waits for its `Listening on` line.
+ */
+export function spawnQuietEcho(
+  options: CliProcessOptions = {},
+): Promise<SpawnedServer> {
+  return spawnServer(["server", "echo", "--port", "0", "--quiet"], options);
 }
 
 /** A reporter that records its lines, from {@linkcode captureReporter}. */
@@ -189,26 +253,33 @@ export function captureReporter(
 ): CapturedReporter {
   const out: string[] = [];
   const err: string[] = [];
-  let waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  function record(into: string[], line: string): void {
-    into.push(line);
-    waiters = waiters.filter((waiter) => {
-      if (!waiter.pattern.test(line)) return true;
-      waiter.resolve(line);
-      return false;
-    });
-  }
+  const lines = new LineLog();
   const reporter = new Reporter({
     ...options,
-    stdout: (line) => record(out, line),
-    stderr: (line) => record(err, line),
+    stdout: (line) => lines.add(line, out),
+    stderr: (line) => lines.add(line, err),
     color: false,
     progress: false,
   });
   function waitFor(pattern: RegExp): Promise<string> {
-    const seen = [...out, ...err].find((line) => pattern.test(line));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => waiters.push({ pattern, resolve }));
+    return lines.waitFor(pattern);
   }
   return { reporter, out, err, waitFor };
+}
+
+/**
+ * The resident memory of process `pid`, in KiB, from `ps` (Deno asks for
+ * `--allow-all` to read another process's `/proc` entry; `ps` needs only
+ * `--allow-run`). Throws when `ps` reports no size, so a caller never
+ * compares against a missing figure.
+ */
+export async function residentKiB(pid: number): Promise<number> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-o", "rss=", "-p", String(pid)],
+    stdin: "null",
+    stderr: "null",
+  }).output();
+  const kib = Number(new TextDecoder().decode(stdout).trim());
+  if (!(kib > 0)) throw new Error(`no resident size for process ${pid}`);
+  return kib;
 }

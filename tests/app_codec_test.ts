@@ -19,12 +19,13 @@ import {
   type ProtocolReason,
   pythonJson,
 } from "../protocol/app_codec.ts";
+import { concatBytes, randomChunks, seededRandom } from "./_random.ts";
 
 const utf8 = new TextEncoder();
 
 /** Bytes written out by hand: a length prefix, then literal text. */
 function handBuilt(prefix: [number, number], text: string): Uint8Array {
-  return concat([new Uint8Array(prefix), utf8.encode(text)]);
+  return concatBytes([new Uint8Array(prefix), utf8.encode(text)]);
 }
 
 // What Python's libclient sends for `search morpheus` (0x67 = 103 header bytes).
@@ -35,7 +36,7 @@ const PYTHON_SEARCH_REQUEST = handBuilt(
 );
 
 // What Python's libserver sends for a result with emoji: 37 content bytes.
-const PYTHON_EMOJI_RESPONSE = concat([
+const PYTHON_EMOJI_RESPONSE = concatBytes([
   handBuilt(
     [0x00, 0x67],
     '{"byteorder": "little", "content-type": "text/json", "content-encoding": "utf-8", "content-length": 37}' +
@@ -85,7 +86,7 @@ function rejection(
 /** A frame whose header is `header` (any text) and content `content`. */
 function frameWithHeader(header: string, content = ""): Uint8Array {
   const headerBytes = utf8.encode(header);
-  return concat([
+  return concatBytes([
     new Uint8Array([headerBytes.length >> 8, headerBytes.length & 0xff]),
     headerBytes,
     utf8.encode(content),
@@ -160,7 +161,7 @@ Deno.test("app codec: JSON is written like Python's json.dumps(ensure_ascii=Fals
 });
 
 Deno.test("app codec: random messages survive random chunkings (seeded)", () => {
-  const random = mulberry32(20240611);
+  const random = seededRandom(20240611);
   const limit = 100_000;
   const originals: AppMessageInit[] = [];
   for (let i = 0; i < 150; i++) {
@@ -171,12 +172,14 @@ Deno.test("app codec: random messages survive random chunkings (seeded)", () => 
     contentEncoding: "binary",
     content: new Uint8Array(limit).fill(7),
   });
-  const stream = concat(originals.map((message) => encodeAppMessage(message)));
+  const stream = concatBytes(
+    originals.map((message) => encodeAppMessage(message)),
+  );
   for (let round = 0; round < 4; round++) {
     const decoder = new AppDecoder({ maxContentLength: limit });
     const decoded: AppMessage[] = [];
     const maxChunk = round === 0 ? 1 : [7, 1000, 70_000][round - 1];
-    for (const chunk of randomChunks(stream, random, maxChunk)) {
+    for (const chunk of randomChunks(stream, random, { maxChunk })) {
       decoded.push(...decoder.push(chunk));
     }
     decoder.end();
@@ -202,10 +205,10 @@ Deno.test("app codec: a content of exactly the default 1 MiB limit is accepted",
     content,
   });
   const decoder = new AppDecoder();
-  const random = mulberry32(5);
-  const messages = randomChunks(frame, random, 50_000).flatMap((chunk) =>
-    decoder.push(chunk)
-  );
+  const random = seededRandom(5);
+  const messages = randomChunks(frame, random, { maxChunk: 50_000 }).flatMap((
+    chunk,
+  ) => decoder.push(chunk));
   assert.deepEqual(messages.length, 1);
   assert.deepEqual(messages[0].content.length, DEFAULT_MAX_CONTENT);
 });
@@ -343,7 +346,7 @@ Deno.test("app codec: text/json content that is not UTF-8 or not JSON is rejecte
       "content-length": length,
     });
   rejection(
-    concat([
+    concatBytes([
       frameWithHeader(jsonHeader(3)),
       new Uint8Array([0x22, 0xc3, 0x22]),
     ]),
@@ -426,46 +429,6 @@ function randomText(random: () => number, maxLength: number): string {
     text += ALPHABET[Math.floor(random() * ALPHABET.length)];
   }
   return text;
-}
-
-/** A tiny seeded PRNG (mulberry32), so every run sees the same messages. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return function next(): number {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Splits bytes into chunks of 1..maxChunk bytes. */
-function randomChunks(
-  bytes: Uint8Array,
-  random: () => number,
-  maxChunk: number,
-): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  let offset = 0;
-  while (offset < bytes.length) {
-    const size = 1 + Math.floor(random() * maxChunk);
-    chunks.push(bytes.subarray(offset, offset + size));
-    offset += size;
-  }
-  return chunks;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(
-    parts.reduce((sum, part) => sum + part.length, 0),
-  );
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
 }
 
 Deno.test("app codec: a message before bad bytes is delivered whatever the chunking", () => {

@@ -16,6 +16,12 @@ import {
 import { requestApp } from "../client/app.ts";
 import { DEFAULT_SEARCH_TABLE, serveApp } from "../server/app.ts";
 import { captureReporter } from "./_helpers.ts";
+import {
+  concatBytes,
+  randomBytes,
+  randomChunks,
+  seededRandom,
+} from "./_random.ts";
 
 const SEED = 0x5eed_a99;
 const FUZZ_CASES = 100_000;
@@ -23,7 +29,7 @@ const FUZZ_LIMIT = 4096;
 const utf8 = new TextEncoder();
 
 Deno.test(`app fuzz: ${FUZZ_CASES} random and mutated frames make the decoder throw nothing but ProtocolError`, () => {
-  const random = mulberry32(SEED);
+  const random = seededRandom(SEED);
   const seeds = seedFrames();
   const reasons = new Set<ProtocolReason>();
   let messages = 0;
@@ -70,7 +76,7 @@ Deno.test(`app fuzz: ${FUZZ_CASES} random and mutated frames make the decoder th
 });
 
 Deno.test("app fuzz: a live server answers correctly after 1000 malformed connections", async () => {
-  const random = mulberry32(SEED + 1);
+  const random = seededRandom(SEED + 1);
   const seeds = seedFrames();
   const log = captureReporter();
   const server = serveApp({ port: 0, reporter: log.reporter });
@@ -236,12 +242,13 @@ function mutate(random: () => number, bytes: Uint8Array): Uint8Array {
     case 2: // truncate
       return bytes.slice(0, at);
     case 3: // append garbage
-      return join(bytes, randomBytes(random, pick(random, 50)));
+      return concatBytes([bytes, randomBytes(random, pick(random, 50))]);
     case 4: // insert garbage
-      return join(
-        join(bytes.subarray(0, at), randomBytes(random, 1 + pick(random, 8))),
+      return concatBytes([
+        bytes.subarray(0, at),
+        randomBytes(random, 1 + pick(random, 8)),
         bytes.subarray(at),
-      );
+      ]);
     case 5: { // a new header length
       const copy = bytes.slice();
       if (copy.length >= 2) {
@@ -254,7 +261,7 @@ function mutate(random: () => number, bytes: Uint8Array): Uint8Array {
       return copy;
     }
     default: // two frames back to back
-      return join(bytes, bytes);
+      return concatBytes([bytes, bytes]);
   }
 }
 
@@ -271,7 +278,7 @@ function mutateHeaderText(random: () => number, frame: Uint8Array): Uint8Array {
   })();
   const mutated = utf8.encode(text.slice(0, 0xffff));
   const prefix = new Uint8Array([mutated.length >> 8, mutated.length & 0xff]);
-  return join(join(prefix, mutated), frame.subarray(2 + headerLength));
+  return concatBytes([prefix, mutated, frame.subarray(2 + headerLength)]);
 }
 
 function chunked(bytes: Uint8Array, random: () => number): Uint8Array[] {
@@ -279,40 +286,9 @@ function chunked(bytes: Uint8Array, random: () => number): Uint8Array[] {
   if (roll < 0.7) return [bytes];
   // Byte by byte for the short frames, so that the run stays quick.
   const maxChunk = roll < 0.8 && bytes.length < 600 ? 1 : 1 + pick(random, 64);
-  const chunks: Uint8Array[] = [];
-  for (let offset = 0; offset < bytes.length;) {
-    const size = 1 + pick(random, maxChunk);
-    chunks.push(bytes.subarray(offset, offset + size));
-    offset += size;
-  }
-  return chunks;
-}
-
-function randomBytes(random: () => number, length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = pick(random, 256);
-  return bytes;
-}
-
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a);
-  joined.set(b, a.length);
-  return joined;
+  return randomChunks(bytes, random, { maxChunk });
 }
 
 function pick(random: () => number, count: number): number {
   return Math.floor(random() * count);
-}
-
-/** A tiny seeded PRNG (mulberry32), so every run sees the same cases. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return function next(): number {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

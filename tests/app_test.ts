@@ -20,12 +20,16 @@ import {
 } from "../server/app.ts";
 import {
   captureReporter,
+  type CliResult,
   netdemoCommand,
   runCli,
   spawnServer,
 } from "./_helpers.ts";
+import { closedPort, connectLocal, readToEnd, writeAll } from "./_net.ts";
 
 const utf8 = new TextEncoder();
+/** The app server may reset a peer it rejects: for these reads that is EOF. */
+const RESET_IS_END = { resetIsEnd: true };
 
 function resultOf(message: AppMessage): unknown {
   assert.equal(message.kind, "json");
@@ -40,37 +44,36 @@ async function exchangeRaw(
   bytes: Uint8Array,
   options: { halfClose?: boolean } = {},
 ): Promise<Uint8Array> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const conn = await connectLocal(port);
   try {
     await writeAll(conn, bytes);
     if (options.halfClose) await conn.closeWrite();
-    return await readToEnd(conn);
+    return await readToEnd(conn, RESET_IS_END);
   } finally {
     conn.close();
   }
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    offset += await conn.write(bytes.subarray(offset));
+/**
+ * Runs `body` against an in-process app server on a free port (`options`
+ * as `serveApp` takes them, but for the port), and closes the server
+ * afterwards whether `body` passed or failed.
+ */
+async function withAppServer(
+  options: Omit<Parameters<typeof serveApp>[0], "port">,
+  body: (port: number) => Promise<void>,
+): Promise<void> {
+  const server = serveApp({ port: 0, ...options });
+  try {
+    await body(server.addr.port);
+  } finally {
+    await server.close();
   }
 }
 
-/** Reads until EOF; a reset counts as the end too (the peer gave up on us). */
-async function readToEnd(conn: Deno.Conn): Promise<Uint8Array> {
-  const parts: number[] = [];
-  const buffer = new Uint8Array(4096);
-  try {
-    while (true) {
-      const count = await conn.read(buffer);
-      if (count === null) break;
-      parts.push(...buffer.subarray(0, count));
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
-  }
-  return new Uint8Array(parts);
+/** Runs `netdemo client app --port PORT ARGS...` to completion. */
+function runAppClient(port: number, args: string[]): Promise<CliResult> {
+  return runCli(["client", "app", "--port", String(port), ...args]);
 }
 
 function decodeOne(bytes: Uint8Array): AppMessage {
@@ -84,12 +87,11 @@ function decodeOne(bytes: Uint8Array): AppMessage {
 }
 
 Deno.test("app server: every built-in entry is found by search", async () => {
-  const server = serveApp({ port: 0 });
   const client = captureReporter();
-  try {
+  await withAppServer({}, async (port) => {
     for (const [key, value] of DEFAULT_SEARCH_TABLE) {
       const response = await requestApp("search", key, {
-        port: server.addr.port,
+        port,
         reporter: client.reporter,
       });
       assert.equal(resultOf(response), value);
@@ -97,60 +99,48 @@ Deno.test("app server: every built-in entry is found by search", async () => {
     assert.ok(
       client.out.includes(`Got result: ${DEFAULT_SEARCH_TABLE.get("café")}`),
     );
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("app server: an emoji key and value round trip through search", async () => {
   const table = new Map([["\u{1F436}", "\u{1F43E} fetch \u{1F3BE}"]]);
-  const server = serveApp({ port: 0, table });
   const client = captureReporter();
-  try {
+  await withAppServer({ table }, async (port) => {
     await requestApp("search", "\u{1F436}", {
-      port: server.addr.port,
+      port,
       reporter: client.reporter,
     });
     assert.deepEqual(
       client.out.at(-1),
       "Got result: \u{1F43E} fetch \u{1F3BE}",
     );
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("app server: an unknown search value gets a no-match result", async () => {
-  const server = serveApp({ port: 0 });
-  try {
+  await withAppServer({}, async (port) => {
     const response = await requestApp("search", "nothing here", {
-      port: server.addr.port,
+      port,
     });
     assert.equal(resultOf(response), 'No match for "nothing here".');
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("app server: another action inside a JSON request is an error result", async () => {
-  const server = serveApp({ port: 0 });
-  try {
+  await withAppServer({}, async (port) => {
     const reply = await exchangeRaw(
-      server.addr.port,
+      port,
       encodeAppMessage(jsonMessage({ action: "delete", value: "port" })),
     );
     assert.equal(resultOf(decodeOne(reply)), 'Error: invalid action "delete".');
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("app server: a binary request gets its first 10 bytes back, as Python's libserver sends them", async () => {
-  const server = serveApp({ port: 0 });
   const client = captureReporter();
-  try {
+  await withAppServer({}, async (port) => {
     const response = await requestApp("pat", "\u{1F436}\u{1F436}", {
-      port: server.addr.port,
+      port,
       reporter: client.reporter,
     });
     // 0x7f = 127 header bytes, written out by hand.
@@ -183,21 +173,18 @@ Deno.test("app server: a binary request gets its first 10 bytes back, as Python'
       client.out.at(-1),
       "Got response: First 10 bytes of request: pat\u{1F436}\\xf0\\x9f\\x90",
     );
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("app server: 100 concurrent clients are all answered correctly", async () => {
-  const server = serveApp({ port: 0 });
   const keys = [...DEFAULT_SEARCH_TABLE.keys(), "missing"];
-  try {
+  await withAppServer({}, async (port) => {
     const responses = await Promise.all(
       Array.from({ length: 100 }, (_, i) => {
         const key = keys[i % keys.length];
         return i % 3 === 0
-          ? requestApp("echo", `${i}:${key}`, { port: server.addr.port })
-          : requestApp("search", key, { port: server.addr.port });
+          ? requestApp("echo", `${i}:${key}`, { port })
+          : requestApp("search", key, { port });
       }),
     );
     responses.forEach((response, i) => {
@@ -217,9 +204,7 @@ Deno.test("app server: 100 concurrent clients are all answered correctly", async
         );
       }
     });
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("app server: a malformed request closes that connection and nothing else", async () => {
@@ -227,7 +212,7 @@ Deno.test("app server: a malformed request closes that connection and nothing el
   const server = serveApp({ port: 0, reporter: log.reporter });
   const port = server.addr.port;
   const valid = encodeAppMessage(appRequest("search", "port"));
-  const slow = await Deno.connect({ hostname: "127.0.0.1", port });
+  const slow = await connectLocal(port);
   try {
     // A valid request, half sent, is still waiting when the bad one comes.
     await writeAll(slow, valid.subarray(0, 20));
@@ -235,7 +220,7 @@ Deno.test("app server: a malformed request closes that connection and nothing el
     assert.equal(reply.length, 0);
     await log.waitFor(/^Rejected request from .*: the header length is 0$/);
     await writeAll(slow, valid.subarray(20));
-    const response = decodeOne(await readToEnd(slow));
+    const response = decodeOne(await readToEnd(slow, RESET_IS_END));
     assert.equal(resultOf(response), DEFAULT_SEARCH_TABLE.get("port"));
   } finally {
     slow.close();
@@ -245,49 +230,41 @@ Deno.test("app server: a malformed request closes that connection and nothing el
 
 Deno.test("app server: content above --max-content is refused from the header alone", async () => {
   const log = captureReporter();
-  const server = serveApp({
-    port: 0,
-    maxContentLength: 100,
-    reporter: log.reporter,
-  });
-  try {
-    const frame = encodeAppMessage({
-      contentType: "binary/x",
-      contentEncoding: "binary",
-      content: new Uint8Array(1000),
-    });
-    const header = frame.subarray(0, frame.length - 1000);
-    // Only the header is sent, and the connection stays open: the server
-    // must decide without waiting for any content.
-    const conn = await Deno.connect({
-      hostname: "127.0.0.1",
-      port: server.addr.port,
-    });
-    try {
-      await writeAll(conn, header);
-      assert.equal((await readToEnd(conn)).length, 0);
-    } finally {
-      conn.close();
-    }
-    assert.ok(
-      log.out.some((line) =>
-        /^Rejected request from .*: the content-length 1000 is above the limit of 100 bytes$/
-          .test(line)
-      ),
-      log.out.join("\n"),
-    );
-  } finally {
-    await server.close();
-  }
+  await withAppServer(
+    { maxContentLength: 100, reporter: log.reporter },
+    async (port) => {
+      const frame = encodeAppMessage({
+        contentType: "binary/x",
+        contentEncoding: "binary",
+        content: new Uint8Array(1000),
+      });
+      const header = frame.subarray(0, frame.length - 1000);
+      // Only the header is sent, and the connection stays open: the server
+      // must decide without waiting for any content.
+      const conn = await connectLocal(port);
+      try {
+        await writeAll(conn, header);
+        assert.equal((await readToEnd(conn, RESET_IS_END)).length, 0);
+      } finally {
+        conn.close();
+      }
+      assert.ok(
+        log.out.some((line) =>
+          /^Rejected request from .*: the content-length 1000 is above the limit of 100 bytes$/
+            .test(line)
+        ),
+        log.out.join("\n"),
+      );
+    },
+  );
 });
 
 Deno.test("app server: a request cut short by EOF is rejected as truncated", async () => {
   const log = captureReporter();
-  const server = serveApp({ port: 0, reporter: log.reporter });
-  try {
+  await withAppServer({ reporter: log.reporter }, async (port) => {
     const frame = encodeAppMessage(appRequest("search", "port"));
     const reply = await exchangeRaw(
-      server.addr.port,
+      port,
       frame.subarray(0, frame.length - 5),
       {
         halfClose: true,
@@ -297,9 +274,7 @@ Deno.test("app server: a request cut short by EOF is rejected as truncated", asy
     await log.waitFor(
       /^Rejected request from .*: the stream ended in the middle of the content \(32 of 37 bytes\)$/,
     );
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("app server: a client that trickles its request is cut off at the request deadline", async () => {
@@ -310,10 +285,7 @@ Deno.test("app server: a client that trickles its request is cut off at the requ
     idleTimeoutMs: 60_000,
     reporter: log.reporter,
   });
-  const conn = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: server.addr.port,
-  });
+  const conn = await connectLocal(server.addr.port);
   try {
     const frame = encodeAppMessage(appRequest("search", "port"));
     // One byte every 20 ms keeps the connection busy, so only a deadline on
@@ -336,7 +308,7 @@ Deno.test("app server: a client that trickles its request is cut off at the requ
       line,
       /^Cut off 127\.0\.0\.1:\d+: no complete request within 0\.3 s \(--request-timeout\), \d+ bytes received$/,
     );
-    assert.equal((await readToEnd(conn)).length, 0);
+    assert.equal((await readToEnd(conn, RESET_IS_END)).length, 0);
   } finally {
     conn.close();
     await server.close();
@@ -388,14 +360,7 @@ Deno.test("app client: a malformed, truncated or result-less response is a proto
 Deno.test("netdemo client app: search against a spawned server prints the result", async () => {
   const { process, port } = await spawnServer(["server", "app", "--port", "0"]);
   try {
-    const found = await runCli([
-      "client",
-      "app",
-      "--port",
-      String(port),
-      "search",
-      "🐢",
-    ]);
+    const found = await runAppClient(port, ["search", "🐢"]);
     assert.equal(found.code, 0, found.stderr);
     assert.ok(
       found.stdout.split("\n").includes(
@@ -403,14 +368,7 @@ Deno.test("netdemo client app: search against a spawned server prints the result
       ),
       found.stdout,
     );
-    const binary = await runCli([
-      "client",
-      "app",
-      "--port",
-      String(port),
-      "shout",
-      "hello world",
-    ]);
+    const binary = await runAppClient(port, ["shout", "hello world"]);
     assert.equal(binary.code, 0, binary.stderr);
     assert.ok(
       binary.stdout.split("\n").includes(
@@ -536,17 +494,8 @@ Deno.test("netdemo app: usage errors exit 2 with one line", async () => {
 });
 
 Deno.test("netdemo client app: no server listening is exit 1 with one line", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  const result = await runCli([
-    "client",
-    "app",
-    "--port",
-    String(port),
-    "search",
-    "x",
-  ]);
+  const port = closedPort();
+  const result = await runAppClient(port, ["search", "x"]);
   assert.equal(result.code, 1);
   assert.equal(
     result.stderr,
@@ -563,11 +512,11 @@ Deno.test("netdemo server app: --request-timeout cuts off a trickling client wit
     "--request-timeout",
     "0.3",
   ]);
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const conn = await connectLocal(port);
   try {
     await writeAll(conn, new Uint8Array([0]));
     // The server cuts the connection off: EOF (or a reset) ends this read.
-    assert.equal((await readToEnd(conn)).length, 0);
+    assert.equal((await readToEnd(conn, RESET_IS_END)).length, 0);
     await process.waitForLine(
       /^Cut off 127\.0\.0\.1:\d+: no complete request within 0\.3 s \(--request-timeout\), 1 bytes received$/,
     );
@@ -587,14 +536,7 @@ Deno.test("netdemo server app: --max-content refuses a larger request, and the c
     "10",
   ]);
   try {
-    const result = await runCli([
-      "client",
-      "app",
-      "--port",
-      String(port),
-      "search",
-      "port",
-    ]);
+    const result = await runAppClient(port, ["search", "port"]);
     assert.equal(result.code, 1);
     // Closed at once, or reset if request bytes were still unread then.
     assert.match(

@@ -1,17 +1,11 @@
 import { equal, match } from "node:assert/strict";
-import { CliProcess, runCli, spawnServer } from "./_helpers.ts";
-
-/** Asserts a runtime failure: exit 1 and exactly one `error:` line. */
-function assertOneLineFailure(
-  result: { code: number; stderr: string },
-  expected: RegExp,
-): void {
-  equal(result.code, 1, result.stderr);
-  const lines = result.stderr.trimEnd().split("\n");
-  equal(lines.length, 1, result.stderr);
-  match(lines[0], /^error: /);
-  match(lines[0], expected);
-}
+import {
+  assertOneLineFailure,
+  CliProcess,
+  runCli,
+  spawnServer,
+} from "./_helpers.ts";
+import { closedPort } from "./_net.ts";
 
 Deno.test("e2e: server bork and client hello, as the lesson shows", async () => {
   const { process, port } = await spawnServer([
@@ -143,9 +137,7 @@ Deno.test("e2e: --keep-open serves clients one after another until Ctrl-C", asyn
 });
 
 Deno.test("e2e: a refused connection is one line, exit 1", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
+  const port = closedPort();
   const result = await runCli(["client", "hello", "--port", String(port)]);
   assertOneLineFailure(
     result,

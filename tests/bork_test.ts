@@ -4,6 +4,7 @@ import { runHello } from "../client/hello.ts";
 import { runCount } from "../client/count.ts";
 import { NetError } from "../protocol/errors.ts";
 import { captureReporter } from "./_helpers.ts";
+import { closedPort } from "./_net.ts";
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -152,9 +153,7 @@ Deno.test("hello client: --timeout gives up on a server that never replies", asy
 });
 
 Deno.test("hello client: a refused connection is a NetError of kind refused", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
+  const port = closedPort();
   await rejects(runHello({ port }), (error) => {
     ok(error instanceof NetError);
     equal(error.kind, "refused");

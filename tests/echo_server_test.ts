@@ -2,57 +2,18 @@ import { equal, match, ok } from "node:assert/strict";
 import { serveEcho } from "../server/echo.ts";
 import {
   captureReporter,
-  netdemoCommand,
+  residentKiB,
   type SpawnedServer,
+  spawnQuietEcho,
   spawnServer,
 } from "./_helpers.ts";
+import { connectLocal, readBytes, readToEnd, writeAll } from "./_net.ts";
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
-function connect(port: number): Promise<Deno.TcpConn> {
-  return Deno.connect({ hostname: "127.0.0.1", port });
-}
-
 function localAddress(conn: Deno.Conn): string {
   return `127.0.0.1:${(conn.localAddr as Deno.NetAddr).port}`;
-}
-
-/** Reads until `length` bytes came; fewer means the server closed first. */
-async function readBytes(conn: Deno.Conn, length: number): Promise<Uint8Array> {
-  const received = new Uint8Array(length);
-  let filled = 0;
-  while (filled < length) {
-    const count = await conn.read(received.subarray(filled));
-    if (count === null) break;
-    filled += count;
-  }
-  return received.subarray(0, filled);
-}
-
-/** Reads everything up to EOF. */
-async function readToEnd(conn: Deno.Conn): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  const buffer = new Uint8Array(64 * 1024);
-  while (true) {
-    const count = await conn.read(buffer);
-    if (count === null) break;
-    chunks.push(buffer.slice(0, count));
-  }
-  const whole = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return whole;
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    offset += await conn.write(data.subarray(offset));
-  }
 }
 
 /** Sends `text` on an open connection and resolves what came back. */
@@ -63,7 +24,7 @@ async function roundTrip(conn: Deno.Conn, text: string): Promise<string> {
 
 /** One whole client: connect, send, read the echo, close. */
 async function exchange(port: number, text: string): Promise<string> {
-  const conn = await connect(port);
+  const conn = await connectLocal(port);
   try {
     return await roundTrip(conn, text);
   } finally {
@@ -116,16 +77,6 @@ async function abandon(conn: Deno.Conn, loop: Promise<void>): Promise<void> {
   await loop.catch(() => {});
 }
 
-/** A process's resident memory, from `ps` (reading /proc needs --allow-all). */
-async function residentKiB(pid: number): Promise<number> {
-  const { stdout } = await new Deno.Command("ps", {
-    args: ["-o", "rss=", "-p", String(pid)],
-  }).output();
-  const kib = Number(decode(stdout).trim());
-  ok(kib > 0, `no resident size for process ${pid}`);
-  return kib;
-}
-
 async function stopServer(
   server: SpawnedServer,
   signal: Deno.Signal = "SIGINT",
@@ -135,7 +86,7 @@ async function stopServer(
 
 Deno.test("echo server: a second client is served while a first sits idle", async () => {
   const server = serveEcho({ port: 0 });
-  const first = await connect(server.addr.port);
+  const first = await connectLocal(server.addr.port);
   equal(await roundTrip(first, "first"), "first");
   // The first client now holds its connection open and sends nothing.
   equal(await exchange(server.addr.port, "second"), "second");
@@ -148,7 +99,7 @@ Deno.test("echo server: a second client is served while a first sits idle", asyn
 Deno.test("echo server: prints Accepted, Echoed and Closing lines for a short exchange", async () => {
   const { reporter, out, waitFor } = captureReporter();
   const server = serveEcho({ port: 0, reporter });
-  const conn = await connect(server.addr.port);
+  const conn = await connectLocal(server.addr.port);
   const peer = localAddress(conn);
   equal(await roundTrip(conn, "hello"), "hello");
   await writeAll(conn, new Uint8Array([0, 1, 2, 255]));
@@ -166,7 +117,7 @@ Deno.test("echo server: prints Accepted, Echoed and Closing lines for a short ex
 
 Deno.test("echo server: an 8 MiB message comes back intact", async () => {
   const server = serveEcho({ port: 0 });
-  const conn = await connect(server.addr.port);
+  const conn = await connectLocal(server.addr.port);
   const message = new Uint8Array(8 * 1024 * 1024);
   for (let i = 0; i < message.length; i++) {
     message[i] = (i * 7 + (i >> 13)) & 255;
@@ -184,7 +135,7 @@ Deno.test("echo server: an 8 MiB message comes back intact", async () => {
 
 Deno.test("echo server: after a half-close it echoes what is left, then closes", async () => {
   const server = serveEcho({ port: 0 });
-  const conn = await connect(server.addr.port);
+  const conn = await connectLocal(server.addr.port);
   const message = encode("half-close me ".repeat(5000));
   await writeAll(conn, message);
   await conn.closeWrite();
@@ -198,9 +149,9 @@ Deno.test("echo server: a client resetting mid-transfer ends only its own connec
   const { reporter, out, waitFor } = captureReporter();
   const server = serveEcho({ port: 0, reporter });
   const port = server.addr.port;
-  const bystander = await connect(port);
+  const bystander = await connectLocal(port);
   equal(await roundTrip(bystander, "before"), "before");
-  const resetter = await connect(port);
+  const resetter = await connectLocal(port);
   const resetterAddress = localAddress(resetter);
   const push = await pushUntilStalled(resetter, port, 100 * 1024 * 1024);
   // Closing with unread echo in its receive queue makes the OS send a reset.
@@ -220,16 +171,10 @@ Deno.test("echo server: a client resetting mid-transfer ends only its own connec
 });
 
 Deno.test("echo server: a client that never reads is stopped, not buffered, and others are still served", async () => {
-  const server = await spawnServer([
-    "server",
-    "echo",
-    "--port",
-    "0",
-    "--quiet",
-  ]);
+  const server = await spawnQuietEcho();
   const pid = server.process.child.pid;
   const before = await residentKiB(pid);
-  const pusher = await connect(server.port);
+  const pusher = await connectLocal(server.port);
   const limit = 100 * 1024 * 1024;
   const push = await pushUntilStalled(pusher, server.port, limit);
   const grownKiB = await residentKiB(pid) - before;
@@ -247,11 +192,11 @@ Deno.test("echo server: beyond --max-conns a connection is closed at once and lo
   const { reporter, waitFor } = captureReporter();
   const server = serveEcho({ port: 0, reporter, maxConns: 2 });
   const port = server.addr.port;
-  const first = await connect(port);
-  const second = await connect(port);
+  const first = await connectLocal(port);
+  const second = await connectLocal(port);
   equal(await roundTrip(first, "one"), "one");
   equal(await roundTrip(second, "two"), "two");
-  const third = await connect(port);
+  const third = await connectLocal(port);
   const thirdAddress = localAddress(third);
   equal(await third.read(new Uint8Array(16)), null);
   third.close();
@@ -270,7 +215,7 @@ Deno.test("echo server: beyond --max-conns a connection is closed at once and lo
 Deno.test("echo server: --idle-timeout closes a quiet connection with a line", async () => {
   const { reporter, waitFor } = captureReporter();
   const server = serveEcho({ port: 0, reporter, idleTimeoutMs: 200 });
-  const conn = await connect(server.addr.port);
+  const conn = await connectLocal(server.addr.port);
   const address = localAddress(conn);
   equal(await roundTrip(conn, "then silence"), "then silence");
   equal(await conn.read(new Uint8Array(16)), null);
@@ -285,7 +230,7 @@ Deno.test("echo server: --idle-timeout closes a quiet connection with a line", a
 Deno.test("echo server: more than 20 lines a second collapse into a summary line", async () => {
   const { reporter, out, waitFor } = captureReporter();
   const server = serveEcho({ port: 0, reporter });
-  const conn = await connect(server.addr.port);
+  const conn = await connectLocal(server.addr.port);
   for (let i = 0; i < 200; i++) equal(await roundTrip(conn, `m${i}`), `m${i}`);
   match(
     await waitFor(/^Last second: /),
@@ -307,7 +252,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       "--grace",
       "0.2",
     ]);
-    const conn = await connect(server.port);
+    const conn = await connectLocal(server.port);
     equal(await roundTrip(conn, "stay"), "stay");
     await server.process.waitForLine(/^Echoed "stay"/);
     server.process.child.kill(signal);
@@ -322,13 +267,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 Deno.test("echo server: --quiet prints only the Listening line and the summary", async () => {
-  const server = await spawnServer([
-    "server",
-    "echo",
-    "--port",
-    "0",
-    "--quiet",
-  ]);
+  const server = await spawnQuietEcho();
   equal(await exchange(server.port, "shh"), "shh");
   equal(await exchange(server.port, "again"), "again");
   equal(await stopServer(server), 0);
@@ -339,34 +278,15 @@ Deno.test("echo server: --quiet prints only the Listening line and the summary",
 });
 
 Deno.test("echo server: out of file descriptors it says so once, keeps listening and recovers", async () => {
-  const { program, prefix } = netdemoCommand();
-  const child = new Deno.Command("bash", {
-    args: [
-      "-c",
-      'ulimit -n 64 && exec "$@"',
-      "bash",
-      program,
-      ...prefix,
-      "server",
-      "echo",
-      "--port",
-      "0",
-      "--quiet",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const lines = new LineWatcher(child);
-  const listening = await lines.waitFor(/^Listening on /);
-  const port = Number(listening.slice(listening.lastIndexOf(":") + 1));
+  const server = await spawnQuietEcho({ openFileLimit: 64 });
+  const port = server.port;
   const held: Deno.Conn[] = [];
-  const limitReached = lines.waitFor(/too many open files/);
+  const limitReached = server.process.waitForLine(/too many open files/);
   let stuck: { conn: Deno.Conn; echo: Promise<Uint8Array> } | undefined;
+  let code: number;
   try {
     while (stuck === undefined && held.length < 100) {
-      const conn = await connect(port);
+      const conn = await connectLocal(port);
       await writeAll(conn, encode("x"));
       const echo = readBytes(conn, 1);
       const winner = await Promise.race([echo, limitReached]);
@@ -383,49 +303,12 @@ Deno.test("echo server: out of file descriptors it says so once, keeps listening
   } finally {
     stuck?.conn.close();
     for (const conn of held) conn.close();
-    child.kill("SIGTERM");
-    await lines.done;
+    code = await stopServer(server, "SIGTERM");
   }
-  equal((await child.status).code, 0);
-  equal(lines.err.filter((line) => /too many open files/.test(line)).length, 1);
+  equal(code, 0);
+  const { stderrLines } = server.process;
+  equal(
+    stderrLines.filter((line) => /too many open files/.test(line)).length,
+    1,
+  );
 });
-
-/** Collects a child's output lines (the CLI helper cannot wrap in bash). */
-class LineWatcher {
-  readonly out: string[] = [];
-  readonly err: string[] = [];
-  readonly done: Promise<void>;
-  #waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-
-  constructor(child: Deno.ChildProcess) {
-    this.done = Promise.all([
-      this.#collect(child.stdout, this.out),
-      this.#collect(child.stderr, this.err),
-    ]).then(() => {});
-  }
-
-  waitFor(pattern: RegExp): Promise<string> {
-    const seen = [...this.out, ...this.err].find((line) => pattern.test(line));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => this.#waiters.push({ pattern, resolve }));
-  }
-
-  async #collect(
-    stream: ReadableStream<Uint8Array>,
-    into: string[],
-  ): Promise<void> {
-    let rest = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      const parts = (rest + text).split("\n");
-      rest = parts.pop() ?? "";
-      for (const line of parts) {
-        into.push(line);
-        this.#waiters = this.#waiters.filter((waiter) => {
-          if (!waiter.pattern.test(line)) return true;
-          waiter.resolve(line);
-          return false;
-        });
-      }
-    }
-  }
-}

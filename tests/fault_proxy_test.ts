@@ -1,5 +1,7 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
-import { seededRandom, startFaultProxy } from "./_fault_proxy.ts";
+import { startFaultProxy } from "./_fault_proxy.ts";
+import { readToEnd, writeAll } from "./_net.ts";
+import { randomBytes, seededRandom } from "./_random.ts";
 
 /** What a raw target server saw on one connection. */
 interface Seen {
@@ -29,12 +31,7 @@ function rawServer(echo: boolean): {
         if (count === null) break;
         seen.bytes += count;
         seen.reads++;
-        if (echo) {
-          let offset = 0;
-          while (offset < count) {
-            offset += await conn.write(buffer.subarray(offset, count));
-          }
-        }
+        if (echo) await writeAll(conn, buffer.subarray(0, count));
       }
       if (echo) await conn.closeWrite();
     } catch (error) {
@@ -45,37 +42,6 @@ function rawServer(echo: boolean): {
     return seen;
   }
   return { port: listener.addr.port, seen: serveOne() };
-}
-
-function randomBytes(length: number, seed: number): Uint8Array {
-  const random = seededRandom(seed);
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = Math.floor(random() * 256);
-  return bytes;
-}
-
-async function readToEof(conn: Deno.Conn): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  const buffer = new Uint8Array(64 * 1024);
-  while (true) {
-    const count = await conn.read(buffer);
-    if (count === null) break;
-    parts.push(buffer.slice(0, count));
-  }
-  const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return all;
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    offset += await conn.write(data.subarray(offset));
-  }
 }
 
 /** How long a test connection may live: a stuck test fails, never hangs. */
@@ -125,11 +91,11 @@ Deno.test("fault proxy: chunking keeps every byte, in order, both ways, and forw
   try {
     // Larger than the socket buffers would take at once if nobody read,
     // so sending and reading must overlap, as through a real network.
-    const data = randomBytes(40_000, 7);
+    const data = randomBytes(seededRandom(7), 40_000);
     const conn = await connectProxy(proxy.port);
     try {
       const sending = writeAll(conn, data).then(() => conn.closeWrite());
-      const received = await readToEof(conn);
+      const received = await readToEnd(conn);
       await sending;
       equal(received.length, data.length);
       deepEqual(received, data);
@@ -157,7 +123,7 @@ Deno.test("fault proxy: a small message reaches the server in several pieces", a
     try {
       await writeAll(conn, message);
       await conn.closeWrite();
-      deepEqual(await readToEof(conn), message);
+      deepEqual(await readToEnd(conn), message);
     } finally {
       release(conn);
     }
@@ -175,7 +141,7 @@ Deno.test("fault proxy: reset after K bytes: the server reads exactly K bytes th
   try {
     const conn = await connectProxy(proxy.port);
     try {
-      await writeAll(conn, randomBytes(100, 1));
+      await writeAll(conn, randomBytes(seededRandom(1), 100));
       const seen = await server.seen;
       equal(seen.bytes, 10);
       equal(seen.end, "eof");
@@ -224,10 +190,10 @@ Deno.test("fault proxy: without a reset limit nothing is reset", async () => {
   try {
     const conn = await connectProxy(proxy.port);
     try {
-      const message = randomBytes(5000, 3);
+      const message = randomBytes(seededRandom(3), 5000);
       await writeAll(conn, message);
       await conn.closeWrite();
-      deepEqual(await readToEof(conn), message);
+      deepEqual(await readToEnd(conn), message);
     } finally {
       release(conn);
     }

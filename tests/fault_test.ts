@@ -6,7 +6,12 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { type FaultProxyOptions, startFaultProxy } from "./_fault_proxy.ts";
-import { type CliResult, runCli, spawnServer } from "./_helpers.ts";
+import {
+  assertOneLineFailure,
+  type CliResult,
+  runCli,
+  spawnServer,
+} from "./_helpers.ts";
 
 const SUFFIX = " bork bork bork";
 
@@ -87,15 +92,6 @@ function assertNoCrash(texts: string[], who: string): void {
 function assertSuccess(result: CliResult): void {
   equal(result.code, 0, `exit ${result.code}, stderr: ${result.stderr}`);
   equal(result.stderr, "", "nothing on stderr");
-}
-
-/** Exit 1 and exactly one stderr line, `error: ...`, matching `expected`. */
-function assertOneLineFailure(result: CliResult, expected: RegExp): void {
-  equal(result.code, 1, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
-  const lines = result.stderr.trimEnd().split("\n");
-  equal(lines.length, 1, result.stderr);
-  match(lines[0], /^error: /);
-  match(lines[0], expected);
 }
 
 function linesStarting(text: string, prefix: string): string[] {

@@ -7,7 +7,7 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { runCli, spawnServer } from "./_helpers.ts";
+import { LineLog, runCli, spawnQuietEcho } from "./_helpers.ts";
 
 const PYTHON_DIR = new URL("./python/", import.meta.url).pathname;
 
@@ -31,36 +31,15 @@ function startPython(script: string, args: string[]): PythonProcess {
     stderr: "inherit",
   }).spawn();
   const lines: string[] = [];
-  let waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  async function collect(): Promise<void> {
-    let rest = "";
-    for await (
-      const text of child.stdout.pipeThrough(new TextDecoderStream())
-    ) {
-      const parts = (rest + text).split("\n");
-      rest = parts.pop() ?? "";
-      for (const line of parts) {
-        lines.push(line);
-        waiters = waiters.filter((waiter) => {
-          if (!waiter.pattern.test(line)) return true;
-          waiter.resolve(line);
-          return false;
-        });
-      }
-    }
-    if (rest) lines.push(rest);
-  }
-  const finished = Promise.all([collect(), child.status]).then(([, status]) =>
-    status.code
-  );
+  const log = new LineLog();
+  const finished = Promise.all([log.read(child.stdout, lines), child.status])
+    .then(([, status]) => status.code);
   return {
     lines,
     finished,
     waitFor(pattern: RegExp): Promise<string> {
-      const seen = lines.find((line) => pattern.test(line));
-      if (seen !== undefined) return Promise.resolve(seen);
       return Promise.race([
-        new Promise<string>((resolve) => waiters.push({ pattern, resolve })),
+        log.waitFor(pattern),
         finished.then((code) => {
           throw new Error(`python3 ${script} exited with ${code}: ${lines}`);
         }),
@@ -135,13 +114,7 @@ Deno.test("interop: netdemo client multi against a Python selectors echo server"
 });
 
 Deno.test("interop: a Python selectors client against netdemo server echo", async () => {
-  const server = await spawnServer([
-    "server",
-    "echo",
-    "--port",
-    "0",
-    "--quiet",
-  ]);
+  const server = await spawnQuietEcho();
   try {
     const client = startPython("echo_client.py", [
       "--port",

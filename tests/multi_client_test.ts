@@ -12,24 +12,18 @@ import { LatencyRecorder } from "../client/_latency.ts";
 import { serveEcho } from "../server/echo.ts";
 import {
   captureReporter,
-  netdemoCommand,
+  type CliResult,
   runCli,
-  spawnServer,
+  type RunCliOptions,
+  spawnQuietEcho,
 } from "./_helpers.ts";
+import { closedPort, readBytes } from "./_net.ts";
 
 const MESSAGE_1 = "Message 1 from client.";
 const MESSAGE_2 = "Message 2 from client.";
 
 function lines(text: string): string[] {
   return text.split("\n").filter((line) => line !== "");
-}
-
-/** A port where nothing listens: bound, then released. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
 }
 
 /**
@@ -64,67 +58,80 @@ function misbehavingServer(
   return { port: listener.addr.port, done: run() };
 }
 
-/** Reads until `count` bytes arrived (or EOF); resolves them. */
-async function readBytes(conn: Deno.Conn, count: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(count);
-  let got = 0;
-  while (got < count) {
-    const n = await conn.read(bytes.subarray(got));
-    if (n === null) break;
-    got += n;
+/**
+ * Runs `netdemo client multi --port PORT ARGS...` against a spawned quiet
+ * echo server, which is stopped afterwards; resolves the client's result
+ * and the port it was given.
+ */
+async function multiAgainstEcho(
+  args: string[],
+  options: RunCliOptions = {},
+): Promise<{ result: CliResult; port: number }> {
+  const server = await spawnQuietEcho();
+  try {
+    const result = await runCli(
+      ["client", "multi", "--port", `${server.port}`, ...args],
+      options,
+    );
+    return { result, port: server.port };
+  } finally {
+    await server.process.stop();
   }
-  return bytes.subarray(0, got);
+}
+
+/**
+ * Runs `netdemo client multi --port PORT ARGS...` against a server from
+ * {@linkcode misbehavingServer}, and waits until that has handled every
+ * connection.
+ */
+async function multiAgainstMisbehaving(
+  server: { port: number; done: Promise<void> },
+  args: string[] = [],
+): Promise<CliResult> {
+  const result = await runCli([
+    "client",
+    "multi",
+    "--port",
+    `${server.port}`,
+    ...args,
+  ]);
+  await server.done;
+  return result;
 }
 
 const LESSON_BYTES = new TextEncoder().encode(MESSAGE_1 + MESSAGE_2).length;
 
 Deno.test("client multi: the lesson prints each connection's steps and exits 0 against the echo server", async () => {
-  const server = await spawnServer([
-    "server",
-    "echo",
-    "--port",
-    "0",
-    "--quiet",
-  ]);
-  try {
-    const result = await runCli([
-      "client",
-      "multi",
-      "--port",
-      `${server.port}`,
-    ]);
-    equal(result.code, 0, result.stderr);
-    equal(result.stderr, "");
-    const out = lines(result.stdout);
-    const address = `127.0.0.1:${server.port}`;
-    for (const index of [1, 2]) {
-      const mine = new RegExp(`connection ${index}( to |$)`);
-      const own = out.filter((line) => mine.test(line));
-      equal(own[0], `Starting connection ${index} to ${address}`);
-      deepEqual(
-        own.filter((line) => line.startsWith("Sending ")),
-        [
-          `Sending "${MESSAGE_1}" to connection ${index}`,
-          `Sending "${MESSAGE_2}" to connection ${index}`,
-        ],
-      );
-      // However the echo was chunked, the pieces add up to what was sent.
-      const received = own
-        .filter((line) => line.startsWith("Received "))
-        .map((line) =>
-          JSON.parse(line.slice("Received ".length, line.lastIndexOf(" from ")))
-        )
-        .join("");
-      equal(received, MESSAGE_1 + MESSAGE_2);
-      equal(own.at(-1), `Closing connection ${index}`);
-    }
+  const { result, port } = await multiAgainstEcho([]);
+  equal(result.code, 0, result.stderr);
+  equal(result.stderr, "");
+  const out = lines(result.stdout);
+  const address = `127.0.0.1:${port}`;
+  for (const index of [1, 2]) {
+    const mine = new RegExp(`connection ${index}( to |$)`);
+    const own = out.filter((line) => mine.test(line));
+    equal(own[0], `Starting connection ${index} to ${address}`);
     deepEqual(
-      out.at(-1),
-      `All 2 connections completed; every echo matched (${LESSON_BYTES} bytes each)`,
+      own.filter((line) => line.startsWith("Sending ")),
+      [
+        `Sending "${MESSAGE_1}" to connection ${index}`,
+        `Sending "${MESSAGE_2}" to connection ${index}`,
+      ],
     );
-  } finally {
-    await server.process.stop();
+    // However the echo was chunked, the pieces add up to what was sent.
+    const received = own
+      .filter((line) => line.startsWith("Received "))
+      .map((line) =>
+        JSON.parse(line.slice("Received ".length, line.lastIndexOf(" from ")))
+      )
+      .join("");
+    equal(received, MESSAGE_1 + MESSAGE_2);
+    equal(own.at(-1), `Closing connection ${index}`);
   }
+  deepEqual(
+    out.at(-1),
+    `All 2 connections completed; every echo matched (${LESSON_BYTES} bytes each)`,
+  );
 });
 
 Deno.test("client multi: --quiet prints only the summary, and custom messages are echoed in order", async () => {
@@ -147,72 +154,33 @@ Deno.test("client multi: --quiet prints only the summary, and custom messages ar
 });
 
 Deno.test("client multi: --trace shows the socket steps on stderr", async () => {
-  const server = await spawnServer([
-    "server",
-    "echo",
-    "--port",
-    "0",
-    "--quiet",
-  ]);
-  try {
-    const result = await runCli([
-      "client",
-      "multi",
-      "--port",
-      `${server.port}`,
-      "--conns",
-      "1",
-      "--trace",
-    ]);
-    equal(result.code, 0, result.stderr);
-    const trace = lines(result.stderr);
-    ok(trace.every((line) => line.startsWith("[trace +")), result.stderr);
-    ok(
-      trace.some((line) =>
-        /connect/.test(line) && line.includes(`127.0.0.1:${server.port}`)
-      ),
-      result.stderr,
-    );
-    ok(trace.some((line) => /read \d+ bytes from/.test(line)));
-  } finally {
-    await server.process.stop();
-  }
+  const { result, port } = await multiAgainstEcho(["--conns", "1", "--trace"]);
+  equal(result.code, 0, result.stderr);
+  const trace = lines(result.stderr);
+  ok(trace.every((line) => line.startsWith("[trace +")), result.stderr);
+  ok(
+    trace.some((line) =>
+      /connect/.test(line) && line.includes(`127.0.0.1:${port}`)
+    ),
+    result.stderr,
+  );
+  ok(trace.some((line) => /read \d+ bytes from/.test(line)));
 });
 
 Deno.test("client multi: 1000 connections against the echo server all complete and match", async () => {
-  const server = await spawnServer([
-    "server",
-    "echo",
-    "--port",
-    "0",
-    "--quiet",
+  const { result } = await multiAgainstEcho(["--conns", "1000", "--quiet"]);
+  equal(result.code, 0, result.stderr);
+  deepEqual(lines(result.stdout), [
+    `All 1000 connections completed; every echo matched (${LESSON_BYTES} bytes each)`,
   ]);
-  try {
-    const result = await runCli([
-      "client",
-      "multi",
-      "--port",
-      `${server.port}`,
-      "--conns",
-      "1000",
-      "--quiet",
-    ]);
-    equal(result.code, 0, result.stderr);
-    deepEqual(lines(result.stdout), [
-      `All 1000 connections completed; every echo matched (${LESSON_BYTES} bytes each)`,
-    ]);
-    equal(result.stderr, "");
-  } finally {
-    await server.process.stop();
-  }
+  equal(result.stderr, "");
 });
 
 Deno.test("client multi: a server that closes after reading fails every connection as closed early", async () => {
   const server = misbehavingServer(2, async (conn) => {
     await readBytes(conn, LESSON_BYTES);
   });
-  const result = await runCli(["client", "multi", "--port", `${server.port}`]);
-  await server.done;
+  const result = await multiAgainstMisbehaving(server);
   equal(result.code, 1);
   equal(lines(result.stderr).length, 1, result.stderr);
   match(
@@ -229,8 +197,7 @@ Deno.test("client multi: a server that resets the connection fails it as reset b
     // Closing with unread bytes makes the kernel send a reset.
     await conn.read(new Uint8Array(1));
   });
-  const result = await runCli(["client", "multi", "--port", `${server.port}`]);
-  await server.done;
+  const result = await multiAgainstMisbehaving(server);
   equal(result.code, 1);
   equal(lines(result.stderr).length, 1, result.stderr);
   match(
@@ -247,15 +214,7 @@ Deno.test("client multi: a server that returns different bytes fails as a mismat
     );
     await conn.write(upper);
   });
-  const result = await runCli([
-    "client",
-    "multi",
-    "--port",
-    `${server.port}`,
-    "--conns",
-    "3",
-  ]);
-  await server.done;
+  const result = await multiAgainstMisbehaving(server, ["--conns", "3"]);
   equal(result.code, 1);
   equal(lines(result.stderr).length, 1, result.stderr);
   match(
@@ -276,42 +235,15 @@ Deno.test("client multi: a refused connection exits 1 with one line", async () =
 });
 
 Deno.test("client multi: asking for more connections than the open-file limit says so in one line", async () => {
-  const server = await spawnServer([
-    "server",
-    "echo",
-    "--port",
-    "0",
-    "--quiet",
-  ]);
-  try {
-    const { program, prefix } = netdemoCommand();
-    const output = await new Deno.Command("sh", {
-      args: [
-        "-c",
-        'ulimit -n 64 && exec "$@"',
-        "sh",
-        program,
-        ...prefix,
-        "client",
-        "multi",
-        "--port",
-        `${server.port}`,
-        "--conns",
-        "300",
-      ],
-      stdin: "null",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    equal(output.code, 1, stderr);
-    equal(lines(stderr).length, 1, stderr);
-    match(
-      stderr,
-      /^error: cannot open 300 connections: .*ulimit -n/,
-    );
-  } finally {
-    await server.process.stop();
-  }
+  const { result } = await multiAgainstEcho(["--conns", "300"], {
+    openFileLimit: 64,
+  });
+  equal(result.code, 1, result.stderr);
+  equal(lines(result.stderr).length, 1, result.stderr);
+  match(
+    result.stderr,
+    /^error: cannot open 300 connections: .*ulimit -n/,
+  );
 });
 
 Deno.test("client multi: load mode with --rounds makes exactly conns x rounds round trips", async () => {
@@ -337,58 +269,43 @@ Deno.test("client multi: load mode with --rounds makes exactly conns x rounds ro
 });
 
 Deno.test("client multi: --json prints one object with exactly the report's keys", async () => {
-  const server = await spawnServer([
-    "server",
-    "echo",
-    "--port",
-    "0",
-    "--quiet",
+  const { result } = await multiAgainstEcho([
+    "--conns",
+    "3",
+    "--rounds",
+    "40",
+    "--size",
+    "100",
+    "--json",
   ]);
-  try {
-    const result = await runCli([
-      "client",
-      "multi",
-      "--port",
-      `${server.port}`,
-      "--conns",
-      "3",
-      "--rounds",
-      "40",
-      "--size",
-      "100",
-      "--json",
-    ]);
-    equal(result.code, 0, result.stderr);
-    const out = lines(result.stdout);
-    equal(out.length, 1);
-    const report = JSON.parse(out[0]);
-    deepEqual(Object.keys(report).sort(), [
-      "bytesPerSecond",
-      "connections",
-      "durationSeconds",
-      "errors",
-      "latencyMs",
-      "roundTrips",
-      "roundTripsPerSecond",
-    ]);
-    deepEqual(Object.keys(report.latencyMs).sort(), [
-      "max",
-      "p50",
-      "p90",
-      "p99",
-    ]);
-    equal(report.connections, 3);
-    equal(report.roundTrips, 120);
-    deepEqual(report.errors, {});
-    ok(report.durationSeconds > 0);
-    ok(report.roundTripsPerSecond > 0);
-    // One direction's bytes: round trips x message size.
-    ok(
-      Math.abs(report.bytesPerSecond - report.roundTripsPerSecond * 100) <= 100,
-    );
-  } finally {
-    await server.process.stop();
-  }
+  equal(result.code, 0, result.stderr);
+  const out = lines(result.stdout);
+  equal(out.length, 1);
+  const report = JSON.parse(out[0]);
+  deepEqual(Object.keys(report).sort(), [
+    "bytesPerSecond",
+    "connections",
+    "durationSeconds",
+    "errors",
+    "latencyMs",
+    "roundTrips",
+    "roundTripsPerSecond",
+  ]);
+  deepEqual(Object.keys(report.latencyMs).sort(), [
+    "max",
+    "p50",
+    "p90",
+    "p99",
+  ]);
+  equal(report.connections, 3);
+  equal(report.roundTrips, 120);
+  deepEqual(report.errors, {});
+  ok(report.durationSeconds > 0);
+  ok(report.roundTripsPerSecond > 0);
+  // One direction's bytes: round trips x message size.
+  ok(
+    Math.abs(report.bytesPerSecond - report.roundTripsPerSecond * 100) <= 100,
+  );
 });
 
 Deno.test("client multi: load mode against a server that alters bytes counts mismatches and exits 1", async () => {
@@ -398,18 +315,13 @@ Deno.test("client multi: load mode against a server that alters bytes counts mis
     await conn.write(bytes);
     await readBytes(conn, 1);
   });
-  const result = await runCli([
-    "client",
-    "multi",
-    "--port",
-    `${server.port}`,
+  const result = await multiAgainstMisbehaving(server, [
     "--rounds",
     "5",
     "--size",
     "10",
     "--json",
   ]);
-  await server.done;
   equal(result.code, 1);
   const report = JSON.parse(result.stdout);
   deepEqual(report.errors, { mismatch: 2 });

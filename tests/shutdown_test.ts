@@ -8,46 +8,31 @@
 import { equal, match, ok, rejects } from "node:assert/strict";
 import { appRequest, encodeAppMessage } from "../protocol/app_codec.ts";
 import { type SpawnedServer, spawnServer } from "./_helpers.ts";
+import { connectLocal, readBytes, readToEnd, writeAll } from "./_net.ts";
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function connect(port: number): Promise<Deno.TcpConn> {
-  return Deno.connect({ hostname: "127.0.0.1", port });
+/**
+ * Starts `netdemo ARGS...` (a server on port 0), connects to it, and waits
+ * for the server's line about that connection (`logged`, given the
+ * client's local port): only then is a signal sure to find it open.
+ */
+async function spawnConnected(
+  args: string[],
+  logged: (clientPort: number) => RegExp,
+): Promise<{ server: SpawnedServer; conn: Deno.TcpConn }> {
+  const server = await spawnServer(args);
+  const conn = await connectLocal(server.port);
+  const clientPort = (conn.localAddr as Deno.NetAddr).port;
+  await server.process.waitForLine(logged(clientPort));
+  return { server, conn };
 }
 
-function localPort(conn: Deno.Conn): number {
-  return (conn.localAddr as Deno.NetAddr).port;
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    offset += await conn.write(data.subarray(offset));
-  }
-}
-
-/** Reads exactly `length` bytes; EOF before that is a test failure. */
-async function readExactly(conn: Deno.Conn, length: number): Promise<string> {
-  const buffer = new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    const count = await conn.read(buffer.subarray(got));
-    if (count === null) throw new Error(`EOF after ${got} of ${length} bytes`);
-    got += count;
-  }
-  return decoder.decode(buffer);
-}
-
-async function readToEof(conn: Deno.Conn): Promise<string> {
-  const buffer = new Uint8Array(64 * 1024);
-  let text = "";
-  while (true) {
-    const count = await conn.read(buffer);
-    if (count === null) return text;
-    text += decoder.decode(buffer.subarray(0, count), { stream: true });
-  }
+/** The bytes as UTF-8 text, so a short read shows in the diff as text. */
+function text(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
 }
 
 /**
@@ -74,12 +59,11 @@ async function checkExit(
 
 for (const signal of SIGNALS) {
   Deno.test(`shutdown: ${signal} on server bork with a connected client: summary, exit 0, the client reads EOF`, async () => {
-    const server = await spawnServer(["server", "bork", "--port", "0"]);
-    const conn = await connect(server.port);
+    const { server, conn } = await spawnConnected(
+      ["server", "bork", "--port", "0"],
+      (port) => new RegExp(`^Connected by 127\\.0\\.0\\.1:${port}$`),
+    );
     try {
-      await server.process.waitForLine(
-        new RegExp(`^Connected by 127\\.0\\.0\\.1:${localPort(conn)}$`),
-      );
       server.process.child.kill(signal);
       await checkExit(server, 1);
       equal(await conn.read(new Uint8Array(16)), null);
@@ -97,21 +81,21 @@ for (const signal of SIGNALS) {
       "--grace",
       "30",
     ]);
-    const conn = await connect(server.port);
+    const conn = await connectLocal(server.port);
     try {
       await writeAll(conn, encoder.encode("ping"));
-      equal(await readExactly(conn, 4), "ping");
+      equal(text(await readBytes(conn, 4)), "ping");
       server.process.child.kill(signal);
       await server.process.waitForLine(
         /^Waiting up to 30 s for 1 open connection$/,
       );
-      await rejects(connect(server.port), Deno.errors.ConnectionRefused);
+      await rejects(connectLocal(server.port), Deno.errors.ConnectionRefused);
       // The connection in flight is still served...
       await writeAll(conn, encoder.encode("more"));
-      equal(await readExactly(conn, 4), "more");
+      equal(text(await readBytes(conn, 4)), "more");
       // ...and ending it ends the server, long before the grace is over.
       await conn.closeWrite();
-      equal(await readToEof(conn), "");
+      equal((await readToEnd(conn)).length, 0);
       await checkExit(server, 1);
       match(server.process.stdoutLines.at(-1) ?? "", /, sent 8 bytes, /);
       ok(
@@ -125,21 +109,12 @@ for (const signal of SIGNALS) {
   });
 
   Deno.test(`shutdown: ${signal} on server echo --grace 0.3: an idle connection is closed after the grace, exit 0`, async () => {
-    const server = await spawnServer([
-      "server",
-      "echo",
-      "--port",
-      "0",
-      "--grace",
-      "0.3",
-    ]);
-    const conn = await connect(server.port);
+    const { server, conn } = await spawnConnected(
+      ["server", "echo", "--port", "0", "--grace", "0.3"],
+      (port) =>
+        new RegExp(`^Accepted connection from 127\\.0\\.0\\.1:${port}$`),
+    );
     try {
-      await server.process.waitForLine(
-        new RegExp(
-          `^Accepted connection from 127\\.0\\.0\\.1:${localPort(conn)}$`,
-        ),
-      );
       server.process.child.kill(signal);
       // The server closes it: EOF, not a reset and not a hang.
       equal(await conn.read(new Uint8Array(16)), null);
@@ -160,20 +135,11 @@ for (const signal of SIGNALS) {
   Deno.test(`shutdown: ${signal} on server app: a request in flight still gets its response, new ones are refused, exit 0`, async () => {
     // --trace shows the accept, which is the only sign that the server has
     // the connection before it has a whole request.
-    const server = await spawnServer([
-      "server",
-      "app",
-      "--port",
-      "0",
-      "--grace",
-      "30",
-      "--trace",
-    ]);
-    const conn = await connect(server.port);
+    const { server, conn } = await spawnConnected(
+      ["server", "app", "--port", "0", "--grace", "30", "--trace"],
+      (port) => new RegExp(`accept from 127\\.0\\.0\\.1:${port}$`),
+    );
     try {
-      await server.process.waitForLine(
-        new RegExp(`accept from 127\\.0\\.0\\.1:${localPort(conn)}$`),
-      );
       const request = encodeAppMessage(appRequest("search", "port"));
       // Half a request, then the signal.
       await writeAll(conn, request.subarray(0, 20));
@@ -181,9 +147,9 @@ for (const signal of SIGNALS) {
       await server.process.waitForLine(
         /^Waiting up to 30 s for 1 open connection$/,
       );
-      await rejects(connect(server.port), Deno.errors.ConnectionRefused);
+      await rejects(connectLocal(server.port), Deno.errors.ConnectionRefused);
       await writeAll(conn, request.subarray(20));
-      const response = await readToEof(conn);
+      const response = text(await readToEnd(conn));
       ok(
         response.includes("A 16-bit number that picks one program on a host."),
         response,

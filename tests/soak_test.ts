@@ -6,7 +6,7 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { runCli, spawnServer } from "./_helpers.ts";
+import { residentKiB, runCli, spawnQuietEcho } from "./_helpers.ts";
 
 const SECONDS = soakSeconds();
 /** When the warmed-up server's memory is sampled. */
@@ -33,24 +33,6 @@ function soakSeconds(): number {
   return seconds;
 }
 
-/**
- * The resident memory of process `pid`, in kB, from `/proc/PID/status`.
- * Deno asks for `--allow-all` to read another process's `/proc` entry, so
- * `cat` reads it (the tests run with `--allow-run`).
- */
-async function residentKb(pid: number): Promise<number> {
-  const output = await new Deno.Command("cat", {
-    args: [`/proc/${pid}/status`],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const status = new TextDecoder().decode(output.stdout);
-  const found = status.match(/^VmRSS:\s+(\d+) kB$/m);
-  if (found === null) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(found[1]);
-}
-
 Deno.test({
   name: `soak: ${SECONDS} s of load on ${CONNECTIONS} connections: no errors${
     CHECK_MEMORY
@@ -59,13 +41,7 @@ Deno.test({
   }`,
   ignore: Deno.build.os !== "linux",
   async fn(): Promise<void> {
-    const server = await spawnServer([
-      "server",
-      "echo",
-      "--port",
-      "0",
-      "--quiet",
-    ]);
+    const server = await spawnQuietEcho();
     const pid = server.process.child.pid;
     // A measurement on a schedule, not a synchronisation: whatever the load
     // is doing at that moment, this is the "warmed up" figure.
@@ -73,7 +49,7 @@ Deno.test({
     // nobody is awaiting yet.
     let warmSample: Promise<number | Error> | undefined;
     const sampler = !CHECK_MEMORY ? undefined : setTimeout(() => {
-      warmSample = residentKb(pid).catch((error: Error) => error);
+      warmSample = residentKiB(pid).catch((error: Error) => error);
     }, WARM_SAMPLE_MS);
     try {
       const load = await runCli([
@@ -89,7 +65,7 @@ Deno.test({
         String(SECONDS),
         "--json",
       ]);
-      const afterKb = await residentKb(pid);
+      const afterKiB = await residentKiB(pid);
       equal(load.code, 0, load.stderr);
       const line = load.stdout.split("\n").find((text) => text.startsWith("{"));
       ok(line !== undefined, `no JSON report in: ${load.stdout}`);
@@ -99,13 +75,13 @@ Deno.test({
       ok(report.roundTrips > 0, line);
       if (CHECK_MEMORY) {
         ok(warmSample !== undefined, "the run ended before the warm-up sample");
-        const warmKb = await warmSample;
-        if (warmKb instanceof Error) throw warmKb;
+        const warmKiB = await warmSample;
+        if (warmKiB instanceof Error) throw warmKiB;
         ok(
-          afterKb <= warmKb * (1 + TOLERANCE),
-          `server memory grew from ${warmKb} kB at ${
+          afterKiB <= warmKiB * (1 + TOLERANCE),
+          `server memory grew from ${warmKiB} KiB at ${
             WARM_SAMPLE_MS / 1000
-          } s to ${afterKb} kB after the run (more than ${TOLERANCE * 100}%)`,
+          } s to ${afterKiB} KiB after the run (more than ${TOLERANCE * 100}%)`,
         );
       }
     } finally {
