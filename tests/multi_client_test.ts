@@ -5,6 +5,11 @@
  * @module
  */
 
+import {
+  type AddressInfo,
+  createServer,
+  type Socket as NodeSocket,
+} from "node:net";
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { runMulti } from "../client/multi.ts";
 import { runLoad } from "../client/load.ts";
@@ -56,6 +61,32 @@ function misbehavingServer(
     await Promise.all(handlers);
   }
   return { port: listener.addr.port, done: run() };
+}
+
+/**
+ * A server that answers the first bytes of each of `connections`
+ * connections with a real reset. `Deno.Conn.close()` sends FIN before any
+ * RST, so a client would read a clean EOF; node:net's `resetAndDestroy()`
+ * sets SO_LINGER to 0 and sends only the RST, as a crashed peer would.
+ */
+async function resettingServer(
+  connections: number,
+): Promise<{ port: number; done: Promise<void> }> {
+  const server = createServer();
+  let seen = 0;
+  const done = new Promise<void>((resolve) => {
+    server.on("connection", (socket: NodeSocket) => {
+      seen++;
+      if (seen === connections) server.close(() => resolve());
+      socket.once("data", () => socket.resetAndDestroy());
+      socket.on("error", () => {});
+    });
+  });
+  await new Promise<void>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve())
+  );
+  const address = server.address() as AddressInfo;
+  return { port: address.port, done };
 }
 
 /**
@@ -193,10 +224,7 @@ Deno.test("client multi: a server that closes after reading fails every connecti
 });
 
 Deno.test("client multi: a server that resets the connection fails it as reset by server", async () => {
-  const server = misbehavingServer(2, async (conn) => {
-    // Closing with unread bytes makes the kernel send a reset.
-    await conn.read(new Uint8Array(1));
-  });
+  const server = await resettingServer(2);
   const result = await multiAgainstMisbehaving(server);
   equal(result.code, 1);
   equal(lines(result.stderr).length, 1, result.stderr);
