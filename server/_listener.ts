@@ -33,6 +33,8 @@ export interface ServerSummary {
   bytesSent: number;
   /** Seconds from listening to stopping. */
   uptimeSeconds: number;
+  /** How the summary names what was sent, e.g. "echoed". Default "sent". */
+  sentVerb?: string;
 }
 
 /** A running server, as returned by every `serve*` function. */
@@ -138,7 +140,7 @@ export function startListening(
  */
 export function formatSummary(summary: ServerSummary): string {
   const plural = summary.connections === 1 ? "" : "s";
-  return `Served ${summary.connections} connection${plural}, sent ${summary.bytesSent} bytes, up ${
-    summary.uptimeSeconds.toFixed(1)
-  } s`;
+  return `Served ${summary.connections} connection${plural}, ${
+    summary.sentVerb ?? "sent"
+  } ${summary.bytesSent} bytes, up ${summary.uptimeSeconds.toFixed(1)} s`;
 }

@@ -106,7 +106,7 @@ export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
 
   async function finish(): Promise<ServerSummary> {
     try {
-      return await server.closed;
+      return { ...await server.closed, sentVerb: "echoed" };
     } finally {
       log?.close();
     }

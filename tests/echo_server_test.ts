@@ -262,7 +262,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     equal((await server.process.finished()).code, 0);
     const out = server.process.stdoutLines;
     ok(out.includes("Closing 1 connection still open"), out.join("\n"));
-    match(out.at(-1) ?? "", /^Served 1 connection, sent 4 bytes, up \d/);
+    match(out.at(-1) ?? "", /^Served 1 connection, echoed 4 bytes, up \d/);
   });
 }
 
@@ -274,7 +274,7 @@ Deno.test("echo server: --quiet prints only the Listening line and the summary",
   const out = server.process.stdoutLines;
   equal(out.length, 2, out.join("\n"));
   equal(out[0], `Listening on 127.0.0.1:${server.port}`);
-  match(out[1], /^Served 2 connections, sent 8 bytes, up \d/);
+  match(out[1], /^Served 2 connections, echoed 8 bytes, up \d/);
 });
 
 Deno.test("echo server: out of file descriptors it says so once, keeps listening and recovers", async () => {

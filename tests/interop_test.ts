@@ -141,6 +141,6 @@ Deno.test("interop: a Python selectors client against netdemo server echo", asyn
   }
   // The server sent back exactly what the ten connections sent: 10 x 55 bytes.
   const summary = server.process.stdoutLines.at(-1) ?? "";
-  match(summary, /^Served 10 connections, sent 550 bytes, up /);
+  match(summary, /^Served 10 connections, echoed 550 bytes, up /);
   ok(server.process.stdoutLines[0].startsWith("Listening on 127.0.0.1:"));
 });

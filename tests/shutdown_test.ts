@@ -97,7 +97,7 @@ for (const signal of SIGNALS) {
       await conn.closeWrite();
       equal((await readToEnd(conn)).length, 0);
       await checkExit(server, 1);
-      match(server.process.stdoutLines.at(-1) ?? "", /, sent 8 bytes, /);
+      match(server.process.stdoutLines.at(-1) ?? "", /, echoed 8 bytes, /);
       ok(
         !server.process.stdoutLines.some((line) =>
           line.startsWith("Closing 1 connection still open")
