@@ -9,6 +9,9 @@ import { Reporter } from "../output/reporter.ts";
 import type { ServerHandle } from "../server/_listener.ts";
 import { serveBork } from "../server/bork.ts";
 
+/** The terminal every labelled reporter finally prints to. */
+const terminal = new Reporter();
+
 /**
  * A reporter that prefixes every line with a label such as `server |`.
  *
@@ -25,8 +28,8 @@ export function sideReporter(
   const prefix = `${label.padEnd(6)} | `;
   return new Reporter({
     quiet: options.quiet,
-    stdout: (line) => new Reporter().always(prefix + line),
-    stderr: (line) => new Reporter().note(prefix + line),
+    stdout: (line) => terminal.always(prefix + line),
+    stderr: (line) => terminal.note(prefix + line),
   });
 }
 
@@ -59,7 +62,6 @@ export function borkServer(): ServerHandle {
  * ```
  */
 export function heading(title: string): void {
-  const reporter = new Reporter();
-  reporter.always("");
-  reporter.always(`== ${title} ==`);
+  terminal.always("");
+  terminal.always(`== ${title} ==`);
 }
