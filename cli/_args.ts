@@ -8,6 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_HOST, DEFAULT_PORT } from "../protocol/address.ts";
+import type { Endpoint } from "../protocol/endpoint.ts";
 import { Reporter } from "../output/reporter.ts";
 
 /** A mistake in the command line; the CLI prints it and exits 2. */
@@ -86,6 +87,50 @@ export const ADDRESS_OPTIONS: Record<string, OptionSpec> = {
     placeholder: "PORT",
     description: "TCP port; 0 picks a free one for a server",
     defaultText: String(DEFAULT_PORT),
+  },
+};
+
+const UNIX_OPTION: Record<string, OptionSpec> = {
+  unix: {
+    type: "string",
+    placeholder: "PATH",
+    description: "use the Unix domain socket PATH instead of --host/--port",
+  },
+};
+
+/** The transport options of every server: `--unix`, `--tls-cert`, `--tls-key`. */
+export const SERVER_TRANSPORT_OPTIONS: Record<string, OptionSpec> = {
+  ...UNIX_OPTION,
+  "tls-cert": {
+    type: "string",
+    placeholder: "FILE",
+    description: "serve TLS with this PEM certificate chain (needs --tls-key)",
+  },
+  "tls-key": {
+    type: "string",
+    placeholder: "FILE",
+    description: "the PEM private key of --tls-cert",
+  },
+};
+
+/** The transport options of every client: `--unix`, `--tls`, `--tls-ca`, `--tls-server-name`. */
+export const CLIENT_TRANSPORT_OPTIONS: Record<string, OptionSpec> = {
+  ...UNIX_OPTION,
+  tls: {
+    type: "boolean",
+    description: "connect with TLS, verifying the server's certificate",
+  },
+  "tls-ca": {
+    type: "string",
+    placeholder: "FILE",
+    description:
+      "also trust the CA certificates in this PEM file (implies --tls)",
+  },
+  "tls-server-name": {
+    type: "string",
+    placeholder: "NAME",
+    description: "name to send (SNI) and verify (implies --tls)",
+    defaultText: "the host",
   },
 };
 
@@ -289,15 +334,20 @@ export interface Address {
   host: string;
   /** The port, checked to be 0..65535. */
   port: number;
+  /** The transport with its address, from the transport options. */
+  endpoint: Endpoint;
 }
 
 /**
- * Reads `--host` and `--port` with their defaults and checks the port.
+ * Reads `--host` and `--port` with their defaults, checks the port, and
+ * builds the endpoint from them and the transport options (reading any
+ * certificate file named; an unreadable one throws a one-line Error).
  *
  * @example
  * ```ts
  * import { addressValues } from "./_args.ts";
- * addressValues({ port: "0" }, "server bork"); // { host: "127.0.0.1", port: 0 }
+ * addressValues({ port: "0" }, "server bork").endpoint;
+ * // { transport: "tcp", host: "127.0.0.1", port: 0 }
  * ```
  */
 export function addressValues(values: OptionValues, command: string): Address {
@@ -313,7 +363,81 @@ export function addressValues(values: OptionValues, command: string): Address {
       command,
     })
     : DEFAULT_PORT;
-  return { host, port };
+  return {
+    host,
+    port,
+    endpoint: endpointValue(values, { host, port }, command),
+  };
+}
+
+function endpointValue(
+  values: OptionValues,
+  address: { host: string; port: number },
+  command: string,
+): Endpoint {
+  const text = (name: string): string | undefined =>
+    typeof values[name] === "string" ? values[name] as string : undefined;
+  const tlsNames = ["tls", "tls-cert", "tls-key", "tls-ca", "tls-server-name"]
+    .filter((name) => values[name] !== undefined && values[name] !== false);
+  const path = text("unix");
+  if (path !== undefined) {
+    if (path === "") {
+      throw new UsageError("--unix must name a path", command);
+    }
+    const clash = ["host", "port"].find((name) => values[name] !== undefined);
+    if (clash !== undefined) {
+      throw new UsageError(
+        `--unix replaces --host and --port: give one or the other, not --${clash} too`,
+        command,
+      );
+    }
+    if (tlsNames.length > 0) {
+      throw new UsageError(
+        `--${tlsNames[0]} works over TCP only, not with --unix`,
+        command,
+      );
+    }
+    return { transport: "unix", path };
+  }
+  if (tlsNames.length === 0) return { transport: "tcp", ...address };
+  const cert = text("tls-cert");
+  const key = text("tls-key");
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError(
+      "--tls-cert and --tls-key go together: give both",
+      command,
+    );
+  }
+  const ca = text("tls-ca");
+  return {
+    transport: "tls",
+    ...address,
+    cert: cert === undefined ? undefined : readPem(cert, "--tls-cert"),
+    key: key === undefined ? undefined : readPem(key, "--tls-key"),
+    caCerts: ca === undefined ? undefined : [readPem(ca, "--tls-ca")],
+    serverName: text("tls-server-name"),
+  };
+}
+
+function readPem(path: string, option: string): string {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof Deno.errors.NotCapable ||
+          error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new Error(`cannot read ${option} file "${path}": ${reason}`);
+  }
+  if (!text.includes("-----BEGIN ")) {
+    throw new Error(`${option} file "${path}" is not in PEM format`);
+  }
+  return text;
 }
 
 /**

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_CONTENT } from "../protocol/app_codec.ts";
 import {
   ADDRESS_OPTIONS,
   addressValues,
+  CLIENT_TRANSPORT_OPTIONS,
   type CommandSpec,
   optionalInteger,
   optionalSeconds,
@@ -34,6 +35,7 @@ export const spec: CommandSpec = {
   ],
   options: {
     ...ADDRESS_OPTIONS,
+    ...CLIENT_TRANSPORT_OPTIONS,
     "max-content": {
       type: "string",
       placeholder: "BYTES",

@@ -8,6 +8,7 @@ import { runCount } from "../client/count.ts";
 import {
   ADDRESS_OPTIONS,
   addressValues,
+  CLIENT_TRANSPORT_OPTIONS,
   type CommandSpec,
   integerValue,
   optionalInteger,
@@ -27,6 +28,7 @@ export const spec: CommandSpec = {
   positionals: [{ name: "START", description: "the first number to send" }],
   options: {
     ...ADDRESS_OPTIONS,
+    ...CLIENT_TRANSPORT_OPTIONS,
     times: {
       type: "string",
       placeholder: "N",

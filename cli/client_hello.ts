@@ -8,6 +8,7 @@ import { DEFAULT_HELLO_MESSAGE, runHello } from "../client/hello.ts";
 import {
   ADDRESS_OPTIONS,
   addressValues,
+  CLIENT_TRANSPORT_OPTIONS,
   type CommandSpec,
   optionalSeconds,
   type ParsedCommand,
@@ -23,6 +24,7 @@ export const spec: CommandSpec = {
   summary: "Send one message, print the server's whole reply.",
   options: {
     ...ADDRESS_OPTIONS,
+    ...CLIENT_TRANSPORT_OPTIONS,
     message: {
       type: "string",
       placeholder: "TEXT",

@@ -24,6 +24,7 @@ import type { Reporter } from "../output/reporter.ts";
 import {
   ADDRESS_OPTIONS,
   addressValues,
+  CLIENT_TRANSPORT_OPTIONS,
   type CommandSpec,
   optionalInteger,
   optionalSeconds,
@@ -50,6 +51,7 @@ export const spec: CommandSpec = {
     "Open several connections at once and check every echo; with --duration or --rounds, a load test.",
   options: {
     ...ADDRESS_OPTIONS,
+    ...CLIENT_TRANSPORT_OPTIONS,
     conns: {
       type: "string",
       placeholder: "N",

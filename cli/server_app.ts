@@ -16,6 +16,7 @@ import {
   type ParsedCommand,
   QUIET_OPTION,
   reporterFor,
+  SERVER_TRANSPORT_OPTIONS,
   TRACE_OPTION,
   UsageError,
 } from "./_args.ts";
@@ -33,6 +34,7 @@ export const spec: CommandSpec = {
     "Answer one app-protocol request per connection (search a table, or echo 10 bytes).",
   options: {
     ...ADDRESS_OPTIONS,
+    ...SERVER_TRANSPORT_OPTIONS,
     table: {
       type: "string",
       placeholder: "FILE.json",

@@ -11,6 +11,7 @@ import {
   type CommandSpec,
   type ParsedCommand,
   reporterFor,
+  SERVER_TRANSPORT_OPTIONS,
   TRACE_OPTION,
 } from "./_args.ts";
 import { superviseServer } from "./_run.ts";
@@ -22,6 +23,7 @@ export const spec: CommandSpec = {
     "Serve one connection at a time; reply to each chunk with it plus ' bork bork bork'.",
   options: {
     ...ADDRESS_OPTIONS,
+    ...SERVER_TRANSPORT_OPTIONS,
     "keep-open": {
       type: "boolean",
       description: "serve one connection after another until interrupted",

@@ -15,6 +15,7 @@ import {
   type ParsedCommand,
   QUIET_OPTION,
   reporterFor,
+  SERVER_TRANSPORT_OPTIONS,
   TRACE_OPTION,
 } from "./_args.ts";
 import { superviseServer } from "./_run.ts";
@@ -26,6 +27,7 @@ export const spec: CommandSpec = {
     "Serve many connections at once; send every byte back as it arrives.",
   options: {
     ...ADDRESS_OPTIONS,
+    ...SERVER_TRANSPORT_OPTIONS,
     "max-conns": {
       type: "string",
       placeholder: "N",

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DEFAULT_HOST, DEFAULT_PORT } from "../protocol/address.ts";
+import { type Endpoint, endpointOf } from "../protocol/endpoint.ts";
 import { NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
@@ -16,6 +16,8 @@ export interface ClientOptions {
   host?: string;
   /** The server's port. Default 65432. */
   port?: number;
+  /** TCP, TLS or a Unix socket; wins over `host` and `port`. */
+  endpoint?: Endpoint;
   /** Longest wait for connect or any one read or write, in ms. Default: none. */
   timeoutMs?: number;
   /** Aborting stops the client; its promise rejects as "interrupted". */
@@ -38,8 +40,7 @@ export interface ClientOptions {
  */
 export async function connectClient(options: ClientOptions): Promise<Socket> {
   const reporter = options.reporter ?? SILENT;
-  const socket = await connectSocket(options.port ?? DEFAULT_PORT, {
-    host: options.host ?? DEFAULT_HOST,
+  const socket = await connectSocket(endpointOf(options), {
     timeoutMs: options.timeoutMs,
     signal: options.signal,
     reporter,

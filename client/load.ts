@@ -7,11 +7,7 @@
  * @module
  */
 
-import {
-  DEFAULT_HOST,
-  DEFAULT_PORT,
-  formatHostPort,
-} from "../protocol/address.ts";
+import { endpointOf, formatEndpoint } from "../protocol/endpoint.ts";
 import { type FailureKind, NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
@@ -104,8 +100,7 @@ export interface LoadResult {
  */
 export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   const reporter = options.reporter ?? SILENT;
-  const host = options.host ?? DEFAULT_HOST;
-  const port = options.port ?? DEFAULT_PORT;
+  const endpoint = endpointOf(options);
   const requested = options.connections ?? 2;
   const size = options.size ?? DEFAULT_LOAD_SIZE;
   const timeoutMs = options.timeoutMs;
@@ -116,7 +111,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   const durationMs = rounds === undefined
     ? options.durationMs ?? DEFAULT_LOAD_DURATION_MS
     : undefined;
-  const address = formatHostPort(host, port);
+  const address = formatEndpoint(endpoint);
   checkOpenFileLimit(requested);
 
   const attempts: Attempt[] = [];
@@ -210,8 +205,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
       attempt.controller.abort();
     }, timeoutMs);
     try {
-      return await connectSocket(port, {
-        host,
+      return await connectSocket(endpoint, {
         signal: attempt.controller.signal,
         reporter,
       });

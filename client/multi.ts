@@ -6,11 +6,7 @@
  * @module
  */
 
-import {
-  DEFAULT_HOST,
-  DEFAULT_PORT,
-  formatHostPort,
-} from "../protocol/address.ts";
+import { endpointOf, formatEndpoint } from "../protocol/endpoint.ts";
 import { type FailureKind, NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
@@ -77,15 +73,14 @@ export async function runMulti(
   options: MultiOptions = {},
 ): Promise<MultiResult> {
   const reporter = options.reporter ?? SILENT;
-  const host = options.host ?? DEFAULT_HOST;
-  const port = options.port ?? DEFAULT_PORT;
+  const endpoint = endpointOf(options);
   const count = options.connections ?? DEFAULT_MULTI_CONNECTIONS;
   const messages = (options.messages ?? DEFAULT_MULTI_MESSAGES).map((text) => ({
     text,
     bytes: encoder.encode(text),
   }));
   const expected = concat(messages.map((message) => message.bytes));
-  const address = formatHostPort(host, port);
+  const address = formatEndpoint(endpoint);
   checkOpenFileLimit(count);
 
   // One controller stops every connection: on the caller's abort, and when
@@ -106,8 +101,7 @@ export async function runMulti(
           throw new NetError("interrupted", "interrupted before connecting");
         }
         reporter.info(`Starting connection ${index} to ${address}`);
-        return connectSocket(port, {
-          host,
+        return connectSocket(endpoint, {
           timeoutMs: options.timeoutMs,
           signal: controller.signal,
           reporter,

@@ -27,19 +27,26 @@ export function formatHostPort(host: string, port: number): string {
 }
 
 /**
- * Formats a socket address as `HOST:PORT`.
+ * Formats a socket address as `HOST:PORT`, or `unix:PATH`. An IPv4 peer of
+ * a dual-stack `::` listener shows as its IPv4 address, not `::ffff:...`;
+ * an unnamed Unix socket (a client's own end) shows as `unix:(unnamed)`.
  *
  * @example
  * ```ts
  * import { formatAddr } from "./address.ts";
- * formatAddr({ transport: "tcp", hostname: "127.0.0.1", port: 9 }); // "127.0.0.1:9"
+ * formatAddr({ transport: "tcp", hostname: "::ffff:127.0.0.1", port: 9 }); // "127.0.0.1:9"
  * ```
  */
 export function formatAddr(addr: Deno.Addr): string {
-  if (addr.transport === "tcp" || addr.transport === "udp") {
-    return formatHostPort(addr.hostname, addr.port);
+  // A connection from Deno.startTls reports its addresses without the
+  // transport field, so the host name is what marks a network address.
+  if ("hostname" in addr) {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr.hostname);
+    return formatHostPort(mapped ? mapped[1] : addr.hostname, addr.port);
   }
-  return "path" in addr ? addr.path : addr.transport;
+  // Deno types the path as a string, but an unbound end reports null.
+  const path = (addr as { path?: string | null }).path;
+  return path ? `unix:${path}` : "unix:(unnamed)";
 }
 
 /**

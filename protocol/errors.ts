@@ -18,6 +18,7 @@ export type FailureKind =
   | "closed-early"
   | "mismatch"
   | "protocol"
+  | "tls"
   | "interrupted"
   | "other";
 
@@ -53,7 +54,12 @@ export class NetError extends Error {
  */
 export function classifyError(error: unknown): FailureKind {
   if (error instanceof NetError) return error.kind;
-  if (error instanceof Deno.errors.ConnectionRefused) return "refused";
+  // A Unix socket path with no file behind it: nobody listens there either.
+  if (
+    error instanceof Deno.errors.ConnectionRefused ||
+    error instanceof Deno.errors.NotFound
+  ) return "refused";
+  if (error instanceof TlsError || isTlsFailure(error)) return "tls";
   if (
     error instanceof Deno.errors.ConnectionReset ||
     error instanceof Deno.errors.ConnectionAborted ||
@@ -76,6 +82,81 @@ export function classifyError(error: unknown): FailureKind {
     return "too-many-open-files";
   }
   return "other";
+}
+
+/**
+ * A failed TLS handshake, raised where the handshake is known to be under
+ * way so that its message can say so; the cause is the runtime's error.
+ *
+ * @example
+ * ```ts
+ * import { TlsError } from "./errors.ts";
+ * new TlsError(new Deno.errors.InvalidData("invalid peer certificate: UnknownIssuer"));
+ * ```
+ */
+export class TlsError extends Error {
+  /** Wraps the runtime's handshake error. */
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "TlsError";
+  }
+}
+
+/**
+ * Tells whether an error from reading or writing a TLS connection is the
+ * handshake failing (a certificate rejected, an alert, a peer that does not
+ * speak TLS) rather than the stream breaking later.
+ *
+ * @example
+ * ```ts
+ * import { isTlsFailure } from "./errors.ts";
+ * isTlsFailure(new Deno.errors.InvalidData("received fatal alert: UnknownCA")); // true
+ * ```
+ */
+export function isTlsFailure(error: unknown): boolean {
+  return error instanceof Deno.errors.InvalidData &&
+    /certificate|alert|corrupt|handshake|InvalidContentType|InvalidMessage|peer/i
+      .test(error.message);
+}
+
+const ALERTS: Record<string, string> = {
+  UnknownCA: "the peer does not trust the CA that signed our certificate",
+  BadCertificate: "the peer rejected our certificate",
+  CertificateExpired: "the peer says our certificate has expired",
+};
+
+/**
+ * Says in words why a TLS handshake failed, from the runtime's message.
+ *
+ * @example
+ * ```ts
+ * import { tlsReason } from "./errors.ts";
+ * tlsReason("invalid peer certificate: UnknownIssuer");
+ * // "its certificate is not signed by a trusted CA (trust that CA with --tls-ca FILE)"
+ * ```
+ */
+export function tlsReason(detail: string): string {
+  if (/UnknownIssuer/.test(detail)) {
+    return "its certificate is not signed by a trusted CA (trust that CA with --tls-ca FILE)";
+  }
+  const name = /not valid for name "([^"]*)"/.exec(detail);
+  if (name) {
+    return `its certificate is not valid for the name "${
+      name[1]
+    }" (name the expected one with --tls-server-name)`;
+  }
+  if (/certificate expired|Expired\b/.test(detail)) {
+    return "its certificate has expired";
+  }
+  const alert = /fatal alert: (\w+)/.exec(detail);
+  if (alert) return ALERTS[alert[1]] ?? `the peer sent the alert ${alert[1]}`;
+  if (/corrupt|InvalidContentType|InvalidMessage|wrong version/i.test(detail)) {
+    return "the peer does not speak TLS";
+  }
+  if (/end of file|eof/i.test(detail)) {
+    return "the peer closed the connection mid-handshake (does it speak TLS?)";
+  }
+  return detail;
 }
 
 /** Where a failure happened, for {@linkcode toNetError}'s message. */
@@ -122,6 +203,7 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
     "closed-early": `${address} closed the connection${during}`,
     "mismatch": `${address} returned different bytes${during}`,
     "protocol": `${address} broke the protocol${during}: ${detail}`,
+    "tls": `TLS handshake with ${address} failed: ${tlsReason(detail)}`,
     "interrupted": `interrupted${during}`,
     "other": `${address}${during}: ${detail}`,
   };

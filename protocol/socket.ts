@@ -7,8 +7,15 @@
  * @module
  */
 
-import { formatAddr, formatHostPort } from "./address.ts";
-import { classifyError, NetError, toNetError } from "./errors.ts";
+import { bareHost, formatAddr } from "./address.ts";
+import {
+  type Endpoint,
+  endpointOf,
+  formatEndpoint,
+  type TlsEndpoint,
+  tlsServerName,
+} from "./endpoint.ts";
+import { classifyError, NetError, TlsError, toNetError } from "./errors.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 
 /** Options for {@linkcode Socket} and {@linkcode connectSocket}. */
@@ -27,6 +34,24 @@ export interface SocketOptions {
  * what tells them apart; accepted connections are named by their peer.
  */
 const traceNames = new WeakMap<Socket, string>();
+
+/** TLS connections whose handshake connectSocket has traced already. */
+const tracedHandshakes = new WeakSet<Deno.Conn>();
+
+/** Accepted Unix connections have no peer name: they are numbered. */
+let unixClients = 0;
+
+function isEndWithoutCloseNotify(error: unknown): boolean {
+  return error instanceof Deno.errors.UnexpectedEof &&
+    /close_notify/.test(error.message);
+}
+
+/** What the handshake step's trace line adds after "done". */
+function handshakeDetail(info: Deno.TlsHandshakeInfo): string {
+  return `ALPN ${
+    info.alpnProtocol ?? "none"
+  }; Deno does not report the TLS version`;
+}
 
 /**
  * One TCP connection as netdemo's programs see it.
@@ -67,8 +92,23 @@ export class Socket {
   constructor(conn: Deno.Conn, options: SocketOptions = {}) {
     this.conn = conn;
     this.local = formatAddr(conn.localAddr);
-    this.peer = formatAddr(conn.remoteAddr);
+    const peer = formatAddr(conn.remoteAddr);
+    this.peer = peer === "unix:(unnamed)" ? `unix client ${++unixClients}` : peer;
     this.#reporter = options.reporter ?? SILENT;
+    if (
+      this.#reporter.tracing && "handshake" in conn &&
+      !tracedHandshakes.has(conn)
+    ) {
+      // Accepted TLS connections complete their handshake on the first
+      // read; this only watches it, so a failure is still reported there.
+      (conn as Deno.TlsConn).handshake().then(
+        (info) =>
+          this.#reporter.trace(
+            `TLS handshake with ${this.peer} done (${handshakeDetail(info)})`,
+          ),
+        () => {},
+      );
+    }
     this.#timeoutMs = options.timeoutMs;
     this.#signal = options.signal;
     this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
@@ -99,7 +139,10 @@ export class Socket {
         ? this.conn.read(buffer)
         : this.#timed(this.conn.read(buffer)));
     } catch (error) {
-      throw this.#failure(error, during);
+      // Many TLS peers (Deno's own close() among them) end the stream
+      // without a close_notify alert; like most TLS tools, treat it as EOF.
+      if (!isEndWithoutCloseNotify(error)) throw this.#failure(error, during);
+      count = null;
     }
     this.lastActivity = performance.now();
     if (count !== null) this.bytesRead += count;
@@ -236,13 +279,16 @@ export class Socket {
 
 /** Options for {@linkcode connectSocket}. */
 export interface ConnectOptions extends SocketOptions {
-  /** The server's host name or address. Default `127.0.0.1`. */
+  /** The server's host name or address when given a port. Default `127.0.0.1`. */
   host?: string;
 }
 
 /**
  * Connects to a server and returns the traced {@linkcode Socket}; failures
- * (refused, unknown host, timeout, interrupted) reject as {@linkcode NetError}.
+ * (refused, unknown host, TLS handshake, timeout, interrupted) reject as
+ * {@linkcode NetError}. Takes an {@linkcode Endpoint} (TCP, TLS or Unix), or
+ * a port for plain TCP to `options.host`. A TLS connection is returned with
+ * its handshake done, so a rejected certificate fails here.
  *
  * @example
  * ```ts
@@ -254,11 +300,14 @@ export interface ConnectOptions extends SocketOptions {
  * ```
  */
 export async function connectSocket(
-  port: number,
+  target: Endpoint | number,
   options: ConnectOptions = {},
 ): Promise<Socket> {
-  const host = options.host ?? "127.0.0.1";
-  const address = formatHostPort(host, port);
+  const endpoint = typeof target === "number"
+    ? endpointOf({ host: options.host, port: target })
+    : target;
+  const address = formatEndpoint(endpoint);
+  const host = endpoint.transport === "unix" ? endpoint.path : endpoint.host;
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -269,18 +318,17 @@ export async function connectSocket(
   }, options.timeoutMs);
   options.reporter?.trace(`connecting to ${address}`);
   try {
-    const conn = await Deno.connect({
-      hostname: host.replace(/^\[(.*)\]$/, "$1"),
-      port,
-      signal: controller.signal,
-    });
+    const conn = await openConn(endpoint, controller.signal, options.reporter);
     const socket = new Socket(conn, options);
+    const local = conn.localAddr;
     traceNames.set(
       socket,
-      `${socket.peer} via local port ${(conn.localAddr as Deno.NetAddr).port}`,
+      "port" in local ? `${socket.peer} via local port ${local.port}` : socket.peer,
     );
     options.reporter?.trace(
-      `connected to ${socket.peer} from ${socket.local} (local port chosen by the OS)`,
+      "port" in local
+        ? `connected to ${socket.peer} from ${socket.local} (local port chosen by the OS)`
+        : `connected to ${socket.peer}`,
     );
     return socket;
   } catch (error) {
@@ -317,5 +365,69 @@ export async function connectSocket(
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Opens the stream an endpoint names; aborting `signal` abandons it. */
+async function openConn(
+  endpoint: Endpoint,
+  signal: AbortSignal,
+  reporter: Reporter | undefined,
+): Promise<Deno.Conn> {
+  if (endpoint.transport === "unix") {
+    // A local connect completes or fails at once: nothing to abort.
+    return await Deno.connect({ transport: "unix", path: endpoint.path });
+  }
+  const tcp = await Deno.connect({
+    hostname: bareHost(endpoint.host),
+    port: endpoint.port,
+    signal,
+  });
+  if (endpoint.transport === "tcp") return tcp;
+  return await handshake(tcp, endpoint, signal, reporter);
+}
+
+/**
+ * Runs the client side of the TLS handshake on a connected TCP stream, so
+ * that a rejected certificate is a connect failure rather than a read error
+ * later; startTls rather than connectTls because only it takes a name to
+ * verify that differs from the address connected to.
+ */
+async function handshake(
+  tcp: Deno.TcpConn,
+  endpoint: TlsEndpoint,
+  signal: AbortSignal,
+  reporter: Reporter | undefined,
+): Promise<Deno.TlsConn> {
+  const name = tlsServerName(endpoint);
+  reporter?.trace(
+    `TLS handshake with ${formatEndpoint(endpoint)} as "${name}"`,
+  );
+  const tls = await Deno.startTls(tcp, {
+    hostname: name,
+    caCerts: endpoint.caCerts,
+  });
+  const onAbort = (): void => tls.close();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const info = await tls.handshake();
+    tracedHandshakes.add(tls);
+    reporter?.trace(
+      `TLS handshake with ${formatEndpoint(endpoint)} done: certificate verified for "${name}" (${
+        handshakeDetail(info)
+      })`,
+    );
+    return tls;
+  } catch (error) {
+    if (!signal.aborted) {
+      try {
+        tls.close();
+      } catch {
+        // Closed already by the runtime after the failed handshake.
+      }
+    }
+    throw signal.aborted ? error : new TlsError(error);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }

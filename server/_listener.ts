@@ -6,15 +6,13 @@
  * @module
  */
 
+import { bareHost, formatAddr, isWildcardHost } from "../protocol/address.ts";
 import {
-  bareHost,
-  DEFAULT_HOST,
-  DEFAULT_PORT,
-  formatAddr,
-  formatHostPort,
-  isWildcardHost,
-} from "../protocol/address.ts";
-import { toNetError } from "../protocol/errors.ts";
+  type Endpoint,
+  endpointOf,
+  formatEndpoint,
+} from "../protocol/endpoint.ts";
+import { NetError, toNetError } from "../protocol/errors.ts";
 import type { Reporter } from "../output/reporter.ts";
 
 /** Options every server takes. */
@@ -23,6 +21,23 @@ export interface ListenOptions {
   host?: string;
   /** The port to bind; 0 picks a free one. Default 65432. */
   port?: number;
+  /** TCP, TLS or a Unix socket; wins over `host` and `port`. */
+  endpoint?: Endpoint;
+}
+
+/**
+ * What the servers use of a listener, whatever its transport. `addr` is a
+ * `Deno.NetAddr` for TCP and TLS; a Unix listener's is its `Deno.UnixAddr`
+ * (`formatAddr` prints both), typed alike so that the many callers reading
+ * a TCP port keep their types.
+ */
+export interface ServerListener {
+  /** The bound address. */
+  readonly addr: Deno.NetAddr;
+  /** The next connection; rejects once closed. */
+  accept(): Promise<Deno.Conn>;
+  /** Stops listening; a Unix listener's socket file goes with it. */
+  close(): void;
 }
 
 /** What a server reports when it stops. */
@@ -48,9 +63,10 @@ export interface ServerHandle {
 }
 
 /**
- * Binds a TCP listener, prints `Listening on HOST:PORT` (always, as the
- * first line) and warns when every interface is bound. Failures (address in
- * use, not this machine's address, unknown host) throw a NetError.
+ * Binds the listener an endpoint names (TCP, TLS or Unix), prints
+ * `Listening on ADDRESS` (always, as the first line) and warns when every
+ * interface is bound. Failures (address in use, not this machine's address,
+ * unknown host, unreadable certificate) throw a NetError.
  *
  * @example
  * ```ts
@@ -63,30 +79,133 @@ export interface ServerHandle {
 export function openListener(
   options: ListenOptions,
   reporter: Reporter,
-): Deno.TcpListener {
-  const host = options.host ?? DEFAULT_HOST;
-  const port = options.port ?? DEFAULT_PORT;
-  let listener: Deno.TcpListener;
+): ServerListener {
+  const endpoint = endpointOf(options);
+  if (endpoint.transport === "unix") return listenUnix(endpoint.path, reporter);
+  let listener: Deno.Listener<Deno.Conn, Deno.NetAddr>;
   try {
-    listener = Deno.listen({ hostname: bareHost(host), port });
+    const hostname = bareHost(endpoint.host);
+    const { port } = endpoint;
+    if (endpoint.transport === "tcp") {
+      listener = Deno.listen({ hostname, port });
+    } else {
+      if (endpoint.cert === undefined || endpoint.key === undefined) {
+        throw new NetError(
+          "other",
+          "a TLS server needs a certificate and its key",
+        );
+      }
+      listener = Deno.listenTls({
+        hostname,
+        port,
+        cert: endpoint.cert,
+        key: endpoint.key,
+      });
+    }
   } catch (error) {
-    throw toNetError(error, { address: formatHostPort(host, port), host });
+    throw toNetError(error, {
+      address: formatEndpoint(endpoint),
+      host: endpoint.host,
+    });
   }
-  const address = formatAddr(listener.addr);
-  reporter.always(`Listening on ${address}`);
-  reporter.trace(`listen on ${address}`);
-  if (isWildcardHost(host)) {
+  announce(listener, reporter);
+  if (isWildcardHost(endpoint.host)) {
     reporter.warn(
-      `listening on every interface (${address}): other machines can connect`,
+      `listening on every interface (${
+        formatAddr(listener.addr)
+      }): other machines can connect`,
     );
   }
   return listener;
 }
 
+function announce(listener: Deno.Listener, reporter: Reporter): void {
+  const address = formatAddr(listener.addr);
+  reporter.always(`Listening on ${address}`);
+  reporter.trace(`listen on ${address}`);
+}
+
+/**
+ * Binds a Unix socket. A socket file already at the path is either live
+ * (someone accepts on it: "already in use") or stale (left by a server that
+ * died): only a stale one is removed. Telling them apart takes a connect,
+ * which Deno only offers asynchronously, so in that case the listener binds
+ * (and prints its line) a moment later, and its first accept reports "in use".
+ */
+function listenUnix(path: string, reporter: Reporter): ServerListener {
+  const address = `unix:${path}`;
+  try {
+    const listener = Deno.listen({ transport: "unix", path });
+    announce(listener, reporter);
+    return listener as unknown as ServerListener;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse)) {
+      throw toNetError(error, { address });
+    }
+    if (!isSocketFile(path)) {
+      throw new NetError(
+        "address-in-use",
+        `cannot listen on ${address}: the file exists and is not a socket (not removing it)`,
+        { cause: error },
+      );
+    }
+  }
+  let closed = false;
+  const ready = replaceStale(path, reporter).then((listener) => {
+    if (closed) listener.close();
+    return listener;
+  });
+  return {
+    addr: { transport: "unix", path } as unknown as Deno.NetAddr,
+    async accept(): Promise<Deno.Conn> {
+      return await (await ready).accept();
+    },
+    close(): void {
+      closed = true;
+      ready.then((listener) => listener.close(), () => {});
+    },
+  };
+}
+
+async function replaceStale(
+  path: string,
+  reporter: Reporter,
+): Promise<Deno.UnixListener> {
+  const address = `unix:${path}`;
+  try {
+    (await Deno.connect({ transport: "unix", path })).close();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.ConnectionRefused)) {
+      throw toNetError(error, { address });
+    }
+    reporter.note(`Removing stale socket file ${path} (nothing listens on it)`);
+    try {
+      Deno.removeSync(path);
+      const listener = Deno.listen({ transport: "unix", path });
+      announce(listener, reporter);
+      return listener;
+    } catch (error) {
+      throw toNetError(error, { address });
+    }
+  }
+  throw new NetError(
+    "address-in-use",
+    `${address} is already in use: another program is listening there`,
+  );
+}
+
+function isSocketFile(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isSocket === true;
+  } catch {
+    return false;
+  }
+}
+
 /** A server's listener and the summary it fills in while it runs. */
 export interface Listening {
   /** The bound listener, its `Listening on` line already printed. */
-  listener: Deno.TcpListener;
+  listener: ServerListener;
   /** Counts start at 0; the server adds to them as it serves. */
   summary: ServerSummary;
   /** Sets the summary's uptime (from listening until now) and returns it. */
