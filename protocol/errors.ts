@@ -115,7 +115,7 @@ export class TlsError extends Error {
  */
 export function isTlsFailure(error: unknown): boolean {
   return error instanceof Deno.errors.InvalidData &&
-    /certificate|alert|corrupt|handshake|InvalidContentType|InvalidMessage|peer/i
+    /certificate|alert|corrupt|handshake|InvalidContentType|InvalidMessage|message/i
       .test(error.message);
 }
 
@@ -145,12 +145,13 @@ export function tlsReason(detail: string): string {
       name[1]
     }" (name the expected one with --tls-server-name)`;
   }
-  if (/certificate expired|Expired\b/.test(detail)) {
-    return "its certificate has expired";
-  }
   const alert = /fatal alert: (\w+)/.exec(detail);
   if (alert) return ALERTS[alert[1]] ?? `the peer sent the alert ${alert[1]}`;
-  if (/corrupt|InvalidContentType|InvalidMessage|wrong version/i.test(detail)) {
+  if (/certificate expired/.test(detail)) return "its certificate has expired";
+  if (
+    /corrupt|InvalidContentType|InvalidMessage|unexpected (handshake )?message/i
+      .test(detail)
+  ) {
     return "the peer does not speak TLS";
   }
   if (/end of file|eof/i.test(detail)) {

@@ -93,7 +93,9 @@ export class Socket {
     this.conn = conn;
     this.local = formatAddr(conn.localAddr);
     const peer = formatAddr(conn.remoteAddr);
-    this.peer = peer === "unix:(unnamed)" ? `unix client ${++unixClients}` : peer;
+    this.peer = peer === "unix:(unnamed)"
+      ? `unix client ${++unixClients}`
+      : peer;
     this.#reporter = options.reporter ?? SILENT;
     if (
       this.#reporter.tracing && "handshake" in conn &&
@@ -323,7 +325,9 @@ export async function connectSocket(
     const local = conn.localAddr;
     traceNames.set(
       socket,
-      "port" in local ? `${socket.peer} via local port ${local.port}` : socket.peer,
+      "port" in local
+        ? `${socket.peer} via local port ${local.port}`
+        : socket.peer,
     );
     options.reporter?.trace(
       "port" in local
@@ -413,9 +417,9 @@ async function handshake(
     const info = await tls.handshake();
     tracedHandshakes.add(tls);
     reporter?.trace(
-      `TLS handshake with ${formatEndpoint(endpoint)} done: certificate verified for "${name}" (${
-        handshakeDetail(info)
-      })`,
+      `TLS handshake with ${
+        formatEndpoint(endpoint)
+      } done: certificate verified for "${name}" (${handshakeDetail(info)})`,
     );
     return tls;
   } catch (error) {

@@ -103,10 +103,15 @@ export function openListener(
       });
     }
   } catch (error) {
-    throw toNetError(error, {
-      address: formatEndpoint(endpoint),
-      host: endpoint.host,
-    });
+    const address = formatEndpoint(endpoint);
+    if (endpoint.transport === "tls" && isUnusableKeyPair(error)) {
+      throw new NetError(
+        "other",
+        `cannot serve TLS on ${address}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    throw toNetError(error, { address, host: endpoint.host });
   }
   announce(listener, reporter);
   if (isWildcardHost(endpoint.host)) {
@@ -117,6 +122,12 @@ export function openListener(
     );
   }
   return listener;
+}
+
+/** A certificate or key that Deno.listenTls could not use. */
+function isUnusableKeyPair(error: unknown): boolean {
+  return error instanceof Error && !(error instanceof NetError) &&
+    /certificate|key/i.test(error.message);
 }
 
 function announce(listener: Deno.Listener, reporter: Reporter): void {

@@ -1,0 +1,266 @@
+/**
+ * TLS on every server and client, with certificates made at test time by
+ * `openssl`: every lesson, a 1 MiB echo, each handshake failure's one line
+ * (client and server side), the handshake in `--trace`, the load mode with
+ * 100 connections from the CLI, and interop with `openssl s_client` and
+ * Python's `ssl` module.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import type { TlsEndpoint } from "../protocol/endpoint.ts";
+import { connectSocket } from "../protocol/socket.ts";
+import { serveEcho } from "../server/echo.ts";
+import { testCerts, tlsServerEndpoint } from "./_certs.ts";
+import {
+  assertOneLineFailure,
+  captureReporter,
+  CliProcess,
+  runCli,
+} from "./_helpers.ts";
+import { everyLesson } from "./_lessons.ts";
+import { startPython } from "./_python.ts";
+import { randomBytes, seededRandom } from "./_random.ts";
+
+const certs = await testCerts();
+const caPem = Deno.readTextFileSync(certs.ca);
+
+function trusting(addr: Deno.NetAddr, host = "127.0.0.1"): TlsEndpoint {
+  return { transport: "tls", host, port: addr.port, caCerts: [caPem] };
+}
+
+Deno.test("tls: every lesson's client against every server", async () => {
+  const lines = await everyLesson(
+    tlsServerEndpoint(certs.serverCert, certs.serverKey),
+    (addr) => trusting(addr),
+  );
+  match(lines.echo[0], /^Listening on 127\.0\.0\.1:\d+$/);
+  ok(
+    lines.echo.some((line) =>
+      /^Echoed "over the wire" to 127\.0\.0\.1:\d+$/.test(line)
+    ),
+  );
+});
+
+Deno.test("tls: every lesson over ::1, the name verified against the certificate's IPv6 address", async () => {
+  await everyLesson(
+    tlsServerEndpoint(certs.serverCert, certs.serverKey, "::1"),
+    (addr) => trusting(addr, "::1"),
+  );
+});
+
+Deno.test("tls: 1 MiB is echoed intact", async () => {
+  const server = serveEcho({
+    endpoint: tlsServerEndpoint(certs.serverCert, certs.serverKey),
+  });
+  const socket = await connectSocket(trusting(server.addr));
+  try {
+    const sent = randomBytes(seededRandom(13), 1 << 20);
+    const received = new Uint8Array(sent.length);
+    let filled = 0;
+    const reading = (async () => {
+      while (filled < received.length) {
+        const count = await socket.read(received.subarray(filled));
+        if (count === null) break;
+        filled += count;
+      }
+    })();
+    await socket.writeAll(sent);
+    await reading;
+    equal(filled, sent.length);
+    deepEqual(received, sent);
+  } finally {
+    socket.close();
+    await server.close();
+  }
+});
+
+Deno.test("tls: each failed handshake is one line for the client (exit 1) and one for the server, which keeps serving", async () => {
+  const good = captureReporter();
+  const servers = {
+    good: serveEcho({
+      endpoint: tlsServerEndpoint(certs.serverCert, certs.serverKey),
+      reporter: good.reporter,
+    }),
+    wrong: serveEcho({
+      endpoint: tlsServerEndpoint(certs.wrongCert, certs.wrongKey),
+    }),
+    expired: serveEcho({
+      endpoint: tlsServerEndpoint(certs.expiredCert, certs.expiredKey),
+    }),
+    plain: serveEcho({ port: 0 }),
+  };
+  const port = (name: keyof typeof servers): string =>
+    String(servers[name].addr.port);
+  try {
+    const [unknownCa, wrongName, expired, plain] = await Promise.all([
+      runCli(["client", "hello", "--port", port("good"), "--tls"]),
+      runCli([
+        ...["client", "hello", "--port", port("wrong")],
+        ...["--tls-ca", certs.ca],
+      ]),
+      runCli([
+        ...["client", "hello", "--port", port("expired")],
+        ...["--tls-ca", certs.ca],
+      ]),
+      runCli([
+        ...["client", "hello", "--port", port("plain")],
+        ...["--tls-ca", certs.ca],
+      ]),
+    ]);
+    assertOneLineFailure(
+      unknownCa,
+      /^error: TLS handshake with 127\.0\.0\.1:\d+ failed: its certificate is not signed by a trusted CA \(trust that CA with --tls-ca FILE\)$/,
+    );
+    assertOneLineFailure(
+      wrongName,
+      /failed: its certificate is not valid for the name "127\.0\.0\.1" \(name the expected one with --tls-server-name\)$/,
+    );
+    assertOneLineFailure(expired, /failed: its certificate has expired$/);
+    assertOneLineFailure(plain, /failed: the peer does not speak TLS$/);
+
+    await good.waitFor(/failed: the peer does not trust the CA/);
+    const refusals = good.out.filter((line) => / ended: /.test(line));
+    equal(refusals.length, 1, good.out.join("\n"));
+    match(
+      refusals[0],
+      /^Connection from 127\.0\.0\.1:\d+ ended: TLS handshake with 127\.0\.0\.1:\d+ failed: the peer does not trust the CA that signed our certificate$/,
+    );
+    // The same server then serves a client that trusts it.
+    const served = await runCli([
+      ...["client", "hello", "--port", port("good"), "--tls-ca", certs.ca],
+      ...["--tls-server-name", "localhost", "--message", "still here"],
+    ]);
+    equal(served.code, 0, served.stderr);
+    equal(served.stdout.trimEnd().split("\n").at(-1), "Received: still here");
+  } finally {
+    await Promise.all(Object.values(servers).map((server) => server.close()));
+  }
+});
+
+Deno.test("tls: a plain TCP client of a TLS server is logged in one line", async () => {
+  const log = captureReporter();
+  const server = serveEcho({
+    endpoint: tlsServerEndpoint(certs.serverCert, certs.serverKey),
+    reporter: log.reporter,
+  });
+  try {
+    const result = await runCli([
+      ...["client", "hello", "--port", String(server.addr.port)],
+      ...["--timeout", "10"],
+    ]);
+    // The plain client gets the server's TLS alert as its "reply".
+    equal(result.code, 0, result.stderr);
+    await log.waitFor(/ ended: /);
+    match(
+      log.out.find((line) => / ended: /.test(line)) ?? "",
+      /^Connection from 127\.0\.0\.1:\d+ ended: TLS handshake with 127\.0\.0\.1:\d+ failed: the peer does not speak TLS$/,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("tls: --trace shows the handshake as a step on both sides", async () => {
+  const server = new CliProcess([
+    ...["server", "echo", "--port", "0", "--trace"],
+    ...["--tls-cert", certs.serverCert, "--tls-key", certs.serverKey],
+  ]);
+  try {
+    const line = await server.waitForLine(/^Listening on /);
+    const port = line.slice(line.lastIndexOf(":") + 1);
+    const client = await runCli([
+      ...["client", "hello", "--port", port, "--trace"],
+      ...["--tls-ca", certs.ca, "--tls-server-name", "localhost"],
+    ]);
+    equal(client.code, 0, client.stderr);
+    const steps = client.stderr.split("\n").map((step) =>
+      step.replace(/^\[trace \+[\d.]+s\] /, "")
+    );
+    match(steps[0], /^connecting to 127\.0\.0\.1:\d+$/);
+    match(steps[1], /^TLS handshake with 127\.0\.0\.1:\d+ as "localhost"$/);
+    match(
+      steps[2],
+      /^TLS handshake with 127\.0\.0\.1:\d+ done: certificate verified for "localhost" \(ALPN none; Deno does not report the TLS version\)$/,
+    );
+    match(steps[3], /^connected to 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+/);
+    await server.waitForLine(/TLS handshake with 127\.0\.0\.1:\d+ done/);
+  } finally {
+    equal((await server.stop()).code, 0);
+  }
+});
+
+Deno.test("tls: the load mode runs 100 connections from the command line", async () => {
+  const server = serveEcho({
+    endpoint: tlsServerEndpoint(certs.serverCert, certs.serverKey),
+  });
+  try {
+    const result = await runCli([
+      ...["client", "multi", "--port", String(server.addr.port)],
+      ...["--tls-ca", certs.ca, "--conns", "100", "--rounds", "5", "--json"],
+    ]);
+    equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    equal(report.connections, 100);
+    equal(report.roundTrips, 500);
+    deepEqual(report.errors, {});
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("tls: openssl s_client talks to netdemo's TLS echo server", async () => {
+  const server = serveEcho({
+    endpoint: tlsServerEndpoint(certs.serverCert, certs.serverKey),
+  });
+  const child = new Deno.Command("openssl", {
+    args: [
+      ...["s_client", "-connect", `127.0.0.1:${server.addr.port}`],
+      ...["-CAfile", certs.ca, "-verify_return_error", "-quiet"],
+      ...["-servername", "localhost", "-verify_hostname", "localhost"],
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  try {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("hello from openssl\n"));
+    // -quiet ignores EOF on stdin, so the echo is read before the end.
+    let echoed = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stdout) {
+      echoed += decoder.decode(chunk, { stream: true });
+      if (echoed.includes("\n")) break;
+    }
+    equal(echoed, "hello from openssl\n");
+    await writer.close();
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await server.close();
+  }
+});
+
+Deno.test("tls: netdemo's clients talk to a Python ssl echo server", async () => {
+  const python = startPython("tls_echo_server.py", [
+    certs.serverCert,
+    certs.serverKey,
+    "3",
+  ]);
+  try {
+    const line = await python.waitFor(/^Listening on /);
+    const port = line.slice(line.lastIndexOf(":") + 1);
+    const tls = ["--port", port, "--tls-ca", certs.ca];
+    const hello = await runCli(["client", "hello", ...tls]);
+    equal(hello.code, 0, hello.stderr);
+    equal(hello.stdout.trimEnd().split("\n").at(-1), "Received: Hello, World!");
+    const multi = await runCli(["client", "multi", ...tls, "--conns", "2"]);
+    equal(multi.code, 0, multi.stderr);
+    match(multi.stdout, /All 2 connections completed; every echo matched/);
+    equal(await python.finished, 0);
+  } finally {
+    await python.kill();
+  }
+});
