@@ -38,8 +38,25 @@ const traceNames = new WeakMap<Socket, string>();
 /** TLS connections whose handshake connectSocket has traced already. */
 const tracedHandshakes = new WeakSet<Deno.Conn>();
 
-/** Accepted Unix connections have no peer name: they are numbered. */
-let unixClients = 0;
+/**
+ * Accepted Unix connections have no peer name, so their listener numbers
+ * them (1, 2, ... per listener) and the Socket shows `unix client N`.
+ */
+const unixClientNumbers = new WeakMap<Deno.Conn, number>();
+
+/**
+ * Records the number a Unix listener gave the connection it accepted, so
+ * that its {@linkcode Socket} names the peer `unix client N`.
+ *
+ * @example
+ * ```ts
+ * import { numberUnixClient } from "./socket.ts";
+ * // In a Unix listener's accept: numberUnixClient(conn, ++accepted);
+ * ```
+ */
+export function numberUnixClient(conn: Deno.Conn, number: number): void {
+  unixClientNumbers.set(conn, number);
+}
 
 function isEndWithoutCloseNotify(error: unknown): boolean {
   return error instanceof Deno.errors.UnexpectedEof &&
@@ -94,7 +111,7 @@ export class Socket {
     this.local = formatAddr(conn.localAddr);
     const peer = formatAddr(conn.remoteAddr);
     this.peer = peer === "unix:(unnamed)"
-      ? `unix client ${++unixClients}`
+      ? `unix client ${unixClientNumbers.get(conn) ?? "(unnumbered)"}`
       : peer;
     this.#reporter = options.reporter ?? SILENT;
     if (

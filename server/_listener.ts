@@ -13,6 +13,7 @@ import {
   formatEndpoint,
 } from "../protocol/endpoint.ts";
 import { NetError, toNetError } from "../protocol/errors.ts";
+import { numberUnixClient } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
 
 /** Options every server takes. */
@@ -148,7 +149,7 @@ function listenUnix(path: string, reporter: Reporter): ServerListener {
   try {
     const listener = Deno.listen({ transport: "unix", path });
     announce(listener, reporter);
-    return listener as unknown as ServerListener;
+    return numbering(Promise.resolve(listener), path);
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse)) {
       throw toNetError(error, { address });
@@ -161,15 +162,26 @@ function listenUnix(path: string, reporter: Reporter): ServerListener {
       );
     }
   }
+  return numbering(replaceStale(path, reporter), path);
+}
+
+/** A Unix listener (perhaps still binding) that numbers its clients. */
+function numbering(
+  binding: Promise<Deno.UnixListener>,
+  path: string,
+): ServerListener {
   let closed = false;
-  const ready = replaceStale(path, reporter).then((listener) => {
+  let accepted = 0;
+  const ready = binding.then((listener) => {
     if (closed) listener.close();
     return listener;
   });
   return {
     addr: { transport: "unix", path } as unknown as Deno.NetAddr,
     async accept(): Promise<Deno.Conn> {
-      return await (await ready).accept();
+      const conn = await (await ready).accept();
+      numberUnixClient(conn, ++accepted);
+      return conn;
     },
     close(): void {
       closed = true;

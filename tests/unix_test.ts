@@ -1,0 +1,211 @@
+/**
+ * Unix domain sockets on every server and client: every lesson, the CLI's
+ * `--unix`, a stale socket file replaced, a live one refused, the file gone
+ * after SIGTERM, and interop with a Python AF_UNIX peer.
+ *
+ * @module
+ */
+
+import { equal, match, ok } from "node:assert/strict";
+import { serveEcho } from "../server/echo.ts";
+import {
+  assertOneLineFailure,
+  CliProcess,
+  runCli,
+  spawnServer,
+} from "./_helpers.ts";
+import { everyLesson } from "./_lessons.ts";
+import { startPython } from "./_python.ts";
+
+/** A fresh directory for socket files, removed by `remove()`. */
+async function socketDir(): Promise<{ path: string; remove(): void }> {
+  const path = await Deno.makeTempDir({ prefix: "netdemo-unix-" });
+  return { path, remove: () => Deno.removeSync(path, { recursive: true }) };
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("unix: every lesson's client against every server", async () => {
+  const dir = await socketDir();
+  try {
+    const endpoint = { transport: "unix" as const, path: `${dir.path}/s` };
+    const lines = await everyLesson(endpoint, () => endpoint);
+    equal(lines.echo[0], `Listening on unix:${dir.path}/s`);
+    equal(lines.echo[1], "Accepted connection from unix client 1");
+    ok(lines.bork.includes("Connection closed by unix client 1"));
+    ok(!exists(endpoint.path), "the server removed its socket file");
+  } finally {
+    dir.remove();
+  }
+});
+
+Deno.test("unix: --unix on the command line; SIGTERM removes the socket file", async () => {
+  const dir = await socketDir();
+  const path = `${dir.path}/echo.sock`;
+  try {
+    const { process } = await spawnServer(["server", "echo", "--unix", path]);
+    equal(process.stdoutLines[0], `Listening on unix:${path}`);
+    ok(Deno.lstatSync(path).isSocket);
+    const [hello, multi] = await Promise.all([
+      runCli(["client", "hello", "--unix", path, "--message", "hi"]),
+      runCli(["client", "multi", "--unix", path, "--conns", "2"]),
+    ]);
+    equal(hello.code, 0, hello.stderr);
+    equal(
+      hello.stdout,
+      `Connected to unix:${path} from unix:(unnamed)\nSent "hi"\nReceived: hi\n`,
+    );
+    equal(multi.code, 0, multi.stderr);
+    match(
+      multi.stdout,
+      new RegExp(`^Starting connection 1 to unix:${path}$`, "m"),
+    );
+    equal((await process.stop("SIGTERM")).code, 0);
+    ok(!exists(path), "socket file left behind after SIGTERM");
+  } finally {
+    dir.remove();
+  }
+});
+
+Deno.test("unix: the bork and app lessons from the command line", async () => {
+  const dir = await socketDir();
+  try {
+    const bork = await spawnServer([
+      "server",
+      "bork",
+      "--unix",
+      `${dir.path}/b`,
+    ]);
+    const app = await spawnServer(["server", "app", "--unix", `${dir.path}/a`]);
+    const [count, search] = await Promise.all([
+      runCli([
+        ...["client", "count", "1", "--times", "2", "--interval", "0"],
+        ...["--unix", `${dir.path}/b`],
+      ]),
+      runCli(["client", "app", "search", "port", "--unix", `${dir.path}/a`]),
+    ]);
+    equal(count.code, 0, count.stderr);
+    match(
+      count.stdout,
+      /Received: 1 bork bork bork\nSent 2\nReceived: 2 bork bork bork/,
+    );
+    equal(search.code, 0, search.stderr);
+    match(search.stdout, /Got result: A 16-bit number/);
+    equal((await bork.process.finished()).code, 0);
+    match(
+      bork.process.stdoutLines.join("\n"),
+      /Connection closed by unix client 1/,
+    );
+    equal((await app.process.stop("SIGTERM")).code, 0);
+  } finally {
+    dir.remove();
+  }
+});
+
+Deno.test("unix: a stale socket file is replaced; a live one is 'already in use'; a plain file is left alone", async () => {
+  const dir = await socketDir();
+  const stale = `${dir.path}/stale.sock`;
+  const live = `${dir.path}/live.sock`;
+  const plain = `${dir.path}/plain`;
+  // A socket bound and closed without unlinking: a server that died.
+  const made = await new Deno.Command("python3", {
+    args: [
+      "-c",
+      "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()",
+      stale,
+    ],
+  }).output();
+  equal(made.code, 0);
+  Deno.writeTextFileSync(plain, "keep me\n");
+  const server = serveEcho({ endpoint: { transport: "unix", path: live } });
+  try {
+    const [replaced, inUse, notSocket] = await Promise.all([
+      spawnServer(["server", "echo", "--unix", stale]),
+      runCli(["server", "echo", "--unix", live]),
+      runCli(["server", "echo", "--unix", plain]),
+    ]);
+    equal(replaced.process.stdoutLines[0], `Listening on unix:${stale}`);
+    equal(
+      replaced.process.stderrLines[0],
+      `Removing stale socket file ${stale} (nothing listens on it)`,
+    );
+    const hello = await runCli(["client", "hello", "--unix", stale]);
+    equal(hello.code, 0, hello.stderr);
+    equal((await replaced.process.stop("SIGTERM")).code, 0);
+    assertOneLineFailure(
+      inUse,
+      new RegExp(
+        `^error: unix:${live} is already in use: another program is listening there$`,
+      ),
+    );
+    assertOneLineFailure(
+      notSocket,
+      /the file exists and is not a socket \(not removing it\)$/,
+    );
+    equal(Deno.readTextFileSync(plain), "keep me\n");
+    ok(Deno.lstatSync(live).isSocket, "the live server's file was kept");
+  } finally {
+    await server.close();
+    dir.remove();
+  }
+});
+
+Deno.test("unix: a client finds no server, and --unix excludes --port and TLS", async () => {
+  const dir = await socketDir();
+  try {
+    const [missing, withPort, withTls] = await Promise.all([
+      runCli(["client", "hello", "--unix", `${dir.path}/none`]),
+      runCli(["client", "hello", "--unix", `${dir.path}/x`, "--port", "1"]),
+      runCli(["client", "multi", "--unix", `${dir.path}/x`, "--tls"]),
+    ]);
+    assertOneLineFailure(
+      missing,
+      /^error: connection to unix:\S+ refused: no server is listening there$/,
+    );
+    equal(withPort.code, 2);
+    match(withPort.stderr, /^error: --unix replaces --host and --port/);
+    equal(withTls.code, 2);
+    match(withTls.stderr, /^error: --tls works over TCP only, not with --unix/);
+  } finally {
+    dir.remove();
+  }
+});
+
+Deno.test("unix: interop with a Python AF_UNIX peer, both directions", async () => {
+  const dir = await socketDir();
+  const pythonPath = `${dir.path}/py.sock`;
+  const ourPath = `${dir.path}/ours.sock`;
+  const python = startPython("unix_peer.py", ["server", pythonPath, "3"]);
+  const ours = new CliProcess(["server", "echo", "--unix", ourPath]);
+  try {
+    await python.waitFor(/^Listening on /);
+    const [hello, multi] = await Promise.all([
+      runCli(["client", "hello", "--unix", pythonPath, "--message", "héllo"]),
+      runCli(["client", "multi", "--unix", pythonPath, "--conns", "2"]),
+    ]);
+    equal(hello.code, 0, hello.stderr);
+    match(hello.stdout, /Received: héllo\n$/);
+    equal(multi.code, 0, multi.stderr);
+    equal(await python.finished, 0);
+
+    await ours.waitForLine(/^Listening on /);
+    const client = startPython("unix_peer.py", [
+      "client",
+      ourPath,
+      "from python",
+    ]);
+    equal(await client.finished, 0);
+    equal(client.lines.at(-1), "Received: from python");
+  } finally {
+    await python.kill();
+    equal((await ours.stop("SIGTERM")).code, 0);
+    dir.remove();
+  }
+});
