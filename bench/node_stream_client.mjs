@@ -7,9 +7,12 @@
 //
 // Usage: node bench/node_stream_client.mjs --host H --port P
 //          [--chunk 65536] [--window 1048576] [--duration 5] [--warmup 1]
+//          [--tls-ca FILE]   (TLS, trusting FILE's CA, verifying "localhost")
 
 import { Buffer } from "node:buffer";
+import { readFileSync } from "node:fs";
 import net from "node:net";
+import tls from "node:tls";
 import process from "node:process";
 import {
   addressOptions,
@@ -27,6 +30,7 @@ const values = parseOptions([
   "window",
   "duration",
   "warmup",
+  "tls-ca",
 ]);
 const { host, port } = addressOptions(values);
 const chunkSize = numberOption(values, "chunk", 64 * 1024, { min: 1 });
@@ -35,7 +39,18 @@ const duration = numberOption(values, "duration", 5, { min: 0.001 });
 const warmup = numberOption(values, "warmup", 1, { min: 0 });
 
 const failures = new FailureTally();
-const [socket] = await openConnections(net, 1, {
+const caFile = values["tls-ca"];
+// tls.connect's socket also emits "connect" (TCP up); writes made before the
+// handshake ends are queued, so openConnections works unchanged.
+const transport = caFile === undefined ? net : {
+  connect: (options) =>
+    tls.connect({
+      ...options,
+      ca: readFileSync(caFile),
+      servername: "localhost",
+    }),
+};
+const [socket] = await openConnections(transport, 1, {
   host,
   port,
   inFlight: 1,
