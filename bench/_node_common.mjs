@@ -114,3 +114,25 @@ export async function openConnections(
   );
   return sockets.filter((socket) => socket !== undefined);
 }
+
+/**
+ * Listens on HOST:PORT (backlog 4096: the idle-connection test opens
+ * connections quickly), prints `Listening on HOST:PORT` first as every
+ * netdemo server does, exits 1 on a server error and 0 on SIGTERM/SIGINT.
+ */
+export function listenUntilSignal(server, port, host) {
+  server.on("error", (error) => {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(1);
+  });
+  server.listen({ port, host, backlog: 4096 }, () => {
+    const address = server.address();
+    process.stdout.write(`Listening on ${address.address}:${address.port}\n`);
+  });
+  function stop() {
+    server.close();
+    process.exit(0);
+  }
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}

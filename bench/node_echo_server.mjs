@@ -1,5 +1,3 @@
-// Plain JavaScript run by Node: return types cannot be written here.
-// deno-lint-ignore-file explicit-function-return-type
 // Baseline for `deno task bench`: the plainest fast echo server Node's `net`
 // offers, `socket.pipe(socket)`, so that netdemo's echo server is compared
 // with what a Node user would write first.
@@ -8,6 +6,7 @@
 // Prints `Listening on HOST:PORT` first, like every netdemo server.
 
 import net from "node:net";
+import { listenUntilSignal } from "./_node_common.mjs";
 import process from "node:process";
 
 const port = Number(process.argv[2] ?? "0");
@@ -27,20 +26,4 @@ const server = net.createServer((socket) => {
   socket.on("error", () => socket.destroy());
 });
 
-server.on("error", (error) => {
-  process.stderr.write(`error: ${error.message}\n`);
-  process.exit(1);
-});
-
-// The backlog matters when the idle-connection test opens connections quickly.
-server.listen({ port, host, backlog: 4096 }, () => {
-  const address = server.address();
-  process.stdout.write(`Listening on ${address.address}:${address.port}\n`);
-});
-
-function stop() {
-  server.close();
-  process.exit(0);
-}
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+listenUntilSignal(server, port, host);

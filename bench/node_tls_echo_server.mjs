@@ -1,5 +1,3 @@
-// Plain JavaScript run by Node: return types cannot be written here.
-// deno-lint-ignore-file explicit-function-return-type
 // Baseline for `deno task bench` (bench/transports.ts): the plainest TLS echo
 // server Node's `tls` offers, `socket.pipe(socket)` on each secure socket, so
 // that netdemo's TLS echo server is compared with what a Node user writes first.
@@ -10,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import tls from "node:tls";
+import { listenUntilSignal } from "./_node_common.mjs";
 
 const [portText = "0", host = "127.0.0.1", certFile, keyFile] = process.argv
   .slice(2);
@@ -30,18 +29,4 @@ const server = tls.createServer({
 });
 // A client that fails its handshake must not end the server.
 server.on("tlsClientError", () => {});
-server.on("error", (error) => {
-  process.stderr.write(`error: ${error.message}\n`);
-  process.exit(1);
-});
-server.listen({ port, host, backlog: 4096 }, () => {
-  const address = server.address();
-  process.stdout.write(`Listening on ${address.address}:${address.port}\n`);
-});
-
-function stop() {
-  server.close();
-  process.exit(0);
-}
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+listenUntilSignal(server, port, host);

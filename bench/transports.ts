@@ -20,14 +20,13 @@
 
 import { parseArgs } from "node:util";
 import { Reporter } from "../output/reporter.ts";
-import { BINARY_PERMISSIONS } from "../tests/_helpers.ts";
+import { netdemoCommand } from "../tests/_helpers.ts";
 import { testCerts } from "../tests/_certs.ts";
 import { cpuSeconds, machineBusySeconds } from "./_proc.ts";
 import { type Child, spawnChild, stopAll } from "./_process.ts";
 
 const HOST = "127.0.0.1";
 const BENCH = new URL(".", import.meta.url).pathname;
-const MOD = new URL("../mod.ts", import.meta.url).pathname;
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 const CONNS = 100;
@@ -56,10 +55,8 @@ interface Variant {
 const reporter = new Reporter();
 
 function netdemo(): string[] {
-  const bin = Deno.env.get("NETDEMO_BIN");
-  return bin
-    ? [bin]
-    : [Deno.execPath(), "run", "--quiet", ...BINARY_PERMISSIONS, MOD];
+  const { program, prefix } = netdemoCommand();
+  return [program, ...prefix];
 }
 
 async function startServer(variant: Variant): Promise<
@@ -86,8 +83,13 @@ async function runClient(
 ): Promise<Record<string, unknown>> {
   const child = spawnChild(label, argv, { cpu: LOAD_CPU });
   await child.succeed({ timeoutMs: (seconds + 60) * 1000 });
-  const last = child.stdoutLines.at(-1) ?? "";
-  return JSON.parse(last) as Record<string, unknown>;
+  const result = JSON.parse(child.stdoutLines.at(-1) ?? "") as Record<
+    string,
+    unknown
+  >;
+  const errors = JSON.stringify(result.errors ?? {});
+  if (errors !== "{}") throw new Error(`${label} failed: ${errors}`);
+  return result;
 }
 
 /** Round trips per second of 100 connections x 64 B, after a warm-up. */
@@ -103,17 +105,15 @@ async function roundTrips(
       ...["--conns", String(CONNS), "--size", String(SIZE)],
       ...["--duration", String(seconds), "--json"],
     ];
-    await runClient("load", load(settings.warmup), settings.warmup);
+    await runClient(variant.label, load(settings.warmup), settings.warmup);
     const before = cpuSeconds(server.child.pid);
     const report = await runClient(
-      "load",
+      variant.label,
       load(settings.seconds),
       settings.seconds,
     );
     const used = cpuSeconds(server.child.pid) - before;
     const count = Number(report.roundTrips);
-    const errors = JSON.stringify(report.errors ?? {});
-    if (errors !== "{}") throw new Error(`${variant.label}: errors ${errors}`);
     return {
       value: Number(report.roundTripsPerSecond),
       serverMicros: (used * 1e6) / count,
@@ -132,7 +132,7 @@ async function streaming(
   const server = await startServer(variant);
   try {
     const before = cpuSeconds(server.child.pid);
-    const result = await runClient("stream", [
+    const result = await runClient(variant.label, [
       "node",
       `${BENCH}node_stream_client.mjs`,
       ...["--host", HOST, "--port", server.port, "--tls-ca", caFile],
@@ -140,8 +140,6 @@ async function streaming(
       ...["--warmup", String(settings.warmup)],
     ], settings.seconds + settings.warmup);
     const used = cpuSeconds(server.child.pid) - before;
-    const errors = JSON.stringify(result.errors ?? {});
-    if (errors !== "{}") throw new Error(`${variant.label}: errors ${errors}`);
     const mib = Number(result.bytes) / 1048576;
     return {
       value: Number(result.mibPerSecond),

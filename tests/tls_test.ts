@@ -244,7 +244,8 @@ Deno.test("tls: openssl s_client talks to netdemo's TLS echo server", async () =
 });
 
 Deno.test("tls: netdemo's clients talk to a Python ssl echo server", async () => {
-  const python = startPython("tls_echo_server.py", [
+  const python = startPython("stream_peers.py", [
+    "tls-server",
     certs.serverCert,
     certs.serverKey,
     "3",

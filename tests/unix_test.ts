@@ -182,7 +182,11 @@ Deno.test("unix: interop with a Python AF_UNIX peer, both directions", async () 
   const dir = await socketDir();
   const pythonPath = `${dir.path}/py.sock`;
   const ourPath = `${dir.path}/ours.sock`;
-  const python = startPython("unix_peer.py", ["server", pythonPath, "3"]);
+  const python = startPython("stream_peers.py", [
+    "unix-server",
+    pythonPath,
+    "3",
+  ]);
   const ours = new CliProcess(["server", "echo", "--unix", ourPath]);
   try {
     await python.waitFor(/^Listening on /);
@@ -196,8 +200,8 @@ Deno.test("unix: interop with a Python AF_UNIX peer, both directions", async () 
     equal(await python.finished, 0);
 
     await ours.waitForLine(/^Listening on /);
-    const client = startPython("unix_peer.py", [
-      "client",
+    const client = startPython("stream_peers.py", [
+      "unix-client",
       ourPath,
       "from python",
     ]);

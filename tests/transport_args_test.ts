@@ -1,0 +1,129 @@
+/**
+ * The transport options as the CLI reads them: one endpoint from
+ * `--host/--port/--unix/--tls*`, and a one-line usage error for each
+ * combination that cannot work.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, match, throws } from "node:assert/strict";
+import { addressValues, UsageError } from "../cli/_args.ts";
+import { formatAddr } from "../protocol/address.ts";
+import { tlsReason } from "../protocol/errors.ts";
+import { testCerts } from "./_certs.ts";
+
+const certs = await testCerts();
+
+Deno.test("transport options: plain TCP, Unix, and TLS for a server and a client", () => {
+  deepEqual(addressValues({ port: "0" }, "server echo").endpoint, {
+    transport: "tcp",
+    host: "127.0.0.1",
+    port: 0,
+  });
+  deepEqual(addressValues({ unix: "/tmp/x.sock" }, "server echo").endpoint, {
+    transport: "unix",
+    path: "/tmp/x.sock",
+  });
+  const server = addressValues({
+    "tls-cert": certs.serverCert,
+    "tls-key": certs.serverKey,
+  }, "server echo").endpoint;
+  equal(server.transport, "tls");
+  match(
+    server.transport === "tls" ? server.cert ?? "" : "",
+    /BEGIN CERTIFICATE/,
+  );
+  // --tls-server-name alone turns TLS on, with the system's CAs only.
+  deepEqual(
+    addressValues(
+      { host: "::1", "tls-server-name": "localhost" },
+      "client hello",
+    )
+      .endpoint,
+    {
+      transport: "tls",
+      host: "::1",
+      port: 65432,
+      cert: undefined,
+      key: undefined,
+      caCerts: undefined,
+      serverName: "localhost",
+    },
+  );
+});
+
+Deno.test("transport options: combinations that cannot work are usage errors naming the options", () => {
+  const cases: [Record<string, string | boolean>, RegExp][] = [
+    [
+      { unix: "/tmp/x", port: "1" },
+      /^--unix replaces --host and --port: give one or the other, not --port too$/,
+    ],
+    [{ unix: "/tmp/x", host: "::1" }, /not --host too$/],
+    [{ unix: "" }, /^--unix must name a path$/],
+    [
+      { unix: "/tmp/x", tls: true },
+      /^--tls works over TCP only, not with --unix$/,
+    ],
+    [
+      { "tls-cert": certs.serverCert },
+      /^--tls-cert and --tls-key go together: give both$/,
+    ],
+  ];
+  for (const [values, message] of cases) {
+    throws(() => addressValues(values, "client hello"), (error: unknown) => {
+      equal(error instanceof UsageError, true);
+      match((error as Error).message, message);
+      return true;
+    });
+  }
+});
+
+Deno.test("transport options: an unreadable or non-PEM file is one sentence naming it", () => {
+  throws(
+    () =>
+      addressValues({ "tls-ca": `${certs.dir}/missing.pem` }, "client hello"),
+    /^Error: cannot read --tls-ca file ".*missing\.pem": no such file$/,
+  );
+  Deno.writeTextFileSync(`${certs.dir}/not.pem`, "hello\n");
+  throws(
+    () => addressValues({ "tls-ca": `${certs.dir}/not.pem` }, "client hello"),
+    /--tls-ca file ".*not\.pem" is not in PEM format$/,
+  );
+});
+
+Deno.test("addresses: a mapped IPv4 peer prints as IPv4; Unix ends print as unix:PATH", () => {
+  equal(
+    formatAddr({ transport: "tcp", hostname: "::ffff:10.1.2.3", port: 80 }),
+    "10.1.2.3:80",
+  );
+  equal(
+    formatAddr({ transport: "tcp", hostname: "::1", port: 80 }),
+    "[::1]:80",
+  );
+  equal(formatAddr({ transport: "unix", path: "/tmp/s" }), "unix:/tmp/s");
+  equal(
+    formatAddr({ transport: "unix", path: null } as unknown as Deno.Addr),
+    "unix:(unnamed)",
+  );
+});
+
+Deno.test("tls reasons: each runtime message becomes its sentence", () => {
+  equal(
+    tlsReason("received fatal alert: UnknownCA"),
+    "the peer does not trust the CA that signed our certificate",
+  );
+  equal(
+    tlsReason("received fatal alert: DecryptError"),
+    "the peer sent the alert DecryptError",
+  );
+  equal(
+    tlsReason(
+      "invalid peer certificate: certificate expired: verification time 1 (UNIX), but certificate is not valid after 0",
+    ),
+    "its certificate has expired",
+  );
+  equal(
+    tlsReason("received corrupt message of type InvalidContentType"),
+    "the peer does not speak TLS",
+  );
+});
