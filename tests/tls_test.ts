@@ -18,6 +18,7 @@ import {
   captureReporter,
   CliProcess,
   runCli,
+  spawnServer,
 } from "./_helpers.ts";
 import { everyLesson } from "./_lessons.ts";
 import { startPython } from "./_python.ts";
@@ -263,5 +264,45 @@ Deno.test("tls: netdemo's clients talk to a Python ssl echo server", async () =>
     equal(await python.finished, 0);
   } finally {
     await python.kill();
+  }
+});
+
+Deno.test("tls: the count and app clients against TLS bork and app servers, from the command line", async () => {
+  const tlsServer = [
+    "--tls-cert",
+    certs.serverCert,
+    "--tls-key",
+    certs.serverKey,
+  ];
+  const bork = await spawnServer([
+    "server",
+    "bork",
+    "--port",
+    "0",
+    ...tlsServer,
+  ]);
+  const app = await spawnServer(["server", "app", "--port", "0", ...tlsServer]);
+  try {
+    const [count, search] = await Promise.all([
+      runCli([
+        ...["client", "count", "5", "--times", "2", "--interval", "0"],
+        ...["--port", String(bork.port), "--tls-ca", certs.ca],
+      ]),
+      runCli([
+        ...["client", "app", "search", "café", "--port", String(app.port)],
+        ...["--tls-ca", certs.ca],
+      ]),
+    ]);
+    equal(count.code, 0, count.stderr);
+    match(
+      count.stdout,
+      /Received: 5 bork bork bork\nSent 6\nReceived: 6 bork bork bork\n$/,
+    );
+    equal(search.code, 0, search.stderr);
+    match(search.stdout, /Got result: Un café noir/);
+    equal((await bork.process.finished()).code, 0);
+  } finally {
+    await bork.process.stop();
+    equal((await app.process.stop("SIGTERM")).code, 0);
   }
 });
