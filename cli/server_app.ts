@@ -188,7 +188,7 @@ function openFailure(error: unknown, path: string): string {
     error instanceof Deno.errors.NotCapable ||
     error instanceof Deno.errors.PermissionDenied
   ) {
-    return `cannot read the table file "${path}": permission denied (the compiled netdemo may only read /proc/net); pass it on standard input instead: --table - < ${path}`;
+    return `cannot read the table file "${path}": permission denied; pass it on standard input instead: --table - < ${path}`;
   }
   if (error instanceof Deno.errors.NotFound) {
     return `the table file "${path}" does not exist`;
