@@ -55,7 +55,10 @@ export interface ServerSummary {
 
 /** A running server, as returned by every `serve*` function. */
 export interface ServerHandle {
-  /** The bound address; its port is the real one when port 0 was asked. */
+  /**
+   * The bound address; its port is the real one when port 0 was asked. A
+   * Unix server's is its `Deno.UnixAddr` (see {@linkcode ServerListener}).
+   */
   readonly addr: Deno.NetAddr;
   /** Settles when the server has stopped and released every socket. */
   readonly closed: Promise<ServerSummary>;
