@@ -7,7 +7,12 @@
  */
 
 import { parseArgs } from "node:util";
-import { DEFAULT_HOST, DEFAULT_PORT } from "../protocol/address.ts";
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  hostProblem,
+} from "../protocol/address.ts";
+import { DEFAULT_GRACE_MS, DEFAULT_MAX_CONNS } from "../server/_serve.ts";
 import { Reporter } from "../output/reporter.ts";
 
 /** A mistake in the command line; the CLI prints it and exits 2. */
@@ -35,6 +40,8 @@ export interface OptionSpec {
   description: string;
   /** The default shown in help, if any. */
   defaultText?: string;
+  /** A one-letter alias, e.g. `p` for `-p`. */
+  short?: string;
 }
 
 /** One positional argument of a mode. */
@@ -55,8 +62,10 @@ export interface CommandSpec {
   positionals?: PositionalSpec[];
   /** Its options, without the leading dashes. */
   options: Record<string, OptionSpec>;
-  /** One example command line. */
-  example: string;
+  /** Two or three example command lines, shown at the end of `--help`. */
+  examples?: string[];
+  /** One example command line (when a mode has only one). */
+  example?: string;
 }
 
 /** Parsed options: strings, booleans or lists of strings by option name. */
@@ -86,6 +95,7 @@ export const ADDRESS_OPTIONS: Record<string, OptionSpec> = {
     placeholder: "PORT",
     description: "TCP port; 0 picks a free one for a server",
     defaultText: String(DEFAULT_PORT),
+    short: "p",
   },
 };
 
@@ -94,6 +104,7 @@ export const TRACE_OPTION: Record<string, OptionSpec> = {
   trace: {
     type: "boolean",
     description: "print every socket step on stderr",
+    short: "v",
   },
 };
 
@@ -102,27 +113,77 @@ export const TIMEOUT_OPTION: Record<string, OptionSpec> = {
   timeout: {
     type: "string",
     placeholder: "SECONDS",
-    description: "give up when connecting or any one wait takes longer",
-    defaultText: "wait as long as it takes",
+    description:
+      "give up when connecting or any one read or write takes longer (0: never)",
+    defaultText: "0, wait as long as it takes",
+    short: "t",
   },
 };
 
-/** `--quiet`, for modes that print per-message lines. */
+/** `--quiet`, for every mode that prints per-event lines. */
 export const QUIET_OPTION: Record<string, OptionSpec> = {
   quiet: {
     type: "boolean",
-    description: "print only the essential lines and the summary",
+    description:
+      "print no per-event lines: only results, summaries, warnings and errors",
+    short: "q",
   },
 };
 
+/** `--json`, for modes that can print their result as JSON. */
+export const JSON_OPTION: Record<string, OptionSpec> = {
+  json: {
+    type: "boolean",
+    description: "print the result as JSON",
+    short: "J",
+  },
+};
+
+/** `--grace`, as every concurrent server takes it. */
+export const GRACE_OPTION: Record<string, OptionSpec> = {
+  grace: {
+    type: "string",
+    placeholder: "SECONDS",
+    description:
+      "on Ctrl-C or SIGTERM, let open connections go on this long, then close them (0: close at once)",
+    defaultText: String(DEFAULT_GRACE_MS / 1000),
+  },
+};
+
+/** `--max-conns`, as every concurrent server takes it. */
+export const MAX_CONNS_OPTION: Record<string, OptionSpec> = {
+  "max-conns": {
+    type: "string",
+    placeholder: "N",
+    description:
+      "most connections served at once; more are accepted and closed at once",
+    defaultText: String(DEFAULT_MAX_CONNS),
+  },
+};
+
+/** `--idle-timeout` for a server, with its default in seconds ("0": never). */
+export function idleTimeoutOption(
+  defaultText: string,
+): Record<string, OptionSpec> {
+  return {
+    "idle-timeout": {
+      type: "string",
+      placeholder: "SECONDS",
+      description:
+        "close a connection with no traffic for this long (0: never)",
+      defaultText,
+    },
+  };
+}
+
 /**
- * Formats a mode's `--help` text: usage, every option with its default, one
- * example.
+ * Formats a mode's `--help` text: usage, every option with its short flag
+ * and default, then its examples.
  *
  * @example
  * ```ts
  * import { formatHelp } from "./_args.ts";
- * formatHelp({ name: "server bork", summary: "x", options: {}, example: "netdemo server bork" });
+ * formatHelp({ name: "server bork", summary: "x", options: {}, examples: ["netdemo server bork"] });
  * ```
  */
 export function formatHelp(spec: CommandSpec): string {
@@ -139,13 +200,15 @@ export function formatHelp(spec: CommandSpec): string {
     const fallback = option.defaultText
       ? ` (default: ${option.defaultText})`
       : "";
+    const flag = option.short ? `-${option.short}, ` : "    ";
     rows.push([
-      `--${name}${value}`,
+      `${flag}--${name}${value}`,
       `${option.description}${repeat}${fallback}`,
     ]);
   }
   rows.push(["-h, --help", "show this help"]);
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  const examples = spec.examples ?? (spec.example ? [spec.example] : []);
   return [
     `${spec.summary}`,
     "",
@@ -153,9 +216,15 @@ export function formatHelp(spec: CommandSpec): string {
     "",
     ...rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`),
     "",
-    `Example: ${spec.example}`,
+    "Examples:",
+    ...examples.map((line) => `  ${line}`),
   ].join("\n");
 }
+
+type ParseArgsOptions = Record<
+  string,
+  { type: "string" | "boolean"; multiple?: boolean; short?: string }
+>;
 
 /**
  * Parses a mode's arguments strictly. Returns null when `--help` was asked
@@ -166,7 +235,7 @@ export function formatHelp(spec: CommandSpec): string {
  * ```ts
  * import { parseCommand, ADDRESS_OPTIONS } from "./_args.ts";
  * const parsed = parseCommand(
- *   { name: "server bork", summary: "", options: ADDRESS_OPTIONS, example: "" },
+ *   { name: "server bork", summary: "", options: ADDRESS_OPTIONS, examples: [] },
  *   ["--port", "0"],
  * );
  * ```
@@ -175,14 +244,11 @@ export function parseCommand(
   spec: CommandSpec,
   args: string[],
 ): ParsedCommand | null {
-  const options: Record<
-    string,
-    { type: "string" | "boolean"; multiple?: boolean; short?: string }
-  > = { help: { type: "boolean", short: "h" } };
+  const options: ParseArgsOptions = { help: { type: "boolean", short: "h" } };
   for (const [name, option] of Object.entries(spec.options)) {
-    options[name] = option.multiple
-      ? { type: option.type, multiple: true }
-      : { type: option.type };
+    options[name] = { type: option.type };
+    if (option.multiple) options[name].multiple = true;
+    if (option.short) options[name].short = option.short;
   }
   let parsed;
   try {
@@ -198,8 +264,7 @@ export function parseCommand(
       throw error;
     }
     const message = error instanceof Error ? error.message : String(error);
-    const first = message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
-    throw new UsageError(lowerFirst(first), spec.name);
+    throw new UsageError(parseArgsMessage(message), spec.name);
   }
   if (parsed.values.help) return null;
   const expected = spec.positionals ?? [];
@@ -215,6 +280,19 @@ export function parseCommand(
     values: parsed.values as OptionValues,
     positionals: parsed.positionals,
   };
+}
+
+/** node:util's parseArgs messages, said in netdemo's voice. */
+function parseArgsMessage(message: string): string {
+  const named = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1];
+  if (named && /argument missing|argument is ambiguous/.test(message)) {
+    return `${named} needs a value`;
+  }
+  if (named && /does not take an argument/.test(message)) {
+    return `${named} takes no value`;
+  }
+  const first = message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
+  return lowerFirst(first);
 }
 
 /** Which option a value belongs to, for error messages. */
@@ -234,8 +312,10 @@ export interface IntegerLimits extends ValueContext {
 }
 
 /**
- * Reads a whole-number argument, or throws a UsageError that names the
- * option, the accepted range and the value given.
+ * Reads a whole-number argument written in plain decimal digits (a leading
+ * `-` only where negative values are allowed; no spaces, `+`, leading
+ * zeros, hex or exponents), or throws a UsageError that names the option,
+ * the accepted range and the value given.
  *
  * @example
  * ```ts
@@ -246,7 +326,7 @@ export interface IntegerLimits extends ValueContext {
 export function integerValue(text: string, limits: IntegerLimits): number {
   const { name, command } = limits;
   const max = limits.max ?? Number.MAX_SAFE_INTEGER;
-  const value = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : NaN;
+  const value = plainInteger(text, limits.min < 0) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || value < limits.min || value > max) {
     const range = limits.max !== undefined
       ? ` from ${limits.min} to ${max}`
@@ -262,6 +342,26 @@ export function integerValue(text: string, limits: IntegerLimits): number {
 }
 
 /**
+ * Tells whether `text` is an integer in plain decimal digits: `0`, `80`,
+ * `-5` (when `negative`), but not `080`, `+80`, ` 80`, `0x50` or `1e3`.
+ *
+ * @example
+ * ```ts
+ * import { plainInteger } from "./_args.ts";
+ * plainInteger("080", false); // false
+ * ```
+ */
+export function plainInteger(text: string, negative: boolean): boolean {
+  return (negative ? /^-?(0|[1-9]\d*)$/ : /^(0|[1-9]\d*)$/).test(text);
+}
+
+/** Options for {@linkcode secondsValue}. */
+export interface SecondsContext extends ValueContext {
+  /** Refuse 0 (for a run's length, where 0 would do nothing). */
+  positive?: boolean;
+}
+
+/**
  * Reads a duration in seconds (fractions allowed) and returns milliseconds,
  * or throws a UsageError naming the value.
  *
@@ -271,12 +371,16 @@ export function integerValue(text: string, limits: IntegerLimits): number {
  * secondsValue("0.5", { name: "--interval", command: "client count" }); // 500
  * ```
  */
-export function secondsValue(text: string, context: ValueContext): number {
+export function secondsValue(text: string, context: SecondsContext): number {
   const { name, command } = context;
-  const value = /^\d+(\.\d*)?$|^\.\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isFinite(value) || value > 86_400 * 365) {
+  const value = /^\d+(\.\d*)?$|^\.\d+$/.test(text) ? Number(text) : NaN;
+  if (
+    !Number.isFinite(value) || value > 86_400 * 365 ||
+    (context.positive && value === 0)
+  ) {
+    const range = context.positive ? "more than 0" : "0 or more";
     throw new UsageError(
-      `${name} must be a number of seconds (0 or more), got "${text}"`,
+      `${name} must be a number of seconds (${range}), got "${text}"`,
       command,
     );
   }
@@ -292,7 +396,9 @@ export interface Address {
 }
 
 /**
- * Reads `--host` and `--port` with their defaults and checks the port.
+ * Reads `--host` and `--port` with their defaults and checks both: a host
+ * must be a name or an address without a port or spaces, and a client needs
+ * the server's port (0 only makes sense for a server).
  *
  * @example
  * ```ts
@@ -302,8 +408,9 @@ export interface Address {
  */
 export function addressValues(values: OptionValues, command: string): Address {
   const host = typeof values.host === "string" ? values.host : DEFAULT_HOST;
-  if (host.trim() === "") {
-    throw new UsageError(`--host must not be empty`, command);
+  const problem = hostProblem(host);
+  if (problem !== undefined) {
+    throw new UsageError(`--host ${problem}`, command);
   }
   const port = typeof values.port === "string"
     ? integerValue(values.port, {
@@ -313,6 +420,12 @@ export function addressValues(values: OptionValues, command: string): Address {
       command,
     })
     : DEFAULT_PORT;
+  if (port === 0 && command.startsWith("client")) {
+    throw new UsageError(
+      `--port 0 only picks a free port for a server; a client needs the server's port, e.g. --port ${DEFAULT_PORT}`,
+      command,
+    );
+  }
   return { host, port };
 }
 
@@ -327,10 +440,31 @@ export function addressValues(values: OptionValues, command: string): Address {
  */
 export function optionalSeconds(
   values: OptionValues,
-  context: ValueContext,
+  context: SecondsContext,
 ): number | undefined {
   const text = givenText(values, context);
   return text === undefined ? undefined : secondsValue(text, context);
+}
+
+/**
+ * Reads a timeout option in seconds, where 0 means never (as for every
+ * netdemo timeout): returns milliseconds, `undefined` for never, or
+ * `fallbackMs` when the option was not given.
+ *
+ * @example
+ * ```ts
+ * import { timeoutValue } from "./_args.ts";
+ * timeoutValue({ timeout: "0" }, { name: "--timeout", command: "client hello" }); // undefined
+ * ```
+ */
+export function timeoutValue(
+  values: OptionValues,
+  context: ValueContext,
+  fallbackMs?: number,
+): number | undefined {
+  const ms = optionalSeconds(values, context);
+  if (ms === undefined) return fallbackMs;
+  return ms === 0 ? undefined : ms;
 }
 
 /**
@@ -383,8 +517,13 @@ export function reporterFor(values: OptionValues): Reporter {
  */
 function negativeNumbersAsValues(
   args: string[],
-  options: Record<string, { type: "string" | "boolean" }>,
+  options: ParseArgsOptions,
 ): string[] {
+  const longNames = new Map(
+    Object.entries(options).flatMap(([name, option]) =>
+      option.short ? [[`-${option.short}`, `--${name}`]] : []
+    ),
+  );
   const kept: string[] = [];
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -394,7 +533,7 @@ function negativeNumbersAsValues(
       break;
     }
     if (/^-\d/.test(token)) {
-      const previous = kept.at(-1) ?? "";
+      const previous = longNames.get(kept.at(-1) ?? "") ?? kept.at(-1) ?? "";
       const name = previous.startsWith("--") ? previous.slice(2) : "";
       if (options[name]?.type === "string") {
         kept[kept.length - 1] = `${previous}=${token}`;
@@ -413,4 +552,26 @@ function negativeNumbersAsValues(
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/**
+ * Reads a single `--message`, which must not be empty (an empty message
+ * would send nothing and wait for a reply that never comes).
+ *
+ * @example
+ * ```ts
+ * import { messageValue } from "./_args.ts";
+ * messageValue({ message: "hi" }, "client hello"); // "hi"
+ * ```
+ */
+export function messageValue(
+  values: OptionValues,
+  command: string,
+): string | undefined {
+  const message = values.message;
+  const texts = typeof message === "string" ? [message] : message;
+  if (Array.isArray(texts) && texts.some((text) => text === "")) {
+    throw new UsageError("--message must not be empty", command);
+  }
+  return typeof message === "string" ? message : undefined;
 }

@@ -5,17 +5,21 @@
  */
 
 import { runCount } from "../client/count.ts";
+import { BORK_SUFFIX } from "../protocol/bork.ts";
 import {
   ADDRESS_OPTIONS,
   addressValues,
   type CommandSpec,
-  integerValue,
   optionalInteger,
   optionalSeconds,
   type ParsedCommand,
+  plainInteger,
+  QUIET_OPTION,
   reporterFor,
   TIMEOUT_OPTION,
+  timeoutValue,
   TRACE_OPTION,
+  UsageError,
 } from "./_args.ts";
 import { superviseClient } from "./_run.ts";
 
@@ -23,8 +27,12 @@ import { superviseClient } from "./_run.ts";
 export const spec: CommandSpec = {
   name: "client count",
   summary:
-    "Send START, START+1, ... on one connection, printing each reply, pausing between.",
-  positionals: [{ name: "START", description: "the first number to send" }],
+    `Send START, START+1, ... on one connection to a bork server, waiting for each reply ("N${BORK_SUFFIX}") before a pause.\n` +
+    "With no --timeout it waits as long as it takes, saying so on stderr after 5 s of silence.",
+  positionals: [{
+    name: "START",
+    description: "the first number to send (an integer of any size)",
+  }],
   options: {
     ...ADDRESS_OPTIONS,
     times: {
@@ -40,9 +48,14 @@ export const spec: CommandSpec = {
       defaultText: "1",
     },
     ...TIMEOUT_OPTION,
+    ...QUIET_OPTION,
     ...TRACE_OPTION,
   },
-  example: "netdemo client count 5 --times 3 --interval 0.5",
+  examples: [
+    "netdemo client count 5 --times 3",
+    "netdemo client count 100 -p 65432 --interval 0.5",
+    "netdemo client count 9007199254740993 --times 2 -t 5",
+  ],
 };
 
 /**
@@ -57,11 +70,14 @@ export const spec: CommandSpec = {
 export function run(parsed: ParsedCommand): Promise<number> {
   const { values } = parsed;
   const command = spec.name;
-  const start = integerValue(parsed.positionals[0], {
-    name: "START",
-    min: Number.MIN_SAFE_INTEGER,
-    command,
-  });
+  const text = parsed.positionals[0];
+  if (!plainInteger(text, true) || text.length > 1000) {
+    throw new UsageError(
+      `START must be an integer in decimal digits, got "${text}"`,
+      command,
+    );
+  }
+  const start = BigInt(text);
   const times = optionalInteger(values, { name: "--times", min: 1, command }) ??
     5;
   const reporter = reporterFor(values);
@@ -70,7 +86,7 @@ export function run(parsed: ParsedCommand): Promise<number> {
     times,
     intervalMs: optionalSeconds(values, { name: "--interval", command }) ??
       1000,
-    timeoutMs: optionalSeconds(values, { name: "--timeout", command }),
+    timeoutMs: timeoutValue(values, { name: "--timeout", command }),
     reporter,
   };
   return superviseClient(async (signal) => {

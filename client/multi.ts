@@ -14,6 +14,7 @@ import {
 import { type FailureKind, NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
+import { quoted } from "../output/escape.ts";
 import type { ClientOptions } from "./_common.ts";
 import {
   checkOpenFileLimit,
@@ -139,7 +140,7 @@ export async function runMulti(
 
   function fail(index: number, failure: NetError): void {
     failures.add(failure);
-    reporter.info(`Connection ${index} failed: ${failure.message}`);
+    reporter.problem(`Connection ${index} failed: ${failure.message}`);
   }
 
   // Writing and reading run side by side, as a selector-based client does:
@@ -164,7 +165,7 @@ export async function runMulti(
     for (const message of messages) {
       if (reporter.verbose) {
         reporter.info(
-          `Sending ${JSON.stringify(message.text)} to connection ${index}`,
+          `Sending ${quoted(message.text)} to connection ${index}`,
         );
       }
       await socket.writeAll(message.bytes, "while sending");
@@ -186,7 +187,7 @@ export async function runMulti(
       if (reporter.verbose) {
         const text = decoder.decode(buffer.subarray(0, got), { stream: true });
         reporter.info(
-          `Received ${JSON.stringify(text)} from connection ${index}`,
+          `Received ${quoted(text)} from connection ${index}`,
         );
       }
       const wrong = firstDifference(buffer, got, expected, received);
