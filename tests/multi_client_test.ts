@@ -405,7 +405,10 @@ Deno.test("client multi: usage mistakes exit 2 with one line", async () => {
       ["--duration", "1", "--rounds", "2"],
       /give --duration or --rounds, not both/,
     ],
-    [["--duration", "0"], /--duration must be a number of seconds \(more than 0\), got "0"/],
+    [
+      ["--duration", "0"],
+      /--duration must be a number of seconds \(more than 0\), got "0"/,
+    ],
     [["--duration", "soon"], /--duration must be a number of seconds/],
     [["--rounds", "0"], /--rounds must be an integer of 1 or more/],
     [["--message", ""], /--message must not be empty/],
