@@ -126,7 +126,7 @@ Deno.test("output: no colour with NO_COLOR, with TERM=dumb, or off a terminal", 
   }
   const path = Deno.env.get("PATH") ?? "/usr/bin:/bin";
   const colour = await onTerminal({ PATH: path, TERM: "xterm" });
-  match(colour, /\x1b\[31merror: /, "colour on a terminal (the control case)");
+  ok(colour.includes("\x1b[31merror: "), JSON.stringify(colour));
   const dumb = await onTerminal({ PATH: path, TERM: "dumb" });
   match(dumb, /error: connection to 127\.0\.0\.1:1 refused/);
   ok(!dumb.includes("\x1b"), JSON.stringify(dumb));

@@ -188,7 +188,11 @@ function split(list: string | undefined): string[][] {
 }
 
 /** Resolves `promise`, or rejects after `ms` (clearing its timer). */
-async function within<T>(promise: Promise<T>, ms: number, what: string) {
+async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     return await Promise.race([
