@@ -87,7 +87,7 @@ export const ADDRESS_OPTIONS: Record<string, OptionSpec> = {
   host: {
     type: "string",
     placeholder: "HOST",
-    description: "address to use (IPv6 as ::1)",
+    description: "host name or IP address, without a port (IPv6 as ::1)",
     defaultText: DEFAULT_HOST,
   },
   port: {

@@ -4,7 +4,12 @@
  * @module
  */
 
-import { runCount } from "../client/count.ts";
+import {
+  DEFAULT_COUNT_INTERVAL_MS,
+  DEFAULT_COUNT_TIMES,
+  DEFAULT_SILENCE_NOTICE_MS,
+  runCount,
+} from "../client/count.ts";
 import { BORK_SUFFIX } from "../protocol/bork.ts";
 import {
   ADDRESS_OPTIONS,
@@ -28,7 +33,9 @@ export const spec: CommandSpec = {
   name: "client count",
   summary:
     `Send START, START+1, ... on one connection to a bork server, waiting for each reply ("N${BORK_SUFFIX}") before a pause.\n` +
-    "With no --timeout it waits as long as it takes, saying so on stderr after 5 s of silence.",
+    `With no --timeout it waits as long as it takes, saying so on stderr after ${
+      DEFAULT_SILENCE_NOTICE_MS / 1000
+    } s of silence.`,
   positionals: [{
     name: "START",
     description: "the first number to send (an integer of any size)",
@@ -39,13 +46,13 @@ export const spec: CommandSpec = {
       type: "string",
       placeholder: "N",
       description: "how many numbers to send",
-      defaultText: "5",
+      defaultText: String(DEFAULT_COUNT_TIMES),
     },
     interval: {
       type: "string",
       placeholder: "SECONDS",
       description: "pause between numbers",
-      defaultText: "1",
+      defaultText: String(DEFAULT_COUNT_INTERVAL_MS / 1000),
     },
     ...TIMEOUT_OPTION,
     ...QUIET_OPTION,
@@ -79,13 +86,13 @@ export function run(parsed: ParsedCommand): Promise<number> {
   }
   const start = BigInt(text);
   const times = optionalInteger(values, { name: "--times", min: 1, command }) ??
-    5;
+    DEFAULT_COUNT_TIMES;
   const reporter = reporterFor(values);
   const options = {
     ...addressValues(values, command),
     times,
     intervalMs: optionalSeconds(values, { name: "--interval", command }) ??
-      1000,
+      DEFAULT_COUNT_INTERVAL_MS,
     timeoutMs: timeoutValue(values, { name: "--timeout", command }),
     reporter,
   };

@@ -29,6 +29,12 @@ export interface CountOptions extends ClientOptions {
   silenceNoticeMs?: number;
 }
 
+/** How many numbers `client count` sends by default. */
+export const DEFAULT_COUNT_TIMES = 5;
+
+/** The default pause between numbers, in ms. */
+export const DEFAULT_COUNT_INTERVAL_MS = 1000;
+
 /** How long `client count` waits in silence before saying what it awaits. */
 export const DEFAULT_SILENCE_NOTICE_MS = 5_000;
 
@@ -52,8 +58,8 @@ export async function runCount(
 ): Promise<Uint8Array[]> {
   const first = BigInt(start);
   const reporter = options.reporter ?? SILENT;
-  const times = options.times ?? 5;
-  const intervalMs = options.intervalMs ?? 1000;
+  const times = options.times ?? DEFAULT_COUNT_TIMES;
+  const intervalMs = options.intervalMs ?? DEFAULT_COUNT_INTERVAL_MS;
   const socket = await connectClient(options);
   const replies: Uint8Array[] = [];
   try {

@@ -15,6 +15,7 @@ import { type FailureKind, NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
 import { quoted } from "../output/escape.ts";
+import { counted } from "../output/count.ts";
 import type { ClientOptions } from "./_common.ts";
 import {
   checkOpenFileLimit,
@@ -181,7 +182,9 @@ export async function runMulti(
       if (got === null) {
         throw new NetError(
           "closed-early",
-          `${socket.peer} closed connection ${index} after echoing ${received} of ${expected.length} bytes`,
+          `${socket.peer} closed connection ${index} after echoing ${received} of ${
+            counted(expected.length, "byte")
+          }`,
         );
       }
       if (reporter.verbose) {
@@ -243,7 +246,9 @@ export function formatMultiSummary(result: MultiResult): string {
     const all = connections === 1
       ? "The connection"
       : `All ${connections} connections`;
-    return `${all} completed; every echo matched (${result.bytesPerConnection} bytes each)`;
+    return `${all} completed; every echo matched (${
+      counted(result.bytesPerConnection, "byte")
+    } each)`;
   }
   const noun = connections === 1 ? "connection" : "connections";
   return `${failures.total} of ${connections} ${noun} failed: ${failures.describeWithFirst()}`;

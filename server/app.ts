@@ -221,9 +221,11 @@ function requestFields(value: unknown): { action: unknown; value: unknown } {
 
 function describe(request: AppMessage): string {
   if (request.kind === "binary") {
-    return `${request.header.contentType}, ${request.content.length} bytes "${
-      escapeBytes(request.content.subarray(0, LOG_EXCERPT))
-    }${request.content.length > LOG_EXCERPT ? "..." : ""}"`;
+    return `${request.header.contentType}, ${
+      counted(request.content.length, "byte")
+    } "${escapeBytes(request.content.subarray(0, LOG_EXCERPT))}${
+      request.content.length > LOG_EXCERPT ? "..." : ""
+    }"`;
   }
   const { action, value } = requestFields(request.value);
   return `text/json, action "${excerpt(fieldText(action))}", value "${
