@@ -6,7 +6,7 @@
 
 import { equal, ok } from "node:assert/strict";
 import { runCli, spawnServer } from "./_helpers.ts";
-import { writeAll } from "./_net.ts";
+import { answerOnce } from "./_net.ts";
 
 const HOSTILE = "A\x1b[2J\x07B";
 const SHOWN = "A\\x1b[2J\\x07B";
@@ -73,13 +73,7 @@ Deno.test("escape: server bork and client hello escape the echoed text", async (
 
 Deno.test("escape: client count escapes a reply's control characters", async () => {
   // A server that answers like bork, but with ESC in place of the number.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const serving = (async () => {
-    const conn = await listener.accept();
-    await conn.read(new Uint8Array(16));
-    await writeAll(conn, new TextEncoder().encode("\x1b bork bork bork"));
-    conn.close();
-  })();
+  const server = answerOnce("\x1b bork bork bork");
   const result = await runCli([
     "client",
     "count",
@@ -87,10 +81,9 @@ Deno.test("escape: client count escapes a reply's control characters", async () 
     "--times",
     "1",
     "-p",
-    String(listener.addr.port),
+    `${server.port}`,
   ]);
-  await serving;
-  listener.close();
+  await server.done;
   equal(result.code, 0, result.stderr);
   ok(result.stdout.includes("Received: \\x1b bork bork bork\n"), result.stdout);
   assertNoControls(result.stdout + result.stderr, "client count's output");

@@ -12,6 +12,7 @@ import {
   runCli,
   spawnServer,
 } from "./_helpers.ts";
+import { answerOnce } from "./_net.ts";
 import { colorAllowed } from "../output/reporter.ts";
 import { counted } from "../output/count.ts";
 import { watchScreen } from "../sockets/watch.ts";
@@ -78,22 +79,9 @@ Deno.test("output: singular nouns: 1 byte, 1 entry, 1 connection", async () => {
   equal(counted(0, "byte"), "0 bytes");
   equal(counted(1, "entry", "entries"), "1 entry");
   // A server that sends one byte of a reply and closes.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const serving = (async () => {
-    const conn = await listener.accept();
-    await conn.read(new Uint8Array(16));
-    await conn.write(new TextEncoder().encode("1"));
-    conn.close();
-  })();
-  const result = await runCli([
-    "client",
-    "count",
-    "1",
-    "-p",
-    String(listener.addr.port),
-  ]);
-  await serving;
-  listener.close();
+  const server = answerOnce("1");
+  const result = await runCli(["client", "count", "1", "-p", `${server.port}`]);
+  await server.done;
   equal(result.code, 1);
   match(
     result.stderr,

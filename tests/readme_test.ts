@@ -10,8 +10,9 @@
  * - `drive="ARGS; ARGS"`: the block's first command is a server; run these
  *   clients against it; a `^C` line in the block means Ctrl-C once the
  *   server has printed every line before it.
- * - `meanwhile="ARGS"`: a client started (and served) before the block's
- *   commands, and awaited after them.
+ * - `held="first"`: before the block's command, the test opens a connection
+ *   of its own that the server serves first (one bork round trip), and
+ *   closes it once the command has printed all but its last line.
  * - `first="ARGS; ARGS"`: clients run to completion before the commands.
  * - `order="any"`: lines may come in any order (concurrent connections).
  * - `chunks="vary"`: TCP may split or join chunks, so `Echoed "..."` and
@@ -94,7 +95,10 @@ function normalise(line: string, attrs: Record<string, string>): string {
     .replace(/\[trace \+\d+\.\d+s\]/g, "[trace +Ts]")
     .replace(/\bup \d+(\.\d+)? s\b/g, "up T s")
     .replace(/\s+/g, " ").trim();
-  if (attrs.numbers === "vary") text = text.replace(/\d+(\.\d+)?/g, "N");
+  if (attrs.numbers === "vary") {
+    // A measurement's unit scales with it (kB/s on a busy machine).
+    text = text.replace(/\d+(\.\d+)?/g, "N").replace(/\b[kMG]?B\/s/g, "B/s");
+  }
   return text;
 }
 
@@ -248,22 +252,49 @@ async function runDriven(block: Block, where: string): Promise<void> {
   }, block.attrs);
 }
 
+/**
+ * Runs a command while the test's own connection is being served; closes
+ * that connection once the command has printed all but its last line.
+ */
+async function whileHeld(
+  args: string[],
+  command: Command,
+  held: Deno.TcpConn,
+  attrs: Record<string, string>,
+): Promise<Printed & { code: number }> {
+  const child = new CliProcess(args);
+  const before = normalise(command.expected.at(-2) ?? "", attrs);
+  await within(
+    child.waitForLine({
+      test: (line: string) => normalise(line, attrs) === before,
+    } as RegExp),
+    10_000,
+    `the line "${before}"`,
+  ).catch(() => {});
+  held.close();
+  const status = await child.finished();
+  return {
+    stdout: child.stdoutLines,
+    stderr: child.stderrLines,
+    code: status.code,
+  };
+}
+
 async function runAgainstServer(block: Block, where: string): Promise<void> {
   const { process, port } = await spawnServer([
     ...shellWords(block.attrs.server),
     "--port",
     "0",
   ]);
-  let meanwhile: CliProcess | undefined;
+  let held: Deno.TcpConn | undefined;
   try {
     for (const words of split(block.attrs.first)) {
       await runCli(withPort(words, port));
     }
-    if (block.attrs.meanwhile) {
-      meanwhile = new CliProcess(
-        withPort(shellWords(block.attrs.meanwhile), port),
-      );
-      await meanwhile.waitForLine(/^Received/);
+    if (block.attrs.held) {
+      held = await Deno.connect({ hostname: "127.0.0.1", port });
+      await held.write(new TextEncoder().encode("1"));
+      await held.read(new Uint8Array(64));
     }
     let lastCode = 0;
     for (const command of block.commands) {
@@ -271,15 +302,25 @@ async function runAgainstServer(block: Block, where: string): Promise<void> {
         deepEqual(command.expected, [String(lastCode)], where);
         continue;
       }
-      const result = await runCli(withPort(netdemoArgs(command.words), port));
-      lastCode = result.code;
-      compare(where, command, {
-        stdout: result.stdout.split("\n"),
-        stderr: result.stderr.split("\n"),
-      }, block.attrs);
+      const args = withPort(netdemoArgs(command.words), port);
+      let printed: Printed;
+      if (held !== undefined) {
+        const result = await whileHeld(args, command, held, block.attrs);
+        held = undefined;
+        lastCode = result.code;
+        printed = result;
+      } else {
+        const result = await runCli(args);
+        lastCode = result.code;
+        printed = {
+          stdout: result.stdout.split("\n"),
+          stderr: result.stderr.split("\n"),
+        };
+      }
+      compare(where, command, printed, block.attrs);
     }
   } finally {
-    await meanwhile?.finished();
+    held?.close();
     await process.stop("SIGINT");
   }
 }
@@ -287,16 +328,20 @@ async function runAgainstServer(block: Block, where: string): Promise<void> {
 Deno.test("README: every console example prints what the README shows", async (t) => {
   const blocks = parseBlocks(await Deno.readTextFile(README));
   ok(blocks.length >= 10, `found ${blocks.length} console blocks`);
-  for (const block of blocks) {
+  // The blocks are independent (each has its own server on a free port)
+  // and mostly wait on their servers' pauses, so they run at once.
+  const outcomes = await Promise.all(blocks.map((block) => {
     const where = `README.md:${block.line}`;
+    const run = block.attrs.drive !== undefined
+      ? runDriven(block, where)
+      : runAgainstServer(block, where);
+    return run.then(() => undefined, (error: unknown) => error);
+  }));
+  for (const [i, block] of blocks.entries()) {
     const first = block.commands[0]?.words.slice(0, 3).join(" ");
-    await t.step(
-      `${where} $ ${first}`,
-      () =>
-        block.attrs.drive !== undefined
-          ? runDriven(block, where)
-          : runAgainstServer(block, where),
-    );
+    await t.step(`README.md:${block.line} $ ${first}`, () => {
+      if (outcomes[i] !== undefined) throw outcomes[i];
+    });
   }
 });
 
