@@ -239,7 +239,10 @@ export function parseCommand(
   let parsed;
   try {
     parsed = parseArgs({
-      args: negativeNumbersAsValues(args, options),
+      args: negativeNumbersAsValues(
+        shortWithEquals(args, options, spec.name),
+        options,
+      ),
       options,
       strict: true,
       allowPositionals: true,
@@ -266,6 +269,32 @@ export function parseCommand(
     values: parsed.values as OptionValues,
     positionals: parsed.positionals,
   };
+}
+
+/**
+ * `-p=80` is how some type a short option's value; parseArgs would read it
+ * as `-p` `-=` ..., so it becomes `--port=80`, and `-k=1` for a flag that
+ * takes no value is said to be so.
+ */
+function shortWithEquals(
+  args: string[],
+  options: ParseArgsOptions,
+  command: string,
+): string[] {
+  const end = args.indexOf("--");
+  return args.map((token, index) => {
+    const found = /^-([A-Za-z])=(.*)$/.exec(token);
+    if (!found || (end >= 0 && index > end)) return token;
+    const entry = Object.entries(options).find(([, option]) =>
+      option.short === found[1]
+    );
+    if (entry === undefined) return token;
+    const [name, option] = entry;
+    if (option.type === "boolean") {
+      throw new UsageError(`--${name} takes no value`, command);
+    }
+    return `--${name}=${found[2]}`;
+  });
 }
 
 /** node:util's parseArgs messages, said in netdemo's voice. */
