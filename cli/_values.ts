@@ -167,6 +167,12 @@ export function optionalSeconds(
   return text === undefined ? undefined : secondsValue(text, context);
 }
 
+/** Options for {@linkcode timeoutValue}. */
+export interface TimeoutContext extends ValueContext {
+  /** The timeout when the option is not given, in ms. Default: never. */
+  fallbackMs?: number;
+}
+
 /**
  * Reads a timeout option in seconds, where 0 means never (as for every
  * netdemo timeout): returns milliseconds, `undefined` for never, or
@@ -180,11 +186,10 @@ export function optionalSeconds(
  */
 export function timeoutValue(
   values: OptionValues,
-  context: ValueContext,
-  fallbackMs?: number,
+  context: TimeoutContext,
 ): number | undefined {
   const ms = optionalSeconds(values, context);
-  if (ms === undefined) return fallbackMs;
+  if (ms === undefined) return context.fallbackMs;
   return ms === 0 ? undefined : ms;
 }
 

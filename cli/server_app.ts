@@ -54,7 +54,7 @@ export const spec: CommandSpec = {
       description:
         'search table, a JSON object of strings; "-" reads it from stdin',
       defaultText: `built-in, ${
-        counted(DEFAULT_SEARCH_TABLE.size, "entry", "entries")
+        counted(DEFAULT_SEARCH_TABLE.size, "entry", { plural: "entries" })
       }`,
     },
     "max-content": {
@@ -107,16 +107,16 @@ export async function run(parsed: ParsedCommand): Promise<number> {
     min: 1,
     command,
   });
-  const requestTimeoutMs = timeoutValue(
-    values,
-    { name: "--request-timeout", command },
-    DEFAULT_REQUEST_TIMEOUT_MS,
-  );
-  const idleTimeoutMs = timeoutValue(
-    values,
-    { name: "--idle-timeout", command },
-    DEFAULT_APP_IDLE_TIMEOUT_MS,
-  );
+  const requestTimeoutMs = timeoutValue(values, {
+    name: "--request-timeout",
+    command,
+    fallbackMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  });
+  const idleTimeoutMs = timeoutValue(values, {
+    name: "--idle-timeout",
+    command,
+    fallbackMs: DEFAULT_APP_IDLE_TIMEOUT_MS,
+  });
   const graceMs = optionalSeconds(values, { name: "--grace", command });
   const source = typeof values.table === "string" ? values.table : undefined;
   const reporter = reporterFor(values);
@@ -149,7 +149,7 @@ export async function run(parsed: ParsedCommand): Promise<number> {
   return await superviseServer(() => {
     const server = serveApp(options);
     reporter.info(
-      `Search table: ${counted(table.size, "entry", "entries")} (${
+      `Search table: ${counted(table.size, "entry", { plural: "entries" })} (${
         tableOrigin(source)
       })`,
     );

@@ -11,13 +11,14 @@
  * ```ts
  * import { counted } from "./count.ts";
  * counted(1, "byte"); // "1 byte"
- * counted(5, "entry", "entries"); // "5 entries"
+ * counted(5, "entry", { plural: "entries" }); // "5 entries"
  * ```
  */
 export function counted(
   count: number | bigint,
   noun: string,
-  pluralNoun = `${noun}s`,
+  options: { plural?: string } = {},
 ): string {
-  return `${count} ${count === 1 || count === 1n ? noun : pluralNoun}`;
+  const plural = options.plural ?? `${noun}s`;
+  return `${count} ${count === 1 || count === 1n ? noun : plural}`;
 }

@@ -77,7 +77,7 @@ Deno.test("count: with no --timeout, 5 s of silence prints one stderr line and i
 Deno.test("output: singular nouns: 1 byte, 1 entry, 1 connection", async () => {
   equal(counted(1, "byte"), "1 byte");
   equal(counted(0, "byte"), "0 bytes");
-  equal(counted(1, "entry", "entries"), "1 entry");
+  equal(counted(1, "entry", { plural: "entries" }), "1 entry");
   // A server that sends one byte of a reply and closes.
   const server = answerOnce("1");
   const result = await runCli(["client", "count", "1", "-p", `${server.port}`]);
