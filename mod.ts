@@ -57,10 +57,15 @@ function groupHelp(group: string): string {
     "",
     "Modes:",
     ...modes.map(([name, mode]) =>
-      `  ${name.padEnd(width)}${mode.spec.summary}`
+      `  ${name.padEnd(width)}${mode.spec.summary.split("\n")[0]}`
     ),
     "",
     `Run 'netdemo ${group} <mode> --help' for a mode's options.`,
+    "",
+    "Examples:",
+    ...modes.slice(0, 3).map(([, mode]) =>
+      `  ${mode.spec.examples?.[0] ?? mode.spec.example ?? ""}`
+    ),
   ].join("\n");
 }
 

@@ -58,8 +58,8 @@ Deno.test("help: 'netdemo help [command [mode]]' prints what --help prints", asy
   equal(top.stdout, (await runCli(["--help"])).stdout);
 });
 
-Deno.test("help: every mode shows two or three examples", async () => {
-  for (const words of MODES) {
+Deno.test("help: every mode and command shows two or three examples", async () => {
+  for (const words of [...MODES, ["client"], ["server"], []]) {
     const help = await helpOf(words);
     const tail = help.slice(help.indexOf("\nExamples:\n") + 11).trimEnd();
     const examples = tail.split("\n");
