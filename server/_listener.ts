@@ -15,6 +15,7 @@ import {
 import { NetError, toNetError } from "../protocol/errors.ts";
 import { numberUnixClient } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
+import { counted } from "../output/count.ts";
 
 /** Options every server takes. */
 export interface ListenOptions {
@@ -284,8 +285,9 @@ export function startListening(
  * ```
  */
 export function formatSummary(summary: ServerSummary): string {
-  const plural = summary.connections === 1 ? "" : "s";
-  return `Served ${summary.connections} connection${plural}, ${
+  return `Served ${counted(summary.connections, "connection")}, ${
     summary.sentVerb ?? "sent"
-  } ${summary.bytesSent} bytes, up ${summary.uptimeSeconds.toFixed(1)} s`;
+  } ${counted(summary.bytesSent, "byte")}, up ${
+    summary.uptimeSeconds.toFixed(1)
+  } s`;
 }
