@@ -18,9 +18,15 @@
  * - `chunks="vary"`: TCP may split or join chunks, so `Echoed "..."` and
  *   `Received "..."` lines are compared per connection, joined.
  * - `numbers="vary"`: every number is a measurement (load reports).
+ * - `files="certs"`: the words `ca.pem`, `server.pem` and `server.key` name
+ *   certificates made for the run (tests/_certs.ts).
+ * - `unix="PATH"`: the socket path PATH becomes one in a fresh directory
+ *   (shown as PATH again in what was printed); `--unix` commands get no
+ *   `--port`.
  */
 
 import { deepEqual, ok } from "node:assert/strict";
+import { testCerts } from "./_certs.ts";
 import { CliProcess, runCli, spawnServer } from "./_helpers.ts";
 
 interface Command {
@@ -174,6 +180,7 @@ function compare(
 
 /** The words with the server's port: replaced if given, else added. */
 function withPort(words: string[], port: number): string[] {
+  if (words.includes("--unix")) return words;
   const index = words.findIndex((word) => word === "--port" || word === "-p");
   if (index < 0) return [...words, "--port", String(port)];
   const copy = [...words];
@@ -210,16 +217,55 @@ async function within<T>(
   }
 }
 
+/** Where a block's files really are, from its `files` and `unix` attrs. */
+interface Places {
+  /** The words with every named file replaced by its real path. */
+  words(words: string[]): string[];
+  /** A printed line with every real path shown as the README names it. */
+  line(line: string): string;
+  /** Removes what was made for the block. */
+  remove(): void;
+}
+
+async function placesFor(attrs: Record<string, string>): Promise<Places> {
+  const real = new Map<string, string>();
+  if (attrs.files === "certs") {
+    const certs = await testCerts();
+    real.set("ca.pem", certs.ca);
+    real.set("server.pem", certs.serverCert);
+    real.set("server.key", certs.serverKey);
+  }
+  const dir = attrs.unix === undefined
+    ? undefined
+    : await Deno.makeTempDir({ prefix: "netdemo-readme-" });
+  if (dir !== undefined) real.set(attrs.unix, `${dir}/echo.sock`);
+  return {
+    words: (words) => words.map((word) => real.get(word) ?? word),
+    line: (line) =>
+      [...real].reduce(
+        (text, [shown, path]) => text.replaceAll(path, shown),
+        line,
+      ),
+    remove: () => {
+      if (dir !== undefined) Deno.removeSync(dir, { recursive: true });
+    },
+  };
+}
+
+/** The server's arguments: `--port 0` added unless it listens on --unix. */
+function serverArgs(words: string[]): string[] {
+  return words.includes("--unix") ? words : [...words, "--port", "0"];
+}
+
 async function runDriven(block: Block, where: string): Promise<void> {
   const [serverCommand] = block.commands;
-  const { process, port } = await spawnServer([
-    ...netdemoArgs(serverCommand.words),
-    "--port",
-    "0",
-  ]);
+  const places = await placesFor(block.attrs);
+  const { process, port } = await spawnServer(
+    serverArgs(places.words(netdemoArgs(serverCommand.words))),
+  );
   try {
     for (const words of split(block.attrs.drive)) {
-      const result = await runCli(withPort(words, port));
+      const result = await runCli(places.words(withPort(words, port)));
       ok(result.code === 0, `${where}: ${words.join(" ")}: ${result.stderr}`);
     }
     const interrupt = serverCommand.expected.findIndex((line) =>
@@ -235,7 +281,8 @@ async function runDriven(block: Block, where: string): Promise<void> {
       await within(
         process.waitForLines(
           {
-            test: (line: string) => normalise(line, block.attrs) === last,
+            test: (line: string) =>
+              normalise(places.line(line), block.attrs) === last,
           } as RegExp,
           count,
         ),
@@ -245,10 +292,11 @@ async function runDriven(block: Block, where: string): Promise<void> {
     }
   } finally {
     await process.stop("SIGINT");
+    places.remove();
   }
   compare(where, serverCommand, {
-    stdout: process.stdoutLines,
-    stderr: process.stderrLines,
+    stdout: process.stdoutLines.map(places.line),
+    stderr: process.stderrLines.map(places.line),
   }, block.attrs);
 }
 
@@ -281,15 +329,14 @@ async function whileHeld(
 }
 
 async function runAgainstServer(block: Block, where: string): Promise<void> {
-  const { process, port } = await spawnServer([
-    ...shellWords(block.attrs.server),
-    "--port",
-    "0",
-  ]);
+  const places = await placesFor(block.attrs);
+  const { process, port } = await spawnServer(
+    serverArgs(places.words(shellWords(block.attrs.server))),
+  );
   let held: Deno.TcpConn | undefined;
   try {
     for (const words of split(block.attrs.first)) {
-      await runCli(withPort(words, port));
+      await runCli(places.words(withPort(words, port)));
     }
     if (block.attrs.held) {
       held = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -302,7 +349,7 @@ async function runAgainstServer(block: Block, where: string): Promise<void> {
         deepEqual(command.expected, [String(lastCode)], where);
         continue;
       }
-      const args = withPort(netdemoArgs(command.words), port);
+      const args = places.words(withPort(netdemoArgs(command.words), port));
       let printed: Printed;
       if (held !== undefined) {
         const result = await whileHeld(args, command, held, block.attrs);
@@ -313,8 +360,8 @@ async function runAgainstServer(block: Block, where: string): Promise<void> {
         const result = await runCli(args);
         lastCode = result.code;
         printed = {
-          stdout: result.stdout.split("\n"),
-          stderr: result.stderr.split("\n"),
+          stdout: result.stdout.split("\n").map(places.line),
+          stderr: result.stderr.split("\n").map(places.line),
         };
       }
       compare(where, command, printed, block.attrs);
@@ -322,6 +369,7 @@ async function runAgainstServer(block: Block, where: string): Promise<void> {
   } finally {
     held?.close();
     await process.stop("SIGINT");
+    places.remove();
   }
 }
 
