@@ -6,7 +6,11 @@
  */
 
 import { DEFAULT_MAX_CONTENT } from "../protocol/app_codec.ts";
-import { DEFAULT_SEARCH_TABLE, serveApp } from "../server/app.ts";
+import {
+  DEFAULT_MAX_PENDING_BYTES,
+  DEFAULT_SEARCH_TABLE,
+  serveApp,
+} from "../server/app.ts";
 import {
   ADDRESS_OPTIONS,
   addressValues,
@@ -51,6 +55,13 @@ export const spec: CommandSpec = {
       placeholder: "N",
       description: "most connections served at once",
       defaultText: "10000",
+    },
+    "max-pending-bytes": {
+      type: "string",
+      placeholder: "BYTES",
+      description:
+        "most bytes all unfinished requests may hold together; a connection that would go over is closed",
+      defaultText: `${DEFAULT_MAX_PENDING_BYTES} (64 MiB)`,
     },
     "request-timeout": {
       type: "string",
@@ -102,6 +113,11 @@ export async function run(parsed: ParsedCommand): Promise<number> {
     min: 1,
     command,
   });
+  const maxPendingBytes = optionalInteger(values, {
+    name: "--max-pending-bytes",
+    min: 0,
+    command,
+  });
   const requestTimeoutMs =
     optionalSeconds(values, { name: "--request-timeout", command }) ?? 30_000;
   const idleTimeoutMs =
@@ -122,6 +138,7 @@ export async function run(parsed: ParsedCommand): Promise<number> {
     table,
     maxContentLength,
     maxConns,
+    maxPendingBytes,
     requestTimeoutMs: requestTimeoutMs === 0 ? Infinity : requestTimeoutMs,
     idleTimeoutMs: idleTimeoutMs === 0 ? undefined : idleTimeoutMs,
     graceMs,

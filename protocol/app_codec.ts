@@ -29,6 +29,7 @@ export type ProtocolReason =
   | "content-not-json"
   | "bad-request"
   | "truncated"
+  | "over-budget"
   | "undecodable";
 
 /**
@@ -220,6 +221,13 @@ export function appRequest(action: string, value: string): AppMessageInit {
 export interface AppDecoderOptions {
   /** The largest content-length accepted, in bytes. Default 1 MiB. */
   maxContentLength?: number;
+  /**
+   * Asked before the decoder allocates `bytes` more to hold an unfinished
+   * message; false fails the decoding with an "over-budget"
+   * {@linkcode ProtocolError} before anything is allocated. A server shares
+   * one budget among its connections this way. Default: always yes.
+   */
+  reserve?: (bytes: number) => boolean;
 }
 
 const REQUIRED_KEYS = [
@@ -265,15 +273,22 @@ export class AppDecoder {
   #needed = 2;
   #filled = 0;
   #buffered = 0;
+  #reserveHook: ((bytes: number) => boolean) | undefined;
 
   /** Creates a decoder with the given content limit. */
   constructor(options: AppDecoderOptions = {}) {
     this.#maxContent = options.maxContentLength ?? DEFAULT_MAX_CONTENT;
+    this.#reserveHook = options.reserve;
   }
 
   /** Bytes of an unfinished message held so far (0 between messages). */
   get buffered(): number {
     return this.#buffered;
+  }
+
+  /** Bytes allocated to hold the unfinished message (at least buffered). */
+  get held(): number {
+    return this.#store.length;
   }
 
   /**
@@ -349,7 +364,16 @@ export class AppDecoder {
     if (size <= this.#store.length) return;
     let capacity = Math.max(this.#store.length * 2, INITIAL_CAPACITY);
     while (capacity < size) capacity *= 2;
-    const grown = new Uint8Array(Math.min(capacity, this.#needed));
+    capacity = Math.min(capacity, this.#needed);
+    if (
+      this.#reserveHook && !this.#reserveHook(capacity - this.#store.length)
+    ) {
+      throw new ProtocolError(
+        "over-budget",
+        `no room to hold ${capacity} bytes of this unfinished ${this.#stage}`,
+      );
+    }
+    const grown = new Uint8Array(capacity);
     grown.set(this.#store.subarray(0, this.#filled));
     this.#store = grown;
   }

@@ -37,6 +37,15 @@ export interface ServerSummary {
   sentVerb?: string;
 }
 
+/** Options for {@linkcode ServerHandle.close}. */
+export interface CloseOptions {
+  /**
+   * Close every open connection now, without the grace a server may give
+   * them (also when the grace has already begun). Default false.
+   */
+  now?: boolean;
+}
+
 /** A running server, as returned by every `serve*` function. */
 export interface ServerHandle {
   /** The bound address; its port is the real one when port 0 was asked. */
@@ -44,7 +53,7 @@ export interface ServerHandle {
   /** Settles when the server has stopped and released every socket. */
   readonly closed: Promise<ServerSummary>;
   /** Stops accepting and ends the server; resolves when it has stopped. */
-  close(): Promise<ServerSummary>;
+  close(options?: CloseOptions): Promise<ServerSummary>;
 }
 
 /**
