@@ -153,3 +153,28 @@ export function formatSummary(summary: ServerSummary): string {
     summary.sentVerb ?? "sent"
   } ${summary.bytesSent} bytes, up ${summary.uptimeSeconds.toFixed(1)} s`;
 }
+
+/**
+ * The log line for an accept that failed; the listener goes on. A
+ * connection reset or aborted while it waited in the backlog makes
+ * `accept` (or the `getpeername` the runtime calls inside it) fail with
+ * ENOTCONN or ECONNABORTED.
+ *
+ * @example
+ * ```ts
+ * import { describeAcceptFailure } from "./_listener.ts";
+ * describeAcceptFailure(new Deno.errors.NotConnected("os error 107"));
+ * // "A connection was reset before it could be accepted (os error 107); still listening"
+ * ```
+ */
+export function describeAcceptFailure(error: unknown): string {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (
+    error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.ConnectionReset
+  ) {
+    return `A connection was reset before it could be accepted (${detail}); still listening`;
+  }
+  return `Could not accept a connection (${detail}); still listening`;
+}

@@ -14,6 +14,7 @@ import { type Reporter, SILENT } from "../output/reporter.ts";
 import { EventLog } from "./_event_log.ts";
 import {
   type CloseOptions,
+  describeAcceptFailure,
   type ListenOptions,
   type ServerHandle,
   type ServerSummary,
@@ -330,21 +331,4 @@ export function serveConnections(
       return closed;
     },
   };
-}
-
-/**
- * The line for an accept that failed. A connection reset or aborted while
- * it waited in the backlog makes `accept` (or the `getpeername` the runtime
- * calls inside it) fail with ENOTCONN or ECONNABORTED.
- */
-function describeAcceptFailure(error: unknown): string {
-  const detail = error instanceof Error ? error.message : String(error);
-  if (
-    error instanceof Deno.errors.NotConnected ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.ConnectionReset
-  ) {
-    return `A connection was reset before it could be accepted (${detail}); still listening`;
-  }
-  return `Could not accept a connection (${detail}); still listening`;
 }

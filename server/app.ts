@@ -56,7 +56,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
 /** A connection's read buffer while its request is small, or none yet. */
-const SMALL_READ = 4096;
+const SMALL_READ = 1024;
 /** Its read buffer once the request proves to be big, budget allowing. */
 const LARGE_READ = 65536;
 

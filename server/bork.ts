@@ -9,7 +9,9 @@ import { BorkReplier } from "../protocol/bork.ts";
 import { NetError } from "../protocol/errors.ts";
 import { Socket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
+import { EventLog } from "./_event_log.ts";
 import {
+  describeAcceptFailure,
   type ListenOptions,
   type ServerHandle,
   type ServerSummary,
@@ -42,6 +44,9 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
   const { listener, summary, stopClock } = startListening(options, reporter);
   let current: Socket | undefined;
   let stopping = false;
+  // The lesson's lines come a few a second; a storm of connections (a
+  // reset flood against --keep-open) collapses to a line a second.
+  const log = new EventLog(reporter, { open: () => current ? 1 : 0 });
 
   async function run(): Promise<ServerSummary> {
     try {
@@ -51,12 +56,15 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
           conn = await listener.accept();
         } catch (error) {
           if (stopping) break;
-          throw error;
+          // A connection reset in the backlog fails only its own accept.
+          if (error instanceof Deno.errors.BadResource) throw error;
+          log.event(describeAcceptFailure(error));
+          continue;
         }
         current = new Socket(conn, { reporter });
         summary.connections++;
         reporter.trace(`accept from ${current.peer}`);
-        reporter.info(`Connected by ${current.peer}`);
+        log.event(`Connected by ${current.peer}`);
         await serveOne(current);
         current.close();
         current = undefined;
@@ -65,6 +73,7 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
       // Closing the listener resets clients still waiting in its backlog:
       // the lesson's single-connection limitation, made visible.
       if (!stopping) listener.close();
+      log.close();
       stopClock();
     }
     return summary;
@@ -80,24 +89,20 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
           ? replier.flush()
           : replier.push(buffer.subarray(0, count));
         if (answer) {
-          reporter.info(
-            `Received ${JSON.stringify(decoder.decode(answer.text))}`,
-          );
+          log.event(`Received ${JSON.stringify(decoder.decode(answer.text))}`);
           await socket.writeAll(answer.reply);
           summary.bytesSent += answer.reply.length;
-          reporter.info(
-            `Replied ${JSON.stringify(decoder.decode(answer.reply))}`,
-          );
+          log.event(`Replied ${JSON.stringify(decoder.decode(answer.reply))}`);
         }
         if (count === null) {
-          reporter.info(`Connection closed by ${socket.peer}`);
+          log.event(`Connection closed by ${socket.peer}`);
           return;
         }
       }
     } catch (error) {
       if (stopping) return;
       if (!(error instanceof NetError)) throw error;
-      reporter.info(`Connection to ${socket.peer} ended: ${error.message}`);
+      log.event(`Connection to ${socket.peer} ended: ${error.message}`);
     }
   }
 
