@@ -55,6 +55,11 @@ export class EventLog {
     this.#dataVerb = options.dataVerb ?? "sent";
   }
 
+  /** True when lines may be printed (the reporter is not quiet). */
+  get verbose(): boolean {
+    return this.#reporter.verbose;
+  }
+
   /** A connection event (accepted, refused, ended, reset, closed). */
   event(line: string): void {
     if (!this.#reporter.verbose) return;

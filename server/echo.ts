@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { EventLog } from "./_event_log.ts";
 import type { CloseOptions, ServerSummary } from "./_listener.ts";
 import {
   type Connection,
@@ -83,23 +84,30 @@ export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
           const rest = socket.read(large.subarray(SMALL_BUFFER));
           if (!await settlesAtOnce(rest)) {
             // Nothing more yet: the client may be waiting for this echo.
-            await send(large.subarray(0, SMALL_BUFFER));
+            const first = large.subarray(0, SMALL_BUFFER);
+            await socket.writeAll(first);
+            if (log.verbose) logEcho(log, socket.peer, first);
             start = SMALL_BUFFER;
           }
           const more = await rest;
           if (more === null) {
-            if (start === 0) await send(large.subarray(0, SMALL_BUFFER));
+            if (start === 0) {
+              const first = large.subarray(0, SMALL_BUFFER);
+              await socket.writeAll(first);
+              if (log.verbose) logEcho(log, socket.peer, first);
+            }
             break;
           }
           count = SMALL_BUFFER + more;
         }
         // The await is the backpressure: nothing more is read from this
         // client until its echo has been taken by the OS.
-        await send(
-          start === 0 && count === buffer.length
-            ? buffer
-            : buffer.subarray(start, count),
-        );
+        const chunk = start === 0 && count === buffer.length
+          ? buffer
+          : buffer.subarray(start, count);
+        await socket.writeAll(chunk);
+        // Checked here so that quiet mode makes no closure per message.
+        if (log.verbose) logEcho(log, socket.peer, chunk);
         if (count < buffer.length && buffer !== small) {
           // A read that did not fill the buffer drained the OS's queue, so
           // the next one may wait a long time: wait with the small buffer.
@@ -111,14 +119,6 @@ export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
       if (buffer !== small && pool.length < POOL_LIMIT) pool.push(buffer);
     }
     log.event(`Closing connection to ${socket.peer}`);
-
-    async function send(chunk: Uint8Array): Promise<void> {
-      await socket.writeAll(chunk);
-      log.data(
-        chunk.length,
-        () => `Echoed ${describe(chunk)} to ${socket.peer}`,
-      );
-    }
   }
 
   const server = serveConnections({ ...options, dataVerb: "echoed" }, echo);
@@ -160,6 +160,10 @@ function describe(chunk: Uint8Array): string {
     }
   }
   return `${chunk.length} byte${plural(chunk.length)}`;
+}
+
+function logEcho(log: EventLog, peer: string, chunk: Uint8Array): void {
+  log.data(chunk.length, () => `Echoed ${describe(chunk)} to ${peer}`);
 }
 
 /**
