@@ -9,8 +9,9 @@
  * @module
  */
 
-import { equal, ok } from "node:assert/strict";
-import { spawnQuietEcho } from "./_helpers.ts";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { serveEcho } from "../server/echo.ts";
+import { captureReporter, spawnQuietEcho } from "./_helpers.ts";
 import { connectLocal, readBytes, writeAll } from "./_net.ts";
 
 /** Round trips the test asks for, within {@linkcode WINDOW_MS}. */
@@ -46,3 +47,22 @@ for (const size of [513, 60_000]) {
     }
   });
 }
+
+Deno.test("round trips: a 513-byte message that arrived whole is echoed in one write", async () => {
+  const { reporter, err } = captureReporter({ quiet: true, trace: true });
+  const server = serveEcho({ port: 0, reporter });
+  const conn = await connectLocal(server.addr.port);
+  try {
+    for (let round = 0; round < 3; round++) {
+      await writeAll(conn, new Uint8Array(513).fill(0x61 + round));
+      equal((await readBytes(conn, 513)).length, 513);
+    }
+  } finally {
+    conn.close();
+    await server.close();
+  }
+  const writes = err
+    .map((line) => /\] write (\d+) bytes to /.exec(line)?.[1])
+    .filter((size) => size !== undefined);
+  deepEqual(writes, ["513", "513", "513"]);
+});
