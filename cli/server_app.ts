@@ -61,7 +61,7 @@ export const spec: CommandSpec = {
       placeholder: "BYTES",
       description:
         "most bytes all unfinished requests may hold together; a connection that would go over is closed",
-      defaultText: `${DEFAULT_MAX_PENDING_BYTES} (64 MiB)`,
+      defaultText: String(DEFAULT_MAX_PENDING_BYTES),
     },
     "request-timeout": {
       type: "string",
@@ -80,7 +80,8 @@ export const spec: CommandSpec = {
     grace: {
       type: "string",
       placeholder: "SECONDS",
-      description: "on Ctrl-C, how long open connections may finish",
+      description:
+        "on Ctrl-C or SIGTERM, how long open connections may finish (a second signal: no longer)",
       defaultText: "5",
     },
     ...QUIET_OPTION,

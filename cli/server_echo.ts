@@ -44,7 +44,7 @@ export const spec: CommandSpec = {
       type: "string",
       placeholder: "SECONDS",
       description:
-        "on Ctrl-C or SIGTERM, let open connections go on this long, then close them",
+        "on Ctrl-C or SIGTERM, let open connections go on this long, then close them (a second signal: at once)",
       defaultText: String(DEFAULT_GRACE_MS / 1000),
     },
     ...QUIET_OPTION,
