@@ -9,10 +9,23 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { appRequest, encodeAppMessage } from "../protocol/app_codec.ts";
+import {
+  appRequest,
+  CLIENT_BINARY_TYPE,
+  encodeAppMessage,
+} from "../protocol/app_codec.ts";
 import { LINES_PER_SECOND } from "../server/_event_log.ts";
-import { DEFAULT_MAX_PENDING_BYTES } from "../server/app.ts";
-import { residentKiB, type SpawnedServer, spawnServer } from "./_helpers.ts";
+import {
+  BINARY_RESPONSE_PREFIX,
+  DEFAULT_MAX_PENDING_BYTES,
+  serveApp,
+} from "../server/app.ts";
+import {
+  captureReporter,
+  residentKiB,
+  type SpawnedServer,
+  spawnServer,
+} from "./_helpers.ts";
 import { connectLocal, readBytes, readToEnd, writeAll } from "./_net.ts";
 
 const RESET_PEER = new URL("./python/reset_peer.py", import.meta.url).pathname;
@@ -256,4 +269,48 @@ Deno.test("hostile peers: 2000 partial 1 MiB app requests: the server closes tho
     ),
     server.process.stdoutLines.slice(0, 5).join("\n"),
   );
+});
+
+Deno.test("hostile peers: the request that would go over --max-pending-bytes is refused; the one admitted first completes", async () => {
+  const { reporter, out, waitFor } = captureReporter({ trace: true });
+  const server = serveApp({ port: 0, reporter, maxPendingBytes: 100_000 });
+  const frame = encodeAppMessage({
+    contentType: CLIENT_BINARY_TYPE,
+    contentEncoding: "binary",
+    content: new Uint8Array(80_000).fill(0x62),
+  });
+  const first = await connectLocal(server.addr.port);
+  const second = await connectLocal(server.addr.port);
+  try {
+    // Both declare 80,000 bytes; only the first fits, so the second is
+    // closed at its header, before any of its content is kept.
+    await writeAll(first, frame.subarray(0, 1000));
+    // The trace shows the server has read the first header.
+    await waitFor(
+      new RegExp(
+        `read \\d+ bytes from 127\\.0\\.0\\.1:${
+          (first.localAddr as Deno.NetAddr).port
+        }$`,
+      ),
+    );
+    await writeAll(second, frame.subarray(0, 1000));
+    const refused = await waitFor(/^Closed connection from /);
+    match(
+      refused,
+      new RegExp(
+        `^Closed connection from 127\\.0\\.0\\.1:${
+          (second.localAddr as Deno.NetAddr).port
+        }: .* past 100000 bytes \\(--max-pending-bytes\\)$`,
+      ),
+    );
+    equal((await readToEnd(second, { resetIsEnd: true })).length, 0);
+    await writeAll(first, frame.subarray(1000));
+    const response = decoder.decode(await readToEnd(first));
+    ok(response.includes(`${BINARY_RESPONSE_PREFIX}bbbbbbbbbb`), response);
+  } finally {
+    first.close();
+    second.close();
+    await server.close();
+  }
+  equal(out.filter((line) => line.startsWith("Closed connection")).length, 1);
 });
