@@ -50,13 +50,14 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
 
   async function run(): Promise<ServerSummary> {
     try {
-      do {
+      while (!stopping) {
         let conn: Deno.Conn;
         try {
           conn = await listener.accept();
         } catch (error) {
           if (stopping) break;
-          // A connection reset in the backlog fails only its own accept.
+          // A connection reset in the backlog fails only its own accept:
+          // without --keep-open the server still waits for its one client.
           if (error instanceof Deno.errors.BadResource) throw error;
           log.event(describeAcceptFailure(error));
           continue;
@@ -68,7 +69,8 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
         await serveOne(current);
         current.close();
         current = undefined;
-      } while (options.keepOpen && !stopping);
+        if (!options.keepOpen) break;
+      }
     } finally {
       // Closing the listener resets clients still waiting in its backlog:
       // the lesson's single-connection limitation, made visible.
