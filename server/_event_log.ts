@@ -8,6 +8,7 @@
  * @module
  */
 
+import { counted } from "../output/count.ts";
 import type { Reporter } from "../output/reporter.ts";
 
 /** Per-connection lines allowed in one second before they collapse. */
@@ -124,20 +125,17 @@ export class EventLog {
     const parts: string[] = [];
     if (this.#reads > 0) {
       parts.push(
-        `${this.#dataVerb} ${this.#reads} message${
-          plural(this.#reads)
-        } (${this.#bytes} bytes)`,
+        `${this.#dataVerb} ${counted(this.#reads, "read")} (${
+          counted(this.#bytes, "byte")
+        })`,
       );
     }
     if (this.#events > 0) {
-      parts.push(
-        `${this.#events} connection event${plural(this.#events)} not shown`,
-      );
+      parts.push(`${counted(this.#events, "connection event")} not shown`);
     }
-    const open = this.#open();
     this.#reporter.info(
-      `Last second: ${parts.join(", ")}; ${open} connection${
-        plural(open)
+      `Last second: ${parts.join(", ")}; ${
+        counted(this.#open(), "connection")
       } open`,
     );
     this.#reads = 0;
@@ -145,8 +143,4 @@ export class EventLog {
     this.#events = 0;
     return true;
   }
-}
-
-function plural(count: number): string {
-  return count === 1 ? "" : "s";
 }

@@ -9,6 +9,7 @@ import { BorkReplier } from "../protocol/bork.ts";
 import { NetError } from "../protocol/errors.ts";
 import { Socket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
+import { quoted } from "../output/escape.ts";
 import { EventLog } from "./_event_log.ts";
 import {
   describeAcceptFailure,
@@ -25,8 +26,6 @@ export interface BorkServerOptions extends ListenOptions {
   /** Where the server's lines go. Default: nowhere. */
   reporter?: Reporter;
 }
-
-const decoder = new TextDecoder();
 
 /**
  * Starts the bork server. Without `keepOpen` it stops by itself when its one
@@ -91,10 +90,10 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
           ? replier.flush()
           : replier.push(buffer.subarray(0, count));
         if (answer) {
-          log.event(`Received ${JSON.stringify(decoder.decode(answer.text))}`);
+          log.event(`Received ${quoted(answer.text)}`);
           await socket.writeAll(answer.reply);
           summary.bytesSent += answer.reply.length;
-          log.event(`Replied ${JSON.stringify(decoder.decode(answer.reply))}`);
+          log.event(`Replied ${quoted(answer.reply)}`);
         }
         if (count === null) {
           log.event(`Connection closed by ${socket.peer}`);

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { quoted } from "../output/escape.ts";
+import { counted } from "../output/count.ts";
 import type { EventLog } from "./_event_log.ts";
 import type { CloseOptions, ServerSummary } from "./_listener.ts";
 import {
@@ -42,7 +44,7 @@ const POOL_LIMIT = 64;
 /** Microtasks a read with its bytes already queued takes to complete. */
 const SETTLE_TICKS = 4;
 
-/** Chunks at most this long, and printable, are shown as text. */
+/** Chunks at most this long are shown as (escaped) text. */
 const SHOWN_TEXT_LIMIT = 80;
 
 /**
@@ -141,25 +143,11 @@ export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
   };
 }
 
-const textDecoder = new TextDecoder("utf-8", { fatal: true });
-
-/** Control characters other than tab, newline and carriage return. */
-const UNPRINTABLE = /[^\P{Cc}\t\n\r]/u;
-
-/** Shows a chunk as quoted text when short and printable, else its size. */
+/** Shows a chunk as quoted, escaped text when short, else its size. */
 function describe(chunk: Uint8Array): string {
-  if (chunk.length <= SHOWN_TEXT_LIMIT) {
-    let text: string | undefined;
-    try {
-      text = textDecoder.decode(chunk);
-    } catch {
-      // Not UTF-8 (or a character cut by the chunking): show the size.
-    }
-    if (text !== undefined && !UNPRINTABLE.test(text)) {
-      return JSON.stringify(text);
-    }
-  }
-  return `${chunk.length} byte${plural(chunk.length)}`;
+  return chunk.length <= SHOWN_TEXT_LIMIT
+    ? quoted(chunk)
+    : counted(chunk.length, "byte");
 }
 
 function logEcho(log: EventLog, peer: string, chunk: Uint8Array): void {
@@ -177,8 +165,4 @@ async function settlesAtOnce(operation: Promise<unknown>): Promise<boolean> {
   operation.then(() => settled = true, () => settled = true);
   for (let tick = 0; tick < SETTLE_TICKS && !settled; tick++) await null;
   return settled;
-}
-
-function plural(count: number): string {
-  return count === 1 ? "" : "s";
 }
