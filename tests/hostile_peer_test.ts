@@ -185,8 +185,8 @@ Deno.test("hostile peers: reset lines go through the throttle: at most 20 a seco
   const started = performance.now();
   try {
     await Promise.all([
-      resetConnections(server.port, { count: 300, afterEcho: true }),
-      resetConnections(server.port, { count: 300 }),
+      resetConnections(server.port, { count: 150, afterEcho: true }),
+      resetConnections(server.port, { count: 150 }),
     ]);
     await server.process.waitForLine(/ connection events? not shown/);
   } finally {

@@ -61,7 +61,7 @@ Deno.test("client multi: a server answering abc with abcEXTRA is a mismatch, exi
   equal(result.code, 1, result.stdout);
   match(
     result.stderr,
-    /^error: 1 of 1 connection failed: .*sent more bytes than connection 1 sent \((at least )?8 for 3\)/,
+    /^error: 1 of 1 connection failed: .*sent more bytes than connection 1 sent \((at least )?8 for 3\)\)$/m,
   );
 });
 
