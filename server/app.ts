@@ -193,7 +193,9 @@ export function serveApp(options: AppServerOptions = {}): ConnectionServer {
       if (error instanceof ProtocolError) {
         log.event(
           error.reason === "over-budget"
-            ? `Closed connection from ${socket.peer}: its request (${socket.bytesRead} bytes so far) would take unfinished requests past ${budget.limit} bytes (--max-pending-bytes)`
+            ? `Closed connection from ${socket.peer}: its request (${
+              counted(socket.bytesRead, "byte")
+            } so far) would take unfinished requests past ${budget.limit} bytes (--max-pending-bytes)`
             : `Rejected request from ${socket.peer}: ${error.message}`,
         );
         return;
