@@ -301,10 +301,41 @@ export class Socket {
   }
 }
 
+/**
+ * Turns Nagle's algorithm off (TCP_NODELAY) on a TCP connection, so that a
+ * small write goes out at once rather than waiting for the peer's delayed
+ * acknowledgement (up to 40 ms on Linux) of what is still in flight. Other
+ * transports have no such delay and are left as they are; a connection
+ * already reset is left to its next read or write to report.
+ *
+ * @example
+ * ```ts
+ * import { setNoDelay } from "./socket.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const conn = await Deno.connect(listener.addr);
+ * setNoDelay(conn);
+ * conn.close();
+ * listener.close();
+ * ```
+ */
+export function setNoDelay(conn: Deno.Conn): void {
+  if (!("setNoDelay" in conn) || typeof conn.setNoDelay !== "function") return;
+  try {
+    conn.setNoDelay(true);
+  } catch {
+    // Reset already: the next read or write reports it with its context.
+  }
+}
+
 /** Options for {@linkcode connectSocket}. */
 export interface ConnectOptions extends SocketOptions {
   /** The server's host name or address when given a port. Default `127.0.0.1`. */
   host?: string;
+  /**
+   * Send small writes at once (TCP_NODELAY) rather than waiting for the
+   * server's acknowledgement of earlier ones. Default true.
+   */
+  noDelay?: boolean;
 }
 
 /**
@@ -342,7 +373,7 @@ export async function connectSocket(
   }, options.timeoutMs);
   options.reporter?.trace(`connecting to ${address}`);
   try {
-    const conn = await openConn(endpoint, controller.signal, options.reporter);
+    const conn = await openConn(endpoint, controller.signal, options);
     const socket = new Socket(conn, options);
     const local = conn.localAddr;
     traceNames.set(
@@ -398,7 +429,7 @@ export async function connectSocket(
 async function openConn(
   endpoint: Endpoint,
   signal: AbortSignal,
-  reporter: Reporter | undefined,
+  options: ConnectOptions,
 ): Promise<Deno.Conn> {
   if (endpoint.transport === "unix") {
     // A local connect completes or fails at once: nothing to abort.
@@ -409,8 +440,10 @@ async function openConn(
     port: endpoint.port,
     signal,
   });
+  // On the TCP stream itself: a TLS connection made from it has no switch.
+  if (options.noDelay ?? true) setNoDelay(tcp);
   if (endpoint.transport === "tcp") return tcp;
-  return await handshake(tcp, endpoint, signal, reporter);
+  return await handshake(tcp, endpoint, signal, options.reporter);
 }
 
 /**

@@ -36,7 +36,10 @@ export interface ListenOptions {
 export interface ServerListener {
   /** The bound address. */
   readonly addr: Deno.NetAddr;
-  /** The next connection; rejects once closed. */
+  /**
+   * The next connection; rejects once closed, and with a NetError (which
+   * ends the server) when the listener could not bind after all.
+   */
   accept(): Promise<Deno.Conn>;
   /** Stops listening; a Unix listener's socket file goes with it. */
   close(): void;
@@ -54,6 +57,15 @@ export interface ServerSummary {
   sentVerb?: string;
 }
 
+/** Options for {@linkcode ServerHandle.close}. */
+export interface CloseOptions {
+  /**
+   * Close every open connection now, without the grace a server may give
+   * them (also when the grace has already begun). Default false.
+   */
+  now?: boolean;
+}
+
 /** A running server, as returned by every `serve*` function. */
 export interface ServerHandle {
   /**
@@ -64,7 +76,7 @@ export interface ServerHandle {
   /** Settles when the server has stopped and released every socket. */
   readonly closed: Promise<ServerSummary>;
   /** Stops accepting and ends the server; resolves when it has stopped. */
-  close(): Promise<ServerSummary>;
+  close(options?: CloseOptions): Promise<ServerSummary>;
 }
 
 /**
@@ -290,4 +302,29 @@ export function formatSummary(summary: ServerSummary): string {
   } ${counted(summary.bytesSent, "byte")}, up ${
     summary.uptimeSeconds.toFixed(1)
   } s`;
+}
+
+/**
+ * The log line for an accept that failed; the listener goes on. A
+ * connection reset or aborted while it waited in the backlog makes
+ * `accept` (or the `getpeername` the runtime calls inside it) fail with
+ * ENOTCONN or ECONNABORTED.
+ *
+ * @example
+ * ```ts
+ * import { describeAcceptFailure } from "./_listener.ts";
+ * describeAcceptFailure(new Deno.errors.NotConnected("os error 107"));
+ * // "A connection was reset before it could be accepted (os error 107); still listening"
+ * ```
+ */
+export function describeAcceptFailure(error: unknown): string {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (
+    error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.ConnectionReset
+  ) {
+    return `A connection was reset before it could be accepted (${detail}); still listening`;
+  }
+  return `Could not accept a connection (${detail}); still listening`;
 }
