@@ -16,9 +16,9 @@ import {
 import {
   DEFAULT_LOAD_DURATION_MS,
   DEFAULT_LOAD_SIZE,
-  formatLoadReport,
-  runLoad,
+  MAX_LOAD_SIZE,
 } from "../client/load.ts";
+import { LOAD_OPTIONS, runLoadCommand } from "./_load.ts";
 import { NetError } from "../protocol/errors.ts";
 import type { Reporter } from "../output/reporter.ts";
 import {
@@ -39,9 +39,6 @@ import { EXIT_INTERRUPTED, superviseClient } from "./_run.ts";
 
 /** Most connections one run may ask for: about the local ports there are. */
 const MAX_CONNECTIONS = 60_000;
-
-/** Largest message in load mode: with many connections, memory adds up. */
-const MAX_SIZE = 16 * 1024 * 1024;
 
 /** The mode's options and help. */
 export const spec: CommandSpec = {
@@ -80,9 +77,10 @@ export const spec: CommandSpec = {
     size: {
       type: "string",
       placeholder: "BYTES",
-      description: "load mode: bytes per message",
+      description: `load mode: bytes per message, at most ${MAX_LOAD_SIZE}`,
       defaultText: String(DEFAULT_LOAD_SIZE),
     },
+    ...LOAD_OPTIONS,
     json: {
       type: "boolean",
       description: "load mode: print the report as one JSON object",
@@ -117,7 +115,8 @@ export function run(parsed: ParsedCommand): Promise<number> {
   const durationMs = optionalSeconds(values, { name: "--duration", command });
   const rounds = optionalInteger(values, { name: "--rounds", min: 1, command });
   const load = durationMs !== undefined || rounds !== undefined ||
-    values.size !== undefined;
+    values.size !== undefined ||
+    Object.keys(LOAD_OPTIONS).some((name) => values[name] !== undefined);
   checkModeOptions(values, load);
   if (durationMs !== undefined && rounds !== undefined) {
     throw new UsageError(
@@ -150,39 +149,14 @@ export function run(parsed: ParsedCommand): Promise<number> {
       return 0;
     }, reporter);
   }
-  const size = optionalInteger(values, {
-    name: "--size",
-    min: 1,
-    max: MAX_SIZE,
-    command,
-  }) ?? DEFAULT_LOAD_SIZE;
-  const json = values.json === true;
-  return superviseClient(async (signal) => {
-    const result = await runLoad({
-      ...common,
-      size,
-      durationMs,
-      rounds,
-      signal,
-    });
-    printReport(reporter, json, formatLoadReport(result), result.report);
-    if (signal.aborted) return EXIT_INTERRUPTED;
-    if (result.failures.total > 0) {
-      const noun = result.failures.total === 1 ? "error" : "errors";
-      throw new NetError(
-        result.failures.mainKind(),
-        `${result.failures.total} ${noun} in the load run: ${result.failures.describeWithFirst()}`,
-      );
-    }
-    return 0;
-  }, reporter);
+  return runLoadCommand(values, { ...common, durationMs, rounds });
 }
 
 function checkModeOptions(values: OptionValues, load: boolean): void {
   const command = spec.name;
   if (load && values.message !== undefined) {
     throw new UsageError(
-      "--message is for the lesson mode; load mode sends --size bytes",
+      "--message is for the lesson mode; load mode sends --size bytes or --payload-file",
       command,
     );
   }
@@ -197,17 +171,4 @@ function checkModeOptions(values: OptionValues, load: boolean): void {
       throw new UsageError("--message must not be empty", command);
     }
   }
-}
-
-function printReport(
-  reporter: Reporter,
-  json: boolean,
-  lines: string[],
-  report: object,
-): void {
-  if (json) {
-    reporter.always(JSON.stringify(report));
-    return;
-  }
-  for (const line of lines) reporter.always(line);
 }

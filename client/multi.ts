@@ -11,7 +11,7 @@ import {
   DEFAULT_PORT,
   formatHostPort,
 } from "../protocol/address.ts";
-import { type FailureKind, NetError } from "../protocol/errors.ts";
+import { NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
 import type { ClientOptions } from "./_common.ts";
@@ -19,6 +19,7 @@ import {
   checkOpenFileLimit,
   connectionFailure,
   FailureTally,
+  firstFailure,
   Gate,
   MAX_CONNECTS_IN_FLIGHT,
   openFileLimitError,
@@ -157,7 +158,7 @@ export async function runMulti(
       send(index, socket).catch(stop),
       receive(index, socket).catch(stop),
     ]);
-    return mostTelling(seen);
+    return firstFailure(seen);
   }
 
   async function send(index: number, socket: Socket): Promise<void> {
@@ -246,28 +247,6 @@ export function formatMultiSummary(result: MultiResult): string {
   }
   const noun = connections === 1 ? "connection" : "connections";
   return `${failures.total} of ${connections} ${noun} failed: ${failures.describeWithFirst()}`;
-}
-
-/** Which failure explains a connection best, when both sides saw one. */
-const TELLING: readonly FailureKind[] = [
-  "mismatch",
-  "reset",
-  "timeout",
-  "closed-early",
-];
-
-/**
- * Picks the failure to report from those both sides of a connection saw. A
- * reset is reported to whichever call meets it first, so the writer may get
- * the reset while the reader only sees the end of the stream; and closing
- * the socket after the first failure makes the other side fail as "closed".
- */
-function mostTelling(seen: NetError[]): NetError | undefined {
-  for (const kind of TELLING) {
-    const found = seen.find((failure) => failure.kind === kind);
-    if (found) return found;
-  }
-  return seen[0];
 }
 
 /**

@@ -11,7 +11,11 @@ import { equal, match } from "node:assert/strict";
 import { Reporter } from "../output/reporter.ts";
 
 /** The permissions the compiled binary is granted (see deno.json "compile"). */
-export const BINARY_PERMISSIONS = ["--allow-net", "--allow-run=/bin/cat"];
+export const BINARY_PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-run=/bin/cat",
+];
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 

@@ -1,0 +1,250 @@
+/**
+ * One load connection, pipelined: its writer and its reader run
+ * independently, so a message larger than both sides' socket buffers echoes
+ * back while it is still being sent, and under `--rate` several messages
+ * may be in flight at once. Each echoed message is matched, byte for byte,
+ * to the message sent, and its latency is taken from the times recorded
+ * when it was sent.
+ *
+ * @module
+ */
+
+import { NetError } from "../protocol/errors.ts";
+import type { Socket } from "../protocol/socket.ts";
+import { connectionFailure } from "./_many.ts";
+import { sleepUntil } from "./_schedule.ts";
+
+/** Largest read per call; a bigger message is read in several. */
+const READ_CHUNK = 64 * 1024;
+
+/**
+ * How long a connection that has all its echoes waits for the server's end
+ * of stream after its own, before it just closes: a server may keep a
+ * half-closed connection open, which is no error.
+ */
+const TAIL_MS = 2_000;
+
+/** What one connection is to do. */
+export interface PipelineJob {
+  /** The bytes of every message. */
+  payload: Uint8Array;
+  /** Most messages in flight at once (1: the next waits for the echo). */
+  window: number;
+  /** Most messages to send; Infinity for no limit. */
+  limit: number;
+  /** No message is sent at or after this `performance.now()` time. */
+  deadline: number;
+  /** When message `index` (from 0) is due; undefined: as soon as it may. */
+  plannedAt(index: number): number | undefined;
+  /** Called as each message is handed to the OS. */
+  onSend(sentAt: number): void;
+  /** Called as each echo is complete: its planned and actual send times. */
+  onEcho(plannedAt: number, sentAt: number, now: number): void;
+}
+
+/** Why a connection was stopped from outside, which decides what it reports. */
+export type StopReason = "drain" | "watchdog" | "interrupt";
+
+/**
+ * A pipelined load connection over an open socket.
+ *
+ * @example
+ * ```ts
+ * import { PipelinedConnection } from "./_pipeline.ts";
+ * import { connectSocket } from "../protocol/socket.ts";
+ * import { serveEcho } from "../server/echo.ts";
+ * const server = serveEcho({ port: 0 });
+ * const socket = await connectSocket(server.addr.port);
+ * await new PipelinedConnection(socket, {
+ *   payload: new Uint8Array(10), window: 1, limit: 3, deadline: Infinity,
+ *   plannedAt: () => undefined, onSend() {}, onEcho() {},
+ * }).run();
+ * await server.close();
+ * ```
+ */
+export class PipelinedConnection {
+  /** The connection. */
+  readonly socket: Socket;
+  /** Messages handed to the OS so far (or being handed). */
+  sent = 0;
+  /** Messages echoed whole so far. */
+  echoed = 0;
+  #job: PipelineJob;
+  // Send times of the messages in flight, oldest at #head.
+  #planned: number[] = [];
+  #sentAt: number[] = [];
+  #head = 0;
+  #writerDone = false;
+  #wakeWriter: (() => void) | undefined;
+  #stopper = new AbortController();
+  #stopReason: StopReason | "failed" | "tail" | undefined;
+  #failure: NetError | undefined;
+  #tailTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Prepares `job` on `socket`; {@linkcode PipelinedConnection.run} starts it. */
+  constructor(socket: Socket, job: PipelineJob) {
+    this.socket = socket;
+    this.#job = job;
+  }
+
+  /** Messages sent whose echo is not complete yet. */
+  get inFlight(): number {
+    return this.sent - this.echoed;
+  }
+
+  /** Stops the connection now; what it reports depends on `reason`. */
+  stop(reason: StopReason | "tail"): void {
+    this.#halt(reason);
+  }
+
+  /**
+   * Sends and reads until the job is done, then half-closes and waits for
+   * the server's end of stream; rejects with a {@linkcode NetError} at the
+   * first failure (or a timeout after a drain or watchdog stop), and
+   * always closes the socket.
+   */
+  async run(): Promise<void> {
+    const fail = (error: unknown): void => {
+      // Only the first failure is the event: closing the socket after it
+      // makes the other side fail too, as a consequence.
+      if (this.#stopReason === undefined) {
+        this.#failure = connectionFailure(error, this.socket.peer);
+        this.#halt("failed");
+      }
+    };
+    await Promise.all([
+      this.#write().catch(fail),
+      this.#read().catch(fail),
+    ]);
+    clearTimeout(this.#tailTimer);
+    this.socket.close();
+    const peer = this.socket.peer;
+    if (this.#stopReason === "failed") throw this.#failure;
+    if (this.#stopReason === "watchdog") {
+      throw new NetError("timeout", `${peer} made no progress in time`);
+    }
+    if (this.#stopReason === "drain" && this.inFlight > 0) {
+      throw new NetError(
+        "timeout",
+        `${peer} did not echo ${this.inFlight} message(s) by the run's end`,
+      );
+    }
+  }
+
+  #halt(reason: StopReason | "failed" | "tail"): void {
+    this.#stopReason ??= reason;
+    this.#stopper.abort();
+    this.#wakeWriter?.();
+    this.socket.close();
+  }
+
+  get #stopped(): boolean {
+    return this.#stopper.signal.aborted;
+  }
+
+  async #write(): Promise<void> {
+    const job = this.#job;
+    const signal = this.#stopper.signal;
+    for (let index = 0; index < job.limit; index++) {
+      while (this.inFlight >= job.window && !this.#stopped) {
+        await new Promise<void>((resolve) => this.#wakeWriter = resolve);
+      }
+      const planned = job.plannedAt(index);
+      if (planned !== undefined) {
+        if (planned >= job.deadline) break;
+        await sleepUntil(planned, signal);
+      }
+      if (this.#stopped) return;
+      const now = performance.now();
+      if (now >= job.deadline) break;
+      // Sent early (within a timer tick): count from the actual send.
+      this.#planned.push(planned === undefined ? now : Math.min(planned, now));
+      this.#sentAt.push(now);
+      this.sent++;
+      job.onSend(now);
+      await this.socket.writeAll(job.payload, "while sending");
+    }
+    this.#writerDone = true;
+    if (this.#stopped) return;
+    // The half-close tells the server that nothing more comes; anything
+    // it sends after the last echo is then extra bytes, not a late echo.
+    await this.socket.closeWrite();
+    if (this.inFlight === 0) this.#startTail();
+  }
+
+  async #read(): Promise<void> {
+    const { payload } = this.#job;
+    const size = payload.length;
+    const buffer = new Uint8Array(
+      Math.min(size * Math.min(this.#job.window, 16), READ_CHUNK),
+    );
+    const peer = this.socket.peer;
+    let offset = 0;
+    while (true) {
+      const got = await this.socket.read(buffer, "while waiting for the echo");
+      if (got === null) {
+        if (this.inFlight > 0 || !this.#writerDone) {
+          throw new NetError(
+            "closed-early",
+            `${peer} closed the connection after echoing ${
+              this.echoed * size + offset
+            } of ${this.sent * size} bytes sent`,
+          );
+        }
+        return;
+      }
+      const now = performance.now();
+      let at = 0;
+      while (at < got) {
+        if (this.inFlight === 0) {
+          throw new NetError(
+            "mismatch",
+            `${peer} sent ${got - at} more bytes than were sent to it`,
+          );
+        }
+        const take = Math.min(got - at, size - offset);
+        for (let i = 0; i < take; i++) {
+          if (buffer[at + i] !== payload[offset + i]) {
+            throw new NetError(
+              "mismatch",
+              `${peer} returned different bytes than were sent (byte ${
+                offset + i
+              } of message ${this.echoed + 1})`,
+            );
+          }
+        }
+        at += take;
+        offset += take;
+        if (offset === size) {
+          offset = 0;
+          this.#complete(now);
+        }
+      }
+    }
+  }
+
+  #complete(now: number): void {
+    const head = this.#head++;
+    const planned = this.#planned[head];
+    const sentAt = this.#sentAt[head];
+    if (this.#head === this.#planned.length) {
+      this.#planned.length = 0;
+      this.#sentAt.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024) {
+      this.#planned.splice(0, this.#head);
+      this.#sentAt.splice(0, this.#head);
+      this.#head = 0;
+    }
+    this.echoed++;
+    this.#job.onEcho(planned, sentAt, now);
+    const wake = this.#wakeWriter;
+    this.#wakeWriter = undefined;
+    wake?.();
+    if (this.#writerDone && this.inFlight === 0) this.#startTail();
+  }
+
+  #startTail(): void {
+    this.#tailTimer ??= setTimeout(() => this.#halt("tail"), TAIL_MS);
+  }
+}

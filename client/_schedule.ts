@@ -1,0 +1,115 @@
+/**
+ * When the load mode sends: the open-loop schedule of `--rate` (every
+ * message has an intended send time fixed before the run, so a slow server
+ * cannot slow the sending down and hide its own stall), and the pacing of
+ * `--connect-rate`.
+ *
+ * @module
+ */
+
+/**
+ * The intended send times of an open-loop run: `rate` round trips per
+ * second in total, spread evenly over `slots` connections and interleaved,
+ * so that slot `s`'s message `k` is due `(s + k * slots) / rate` seconds
+ * after the start. Without a rate the run is closed-loop and nothing is due
+ * at a fixed time.
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "./_schedule.ts";
+ * const schedule = new Schedule({ rate: 1000, slots: 2 }, 0);
+ * schedule.plannedAt(1, 3); // 7: slot 1's fourth message, in ms
+ * ```
+ */
+export class Schedule {
+  /** Round trips per second in total, or undefined for a closed loop. */
+  readonly rate: number | undefined;
+  /** Connections the rate is spread over. */
+  readonly slots: number;
+  /** `performance.now()` of the run's start. */
+  readonly startMs: number;
+
+  /** Creates the schedule of a run starting at `startMs`. */
+  constructor(options: { rate?: number; slots: number }, startMs: number) {
+    this.rate = options.rate;
+    this.slots = options.slots;
+    this.startMs = startMs;
+  }
+
+  /**
+   * When slot `slot`'s message number `index` (from 0) is due, as a
+   * `performance.now()` time; undefined in a closed loop.
+   */
+  plannedAt(slot: number, index: number): number | undefined {
+    if (this.rate === undefined) return undefined;
+    return this.startMs + (slot + index * this.slots) * 1000 / this.rate;
+  }
+}
+
+/**
+ * Timers have a resolution of about a millisecond: a send due sooner than
+ * this goes now rather than a whole timer tick late. The latency of such a
+ * message counts from its actual send, so going early never flatters it.
+ */
+export const EARLY_MS = 1;
+
+/**
+ * Waits until `time` (a `performance.now()` value) is less than
+ * {@linkcode EARLY_MS} away, or until `signal` aborts.
+ *
+ * @example
+ * ```ts
+ * import { sleepUntil } from "./_schedule.ts";
+ * await sleepUntil(performance.now() + 5);
+ * ```
+ */
+export async function sleepUntil(
+  time: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  while (time - performance.now() >= EARLY_MS && !signal?.aborted) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.floor(time - performance.now()));
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+}
+
+/**
+ * Spaces events at `perSecond` a second from the first call (the k-th
+ * waits until `k / perSecond` seconds after the first), or lets them all
+ * through at once without a rate.
+ *
+ * @example
+ * ```ts
+ * import { Pacer } from "./_schedule.ts";
+ * const pacer = new Pacer(1000);
+ * await pacer.next();
+ * await pacer.next(); // within about 1 ms after the first
+ * ```
+ */
+export class Pacer {
+  #perSecond: number | undefined;
+  #start: number | undefined;
+  #count = 0;
+
+  /** Creates a pacer for `perSecond` events a second (none: no pacing). */
+  constructor(perSecond?: number) {
+    this.#perSecond = perSecond;
+  }
+
+  /** Resolves when the next event is due. */
+  async next(signal?: AbortSignal): Promise<void> {
+    if (this.#perSecond === undefined) return;
+    this.#start ??= performance.now();
+    await sleepUntil(
+      this.#start + this.#count++ * 1000 / this.#perSecond,
+      signal,
+    );
+  }
+}
