@@ -20,7 +20,6 @@ import {
 } from "../client/load.ts";
 import { LOAD_OPTIONS, runLoadCommand } from "./_load.ts";
 import { NetError } from "../protocol/errors.ts";
-import type { Reporter } from "../output/reporter.ts";
 import {
   ADDRESS_OPTIONS,
   addressValues,
@@ -35,7 +34,7 @@ import {
   TRACE_OPTION,
   UsageError,
 } from "./_args.ts";
-import { EXIT_INTERRUPTED, superviseClient } from "./_run.ts";
+import { superviseClient } from "./_run.ts";
 
 /** Most connections one run may ask for: about the local ports there are. */
 const MAX_CONNECTIONS = 60_000;

@@ -199,3 +199,17 @@ function formatBytes(bytes: number): string {
   if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(2)} kB`;
   return `${bytes} B`;
 }
+
+/**
+ * `value` rounded to `digits` decimals, as the report's figures are.
+ *
+ * @example
+ * ```ts
+ * import { roundTo } from "./_load_report.ts";
+ * roundTo(1.23456, 3); // 1.235
+ * ```
+ */
+export function roundTo(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

@@ -18,10 +18,12 @@ import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
 import type { ClientOptions } from "./_common.ts";
 import { DEFAULT_PERCENTILES, LatencyRecorder } from "./_latency.ts";
+import { IntervalMeter } from "./_intervals.ts";
 import {
   type IntervalReport,
   type LoadReport,
   REPORT_SCHEMA,
+  roundTo,
 } from "./_load_report.ts";
 import {
   checkOpenFileLimit,
@@ -138,8 +140,6 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   const latency = new LatencyRecorder();
   const uncorrected = new LatencyRecorder();
   const connectLatency = new LatencyRecorder();
-  const intervalLatency = new LatencyRecorder();
-  const intervals: IntervalReport[] = [];
   const connecting = new Set<AbortController>();
   const active = new Set<PipelinedConnection>();
   const gate = new Gate(MAX_CONNECTS_IN_FLIGHT);
@@ -154,10 +154,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   let lastEchoAt = 0;
   let deadline = Infinity;
   const timers: ReturnType<typeof setTimeout>[] = [];
-  // Interval figures: counters at the interval's start, and its own histogram.
-  let intervalStart = 0;
-  let intervalTrips = 0;
-  let intervalErrors = 0;
+  let meter: IntervalMeter | undefined;
   const onAbort = (): void => {
     stopped = true;
     for (const controller of connecting) controller.abort();
@@ -185,13 +182,14 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     if (timeoutMs !== undefined) timers.push(startWatchdog(timeoutMs));
     timers.push(startProgress());
     if (options.intervalMs !== undefined) {
+      meter = new IntervalMeter(started, size);
       timers.push(startIntervals(options.intervalMs));
     }
     await Promise.all(
       first.map((socket, slot) => runSlot(slot, socket, schedule)),
     );
     const ended = performance.now();
-    if (options.intervalMs !== undefined) closeInterval(ended, true);
+    closeInterval(ended, true);
     return finish(ended);
   } finally {
     for (const timer of timers) clearTimeout(timer);
@@ -280,8 +278,10 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
         active.delete(connection);
       }
       index += connection.sent;
+      // No replacement that would have nothing left to send.
+      const next = schedule.plannedAt(slot, index) ?? performance.now();
       const finished = connection.sent < limit || index === rounds;
-      if (finished || stopped || performance.now() >= deadline) return;
+      if (finished || stopped || next >= deadline) return;
       socket = await open();
     }
   }
@@ -294,7 +294,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   function onEcho(plannedAt: number, sentAt: number, now: number): void {
     const ms = now - plannedAt;
     latency.record(ms);
-    intervalLatency.record(ms);
+    meter?.record(ms);
     if (rate !== undefined) uncorrected.record(now - sentAt);
     roundTrips++;
     lastEchoAt = now;
@@ -331,34 +331,13 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   }
 
   function startIntervals(ms: number): ReturnType<typeof setInterval> {
-    intervalStart = started;
     return setInterval(() => closeInterval(performance.now(), false), ms);
   }
 
   function closeInterval(now: number, last: boolean): void {
-    const trips = roundTrips - intervalTrips;
-    const errors = failures.total - intervalErrors;
-    const seconds = (now - intervalStart) / 1000;
-    if (last && (seconds <= 0 || (trips === 0 && errors === 0))) return;
-    const perSecond = seconds > 0 ? trips / seconds : 0;
-    const interval: IntervalReport = {
-      startSeconds: round((intervalStart - started) / 1000, 3),
-      endSeconds: round((now - started) / 1000, 3),
-      roundTrips: trips,
-      roundTripsPerSecond: round(perSecond, 1),
-      bytesPerSecond: Math.round(perSecond * size),
-      latencyMs: {
-        p50: intervalLatency.percentile(50),
-        p99: intervalLatency.percentile(99),
-      },
-      errors,
-    };
-    intervals.push(interval);
-    options.onInterval?.(interval);
-    intervalLatency.reset();
-    intervalStart = now;
-    intervalTrips = roundTrips;
-    intervalErrors = failures.total;
+    const totals = { roundTrips, errors: failures.total };
+    const interval = meter?.close(now, totals, last);
+    if (interval) options.onInterval?.(interval);
   }
 
   function finish(ended: number): LoadResult {
@@ -369,7 +348,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
       : (lastSendAt - started) / 1000 + 1 / rate;
     const achieved = rate === undefined
       ? null
-      : round(sent > 0 ? sent / sendSeconds : 0, 1);
+      : roundTo(sent > 0 ? sent / sendSeconds : 0, 1);
     const interrupted = options.signal?.aborted === true;
     const report: LoadReport = {
       schema: REPORT_SCHEMA,
@@ -395,11 +374,11 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
       },
       sources: 1,
       interrupted,
-      durationSeconds: round(seconds, 3),
+      durationSeconds: roundTo(seconds, 3),
       connectionsOpened: opened,
-      connectionsPerSecond: round(seconds > 0 ? opened / seconds : 0, 1),
+      connectionsPerSecond: roundTo(seconds > 0 ? opened / seconds : 0, 1),
       roundTrips,
-      roundTripsPerSecond: round(perSecond, 1),
+      roundTripsPerSecond: roundTo(perSecond, 1),
       bytesPerSecond: Math.round(perSecond * size),
       achievedRate: achieved,
       latencyMs: latency.stats(percentiles),
@@ -408,7 +387,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
         : uncorrected.stats(percentiles),
       connectLatencyMs: connectLatency.stats(percentiles),
       errors: { ...failures.counts } as Record<string, number>,
-      intervals,
+      intervals: meter?.intervals ?? [],
       histogram: latency.encode(),
       uncorrectedHistogram: rate === undefined ? null : uncorrected.encode(),
       connectHistogram: connectLatency.encode(),
@@ -424,9 +403,4 @@ function makePayload(size: number): Uint8Array {
   const payload = new Uint8Array(size);
   for (let i = 0; i < size; i++) payload[i] = 0x61 + (i % 26);
   return payload;
-}
-
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }
