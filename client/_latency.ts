@@ -72,18 +72,21 @@ function emptyHistogram(): Histogram {
  * ```
  */
 export class LatencyRecorder {
-  #histogram: Histogram;
-
-  /** Creates an empty recorder, or one holding `histogram`. */
-  constructor(histogram?: Histogram) {
-    this.#histogram = histogram ?? emptyHistogram();
-  }
+  #histogram: Histogram = emptyHistogram();
+  // The exact extremes in µs: the encoding keeps only their buckets.
+  #min = Infinity;
+  #max = 0;
 
   /**
    * Reads a histogram in HdrHistogram's compressed base64 encoding; throws
-   * a RangeError when the text is not one.
+   * a RangeError when the text is not one. `exact` gives the extremes in
+   * ms as the report printed them, which the encoding rounds to their
+   * buckets.
    */
-  static decode(encoded: string): LatencyRecorder {
+  static decode(
+    encoded: string,
+    exact: { min?: number | null; max?: number | null } = {},
+  ): LatencyRecorder {
     let histogram: Histogram;
     try {
       histogram = decodeFromCompressedBase64(encoded, 64, false);
@@ -94,6 +97,14 @@ export class LatencyRecorder {
     }
     const recorder = new LatencyRecorder();
     recorder.#histogram.add(histogram);
+    if (histogram.totalCount > 0) {
+      recorder.#min = typeof exact.min === "number"
+        ? Math.round(exact.min * MICROS_PER_MS)
+        : histogram.minNonZeroValue;
+      recorder.#max = typeof exact.max === "number"
+        ? Math.round(exact.max * MICROS_PER_MS)
+        : histogram.maxValue;
+    }
     return recorder;
   }
 
@@ -105,18 +116,25 @@ export class LatencyRecorder {
   /** Records one latency of `ms` milliseconds. */
   record(ms: number): void {
     // Below 1 µs is below the clock's resolution: count it as 1 µs.
-    const micros = Math.round(ms * MICROS_PER_MS);
-    this.#histogram.recordValue(micros < 1 ? 1 : micros);
+    let micros = Math.round(ms * MICROS_PER_MS);
+    if (micros < 1) micros = 1;
+    this.#histogram.recordValue(micros);
+    if (micros > this.#max) this.#max = micros;
+    if (micros < this.#min) this.#min = micros;
   }
 
   /** Adds every sample of `other`. */
   add(other: LatencyRecorder): void {
     this.#histogram.add(other.#histogram);
+    this.#max = Math.max(this.#max, other.#max);
+    this.#min = Math.min(this.#min, other.#min);
   }
 
   /** Forgets every sample. */
   reset(): void {
     this.#histogram.reset();
+    this.#min = Infinity;
+    this.#max = 0;
   }
 
   /** The latency that `percentile` % of samples stay within, in ms; null when empty. */
@@ -126,7 +144,7 @@ export class LatencyRecorder {
     // largest sample; no percentile can honestly exceed the maximum.
     const micros = Math.min(
       this.#histogram.getValueAtPercentile(percentile),
-      this.#histogram.maxValue,
+      this.#max,
     );
     return micros / MICROS_PER_MS;
   }
@@ -137,14 +155,14 @@ export class LatencyRecorder {
     const h = this.#histogram;
     const stats: LatencyStats = {
       count: this.count,
-      min: empty ? null : h.minNonZeroValue / MICROS_PER_MS,
+      min: empty ? null : this.#min / MICROS_PER_MS,
       mean: empty ? null : roundMs(h.mean / MICROS_PER_MS),
       stddev: empty ? null : roundMs(h.stdDeviation / MICROS_PER_MS),
     };
     for (const percentile of percentiles) {
       stats[percentileKey(percentile)] = this.percentile(percentile);
     }
-    stats.max = empty ? null : h.maxValue / MICROS_PER_MS;
+    stats.max = empty ? null : this.#max / MICROS_PER_MS;
     return stats;
   }
 

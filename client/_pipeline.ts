@@ -199,7 +199,11 @@ export class PipelinedConnection {
         if (this.inFlight === 0) {
           throw new NetError(
             "mismatch",
-            `${peer} sent ${got - at} more bytes than were sent to it`,
+            `${peer} sent more bytes than were sent to it (${
+              this.echoed === 0
+                ? "before any message was sent"
+                : `after the echo of message ${this.echoed}`
+            })`,
           );
         }
         const take = Math.min(got - at, size - offset);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { LatencyRecorder } from "./_latency.ts";
+import { LatencyRecorder, type LatencyStats } from "./_latency.ts";
 import { type LoadReport, REPORT_SCHEMA } from "./_load_report.ts";
 
 /**
@@ -128,11 +128,11 @@ export function mergeReports(
   const errors: Record<string, number> = {};
   reports.forEach((report, i) => {
     const name = names[i] ?? `report ${i + 1}`;
-    latency.add(decode(report.histogram, name, "histogram"));
-    connect.add(decode(report.connectHistogram, name, "connectHistogram"));
+    latency.add(decode(report.histogram, report.latencyMs, name));
+    connect.add(decode(report.connectHistogram, report.connectLatencyMs, name));
     if (allRated) {
       uncorrected.add(
-        decode(report.uncorrectedHistogram!, name, "uncorrectedHistogram"),
+        decode(report.uncorrectedHistogram!, report.uncorrectedLatencyMs, name),
       );
     }
     for (const [kind, count] of Object.entries(report.errors)) {
@@ -173,12 +173,19 @@ export function mergeReports(
   };
 }
 
-function decode(encoded: string, name: string, key: string): LatencyRecorder {
+function decode(
+  encoded: string,
+  stats: LatencyStats | null | undefined,
+  name: string,
+): LatencyRecorder {
   try {
-    return LatencyRecorder.decode(encoded);
+    return LatencyRecorder.decode(encoded, {
+      min: stats?.min,
+      max: stats?.max,
+    });
   } catch (error) {
     throw new ReportError(
-      `${name}: "${key}" is not an HdrHistogram in compressed base64`,
+      `${name} holds a histogram that is not HdrHistogram compressed base64`,
       { cause: error },
     );
   }
