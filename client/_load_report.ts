@@ -144,7 +144,9 @@ export function formatLoadReport(report: LoadReport): string[] {
     );
   }
   lines.push(
-    `Connect:       ${formatStats(report.connectLatencyMs, [50, 99])}`,
+    `Connect:       ${
+      formatStats(report.connectLatencyMs, config.percentiles)
+    }`,
   );
   const errors = describeFailureCounts(report.errors);
   lines.push(`Errors:        ${errors === "" ? "none" : errors}`);

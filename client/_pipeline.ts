@@ -104,17 +104,9 @@ export class PipelinedConnection {
    * always closes the socket.
    */
   async run(): Promise<void> {
-    const fail = (error: unknown): void => {
-      // Only the first failure is the event: closing the socket after it
-      // makes the other side fail too, as a consequence.
-      if (this.#stopReason === undefined) {
-        this.#failure = connectionFailure(error, this.socket.peer);
-        this.#halt("failed");
-      }
-    };
     await Promise.all([
-      this.#write().catch(fail),
-      this.#read().catch(fail),
+      this.#write().catch(this.#fail),
+      this.#read().catch(this.#fail),
     ]);
     clearTimeout(this.#tailTimer);
     this.socket.close();
@@ -130,6 +122,15 @@ export class PipelinedConnection {
       );
     }
   }
+
+  // Only the first failure is the event: closing the socket after it makes
+  // the other side fail too, as a consequence.
+  #fail = (error: unknown): void => {
+    if (this.#stopReason === undefined) {
+      this.#failure = connectionFailure(error, this.socket.peer);
+      this.#halt("failed");
+    }
+  };
 
   #halt(reason: StopReason | "failed" | "tail"): void {
     this.#stopReason ??= reason;
@@ -165,11 +166,7 @@ export class PipelinedConnection {
       await this.socket.writeAll(job.payload, "while sending");
     }
     this.#writerDone = true;
-    if (this.#stopped) return;
-    // The half-close tells the server that nothing more comes; anything
-    // it sends after the last echo is then extra bytes, not a late echo.
-    await this.socket.closeWrite();
-    if (this.inFlight === 0) this.#startTail();
+    if (this.inFlight === 0) this.#finish();
   }
 
   async #read(): Promise<void> {
@@ -245,10 +242,16 @@ export class PipelinedConnection {
     const wake = this.#wakeWriter;
     this.#wakeWriter = undefined;
     wake?.();
-    if (this.#writerDone && this.inFlight === 0) this.#startTail();
+    if (this.#writerDone && this.inFlight === 0) this.#finish();
   }
 
-  #startTail(): void {
-    this.#tailTimer ??= setTimeout(() => this.#halt("tail"), TAIL_MS);
+  // Once every echo is back, the half-close tells the server that nothing
+  // more comes, and the connection waits for its end of stream: any byte
+  // before it is an extra byte. Not earlier: many servers close at the
+  // end of stream and drop the echoes they still hold.
+  #finish(): void {
+    if (this.#stopped || this.#tailTimer !== undefined) return;
+    this.#tailTimer = setTimeout(() => this.#halt("tail"), TAIL_MS);
+    this.socket.closeWrite().catch(this.#fail);
   }
 }

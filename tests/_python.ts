@@ -1,0 +1,66 @@
+/**
+ * Independent peers written in Python (tests/python/), started in the
+ * background with their stdout read by line.
+ *
+ * @module
+ */
+
+import { LineLog } from "./_helpers.ts";
+
+const PYTHON_DIR = new URL("./python/", import.meta.url).pathname;
+
+/** A Python program started in the background, its stdout read by line. */
+export interface PythonProcess {
+  /** Lines printed so far. */
+  lines: string[];
+  /** Resolves the first line matching, or rejects if the program ends first. */
+  waitFor(pattern: RegExp): Promise<string>;
+  /** Resolves the exit code once the program ended and its output is read. */
+  finished: Promise<number>;
+  /** Ends the program early (on a failed test), then waits for it. */
+  kill(): Promise<number>;
+}
+
+/**
+ * Starts `python3 tests/python/SCRIPT ARGS...`.
+ *
+ * @example
+ * ```ts
+ * import { startPython } from "./_python.ts";
+ * const server = startPython("echo_server.py", ["--port", "0"]);
+ * await server.waitFor(/^Listening on /);
+ * await server.kill();
+ * ```
+ */
+export function startPython(script: string, args: string[]): PythonProcess {
+  const child = new Deno.Command("python3", {
+    args: [`${PYTHON_DIR}${script}`, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines: string[] = [];
+  const log = new LineLog();
+  const finished = Promise.all([log.read(child.stdout, lines), child.status])
+    .then(([, status]) => status.code);
+  return {
+    lines,
+    finished,
+    waitFor(pattern: RegExp): Promise<string> {
+      return Promise.race([
+        log.waitFor(pattern),
+        finished.then((code) => {
+          throw new Error(`python3 ${script} exited with ${code}: ${lines}`);
+        }),
+      ]);
+    },
+    async kill(): Promise<number> {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // It had already exited.
+      }
+      return await finished;
+    },
+  };
+}
