@@ -12,7 +12,7 @@
 import { NetError } from "../protocol/errors.ts";
 import type { Socket } from "../protocol/socket.ts";
 import { connectionFailure } from "./_many.ts";
-import { sleepUntil } from "./_schedule.ts";
+import { EARLY_MS, sleepUntil } from "./_schedule.ts";
 
 /** Largest read per call; a bigger message is read in several. */
 const READ_CHUNK = 64 * 1024;
@@ -36,6 +36,8 @@ export interface PipelineJob {
   deadline: number;
   /** When message `index` (from 0) is due; undefined: as soon as it may. */
   plannedAt(index: number): number | undefined;
+  /** Waits for a planned time. Default: a timer of this connection's own. */
+  waitUntil?(time: number): Promise<void>;
   /** Called as each message is handed to the OS. */
   onSend(sentAt: number): void;
   /** Called as each echo is complete: its planned and actual send times. */
@@ -77,6 +79,11 @@ export class PipelinedConnection {
   #writerDone = false;
   #wakeWriter: (() => void) | undefined;
   #stopper = new AbortController();
+  #whenStopped = new Promise<void>((resolve) =>
+    this.#stopper.signal.addEventListener("abort", () => resolve(), {
+      once: true,
+    })
+  );
   #stopReason: StopReason | "failed" | "tail" | undefined;
   #failure: NetError | undefined;
   #tailTimer: ReturnType<typeof setTimeout> | undefined;
@@ -153,7 +160,12 @@ export class PipelinedConnection {
       const planned = job.plannedAt(index);
       if (planned !== undefined) {
         if (planned >= job.deadline) break;
-        await sleepUntil(planned, signal);
+        if (planned - performance.now() >= EARLY_MS) {
+          await Promise.race([
+            job.waitUntil?.(planned) ?? sleepUntil(planned, signal),
+            this.#whenStopped,
+          ]);
+        }
       }
       if (this.#stopped) return;
       const now = performance.now();

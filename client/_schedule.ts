@@ -113,3 +113,103 @@ export class Pacer {
     );
   }
 }
+
+/** One sender waiting for its time. */
+interface Waiter {
+  time: number;
+  resolve: () => void;
+}
+
+/**
+ * One timer for many senders: each waits for its own send time, and the
+ * ticker keeps a single timer armed for the earliest, waking every sender
+ * due within {@linkcode EARLY_MS} at once. A timer per message would cost
+ * more than the message at tens of thousands of messages a second.
+ *
+ * @example
+ * ```ts
+ * import { Ticker } from "./_schedule.ts";
+ * const ticker = new Ticker();
+ * await ticker.until(performance.now() + 3);
+ * ticker.release();
+ * ```
+ */
+export class Ticker {
+  // A binary min-heap on time.
+  #heap: Waiter[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #armedFor = Infinity;
+
+  /** Resolves once `time` is less than {@linkcode EARLY_MS} away. */
+  until(time: number): Promise<void> {
+    if (time - performance.now() < EARLY_MS) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#push({ time, resolve });
+      if (time < this.#armedFor) this.#arm(time);
+    });
+  }
+
+  /** Wakes every waiter now and disarms the timer (at the run's end). */
+  release(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedFor = Infinity;
+    const waiting = this.#heap;
+    this.#heap = [];
+    for (const waiter of waiting) waiter.resolve();
+  }
+
+  #arm(time: number): void {
+    clearTimeout(this.#timer);
+    this.#armedFor = time;
+    const wait = Math.max(0, Math.floor(time - performance.now()));
+    this.#timer = setTimeout(() => this.#fire(), wait);
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    this.#armedFor = Infinity;
+    const now = performance.now();
+    while (this.#heap.length > 0 && this.#heap[0].time - now < EARLY_MS) {
+      this.#pop().resolve();
+    }
+    if (this.#heap.length > 0) this.#arm(this.#heap[0].time);
+  }
+
+  #push(waiter: Waiter): void {
+    const heap = this.#heap;
+    heap.push(waiter);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent].time <= heap[i].time) break;
+      [heap[parent], heap[i]] = [heap[i], heap[parent]];
+      i = parent;
+    }
+  }
+
+  #pop(): Waiter {
+    const heap = this.#heap;
+    const top = heap[0];
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      let i = 0;
+      while (true) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let least = i;
+        if (left < heap.length && heap[left].time < heap[least].time) {
+          least = left;
+        }
+        if (right < heap.length && heap[right].time < heap[least].time) {
+          least = right;
+        }
+        if (least === i) break;
+        [heap[least], heap[i]] = [heap[i], heap[least]];
+        i = least;
+      }
+    }
+    return top;
+  }
+}

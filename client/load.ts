@@ -34,7 +34,7 @@ import {
   openFileLimitError,
 } from "./_many.ts";
 import { PipelinedConnection } from "./_pipeline.ts";
-import { Pacer, Schedule } from "./_schedule.ts";
+import { Pacer, Schedule, Ticker } from "./_schedule.ts";
 
 export { formatInterval, formatLoadReport } from "./_load_report.ts";
 export type { IntervalReport, LoadReport } from "./_load_report.ts";
@@ -144,6 +144,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   const active = new Set<PipelinedConnection>();
   const gate = new Gate(MAX_CONNECTS_IN_FLIGHT);
   const pacer = new Pacer(options.connectRate);
+  const ticker = new Ticker();
   let stopped = false;
   let limitError: NetError | undefined;
   let opened = 0;
@@ -157,6 +158,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   let meter: IntervalMeter | undefined;
   const onAbort = (): void => {
     stopped = true;
+    ticker.release();
     for (const controller of connecting) controller.abort();
     for (const connection of active) connection.stop("interrupt");
   };
@@ -193,6 +195,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     return finish(ended);
   } finally {
     for (const timer of timers) clearTimeout(timer);
+    ticker.release();
     options.signal?.removeEventListener("abort", onAbort);
   }
 
@@ -265,6 +268,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
         limit,
         deadline,
         plannedAt: (i) => schedule.plannedAt(slot, base + i),
+        waitUntil: (time) => ticker.until(time),
         onSend,
         onEcho,
       });

@@ -6,7 +6,13 @@
  */
 
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { EARLY_MS, Pacer, Schedule, sleepUntil } from "../client/_schedule.ts";
+import {
+  EARLY_MS,
+  Pacer,
+  Schedule,
+  sleepUntil,
+  Ticker,
+} from "../client/_schedule.ts";
 
 Deno.test("schedule: --rate spreads round trips evenly over the connections, interleaved", () => {
   const schedule = new Schedule({ rate: 1000, slots: 4 }, 100);
@@ -59,4 +65,29 @@ Deno.test("schedule: the connect pacer lets the k-th event through k/rate second
   for (let i = 1; i < times.length; i++) {
     ok(times[i] - times[0] >= i * 2 - EARLY_MS, `event ${i} came early`);
   }
+});
+
+Deno.test("schedule: one ticker wakes many senders, each at its own time, in time order", async () => {
+  const ticker = new Ticker();
+  const start = performance.now();
+  const offsets = [9, 2, 6, 2.5, 0, 4];
+  const woke: number[] = [];
+  await Promise.all(offsets.map(async (offset, i) => {
+    await ticker.until(start + offset);
+    ok(performance.now() >= start + offset - EARLY_MS, `sender ${i} early`);
+    woke.push(offset);
+  }));
+  // Those due within one tick of each other may wake together, never out of turn.
+  for (let i = 1; i < woke.length; i++) {
+    ok(woke[i] >= woke[i - 1] - EARLY_MS, `woke ${woke}`);
+  }
+  ticker.release();
+});
+
+Deno.test("schedule: releasing the ticker wakes every waiting sender at once", async () => {
+  const ticker = new Ticker();
+  const far = performance.now() + 60_000;
+  const waiting = Promise.all([ticker.until(far), ticker.until(far + 1)]);
+  ticker.release();
+  await waiting;
 });
