@@ -117,7 +117,7 @@ Deno.test({
     ? "load: several hosts: two clients in two namespaces load one server, and their reports merge"
     : `load: several hosts (skipped: ${reason})`,
   ignore: reason !== undefined,
-  async fn() {
+  async fn(): Promise<void> {
     let server: Deno.ChildProcess | undefined;
     let serverDone: Promise<unknown> | undefined;
     try {

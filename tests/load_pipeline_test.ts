@@ -38,16 +38,25 @@ function oneShotServer(
   return { port: listener.addr.port, done };
 }
 
-function job(payload: Uint8Array, overrides: Partial<PipelineJob> = {}) {
-  const echoes: { planned: number; sent: number; now: number }[] = [];
+interface Echo {
+  planned: number;
+  sent: number;
+  now: number;
+}
+
+function job(
+  payload: Uint8Array,
+  overrides: Partial<PipelineJob> = {},
+): { job: PipelineJob; echoes: Echo[] } {
+  const echoes: Echo[] = [];
   const full: PipelineJob = {
     payload,
     window: 1,
     limit: 1,
     deadline: Infinity,
     plannedAt: () => undefined,
-    onSend() {},
-    onEcho(planned, sent, now) {
+    onSend(): void {},
+    onEcho(planned, sent, now): void {
       echoes.push({ planned, sent, now });
     },
     ...overrides,

@@ -11,6 +11,7 @@ import { runLoad } from "../client/load.ts";
 import { serveEcho } from "../server/echo.ts";
 import {
   CliProcess,
+  type CliResult,
   runCli,
   type RunCliOptions,
   spawnQuietEcho,
@@ -28,7 +29,7 @@ function lines(text: string): string[] {
 async function loadAgainstEcho(
   args: string[],
   options: RunCliOptions = {},
-) {
+): Promise<CliResult> {
   const server = await spawnQuietEcho();
   try {
     return await runCli(
@@ -194,7 +195,10 @@ Deno.test("load: 16 MiB and 64 MiB messages round-trip against a Python echo ser
  * An echo server that stops reading for `stallMs` once, `afterMs` after
  * the first bytes arrive, on every connection at the same time.
  */
-function stallingServer(afterMs: number, stallMs: number) {
+function stallingServer(
+  afterMs: number,
+  stallMs: number,
+): { port: number; close(): Promise<void> } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   let stallFrom = Infinity;
   const conns: Deno.Conn[] = [];
@@ -419,7 +423,9 @@ Deno.test("load: --percentiles chooses the reported percentiles, each with its u
 });
 
 /** A server that records the first message of one connection and echoes it. */
-function recordingServer(size: number) {
+function recordingServer(
+  size: number,
+): { port: number; received: Promise<Uint8Array> } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const received = (async () => {
     const conn = await listener.accept();
