@@ -36,8 +36,8 @@ export interface PipelineJob {
   deadline: number;
   /** When message `index` (from 0) is due; undefined: as soon as it may. */
   plannedAt(index: number): number | undefined;
-  /** Waits for a planned time. Default: a timer of this connection's own. */
-  waitUntil?(time: number): Promise<void>;
+  /** Calls `wake` at a planned time. Default: a timer of this connection's own. */
+  wakeAt?(time: number, wake: () => void): void;
   /** Called as each message is handed to the OS. */
   onSend(sentAt: number): void;
   /** Called as each echo is complete: its planned and actual send times. */
@@ -79,11 +79,7 @@ export class PipelinedConnection {
   #writerDone = false;
   #wakeWriter: (() => void) | undefined;
   #stopper = new AbortController();
-  #whenStopped = new Promise<void>((resolve) =>
-    this.#stopper.signal.addEventListener("abort", () => resolve(), {
-      once: true,
-    })
-  );
+  #wakeTimed: (() => void) | undefined;
   #stopReason: StopReason | "failed" | "tail" | undefined;
   #failure: NetError | undefined;
   #tailTimer: ReturnType<typeof setTimeout> | undefined;
@@ -143,6 +139,7 @@ export class PipelinedConnection {
     this.#stopReason ??= reason;
     this.#stopper.abort();
     this.#wakeWriter?.();
+    this.#wakeTimed?.();
     this.socket.close();
   }
 
@@ -161,10 +158,12 @@ export class PipelinedConnection {
       if (planned !== undefined) {
         if (planned >= job.deadline) break;
         if (planned - performance.now() >= EARLY_MS) {
-          await Promise.race([
-            job.waitUntil?.(planned) ?? sleepUntil(planned, signal),
-            this.#whenStopped,
-          ]);
+          await new Promise<void>((wake) => {
+            this.#wakeTimed = wake;
+            if (job.wakeAt) job.wakeAt(planned, wake);
+            else sleepUntil(planned, signal).then(wake);
+          });
+          this.#wakeTimed = undefined;
         }
       }
       if (this.#stopped) return;

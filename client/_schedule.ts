@@ -117,7 +117,7 @@ export class Pacer {
 /** One sender waiting for its time. */
 interface Waiter {
   time: number;
-  resolve: () => void;
+  wake: () => void;
 }
 
 /**
@@ -130,7 +130,7 @@ interface Waiter {
  * ```ts
  * import { Ticker } from "./_schedule.ts";
  * const ticker = new Ticker();
- * await ticker.until(performance.now() + 3);
+ * await new Promise<void>((wake) => ticker.at(performance.now() + 3, wake));
  * ticker.release();
  * ```
  */
@@ -140,13 +140,18 @@ export class Ticker {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #armedFor = Infinity;
 
-  /** Resolves once `time` is less than {@linkcode EARLY_MS} away. */
-  until(time: number): Promise<void> {
-    if (time - performance.now() < EARLY_MS) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#push({ time, resolve });
-      if (time < this.#armedFor) this.#arm(time);
-    });
+  /**
+   * Calls `wake` once `time` is less than {@linkcode EARLY_MS} away (at
+   * once if it is already). A callback rather than a promise: the caller
+   * may be woken for another reason first, without a race per message.
+   */
+  at(time: number, wake: () => void): void {
+    if (time - performance.now() < EARLY_MS) {
+      wake();
+      return;
+    }
+    this.#push({ time, wake });
+    if (time < this.#armedFor) this.#arm(time);
   }
 
   /** Wakes every waiter now and disarms the timer (at the run's end). */
@@ -156,7 +161,7 @@ export class Ticker {
     this.#armedFor = Infinity;
     const waiting = this.#heap;
     this.#heap = [];
-    for (const waiter of waiting) waiter.resolve();
+    for (const waiter of waiting) waiter.wake();
   }
 
   #arm(time: number): void {
@@ -171,7 +176,7 @@ export class Ticker {
     this.#armedFor = Infinity;
     const now = performance.now();
     while (this.#heap.length > 0 && this.#heap[0].time - now < EARLY_MS) {
-      this.#pop().resolve();
+      this.#pop().wake();
     }
     if (this.#heap.length > 0) this.#arm(this.#heap[0].time);
   }

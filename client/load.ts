@@ -268,7 +268,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
         limit,
         deadline,
         plannedAt: (i) => schedule.plannedAt(slot, base + i),
-        waitUntil: (time) => ticker.until(time),
+        wakeAt: (time, wake) => ticker.at(time, wake),
         onSend,
         onEcho,
       });

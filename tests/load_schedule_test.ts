@@ -73,7 +73,7 @@ Deno.test("schedule: one ticker wakes many senders, each at its own time, in tim
   const offsets = [9, 2, 6, 2.5, 0, 4];
   const woke: number[] = [];
   await Promise.all(offsets.map(async (offset, i) => {
-    await ticker.until(start + offset);
+    await new Promise<void>((wake) => ticker.at(start + offset, wake));
     ok(performance.now() >= start + offset - EARLY_MS, `sender ${i} early`);
     woke.push(offset);
   }));
@@ -87,7 +87,11 @@ Deno.test("schedule: one ticker wakes many senders, each at its own time, in tim
 Deno.test("schedule: releasing the ticker wakes every waiting sender at once", async () => {
   const ticker = new Ticker();
   const far = performance.now() + 60_000;
-  const waiting = Promise.all([ticker.until(far), ticker.until(far + 1)]);
+  const waiting = Promise.all(
+    [far, far + 1].map((time) =>
+      new Promise<void>((wake) => ticker.at(time, wake))
+    ),
+  );
   ticker.release();
   await waiting;
 });
