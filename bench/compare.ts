@@ -501,7 +501,6 @@ function parseLoadReport(child: Child, label: string): LoadReport {
   const report = lastJson(child) as Partial<LoadReport>;
   for (
     const key of [
-      "connections",
       "roundTrips",
       "roundTripsPerSecond",
       "durationSeconds",

@@ -8,7 +8,7 @@
  *
  * ```sh
  * deno run --allow-all bench/load_client.ts [--seconds 5] [--repeat 3]
- *   [--conns 100] [--size 64] [--rates 10000,50000,100000]
+ *   [--conns 100] [--size 64] [--rates 10000,50000,100000] [--pipeline 1,16]
  * ```
  *
  * Only 127.0.0.1 is used; every child is stopped and awaited. Exit code 1
@@ -38,6 +38,7 @@ interface Settings {
   conns: number;
   size: number;
   rates: number[];
+  pipelines: number[];
 }
 
 /** One closed-loop run's figures. */
@@ -68,6 +69,7 @@ function parseSettings(args: string[]): Settings {
       conns: { type: "string", default: "100" },
       size: { type: "string", default: "64" },
       rates: { type: "string", default: "10000,50000,100000" },
+      pipeline: { type: "string", default: "1,16" },
     },
   });
   const settings = {
@@ -76,6 +78,7 @@ function parseSettings(args: string[]): Settings {
     conns: Number(values.conns),
     size: Number(values.size),
     rates: values.rates.split(",").map(Number),
+    pipelines: values.pipeline.split(",").map(Number),
   };
   const numbers = [
     settings.seconds,
@@ -83,6 +86,7 @@ function parseSettings(args: string[]): Settings {
     settings.conns,
     settings.size,
     ...settings.rates,
+    ...settings.pipelines,
   ];
   if (numbers.some((n) => !Number.isFinite(n) || n <= 0)) {
     throw new Error("every option must be a number above 0");
@@ -239,51 +243,57 @@ async function main(args: string[]): Promise<number> {
       }%) ${verdict(Math.abs(p50) <= MAX_P50_EXCESS)}`,
     );
 
-    out(
-      `--rate accuracy: ${conns} connections x ${size} B, ${seconds} s per run`,
-    );
-    for (const requested of settings.rates) {
-      const runs: RateRun[] = [];
-      for (let i = 0; i < settings.repeat; i++) {
-        const child = await runToEnd(
-          "netdemo client multi --rate",
-          [...multi, "--rate", `${requested}`],
-          seconds,
+    for (const pipeline of settings.pipelines) {
+      out(
+        `--rate accuracy: ${conns} connections x ${size} B, --pipeline ${pipeline}, ${seconds} s per run`,
+      );
+      for (const requested of settings.rates) {
+        const runs: RateRun[] = [];
+        for (let i = 0; i < settings.repeat; i++) {
+          const child = await runToEnd(
+            "netdemo client multi --rate",
+            [...multi, "--rate", `${requested}`, "--pipeline", `${pipeline}`],
+            seconds,
+          );
+          const report = lastJson(child);
+          const latency = report.latencyMs as Record<string, number>;
+          const uncorrected = report.uncorrectedLatencyMs as Record<
+            string,
+            number
+          >;
+          runs.push({
+            achieved: report.achievedRate as number,
+            roundTrips: report.roundTrips as number,
+            p50: latency.p50,
+            p99: latency.p99,
+            uncorrectedP50: uncorrected.p50,
+            uncorrectedP99: uncorrected.p99,
+            behind: child.stderrLines.some((l) => l.includes("fell behind")),
+          });
+        }
+        const achieved = median(runs.map((run) => run.achieved));
+        const error = Math.abs(achieved - requested) / requested;
+        out(
+          `  ${requested.toLocaleString("en-US")}/s requested: sent ${
+            spread(runs.map((r) => r.achieved))
+          }/s, ${(error * 100).toFixed(1)}% off (target <= 1%) ${
+            verdict(error <= MAX_RATE_ERROR)
+          }${
+            runs.some((r) => r.behind)
+              ? "; the client warned it fell behind"
+              : ""
+          }`,
         );
-        const report = lastJson(child);
-        const latency = report.latencyMs as Record<string, number>;
-        const uncorrected = report.uncorrectedLatencyMs as Record<
-          string,
-          number
-        >;
-        runs.push({
-          achieved: report.achievedRate as number,
-          roundTrips: report.roundTrips as number,
-          p50: latency.p50,
-          p99: latency.p99,
-          uncorrectedP50: uncorrected.p50,
-          uncorrectedP99: uncorrected.p99,
-          behind: child.stderrLines.some((l) => l.includes("fell behind")),
-        });
+        out(
+          `    corrected p50/p99 ms: ${
+            runs.map((r) => `${r.p50}/${r.p99}`).join(", ")
+          }; uncorrected: ${
+            runs.map((r) => `${r.uncorrectedP50}/${r.uncorrectedP99}`).join(
+              ", ",
+            )
+          }`,
+        );
       }
-      const achieved = median(runs.map((run) => run.achieved));
-      const error = Math.abs(achieved - requested) / requested;
-      out(
-        `  ${requested.toLocaleString("en-US")}/s requested: sent ${
-          spread(runs.map((r) => r.achieved))
-        }/s, ${(error * 100).toFixed(1)}% off (target <= 1%) ${
-          verdict(error <= MAX_RATE_ERROR)
-        }${
-          runs.some((r) => r.behind) ? "; the client warned it fell behind" : ""
-        }`,
-      );
-      out(
-        `    corrected p50/p99 ms: ${
-          runs.map((r) => `${r.p50}/${r.p99}`).join(", ")
-        }; uncorrected: ${
-          runs.map((r) => `${r.uncorrectedP50}/${r.uncorrectedP99}`).join(", ")
-        }`,
-      );
     }
     const load = await capture(["cat", "/proc/loadavg"]);
     out(
