@@ -102,7 +102,7 @@ interface Row {
 
 /** What a load client prints with `--json` (netdemo's and Node's alike). */
 interface LoadReport {
-  connections: number;
+  connections?: number;
   roundTrips: number;
   roundTripsPerSecond: number;
   bytesPerSecond: number;
