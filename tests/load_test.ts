@@ -584,3 +584,65 @@ Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file
     "error: --payload-file stdin is empty; a message needs at least 1 byte\n",
   );
 });
+
+Deno.test("load: --connect-timeout gives up on a connect the server's full backlog never answers", async () => {
+  const server = startPython("unaccepting_server.py", ["--lifetime", "20"]);
+  try {
+    const listening = await server.waitFor(/^Listening on /);
+    const port = listening.slice(listening.lastIndexOf(":") + 1);
+    const result = await runCli([
+      "client",
+      "multi",
+      "--port",
+      port,
+      "--conns",
+      "4",
+      "--rounds",
+      "1",
+      "--connect-timeout",
+      "0.3",
+      "--timeout",
+      "1",
+      "--json",
+    ]);
+    equal(result.code, 1);
+    const report = JSON.parse(result.stdout);
+    equal(report.config.connectTimeoutSeconds, 0.3);
+    ok(report.connectionsOpened < 4, `${report.connectionsOpened} opened`);
+    equal(report.errors.timeout, 4, JSON.stringify(report.errors));
+    match(
+      result.stderr,
+      /^error: 4 errors in the load run: 4 timed out \(first: could not connect to 127\.0\.0\.1:\d+ within 0\.3 s\)\n$/,
+    );
+  } finally {
+    await server.kill();
+  }
+});
+
+Deno.test("load: a server that closes before echoing is 'closed early by server', as in the lesson mode", async () => {
+  // Reads the first message of each connection, then ends the stream (FIN).
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    for (let i = 0; i < 2; i++) {
+      const conn = await listener.accept();
+      await readBytes(conn, 64);
+      conn.close();
+    }
+    listener.close();
+  })();
+  const result = await runCli([
+    "client",
+    "multi",
+    "--port",
+    `${listener.addr.port}`,
+    "--rounds",
+    "5",
+  ]);
+  await served;
+  equal(result.code, 1);
+  ok(lines(result.stdout).includes("Errors:        2 closed early by server"));
+  match(
+    result.stderr,
+    /^error: 2 errors in the load run: 2 closed early by server \(first: 127\.0\.0\.1:\d+ closed the connection after echoing 0 of 64 bytes sent\)\n$/,
+  );
+});
