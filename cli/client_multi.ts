@@ -65,7 +65,9 @@ export const spec: CommandSpec = {
       type: "string",
       placeholder: "SECONDS",
       description: "load mode: run round trips on every connection this long",
-      defaultText: `${DEFAULT_LOAD_DURATION_MS / 1000} in load mode without --rounds`,
+      defaultText: `${
+        DEFAULT_LOAD_DURATION_MS / 1000
+      } in load mode without --rounds`,
     },
     rounds: {
       type: "string",
