@@ -452,27 +452,6 @@ Deno.test("netdemo server app: a bad table is one clear line and exit 2", async 
   );
 });
 
-Deno.test("netdemo server app: a table file the binary may not read points to --table -", async () => {
-  const path = await Deno.makeTempFile({ suffix: ".json" });
-  try {
-    await Deno.writeTextFile(path, '{"a": "b"}');
-    const result = await runCli([
-      "server",
-      "app",
-      "--port",
-      "0",
-      "--table",
-      path,
-    ]);
-    assert.equal(result.code, 2);
-    assert.equal(result.stderr.trim().split("\n").length, 1);
-    assert.ok(result.stderr.includes(`permission denied`), result.stderr);
-    assert.ok(result.stderr.includes(`--table - < ${path}`), result.stderr);
-  } finally {
-    await Deno.remove(path);
-  }
-});
-
 Deno.test("netdemo app: usage errors exit 2 with one line", async () => {
   const cases = [
     ["client", "app", "search"],
