@@ -308,7 +308,8 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     return setInterval(() => {
       const limit = performance.now() - limitMs;
       for (const connection of active) {
-        if (connection.socket.lastActivity < limit) {
+        // A connection waiting for its next scheduled send is idle, not stuck.
+        if (connection.inFlight > 0 && connection.socket.lastActivity < limit) {
           connection.stop("watchdog");
         }
       }

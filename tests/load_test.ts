@@ -646,3 +646,20 @@ Deno.test("load: a server that closes before echoing is 'closed early by server'
     /^error: 2 errors in the load run: 2 closed early by server \(first: 127\.0\.0\.1:\d+ closed the connection after echoing 0 of 64 bytes sent\)\n$/,
   );
 });
+
+Deno.test("load: --timeout does not cut a connection that only waits for its next scheduled send", async () => {
+  // Each of 2 connections sends every 0.5 s, longer than --timeout 0.3.
+  const result = await loadAgainstEcho([
+    "--rate",
+    "4",
+    "--duration",
+    "1.2",
+    "--timeout",
+    "0.3",
+    "--json",
+  ]);
+  equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  deepEqual(report.errors, {});
+  equal(report.roundTrips, 5);
+});
