@@ -64,3 +64,28 @@ export function startPython(script: string, args: string[]): PythonProcess {
     },
   };
 }
+
+/**
+ * Starts a Python server from tests/python/ and waits for its `Listening on
+ * HOST:PORT` line; resolves the process and the port it chose.
+ *
+ * @example
+ * ```ts
+ * import { startPythonServer } from "./_python.ts";
+ * const { server, port } = await startPythonServer("echo_server.py", ["--port", "0"]);
+ * await server.kill();
+ * ```
+ */
+export async function startPythonServer(
+  script: string,
+  args: string[],
+): Promise<{ server: PythonProcess; port: string }> {
+  const server = startPython(script, args);
+  try {
+    const line = await server.waitFor(/^Listening on /);
+    return { server, port: line.slice(line.lastIndexOf(":") + 1) };
+  } catch (error) {
+    await server.kill();
+    throw error;
+  }
+}

@@ -17,7 +17,7 @@ import {
   spawnQuietEcho,
 } from "./_helpers.ts";
 import { closedPort, readBytes, writeAll } from "./_net.ts";
-import { startPython } from "./_python.ts";
+import { startPythonServer } from "./_python.ts";
 
 const MIB = 1024 * 1024;
 
@@ -157,7 +157,7 @@ for (const size of [16 * MIB, 64 * MIB]) {
 }
 
 Deno.test("load: 16 MiB and 64 MiB messages round-trip against a Python echo server", async () => {
-  const server = startPython("echo_server.py", [
+  const { server, port } = await startPythonServer("echo_server.py", [
     "--port",
     "0",
     "--connections",
@@ -166,8 +166,6 @@ Deno.test("load: 16 MiB and 64 MiB messages round-trip against a Python echo ser
     "30",
   ]);
   try {
-    const listening = await server.waitFor(/^Listening on /);
-    const port = listening.slice(listening.lastIndexOf(":") + 1);
     for (const size of [16 * MIB, 64 * MIB]) {
       const result = await runCli([
         "client",
@@ -586,10 +584,11 @@ Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file
 });
 
 Deno.test("load: --connect-timeout gives up on a connect the server's full backlog never answers", async () => {
-  const server = startPython("unaccepting_server.py", ["--lifetime", "20"]);
+  const { server, port } = await startPythonServer("unaccepting_server.py", [
+    "--lifetime",
+    "20",
+  ]);
   try {
-    const listening = await server.waitFor(/^Listening on /);
-    const port = listening.slice(listening.lastIndexOf(":") + 1);
     const result = await runCli([
       "client",
       "multi",
