@@ -18,6 +18,14 @@ import { EARLY_MS, sleepUntil } from "./_schedule.ts";
 const READ_CHUNK = 64 * 1024;
 
 /**
+ * The largest message a closed-loop connection with one message in flight
+ * sends before reading its echo (see `#lockstep`). Socket buffers are at
+ * least 4 KiB each even under memory pressure, so the four between client
+ * and server always hold a message this small and its echo.
+ */
+const LOCKSTEP_MAX_BYTES = 4096;
+
+/**
  * How long a connection that has all its echoes waits for the server's end
  * of stream after its own, before it just closes: a server may keep a
  * half-closed connection open, which is no error.
@@ -76,6 +84,8 @@ export class PipelinedConnection {
   #planned: number[] = [];
   #sentAt: number[] = [];
   #head = 0;
+  // Bytes of the oldest message in flight echoed so far.
+  #offset = 0;
   #writerDone = false;
   #wakeWriter: (() => void) | undefined;
   #stopper = new AbortController();
@@ -107,10 +117,18 @@ export class PipelinedConnection {
    * always closes the socket.
    */
   async run(): Promise<void> {
-    await Promise.all([
-      this.#write().catch(this.#fail),
-      this.#read().catch(this.#fail),
-    ]);
+    const job = this.#job;
+    if (
+      job.window === 1 && job.payload.length <= LOCKSTEP_MAX_BYTES &&
+      job.plannedAt(0) === undefined
+    ) {
+      await this.#lockstep().catch(this.#fail);
+    } else {
+      await Promise.all([
+        this.#write().catch(this.#fail),
+        this.#read().catch(this.#fail),
+      ]);
+    }
     clearTimeout(this.#tailTimer);
     this.socket.close();
     const peer = this.socket.peer;
@@ -180,57 +198,94 @@ export class PipelinedConnection {
     if (this.inFlight === 0) this.#finish();
   }
 
+  // Closed loop, one message in flight, and a message too small to fill
+  // the socket buffers: write it, then read its echo, as a plain client
+  // would. Nothing can deadlock, and a read issued once the write is done
+  // often finds the echo there already, which costs Deno far less than a
+  // read left pending beside the write (a third less CPU per round trip).
+  async #lockstep(): Promise<void> {
+    const job = this.#job;
+    const buffer = new Uint8Array(job.payload.length);
+    for (let index = 0; index < job.limit && !this.#stopped; index++) {
+      const now = performance.now();
+      if (now >= job.deadline) break;
+      this.#planned.push(now);
+      this.#sentAt.push(now);
+      this.sent++;
+      job.onSend(now);
+      await this.socket.writeAll(job.payload, "while sending");
+      while (this.inFlight > 0) {
+        const got = await this.socket.read(
+          buffer,
+          "while waiting for the echo",
+        );
+        if (got === null) throw this.#closedEarly();
+        this.#consume(buffer, got, performance.now());
+      }
+    }
+    this.#writerDone = true;
+    this.#finish();
+    await this.#read();
+  }
+
   async #read(): Promise<void> {
     const { payload } = this.#job;
-    const size = payload.length;
     const buffer = new Uint8Array(
-      Math.min(size * Math.min(this.#job.window, 16), READ_CHUNK),
+      Math.min(payload.length * Math.min(this.#job.window, 16), READ_CHUNK),
     );
-    const peer = this.socket.peer;
-    let offset = 0;
     while (true) {
       const got = await this.socket.read(buffer, "while waiting for the echo");
       if (got === null) {
-        if (this.inFlight > 0 || !this.#writerDone) {
-          throw new NetError(
-            "closed-early",
-            `${peer} closed the connection after echoing ${
-              this.echoed * size + offset
-            } of ${this.sent * size} bytes sent`,
-          );
-        }
+        if (this.inFlight > 0 || !this.#writerDone) throw this.#closedEarly();
         return;
       }
-      const now = performance.now();
-      let at = 0;
-      while (at < got) {
-        if (this.inFlight === 0) {
+      this.#consume(buffer, got, performance.now());
+    }
+  }
+
+  #closedEarly(): NetError {
+    const size = this.#job.payload.length;
+    return new NetError(
+      "closed-early",
+      `${this.socket.peer} closed the connection after echoing ${
+        this.echoed * size + this.#offset
+      } of ${this.sent * size} bytes sent`,
+    );
+  }
+
+  // Matches `got` bytes of `buffer` against the messages in flight.
+  #consume(buffer: Uint8Array, got: number, now: number): void {
+    const { payload } = this.#job;
+    const size = payload.length;
+    let at = 0;
+    while (at < got) {
+      if (this.inFlight === 0) {
+        throw new NetError(
+          "mismatch",
+          `${this.socket.peer} sent more bytes than were sent to it (${
+            this.echoed === 0
+              ? "before any message was sent"
+              : `after the echo of message ${this.echoed}`
+          })`,
+        );
+      }
+      const offset = this.#offset;
+      const take = Math.min(got - at, size - offset);
+      for (let i = 0; i < take; i++) {
+        if (buffer[at + i] !== payload[offset + i]) {
           throw new NetError(
             "mismatch",
-            `${peer} sent more bytes than were sent to it (${
-              this.echoed === 0
-                ? "before any message was sent"
-                : `after the echo of message ${this.echoed}`
-            })`,
+            `${this.socket.peer} returned different bytes than were sent (byte ${
+              offset + i
+            } of message ${this.echoed + 1})`,
           );
         }
-        const take = Math.min(got - at, size - offset);
-        for (let i = 0; i < take; i++) {
-          if (buffer[at + i] !== payload[offset + i]) {
-            throw new NetError(
-              "mismatch",
-              `${peer} returned different bytes than were sent (byte ${
-                offset + i
-              } of message ${this.echoed + 1})`,
-            );
-          }
-        }
-        at += take;
-        offset += take;
-        if (offset === size) {
-          offset = 0;
-          this.#complete(now);
-        }
+      }
+      at += take;
+      this.#offset += take;
+      if (this.#offset === size) {
+        this.#offset = 0;
+        this.#complete(now);
       }
     }
   }
