@@ -14,7 +14,11 @@ import {
   formatHostPort,
 } from "../protocol/address.ts";
 import { NetError } from "../protocol/errors.ts";
-import { connectSocket, type Socket } from "../protocol/socket.ts";
+import {
+  type ConnectOptions,
+  connectSocket,
+  type Socket,
+} from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
 import type { ClientOptions } from "./_common.ts";
 import { DEFAULT_PERCENTILES, LatencyRecorder } from "./_latency.ts";
@@ -87,6 +91,11 @@ export interface LoadOptions extends ClientOptions {
   onInterval?: (interval: IntervalReport) => void;
   /** Latency percentiles to report. Default 50, 90, 99, 99.9. */
   percentiles?: readonly number[];
+  /**
+   * More options for every connect (a transport's, say), passed through
+   * to `connectSocket`; the load sets the signal and reporter itself.
+   */
+  connectOptions?: Omit<ConnectOptions, "signal" | "reporter" | "timeoutMs">;
 }
 
 /** What {@linkcode runLoad} resolves. */
@@ -231,6 +240,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     const begun = performance.now();
     try {
       const socket = await connectSocket(port, {
+        ...options.connectOptions,
         host,
         signal: controller.signal,
         reporter,
