@@ -14,21 +14,11 @@ import {
   formatHostPort,
 } from "../protocol/address.ts";
 import { NetError } from "../protocol/errors.ts";
-import {
-  type ConnectOptions,
-  connectSocket,
-  type Socket,
-} from "../protocol/socket.ts";
+import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
-import type { ClientOptions } from "./_common.ts";
 import { DEFAULT_PERCENTILES, LatencyRecorder } from "./_latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
-import {
-  type IntervalReport,
-  type LoadReport,
-  REPORT_SCHEMA,
-  roundTo,
-} from "./_load_report.ts";
+import { type LoadReport, REPORT_SCHEMA, roundTo } from "./_load_report.ts";
 import {
   checkOpenFileLimit,
   connectionFailure,
@@ -40,17 +30,20 @@ import {
 import { PipelinedConnection } from "./_pipeline.ts";
 import { Pacer, Schedule, Ticker } from "./_schedule.ts";
 
+import {
+  DEFAULT_LOAD_DURATION_MS,
+  DEFAULT_LOAD_SIZE,
+  type LoadOptions,
+} from "./_load_options.ts";
+
 export { formatInterval, formatLoadReport } from "./_load_report.ts";
+export {
+  DEFAULT_LOAD_DURATION_MS,
+  DEFAULT_LOAD_SIZE,
+  type LoadOptions,
+  MAX_LOAD_SIZE,
+} from "./_load_options.ts";
 export type { IntervalReport, LoadReport } from "./_load_report.ts";
-
-/** Default message size of a round trip, in bytes. */
-export const DEFAULT_LOAD_SIZE = 64;
-
-/** Default length of a run when neither a duration nor rounds are given. */
-export const DEFAULT_LOAD_DURATION_MS = 10_000;
-
-/** Largest message: 64 MiB (every connection shares the one payload). */
-export const MAX_LOAD_SIZE = 64 * 1024 * 1024;
 
 /**
  * How long round trips still in flight when the time is up may take before
@@ -60,43 +53,6 @@ const DRAIN_MS = 2_000;
 
 /** The client fell behind when it sent less than this share of its schedule. */
 const BEHIND_SHARE = 0.99;
-
-/** Options for {@linkcode runLoad}. */
-export interface LoadOptions extends ClientOptions {
-  /** Connections running round trips at once. Default 2. */
-  connections?: number;
-  /** Bytes per message, generated. Default 64; ignored with `payload`. */
-  size?: number;
-  /** The bytes of every message, instead of `size` generated ones. */
-  payload?: Uint8Array;
-  /** Where `payload` came from, for the report's config. */
-  payloadFile?: string;
-  /** Run for this long, in ms. Default 10000 unless `rounds` is given. */
-  durationMs?: number;
-  /** Round trips per connection slot; excludes `durationMs`. */
-  rounds?: number;
-  /** Round trips per second in total, on a fixed schedule (open loop). */
-  rate?: number;
-  /** Most messages in flight per connection. Default 1. */
-  pipeline?: number;
-  /** Round trips after which a connection is replaced by a new one. */
-  lifetime?: number;
-  /** New connections per second at most. Default: no pacing. */
-  connectRate?: number;
-  /** Longest connect, in ms. Default: the OS's own limit. */
-  connectTimeoutMs?: number;
-  /** Length of an interval, in ms; each ends with `onInterval`. */
-  intervalMs?: number;
-  /** Called with each interval's figures. */
-  onInterval?: (interval: IntervalReport) => void;
-  /** Latency percentiles to report. Default 50, 90, 99, 99.9. */
-  percentiles?: readonly number[];
-  /**
-   * More options for every connect (a transport's, say), passed through
-   * to `connectSocket`; the load sets the signal and reporter itself.
-   */
-  connectOptions?: Omit<ConnectOptions, "signal" | "reporter" | "timeoutMs">;
-}
 
 /** What {@linkcode runLoad} resolves. */
 export interface LoadResult {
