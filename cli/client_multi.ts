@@ -24,6 +24,8 @@ import {
   ADDRESS_OPTIONS,
   addressValues,
   type CommandSpec,
+  JSON_OPTION,
+  messageValue,
   optionalInteger,
   optionalSeconds,
   type OptionValues,
@@ -31,6 +33,7 @@ import {
   QUIET_OPTION,
   reporterFor,
   TIMEOUT_OPTION,
+  timeoutValue,
   TRACE_OPTION,
   UsageError,
 } from "./_args.ts";
@@ -51,6 +54,7 @@ export const spec: CommandSpec = {
       placeholder: "N",
       description: "connections to open at once",
       defaultText: String(DEFAULT_MULTI_CONNECTIONS),
+      short: "c",
     },
     message: {
       type: "string",
@@ -83,14 +87,18 @@ export const spec: CommandSpec = {
     },
     ...LOAD_OPTIONS,
     json: {
-      type: "boolean",
+      ...JSON_OPTION.json,
       description: "load mode: print the report as one JSON object",
     },
     ...TIMEOUT_OPTION,
     ...QUIET_OPTION,
     ...TRACE_OPTION,
   },
-  example: "netdemo client multi --conns 100 --duration 5 --size 64",
+  examples: [
+    "netdemo client multi",
+    'netdemo client multi -c 10 --message "ping" --message "pong"',
+    "netdemo client multi -c 100 --duration 5 --size 64 -J",
+  ],
 };
 
 /**
@@ -113,7 +121,11 @@ export function run(parsed: ParsedCommand): Promise<number> {
     max: MAX_CONNECTIONS,
     command,
   }) ?? DEFAULT_MULTI_CONNECTIONS;
-  const durationMs = optionalSeconds(values, { name: "--duration", command });
+  const durationMs = optionalSeconds(values, {
+    name: "--duration",
+    command,
+    positive: true,
+  });
   const rounds = optionalInteger(values, { name: "--rounds", min: 1, command });
   const load = durationMs !== undefined || rounds !== undefined ||
     values.size !== undefined ||
@@ -125,17 +137,11 @@ export function run(parsed: ParsedCommand): Promise<number> {
       command,
     );
   }
-  if (durationMs === 0) {
-    throw new UsageError(
-      `--duration must be more than 0 seconds, got "${values.duration}"`,
-      command,
-    );
-  }
   const reporter = reporterFor(values);
   const common = {
     ...addressValues(values, command),
     connections,
-    timeoutMs: optionalSeconds(values, { name: "--timeout", command }),
+    timeoutMs: timeoutValue(values, { name: "--timeout", command }),
     reporter,
   };
   if (!load) {
@@ -167,9 +173,5 @@ function checkModeOptions(values: OptionValues, load: boolean): void {
       command,
     );
   }
-  for (const text of (values.message as string[] | undefined) ?? []) {
-    if (text === "") {
-      throw new UsageError("--message must not be empty", command);
-    }
-  }
+  messageValue(values, command);
 }

@@ -18,6 +18,14 @@ import { EARLY_MS, sleepUntil } from "./_schedule.ts";
 const READ_CHUNK = 64 * 1024;
 
 /**
+ * How long after the run's end a message due before it may still go out
+ * late. A client a little behind its schedule sends everything the run
+ * scheduled (its lateness shows in the latency and the achieved rate); one
+ * that is further behind than this stops, or the run would never end.
+ */
+const LATE_SEND_MS = 1_000;
+
+/**
  * The largest message a closed-loop connection with one message in flight
  * sends before reading its echo (see `#lockstep`). Socket buffers are at
  * least 4 KiB each even under memory pressure, so the four between client
@@ -40,7 +48,11 @@ export interface PipelineJob {
   window: number;
   /** Most messages to send; Infinity for no limit. */
   limit: number;
-  /** No message is sent at or after this `performance.now()` time. */
+  /**
+   * The end of sending, a `performance.now()` time: nothing due at or
+   * after it is sent, and a message due before it goes out at most
+   * 1 s late (`LATE_SEND_MS`).
+   */
   deadline: number;
   /** When message `index` (from 0) is due; undefined: as soon as it may. */
   plannedAt(index: number): number | undefined;
@@ -186,7 +198,9 @@ export class PipelinedConnection {
       }
       if (this.#stopped) return;
       const now = performance.now();
-      if (now >= job.deadline) break;
+      if (now >= job.deadline + (planned === undefined ? 0 : LATE_SEND_MS)) {
+        break;
+      }
       // Sent early (within a timer tick): count from the actual send.
       this.#planned.push(planned === undefined ? now : Math.min(planned, now));
       this.#sentAt.push(now);

@@ -14,6 +14,8 @@ import {
 import { NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
+import { quoted } from "../output/escape.ts";
+import { counted } from "../output/count.ts";
 import type { ClientOptions } from "./_common.ts";
 import {
   checkOpenFileLimit,
@@ -140,7 +142,7 @@ export async function runMulti(
 
   function fail(index: number, failure: NetError): void {
     failures.add(failure);
-    reporter.info(`Connection ${index} failed: ${failure.message}`);
+    reporter.problem(`Connection ${index} failed: ${failure.message}`);
   }
 
   // Writing and reading run side by side, as a selector-based client does:
@@ -165,7 +167,7 @@ export async function runMulti(
     for (const message of messages) {
       if (reporter.verbose) {
         reporter.info(
-          `Sending ${JSON.stringify(message.text)} to connection ${index}`,
+          `Sending ${quoted(message.text)} to connection ${index}`,
         );
       }
       await socket.writeAll(message.bytes, "while sending");
@@ -181,13 +183,15 @@ export async function runMulti(
       if (got === null) {
         throw new NetError(
           "closed-early",
-          `${socket.peer} closed connection ${index} after echoing ${received} of ${expected.length} bytes`,
+          `${socket.peer} closed connection ${index} after echoing ${received} of ${
+            counted(expected.length, "byte")
+          }`,
         );
       }
       if (reporter.verbose) {
         const text = decoder.decode(buffer.subarray(0, got), { stream: true });
         reporter.info(
-          `Received ${JSON.stringify(text)} from connection ${index}`,
+          `Received ${quoted(text)} from connection ${index}`,
         );
       }
       const wrong = firstDifference(buffer, got, expected, received);
@@ -243,7 +247,9 @@ export function formatMultiSummary(result: MultiResult): string {
     const all = connections === 1
       ? "The connection"
       : `All ${connections} connections`;
-    return `${all} completed; every echo matched (${result.bytesPerConnection} bytes each)`;
+    return `${all} completed; every echo matched (${
+      counted(result.bytesPerConnection, "byte")
+    } each)`;
   }
   const noun = connections === 1 ? "connection" : "connections";
   return `${failures.total} of ${connections} ${noun} failed: ${failures.describeWithFirst()}`;

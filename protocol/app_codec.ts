@@ -11,6 +11,8 @@
  * @module
  */
 
+import { quoted } from "../output/escape.ts";
+
 /** Why a message was rejected; tests and logs tell the cases apart by it. */
 export type ProtocolReason =
   | "empty-header"
@@ -459,7 +461,7 @@ function parseHeader(bytes: Uint8Array, maxContent: number): AppHeader {
     throw new ProtocolError(
       "bad-json-encoding",
       `text/json content must be utf-8 encoded, got ${
-        JSON.stringify(contentEncoding.slice(0, 40))
+        quoted(contentEncoding.slice(0, 40))
       }`,
     );
   }
@@ -495,20 +497,6 @@ function finishMessage(header: AppHeader, content: Uint8Array): AppMessage {
 }
 
 /**
- * Makes text safe to print on a terminal: control characters (which a peer
- * could use to move the cursor or clear the screen) are shown escaped.
- *
- * @example
- * ```ts
- * import { printableText } from "./app_codec.ts";
- * printableText("a\nb\x1b[2J"); // "a\\nb\\x1b[2J"
- * ```
- */
-export function printableText(text: string): string {
-  return text.replace(/[\p{Cc}\u2028\u2029\ufeff]/gu, escapeCharacter);
-}
-
-/**
  * A JSON field as a person reads it: a string as it is, any other value as
  * its JSON text. Both the client's `Got result:` line and the server's
  * replies and log lines show fields this way.
@@ -528,61 +516,4 @@ export function fieldText(value: unknown): string {
     // Too deeply nested to write back: say what it is instead.
     return Array.isArray(value) ? "[...]" : "{...}";
   }
-}
-
-/**
- * Shows bytes as text where they are printable UTF-8, and as `\xNN` where
- * they are not (invalid UTF-8, a character cut off, control characters).
- *
- * @example
- * ```ts
- * import { printableBytes } from "./app_codec.ts";
- * printableBytes(new Uint8Array([0x68, 0x69, 0xff])); // "hi\\xff"
- * ```
- */
-export function printableBytes(bytes: Uint8Array): string {
-  let shown = "";
-  let index = 0;
-  while (index < bytes.length) {
-    const lead = bytes[index];
-    const size = lead < 0x80
-      ? 1
-      : lead >= 0xc2 && lead <= 0xdf
-      ? 2
-      : lead >= 0xe0 && lead <= 0xef
-      ? 3
-      : lead >= 0xf0 && lead <= 0xf4
-      ? 4
-      : 0;
-    let character: string | undefined;
-    if (size > 0 && index + size <= bytes.length) {
-      try {
-        character = strictUtf8.decode(bytes.subarray(index, index + size));
-      } catch {
-        character = undefined;
-      }
-    }
-    if (character === undefined) {
-      shown += `\\x${lead.toString(16).padStart(2, "0")}`;
-      index += 1;
-    } else {
-      shown += printableText(character);
-      index += size;
-    }
-  }
-  return shown;
-}
-
-const NAMED_ESCAPES: Record<string, string> = {
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-};
-
-function escapeCharacter(character: string): string {
-  const code = character.codePointAt(0) ?? 0;
-  return NAMED_ESCAPES[character] ??
-    (code <= 0xff
-      ? `\\x${code.toString(16).padStart(2, "0")}`
-      : `\\u${code.toString(16).padStart(4, "0")}`);
 }

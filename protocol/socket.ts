@@ -10,6 +10,7 @@
 import { formatAddr, formatHostPort } from "./address.ts";
 import { classifyError, NetError, toNetError } from "./errors.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
+import { counted } from "../output/count.ts";
 
 /** Options for {@linkcode Socket} and {@linkcode connectSocket}. */
 export interface SocketOptions {
@@ -107,7 +108,7 @@ export class Socket {
       this.#reporter.trace(
         count === null
           ? `read EOF from ${this.#name} (no more data will come)`
-          : `read ${count} bytes from ${this.#name}`,
+          : `read ${counted(count, "byte")} from ${this.#name}`,
       );
     }
     return count;
@@ -132,7 +133,9 @@ export class Socket {
       if (this.#reporter.tracing) {
         const left = chunk.length - written;
         this.#reporter.trace(
-          `write ${chunk.length} bytes to ${this.#name}: the OS took ${written}${
+          `write ${
+            counted(chunk.length, "byte")
+          } to ${this.#name}: the OS took ${written}${
             left > 0 ? ` (partial write, ${left} left to send)` : ""
           }`,
         );
@@ -158,7 +161,9 @@ export class Socket {
     this.#signal?.removeEventListener("abort", this.#onAbort);
     if (this.#reporter.tracing) {
       this.#reporter.trace(
-        `close connection to ${this.#name} (read ${this.bytesRead} bytes, wrote ${this.bytesWritten} bytes)`,
+        `close connection to ${this.#name} (read ${
+          counted(this.bytesRead, "byte")
+        }, wrote ${counted(this.bytesWritten, "byte")})`,
       );
     }
     try {

@@ -16,6 +16,7 @@ import {
 } from "../protocol/address.ts";
 import { toNetError } from "../protocol/errors.ts";
 import type { Reporter } from "../output/reporter.ts";
+import { counted } from "../output/count.ts";
 
 /** Options every server takes. */
 export interface ListenOptions {
@@ -139,8 +140,9 @@ export function startListening(
  * ```
  */
 export function formatSummary(summary: ServerSummary): string {
-  const plural = summary.connections === 1 ? "" : "s";
-  return `Served ${summary.connections} connection${plural}, ${
+  return `Served ${counted(summary.connections, "connection")}, ${
     summary.sentVerb ?? "sent"
-  } ${summary.bytesSent} bytes, up ${summary.uptimeSeconds.toFixed(1)} s`;
+  } ${counted(summary.bytesSent, "byte")}, up ${
+    summary.uptimeSeconds.toFixed(1)
+  } s`;
 }

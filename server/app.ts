@@ -19,14 +19,14 @@ import {
   encodeAppMessage,
   fieldText,
   jsonMessage,
-  printableBytes,
-  printableText,
   ProtocolError,
   SERVER_BINARY_TYPE,
 } from "../protocol/app_codec.ts";
 import { NetError } from "../protocol/errors.ts";
 import type { Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
+import { escapeBytes, escapeText } from "../output/escape.ts";
+import { counted } from "../output/count.ts";
 import {
   type Connection,
   type ConnectionServer,
@@ -143,7 +143,9 @@ export function serveApp(options: AppServerOptions = {}): ConnectionServer {
         reporter.info(
           `Cut off ${socket.peer}: no complete request within ${
             requestTimeoutMs / 1000
-          } s (--request-timeout), ${socket.bytesRead} bytes received`,
+          } s (--request-timeout), ${
+            counted(socket.bytesRead, "byte")
+          } received`,
         );
         socket.close();
       }, requestTimeoutMs);
@@ -219,9 +221,11 @@ function requestFields(value: unknown): { action: unknown; value: unknown } {
 
 function describe(request: AppMessage): string {
   if (request.kind === "binary") {
-    return `${request.header.contentType}, ${request.content.length} bytes "${
-      printableBytes(request.content.subarray(0, LOG_EXCERPT))
-    }${request.content.length > LOG_EXCERPT ? "..." : ""}"`;
+    return `${request.header.contentType}, ${
+      counted(request.content.length, "byte")
+    } "${escapeBytes(request.content.subarray(0, LOG_EXCERPT))}${
+      request.content.length > LOG_EXCERPT ? "..." : ""
+    }"`;
   }
   const { action, value } = requestFields(request.value);
   return `text/json, action "${excerpt(fieldText(action))}", value "${
@@ -233,5 +237,5 @@ function excerpt(text: string): string {
   const short = text.length > LOG_EXCERPT
     ? `${text.slice(0, LOG_EXCERPT)}...`
     : text;
-  return printableText(short);
+  return escapeText(short);
 }

@@ -9,6 +9,7 @@ import { BorkReplier } from "../protocol/bork.ts";
 import { NetError } from "../protocol/errors.ts";
 import { Socket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
+import { quoted } from "../output/escape.ts";
 import {
   type ListenOptions,
   type ServerHandle,
@@ -23,8 +24,6 @@ export interface BorkServerOptions extends ListenOptions {
   /** Where the server's lines go. Default: nowhere. */
   reporter?: Reporter;
 }
-
-const decoder = new TextDecoder();
 
 /**
  * Starts the bork server. Without `keepOpen` it stops by itself when its one
@@ -81,12 +80,12 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
           : replier.push(buffer.subarray(0, count));
         if (answer) {
           reporter.info(
-            `Received ${JSON.stringify(decoder.decode(answer.text))}`,
+            `Received ${quoted(answer.text)}`,
           );
           await socket.writeAll(answer.reply);
           summary.bytesSent += answer.reply.length;
           reporter.info(
-            `Replied ${JSON.stringify(decoder.decode(answer.reply))}`,
+            `Replied ${quoted(answer.reply)}`,
           );
         }
         if (count === null) {

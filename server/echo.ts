@@ -8,6 +8,8 @@
  */
 
 import { type Reporter, SILENT } from "../output/reporter.ts";
+import { quoted } from "../output/escape.ts";
+import { counted } from "../output/count.ts";
 import type { ServerSummary } from "./_listener.ts";
 import {
   type Connection,
@@ -42,7 +44,7 @@ const POOL_LIMIT = 64;
 /** Per-event lines allowed in one second before they collapse. */
 const LINES_PER_SECOND = 20;
 
-/** Chunks at most this long, and printable, are shown as text. */
+/** Chunks at most this long are shown as (escaped) text. */
 const SHOWN_TEXT_LIMIT = 80;
 
 /**
@@ -138,7 +140,7 @@ class EventLog {
   #windowStart = -Infinity;
   #linesInWindow = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #messages = 0;
+  #reads = 0;
   #bytes = 0;
   #events = 0;
 
@@ -158,7 +160,7 @@ class EventLog {
     if (this.#allow()) {
       this.#reporter.info(`Echoed ${describe(chunk)} to ${peer}`);
     } else {
-      this.#messages++;
+      this.#reads++;
       this.#bytes += chunk.length;
     }
   }
@@ -196,54 +198,34 @@ class EventLog {
   }
 
   #flush(): boolean {
-    if (this.#messages === 0 && this.#events === 0) return false;
+    if (this.#reads === 0 && this.#events === 0) return false;
     const parts: string[] = [];
-    if (this.#messages > 0) {
+    if (this.#reads > 0) {
       parts.push(
-        `echoed ${this.#messages} message${
-          plural(this.#messages)
-        } (${this.#bytes} bytes)`,
+        `echoed ${counted(this.#reads, "read")} (${
+          counted(this.#bytes, "byte")
+        })`,
       );
     }
     if (this.#events > 0) {
       parts.push(
-        `${this.#events} connection event${plural(this.#events)} not shown`,
+        `${counted(this.#events, "connection event")} not shown`,
       );
     }
     const open = this.#open();
     this.#reporter.info(
-      `Last second: ${parts.join(", ")}; ${open} connection${
-        plural(open)
-      } open`,
+      `Last second: ${parts.join(", ")}; ${counted(open, "connection")} open`,
     );
-    this.#messages = 0;
+    this.#reads = 0;
     this.#bytes = 0;
     this.#events = 0;
     return true;
   }
 }
 
-const textDecoder = new TextDecoder("utf-8", { fatal: true });
-
-/** Control characters other than tab, newline and carriage return. */
-const UNPRINTABLE = /[^\P{Cc}\t\n\r]/u;
-
-/** Shows a chunk as quoted text when short and printable, else its size. */
+/** Shows a chunk as quoted, escaped text when short, else its size. */
 function describe(chunk: Uint8Array): string {
-  if (chunk.length <= SHOWN_TEXT_LIMIT) {
-    let text: string | undefined;
-    try {
-      text = textDecoder.decode(chunk);
-    } catch {
-      // Not UTF-8 (or a character cut by the chunking): show the size.
-    }
-    if (text !== undefined && !UNPRINTABLE.test(text)) {
-      return JSON.stringify(text);
-    }
-  }
-  return `${chunk.length} byte${plural(chunk.length)}`;
-}
-
-function plural(count: number): string {
-  return count === 1 ? "" : "s";
+  return chunk.length <= SHOWN_TEXT_LIMIT
+    ? quoted(chunk)
+    : counted(chunk.length, "byte");
 }
