@@ -133,7 +133,7 @@ export const GRACE_OPTION: Record<string, OptionSpec> = {
     type: "string",
     placeholder: "SECONDS",
     description:
-      "on Ctrl-C or SIGTERM, let open connections go on this long, then close them (0: close at once)",
+      "on Ctrl-C or SIGTERM, let open connections go on this long, then close them (0, or a second signal: close at once)",
     defaultText: String(DEFAULT_GRACE_MS / 1000),
   },
 };

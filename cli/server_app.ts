@@ -7,6 +7,7 @@
 
 import { DEFAULT_MAX_CONTENT } from "../protocol/app_codec.ts";
 import {
+  DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_SEARCH_TABLE,
   serveApp,
@@ -64,6 +65,13 @@ export const spec: CommandSpec = {
       defaultText: String(DEFAULT_MAX_CONTENT),
     },
     ...MAX_CONNS_OPTION,
+    "max-pending-bytes": {
+      type: "string",
+      placeholder: "BYTES",
+      description:
+        "most bytes all unfinished requests may hold together; a connection that would go over is closed",
+      defaultText: String(DEFAULT_MAX_PENDING_BYTES),
+    },
     "request-timeout": {
       type: "string",
       placeholder: "SECONDS",
@@ -107,6 +115,11 @@ export async function run(parsed: ParsedCommand): Promise<number> {
     min: 1,
     command,
   });
+  const maxPendingBytes = optionalInteger(values, {
+    name: "--max-pending-bytes",
+    min: 0,
+    command,
+  });
   const requestTimeoutMs = timeoutValue(values, {
     name: "--request-timeout",
     command,
@@ -141,6 +154,7 @@ export async function run(parsed: ParsedCommand): Promise<number> {
     table,
     maxContentLength,
     maxConns,
+    maxPendingBytes,
     requestTimeoutMs: requestTimeoutMs ?? Infinity,
     idleTimeoutMs,
     graceMs,

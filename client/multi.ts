@@ -36,6 +36,12 @@ export const DEFAULT_MULTI_MESSAGES: readonly string[] = [
 /** The lesson's number of connections. */
 export const DEFAULT_MULTI_CONNECTIONS = 2;
 
+/**
+ * How long a connection waits, after its whole echo and its half-close, for
+ * the server to close in turn (unless a --timeout says otherwise), in ms.
+ */
+export const END_WAIT_MS = 5_000;
+
 /** Options for {@linkcode runMulti}. */
 export interface MultiOptions extends ClientOptions {
   /** How many connections to open at once. Default 2. */
@@ -60,10 +66,12 @@ const encoder = new TextEncoder();
 
 /**
  * Opens the connections concurrently (at most 128 connects in flight); each
- * sends its messages in order, each written in full, and closes once as
- * many bytes came back as it sent. A refused, reset or early-closed
- * connection, or one that gets different bytes back, counts as failed with
- * its reason; the others carry on. Rejects only when interrupted or when the
+ * sends its messages in order, each written in full; once as many bytes
+ * came back as it sent, it half-closes and reads on until the server closes
+ * too, so that bytes beyond the echo are seen. A refused, reset or
+ * early-closed connection, one that gets different or extra bytes back, or
+ * one the server does not close within 5 s (or the timeout) after the echo,
+ * counts as failed with its reason; the others carry on. Rejects only when interrupted or when the
  * open-file limit is too low for the request.
  *
  * @example
@@ -160,7 +168,50 @@ export async function runMulti(
       send(index, socket).catch(stop),
       receive(index, socket).catch(stop),
     ]);
+    if (seen.length === 0) await awaitEnd(index, socket).catch(stop);
     return firstFailure(seen);
+  }
+
+  // Stopping at the expected length would take "abcEXTRA" for the echo of
+  // "abc": the end of the stream is the only proof that nothing follows.
+  async function awaitEnd(index: number, socket: Socket): Promise<void> {
+    await socket.closeWrite();
+    const waitMs = options.timeoutMs ?? END_WAIT_MS;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      socket.close();
+    }, waitMs);
+    try {
+      const buffer = new Uint8Array(256);
+      const got = await socket.read(buffer, "while waiting for the end");
+      if (got !== null) {
+        if (reporter.verbose) {
+          reporter.info(
+            `Received ${
+              quoted(buffer.subarray(0, got))
+            } from connection ${index}`,
+          );
+        }
+        throw new NetError(
+          "mismatch",
+          `${socket.peer} sent more bytes than connection ${index} sent (at least ${
+            expected.length + got
+          } for ${expected.length})`,
+        );
+      }
+    } catch (error) {
+      if (!timedOut) throw error;
+      throw new NetError(
+        "timeout",
+        `${socket.peer} did not close connection ${index} within ${
+          waitMs / 1000
+        } s after echoing it in full`,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async function send(index: number, socket: Socket): Promise<void> {

@@ -239,10 +239,41 @@ export class Socket {
   }
 }
 
+/**
+ * Turns Nagle's algorithm off (TCP_NODELAY) on a TCP connection, so that a
+ * small write goes out at once rather than waiting for the peer's delayed
+ * acknowledgement (up to 40 ms on Linux) of what is still in flight. Other
+ * transports have no such delay and are left as they are; a connection
+ * already reset is left to its next read or write to report.
+ *
+ * @example
+ * ```ts
+ * import { setNoDelay } from "./socket.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const conn = await Deno.connect(listener.addr);
+ * setNoDelay(conn);
+ * conn.close();
+ * listener.close();
+ * ```
+ */
+export function setNoDelay(conn: Deno.Conn): void {
+  if (!("setNoDelay" in conn) || typeof conn.setNoDelay !== "function") return;
+  try {
+    conn.setNoDelay(true);
+  } catch {
+    // Reset already: the next read or write reports it with its context.
+  }
+}
+
 /** Options for {@linkcode connectSocket}. */
 export interface ConnectOptions extends SocketOptions {
   /** The server's host name or address. Default `127.0.0.1`. */
   host?: string;
+  /**
+   * Send small writes at once (TCP_NODELAY) rather than waiting for the
+   * server's acknowledgement of earlier ones. Default true.
+   */
+  noDelay?: boolean;
 }
 
 /**
@@ -279,6 +310,7 @@ export async function connectSocket(
       port,
       signal: controller.signal,
     });
+    if (options.noDelay ?? true) setNoDelay(conn);
     const socket = new Socket(conn, options);
     traceNames.set(
       socket,

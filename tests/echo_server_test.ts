@@ -156,7 +156,13 @@ Deno.test("echo server: a client resetting mid-transfer ends only its own connec
   const push = await pushUntilStalled(resetter, port, 100 * 1024 * 1024);
   // Closing with unread echo in its receive queue makes the OS send a reset.
   await abandon(resetter, push.loop);
-  await waitFor(new RegExp(`^Connection from ${resetterAddress} ended`));
+  // The push's echo lines went past 20 a second, so the reset's line may
+  // be one of the events the throttle counts rather than shows.
+  await waitFor(
+    new RegExp(
+      `^Connection from ${resetterAddress} ended|connection events? not shown`,
+    ),
+  );
   equal(await roundTrip(bystander, "after"), "after");
   equal(await exchange(port, "newcomer"), "newcomer");
   bystander.close();
@@ -165,9 +171,13 @@ Deno.test("echo server: a client resetting mid-transfer ends only its own connec
     line.includes(resetterAddress) && !line.startsWith("Echoed") &&
     !line.startsWith("Last second")
   );
-  equal(about.length, 2, about.join("\n"));
   equal(about[0], `Accepted connection from ${resetterAddress}`);
-  match(about[1], /ended: .*reset/);
+  if (about.length === 1) {
+    ok(out.some((line) => / connection events? not shown/.test(line)));
+  } else {
+    equal(about.length, 2, about.join("\n"));
+    match(about[1], /ended: .*reset/);
+  }
 });
 
 Deno.test("echo server: a client that never reads is stopped, not buffered, and others are still served", async () => {
