@@ -225,6 +225,11 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   ): Promise<void> {
     let index = 0;
     while (socket !== undefined) {
+      // Interrupted while this one was still connecting.
+      if (stopped) {
+        socket.close();
+        return;
+      }
       const base = index;
       const left = rounds === undefined ? Infinity : rounds - index;
       const limit = Math.min(left, lifetime ?? Infinity);

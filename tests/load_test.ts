@@ -662,3 +662,39 @@ Deno.test("load: --timeout does not cut a connection that only waits for its nex
   deepEqual(report.errors, {});
   equal(report.roundTrips, 5);
 });
+
+Deno.test("load: Ctrl-C while connections are still being opened ends the run there", async () => {
+  // Five connects at 2/s: the interrupt comes after the first, long before the rest.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const firstAccepted = listener.accept().then((conn) => {
+    held.push(conn);
+  });
+  const client = new CliProcess([
+    "client",
+    "multi",
+    "--port",
+    `${listener.addr.port}`,
+    "--conns",
+    "5",
+    "--connect-rate",
+    "2",
+    "--duration",
+    "30",
+    "--json",
+  ]);
+  try {
+    await firstAccepted;
+    const status = await client.stop("SIGINT");
+    equal(status.code, 130);
+    const report = JSON.parse(client.stdoutLines[0]);
+    equal(report.interrupted, true);
+    ok(report.connectionsOpened < 5, `${report.connectionsOpened} opened`);
+    // Not the 30 s asked for: the run stopped at the interrupt.
+    ok(report.durationSeconds < 10, `${report.durationSeconds} s`);
+  } finally {
+    await client.stop();
+    for (const conn of held) conn.close();
+    listener.close();
+  }
+});
