@@ -106,6 +106,14 @@ export interface StreamFigure {
   cpu?: CpuUse;
 }
 
+/** What a load run does besides the settings' size. */
+export interface LoadOptions {
+  /** Connections the load client opens. */
+  conns: number;
+  /** More arguments for the load client, e.g. `--rate 30000`. */
+  extraArgs?: string[];
+}
+
 /** A server started for a comparison. */
 export interface StartedServer {
   /** The running process. */
@@ -198,7 +206,7 @@ export class Runner {
   /** Runs one load client for `seconds`; returns its figures. */
   async runLoad(
     server: StartedServer,
-    options: { generator: GeneratorName; conns: number; seconds: number },
+    options: LoadOptions & { generator: GeneratorName; seconds: number },
   ): Promise<LoadFigure> {
     const { generator, conns, seconds } = options;
     const args = [
@@ -213,6 +221,7 @@ export class Runner {
       "--duration",
       String(seconds),
       "--json",
+      ...(options.extraArgs ?? []),
     ];
     const argv = generator === "node"
       ? ["node", `${BENCH}baselines/node_load_client.mjs`, ...args]
@@ -242,16 +251,19 @@ export class Runner {
   /** A warm-up run, a quiet moment, then a measured run. */
   async measureLoad(
     server: StartedServer,
-    options: { generator?: GeneratorName; conns: number },
+    options: LoadOptions & { generator?: GeneratorName },
   ): Promise<LoadFigure> {
     const { seconds, warmup } = this.settings;
     const generator = options.generator ?? this.settings.generator;
-    const conns = options.conns;
     if (warmup > 0) {
-      await this.runLoad(server, { generator, conns, seconds: warmup });
+      await this.runLoad(server, { ...options, generator, seconds: warmup });
     }
     await this.awaitQuiet();
-    const figure = await this.runLoad(server, { generator, conns, seconds });
+    const figure = await this.runLoad(server, {
+      ...options,
+      generator,
+      seconds,
+    });
     if (figure.cpu) this.otherWork.push(figure.cpu.others);
     return figure;
   }
@@ -259,14 +271,14 @@ export class Runner {
   /** Starts a server, measures one load run against it, stops it. */
   async measureServer(
     name: ServerName,
-    options: ServerOptions & { conns: number },
+    options: ServerOptions & LoadOptions,
   ): Promise<LoadFigure> {
     const server = await this.startServer(name, {
       ...options,
       openFiles: options.conns + 256,
     });
     try {
-      return await this.measureLoad(server, { conns: options.conns });
+      return await this.measureLoad(server, options);
     } finally {
       await server.child.stop();
     }
