@@ -57,10 +57,15 @@ function groupHelp(group: string): string {
     "",
     "Modes:",
     ...modes.map(([name, mode]) =>
-      `  ${name.padEnd(width)}${mode.spec.summary}`
+      `  ${name.padEnd(width)}${mode.spec.summary.split("\n")[0]}`
     ),
     "",
     `Run 'netdemo ${group} <mode> --help' for a mode's options.`,
+    "",
+    "Examples:",
+    ...modes.slice(0, 3).map(([, mode]) =>
+      `  ${mode.spec.examples?.[0] ?? mode.spec.example ?? ""}`
+    ),
   ].join("\n");
 }
 
@@ -74,12 +79,16 @@ function mainHelp(): string {
     "  server <bork|echo|app>              run a server",
     "  client <hello|count|multi|app>      run a client",
     "  sockets                             list this machine's TCP sockets",
+    "  help [command [mode]]               show help, as --help does",
     "",
     "Options:",
     "  -h, --help       show help (also after any command or mode)",
     "  -V, --version    show the version",
     "",
-    "Example: netdemo server bork --port 0",
+    "Examples:",
+    "  netdemo server bork                 the first lesson's server, on 127.0.0.1:65432",
+    "  netdemo client hello                its client, in another terminal",
+    "  netdemo help client multi           the options of one mode",
   ].join("\n");
 }
 
@@ -128,6 +137,17 @@ export async function main(args: string[]): Promise<number> {
     if (args[0] === "--version" || args[0] === "-V") {
       reporter.always(`netdemo ${config.version}`);
       return 0;
+    }
+    if (args[0] === "help") {
+      // `netdemo help client multi` is `netdemo client multi --help`.
+      if (args.length === 1) {
+        reporter.always(mainHelp());
+        return 0;
+      }
+      if (args.length > 3) {
+        throw new UsageError(`unexpected argument "${args[3]}"`, "help");
+      }
+      args = [...args.slice(1), "--help"];
     }
     const found = findMode(args);
     if (typeof found === "string") {

@@ -8,20 +8,11 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_HOST, DEFAULT_PORT } from "../protocol/address.ts";
-import { Reporter } from "../output/reporter.ts";
+import { DEFAULT_GRACE_MS, DEFAULT_MAX_CONNS } from "../server/_serve.ts";
+import { UsageError } from "./_usage.ts";
 
-/** A mistake in the command line; the CLI prints it and exits 2. */
-export class UsageError extends Error {
-  /** The command whose `--help` the message points to, e.g. `server bork`. */
-  readonly command: string;
-
-  /** Creates a usage error for `command`. */
-  constructor(message: string, command: string) {
-    super(message);
-    this.name = "UsageError";
-    this.command = command;
-  }
-}
+export { UsageError } from "./_usage.ts";
+export * from "./_values.ts";
 
 /** One option of a mode. */
 export interface OptionSpec {
@@ -35,6 +26,8 @@ export interface OptionSpec {
   description: string;
   /** The default shown in help, if any. */
   defaultText?: string;
+  /** A one-letter alias, e.g. `p` for `-p`. */
+  short?: string;
 }
 
 /** One positional argument of a mode. */
@@ -55,8 +48,10 @@ export interface CommandSpec {
   positionals?: PositionalSpec[];
   /** Its options, without the leading dashes. */
   options: Record<string, OptionSpec>;
-  /** One example command line. */
-  example: string;
+  /** Two or three example command lines, shown at the end of `--help`. */
+  examples?: string[];
+  /** One example command line (when a mode has only one). */
+  example?: string;
 }
 
 /** Parsed options: strings, booleans or lists of strings by option name. */
@@ -78,7 +73,7 @@ export const ADDRESS_OPTIONS: Record<string, OptionSpec> = {
   host: {
     type: "string",
     placeholder: "HOST",
-    description: "address to use (IPv6 as ::1)",
+    description: "host name or IP address, without a port (IPv6 as ::1)",
     defaultText: DEFAULT_HOST,
   },
   port: {
@@ -86,6 +81,7 @@ export const ADDRESS_OPTIONS: Record<string, OptionSpec> = {
     placeholder: "PORT",
     description: "TCP port; 0 picks a free one for a server",
     defaultText: String(DEFAULT_PORT),
+    short: "p",
   },
 };
 
@@ -94,6 +90,7 @@ export const TRACE_OPTION: Record<string, OptionSpec> = {
   trace: {
     type: "boolean",
     description: "print every socket step on stderr",
+    short: "v",
   },
 };
 
@@ -102,27 +99,77 @@ export const TIMEOUT_OPTION: Record<string, OptionSpec> = {
   timeout: {
     type: "string",
     placeholder: "SECONDS",
-    description: "give up when connecting or any one wait takes longer",
-    defaultText: "wait as long as it takes",
+    description:
+      "give up when connecting or any one read or write takes longer (0: never)",
+    defaultText: "0, wait as long as it takes",
+    short: "t",
   },
 };
 
-/** `--quiet`, for modes that print per-message lines. */
+/** `--quiet`, for every mode that prints per-event lines. */
 export const QUIET_OPTION: Record<string, OptionSpec> = {
   quiet: {
     type: "boolean",
-    description: "print only the essential lines and the summary",
+    description:
+      "print no per-event lines: only results, summaries, warnings and errors",
+    short: "q",
   },
 };
 
+/** `--json`, for modes that can print their result as JSON. */
+export const JSON_OPTION: Record<string, OptionSpec> = {
+  json: {
+    type: "boolean",
+    description: "print the result as JSON",
+    short: "J",
+  },
+};
+
+/** `--grace`, as every concurrent server takes it. */
+export const GRACE_OPTION: Record<string, OptionSpec> = {
+  grace: {
+    type: "string",
+    placeholder: "SECONDS",
+    description:
+      "on Ctrl-C or SIGTERM, let open connections go on this long, then close them (0, or a second signal: close at once)",
+    defaultText: String(DEFAULT_GRACE_MS / 1000),
+  },
+};
+
+/** `--max-conns`, as every concurrent server takes it. */
+export const MAX_CONNS_OPTION: Record<string, OptionSpec> = {
+  "max-conns": {
+    type: "string",
+    placeholder: "N",
+    description:
+      "most connections served at once; more are accepted and closed at once",
+    defaultText: String(DEFAULT_MAX_CONNS),
+  },
+};
+
+/** `--idle-timeout` for a server, with its default in seconds ("0": never). */
+export function idleTimeoutOption(
+  defaultText: string,
+): Record<string, OptionSpec> {
+  return {
+    "idle-timeout": {
+      type: "string",
+      placeholder: "SECONDS",
+      description:
+        "close a connection with no traffic for this long (0: never)",
+      defaultText,
+    },
+  };
+}
+
 /**
- * Formats a mode's `--help` text: usage, every option with its default, one
- * example.
+ * Formats a mode's `--help` text: usage, every option with its short flag
+ * and default, then its examples.
  *
  * @example
  * ```ts
  * import { formatHelp } from "./_args.ts";
- * formatHelp({ name: "server bork", summary: "x", options: {}, example: "netdemo server bork" });
+ * formatHelp({ name: "server bork", summary: "x", options: {}, examples: ["netdemo server bork"] });
  * ```
  */
 export function formatHelp(spec: CommandSpec): string {
@@ -139,13 +186,15 @@ export function formatHelp(spec: CommandSpec): string {
     const fallback = option.defaultText
       ? ` (default: ${option.defaultText})`
       : "";
+    const flag = option.short ? `-${option.short}, ` : "    ";
     rows.push([
-      `--${name}${value}`,
+      `${flag}--${name}${value}`,
       `${option.description}${repeat}${fallback}`,
     ]);
   }
   rows.push(["-h, --help", "show this help"]);
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  const examples = spec.examples ?? (spec.example ? [spec.example] : []);
   return [
     `${spec.summary}`,
     "",
@@ -153,9 +202,15 @@ export function formatHelp(spec: CommandSpec): string {
     "",
     ...rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`),
     "",
-    `Example: ${spec.example}`,
+    "Examples:",
+    ...examples.map((line) => `  ${line}`),
   ].join("\n");
 }
+
+type ParseArgsOptions = Record<
+  string,
+  { type: "string" | "boolean"; multiple?: boolean; short?: string }
+>;
 
 /**
  * Parses a mode's arguments strictly. Returns null when `--help` was asked
@@ -166,7 +221,7 @@ export function formatHelp(spec: CommandSpec): string {
  * ```ts
  * import { parseCommand, ADDRESS_OPTIONS } from "./_args.ts";
  * const parsed = parseCommand(
- *   { name: "server bork", summary: "", options: ADDRESS_OPTIONS, example: "" },
+ *   { name: "server bork", summary: "", options: ADDRESS_OPTIONS, examples: [] },
  *   ["--port", "0"],
  * );
  * ```
@@ -175,19 +230,19 @@ export function parseCommand(
   spec: CommandSpec,
   args: string[],
 ): ParsedCommand | null {
-  const options: Record<
-    string,
-    { type: "string" | "boolean"; multiple?: boolean; short?: string }
-  > = { help: { type: "boolean", short: "h" } };
+  const options: ParseArgsOptions = { help: { type: "boolean", short: "h" } };
   for (const [name, option] of Object.entries(spec.options)) {
-    options[name] = option.multiple
-      ? { type: option.type, multiple: true }
-      : { type: option.type };
+    options[name] = { type: option.type };
+    if (option.multiple) options[name].multiple = true;
+    if (option.short) options[name].short = option.short;
   }
   let parsed;
   try {
     parsed = parseArgs({
-      args: negativeNumbersAsValues(args, options),
+      args: negativeNumbersAsValues(
+        shortWithEquals(args, options, spec.name),
+        options,
+      ),
       options,
       strict: true,
       allowPositionals: true,
@@ -198,8 +253,7 @@ export function parseCommand(
       throw error;
     }
     const message = error instanceof Error ? error.message : String(error);
-    const first = message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
-    throw new UsageError(lowerFirst(first), spec.name);
+    throw new UsageError(parseArgsMessage(message), spec.name);
   }
   if (parsed.values.help) return null;
   const expected = spec.positionals ?? [];
@@ -217,163 +271,43 @@ export function parseCommand(
   };
 }
 
-/** Which option a value belongs to, for error messages. */
-export interface ValueContext {
-  /** The option as typed, e.g. `--port`. */
-  name: string;
-  /** The mode, e.g. `server bork`, whose `--help` errors point to. */
-  command: string;
-}
-
-/** Limits for {@linkcode integerValue}. */
-export interface IntegerLimits extends ValueContext {
-  /** The smallest accepted value. */
-  min: number;
-  /** The largest accepted value. Default `Number.MAX_SAFE_INTEGER`. */
-  max?: number;
-}
-
 /**
- * Reads a whole-number argument, or throws a UsageError that names the
- * option, the accepted range and the value given.
- *
- * @example
- * ```ts
- * import { integerValue } from "./_args.ts";
- * integerValue("80", { name: "--port", min: 0, max: 65535, command: "server bork" }); // 80
- * ```
+ * `-p=80` is how some type a short option's value; parseArgs would read it
+ * as `-p` `-=` ..., so it becomes `--port=80`, and `-k=1` for a flag that
+ * takes no value is said to be so.
  */
-export function integerValue(text: string, limits: IntegerLimits): number {
-  const { name, command } = limits;
-  const max = limits.max ?? Number.MAX_SAFE_INTEGER;
-  const value = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value) || value < limits.min || value > max) {
-    const range = limits.max !== undefined
-      ? ` from ${limits.min} to ${max}`
-      : limits.min > Number.MIN_SAFE_INTEGER
-      ? ` of ${limits.min} or more`
-      : "";
-    throw new UsageError(
-      `${name} must be an integer${range}, got "${text}"`,
-      command,
+function shortWithEquals(
+  args: string[],
+  options: ParseArgsOptions,
+  command: string,
+): string[] {
+  const end = args.indexOf("--");
+  return args.map((token, index) => {
+    const found = /^-([A-Za-z])=(.*)$/.exec(token);
+    if (!found || (end >= 0 && index > end)) return token;
+    const entry = Object.entries(options).find(([, option]) =>
+      option.short === found[1]
     );
-  }
-  return value;
-}
-
-/**
- * Reads a duration in seconds (fractions allowed) and returns milliseconds,
- * or throws a UsageError naming the value.
- *
- * @example
- * ```ts
- * import { secondsValue } from "./_args.ts";
- * secondsValue("0.5", { name: "--interval", command: "client count" }); // 500
- * ```
- */
-export function secondsValue(text: string, context: ValueContext): number {
-  const { name, command } = context;
-  const value = /^\d+(\.\d*)?$|^\.\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isFinite(value) || value > 86_400 * 365) {
-    throw new UsageError(
-      `${name} must be a number of seconds (0 or more), got "${text}"`,
-      command,
-    );
-  }
-  return value * 1000;
-}
-
-/** The address options after checking. */
-export interface Address {
-  /** The host as given, or the default. */
-  host: string;
-  /** The port, checked to be 0..65535. */
-  port: number;
-}
-
-/**
- * Reads `--host` and `--port` with their defaults and checks the port.
- *
- * @example
- * ```ts
- * import { addressValues } from "./_args.ts";
- * addressValues({ port: "0" }, "server bork"); // { host: "127.0.0.1", port: 0 }
- * ```
- */
-export function addressValues(values: OptionValues, command: string): Address {
-  const host = typeof values.host === "string" ? values.host : DEFAULT_HOST;
-  if (host.trim() === "") {
-    throw new UsageError(`--host must not be empty`, command);
-  }
-  const port = typeof values.port === "string"
-    ? integerValue(values.port, {
-      name: "--port",
-      min: 0,
-      max: 65535,
-      command,
-    })
-    : DEFAULT_PORT;
-  return { host, port };
-}
-
-/**
- * Reads an optional seconds option, returning milliseconds or undefined.
- *
- * @example
- * ```ts
- * import { optionalSeconds } from "./_args.ts";
- * optionalSeconds({ timeout: "2" }, { name: "--timeout", command: "client hello" }); // 2000
- * ```
- */
-export function optionalSeconds(
-  values: OptionValues,
-  context: ValueContext,
-): number | undefined {
-  const text = givenText(values, context);
-  return text === undefined ? undefined : secondsValue(text, context);
-}
-
-/**
- * Reads an optional whole-number option, returning it checked against
- * `limits` or undefined when it was not given.
- *
- * @example
- * ```ts
- * import { optionalInteger } from "./_args.ts";
- * optionalInteger({ times: "3" }, { name: "--times", min: 1, command: "client count" }); // 3
- * ```
- */
-export function optionalInteger(
-  values: OptionValues,
-  limits: IntegerLimits,
-): number | undefined {
-  const text = givenText(values, limits);
-  return text === undefined ? undefined : integerValue(text, limits);
-}
-
-/** The text of the option `context` names, or undefined when not given. */
-function givenText(
-  values: OptionValues,
-  context: ValueContext,
-): string | undefined {
-  const text = values[context.name.replace(/^--/, "")];
-  return typeof text === "string" ? text : undefined;
-}
-
-/**
- * Builds the reporter a mode asked for with `--quiet` and `--trace`.
- *
- * @example
- * ```ts
- * import { reporterFor } from "./_args.ts";
- * const reporter = reporterFor({ quiet: true });
- * ```
- */
-export function reporterFor(values: OptionValues): Reporter {
-  return new Reporter({
-    quiet: values.quiet === true,
-    trace: values.trace === true,
+    if (entry === undefined) return token;
+    const [name, option] = entry;
+    if (option.type === "boolean") {
+      throw new UsageError(`--${name} takes no value`, command);
+    }
+    return `--${name}=${found[2]}`;
   });
+}
+
+/** node:util's parseArgs messages, said in netdemo's voice. */
+function parseArgsMessage(message: string): string {
+  const named = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1];
+  if (named && /argument missing|argument is ambiguous/.test(message)) {
+    return `${named} needs a value`;
+  }
+  if (named && /does not take an argument/.test(message)) {
+    return `${named} takes no value`;
+  }
+  const first = message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
+  return lowerFirst(first);
 }
 
 /**
@@ -383,8 +317,13 @@ export function reporterFor(values: OptionValues): Reporter {
  */
 function negativeNumbersAsValues(
   args: string[],
-  options: Record<string, { type: "string" | "boolean" }>,
+  options: ParseArgsOptions,
 ): string[] {
+  const longNames = new Map(
+    Object.entries(options).flatMap(([name, option]) =>
+      option.short ? [[`-${option.short}`, `--${name}`]] : []
+    ),
+  );
   const kept: string[] = [];
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -394,7 +333,7 @@ function negativeNumbersAsValues(
       break;
     }
     if (/^-\d/.test(token)) {
-      const previous = kept.at(-1) ?? "";
+      const previous = longNames.get(kept.at(-1) ?? "") ?? kept.at(-1) ?? "";
       const name = previous.startsWith("--") ? previous.slice(2) : "";
       if (options[name]?.type === "string") {
         kept[kept.length - 1] = `${previous}=${token}`;

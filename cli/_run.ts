@@ -12,22 +12,39 @@ import { formatSummary, type ServerHandle } from "../server/_listener.ts";
 /** The exit code of a client stopped by Ctrl-C, as shells expect. */
 export const EXIT_INTERRUPTED = 130;
 
-const SIGNALS: Deno.Signal[] = Deno.build.os === "windows"
+/** The exit code of a client stopped by SIGTERM (128 + 15), as shells expect. */
+export const EXIT_TERMINATED = 143;
+
+type StopSignal = "SIGINT" | "SIGTERM";
+
+const SIGNALS: StopSignal[] = Deno.build.os === "windows"
   ? ["SIGINT"]
   : ["SIGINT", "SIGTERM"];
 
-function onSignals(handler: () => void): () => void {
-  for (const signal of SIGNALS) Deno.addSignalListener(signal, handler);
+function onSignals(handler: (signal: StopSignal) => void): () => void {
+  const listeners = SIGNALS.map((signal) => {
+    const listener = (): void => handler(signal);
+    Deno.addSignalListener(signal, listener);
+    return { signal, listener };
+  });
   return () => {
-    for (const signal of SIGNALS) Deno.removeSignalListener(signal, handler);
+    for (const { signal, listener } of listeners) {
+      Deno.removeSignalListener(signal, listener);
+    }
   };
+}
+
+/** How the stop line names a signal: Ctrl-C is an interrupt, TERM is not. */
+function signalName(signal: StopSignal): string {
+  return signal === "SIGINT" ? "interrupted" : `${signal} received`;
 }
 
 /**
  * Starts a server with Ctrl-C / SIGTERM already handled (a signal that
  * arrives right after the `Listening on` line must still stop it cleanly),
  * waits for it to stop by itself or on a signal, then prints its summary;
- * resolves the exit code (0).
+ * resolves the exit code (0). A second signal ends the server's grace at
+ * once: what is still open is closed, and the summary follows.
  *
  * @example
  * ```ts
@@ -46,15 +63,22 @@ export async function superviseServer(
   reporter: Reporter,
 ): Promise<number> {
   let server: ServerHandle | undefined;
-  let interrupted = false;
-  const removeListeners = onSignals(() => {
-    reporter.note("interrupted, exiting");
-    interrupted = true;
-    server?.close();
+  let signals = 0;
+  const removeListeners = onSignals((signal) => {
+    signals++;
+    if (signals === 1) {
+      reporter.note(`${signalName(signal)}, exiting`);
+      server?.close();
+    } else if (signals === 2) {
+      reporter.note(
+        `${signalName(signal)} again, closing open connections now`,
+      );
+      server?.close({ now: true });
+    }
   });
   try {
     server = start();
-    if (interrupted) server.close();
+    if (signals > 0) server.close({ now: signals > 1 });
     reporter.always(formatSummary(await server.closed));
     return 0;
   } finally {
@@ -64,7 +88,8 @@ export async function superviseServer(
 
 /**
  * Runs a client's work with an abort signal that Ctrl-C / SIGTERM fires;
- * resolves the work's exit code, or 130 when it was interrupted.
+ * resolves the work's exit code, or 130 when it was interrupted (143 when
+ * it was terminated).
  *
  * @example
  * ```ts
@@ -78,15 +103,18 @@ export async function superviseClient(
   reporter: Reporter,
 ): Promise<number> {
   const controller = new AbortController();
-  const removeListeners = onSignals(() => {
-    reporter.note("interrupted, exiting");
+  let stoppedBy: StopSignal | undefined;
+  const removeListeners = onSignals((signal) => {
+    if (stoppedBy !== undefined) return;
+    stoppedBy = signal;
+    reporter.note(`${signalName(signal)}, exiting`);
     controller.abort();
   });
   try {
     return await work(controller.signal);
   } catch (error) {
     if (error instanceof NetError && error.kind === "interrupted") {
-      return EXIT_INTERRUPTED;
+      return stoppedBy === "SIGTERM" ? EXIT_TERMINATED : EXIT_INTERRUPTED;
     }
     throw error;
   } finally {

@@ -12,10 +12,11 @@ import {
   addressValues,
   type CommandSpec,
   optionalInteger,
-  optionalSeconds,
   type ParsedCommand,
+  QUIET_OPTION,
   reporterFor,
   TIMEOUT_OPTION,
+  timeoutValue,
   TRACE_OPTION,
 } from "./_args.ts";
 import { superviseClient } from "./_run.ts";
@@ -41,9 +42,14 @@ export const spec: CommandSpec = {
       defaultText: String(DEFAULT_MAX_CONTENT),
     },
     ...TIMEOUT_OPTION,
+    ...QUIET_OPTION,
     ...TRACE_OPTION,
   },
-  example: "netdemo client app search café",
+  examples: [
+    "netdemo client app search café",
+    'netdemo client app upload "hello there, server" -p 65432',
+    "netdemo client app search 🐢 --timeout 5 --trace",
+  ],
 };
 
 /**
@@ -68,7 +74,7 @@ export function run(parsed: ParsedCommand): Promise<number> {
       max: 1024 * 1024 * 1024,
       command,
     }),
-    timeoutMs: optionalSeconds(values, { name: "--timeout", command }),
+    timeoutMs: timeoutValue(values, { name: "--timeout", command }),
     reporter,
   };
   return superviseClient(async (signal) => {

@@ -9,10 +9,12 @@ import {
   ADDRESS_OPTIONS,
   addressValues,
   type CommandSpec,
-  optionalSeconds,
+  messageValue,
   type ParsedCommand,
+  QUIET_OPTION,
   reporterFor,
   TIMEOUT_OPTION,
+  timeoutValue,
   TRACE_OPTION,
 } from "./_args.ts";
 import { superviseClient } from "./_run.ts";
@@ -30,9 +32,14 @@ export const spec: CommandSpec = {
       defaultText: DEFAULT_HELLO_MESSAGE,
     },
     ...TIMEOUT_OPTION,
+    ...QUIET_OPTION,
     ...TRACE_OPTION,
   },
-  example: 'netdemo client hello --message "Hi there"',
+  examples: [
+    "netdemo client hello",
+    'netdemo client hello -p 65432 --message "Hi there"',
+    "netdemo client hello --host ::1 -t 5 --trace",
+  ],
 };
 
 /**
@@ -49,8 +56,8 @@ export function run(parsed: ParsedCommand): Promise<number> {
   const reporter = reporterFor(values);
   const options = {
     ...addressValues(values, spec.name),
-    message: typeof values.message === "string" ? values.message : undefined,
-    timeoutMs: optionalSeconds(values, {
+    message: messageValue(values, spec.name),
+    timeoutMs: timeoutValue(values, {
       name: "--timeout",
       command: spec.name,
     }),

@@ -25,6 +25,8 @@ import {
   ADDRESS_OPTIONS,
   addressValues,
   type CommandSpec,
+  JSON_OPTION,
+  messageValue,
   optionalInteger,
   optionalSeconds,
   type OptionValues,
@@ -32,6 +34,7 @@ import {
   QUIET_OPTION,
   reporterFor,
   TIMEOUT_OPTION,
+  timeoutValue,
   TRACE_OPTION,
   UsageError,
 } from "./_args.ts";
@@ -55,6 +58,7 @@ export const spec: CommandSpec = {
       placeholder: "N",
       description: "connections to open at once",
       defaultText: String(DEFAULT_MULTI_CONNECTIONS),
+      short: "c",
     },
     message: {
       type: "string",
@@ -84,14 +88,18 @@ export const spec: CommandSpec = {
       defaultText: String(DEFAULT_LOAD_SIZE),
     },
     json: {
-      type: "boolean",
+      ...JSON_OPTION.json,
       description: "load mode: print the report as one JSON object",
     },
     ...TIMEOUT_OPTION,
     ...QUIET_OPTION,
     ...TRACE_OPTION,
   },
-  example: "netdemo client multi --conns 100 --duration 5 --size 64",
+  examples: [
+    "netdemo client multi",
+    'netdemo client multi -c 10 --message "ping" --message "pong"',
+    "netdemo client multi -c 100 --duration 5 --size 64 -J",
+  ],
 };
 
 /**
@@ -114,7 +122,11 @@ export function run(parsed: ParsedCommand): Promise<number> {
     max: MAX_CONNECTIONS,
     command,
   }) ?? DEFAULT_MULTI_CONNECTIONS;
-  const durationMs = optionalSeconds(values, { name: "--duration", command });
+  const durationMs = optionalSeconds(values, {
+    name: "--duration",
+    command,
+    positive: true,
+  });
   const rounds = optionalInteger(values, { name: "--rounds", min: 1, command });
   const load = durationMs !== undefined || rounds !== undefined ||
     values.size !== undefined;
@@ -125,17 +137,11 @@ export function run(parsed: ParsedCommand): Promise<number> {
       command,
     );
   }
-  if (durationMs === 0) {
-    throw new UsageError(
-      `--duration must be more than 0 seconds, got "${values.duration}"`,
-      command,
-    );
-  }
   const reporter = reporterFor(values);
   const common = {
     ...addressValues(values, command),
     connections,
-    timeoutMs: optionalSeconds(values, { name: "--timeout", command }),
+    timeoutMs: timeoutValue(values, { name: "--timeout", command }),
     reporter,
   };
   if (!load) {
@@ -192,11 +198,7 @@ function checkModeOptions(values: OptionValues, load: boolean): void {
       command,
     );
   }
-  for (const text of (values.message as string[] | undefined) ?? []) {
-    if (text === "") {
-      throw new UsageError("--message must not be empty", command);
-    }
-  }
+  messageValue(values, command);
 }
 
 function printReport(

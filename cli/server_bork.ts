@@ -10,6 +10,7 @@ import {
   addressValues,
   type CommandSpec,
   type ParsedCommand,
+  QUIET_OPTION,
   reporterFor,
   TRACE_OPTION,
 } from "./_args.ts";
@@ -19,17 +20,23 @@ import { superviseServer } from "./_run.ts";
 export const spec: CommandSpec = {
   name: "server bork",
   summary:
-    "Serve one connection at a time; reply to each chunk with it plus ' bork bork bork'.",
+    "Serve one connection, replying to each chunk with it plus ' bork bork bork', then exit (--keep-open: serve one after another).",
   options: {
     ...ADDRESS_OPTIONS,
     "keep-open": {
       type: "boolean",
-      description: "serve one connection after another until interrupted",
+      description: "serve one connection after another until Ctrl-C or SIGTERM",
       defaultText: "exit after the first connection",
+      short: "k",
     },
+    ...QUIET_OPTION,
     ...TRACE_OPTION,
   },
-  example: "netdemo server bork --port 65432",
+  examples: [
+    "netdemo server bork",
+    "netdemo server bork -k -p 0",
+    "netdemo server bork --host ::1 --port 65432 --trace",
+  ],
 };
 
 /**

@@ -10,11 +10,15 @@ import {
   ADDRESS_OPTIONS,
   addressValues,
   type CommandSpec,
+  GRACE_OPTION,
+  idleTimeoutOption,
+  MAX_CONNS_OPTION,
   optionalInteger,
   optionalSeconds,
   type ParsedCommand,
   QUIET_OPTION,
   reporterFor,
+  timeoutValue,
   TRACE_OPTION,
 } from "./_args.ts";
 import { superviseServer } from "./_run.ts";
@@ -26,31 +30,17 @@ export const spec: CommandSpec = {
     "Serve many connections at once; send every byte back as it arrives.",
   options: {
     ...ADDRESS_OPTIONS,
-    "max-conns": {
-      type: "string",
-      placeholder: "N",
-      description:
-        "most connections served at once; more are accepted and closed at once",
-      defaultText: String(DEFAULT_MAX_CONNS),
-    },
-    "idle-timeout": {
-      type: "string",
-      placeholder: "SECONDS",
-      description:
-        "close a connection with no traffic for this long (0: never)",
-      defaultText: "never",
-    },
-    grace: {
-      type: "string",
-      placeholder: "SECONDS",
-      description:
-        "on Ctrl-C or SIGTERM, let open connections go on this long, then close them",
-      defaultText: String(DEFAULT_GRACE_MS / 1000),
-    },
+    ...MAX_CONNS_OPTION,
+    ...idleTimeoutOption("0"),
+    ...GRACE_OPTION,
     ...QUIET_OPTION,
     ...TRACE_OPTION,
   },
-  example: "netdemo server echo --port 65432 --max-conns 100 --idle-timeout 30",
+  examples: [
+    "netdemo server echo",
+    "netdemo server echo -q -p 0 --max-conns 20000",
+    "netdemo server echo --idle-timeout 30 --grace 1",
+  ],
 };
 
 /**
@@ -68,7 +58,7 @@ export function run(parsed: ParsedCommand): Promise<number> {
   const maxConns =
     optionalInteger(values, { name: "--max-conns", min: 1, command }) ??
       DEFAULT_MAX_CONNS;
-  const idleTimeoutMs = optionalSeconds(values, {
+  const idleTimeoutMs = timeoutValue(values, {
     name: "--idle-timeout",
     command,
   });
@@ -78,7 +68,7 @@ export function run(parsed: ParsedCommand): Promise<number> {
   const options = {
     ...addressValues(values, command),
     maxConns,
-    idleTimeoutMs: idleTimeoutMs === 0 ? undefined : idleTimeoutMs,
+    idleTimeoutMs,
     graceMs,
     reporter,
   };

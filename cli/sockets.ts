@@ -13,11 +13,12 @@ import {
   formatTable,
   type SocketFilter,
 } from "../sockets/table.ts";
-import { repeatUntilAborted } from "../sockets/watch.ts";
+import { repeatUntilAborted, watchScreen } from "../sockets/watch.ts";
 import type { Reporter } from "../output/reporter.ts";
 import {
   type CommandSpec,
   integerValue,
+  JSON_OPTION,
   type OptionValues,
   type ParsedCommand,
   reporterFor,
@@ -38,6 +39,7 @@ export const spec: CommandSpec = {
       placeholder: "PORT",
       description: "show only sockets with this port at either end",
       defaultText: "all ports",
+      short: "p",
     },
     state: {
       type: "string",
@@ -50,12 +52,16 @@ export const spec: CommandSpec = {
       description: "redraw every second until Ctrl-C",
     },
     json: {
-      type: "boolean",
+      ...JSON_OPTION.json,
       description:
         "print a JSON array of sockets (one array per line with --watch)",
     },
   },
-  example: "netdemo sockets --port 65432 --watch",
+  examples: [
+    "netdemo sockets --port 65432",
+    "netdemo sockets --state LISTEN -J",
+    "netdemo sockets -p 65432 --watch",
+  ],
 };
 
 /**
@@ -127,12 +133,16 @@ function showRound(
 ): void {
   const time = new Date().toLocaleTimeString();
   if (options.terminal) {
-    // Home the cursor and clear the screen, then draw the whole table.
-    reporter.always(`\x1b[H\x1b[2JEvery 1 s, Ctrl-C to stop. ${time}`);
-    reporter.always("");
-  } else if (options.round > 0) {
-    reporter.always(`--- ${time} ---`);
+    const screen = watchScreen(lines, {
+      title: `Every 1 s, Ctrl-C to stop. ${time}`,
+      height: terminalHeight(),
+    });
+    // Home the cursor and clear the screen, then draw what fits.
+    screen[0] = `\x1b[H\x1b[2J${screen[0]}`;
+    for (const line of screen) reporter.always(line);
+    return;
   }
+  if (options.round > 0) reporter.always(`--- ${time} ---`);
   for (const line of lines) reporter.always(line);
 }
 
@@ -144,6 +154,14 @@ function noneLine(filter: SocketFilter): string {
   return conditions === ""
     ? "no TCP sockets found"
     : `no TCP sockets match${conditions}`;
+}
+
+function terminalHeight(): number {
+  try {
+    return Deno.consoleSize().rows;
+  } catch {
+    return 24;
+  }
 }
 
 function stdoutIsTerminal(): boolean {

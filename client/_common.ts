@@ -9,6 +9,8 @@ import { DEFAULT_HOST, DEFAULT_PORT } from "../protocol/address.ts";
 import { NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
+import { escapeBytes } from "../output/escape.ts";
+import { counted } from "../output/count.ts";
 
 /** Options every client takes. */
 export interface ClientOptions {
@@ -95,7 +97,9 @@ export async function readReply(
       if (isComplete === undefined && length > 0) break;
       throw new NetError(
         "closed-early",
-        `${socket.peer} closed the connection ${during} (${length} bytes received)`,
+        `${socket.peer} closed the connection ${during} (${
+          counted(length, "byte")
+        } received)`,
       );
     }
     length += count;
@@ -104,8 +108,9 @@ export async function readReply(
 }
 
 /**
- * Shows received bytes as text: decoded as UTF-8, one trailing newline
- * dropped because the line printer adds its own.
+ * Shows received bytes as text, escaped as every printed peer text is (see
+ * `output/escape.ts`); one trailing newline is dropped because the line
+ * printer adds its own.
  *
  * @example
  * ```ts
@@ -114,5 +119,10 @@ export async function readReply(
  * ```
  */
 export function asText(bytes: Uint8Array): string {
-  return new TextDecoder().decode(bytes).replace(/\r?\n$/, "");
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === 0x0a) {
+    end--;
+    if (end > 0 && bytes[end - 1] === 0x0d) end--;
+  }
+  return escapeBytes(bytes.subarray(0, end));
 }

@@ -12,13 +12,12 @@ import {
   DEFAULT_MAX_CONTENT,
   encodeAppMessage,
   fieldText,
-  printableBytes,
-  printableText,
   ProtocolError,
 } from "../protocol/app_codec.ts";
 import { NetError } from "../protocol/errors.ts";
 import type { Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
+import { escapeBytes, escapeText } from "../output/escape.ts";
 import { type ClientOptions, connectClient } from "./_common.ts";
 
 /** Options for {@linkcode requestApp}. */
@@ -106,7 +105,7 @@ async function readResponse(
 
 function showResponse(response: AppMessage, peer: string): string {
   if (response.kind === "binary") {
-    return `Got response: ${printableBytes(response.content)}`;
+    return `Got response: ${escapeBytes(response.content)}`;
   }
   const value = response.value;
   if (
@@ -119,5 +118,5 @@ function showResponse(response: AppMessage, peer: string): string {
     );
   }
   const result = (value as Record<string, unknown>).result;
-  return `Got result: ${printableText(fieldText(result))}`;
+  return `Got result: ${escapeText(fieldText(result))}`;
 }

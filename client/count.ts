@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isCompleteBorkReply } from "../protocol/bork.ts";
+import { BORK_SUFFIX, isCompleteBorkReply } from "../protocol/bork.ts";
 import { NetError } from "../protocol/errors.ts";
 import { SILENT } from "../output/reporter.ts";
 import {
@@ -21,12 +21,27 @@ export interface CountOptions extends ClientOptions {
   times?: number;
   /** Pause between numbers (not after the last), in ms. Default 1000. */
   intervalMs?: number;
+  /**
+   * Without `timeoutMs`, after this long with no whole reply one line on
+   * stderr says what the client is waiting for; it keeps waiting. In ms.
+   * Default 5000.
+   */
+  silenceNoticeMs?: number;
 }
 
+/** How many numbers `client count` sends by default. */
+export const DEFAULT_COUNT_TIMES = 5;
+
+/** The default pause between numbers, in ms. */
+export const DEFAULT_COUNT_INTERVAL_MS = 1000;
+
+/** How long `client count` waits in silence before saying what it awaits. */
+export const DEFAULT_SILENCE_NOTICE_MS = 5_000;
+
 /**
- * Sends the decimal text of `start`, `start + 1`, ... and reads each bork
- * reply in full (however the server chunked it) before the pause; resolves
- * the replies as received.
+ * Sends the decimal text of `start`, `start + 1`, ... (exact integers of any
+ * size) and reads each bork reply in full (however the server chunked it)
+ * before the pause; resolves the replies as received.
  *
  * @example
  * ```ts
@@ -38,24 +53,40 @@ export interface CountOptions extends ClientOptions {
  * ```
  */
 export async function runCount(
-  start: number,
+  start: number | bigint,
   options: CountOptions = {},
 ): Promise<Uint8Array[]> {
+  const first = BigInt(start);
   const reporter = options.reporter ?? SILENT;
-  const times = options.times ?? 5;
-  const intervalMs = options.intervalMs ?? 1000;
+  const times = options.times ?? DEFAULT_COUNT_TIMES;
+  const intervalMs = options.intervalMs ?? DEFAULT_COUNT_INTERVAL_MS;
   const socket = await connectClient(options);
   const replies: Uint8Array[] = [];
   try {
     for (let i = 0; i < times; i++) {
       if (i > 0) await pause(intervalMs, options.signal);
-      const text = String(start + i);
+      const text = String(first + BigInt(i));
       const bytes = new TextEncoder().encode(text);
       await socket.writeAll(bytes);
       reporter.info(`Sent ${text}`);
-      const reply = await readReply(socket, {
-        isComplete: (received) => isCompleteBorkReply(received, bytes.length),
-      });
+      // Waiting forever is the lesson's behaviour, but not in silence.
+      const notice = options.timeoutMs !== undefined
+        ? undefined
+        : setTimeout(() => {
+          reporter.note(
+            `No reply from ${socket.peer} after ${
+              (options.silenceNoticeMs ?? DEFAULT_SILENCE_NOTICE_MS) / 1000
+            } s; still waiting for "${text}${BORK_SUFFIX}" (is it a bork server? Ctrl-C stops)`,
+          );
+        }, options.silenceNoticeMs ?? DEFAULT_SILENCE_NOTICE_MS);
+      let reply: Uint8Array;
+      try {
+        reply = await readReply(socket, {
+          isComplete: (received) => isCompleteBorkReply(received, bytes.length),
+        });
+      } finally {
+        clearTimeout(notice);
+      }
       replies.push(reply);
       reporter.always(`Received: ${asText(reply)}`);
     }

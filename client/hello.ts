@@ -6,6 +6,7 @@
  */
 
 import { SILENT } from "../output/reporter.ts";
+import { quoted } from "../output/escape.ts";
 import {
   asText,
   type ClientOptions,
@@ -51,7 +52,7 @@ export async function runHello(
   const socket = await connectClient(options);
   try {
     await socket.writeAll(new TextEncoder().encode(message));
-    reporter.info(`Sent ${JSON.stringify(message)}`);
+    reporter.info(`Sent ${quoted(message)}`);
     await socket.closeWrite();
     const reply = await readReply(socket);
     reporter.always(`Received: ${asText(reply)}`);

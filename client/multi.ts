@@ -14,6 +14,8 @@ import {
 import { type FailureKind, NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
+import { quoted } from "../output/escape.ts";
+import { counted } from "../output/count.ts";
 import type { ClientOptions } from "./_common.ts";
 import {
   checkOpenFileLimit,
@@ -32,6 +34,12 @@ export const DEFAULT_MULTI_MESSAGES: readonly string[] = [
 
 /** The lesson's number of connections. */
 export const DEFAULT_MULTI_CONNECTIONS = 2;
+
+/**
+ * How long a connection waits, after its whole echo and its half-close, for
+ * the server to close in turn (unless a --timeout says otherwise), in ms.
+ */
+export const END_WAIT_MS = 5_000;
 
 /** Options for {@linkcode runMulti}. */
 export interface MultiOptions extends ClientOptions {
@@ -57,10 +65,12 @@ const encoder = new TextEncoder();
 
 /**
  * Opens the connections concurrently (at most 128 connects in flight); each
- * sends its messages in order, each written in full, and closes once as
- * many bytes came back as it sent. A refused, reset or early-closed
- * connection, or one that gets different bytes back, counts as failed with
- * its reason; the others carry on. Rejects only when interrupted or when the
+ * sends its messages in order, each written in full; once as many bytes
+ * came back as it sent, it half-closes and reads on until the server closes
+ * too, so that bytes beyond the echo are seen. A refused, reset or
+ * early-closed connection, one that gets different or extra bytes back, or
+ * one the server does not close within 5 s (or the timeout) after the echo,
+ * counts as failed with its reason; the others carry on. Rejects only when interrupted or when the
  * open-file limit is too low for the request.
  *
  * @example
@@ -139,7 +149,7 @@ export async function runMulti(
 
   function fail(index: number, failure: NetError): void {
     failures.add(failure);
-    reporter.info(`Connection ${index} failed: ${failure.message}`);
+    reporter.problem(`Connection ${index} failed: ${failure.message}`);
   }
 
   // Writing and reading run side by side, as a selector-based client does:
@@ -157,14 +167,57 @@ export async function runMulti(
       send(index, socket).catch(stop),
       receive(index, socket).catch(stop),
     ]);
+    if (seen.length === 0) await awaitEnd(index, socket).catch(stop);
     return mostTelling(seen);
+  }
+
+  // Stopping at the expected length would take "abcEXTRA" for the echo of
+  // "abc": the end of the stream is the only proof that nothing follows.
+  async function awaitEnd(index: number, socket: Socket): Promise<void> {
+    await socket.closeWrite();
+    const waitMs = options.timeoutMs ?? END_WAIT_MS;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      socket.close();
+    }, waitMs);
+    try {
+      const buffer = new Uint8Array(256);
+      const got = await socket.read(buffer, "while waiting for the end");
+      if (got !== null) {
+        if (reporter.verbose) {
+          reporter.info(
+            `Received ${
+              quoted(buffer.subarray(0, got))
+            } from connection ${index}`,
+          );
+        }
+        throw new NetError(
+          "mismatch",
+          `${socket.peer} sent more bytes than connection ${index} sent (at least ${
+            expected.length + got
+          } for ${expected.length})`,
+        );
+      }
+    } catch (error) {
+      if (!timedOut) throw error;
+      throw new NetError(
+        "timeout",
+        `${socket.peer} did not close connection ${index} within ${
+          waitMs / 1000
+        } s after echoing it in full`,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async function send(index: number, socket: Socket): Promise<void> {
     for (const message of messages) {
       if (reporter.verbose) {
         reporter.info(
-          `Sending ${JSON.stringify(message.text)} to connection ${index}`,
+          `Sending ${quoted(message.text)} to connection ${index}`,
         );
       }
       await socket.writeAll(message.bytes, "while sending");
@@ -180,13 +233,15 @@ export async function runMulti(
       if (got === null) {
         throw new NetError(
           "closed-early",
-          `${socket.peer} closed connection ${index} after echoing ${received} of ${expected.length} bytes`,
+          `${socket.peer} closed connection ${index} after echoing ${received} of ${
+            counted(expected.length, "byte")
+          }`,
         );
       }
       if (reporter.verbose) {
         const text = decoder.decode(buffer.subarray(0, got), { stream: true });
         reporter.info(
-          `Received ${JSON.stringify(text)} from connection ${index}`,
+          `Received ${quoted(text)} from connection ${index}`,
         );
       }
       const wrong = firstDifference(buffer, got, expected, received);
@@ -242,7 +297,9 @@ export function formatMultiSummary(result: MultiResult): string {
     const all = connections === 1
       ? "The connection"
       : `All ${connections} connections`;
-    return `${all} completed; every echo matched (${result.bytesPerConnection} bytes each)`;
+    return `${all} completed; every echo matched (${
+      counted(result.bytesPerConnection, "byte")
+    } each)`;
   }
   const noun = connections === 1 ? "connection" : "connections";
   return `${failures.total} of ${connections} ${noun} failed: ${failures.describeWithFirst()}`;

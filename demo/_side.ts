@@ -23,12 +23,15 @@ const terminal = new Reporter();
  */
 export function sideReporter(
   label: string,
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; onLine?: (line: string) => void } = {},
 ): Reporter {
   const prefix = `${label.padEnd(6)} | `;
   return new Reporter({
     quiet: options.quiet,
-    stdout: (line) => terminal.always(prefix + line),
+    stdout: (line) => {
+      terminal.always(prefix + line);
+      options.onLine?.(line);
+    },
     stderr: (line) => terminal.note(prefix + line),
   });
 }

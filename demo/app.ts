@@ -21,7 +21,7 @@ import { heading, sideReporter } from "./_side.ts";
  */
 export async function appLesson(): Promise<void> {
   heading(
-    "Lesson: an application protocol (length prefix, JSON header, content)",
+    "Lesson 3: an application protocol (length prefix, JSON header, content)",
   );
   const server = serveApp({ port: 0, reporter: sideReporter("server") });
   const port = server.addr.port;

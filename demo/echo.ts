@@ -7,12 +7,14 @@
 
 import { serveEcho } from "../server/echo.ts";
 import { formatMultiSummary, runMulti } from "../client/multi.ts";
+import { formatSummary } from "../server/_listener.ts";
 import { heading, sideReporter } from "./_side.ts";
 
 /**
  * Runs an echo server on a free port and the lesson's multi-connection
- * client (two connections, two messages each) against it, then closes the
- * server.
+ * client (two connections, two messages each) against it, then stops the
+ * server once it has closed its side of both connections, and prints its
+ * summary.
  *
  * @example
  * ```ts
@@ -22,9 +24,10 @@ import { heading, sideReporter } from "./_side.ts";
  */
 export async function echoLesson(): Promise<void> {
   heading(
-    "Lesson: handling multiple connections (the echo server and the multi client)",
+    "Lesson 2: handling multiple connections (the echo server and the multi client)",
   );
-  const server = serveEcho({ port: 0, reporter: sideReporter("server") });
+  const serverReporter = sideReporter("server");
+  const server = serveEcho({ port: 0, reporter: serverReporter });
   const client = sideReporter("multi");
   try {
     const result = await runMulti({
@@ -33,7 +36,12 @@ export async function echoLesson(): Promise<void> {
       reporter: client,
     });
     client.always(formatMultiSummary(result));
+    // The client has closed; the server closes its ends as it reads EOF.
+    // Stopping it earlier would show a grace-period wait the lesson lacks.
+    for (let tries = 0; server.open > 0 && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   } finally {
-    await server.close();
+    serverReporter.always(formatSummary(await server.close()));
   }
 }

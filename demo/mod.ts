@@ -10,12 +10,12 @@ import { echoLesson } from "./echo.ts";
 import { socketsLesson } from "./sockets.ts";
 import { appLesson } from "./app.ts";
 
-/** The lessons, in course order. */
+/** The lessons, numbered and in the README's order. */
 const LESSONS: (() => Promise<void>)[] = [
   borkLesson,
   echoLesson,
-  socketsLesson,
   appLesson,
+  socketsLesson,
 ];
 
 if (import.meta.main) {

@@ -21,7 +21,10 @@ export interface ReporterOptions {
   stdout?: LineSink;
   /** Where diagnostics go. Default: standard error. */
   stderr?: LineSink;
-  /** Colour diagnostics. Default: when stderr is a terminal and NO_COLOR is unset. */
+  /**
+   * Colour diagnostics. Default: when stderr is a terminal, `NO_COLOR` is
+   * unset and `TERM` is not `dumb`.
+   */
   color?: boolean;
   /** Show a live progress line. Default: when stderr is a terminal. */
   progress?: boolean;
@@ -37,6 +40,34 @@ function writeStdout(line: string): void {
 function writeStderr(line: string): void {
   // deno-lint-ignore no-console
   console.error(line);
+}
+
+/**
+ * Tells whether colour suits a terminal: not when `NO_COLOR` is set (the
+ * no-color.org convention) or `TERM` is `dumb`.
+ *
+ * @example
+ * ```ts
+ * import { colorAllowed } from "./reporter.ts";
+ * colorAllowed({ noColor: false, term: "dumb" }); // false
+ * ```
+ */
+export function colorAllowed(
+  env: { noColor: boolean; term: string | undefined } = {
+    noColor: Deno.noColor,
+    term: termName(),
+  },
+): boolean {
+  return !env.noColor && env.term !== "dumb";
+}
+
+function termName(): string | undefined {
+  try {
+    return Deno.env.get("TERM");
+  } catch {
+    // Without --allow-env=TERM, assume the worst: no colour.
+    return "dumb";
+  }
 }
 
 function stderrIsTerminal(): boolean {
@@ -84,7 +115,7 @@ export class Reporter {
     this.#stdout = options.stdout ?? writeStdout;
     this.#stderr = options.stderr ?? writeStderr;
     const terminal = options.stderr === undefined && stderrIsTerminal();
-    this.#color = options.color ?? (terminal && !Deno.noColor);
+    this.#color = options.color ?? (terminal && colorAllowed());
     this.#progress = options.progress ?? terminal;
     this.#now = options.now ?? (() => performance.now());
     this.#start = this.#now();
@@ -98,6 +129,14 @@ export class Reporter {
   /** Prints a line on stdout even when quiet (listening line, summaries). */
   always(line: string): void {
     this.#out(line);
+  }
+
+  /**
+   * Prints a per-event problem (one connection of many failed) on stderr,
+   * unless quiet: it is a diagnostic, not a result.
+   */
+  problem(line: string): void {
+    if (this.verbose) this.#err(line);
   }
 
   /** Prints a plain diagnostic line on stderr, even when quiet. */

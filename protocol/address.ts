@@ -68,3 +68,37 @@ export function isWildcardHost(host: string): boolean {
   const bare = bareHost(host);
   return bare === "0.0.0.0" || bare === "::" || bare === "";
 }
+
+/**
+ * Says what is wrong with a host a user typed, or undefined when it can be
+ * a host name, an IPv4 address or an IPv6 address (bare or in brackets).
+ * The sentence continues `--host ...`.
+ *
+ * @example
+ * ```ts
+ * import { hostProblem } from "./address.ts";
+ * hostProblem("127.0.0.1:80"); // 'must not include a port: use --host 127.0.0.1 --port 80'
+ * hostProblem("::1"); // undefined
+ * ```
+ */
+export function hostProblem(host: string): string | undefined {
+  if (host === "") return "must not be empty";
+  const withPort = /^\[([^\]]*)\]:(\d*)$/.exec(host) ??
+    /^([^:\[\]]*):(\d*)$/.exec(host);
+  if (withPort) {
+    const port = withPort[2] === "" ? "PORT" : withPort[2];
+    return `must not include a port: use --host ${withPort[1]} --port ${port}`;
+  }
+  const bare = bareHost(host);
+  if (/\s/.test(host)) {
+    return `must be a host name or IP address, without spaces, got "${host}"`;
+  }
+  const valid = bare.includes(":")
+    ? /^[0-9A-Fa-f:.]+(%[\w.-]+)?$/.test(bare)
+    : /^[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?\.?$/.test(bare) &&
+      !host.startsWith("[");
+  if (!valid) {
+    return `must be a host name (letters, digits, dots, hyphens) or an IP address, got "${host}"`;
+  }
+  return undefined;
+}

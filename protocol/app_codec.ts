@@ -11,6 +11,8 @@
  * @module
  */
 
+import { quoted } from "../output/escape.ts";
+
 /** Why a message was rejected; tests and logs tell the cases apart by it. */
 export type ProtocolReason =
   | "empty-header"
@@ -29,6 +31,7 @@ export type ProtocolReason =
   | "content-not-json"
   | "bad-request"
   | "truncated"
+  | "over-budget"
   | "undecodable";
 
 /**
@@ -220,6 +223,15 @@ export function appRequest(action: string, value: string): AppMessageInit {
 export interface AppDecoderOptions {
   /** The largest content-length accepted, in bytes. Default 1 MiB. */
   maxContentLength?: number;
+  /**
+   * Asked, when a header or a content begins, for room to hold its declared
+   * length; false fails the decoding with an "over-budget"
+   * {@linkcode ProtocolError} before any of it is kept. A server shares one
+   * budget among its connections this way: a request either has room for
+   * all of its declared bytes or is refused at once, so no budget is spent
+   * on a half-received request that is later refused. Default: always yes.
+   */
+  reserve?: (bytes: number) => boolean;
 }
 
 const REQUIRED_KEYS = [
@@ -231,8 +243,13 @@ const REQUIRED_KEYS = [
 
 type Stage = "length" | "header" | "content" | "failed";
 
-/** Buffers start this small and double as bytes actually arrive. */
-const INITIAL_CAPACITY = 4096;
+/**
+ * The header and the content are held in blocks of at most this many bytes,
+ * each allocated when bytes arrive for it and never copied until the part is
+ * whole: memory follows what a peer has sent, not what it claims, and no
+ * outgrown buffer is left for the garbage collector.
+ */
+const BLOCK_SIZE = 16 * 1024;
 
 /**
  * Turns received bytes, in any chunking, into complete messages. After a
@@ -259,21 +276,35 @@ export class AppDecoder {
   #lengthBytes = new Uint8Array(2);
   #headerLength = 0;
   #fields: AppHeader | undefined;
-  // The header, then the content, as far as received; it grows with the
-  // bytes that actually arrive, never straight to the length a peer claims.
-  #store = new Uint8Array(0);
+  // The header, then the content, as far as received, in blocks that sum
+  // to at most the part's length.
+  #blocks: Uint8Array[] = [];
+  #allocated = 0;
   #needed = 2;
   #filled = 0;
   #buffered = 0;
+  #reserveHook: ((bytes: number) => boolean) | undefined;
 
   /** Creates a decoder with the given content limit. */
   constructor(options: AppDecoderOptions = {}) {
     this.#maxContent = options.maxContentLength ?? DEFAULT_MAX_CONTENT;
+    this.#reserveHook = options.reserve;
   }
 
   /** Bytes of an unfinished message held so far (0 between messages). */
   get buffered(): number {
     return this.#buffered;
+  }
+
+  /**
+   * Bytes reserved for the part (header or content) in progress: its
+   * declared length. Of these, at most 16 KiB more than it has received
+   * are allocated.
+   */
+  get held(): number {
+    return this.#stage === "header" || this.#stage === "content"
+      ? this.#needed
+      : 0;
   }
 
   /**
@@ -326,7 +357,7 @@ export class AppDecoder {
 
   #fail(failure: ProtocolError): ProtocolError {
     this.#stage = "failed";
-    this.#store = new Uint8Array(0);
+    this.#drop();
     this.#failure = failure;
     return failure;
   }
@@ -337,24 +368,57 @@ export class AppDecoder {
     if (this.#stage === "length") {
       this.#lengthBytes.set(part, this.#filled);
     } else {
-      this.#reserve(this.#filled + count);
-      this.#store.set(part, this.#filled);
+      this.#store(part);
     }
     this.#filled += count;
     this.#buffered += count;
     return count;
   }
 
-  #reserve(size: number): void {
-    if (size <= this.#store.length) return;
-    let capacity = Math.max(this.#store.length * 2, INITIAL_CAPACITY);
-    while (capacity < size) capacity *= 2;
-    const grown = new Uint8Array(Math.min(capacity, this.#needed));
-    grown.set(this.#store.subarray(0, this.#filled));
-    this.#store = grown;
+  #store(part: Uint8Array): void {
+    let offset = 0;
+    while (offset < part.length) {
+      let block = this.#blocks.at(-1);
+      // Blocks before the last are full; so is the last when all the
+      // allocated bytes are filled.
+      if (block === undefined || this.#allocated === this.#filled + offset) {
+        const size = Math.min(BLOCK_SIZE, this.#needed - this.#allocated);
+        block = new Uint8Array(size);
+        this.#blocks.push(block);
+        this.#allocated += size;
+      }
+      const start = this.#filled + offset - (this.#allocated - block.length);
+      const count = Math.min(block.length - start, part.length - offset);
+      block.set(part.subarray(offset, offset + count), start);
+      offset += count;
+    }
+  }
+
+  /** The part in progress, whole: one block, or the blocks joined. */
+  #joined(): Uint8Array {
+    const blocks = this.#blocks;
+    if (blocks.length === 1) return blocks[0];
+    const whole = new Uint8Array(this.#allocated);
+    let offset = 0;
+    for (const block of blocks) {
+      whole.set(block, offset);
+      offset += block.length;
+    }
+    return whole;
+  }
+
+  #drop(): void {
+    this.#blocks = [];
+    this.#allocated = 0;
   }
 
   #begin(stage: "length" | "header" | "content", needed: number): void {
+    if (stage !== "length" && this.#reserveHook && !this.#reserveHook(needed)) {
+      throw new ProtocolError(
+        "over-budget",
+        `no room to hold the ${needed}-byte ${stage}`,
+      );
+    }
     this.#stage = stage;
     this.#needed = needed;
     this.#filled = 0;
@@ -371,18 +435,16 @@ export class AppDecoder {
       return undefined;
     }
     if (this.#stage === "header") {
-      const header = this.#store.subarray(0, this.#headerLength);
+      const header = this.#joined();
+      this.#drop();
       this.#fields = parseHeader(header, this.#maxContent);
-      this.#store = new Uint8Array(0);
       this.#begin("content", this.#fields.contentLength);
       // A message with no content is complete with its header.
       if (this.#needed > 0) return undefined;
     }
     const header = this.#fields as AppHeader;
-    const content = this.#store.length === this.#filled
-      ? this.#store
-      : this.#store.slice(0, this.#filled);
-    this.#store = new Uint8Array(0);
+    const content = this.#needed === 0 ? new Uint8Array(0) : this.#joined();
+    this.#drop();
     this.#fields = undefined;
     this.#buffered = 0;
     this.#begin("length", 2);
@@ -459,7 +521,7 @@ function parseHeader(bytes: Uint8Array, maxContent: number): AppHeader {
     throw new ProtocolError(
       "bad-json-encoding",
       `text/json content must be utf-8 encoded, got ${
-        JSON.stringify(contentEncoding.slice(0, 40))
+        quoted(contentEncoding.slice(0, 40))
       }`,
     );
   }
@@ -495,20 +557,6 @@ function finishMessage(header: AppHeader, content: Uint8Array): AppMessage {
 }
 
 /**
- * Makes text safe to print on a terminal: control characters (which a peer
- * could use to move the cursor or clear the screen) are shown escaped.
- *
- * @example
- * ```ts
- * import { printableText } from "./app_codec.ts";
- * printableText("a\nb\x1b[2J"); // "a\\nb\\x1b[2J"
- * ```
- */
-export function printableText(text: string): string {
-  return text.replace(/[\p{Cc}\u2028\u2029\ufeff]/gu, escapeCharacter);
-}
-
-/**
  * A JSON field as a person reads it: a string as it is, any other value as
  * its JSON text. Both the client's `Got result:` line and the server's
  * replies and log lines show fields this way.
@@ -528,61 +576,4 @@ export function fieldText(value: unknown): string {
     // Too deeply nested to write back: say what it is instead.
     return Array.isArray(value) ? "[...]" : "{...}";
   }
-}
-
-/**
- * Shows bytes as text where they are printable UTF-8, and as `\xNN` where
- * they are not (invalid UTF-8, a character cut off, control characters).
- *
- * @example
- * ```ts
- * import { printableBytes } from "./app_codec.ts";
- * printableBytes(new Uint8Array([0x68, 0x69, 0xff])); // "hi\\xff"
- * ```
- */
-export function printableBytes(bytes: Uint8Array): string {
-  let shown = "";
-  let index = 0;
-  while (index < bytes.length) {
-    const lead = bytes[index];
-    const size = lead < 0x80
-      ? 1
-      : lead >= 0xc2 && lead <= 0xdf
-      ? 2
-      : lead >= 0xe0 && lead <= 0xef
-      ? 3
-      : lead >= 0xf0 && lead <= 0xf4
-      ? 4
-      : 0;
-    let character: string | undefined;
-    if (size > 0 && index + size <= bytes.length) {
-      try {
-        character = strictUtf8.decode(bytes.subarray(index, index + size));
-      } catch {
-        character = undefined;
-      }
-    }
-    if (character === undefined) {
-      shown += `\\x${lead.toString(16).padStart(2, "0")}`;
-      index += 1;
-    } else {
-      shown += printableText(character);
-      index += size;
-    }
-  }
-  return shown;
-}
-
-const NAMED_ESCAPES: Record<string, string> = {
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-};
-
-function escapeCharacter(character: string): string {
-  const code = character.codePointAt(0) ?? 0;
-  return NAMED_ESCAPES[character] ??
-    (code <= 0xff
-      ? `\\x${code.toString(16).padStart(2, "0")}`
-      : `\\u${code.toString(16).padStart(4, "0")}`);
 }

@@ -16,6 +16,7 @@ import {
 } from "../protocol/address.ts";
 import { toNetError } from "../protocol/errors.ts";
 import type { Reporter } from "../output/reporter.ts";
+import { counted } from "../output/count.ts";
 
 /** Options every server takes. */
 export interface ListenOptions {
@@ -37,6 +38,15 @@ export interface ServerSummary {
   sentVerb?: string;
 }
 
+/** Options for {@linkcode ServerHandle.close}. */
+export interface CloseOptions {
+  /**
+   * Close every open connection now, without the grace a server may give
+   * them (also when the grace has already begun). Default false.
+   */
+  now?: boolean;
+}
+
 /** A running server, as returned by every `serve*` function. */
 export interface ServerHandle {
   /** The bound address; its port is the real one when port 0 was asked. */
@@ -44,7 +54,7 @@ export interface ServerHandle {
   /** Settles when the server has stopped and released every socket. */
   readonly closed: Promise<ServerSummary>;
   /** Stops accepting and ends the server; resolves when it has stopped. */
-  close(): Promise<ServerSummary>;
+  close(options?: CloseOptions): Promise<ServerSummary>;
 }
 
 /**
@@ -139,8 +149,34 @@ export function startListening(
  * ```
  */
 export function formatSummary(summary: ServerSummary): string {
-  const plural = summary.connections === 1 ? "" : "s";
-  return `Served ${summary.connections} connection${plural}, ${
+  return `Served ${counted(summary.connections, "connection")}, ${
     summary.sentVerb ?? "sent"
-  } ${summary.bytesSent} bytes, up ${summary.uptimeSeconds.toFixed(1)} s`;
+  } ${counted(summary.bytesSent, "byte")}, up ${
+    summary.uptimeSeconds.toFixed(1)
+  } s`;
+}
+
+/**
+ * The log line for an accept that failed; the listener goes on. A
+ * connection reset or aborted while it waited in the backlog makes
+ * `accept` (or the `getpeername` the runtime calls inside it) fail with
+ * ENOTCONN or ECONNABORTED.
+ *
+ * @example
+ * ```ts
+ * import { describeAcceptFailure } from "./_listener.ts";
+ * describeAcceptFailure(new Deno.errors.NotConnected("os error 107"));
+ * // "A connection was reset before it could be accepted (os error 107); still listening"
+ * ```
+ */
+export function describeAcceptFailure(error: unknown): string {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (
+    error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.ConnectionReset
+  ) {
+    return `A connection was reset before it could be accepted (${detail}); still listening`;
+  }
+  return `Could not accept a connection (${detail}); still listening`;
 }

@@ -9,9 +9,12 @@
  */
 
 import { NetError } from "../protocol/errors.ts";
-import { Socket } from "../protocol/socket.ts";
+import { setNoDelay, Socket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
+import { EventLog } from "./_event_log.ts";
 import {
+  type CloseOptions,
+  describeAcceptFailure,
   type ListenOptions,
   type ServerHandle,
   type ServerSummary,
@@ -27,6 +30,14 @@ export const DEFAULT_GRACE_MS = 5_000;
 /** How long to wait before accepting again when out of file descriptors. */
 const EMFILE_RETRY_MS = 100;
 
+/**
+ * Failed accepts in a row after which the loop pauses for
+ * {@linkcode EMFILE_RETRY_MS} before trying again, so that an error that
+ * keeps coming cannot spin the CPU; a storm of resets stays far below it
+ * because every accepted connection resets the count.
+ */
+const FAILED_ACCEPTS_BEFORE_PAUSE = 100;
+
 /** Options for {@linkcode serveConnections}. */
 export interface ConnectionServerOptions extends ListenOptions {
   /** Where the server's lines go. Default: nowhere. */
@@ -40,6 +51,8 @@ export interface ConnectionServerOptions extends ListenOptions {
   idleTimeoutMs?: number;
   /** On close(), how long open connections may go on, in ms. Default 5000. */
   graceMs?: number;
+  /** How the per-second summary of data lines names them. Default "sent". */
+  dataVerb?: string;
 }
 
 /** One accepted connection, as a handler gets it. */
@@ -48,6 +61,8 @@ export interface Connection {
   socket: Socket;
   /** Aborted when the server stops waiting for this connection. */
   signal: AbortSignal;
+  /** The server's throttled log: every per-connection line goes here. */
+  log: EventLog;
 }
 
 /** A handler serves one connection and resolves when it is done with it. */
@@ -66,11 +81,13 @@ export interface ConnectionServer extends ServerHandle {
  */
 class Tracked implements Connection {
   readonly socket: Socket;
+  readonly log: EventLog;
   #controller: AbortController | undefined;
   #stopped = false;
 
-  constructor(socket: Socket) {
+  constructor(socket: Socket, log: EventLog) {
     this.socket = socket;
+    this.log = log;
   }
 
   get signal(): AbortSignal {
@@ -95,7 +112,9 @@ class Tracked implements Connection {
 /**
  * Listens and serves every connection concurrently with `handler`. A
  * handler's NetError (reset, timeout, closed) ends that connection with one
- * log line and never disturbs the others.
+ * log line and never disturbs the others; a failed accept (a connection
+ * reset while it waited in the backlog, say) costs one log line and never
+ * the listener. Every such line goes through one {@linkcode EventLog}.
  *
  * @example
  * ```ts
@@ -116,7 +135,13 @@ export function serveConnections(
   const idleTimeoutMs = options.idleTimeoutMs;
   const { listener, summary, stopClock } = startListening(options, reporter);
   const live = new Set<Tracked>();
+  const log = new EventLog(reporter, {
+    open: () => live.size,
+    dataVerb: options.dataVerb,
+  });
   let stopping = false;
+  let endGrace: (() => void) | undefined;
+  let graceNow = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let wakeRetry: (() => void) | undefined;
   let allClosed: (() => void) | undefined;
@@ -125,7 +150,7 @@ export function serveConnections(
     const limit = performance.now() - idleTimeoutMs;
     for (const connection of live) {
       if (connection.socket.lastActivity < limit && !connection.stopped) {
-        reporter.info(
+        log.event(
           `Closing idle connection from ${connection.socket.peer} after ${
             idleTimeoutMs / 1000
           } s without traffic`,
@@ -145,13 +170,13 @@ export function serveConnections(
   function failed(connection: Tracked, error: unknown): void {
     const { socket } = connection;
     if (!(error instanceof NetError)) {
-      reporter.error(
+      log.problem(
         `connection from ${socket.peer} failed: ${
           error instanceof Error ? error.message : String(error)
         }`,
       );
     } else if (!connection.stopped && !socket.closed) {
-      reporter.info(`Connection from ${socket.peer} ended: ${error.message}`);
+      log.event(`Connection from ${socket.peer} ended: ${error.message}`);
     }
     finish(connection);
   }
@@ -177,14 +202,25 @@ export function serveConnections(
       /os error 2[34]|too many open files/i.test(error.message);
   }
 
+  function pause(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      wakeRetry = resolve;
+      retryTimer = setTimeout(resolve, EMFILE_RETRY_MS);
+    }).then(() => wakeRetry = undefined);
+  }
+
   async function acceptLoop(): Promise<void> {
     let outOfDescriptors = false;
+    let failedInARow = 0;
     while (!stopping) {
       let conn: Deno.Conn;
       try {
         conn = await listener.accept();
       } catch (error) {
         if (stopping) return;
+        // Only closing the listener ends the loop: every other failure
+        // belongs to one connection (or to a passing shortage).
+        if (error instanceof Deno.errors.BadResource) throw error;
         if (isOutOfDescriptors(error)) {
           // The waiting client stays in the backlog; one line per episode,
           // not one per retry, keeps the log readable.
@@ -194,31 +230,33 @@ export function serveConnections(
               `too many open files (${live.size} connections open): not accepting until some close; raise the limit with 'ulimit -n'`,
             );
           }
-          await new Promise<void>((resolve) => {
-            wakeRetry = resolve;
-            retryTimer = setTimeout(resolve, EMFILE_RETRY_MS);
-          });
-          wakeRetry = undefined;
+          await pause();
           continue;
         }
-        if (error instanceof Deno.errors.ConnectionAborted) continue;
-        throw error;
+        log.event(describeAcceptFailure(error));
+        if (++failedInARow >= FAILED_ACCEPTS_BEFORE_PAUSE) {
+          failedInARow = 0;
+          await pause();
+        }
+        continue;
       }
+      failedInARow = 0;
       if (outOfDescriptors) {
         outOfDescriptors = false;
         reporter.info(`Accepting connections again (${live.size} open)`);
       }
+      setNoDelay(conn);
       const socket = new Socket(conn, { reporter });
       reporter.trace(`accept from ${socket.peer}`);
       if (live.size >= maxConns) {
-        reporter.info(
+        log.event(
           `Refused connection from ${socket.peer}: already serving ${maxConns} (--max-conns)`,
         );
         socket.close();
         continue;
       }
       summary.connections++;
-      const connection = new Tracked(socket);
+      const connection = new Tracked(socket, log);
       live.add(connection);
       serve(connection);
     }
@@ -239,24 +277,28 @@ export function serveConnections(
     } finally {
       if (sweeper !== undefined) clearInterval(sweeper);
       clearTimeout(retryTimer);
+      log.close();
     }
     return stopClock();
   }
 
   async function drain(): Promise<void> {
     if (live.size === 0) return;
-    reporter.info(
-      `Waiting up to ${graceMs / 1000} s for ${live.size} open connection${
-        live.size === 1 ? "" : "s"
-      }`,
-    );
     const emptied = new Promise<void>((resolve) => allClosed = resolve);
-    let graceTimer: ReturnType<typeof setTimeout> | undefined;
-    const graceOver = new Promise<void>((resolve) => {
-      graceTimer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([emptied, graceOver]);
-    clearTimeout(graceTimer);
+    if (!graceNow) {
+      reporter.info(
+        `Waiting up to ${graceMs / 1000} s for ${live.size} open connection${
+          live.size === 1 ? "" : "s"
+        }`,
+      );
+      let graceTimer: ReturnType<typeof setTimeout> | undefined;
+      const graceOver = new Promise<void>((resolve) => {
+        endGrace = resolve;
+        graceTimer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([emptied, graceOver]);
+      clearTimeout(graceTimer);
+    }
     if (live.size > 0) {
       reporter.info(
         `Closing ${live.size} connection${
@@ -275,11 +317,16 @@ export function serveConnections(
     get open(): number {
       return live.size;
     },
-    close(): Promise<ServerSummary> {
+    close(closeOptions: CloseOptions = {}): Promise<ServerSummary> {
       if (!stopping) {
         stopping = true;
         listener.close();
         wakeRetry?.();
+      }
+      if (closeOptions.now) {
+        // Before the drain has begun, a zero grace does the same.
+        graceNow = true;
+        endGrace?.();
       }
       return closed;
     },

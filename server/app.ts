@@ -4,9 +4,10 @@
  * the connection is closed. Built on the shared concurrent accept loop.
  *
  * A peer cannot hurt it: a malformed request closes that connection only, a
- * content above the limit is refused before any of it is kept, and a request
+ * content above the limit is refused before any of it is kept, a request
  * that does not arrive in full within the request deadline is cut off, however
- * slowly its bytes trickle in.
+ * slowly its bytes trickle in, and what all unfinished requests together hold
+ * stays within one server-wide budget, however many peers send them.
  *
  * @module
  */
@@ -19,14 +20,16 @@ import {
   encodeAppMessage,
   fieldText,
   jsonMessage,
-  printableBytes,
-  printableText,
   ProtocolError,
   SERVER_BINARY_TYPE,
 } from "../protocol/app_codec.ts";
 import { NetError } from "../protocol/errors.ts";
 import type { Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
+import { escapeBytes, escapeText } from "../output/escape.ts";
+import { counted } from "../output/count.ts";
+import { ByteBudget, type Claim } from "./_budget.ts";
+import type { EventLog } from "./_event_log.ts";
 import {
   type Connection,
   type ConnectionServer,
@@ -49,6 +52,14 @@ export const DEFAULT_SEARCH_TABLE: ReadonlyMap<string, string> = new Map([
 /** Default for {@linkcode AppServerOptions.requestTimeoutMs}. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+/** Default for {@linkcode AppServerOptions.maxPendingBytes}: 64 MiB. */
+export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
+
+/** A connection's read buffer while its request is small, or none yet. */
+const SMALL_READ = 1024;
+/** Its read buffer once the request proves to be big, budget allowing. */
+const LARGE_READ = 65536;
+
 /** The text before the echoed bytes in a binary response. */
 export const BINARY_RESPONSE_PREFIX = "First 10 bytes of request: ";
 
@@ -63,6 +74,13 @@ export interface AppServerOptions extends ConnectionServerOptions {
    * in ms; a slower client is cut off. Infinity: never. Default 30000.
    */
   requestTimeoutMs?: number;
+  /**
+   * Most bytes all unfinished requests together may hold (their buffers,
+   * beyond 4 KiB each). A connection whose request would take more is
+   * closed with a log line; the requests already held go on. Default
+   * 64 MiB.
+   */
+  maxPendingBytes?: number;
 }
 
 const encoder = new TextEncoder();
@@ -131,62 +149,79 @@ export function serveApp(options: AppServerOptions = {}): ConnectionServer {
   const maxContentLength = options.maxContentLength ?? DEFAULT_MAX_CONTENT;
   const requestTimeoutMs = options.requestTimeoutMs ??
     DEFAULT_REQUEST_TIMEOUT_MS;
+  const budget = new ByteBudget(
+    options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+  );
 
-  async function handle({ socket }: Connection): Promise<void> {
-    const decoder = new AppDecoder({ maxContentLength });
+  async function handle({ socket, log }: Connection): Promise<void> {
+    const claim = budget.claim();
+    const decoder = new AppDecoder({
+      maxContentLength,
+      reserve: (bytes) => claim.take(bytes),
+    });
     let cutOff = false;
     // An infinite deadline needs no timer (setTimeout would fire at once).
     const deadline = !Number.isFinite(requestTimeoutMs)
       ? undefined
       : setTimeout(() => {
         cutOff = true;
-        reporter.info(
+        log.event(
           `Cut off ${socket.peer}: no complete request within ${
             requestTimeoutMs / 1000
-          } s (--request-timeout), ${socket.bytesRead} bytes received`,
+          } s (--request-timeout), ${
+            counted(socket.bytesRead, "byte")
+          } received`,
         );
         socket.close();
       }, requestTimeoutMs);
     try {
-      const request = await readRequest(socket, decoder);
+      const request = await readRequest(socket, decoder, { claim, log });
       clearTimeout(deadline);
       if (request === undefined) return;
       const response = answerRequest(request, table);
       if (reporter.verbose) {
-        reporter.info(`Request from ${socket.peer}: ${describe(request)}`);
+        log.event(`Request from ${socket.peer}: ${describe(request)}`);
       }
       const frame = encodeAppMessage(response);
       await socket.writeAll(frame, "while sending the response");
       if (reporter.verbose) {
-        reporter.info(
+        log.event(
           `Sent ${response.contentType} response to ${socket.peer} (${frame.length} bytes), closing`,
         );
       }
     } catch (error) {
       if (error instanceof ProtocolError) {
-        reporter.info(`Rejected request from ${socket.peer}: ${error.message}`);
+        log.event(
+          error.reason === "over-budget"
+            ? `Closed connection from ${socket.peer}: its request (${
+              counted(socket.bytesRead, "byte")
+            } so far) would take unfinished requests past ${budget.limit} bytes (--max-pending-bytes)`
+            : `Rejected request from ${socket.peer}: ${error.message}`,
+        );
         return;
       }
       if (cutOff && error instanceof NetError) return;
       throw error;
     } finally {
       clearTimeout(deadline);
+      claim.release();
     }
   }
 
   async function readRequest(
     socket: Socket,
     decoder: AppDecoder,
+    { claim, log }: { claim: Claim; log: EventLog },
   ): Promise<AppMessage | undefined> {
-    // Small while idle; larger once a request proves to be big.
-    let buffer = new Uint8Array(4096);
+    // Small while idle; larger once a request proves to be big and the
+    // budget has room for it (the claim holds the decoder's buffers and
+    // the read buffer's growth).
+    let buffer = new Uint8Array(SMALL_READ);
     while (true) {
       const count = await socket.read(buffer, "while reading the request");
       if (count === null) {
         if (socket.bytesRead === 0) {
-          reporter.info(
-            `Connection from ${socket.peer} closed without a request`,
-          );
+          log.event(`Connection from ${socket.peer} closed without a request`);
           return undefined;
         }
         decoder.end();
@@ -194,8 +229,14 @@ export function serveApp(options: AppServerOptions = {}): ConnectionServer {
       }
       const [request] = decoder.push(buffer.subarray(0, count));
       if (request !== undefined) return request;
-      if (count === buffer.length && buffer.length < 65536) {
-        buffer = new Uint8Array(65536);
+      const grown = buffer.length - SMALL_READ;
+      // The decoder drops its header's buffer when the content begins.
+      claim.shrinkTo(decoder.held + grown);
+      if (
+        count === buffer.length && grown === 0 &&
+        claim.take(LARGE_READ - SMALL_READ)
+      ) {
+        buffer = new Uint8Array(LARGE_READ);
       }
     }
   }
@@ -219,9 +260,11 @@ function requestFields(value: unknown): { action: unknown; value: unknown } {
 
 function describe(request: AppMessage): string {
   if (request.kind === "binary") {
-    return `${request.header.contentType}, ${request.content.length} bytes "${
-      printableBytes(request.content.subarray(0, LOG_EXCERPT))
-    }${request.content.length > LOG_EXCERPT ? "..." : ""}"`;
+    return `${request.header.contentType}, ${
+      counted(request.content.length, "byte")
+    } "${escapeBytes(request.content.subarray(0, LOG_EXCERPT))}${
+      request.content.length > LOG_EXCERPT ? "..." : ""
+    }"`;
   }
   const { action, value } = requestFields(request.value);
   return `text/json, action "${excerpt(fieldText(action))}", value "${
@@ -233,5 +276,5 @@ function excerpt(text: string): string {
   const short = text.length > LOG_EXCERPT
     ? `${text.slice(0, LOG_EXCERPT)}...`
     : text;
-  return printableText(short);
+  return escapeText(short);
 }

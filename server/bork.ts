@@ -9,7 +9,10 @@ import { BorkReplier } from "../protocol/bork.ts";
 import { NetError } from "../protocol/errors.ts";
 import { Socket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
+import { quoted } from "../output/escape.ts";
+import { EventLog } from "./_event_log.ts";
 import {
+  describeAcceptFailure,
   type ListenOptions,
   type ServerHandle,
   type ServerSummary,
@@ -23,8 +26,6 @@ export interface BorkServerOptions extends ListenOptions {
   /** Where the server's lines go. Default: nowhere. */
   reporter?: Reporter;
 }
-
-const decoder = new TextDecoder();
 
 /**
  * Starts the bork server. Without `keepOpen` it stops by itself when its one
@@ -42,29 +43,38 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
   const { listener, summary, stopClock } = startListening(options, reporter);
   let current: Socket | undefined;
   let stopping = false;
+  // The lesson's lines come a few a second; a storm of connections (a
+  // reset flood against --keep-open) collapses to a line a second.
+  const log = new EventLog(reporter, { open: () => current ? 1 : 0 });
 
   async function run(): Promise<ServerSummary> {
     try {
-      do {
+      while (!stopping) {
         let conn: Deno.Conn;
         try {
           conn = await listener.accept();
         } catch (error) {
           if (stopping) break;
-          throw error;
+          // A connection reset in the backlog fails only its own accept:
+          // without --keep-open the server still waits for its one client.
+          if (error instanceof Deno.errors.BadResource) throw error;
+          log.event(describeAcceptFailure(error));
+          continue;
         }
         current = new Socket(conn, { reporter });
         summary.connections++;
         reporter.trace(`accept from ${current.peer}`);
-        reporter.info(`Connected by ${current.peer}`);
+        log.event(`Connected by ${current.peer}`);
         await serveOne(current);
         current.close();
         current = undefined;
-      } while (options.keepOpen && !stopping);
+        if (!options.keepOpen) break;
+      }
     } finally {
       // Closing the listener resets clients still waiting in its backlog:
       // the lesson's single-connection limitation, made visible.
       if (!stopping) listener.close();
+      log.close();
       stopClock();
     }
     return summary;
@@ -80,24 +90,20 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
           ? replier.flush()
           : replier.push(buffer.subarray(0, count));
         if (answer) {
-          reporter.info(
-            `Received ${JSON.stringify(decoder.decode(answer.text))}`,
-          );
+          log.event(`Received ${quoted(answer.text)}`);
           await socket.writeAll(answer.reply);
           summary.bytesSent += answer.reply.length;
-          reporter.info(
-            `Replied ${JSON.stringify(decoder.decode(answer.reply))}`,
-          );
+          log.event(`Replied ${quoted(answer.reply)}`);
         }
         if (count === null) {
-          reporter.info(`Connection closed by ${socket.peer}`);
+          log.event(`Connection closed by ${socket.peer}`);
           return;
         }
       }
     } catch (error) {
       if (stopping) return;
       if (!(error instanceof NetError)) throw error;
-      reporter.info(`Connection to ${socket.peer} ended: ${error.message}`);
+      log.event(`Connection to ${socket.peer} ended: ${error.message}`);
     }
   }
 

@@ -7,8 +7,10 @@
  * @module
  */
 
-import { type Reporter, SILENT } from "../output/reporter.ts";
-import type { ServerSummary } from "./_listener.ts";
+import { quoted } from "../output/escape.ts";
+import { counted } from "../output/count.ts";
+import type { EventLog } from "./_event_log.ts";
+import type { CloseOptions, ServerSummary } from "./_listener.ts";
 import {
   type Connection,
   type ConnectionServer,
@@ -39,10 +41,10 @@ const LARGE_BUFFER = 64 * 1024;
  */
 const POOL_LIMIT = 64;
 
-/** Per-event lines allowed in one second before they collapse. */
-const LINES_PER_SECOND = 20;
+/** Microtasks a read with its bytes already queued takes to complete. */
+const SETTLE_TICKS = 4;
 
-/** Chunks at most this long, and printable, are shown as text. */
+/** Chunks at most this long are shown as (escaped) text. */
 const SHOWN_TEXT_LIMIT = 80;
 
 /**
@@ -60,36 +62,55 @@ const SHOWN_TEXT_LIMIT = 80;
  * ```
  */
 export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
-  const reporter = options.reporter ?? SILENT;
   const pool: Uint8Array[] = [];
-  // Quiet mode gets no log object at all, so the loop's only cost is a
-  // null check per chunk.
-  const log = reporter.verbose
-    ? new EventLog(reporter, () => server.open)
-    : undefined;
 
   // The handler is the echo loop itself: every extra async frame would be
   // held by each idle connection.
-  async function echo({ socket }: Connection): Promise<void> {
-    log?.event(`Accepted connection from ${socket.peer}`);
+  async function echo({ socket, log }: Connection): Promise<void> {
+    log.event(`Accepted connection from ${socket.peer}`);
     const small = new Uint8Array(SMALL_BUFFER);
     let buffer: Uint8Array = small;
     try {
       while (true) {
-        const count = await socket.read(buffer);
+        let count = await socket.read(buffer);
         if (count === null) break;
-        const chunk = count === buffer.length
-          ? buffer
-          : buffer.subarray(0, count);
+        let start = 0;
+        if (count === SMALL_BUFFER && buffer === small) {
+          // The message may go on past the small buffer. Echoing its first
+          // 512 bytes alone would cost a second write (and a second
+          // segment) for the rest, so when the rest is already here it is
+          // read first and the whole goes back in one write.
+          const large = pool.pop() ?? new Uint8Array(LARGE_BUFFER);
+          large.set(small);
+          buffer = large;
+          const rest = socket.read(large.subarray(SMALL_BUFFER));
+          if (!await settlesAtOnce(rest)) {
+            // Nothing more yet: the client may be waiting for this echo.
+            const first = large.subarray(0, SMALL_BUFFER);
+            await socket.writeAll(first);
+            if (log.verbose) logEcho(log, socket.peer, first);
+            start = SMALL_BUFFER;
+          }
+          const more = await rest;
+          if (more === null) {
+            if (start === 0) {
+              const first = large.subarray(0, SMALL_BUFFER);
+              await socket.writeAll(first);
+              if (log.verbose) logEcho(log, socket.peer, first);
+            }
+            break;
+          }
+          count = SMALL_BUFFER + more;
+        }
         // The await is the backpressure: nothing more is read from this
         // client until its echo has been taken by the OS.
+        const chunk = start === 0 && count === buffer.length
+          ? buffer
+          : buffer.subarray(start, count);
         await socket.writeAll(chunk);
-        log?.echoed(socket.peer, chunk);
-        if (count === buffer.length) {
-          if (buffer === small) {
-            buffer = pool.pop() ?? new Uint8Array(LARGE_BUFFER);
-          }
-        } else if (buffer !== small) {
+        // Checked here so that quiet mode makes no closure per message.
+        if (log.verbose) logEcho(log, socket.peer, chunk);
+        if (count < buffer.length && buffer !== small) {
           // A read that did not fill the buffer drained the OS's queue, so
           // the next one may wait a long time: wait with the small buffer.
           if (pool.length < POOL_LIMIT) pool.push(buffer);
@@ -99,17 +120,13 @@ export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
     } finally {
       if (buffer !== small && pool.length < POOL_LIMIT) pool.push(buffer);
     }
-    log?.event(`Closing connection to ${socket.peer}`);
+    log.event(`Closing connection to ${socket.peer}`);
   }
 
-  const server = serveConnections(options, echo);
+  const server = serveConnections({ ...options, dataVerb: "echoed" }, echo);
 
   async function finish(): Promise<ServerSummary> {
-    try {
-      return { ...await server.closed, sentVerb: "echoed" };
-    } finally {
-      log?.close();
-    }
+    return { ...await server.closed, sentVerb: "echoed" };
   }
 
   const closed = finish();
@@ -119,131 +136,33 @@ export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
     get open(): number {
       return server.open;
     },
-    async close(): Promise<ServerSummary> {
-      await server.close();
+    async close(closeOptions?: CloseOptions): Promise<ServerSummary> {
+      await server.close(closeOptions);
       return closed;
     },
   };
 }
 
-/**
- * Prints per-event lines until they come faster than a person can read;
- * beyond {@linkcode LINES_PER_SECOND} in a second it counts instead, and
- * prints one summary line a second while the rush lasts. Its timer runs
- * only while it has something to summarise.
- */
-class EventLog {
-  #reporter: Reporter;
-  #open: () => number;
-  #windowStart = -Infinity;
-  #linesInWindow = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #messages = 0;
-  #bytes = 0;
-  #events = 0;
-
-  constructor(reporter: Reporter, open: () => number) {
-    this.#reporter = reporter;
-    this.#open = open;
-  }
-
-  /** A connection event (accepted, closing). */
-  event(line: string): void {
-    if (this.#allow()) this.#reporter.info(line);
-    else this.#events++;
-  }
-
-  /** One chunk echoed back to `peer`. */
-  echoed(peer: string, chunk: Uint8Array): void {
-    if (this.#allow()) {
-      this.#reporter.info(`Echoed ${describe(chunk)} to ${peer}`);
-    } else {
-      this.#messages++;
-      this.#bytes += chunk.length;
-    }
-  }
-
-  /** Prints what is still counted and stops the timer. */
-  close(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#flush();
-  }
-
-  #allow(): boolean {
-    if (this.#timer !== undefined) return false;
-    const now = performance.now();
-    if (now - this.#windowStart >= 1000) {
-      this.#windowStart = now;
-      this.#linesInWindow = 0;
-    }
-    if (this.#linesInWindow < LINES_PER_SECOND) {
-      this.#linesInWindow++;
-      return true;
-    }
-    this.#timer = setTimeout(() => this.#tick(), 1000);
-    return false;
-  }
-
-  #tick(): void {
-    if (this.#flush()) {
-      this.#timer = setTimeout(() => this.#tick(), 1000);
-    } else {
-      // A quiet second: back to one line per event.
-      this.#timer = undefined;
-      this.#windowStart = -Infinity;
-    }
-  }
-
-  #flush(): boolean {
-    if (this.#messages === 0 && this.#events === 0) return false;
-    const parts: string[] = [];
-    if (this.#messages > 0) {
-      parts.push(
-        `echoed ${this.#messages} message${
-          plural(this.#messages)
-        } (${this.#bytes} bytes)`,
-      );
-    }
-    if (this.#events > 0) {
-      parts.push(
-        `${this.#events} connection event${plural(this.#events)} not shown`,
-      );
-    }
-    const open = this.#open();
-    this.#reporter.info(
-      `Last second: ${parts.join(", ")}; ${open} connection${
-        plural(open)
-      } open`,
-    );
-    this.#messages = 0;
-    this.#bytes = 0;
-    this.#events = 0;
-    return true;
-  }
-}
-
-const textDecoder = new TextDecoder("utf-8", { fatal: true });
-
-/** Control characters other than tab, newline and carriage return. */
-const UNPRINTABLE = /[^\P{Cc}\t\n\r]/u;
-
-/** Shows a chunk as quoted text when short and printable, else its size. */
+/** Shows a chunk as quoted, escaped text when short, else its size. */
 function describe(chunk: Uint8Array): string {
-  if (chunk.length <= SHOWN_TEXT_LIMIT) {
-    let text: string | undefined;
-    try {
-      text = textDecoder.decode(chunk);
-    } catch {
-      // Not UTF-8 (or a character cut by the chunking): show the size.
-    }
-    if (text !== undefined && !UNPRINTABLE.test(text)) {
-      return JSON.stringify(text);
-    }
-  }
-  return `${chunk.length} byte${plural(chunk.length)}`;
+  return chunk.length <= SHOWN_TEXT_LIMIT
+    ? quoted(chunk)
+    : counted(chunk.length, "byte");
 }
 
-function plural(count: number): string {
-  return count === 1 ? "" : "s";
+function logEcho(log: EventLog, peer: string, chunk: Uint8Array): void {
+  log.data(chunk.length, () => `Echoed ${describe(chunk)} to ${peer}`);
+}
+
+/**
+ * True when `operation` settles before the event loop turns: a read whose
+ * bytes are already in the OS's queue completes within a few microtasks,
+ * while one that must wait for the network does not. A wrong guess costs
+ * only an extra write, never a byte.
+ */
+async function settlesAtOnce(operation: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  operation.then(() => settled = true, () => settled = true);
+  for (let tick = 0; tick < SETTLE_TICKS && !settled; tick++) await null;
+  return settled;
 }

@@ -51,3 +51,34 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", done, { once: true });
   });
 }
+
+/**
+ * Builds one `--watch` screen that fits a terminal of `height` lines: the
+ * "Every 1 s" line, a blank line, the table's header, as many rows as fit,
+ * and `... N more` in place of the rows that do not, so the header and the
+ * "Every 1 s" line never scroll off. The last terminal line stays free for
+ * the cursor.
+ *
+ * @example
+ * ```ts
+ * import { watchScreen } from "./watch.ts";
+ * watchScreen(["Proto ...", "tcp a", "tcp b", "tcp c"], { title: "Every 1 s", height: 6 });
+ * // ["Every 1 s", "", "Proto ...", "tcp a", "... 2 more"]
+ * ```
+ */
+export function watchScreen(
+  table: readonly string[],
+  options: { title: string; height: number },
+): string[] {
+  const [header, ...rows] = table;
+  const screen = [options.title, "", header];
+  // Room for rows: the screen less its three fixed lines and the cursor line.
+  const room = Math.max(1, options.height - screen.length - 1);
+  if (rows.length <= room) return [...screen, ...rows];
+  const shown = room - 1;
+  return [
+    ...screen,
+    ...rows.slice(0, shown),
+    `... ${rows.length - shown} more`,
+  ];
+}

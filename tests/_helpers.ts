@@ -11,7 +11,12 @@ import { equal, match } from "node:assert/strict";
 import { Reporter } from "../output/reporter.ts";
 
 /** The permissions the compiled binary is granted (see deno.json "compile"). */
-export const BINARY_PERMISSIONS = ["--allow-net", "--allow-run=/bin/cat"];
+export const BINARY_PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-env=TERM",
+  "--allow-run=/bin/cat",
+];
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
@@ -125,18 +130,31 @@ export class LineLog {
   add(line: string, into: string[]): void {
     into.push(line);
     this.#seen.push(line);
-    this.#waiters = this.#waiters.filter((waiter) => {
-      if (!waiter.pattern.test(line)) return true;
-      waiter.resolve(line);
-      return false;
-    });
+    const matched = this.#waiters.filter((waiter) => waiter.pattern.test(line));
+    this.#waiters = this.#waiters.filter((waiter) => !matched.includes(waiter));
+    for (const waiter of matched) waiter.resolve(line);
   }
 
   /** Resolves the first line (past or future, from any source) matching. */
   waitFor(pattern: RegExp): Promise<string> {
-    const seen = this.#seen.find((line) => pattern.test(line));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => this.#waiters.push({ pattern, resolve }));
+    return this.waitForCount(pattern, 1);
+  }
+
+  /** Resolves once `count` lines (past or future) have matched `pattern`. */
+  waitForCount(pattern: RegExp, count: number): Promise<string> {
+    const seen = this.#seen.filter((line) => pattern.test(line));
+    if (seen.length >= count) return Promise.resolve(seen[count - 1]);
+    let missing = count - seen.length;
+    return new Promise((resolve) => {
+      const waiter = {
+        pattern,
+        resolve: (line: string): void => {
+          if (--missing === 0) resolve(line);
+          else this.#waiters.push(waiter);
+        },
+      };
+      this.#waiters.push(waiter);
+    });
   }
 
   /** Reads `stream` to its end, adding each line (and a last unended one). */
@@ -176,6 +194,11 @@ export class CliProcess {
   /** Resolves the first line (stdout or stderr, past or future) matching. */
   waitForLine(pattern: RegExp): Promise<string> {
     return this.#lines.waitFor(pattern);
+  }
+
+  /** Resolves once `count` lines (stdout or stderr) have matched `pattern`. */
+  waitForLines(pattern: RegExp, count: number): Promise<string> {
+    return this.#lines.waitForCount(pattern, count);
   }
 
   /** Resolves the exit status once the process ended and output is read. */

@@ -127,3 +127,30 @@ export async function readToEnd(
   }
   return concatBytes(chunks);
 }
+
+/** A server for one connection, from {@linkcode answerOnce}. */
+export interface OneShotServer {
+  /** The port it listens on (127.0.0.1). */
+  port: number;
+  /** Resolves once it has answered and closed, and stopped listening. */
+  done: Promise<void>;
+}
+
+/**
+ * Listens on a free port for one connection, reads one chunk, writes
+ * `reply` and closes: a stand-in for a misbehaving or unusual server.
+ */
+export function answerOnce(reply: string): OneShotServer {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const done = (async () => {
+    try {
+      const conn = await listener.accept();
+      await conn.read(new Uint8Array(64));
+      await writeAll(conn, new TextEncoder().encode(reply));
+      conn.close();
+    } finally {
+      listener.close();
+    }
+  })();
+  return { port: listener.addr.port, done };
+}

@@ -13,8 +13,6 @@ import {
   DEFAULT_MAX_CONTENT,
   encodeAppMessage,
   jsonMessage,
-  printableBytes,
-  printableText,
   ProtocolError,
   type ProtocolReason,
   pythonJson,
@@ -375,16 +373,6 @@ Deno.test("app codec: a failed decoder keeps failing with the same error", () =>
   const first = protocolErrorFrom(() => decoder.push(new Uint8Array([0, 0])));
   const again = protocolErrorFrom(() => decoder.push(PYTHON_SEARCH_REQUEST));
   assert.equal(again, first);
-});
-
-Deno.test("app codec: received bytes print as text where printable, escaped elsewhere", () => {
-  const tail = utf8.encode("pat\u{1F436}\u{1F436}").subarray(0, 10);
-  assert.deepEqual(printableBytes(tail), "pat\u{1F436}\\xf0\\x9f\\x90");
-  assert.deepEqual(
-    printableBytes(new Uint8Array([0x41, 0x0a, 0x1b, 0xff, 0xc3, 0xa9])),
-    "A\\n\\x1b\\xffé",
-  );
-  assert.deepEqual(printableText("ok\r\n\u2028"), "ok\\r\\n\\u2028");
 });
 
 function randomMessage(random: () => number, limit: number): AppMessageInit {

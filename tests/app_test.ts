@@ -452,24 +452,64 @@ Deno.test("netdemo server app: a bad table is one clear line and exit 2", async 
   );
 });
 
-Deno.test("netdemo server app: a table file the binary may not read points to --table -", async () => {
-  const path = await Deno.makeTempFile({ suffix: ".json" });
+Deno.test("netdemo server app: --table FILE works in the binary; each file error says what happened", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const file = (name: string): string => `${dir}/${name}`;
   try {
-    await Deno.writeTextFile(path, '{"a": "b"}');
-    const result = await runCli([
-      "server",
-      "app",
-      "--port",
-      "0",
-      "--table",
-      path,
-    ]);
-    assert.equal(result.code, 2);
-    assert.equal(result.stderr.trim().split("\n").length, 1);
-    assert.ok(result.stderr.includes(`permission denied`), result.stderr);
-    assert.ok(result.stderr.includes(`--table - < ${path}`), result.stderr);
+    await Deno.writeTextFile(file("one.json"), '{"ключ": "значение"}');
+    await Deno.writeTextFile(file("broken.json"), '{"a": ');
+    await Deno.writeTextFile(file("list.json"), '["a"]');
+    await Deno.writeTextFile(file("numbers.json"), '{"a": 1}');
+    await t.step("a readable table loads: Search table: 1 entry", async () => {
+      const { process, port } = await spawnServer([
+        "server",
+        "app",
+        "--port",
+        "0",
+        "--table",
+        file("one.json"),
+      ]);
+      try {
+        await process.waitForLine(
+          new RegExp(`^Search table: 1 entry \\(from ${file("one.json")}\\)$`),
+        );
+        const response = await requestApp("search", "ключ", { port });
+        assert.equal(resultOf(response), "значение");
+      } finally {
+        await process.stop();
+      }
+    });
+    const cases: [string, RegExp][] = [
+      [
+        "missing.json",
+        /^error: the table file ".*missing\.json" does not exist \(see/,
+      ],
+      [".", /^error: the table file ".*" (is a directory|is not a file) \(see/],
+      [
+        "broken.json",
+        /^error: the table file ".*broken\.json" is not valid JSON \(see/,
+      ],
+      ["list.json", /must be a JSON object mapping strings to strings \(see/],
+      ["numbers.json", /: the value of "a" is not a string \(see/],
+    ];
+    for (const [name, expected] of cases) {
+      await t.step(`--table ${name}`, async () => {
+        const result = await runCli([
+          "server",
+          "app",
+          "--port",
+          "0",
+          "--table",
+          name === "." ? dir : file(name),
+        ]);
+        assert.equal(result.code, 2, result.stderr);
+        assert.equal(result.stdout, "");
+        assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+        assert.match(result.stderr, expected);
+      });
+    }
   } finally {
-    await Deno.remove(path);
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
@@ -518,7 +558,7 @@ Deno.test("netdemo server app: --request-timeout cuts off a trickling client wit
     // The server cuts the connection off: EOF (or a reset) ends this read.
     assert.equal((await readToEnd(conn, RESET_IS_END)).length, 0);
     await process.waitForLine(
-      /^Cut off 127\.0\.0\.1:\d+: no complete request within 0\.3 s \(--request-timeout\), 1 bytes received$/,
+      /^Cut off 127\.0\.0\.1:\d+: no complete request within 0\.3 s \(--request-timeout\), 1 byte received$/,
     );
   } finally {
     conn.close();

@@ -1,12 +1,22 @@
 import { equal, match, ok } from "node:assert/strict";
-import { runCli } from "./_helpers.ts";
+import { type CliResult, runCli } from "./_helpers.ts";
+
+/** Runs every command line, a few at a time (each run is mostly start-up). */
+async function runAll(cases: string[][]): Promise<CliResult[]> {
+  const results: CliResult[] = [];
+  for (let i = 0; i < cases.length; i += 4) {
+    const batch = cases.slice(i, i + 4).map((args) => runCli(args));
+    results.push(...await Promise.all(batch));
+  }
+  return results;
+}
 
 /** Asserts a usage error: exit 2, one stderr line naming the problem, nothing else. */
-async function assertUsageError(
+function assertUsageError(
   args: string[],
+  result: CliResult,
   expected: RegExp,
-): Promise<void> {
-  const result = await runCli(args);
+): void {
   equal(result.code, 2, `exit code of netdemo ${args.join(" ")}`);
   equal(result.stdout, "");
   const lines = result.stderr.trimEnd().split("\n");
@@ -32,12 +42,23 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     ],
     [["server", "bork", "--port", "70000"], /got "70000"/],
     [["server", "bork", "--port", "-1"], /got "-1"/],
-    [["server", "bork", "--port"], /--port/],
+    [
+      ["server", "bork", "--port"],
+      /^error: --port needs a value \(see 'netdemo server bork --help'\)$/,
+    ],
+    [["client", "hello", "-p"], /^error: --port needs a value \(see/],
+    [["client", "hello", "--message", "--trace"], /--message needs a value/],
+    [["server", "bork", "-k=1"], /--keep-open takes no value/],
     [["server", "bork", "extra"], /unexpected argument "extra"/],
     [["server", "bork", "--keep-open=yes"], /--keep-open/],
     [["client", "count"], /missing START/],
-    [["client", "count", "ten"], /START must be an integer, got "ten"/],
-    [["client", "count", "--", "1.5"], /START must be an integer, got "1.5"/],
+    [
+      ["client", "count", "ten"],
+      /START must be an integer in decimal digits, got "ten"/,
+    ],
+    [["client", "count", "--", "1.5"], /START .* got "1.5"/],
+    [["client", "count", "1e3"], /START .* got "1e3"/],
+    [["client", "count", "+5"], /START .* got "\+5"/],
     [
       ["client", "count", "1", "--times", "0"],
       /--times must be an integer of 1 or more, got "0"/,
@@ -51,9 +72,58 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
       /--timeout must be a number of seconds/,
     ],
     [["client", "hello", "--host", ""], /--host must not be empty/],
+    // Plain decimal digits only, for every port and count.
+    ...[" 80", "+80", "080", "0x50", "1e3"].map((
+      text,
+    ): [string[], RegExp] => [
+      ["server", "bork", "--port", text],
+      /--port must be an integer/,
+    ]),
+    [["client", "multi", "--conns", "080"], /--conns must be an integer/],
+    [["client", "count", "1", "--times", "+3"], /--times must be an integer/],
+    [["sockets", "--port", "1e3"], /--port must be an integer/],
+    // A client needs the server's port.
+    ...["hello", "multi"].map((mode): [string[], RegExp] => [
+      ["client", mode, "--port", "0"],
+      /--port 0 only picks a free port for a server; a client needs the server's port/,
+    ]),
+    [["client", "count", "1", "-p", "0"], /a client needs the server's port/],
+    [["client", "app", "search", "x", "-p", "0"], /needs the server's port/],
+    // A host is a name or an address, without a port or spaces.
+    [
+      ["client", "hello", "--host", "127.0.0.1:65432"],
+      /--host must not include a port: use --host 127\.0\.0\.1 --port 65432/,
+    ],
+    [
+      ["client", "hello", "--host", "[::1]:65432"],
+      /--host must not include a port: use --host ::1 --port 65432/,
+    ],
+    [
+      ["server", "echo", "--host", "localhost:80"],
+      /use --host localhost --port 80/,
+    ],
+    [["client", "hello", "--host", "a b"], /without spaces, got "a b"/],
+    [["client", "hello", "--host", "a/b"], /must be a host name .* got "a\/b"/],
+    // 0 and -1 break the same rule and read the same.
+    [
+      ["client", "multi", "--duration", "0"],
+      /^error: --duration must be a number of seconds \(more than 0\), got "0"/,
+    ],
+    [
+      ["client", "multi", "--duration", "-1"],
+      /^error: --duration must be a number of seconds \(more than 0\), got "-1"/,
+    ],
+    // An empty message is a usage error in every mode that takes one.
+    [["client", "hello", "--message", ""], /--message must not be empty/],
+    [["client", "multi", "--message", ""], /--message must not be empty/],
+    [["help", "client", "multi", "x"], /unexpected argument "x"/],
   ];
-  for (const [args, expected] of cases) {
-    await t.step(args.join(" "), () => assertUsageError(args, expected));
+  const results = await runAll(cases.map(([args]) => args));
+  for (const [i, [args, expected]] of cases.entries()) {
+    await t.step(
+      args.join(" "),
+      () => assertUsageError(args, results[i], expected),
+    );
   }
 });
 
@@ -70,7 +140,7 @@ Deno.test("cli: --help for the program, a command and a mode; --version", async 
   match(mode.stdout, /Usage: netdemo client count START \[options\]/);
   match(mode.stdout, /--times N +how many numbers to send \(default: 5\)/);
   match(mode.stdout, /--port PORT .*\(default: 65432\)/);
-  match(mode.stdout, /Example: netdemo client count/);
+  match(mode.stdout, /\nExamples:\n {2}netdemo client count /);
   const version = await runCli(["--version"]);
   equal(version.code, 0);
   match(version.stdout, /^netdemo \d+\.\d+\.\d+\n$/);

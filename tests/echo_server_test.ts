@@ -96,7 +96,7 @@ Deno.test("echo server: a second client is served while a first sits idle", asyn
   equal(summary.bytesSent, "firstsecond".length);
 });
 
-Deno.test("echo server: prints Accepted, Echoed and Closing lines for a short exchange", async () => {
+Deno.test("echo server: prints Accepted, Echoed (escaped) and Closing lines for a short exchange", async () => {
   const { reporter, out, waitFor } = captureReporter();
   const server = serveEcho({ port: 0, reporter });
   const conn = await connectLocal(server.addr.port);
@@ -110,7 +110,7 @@ Deno.test("echo server: prints Accepted, Echoed and Closing lines for a short ex
   equal(out[0], `Listening on 127.0.0.1:${server.addr.port}`);
   equal(out[1], `Accepted connection from ${peer}`);
   equal(out[2], `Echoed "hello" to ${peer}`);
-  equal(out[3], `Echoed 4 bytes to ${peer}`);
+  equal(out[3], `Echoed "\\x00\\x01\\x02\\xff" to ${peer}`);
   equal(out[4], `Closing connection to ${peer}`);
   equal(out.length, 5);
 });
@@ -156,7 +156,13 @@ Deno.test("echo server: a client resetting mid-transfer ends only its own connec
   const push = await pushUntilStalled(resetter, port, 100 * 1024 * 1024);
   // Closing with unread echo in its receive queue makes the OS send a reset.
   await abandon(resetter, push.loop);
-  await waitFor(new RegExp(`^Connection from ${resetterAddress} ended`));
+  // The push's echo lines went past 20 a second, so the reset's line may
+  // be one of the events the throttle counts rather than shows.
+  await waitFor(
+    new RegExp(
+      `^Connection from ${resetterAddress} ended|connection events? not shown`,
+    ),
+  );
   equal(await roundTrip(bystander, "after"), "after");
   equal(await exchange(port, "newcomer"), "newcomer");
   bystander.close();
@@ -165,9 +171,13 @@ Deno.test("echo server: a client resetting mid-transfer ends only its own connec
     line.includes(resetterAddress) && !line.startsWith("Echoed") &&
     !line.startsWith("Last second")
   );
-  equal(about.length, 2, about.join("\n"));
   equal(about[0], `Accepted connection from ${resetterAddress}`);
-  match(about[1], /ended: .*reset/);
+  if (about.length === 1) {
+    ok(out.some((line) => / connection events? not shown/.test(line)));
+  } else {
+    equal(about.length, 2, about.join("\n"));
+    match(about[1], /ended: .*reset/);
+  }
 });
 
 Deno.test("echo server: a client that never reads is stopped, not buffered, and others are still served", async () => {
@@ -234,7 +244,7 @@ Deno.test("echo server: more than 20 lines a second collapse into a summary line
   for (let i = 0; i < 200; i++) equal(await roundTrip(conn, `m${i}`), `m${i}`);
   match(
     await waitFor(/^Last second: /),
-    /^Last second: echoed \d+ messages \(\d+ bytes\); 1 connection open$/,
+    /^Last second: echoed \d+ reads? \(\d+ bytes?\); 1 connection open$/,
   );
   conn.close();
   await server.close();

@@ -247,7 +247,7 @@ Deno.test("fault: client count reset after two numbers: the replies so far, then
   assertBorkReply(replies[1], "2");
 });
 
-Deno.test("fault: client multi (lesson mode) with every connection reset: exit 1, one summary error line", async () => {
+Deno.test("fault: client multi (lesson mode) with every connection reset: a failed line each and a summary, all on stderr, exit 1", async () => {
   const { client, resets } = await throughProxy(
     ["echo"],
     [
@@ -262,7 +262,17 @@ Deno.test("fault: client multi (lesson mode) with every connection reset: exit 1
     { proxy: { resetAfter: 15 } },
   );
   equal(resets, 3);
-  assertOneLineFailure(client, /^error: 3 of 3 connections failed: .*reset/);
+  // Each failed connection is a diagnostic (stderr), and the summary error
+  // comes last; stdout keeps only what went as planned.
+  equal(client.code, 1);
+  const errors = client.stderr.trimEnd().split("\n");
+  equal(errors.length, 4, client.stderr);
+  deepEqual(
+    errors.slice(0, 3).map((line) => line.replace(/:.*/, "")).sort(),
+    ["Connection 1 failed", "Connection 2 failed", "Connection 3 failed"],
+  );
+  match(errors[3], /^error: 3 of 3 connections failed: .*reset/);
+  ok(!client.stdout.includes("failed"), client.stdout);
   ok(!client.stdout.includes("every echo matched"), client.stdout);
 });
 

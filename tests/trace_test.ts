@@ -168,8 +168,8 @@ Deno.test("trace: a write to a peer that reset the connection is traced as an er
   const steps = err.map((line) => line.replace(TRACE, ""));
   assertInOrder(steps, [
     /^write 3 bytes to 127\.0\.0\.1:\d+: the OS took 3$/,
-    /^read 1 bytes from /,
+    /^read 1 byte from /,
     /^error on 127\.0\.0\.1:\d+ while sending: reset \((BrokenPipe|ConnectionReset)\)$/,
-    /^close connection to 127\.0\.0\.1:\d+ \(read 1 bytes, wrote 3 bytes\)$/,
+    /^close connection to 127\.0\.0\.1:\d+ \(read 1 byte, wrote 3 bytes\)$/,
   ]);
 });

@@ -1,0 +1,19 @@
+/**
+ * The error a mistake in the command line becomes: the CLI prints its
+ * message as one line pointing to the mode's `--help`, and exits 2.
+ *
+ * @module
+ */
+
+/** A mistake in the command line; the CLI prints it and exits 2. */
+export class UsageError extends Error {
+  /** The command whose `--help` the message points to, e.g. `server bork`. */
+  readonly command: string;
+
+  /** Creates a usage error for `command`. */
+  constructor(message: string, command: string) {
+    super(message);
+    this.name = "UsageError";
+    this.command = command;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The one way netdemo shows text that came from a peer (or a user) on a
+ * terminal: every mode that prints received bytes goes through here, so a
+ * peer can never move the cursor, clear the screen or ring the bell, and a
+ * learner sees one escaping style everywhere.
+ *
+ * The style: printable UTF-8 as it is; `\n`, `\r`, `\t` and `\\` by name;
+ * other control characters and bytes that are not valid UTF-8 as `\xNN`;
+ * invisible line and format characters (U+2028, U+2029, U+FEFF, bidi
+ * controls) as `\uNNNN`.
+ *
+ * @module
+ */
+
+/** Characters a terminal would act on or hide rather than show. */
+const UNSAFE =
+  /[\p{Cc}\\\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+
+const NAMED: Record<string, string> = {
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\\": "\\\\",
+};
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+function escapeCharacter(character: string): string {
+  const code = character.codePointAt(0) ?? 0;
+  return NAMED[character] ??
+    (code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * Escapes text for the terminal in netdemo's one style.
+ *
+ * @example
+ * ```ts
+ * import { escapeText } from "./escape.ts";
+ * escapeText("a\nb\x1b[2J"); // "a\\nb\\x1b[2J"
+ * ```
+ */
+export function escapeText(text: string): string {
+  return text.replace(UNSAFE, escapeCharacter);
+}
+
+/**
+ * Escapes received bytes: valid UTF-8 is shown as text (escaped as
+ * {@linkcode escapeText} does), every byte that is not part of a valid
+ * character (a cut-off character, invalid UTF-8) as `\xNN`.
+ *
+ * @example
+ * ```ts
+ * import { escapeBytes } from "./escape.ts";
+ * escapeBytes(new Uint8Array([0x68, 0x69, 0x07, 0xff])); // "hi\\x07\\xff"
+ * ```
+ */
+export function escapeBytes(bytes: Uint8Array): string {
+  try {
+    // The common case: the whole chunk is valid UTF-8.
+    return escapeText(strictUtf8.decode(bytes));
+  } catch {
+    // Fall through to the byte-by-byte walk.
+  }
+  let shown = "";
+  let index = 0;
+  while (index < bytes.length) {
+    const size = sequenceLength(bytes[index]);
+    let character: string | undefined;
+    if (size > 0 && index + size <= bytes.length) {
+      try {
+        character = strictUtf8.decode(bytes.subarray(index, index + size));
+      } catch {
+        character = undefined;
+      }
+    }
+    if (character === undefined) {
+      shown += `\\x${bytes[index].toString(16).padStart(2, "0")}`;
+      index += 1;
+    } else {
+      shown += escapeText(character);
+      index += size;
+    }
+  }
+  return shown;
+}
+
+/**
+ * Escapes text or bytes and puts them in double quotes (a `"` inside is
+ * shown as `\"`), for lines such as `Received "..."`.
+ *
+ * @example
+ * ```ts
+ * import { quoted } from "./escape.ts";
+ * quoted('say "hi"\x07'); // '"say \\"hi\\"\\x07"'
+ * ```
+ */
+export function quoted(value: string | Uint8Array): string {
+  const shown = typeof value === "string"
+    ? escapeText(value)
+    : escapeBytes(value);
+  return `"${shown.replaceAll('"', '\\"')}"`;
+}
+
+/** The length of the UTF-8 sequence a lead byte starts, 0 when invalid. */
+function sequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}

@@ -1,0 +1,161 @@
+/**
+ * The app server's search table from a file or standard input: read within
+ * a size bound, checked to be a JSON object of strings, with one sentence
+ * per way it can go wrong (not found, not readable, not UTF-8, not JSON,
+ * not an object of strings).
+ *
+ * @module
+ */
+
+import { quoted } from "../output/escape.ts";
+
+/** A table larger than this is refused rather than read into memory. */
+export const MAX_TABLE_BYTES = 16 * 1024 * 1024;
+
+/** Why a table could not be loaded; the message is one sentence. */
+export class TableError extends Error {
+  /** Creates the error with its sentence. */
+  constructor(message: string) {
+    super(message);
+    this.name = "TableError";
+  }
+}
+
+/** Options for {@linkcode loadSearchTable}. */
+export interface LoadTableOptions {
+  /** Where `-` reads from. Default: standard input. */
+  stdin?: ReadableStream<Uint8Array>;
+}
+
+/**
+ * Loads a search table from a file path, or from standard input when the
+ * source is `-`. Throws {@linkcode TableError} saying what went wrong.
+ *
+ * @example
+ * ```ts
+ * import { loadSearchTable } from "./app_table.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, '{"port": "65432"}');
+ * const table = await loadSearchTable(path);
+ * table.get("port"); // "65432"
+ * ```
+ */
+export async function loadSearchTable(
+  source: string,
+  options: LoadTableOptions = {},
+): Promise<Map<string, string>> {
+  const text = await readTableText(source, options);
+  return parseTable(text, source);
+}
+
+/**
+ * Says where a table came from, for the server's `Search table:` line.
+ *
+ * @example
+ * ```ts
+ * import { tableOrigin } from "./app_table.ts";
+ * tableOrigin("-"); // "from standard input"
+ * ```
+ */
+export function tableOrigin(source: string | undefined): string {
+  return source === undefined
+    ? "built-in"
+    : source === "-"
+    ? "from standard input"
+    : `from ${source}`;
+}
+
+function tableName(source: string): string {
+  return source === "-"
+    ? "the table read from standard input"
+    : `the table file "${source}"`;
+}
+
+async function readTableText(
+  source: string,
+  options: LoadTableOptions,
+): Promise<string> {
+  let stream: ReadableStream<Uint8Array>;
+  if (source === "-") {
+    stream = options.stdin ?? Deno.stdin.readable;
+  } else {
+    try {
+      const file = await Deno.open(source);
+      if (!(await file.stat()).isFile) {
+        file.close();
+        throw new TableError(`${tableName(source)} is not a file`);
+      }
+      stream = file.readable;
+    } catch (error) {
+      if (error instanceof TableError) throw error;
+      throw new TableError(openFailure(error, source));
+    }
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > MAX_TABLE_BYTES) {
+      await stream.cancel().catch(() => {});
+      throw new TableError(
+        `${tableName(source)} is larger than ${MAX_TABLE_BYTES} bytes`,
+      );
+    }
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new TableError(`${tableName(source)} is not UTF-8 text`);
+  }
+}
+
+function openFailure(error: unknown, path: string): string {
+  if (error instanceof Deno.errors.NotFound) {
+    return `the table file "${path}" does not exist`;
+  }
+  if (error instanceof Deno.errors.NotCapable) {
+    // Only when run without --allow-read, unlike the binary and the README.
+    return `cannot read the table file "${path}": netdemo was started without --allow-read; pass it on standard input instead: --table - < ${path}`;
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `the table file "${path}" is not readable: permission denied by the file system`;
+  }
+  if (error instanceof Deno.errors.IsADirectory) {
+    return `the table file "${path}" is a directory`;
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return `cannot read the table file "${path}": ${detail}`;
+}
+
+function parseTable(text: string, source: string): Map<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new TableError(`${tableName(source)} is not valid JSON`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new TableError(
+      `${tableName(source)} must be a JSON object mapping strings to strings`,
+    );
+  }
+  const table = new Map<string, string>();
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value !== "string") {
+      throw new TableError(
+        `${tableName(source)}: the value of ${
+          quoted(key.slice(0, 40))
+        } is not a string`,
+      );
+    }
+    table.set(key, value);
+  }
+  return table;
+}

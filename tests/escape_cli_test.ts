@@ -1,0 +1,162 @@
+/**
+ * Every mode that prints peer text escapes it in the one style of
+ * `output/escape.ts`: no escape sequence or bell a peer sends reaches the
+ * terminal.
+ */
+
+import { equal, ok } from "node:assert/strict";
+import { runCli, spawnServer } from "./_helpers.ts";
+import { answerOnce } from "./_net.ts";
+
+const HOSTILE = "A\x1b[2J\x07B";
+const SHOWN = "A\\x1b[2J\\x07B";
+
+/** Asserts that no control character other than newline reached the output. */
+function assertNoControls(text: string, what: string): void {
+  // Any C0 control but newline, or DEL.
+  const found = [...text].find((c) => c !== "\n" && (c < " " || c === "\x7f"));
+  ok(
+    found === undefined,
+    `${what} holds a raw control character: ${JSON.stringify(text)}`,
+  );
+}
+
+Deno.test("escape: client hello and server echo print a peer's ESC and BEL as \\x1b and \\x07", async () => {
+  const { process, port } = await spawnServer(["server", "echo", "-p", "0"]);
+  try {
+    const result = await runCli([
+      "client",
+      "hello",
+      "-p",
+      String(port),
+      "--message",
+      HOSTILE,
+    ]);
+    equal(result.code, 0, result.stderr);
+    assertNoControls(result.stdout + result.stderr, "client hello's output");
+    ok(result.stdout.includes(`Sent "${SHOWN}"\n`), result.stdout);
+    ok(result.stdout.includes(`Received: ${SHOWN}\n`), result.stdout);
+    await process.waitForLine(/^Closing connection/);
+    ok(
+      process.stdoutLines.some((line) =>
+        line.startsWith(`Echoed "${SHOWN}" to`)
+      ),
+      process.stdoutLines.join("\n"),
+    );
+  } finally {
+    await process.stop();
+  }
+  assertNoControls(process.stdoutLines.join("\n"), "server echo's output");
+});
+
+Deno.test("escape: server bork and client hello escape the echoed text", async () => {
+  const { process, port } = await spawnServer(["server", "bork", "-p", "0"]);
+  const result = await runCli([
+    "client",
+    "hello",
+    "-p",
+    String(port),
+    "--message",
+    HOSTILE,
+  ]);
+  await process.finished();
+  equal(result.code, 0, result.stderr);
+  ok(
+    result.stdout.includes(`Received: ${SHOWN} bork bork bork\n`),
+    result.stdout,
+  );
+  const server = process.stdoutLines.join("\n");
+  ok(server.includes(`Received "${SHOWN}"`), server);
+  ok(server.includes(`Replied "${SHOWN} bork bork bork"`), server);
+  assertNoControls(server, "server bork's output");
+});
+
+Deno.test("escape: client count escapes a reply's control characters", async () => {
+  // A server that answers like bork, but with ESC in place of the number.
+  const server = answerOnce("\x1b bork bork bork");
+  const result = await runCli([
+    "client",
+    "count",
+    "5",
+    "--times",
+    "1",
+    "-p",
+    `${server.port}`,
+  ]);
+  await server.done;
+  equal(result.code, 0, result.stderr);
+  ok(result.stdout.includes("Received: \\x1b bork bork bork\n"), result.stdout);
+  assertNoControls(result.stdout + result.stderr, "client count's output");
+});
+
+Deno.test("escape: client multi escapes what it sends and receives", async () => {
+  const { process, port } = await spawnServer([
+    "server",
+    "echo",
+    "-p",
+    "0",
+    "-q",
+  ]);
+  try {
+    const result = await runCli([
+      "client",
+      "multi",
+      "-c",
+      "1",
+      "-p",
+      String(port),
+      "--message",
+      HOSTILE,
+    ]);
+    equal(result.code, 0, result.stderr);
+    ok(
+      result.stdout.includes(`Sending "${SHOWN}" to connection 1`),
+      result.stdout,
+    );
+    ok(
+      result.stdout.includes(`Received "${SHOWN}" from connection 1`),
+      result.stdout,
+    );
+    assertNoControls(result.stdout + result.stderr, "client multi's output");
+  } finally {
+    await process.stop();
+  }
+});
+
+Deno.test("escape: server app and client app escape request values and results", async () => {
+  const table = JSON.stringify({ [HOSTILE]: `v${HOSTILE}` });
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.writeTextFile(path, table);
+  const { process, port } = await spawnServer([
+    "server",
+    "app",
+    "-p",
+    "0",
+    "--table",
+    path,
+  ]);
+  try {
+    const result = await runCli([
+      "client",
+      "app",
+      "search",
+      HOSTILE,
+      "-p",
+      String(port),
+    ]);
+    equal(result.code, 0, result.stderr);
+    ok(result.stdout.includes(`Got result: v${SHOWN}\n`), result.stdout);
+    assertNoControls(result.stdout + result.stderr, "client app's output");
+    await process.waitForLine(/^Sent text\/json response/);
+    ok(
+      process.stdoutLines.some((line) =>
+        line.endsWith(`action "search", value "${SHOWN}"`)
+      ),
+      process.stdoutLines.join("\n"),
+    );
+  } finally {
+    await process.stop();
+    await Deno.remove(path);
+  }
+  assertNoControls(process.stdoutLines.join("\n"), "server app's output");
+});

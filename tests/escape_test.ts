@@ -1,0 +1,27 @@
+import { deepEqual } from "node:assert/strict";
+import { escapeBytes, escapeText, quoted } from "../output/escape.ts";
+
+const utf8 = new TextEncoder();
+
+Deno.test("escape: received bytes print as text where valid UTF-8, \\xNN elsewhere", () => {
+  const tail = utf8.encode("pat\u{1F436}\u{1F436}").subarray(0, 10);
+  deepEqual(escapeBytes(tail), "pat\u{1F436}\\xf0\\x9f\\x90");
+  deepEqual(
+    escapeBytes(new Uint8Array([0x41, 0x0a, 0x1b, 0xff, 0xc3, 0xa9])),
+    "A\\n\\x1b\\xffé",
+  );
+});
+
+Deno.test("escape: control, line-separator and bidi characters are shown, never acted on", () => {
+  deepEqual(escapeText("ok\r\n\u2028\t"), "ok\\r\\n\\u2028\\t");
+  deepEqual(escapeText("A\x1b[2J\x07B"), "A\\x1b[2J\\x07B");
+  deepEqual(escapeText("\x7f\x9b\u202e\ufeff"), "\\x7f\\x9b\\u202e\\ufeff");
+  // A literal backslash is doubled, so `\x1b` typed by a peer is not ESC.
+  deepEqual(escapeText("\\x1b"), "\\\\x1b");
+  deepEqual(escapeText("café ☕ 🐢"), "café ☕ 🐢");
+});
+
+Deno.test('escape: quoted text shows an inner quote as \\"', () => {
+  deepEqual(quoted('say "hi"\x07'), '"say \\"hi\\"\\x07"');
+  deepEqual(quoted(utf8.encode("Hello, World!")), '"Hello, World!"');
+});

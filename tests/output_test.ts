@@ -1,0 +1,186 @@
+/**
+ * Output conventions: exact counting past 2^53, the count client's word
+ * after 5 s of silence, colour only where it belongs, singular nouns, the
+ * `--watch` screen, and the demo's lessons.
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import {
+  BINARY_PERMISSIONS,
+  CliProcess,
+  netdemoCommand,
+  runCli,
+  spawnServer,
+} from "./_helpers.ts";
+import { answerOnce } from "./_net.ts";
+import { colorAllowed } from "../output/reporter.ts";
+import { counted } from "../output/count.ts";
+import { watchScreen } from "../sockets/watch.ts";
+
+Deno.test("count: 'client count 9007199254740991 --times 3' counts exactly past 2^53", async () => {
+  const { process, port } = await spawnServer(["server", "bork", "-p", "0"]);
+  const result = await runCli([
+    "client",
+    "count",
+    "9007199254740991",
+    "--times",
+    "3",
+    "--interval",
+    "0",
+    "-p",
+    String(port),
+  ]);
+  await process.finished();
+  equal(result.code, 0, result.stderr);
+  deepEqual(
+    result.stdout.split("\n").filter((line) => /^(Sent|Rec)/.test(line)),
+    [
+      "Sent 9007199254740991",
+      "Received: 9007199254740991 bork bork bork",
+      "Sent 9007199254740992",
+      "Received: 9007199254740992 bork bork bork",
+      "Sent 9007199254740993",
+      "Received: 9007199254740993 bork bork bork",
+    ],
+  );
+});
+
+Deno.test("count: with no --timeout, 5 s of silence prints one stderr line and it keeps waiting", async () => {
+  // A server that accepts and never replies.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const client = new CliProcess([
+    "client",
+    "count",
+    "7",
+    "-p",
+    String(listener.addr.port),
+  ]);
+  const conn = await accepted;
+  try {
+    const line = await client.waitForLine(/^No reply from /);
+    equal(
+      line,
+      `No reply from 127.0.0.1:${listener.addr.port} after 5 s; still waiting for "7 bork bork bork" (is it a bork server? Ctrl-C stops)`,
+    );
+    ok(client.stderrLines.includes(line), "the notice is on stderr");
+    deepEqual(client.stdoutLines.slice(1), ["Sent 7"]);
+  } finally {
+    // Still running (it keeps waiting): Ctrl-C ends it with 130.
+    const status = await client.stop("SIGINT");
+    equal(status.code, 130);
+    conn.close();
+    listener.close();
+  }
+});
+
+Deno.test("output: singular nouns: 1 byte, 1 entry, 1 connection", async () => {
+  equal(counted(1, "byte"), "1 byte");
+  equal(counted(0, "byte"), "0 bytes");
+  equal(counted(1, "entry", { plural: "entries" }), "1 entry");
+  // A server that sends one byte of a reply and closes.
+  const server = answerOnce("1");
+  const result = await runCli(["client", "count", "1", "-p", `${server.port}`]);
+  await server.done;
+  equal(result.code, 1);
+  match(
+    result.stderr,
+    /closed the connection before the reply was complete \(1 byte received\)\n$/,
+  );
+});
+
+Deno.test("output: no colour with NO_COLOR, with TERM=dumb, or off a terminal", async () => {
+  equal(colorAllowed({ noColor: true, term: "xterm" }), false);
+  equal(colorAllowed({ noColor: false, term: "dumb" }), false);
+  equal(colorAllowed({ noColor: false, term: "xterm" }), true);
+  // Off a terminal (piped stderr): plain text.
+  const piped = await runCli(["client", "hello", "-p", "1"]);
+  ok(!piped.stderr.includes("\x1b"), piped.stderr);
+  // On a terminal (a pseudo-terminal from script(1)): colour only when
+  // neither NO_COLOR nor TERM=dumb says otherwise.
+  const { program, prefix } = netdemoCommand();
+  const line = [program, ...prefix, "client", "hello", "-p", "1"]
+    .map((word) => `'${word}'`).join(" ");
+  async function onTerminal(env: Record<string, string>): Promise<string> {
+    const output = await new Deno.Command("script", {
+      args: ["-qec", line, "/dev/null"],
+      env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return new TextDecoder().decode(output.stdout);
+  }
+  const path = Deno.env.get("PATH") ?? "/usr/bin:/bin";
+  const colour = await onTerminal({ PATH: path, TERM: "xterm" });
+  ok(colour.includes("\x1b[31merror: "), JSON.stringify(colour));
+  const dumb = await onTerminal({ PATH: path, TERM: "dumb" });
+  match(dumb, /error: connection to 127\.0\.0\.1:1 refused/);
+  ok(!dumb.includes("\x1b"), JSON.stringify(dumb));
+  const noColor = await onTerminal({
+    PATH: path,
+    TERM: "xterm",
+    NO_COLOR: "1",
+  });
+  match(noColor, /error: /);
+  ok(!noColor.includes("\x1b"), JSON.stringify(noColor));
+});
+
+Deno.test("sockets --watch: more rows than lines keeps the header and 'Every 1 s', and says '... N more'", () => {
+  const table = [
+    "Proto Recv-Q",
+    ...Array.from({ length: 30 }, (_, i) => `tcp ${i}`),
+  ];
+  const screen = watchScreen(table, { title: "Every 1 s", height: 10 });
+  deepEqual(screen, [
+    "Every 1 s",
+    "",
+    "Proto Recv-Q",
+    "tcp 0",
+    "tcp 1",
+    "tcp 2",
+    "tcp 3",
+    "tcp 4",
+    "... 25 more",
+  ]);
+  equal(screen.length, 9, "one line stays free for the cursor");
+  const fits = watchScreen(table.slice(0, 4), {
+    title: "Every 1 s",
+    height: 10,
+  });
+  deepEqual(fits, ["Every 1 s", "", "Proto Recv-Q", "tcp 0", "tcp 1", "tcp 2"]);
+});
+
+Deno.test("demo: lessons 1-4 in the README's order; lesson 1 shows the reset; lesson 2 ends with the summary, no grace wait", async () => {
+  const demo = new URL("../demo/mod.ts", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...BINARY_PERMISSIONS, demo],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(output.code, 0);
+  const text = new TextDecoder().decode(output.stdout) +
+    new TextDecoder().decode(output.stderr);
+  const headings = text.split("\n").filter((line) =>
+    /^== Lesson \d: /.test(line)
+  )
+    .map((line) => line.slice(3, 12));
+  deepEqual(headings, ["Lesson 1:", "Lesson 2:", "Lesson 3:", "Lesson 4:"]);
+  match(text, /count2 \| Sent 100\n/);
+  match(
+    text,
+    /count2 \| error: 127\.0\.0\.1:\d+ reset the connection before replying/,
+  );
+  ok(!text.includes("Waiting up to"), text);
+  const lesson2 = text.slice(
+    text.indexOf("== Lesson 2"),
+    text.indexOf("== Lesson 3"),
+  );
+  match(
+    lesson2.trimEnd().split("\n").at(-1) ?? "",
+    /^server \| Served 2 connections, echoed 88 bytes, up /,
+  );
+});

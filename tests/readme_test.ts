@@ -1,0 +1,369 @@
+/**
+ * Every ```console example in README.md is run and its lines compared with
+ * what the commands print, ports, times and (where a block says so) other
+ * varying numbers aside.
+ *
+ * Each block is preceded by an HTML comment saying what it needs, e.g.
+ * `<!-- console-test server="server bork" -->`:
+ * - `server="ARGS"`: start `netdemo ARGS --port 0` first; every `netdemo`
+ *   command of the block then gets that port.
+ * - `drive="ARGS; ARGS"`: the block's first command is a server; run these
+ *   clients against it; a `^C` line in the block means Ctrl-C once the
+ *   server has printed every line before it.
+ * - `held="first"`: before the block's command, the test opens a connection
+ *   of its own that the server serves first (one bork round trip), and
+ *   closes it once the command has printed all but its last line.
+ * - `first="ARGS; ARGS"`: clients run to completion before the commands.
+ * - `order="any"`: lines may come in any order (concurrent connections).
+ * - `chunks="vary"`: TCP may split or join chunks, so `Echoed "..."` and
+ *   `Received "..."` lines are compared per connection, joined.
+ * - `numbers="vary"`: every number is a measurement (load reports).
+ */
+
+import { deepEqual, ok } from "node:assert/strict";
+import { CliProcess, runCli, spawnServer } from "./_helpers.ts";
+
+interface Command {
+  /** The words after `$ `. */
+  words: string[];
+  /** The lines the README shows for it. */
+  expected: string[];
+}
+
+interface Block {
+  /** Where it starts in README.md (1-based), for messages. */
+  line: number;
+  attrs: Record<string, string>;
+  commands: Command[];
+}
+
+/** What one command printed. */
+interface Printed {
+  stdout: string[];
+  stderr: string[];
+}
+
+const README = new URL("../README.md", import.meta.url);
+
+/** Splits a command line into words, honouring '...' and "..." quoting. */
+function shellWords(text: string): string[] {
+  const words: string[] = [];
+  const pattern = /'([^']*)'|"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (const found of text.matchAll(pattern)) {
+    words.push(found[1] ?? found[2]?.replace(/\\(.)/g, "$1") ?? found[3]);
+  }
+  return words;
+}
+
+function parseBlocks(text: string): Block[] {
+  const lines = text.split("\n");
+  const blocks: Block[] = [];
+  let attrs: Record<string, string> | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const comment = /^<!-- console-test(.*)-->$/.exec(lines[i]);
+    if (comment) {
+      attrs = Object.fromEntries(
+        [...comment[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+      );
+      continue;
+    }
+    if (lines[i] !== "```console") continue;
+    ok(
+      attrs,
+      `README.md:${i + 1}: a console block without <!-- console-test -->`,
+    );
+    const block: Block = { line: i + 1, attrs, commands: [] };
+    for (i++; lines[i] !== "```"; i++) {
+      const line = lines[i].replace(/ +#.*$/, "");
+      if (line.startsWith("$ ")) {
+        block.commands.push({ words: shellWords(line.slice(2)), expected: [] });
+      } else {
+        block.commands.at(-1)?.expected.push(lines[i]);
+      }
+    }
+    blocks.push(block);
+    attrs = undefined;
+  }
+  return blocks;
+}
+
+/** The line with what legitimately varies from run to run replaced. */
+function normalise(line: string, attrs: Record<string, string>): string {
+  let text = line.replace(/^\^C/, "")
+    .replace(/(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d+/g, "$1:PORT")
+    .replace(/local port \d+/g, "local port PORT")
+    .replace(/\[trace \+\d+\.\d+s\]/g, "[trace +Ts]")
+    .replace(/\bup \d+(\.\d+)? s\b/g, "up T s")
+    .replace(/\s+/g, " ").trim();
+  if (attrs.numbers === "vary") {
+    // A measurement's unit scales with it (kB/s on a busy machine).
+    text = text.replace(/\d+(\.\d+)?/g, "N").replace(/\b[kMG]?B\/s/g, "B/s");
+  }
+  return text;
+}
+
+/** Joins the chunks of each connection's `Echoed`/`Received` lines. */
+function joinChunks(lines: string[]): string[] {
+  const joined: string[] = [];
+  const at = new Map<string, number>();
+  for (const line of lines) {
+    const found = /^(Echoed|Received) "(.*)" (to|from) (.+)$/.exec(line);
+    if (!found) {
+      joined.push(line);
+      continue;
+    }
+    const key = `${found[1]} ${found[3]} ${found[4]}`;
+    const index = at.get(key);
+    if (index === undefined) {
+      at.set(key, joined.length);
+      joined.push(line);
+    } else {
+      joined[index] = joined[index].replace(
+        /" (to|from) /,
+        `${found[2]}" $1 `,
+      );
+    }
+  }
+  return joined;
+}
+
+function prepare(lines: string[], attrs: Record<string, string>): string[] {
+  // Chunks are joined per connection before ports are normalised away.
+  const kept = lines.filter((line) => line.trim() !== "");
+  const joined = attrs.chunks === "vary" ? joinChunks(kept) : kept;
+  return joined.map((line) => normalise(line, attrs));
+}
+
+/** Compares what the README shows with what the command printed. */
+function compare(
+  where: string,
+  command: Command,
+  printed: Printed,
+  attrs: Record<string, string>,
+): void {
+  const expected = prepare(command.expected, attrs);
+  const stdout = prepare(printed.stdout, attrs);
+  const stderr = prepare(printed.stderr, attrs);
+  const actual = [...stdout, ...stderr];
+  const context = `${where}: $ ${command.words.join(" ")}\nREADME:\n${
+    expected.join("\n")
+  }\nrun:\n${actual.join("\n")}`;
+  if (expected.includes("...")) {
+    // "..." stands for lines left out: the rest must be there, in order.
+    const shown = expected.filter((line) => line !== "...");
+    let from = 0;
+    for (const line of shown) {
+      const found = actual.indexOf(line, from);
+      ok(found >= 0, `missing "${line}"\n${context}`);
+      from = found + 1;
+    }
+    return;
+  }
+  deepEqual([...actual].sort(), [...expected].sort(), context);
+  if (attrs.order === "any") return;
+  // Each stream's lines come in the README's order.
+  const errors = [...stderr];
+  const outOnly = expected.filter((line) => {
+    const index = errors.indexOf(line);
+    if (index < 0) return true;
+    errors.splice(index, 1);
+    return false;
+  });
+  deepEqual(stdout, outOnly, `stdout order\n${context}`);
+}
+
+/** The words with the server's port: replaced if given, else added. */
+function withPort(words: string[], port: number): string[] {
+  const index = words.findIndex((word) => word === "--port" || word === "-p");
+  if (index < 0) return [...words, "--port", String(port)];
+  const copy = [...words];
+  copy[index + 1] = String(port);
+  return copy;
+}
+
+function netdemoArgs(words: string[]): string[] {
+  ok(words[0] === "netdemo", `not a netdemo command: ${words.join(" ")}`);
+  return words.slice(1);
+}
+
+function split(list: string | undefined): string[][] {
+  return (list ?? "").split(";").map((part) => part.trim()).filter(Boolean)
+    .map(shellWords);
+}
+
+/** Resolves `promise`, or rejects after `ms` (clearing its timer). */
+async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runDriven(block: Block, where: string): Promise<void> {
+  const [serverCommand] = block.commands;
+  const { process, port } = await spawnServer([
+    ...netdemoArgs(serverCommand.words),
+    "--port",
+    "0",
+  ]);
+  try {
+    for (const words of split(block.attrs.drive)) {
+      const result = await runCli(withPort(words, port));
+      ok(result.code === 0, `${where}: ${words.join(" ")}: ${result.stderr}`);
+    }
+    const interrupt = serverCommand.expected.findIndex((line) =>
+      line.startsWith("^C")
+    );
+    if (interrupt >= 0) {
+      // Ctrl-C once the server has printed every line shown before it.
+      const before = serverCommand.expected.slice(0, interrupt).map((line) =>
+        normalise(line, block.attrs)
+      );
+      const last = before.at(-1) ?? "";
+      const count = before.filter((line) => line === last).length;
+      await within(
+        process.waitForLines(
+          {
+            test: (line: string) => normalise(line, block.attrs) === last,
+          } as RegExp,
+          count,
+        ),
+        10_000,
+        `${where}: the server's line "${last}"`,
+      ).catch(() => {});
+    }
+  } finally {
+    await process.stop("SIGINT");
+  }
+  compare(where, serverCommand, {
+    stdout: process.stdoutLines,
+    stderr: process.stderrLines,
+  }, block.attrs);
+}
+
+/**
+ * Runs a command while the test's own connection is being served; closes
+ * that connection once the command has printed all but its last line.
+ */
+async function whileHeld(
+  args: string[],
+  command: Command,
+  held: Deno.TcpConn,
+  attrs: Record<string, string>,
+): Promise<Printed & { code: number }> {
+  const child = new CliProcess(args);
+  const before = normalise(command.expected.at(-2) ?? "", attrs);
+  await within(
+    child.waitForLine({
+      test: (line: string) => normalise(line, attrs) === before,
+    } as RegExp),
+    10_000,
+    `the line "${before}"`,
+  ).catch(() => {});
+  held.close();
+  const status = await child.finished();
+  return {
+    stdout: child.stdoutLines,
+    stderr: child.stderrLines,
+    code: status.code,
+  };
+}
+
+async function runAgainstServer(block: Block, where: string): Promise<void> {
+  const { process, port } = await spawnServer([
+    ...shellWords(block.attrs.server),
+    "--port",
+    "0",
+  ]);
+  let held: Deno.TcpConn | undefined;
+  try {
+    for (const words of split(block.attrs.first)) {
+      await runCli(withPort(words, port));
+    }
+    if (block.attrs.held) {
+      held = await Deno.connect({ hostname: "127.0.0.1", port });
+      await held.write(new TextEncoder().encode("1"));
+      await held.read(new Uint8Array(64));
+    }
+    let lastCode = 0;
+    for (const command of block.commands) {
+      if (command.words.join(" ") === "echo $?") {
+        deepEqual(command.expected, [String(lastCode)], where);
+        continue;
+      }
+      const args = withPort(netdemoArgs(command.words), port);
+      let printed: Printed;
+      if (held !== undefined) {
+        const result = await whileHeld(args, command, held, block.attrs);
+        held = undefined;
+        lastCode = result.code;
+        printed = result;
+      } else {
+        const result = await runCli(args);
+        lastCode = result.code;
+        printed = {
+          stdout: result.stdout.split("\n"),
+          stderr: result.stderr.split("\n"),
+        };
+      }
+      compare(where, command, printed, block.attrs);
+    }
+  } finally {
+    held?.close();
+    await process.stop("SIGINT");
+  }
+}
+
+Deno.test("README: every console example prints what the README shows", async (t) => {
+  const blocks = parseBlocks(await Deno.readTextFile(README));
+  ok(blocks.length >= 10, `found ${blocks.length} console blocks`);
+  // The blocks are independent (each has its own server on a free port)
+  // and mostly wait on their servers' pauses, so they run at once.
+  const outcomes = await Promise.all(blocks.map((block) => {
+    const where = `README.md:${block.line}`;
+    const run = block.attrs.drive !== undefined
+      ? runDriven(block, where)
+      : runAgainstServer(block, where);
+    return run.then(() => undefined, (error: unknown) => error);
+  }));
+  for (const [i, block] of blocks.entries()) {
+    const first = block.commands[0]?.words.slice(0, 3).join(" ");
+    await t.step(`README.md:${block.line} $ ${first}`, () => {
+      if (outcomes[i] !== undefined) throw outcomes[i];
+    });
+  }
+});
+
+Deno.test("README: the console-example checker fails on a wrong line", () => {
+  const attrs = {};
+  const command = { words: ["netdemo"], expected: ["Sent 5", "Received: 5"] };
+  let failed = false;
+  try {
+    compare("self-test", command, {
+      stdout: ["Sent 5", "Received: 6"],
+      stderr: [],
+    }, attrs);
+  } catch {
+    failed = true;
+  }
+  ok(failed, "a changed number is a difference");
+  // Ports and times are not.
+  compare("self-test", {
+    words: ["netdemo"],
+    expected: ["Connected by 127.0.0.1:41854", "Served 1 connection, up 0.7 s"],
+  }, {
+    stdout: ["Connected by 127.0.0.1:5", "Served 1 connection, up 12.0 s"],
+    stderr: [],
+  }, attrs);
+});

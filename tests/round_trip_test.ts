@@ -1,0 +1,68 @@
+/**
+ * Round trips on one connection for message sizes past the echo server's
+ * 512-byte first read: with Nagle's algorithm on and the echo split in two
+ * writes, each round trip waited for the client's delayed acknowledgement
+ * (about 44 ms, 23 round trips a second). The threshold here, 1000 a
+ * second, is a functional one, far from both that failure and the ~15,000
+ * a second the server does on an idle machine; speed belongs to `bench/`.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { serveEcho } from "../server/echo.ts";
+import { captureReporter, spawnQuietEcho } from "./_helpers.ts";
+import { connectLocal, readBytes, writeAll } from "./_net.ts";
+
+/** Round trips the test asks for, within {@linkcode WINDOW_MS}. */
+const ROUND_TRIPS = 1000;
+const WINDOW_MS = 1000;
+
+for (const size of [513, 60_000]) {
+  Deno.test(`round trips: ${size}-byte messages echo at least ${ROUND_TRIPS} times a second on one connection`, async () => {
+    const server = await spawnQuietEcho();
+    const conn = await connectLocal(server.port);
+    try {
+      const message = new Uint8Array(size).map((_, i) => i % 251);
+      // A first round trip outside the window: connection and compilation.
+      await writeAll(conn, message);
+      equal((await readBytes(conn, size)).length, size);
+      const start = performance.now();
+      let done = 0;
+      while (done < ROUND_TRIPS && performance.now() - start < WINDOW_MS) {
+        await writeAll(conn, message);
+        const echo = await readBytes(conn, size);
+        equal(echo.length, size);
+        equal(echo[size - 1], message[size - 1]);
+        done++;
+      }
+      const ms = performance.now() - start;
+      ok(
+        done === ROUND_TRIPS,
+        `${done} round trips of ${size} bytes in ${ms.toFixed(0)} ms`,
+      );
+    } finally {
+      conn.close();
+      equal((await server.process.stop("SIGTERM")).code, 0);
+    }
+  });
+}
+
+Deno.test("round trips: a 513-byte message that arrived whole is echoed in one write", async () => {
+  const { reporter, err } = captureReporter({ quiet: true, trace: true });
+  const server = serveEcho({ port: 0, reporter });
+  const conn = await connectLocal(server.addr.port);
+  try {
+    for (let round = 0; round < 3; round++) {
+      await writeAll(conn, new Uint8Array(513).fill(0x61 + round));
+      equal((await readBytes(conn, 513)).length, 513);
+    }
+  } finally {
+    conn.close();
+    await server.close();
+  }
+  const writes = err
+    .map((line) => /\] write (\d+) bytes to /.exec(line)?.[1])
+    .filter((size) => size !== undefined);
+  deepEqual(writes, ["513", "513", "513"]);
+});

@@ -1,0 +1,93 @@
+/**
+ * Signals as a user sends them: the stop line names the signal (SIGTERM is
+ * not an interrupt), a second signal during `--grace` ends the grace at
+ * once (what is open is closed, the summary printed, exit 0), and a client
+ * exits 130 on Ctrl-C and 143 on SIGTERM.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { CliProcess, spawnServer } from "./_helpers.ts";
+import { connectLocal } from "./_net.ts";
+
+const cases = [
+  { mode: "echo", signals: ["SIGTERM", "SIGTERM"] },
+  { mode: "app", signals: ["SIGTERM", "SIGINT"] },
+  { mode: "echo", signals: ["SIGINT", "SIGINT"] },
+] as const;
+
+const FIRST_LINE = {
+  SIGINT: "interrupted, exiting",
+  SIGTERM: "SIGTERM received, exiting",
+};
+const SECOND_LINE = {
+  SIGINT: "interrupted again, closing open connections now",
+  SIGTERM: "SIGTERM received again, closing open connections now",
+};
+
+for (const { mode, signals } of cases) {
+  const [first, second] = signals;
+  Deno.test(`signals: ${first} then ${second} during server ${mode}'s --grace 30 ends it at once, with the summary and exit 0`, async () => {
+    // --trace shows the accept, the one sign the app server has the
+    // connection before it has a request.
+    const server = await spawnServer([
+      "server",
+      mode,
+      "--port",
+      "0",
+      "--grace",
+      "30",
+      "--trace",
+    ]);
+    const conn = await connectLocal(server.port);
+    try {
+      const port = (conn.localAddr as Deno.NetAddr).port;
+      await server.process.waitForLine(
+        new RegExp(`accept from 127\\.0\\.0\\.1:${port}$`),
+      );
+      const started = performance.now();
+      server.process.child.kill(first);
+      await server.process.waitForLine(/^Waiting up to 30 s for 1 open/);
+      server.process.child.kill(second);
+      // The server closes the connection: EOF, long before the grace ends.
+      equal(await conn.read(new Uint8Array(16)), null);
+      const status = await server.process.finished();
+      const seconds = (performance.now() - started) / 1000;
+      const { stdoutLines, stderrLines } = server.process;
+      equal(status.code, 0, stderrLines.join("\n"));
+      ok(seconds < 20, `the server took ${seconds.toFixed(1)} s to stop`);
+      deepEqual(
+        stderrLines.filter((line) => !line.startsWith("[trace")),
+        [FIRST_LINE[first], SECOND_LINE[second]],
+      );
+      ok(stdoutLines.includes("Closing 1 connection still open"));
+      match(stdoutLines.at(-1) ?? "", /^Served 1 connection, /);
+    } finally {
+      conn.close();
+    }
+  });
+}
+
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  Deno.test(`signals: a client stopped by ${signal} names it and exits ${code}`, async () => {
+    // A server that accepts and never answers: the client waits for it.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const client = new CliProcess([
+      "client",
+      "hello",
+      "--port",
+      String(listener.addr.port),
+    ]);
+    const conn = await listener.accept();
+    try {
+      await client.waitForLine(/^Connected to /);
+      const status = await client.stop(signal);
+      equal(status.code, code);
+      deepEqual(client.stderrLines, [FIRST_LINE[signal]]);
+    } finally {
+      conn.close();
+      listener.close();
+    }
+  });
+}
