@@ -19,9 +19,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { netdemoCommand } from "../tests/_helpers.ts";
-import { cpuSeconds } from "./_proc.ts";
-import { capture, type Child, spawnChild, stopAll } from "./_process.ts";
+import { capture, type Child, spawnChild, stopAll } from "./_children.ts";
+import { cpuSeconds } from "./_procfs.ts";
+import { netdemoArgv } from "./_runner.ts";
 
 const BASELINES = new URL("./baselines/", import.meta.url).pathname;
 const SERVER_CPU = 0;
@@ -178,10 +178,8 @@ async function main(args: string[]): Promise<number> {
       timeoutMs: 10_000,
     });
     const port = line.slice(line.lastIndexOf(":") + 1);
-    const netdemo = netdemoCommand();
     const multi = [
-      netdemo.program,
-      ...netdemo.prefix,
+      ...netdemoArgv(),
       "client",
       "multi",
       "--port",
