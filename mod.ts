@@ -30,6 +30,7 @@ import * as clientCount from "./cli/client_count.ts";
 import * as clientMulti from "./cli/client_multi.ts";
 import * as clientApp from "./cli/client_app.ts";
 import * as sockets from "./cli/sockets.ts";
+import * as reportMerge from "./cli/report_merge.ts";
 
 /** One runnable mode: its spec (options, help) and its runner. */
 interface Mode {
@@ -45,6 +46,7 @@ const GROUPS: Record<string, Record<string, Mode>> = {
     multi: clientMulti,
     app: clientApp,
   },
+  report: { merge: reportMerge },
 };
 
 const TOP_LEVEL: Record<string, Mode> = { sockets };
@@ -79,6 +81,7 @@ function mainHelp(): string {
     "  server <bork|echo|app>              run a server",
     "  client <hello|count|multi|app>      run a client",
     "  sockets                             list this machine's TCP sockets",
+    "  report merge FILE...                combine load reports from several machines",
     "  help [command [mode]]               show help, as --help does",
     "",
     "Options:",

@@ -6,7 +6,7 @@
  * TCP itself costs. Certificates are made with `openssl` for the run. The
  * server runs on CPU 0 and the load on CPU 1 (`taskset`); the round-trip
  * load is `netdemo client multi` for every server, the stream load
- * `bench/node_stream_client.mjs`.
+ * `bench/baselines/node_stream_client.mjs`.
  *
  * ```sh
  * deno run --allow-all bench/transports.ts [--seconds 5] [--warmup 1] [--repeat 3]
@@ -22,8 +22,8 @@ import { parseArgs } from "node:util";
 import { Reporter } from "../output/reporter.ts";
 import { netdemoCommand } from "../tests/_helpers.ts";
 import { testCerts } from "../tests/_certs.ts";
-import { cpuSeconds, machineBusySeconds } from "./_proc.ts";
-import { type Child, spawnChild, stopAll } from "./_process.ts";
+import { cpuSeconds, machineBusySeconds } from "./_procfs.ts";
+import { type Child, spawnChild, stopAll } from "./_children.ts";
 
 const HOST = "127.0.0.1";
 const BENCH = new URL(".", import.meta.url).pathname;
@@ -134,7 +134,7 @@ async function streaming(
     const before = cpuSeconds(server.child.pid);
     const result = await runClient(variant.label, [
       "node",
-      `${BENCH}node_stream_client.mjs`,
+      `${BENCH}baselines/node_stream_client.mjs`,
       ...["--host", HOST, "--port", server.port, "--tls-ca", caFile],
       ...["--duration", String(settings.seconds)],
       ...["--warmup", String(settings.warmup)],
@@ -243,7 +243,7 @@ async function main(args: string[]): Promise<number> {
     label: "Node tls echo",
     server: (port) => [
       "node",
-      `${BENCH}node_tls_echo_server.mjs`,
+      `${BENCH}baselines/node_tls_echo_server.mjs`,
       ...[port, HOST, certs.serverCert, certs.serverKey],
     ],
     clientArgs: ourTls.clientArgs,

@@ -36,6 +36,8 @@ export interface PositionalSpec {
   name: string;
   /** What it is. */
   description: string;
+  /** The last positional only: it may be given more than once. */
+  repeats?: boolean;
 }
 
 /** Everything the CLI knows about one mode. */
@@ -305,7 +307,9 @@ export function parseCommand(
     const missing = expected[parsed.positionals.length].name;
     throw new UsageError(`missing ${missing}`, spec.name);
   }
-  if (parsed.positionals.length > expected.length) {
+  if (
+    parsed.positionals.length > expected.length && !expected.at(-1)?.repeats
+  ) {
     const extra = parsed.positionals[expected.length];
     throw new UsageError(`unexpected argument "${extra}"`, spec.name);
   }

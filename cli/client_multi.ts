@@ -16,11 +16,10 @@ import {
 import {
   DEFAULT_LOAD_DURATION_MS,
   DEFAULT_LOAD_SIZE,
-  formatLoadReport,
-  runLoad,
+  MAX_LOAD_SIZE,
 } from "../client/load.ts";
+import { LOAD_OPTIONS, runLoadCommand } from "./_load.ts";
 import { NetError } from "../protocol/errors.ts";
-import type { Reporter } from "../output/reporter.ts";
 import {
   ADDRESS_OPTIONS,
   addressValues,
@@ -39,13 +38,10 @@ import {
   TRACE_OPTION,
   UsageError,
 } from "./_args.ts";
-import { EXIT_INTERRUPTED, superviseClient } from "./_run.ts";
+import { superviseClient } from "./_run.ts";
 
 /** Most connections one run may ask for: about the local ports there are. */
 const MAX_CONNECTIONS = 60_000;
-
-/** Largest message in load mode: with many connections, memory adds up. */
-const MAX_SIZE = 16 * 1024 * 1024;
 
 /** The mode's options and help. */
 export const spec: CommandSpec = {
@@ -75,7 +71,9 @@ export const spec: CommandSpec = {
       type: "string",
       placeholder: "SECONDS",
       description: "load mode: run round trips on every connection this long",
-      defaultText: `${DEFAULT_LOAD_DURATION_MS / 1000} with --size alone`,
+      defaultText: `${
+        DEFAULT_LOAD_DURATION_MS / 1000
+      } in load mode without --rounds`,
     },
     rounds: {
       type: "string",
@@ -86,9 +84,10 @@ export const spec: CommandSpec = {
     size: {
       type: "string",
       placeholder: "BYTES",
-      description: "load mode: bytes per message",
+      description: `load mode: bytes per message, at most ${MAX_LOAD_SIZE}`,
       defaultText: String(DEFAULT_LOAD_SIZE),
     },
+    ...LOAD_OPTIONS,
     json: {
       ...JSON_OPTION.json,
       description: "load mode: print the report as one JSON object",
@@ -131,7 +130,8 @@ export function run(parsed: ParsedCommand): Promise<number> {
   });
   const rounds = optionalInteger(values, { name: "--rounds", min: 1, command });
   const load = durationMs !== undefined || rounds !== undefined ||
-    values.size !== undefined;
+    values.size !== undefined ||
+    Object.keys(LOAD_OPTIONS).some((name) => values[name] !== undefined);
   checkModeOptions(values, load);
   if (durationMs !== undefined && rounds !== undefined) {
     throw new UsageError(
@@ -158,39 +158,14 @@ export function run(parsed: ParsedCommand): Promise<number> {
       return 0;
     }, reporter);
   }
-  const size = optionalInteger(values, {
-    name: "--size",
-    min: 1,
-    max: MAX_SIZE,
-    command,
-  }) ?? DEFAULT_LOAD_SIZE;
-  const json = values.json === true;
-  return superviseClient(async (signal) => {
-    const result = await runLoad({
-      ...common,
-      size,
-      durationMs,
-      rounds,
-      signal,
-    });
-    printReport(reporter, json, formatLoadReport(result), result.report);
-    if (signal.aborted) return EXIT_INTERRUPTED;
-    if (result.failures.total > 0) {
-      const noun = result.failures.total === 1 ? "error" : "errors";
-      throw new NetError(
-        result.failures.mainKind(),
-        `${result.failures.total} ${noun} in the load run: ${result.failures.describeWithFirst()}`,
-      );
-    }
-    return 0;
-  }, reporter);
+  return runLoadCommand(values, { ...common, durationMs, rounds });
 }
 
 function checkModeOptions(values: OptionValues, load: boolean): void {
   const command = spec.name;
   if (load && values.message !== undefined) {
     throw new UsageError(
-      "--message is for the lesson mode; load mode sends --size bytes",
+      "--message is for the lesson mode; load mode sends --size bytes or --payload-file",
       command,
     );
   }
@@ -201,17 +176,4 @@ function checkModeOptions(values: OptionValues, load: boolean): void {
     );
   }
   messageValue(values, command);
-}
-
-function printReport(
-  reporter: Reporter,
-  json: boolean,
-  lines: string[],
-  report: object,
-): void {
-  if (json) {
-    reporter.always(JSON.stringify(report));
-    return;
-  }
-  for (const line of lines) reporter.always(line);
 }

@@ -1,34 +1,66 @@
 /**
- * Round-trip latencies for the load mode, kept in an HdrHistogram: every
- * sample is counted in a bucket whose width is at most 0.1% of its value, so
- * the percentiles are exact to three significant digits however many
- * samples there are, and the memory stays fixed (a few hundred KiB).
+ * Latencies for the load mode, kept in an HdrHistogram: every sample is
+ * counted in a bucket whose width is at most 0.1% of its value, so the
+ * percentiles are exact to three significant digits however many samples
+ * there are, and the memory stays fixed. Histograms travel in HdrHistogram's
+ * standard compressed base64 encoding, which any HdrHistogram library
+ * reads, and add up exactly: that is how reports from several machines
+ * merge.
  *
  * @module
  */
 
-import { build, type Histogram } from "hdr-histogram-js";
+import {
+  build,
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+  type Histogram,
+} from "hdr-histogram-js";
 
 /** Samples are kept in microseconds: loopback round trips take tens of them. */
-const MICROS_PER_MS = 1000;
+export const MICROS_PER_MS = 1000;
 
-/** The longest round trip the histogram covers without growing: one hour. */
+/** The longest latency the histogram covers without growing: one hour. */
 const HIGHEST_TRACKABLE_MICROS = 3_600 * 1_000_000;
 
-/** Latency percentiles in milliseconds, as the report shows them. */
-export interface LatencySummary {
-  /** The median round trip. */
-  p50: number;
-  /** 90% of round trips took at most this long. */
-  p90: number;
-  /** 99% of round trips took at most this long. */
-  p99: number;
-  /** The slowest round trip. */
-  max: number;
+/** The percentiles a report gives unless `--percentiles` says otherwise. */
+export const DEFAULT_PERCENTILES: readonly number[] = [50, 90, 99, 99.9];
+
+/**
+ * Latency figures in milliseconds: `count`, `min`, `mean`, `stddev`, one
+ * `pN` key per requested percentile (`p50`, `p99.9`) and `max`. Every
+ * figure but `count` is null when there is no sample.
+ */
+export type LatencyStats = { count: number } & Record<string, number | null>;
+
+/**
+ * The JSON key of a percentile: `p50`, `p99.9`.
+ *
+ * @example
+ * ```ts
+ * import { percentileKey } from "./_latency.ts";
+ * percentileKey(99.9); // "p99.9"
+ * ```
+ */
+export function percentileKey(percentile: number): string {
+  return `p${percentile}`;
+}
+
+function emptyHistogram(): Histogram {
+  // The pure JS histogram (not WebAssembly) works the same under `deno
+  // run` and in a compiled binary; 64-bit counts cannot overflow.
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_TRACKABLE_MICROS,
+    numberOfSignificantValueDigits: 3,
+    bitBucketSize: 64,
+    autoResize: true,
+    useWebAssembly: false,
+  });
 }
 
 /**
- * Records round-trip times and answers percentile questions about them.
+ * Records latencies and answers percentile questions about them.
  *
  * @example
  * ```ts
@@ -36,24 +68,44 @@ export interface LatencySummary {
  * const latency = new LatencyRecorder();
  * latency.record(0.25);
  * latency.record(1.5);
- * latency.summary().max; // 1.5
+ * latency.stats([50]).max; // 1.5
  * ```
  */
 export class LatencyRecorder {
-  #histogram: Histogram;
+  #histogram: Histogram = emptyHistogram();
+  // The exact extremes in µs: the encoding keeps only their buckets.
+  #min = Infinity;
+  #max = 0;
 
-  /** Creates an empty recorder. */
-  constructor() {
-    // The pure JS histogram (not WebAssembly) works the same under `deno
-    // run` and in a compiled binary; 64-bit counts cannot overflow.
-    this.#histogram = build({
-      lowestDiscernibleValue: 1,
-      highestTrackableValue: HIGHEST_TRACKABLE_MICROS,
-      numberOfSignificantValueDigits: 3,
-      bitBucketSize: 64,
-      autoResize: true,
-      useWebAssembly: false,
-    });
+  /**
+   * Reads a histogram in HdrHistogram's compressed base64 encoding; throws
+   * a RangeError when the text is not one. `exact` gives the extremes in
+   * ms as the report printed them, which the encoding rounds to their
+   * buckets.
+   */
+  static decode(
+    encoded: string,
+    exact: { min?: number | null; max?: number | null } = {},
+  ): LatencyRecorder {
+    let histogram: Histogram;
+    try {
+      histogram = decodeFromCompressedBase64(encoded, 64, false);
+    } catch (error) {
+      throw new RangeError("not an HdrHistogram in compressed base64", {
+        cause: error,
+      });
+    }
+    const recorder = new LatencyRecorder();
+    recorder.#histogram.add(histogram);
+    if (histogram.totalCount > 0) {
+      recorder.#min = typeof exact.min === "number"
+        ? Math.round(exact.min * MICROS_PER_MS)
+        : histogram.minNonZeroValue;
+      recorder.#max = typeof exact.max === "number"
+        ? Math.round(exact.max * MICROS_PER_MS)
+        : histogram.maxValue;
+    }
+    return recorder;
   }
 
   /** How many samples were recorded. */
@@ -61,32 +113,65 @@ export class LatencyRecorder {
     return this.#histogram.totalCount;
   }
 
-  /** Records one round trip of `ms` milliseconds. */
+  /** Records one latency of `ms` milliseconds. */
   record(ms: number): void {
     // Below 1 µs is below the clock's resolution: count it as 1 µs.
-    const micros = Math.round(ms * MICROS_PER_MS);
-    this.#histogram.recordValue(micros < 1 ? 1 : micros);
+    let micros = Math.round(ms * MICROS_PER_MS);
+    if (micros < 1) micros = 1;
+    this.#histogram.recordValue(micros);
+    if (micros > this.#max) this.#max = micros;
+    if (micros < this.#min) this.#min = micros;
   }
 
-  /** The round-trip time that `percentile` % of samples stay within, in ms. */
-  percentile(percentile: number): number {
-    if (this.count === 0) return 0;
+  /** Adds every sample of `other`. */
+  add(other: LatencyRecorder): void {
+    this.#histogram.add(other.#histogram);
+    this.#max = Math.max(this.#max, other.#max);
+    this.#min = Math.min(this.#min, other.#min);
+  }
+
+  /** Forgets every sample. */
+  reset(): void {
+    this.#histogram.reset();
+    this.#min = Infinity;
+    this.#max = 0;
+  }
+
+  /** The latency that `percentile` % of samples stay within, in ms; null when empty. */
+  percentile(percentile: number): number | null {
+    if (this.count === 0) return null;
     // A percentile is its bucket's upper edge, which may lie above the
     // largest sample; no percentile can honestly exceed the maximum.
     const micros = Math.min(
       this.#histogram.getValueAtPercentile(percentile),
-      this.#histogram.maxValue,
+      this.#max,
     );
     return micros / MICROS_PER_MS;
   }
 
-  /** The percentiles the report shows, in ms (all 0 when empty). */
-  summary(): LatencySummary {
-    return {
-      p50: this.percentile(50),
-      p90: this.percentile(90),
-      p99: this.percentile(99),
-      max: this.count === 0 ? 0 : this.#histogram.maxValue / MICROS_PER_MS,
+  /** The report's figures, in ms rounded to the microsecond. */
+  stats(percentiles: readonly number[]): LatencyStats {
+    const empty = this.count === 0;
+    const h = this.#histogram;
+    const stats: LatencyStats = {
+      count: this.count,
+      min: empty ? null : this.#min / MICROS_PER_MS,
+      mean: empty ? null : roundMs(h.mean / MICROS_PER_MS),
+      stddev: empty ? null : roundMs(h.stdDeviation / MICROS_PER_MS),
     };
+    for (const percentile of percentiles) {
+      stats[percentileKey(percentile)] = this.percentile(percentile);
+    }
+    stats.max = empty ? null : this.#max / MICROS_PER_MS;
+    return stats;
   }
+
+  /** The histogram in HdrHistogram's compressed base64 encoding. */
+  encode(): string {
+    return encodeIntoCompressedBase64(this.#histogram);
+  }
+}
+
+function roundMs(ms: number): number {
+  return Math.round(ms * MICROS_PER_MS) / MICROS_PER_MS;
 }

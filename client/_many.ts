@@ -67,6 +67,27 @@ const KIND_LABELS: Partial<Record<FailureKind, string>> = {
 };
 
 /**
+ * Failure counts by kind as text, most frequent first:
+ * `2 reset by server, 1 refused`.
+ *
+ * @example
+ * ```ts
+ * import { describeFailureCounts } from "./_many.ts";
+ * describeFailureCounts({ refused: 2 }); // "2 refused"
+ * ```
+ */
+export function describeFailureCounts(
+  counts: Partial<Record<string, number>>,
+): string {
+  return Object.entries(counts)
+    .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
+    .map(([kind, count]) =>
+      `${count} ${KIND_LABELS[kind as FailureKind] ?? kind}`
+    )
+    .join(", ");
+}
+
+/**
  * Counts failures by kind and remembers the first one, so a summary can
  * name both the tally and one concrete reason.
  *
@@ -96,12 +117,7 @@ export class FailureTally {
 
   /** The tally as text, most frequent kind first: `2 reset by server, 1 refused`. */
   describe(): string {
-    return Object.entries(this.counts)
-      .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
-      .map(([kind, count]) =>
-        `${count} ${KIND_LABELS[kind as FailureKind] ?? kind}`
-      )
-      .join(", ");
+    return describeFailureCounts(this.counts);
   }
 
   /** The tally and the first failure's message, for a one-line error. */
@@ -217,4 +233,22 @@ export function openFileLimitError(connections: number): NetError {
     "too-many-open-files",
     `cannot open ${connections} connections: the process ran out of file descriptors (the open-file limit, ulimit -n, is too low for that many); ask for fewer or raise the limit`,
   );
+}
+
+/**
+ * Picks the failure that explains a connection, from those its writer and
+ * reader saw in the order they saw them: different bytes if any (they are
+ * the finding), else the first. Closing the socket after the first failure
+ * makes the other side fail as a consequence, and a server's FIN and a
+ * later RST are two events: the first one seen is what happened.
+ *
+ * @example
+ * ```ts
+ * import { firstFailure } from "./_many.ts";
+ * import { NetError } from "../protocol/errors.ts";
+ * firstFailure([new NetError("closed-early", "x"), new NetError("reset", "y")])?.kind; // "closed-early"
+ * ```
+ */
+export function firstFailure(seen: NetError[]): NetError | undefined {
+  return seen.find((failure) => failure.kind === "mismatch") ?? seen[0];
 }

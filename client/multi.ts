@@ -7,7 +7,7 @@
  */
 
 import { endpointOf, formatEndpoint } from "../protocol/endpoint.ts";
-import { type FailureKind, NetError } from "../protocol/errors.ts";
+import { NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
 import { quoted } from "../output/escape.ts";
@@ -17,6 +17,7 @@ import {
   checkOpenFileLimit,
   connectionFailure,
   FailureTally,
+  firstFailure,
   Gate,
   MAX_CONNECTS_IN_FLIGHT,
   openFileLimitError,
@@ -162,7 +163,7 @@ export async function runMulti(
       receive(index, socket).catch(stop),
     ]);
     if (seen.length === 0) await awaitEnd(index, socket).catch(stop);
-    return mostTelling(seen);
+    return firstFailure(seen);
   }
 
   // Stopping at the expected length would take "abcEXTRA" for the echo of
@@ -297,28 +298,6 @@ export function formatMultiSummary(result: MultiResult): string {
   }
   const noun = connections === 1 ? "connection" : "connections";
   return `${failures.total} of ${connections} ${noun} failed: ${failures.describeWithFirst()}`;
-}
-
-/** Which failure explains a connection best, when both sides saw one. */
-const TELLING: readonly FailureKind[] = [
-  "mismatch",
-  "reset",
-  "timeout",
-  "closed-early",
-];
-
-/**
- * Picks the failure to report from those both sides of a connection saw. A
- * reset is reported to whichever call meets it first, so the writer may get
- * the reset while the reader only sees the end of the stream; and closing
- * the socket after the first failure makes the other side fail as "closed".
- */
-function mostTelling(seen: NetError[]): NetError | undefined {
-  for (const kind of TELLING) {
-    const found = seen.find((failure) => failure.kind === kind);
-    if (found) return found;
-  }
-  return seen[0];
 }
 
 /**

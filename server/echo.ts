@@ -41,6 +41,15 @@ const LARGE_BUFFER = 64 * 1024;
  */
 const POOL_LIMIT = 64;
 
+/**
+ * The most large buffers held by connections at once (16 MiB). A connection
+ * keeps its large buffer while its reads bring more than a small buffer
+ * holds, so one that streamed and then went quiet may wait holding it: this
+ * cap is what bounds that memory, whatever the peers do. Beyond it, busy
+ * connections are served with their small buffer, more slowly but in full.
+ */
+const LARGE_BUFFERS_OUT = 256;
+
 /** Microtasks a read with its bytes already queued takes to complete. */
 const SETTLE_TICKS = 4;
 
@@ -62,7 +71,7 @@ const SHOWN_TEXT_LIMIT = 80;
  * ```
  */
 export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
-  const pool: Uint8Array[] = [];
+  const buffers = new LargeBuffers();
 
   // The handler is the echo loop itself: every extra async frame would be
   // held by each idle connection.
@@ -75,12 +84,14 @@ export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
         let count = await socket.read(buffer);
         if (count === null) break;
         let start = 0;
-        if (count === SMALL_BUFFER && buffer === small) {
+        const large = count === SMALL_BUFFER && buffer === small
+          ? buffers.take()
+          : undefined;
+        if (large !== undefined) {
           // The message may go on past the small buffer. Echoing its first
           // 512 bytes alone would cost a second write (and a second
           // segment) for the rest, so when the rest is already here it is
           // read first and the whole goes back in one write.
-          const large = pool.pop() ?? new Uint8Array(LARGE_BUFFER);
           large.set(small);
           buffer = large;
           const rest = socket.read(large.subarray(SMALL_BUFFER));
@@ -110,15 +121,17 @@ export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
         await socket.writeAll(chunk);
         // Checked here so that quiet mode makes no closure per message.
         if (log.verbose) logEcho(log, socket.peer, chunk);
-        if (count < buffer.length && buffer !== small) {
-          // A read that did not fill the buffer drained the OS's queue, so
-          // the next one may wait a long time: wait with the small buffer.
-          if (pool.length < POOL_LIMIT) pool.push(buffer);
+        if (buffer !== small && count - start <= SMALL_BUFFER) {
+          // The traffic fits the small buffer again (small messages, or the
+          // tail of a burst): wait for the next read with that one. A
+          // stream whose reads stay larger keeps the large buffer, rather
+          // than paying a small read and a settle check for every chunk.
+          buffers.give(buffer);
           buffer = small;
         }
       }
     } finally {
-      if (buffer !== small && pool.length < POOL_LIMIT) pool.push(buffer);
+      if (buffer !== small) buffers.give(buffer);
     }
     log.event(`Closing connection to ${socket.peer}`);
   }
@@ -148,6 +161,29 @@ function describe(chunk: Uint8Array): string {
   return chunk.length <= SHOWN_TEXT_LIMIT
     ? quoted(chunk)
     : counted(chunk.length, "byte");
+}
+
+/**
+ * The echo server's large buffers: at most {@linkcode LARGE_BUFFERS_OUT}
+ * held by connections at once, and up to {@linkcode POOL_LIMIT} kept for
+ * reuse so that bursts do not allocate.
+ */
+class LargeBuffers {
+  #pool: Uint8Array[] = [];
+  #out = 0;
+
+  /** A large buffer, or undefined when the cap is reached. */
+  take(): Uint8Array | undefined {
+    if (this.#out >= LARGE_BUFFERS_OUT) return undefined;
+    this.#out++;
+    return this.#pool.pop() ?? new Uint8Array(LARGE_BUFFER);
+  }
+
+  /** Hands a buffer from {@linkcode LargeBuffers.take} back. */
+  give(buffer: Uint8Array): void {
+    this.#out--;
+    if (this.#pool.length < POOL_LIMIT) this.#pool.push(buffer);
+  }
 }
 
 function logEcho(log: EventLog, peer: string, chunk: Uint8Array): void {

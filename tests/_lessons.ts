@@ -67,7 +67,7 @@ export async function everyLesson(
     const multi = await runMulti({ endpoint, connections: 3 });
     equal(multi.completed, 3);
     const load = await runLoad({ endpoint, connections: 100, rounds: 3 });
-    equal(load.report.connections, 100);
+    equal(load.report.connectionsOpened, 100);
     equal(load.report.roundTrips, 300);
     deepEqual(load.report.errors, {});
   } finally {

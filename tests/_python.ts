@@ -1,6 +1,6 @@
 /**
- * Independent peers written in Python (in `tests/python/`), started in the
- * background with their stdout read line by line.
+ * Independent peers written in Python (tests/python/), started in the
+ * background with their stdout read by line.
  *
  * @module
  */
@@ -27,8 +27,9 @@ export interface PythonProcess {
  * @example
  * ```ts
  * import { startPython } from "./_python.ts";
- * const python = startPython("echo_server.py", []);
- * await python.kill();
+ * const server = startPython("echo_server.py", ["--port", "0"]);
+ * await server.waitFor(/^Listening on /);
+ * await server.kill();
  * ```
  */
 export function startPython(script: string, args: string[]): PythonProcess {
@@ -62,4 +63,29 @@ export function startPython(script: string, args: string[]): PythonProcess {
       return await finished;
     },
   };
+}
+
+/**
+ * Starts a Python server from tests/python/ and waits for its `Listening on
+ * HOST:PORT` line; resolves the process and the port it chose.
+ *
+ * @example
+ * ```ts
+ * import { startPythonServer } from "./_python.ts";
+ * const { server, port } = await startPythonServer("echo_server.py", ["--port", "0"]);
+ * await server.kill();
+ * ```
+ */
+export async function startPythonServer(
+  script: string,
+  args: string[],
+): Promise<{ server: PythonProcess; port: string }> {
+  const server = startPython(script, args);
+  try {
+    const line = await server.waitFor(/^Listening on /);
+    return { server, port: line.slice(line.lastIndexOf(":") + 1) };
+  } catch (error) {
+    await server.kill();
+    throw error;
+  }
 }

@@ -111,7 +111,7 @@ function assertBorkReply(reply: string, message: string): void {
 
 function jsonReport(stdout: string): {
   roundTrips: number;
-  connections: number;
+  connectionsOpened: number;
   errors: Record<string, number>;
 } {
   const line = stdout.split("\n").find((text) => text.startsWith("{"));
@@ -183,7 +183,7 @@ Deno.test("fault: server echo + client multi (load mode) through a chunking netw
   assertSuccess(client);
   const report = jsonReport(client.stdout);
   deepEqual(report.errors, {});
-  equal(report.connections, 4);
+  equal(report.connectionsOpened, 4);
   equal(report.roundTrips, 60);
 });
 

@@ -75,7 +75,7 @@ Deno.test({
       ok(line !== undefined, `no JSON report in: ${load.stdout}`);
       const report = JSON.parse(line);
       deepEqual(report.errors, {});
-      equal(report.connections, CONNECTIONS);
+      equal(report.connectionsOpened, CONNECTIONS);
       ok(report.roundTrips > 0, line);
       if (CHECK_MEMORY) {
         ok(warmSample !== undefined, "the run ended before the warm-up sample");

@@ -203,7 +203,8 @@ Deno.test("tls: the load mode runs 100 connections from the command line", async
     ]);
     equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout);
-    equal(report.connections, 100);
+    equal(report.connectionsOpened, 100);
+    equal(report.config.transport, "tls");
     equal(report.roundTrips, 500);
     deepEqual(report.errors, {});
   } finally {
@@ -304,5 +305,27 @@ Deno.test("tls: the count and app clients against TLS bork and app servers, from
   } finally {
     await bork.process.stop();
     equal((await app.process.stop("SIGTERM")).code, 0);
+  }
+});
+
+Deno.test("tls: the load report says TLS; under --lifetime its connection rate is handshakes per second", async () => {
+  const server = serveEcho({
+    endpoint: tlsServerEndpoint(certs.serverCert, certs.serverKey),
+  });
+  try {
+    const result = await runCli([
+      ...["client", "multi", "--port", String(server.addr.port)],
+      ...["--tls-ca", certs.ca, "--conns", "4", "--rounds", "3"],
+      ...["--lifetime", "1"],
+    ]);
+    equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trimEnd().split("\n");
+    equal(
+      lines[0],
+      "Transport:     TLS (each connection's handshake is part of its connect)",
+    );
+    match(lines[1], /^Connections: +\d+ opened \([\d.]+ TLS handshakes\/s\)$/);
+  } finally {
+    await server.close();
   }
 });

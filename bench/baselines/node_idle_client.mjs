@@ -8,7 +8,7 @@
 // that probe. It prints one JSON line `{"ready":N,...}`, then holds the N
 // idle connections until SIGTERM, SIGINT or its stdin closes.
 //
-// Usage: node bench/node_idle_client.mjs --host H --port P --conns N
+// Usage: node bench/baselines/node_idle_client.mjs --host H --port P --conns N
 
 import { Buffer } from "node:buffer";
 import net from "node:net";

@@ -6,7 +6,7 @@
 // repeating, for a duration or a number of rounds. It prints one JSON object
 // with the same keys as netdemo's `--json` report.
 //
-// Usage: node bench/node_load_client.mjs --host H --port P --conns N
+// Usage: node bench/baselines/node_load_client.mjs --host H --port P --conns N
 //          --size BYTES (--duration SECONDS | --rounds N) [--json]
 
 import { Buffer } from "node:buffer";

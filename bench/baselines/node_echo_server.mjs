@@ -2,7 +2,7 @@
 // offers, `socket.pipe(socket)`, so that netdemo's echo server is compared
 // with what a Node user would write first.
 //
-// Usage: node bench/node_echo_server.mjs [PORT] [HOST]   (PORT 0: any free one)
+// Usage: node bench/baselines/node_echo_server.mjs [PORT] [HOST]   (PORT 0: any free one)
 // Prints `Listening on HOST:PORT` first, like every netdemo server.
 
 import net from "node:net";

@@ -2,7 +2,7 @@
 // server Node's `tls` offers, `socket.pipe(socket)` on each secure socket, so
 // that netdemo's TLS echo server is compared with what a Node user writes first.
 //
-// Usage: node bench/node_tls_echo_server.mjs PORT HOST CERT_FILE KEY_FILE
+// Usage: node bench/baselines/node_tls_echo_server.mjs PORT HOST CERT_FILE KEY_FILE
 // Prints `Listening on HOST:PORT` first, like every netdemo server.
 
 import { readFileSync } from "node:fs";

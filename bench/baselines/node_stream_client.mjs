@@ -1,13 +1,15 @@
 // Plain JavaScript run by Node: return types cannot be written here.
 // deno-lint-ignore-file explicit-function-return-type
-// Streaming load for `deno task bench`: one connection writes CHUNK-byte
-// blocks while keeping at most WINDOW bytes written but not yet echoed, and
-// reads the echo concurrently; it reports the echoed bytes per second. The
-// same client streams to every server, so only the server differs.
+// Streaming load for `deno task bench`: each of CONNS connections writes
+// CHUNK-byte blocks while keeping at most WINDOW bytes written but not yet
+// echoed, and reads the echo concurrently; it reports the echoed bytes per
+// second over all of them. The same client streams to every server, so only
+// the server differs.
 //
-// Usage: node bench/node_stream_client.mjs --host H --port P
-//          [--chunk 65536] [--window 1048576] [--duration 5] [--warmup 1]
-//          [--tls-ca FILE]   (TLS, trusting FILE's CA, verifying "localhost")
+// Usage: node bench/baselines/node_stream_client.mjs --host H --port P
+//          [--conns 1] [--chunk 65536] [--window 1048576] [--duration 5]
+//          [--warmup 1] [--tls-ca FILE]   (TLS, trusting FILE's CA, verifying
+//          "localhost")
 
 import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
@@ -26,6 +28,7 @@ import {
 const values = parseOptions([
   "host",
   "port",
+  "conns",
   "chunk",
   "window",
   "duration",
@@ -33,6 +36,7 @@ const values = parseOptions([
   "tls-ca",
 ]);
 const { host, port } = addressOptions(values);
+const conns = numberOption(values, "conns", 1, { min: 1 });
 const chunkSize = numberOption(values, "chunk", 64 * 1024, { min: 1 });
 const windowSize = numberOption(values, "window", 1024 * 1024, { min: 1 });
 const duration = numberOption(values, "duration", 5, { min: 0.001 });
@@ -50,17 +54,16 @@ const transport = caFile === undefined ? net : {
       servername: "localhost",
     }),
 };
-const [socket] = await openConnections(transport, 1, {
+const sockets = await openConnections(transport, conns, {
   host,
   port,
-  inFlight: 1,
+  inFlight: 16,
   failures,
 });
 
 const chunk = Buffer.alloc(chunkSize);
 for (let i = 0; i < chunkSize; i++) chunk[i] = i & 0xff;
 
-let written = 0;
 let echoed = 0;
 let measuredFrom = 0;
 let echoedAtStart = 0;
@@ -68,8 +71,10 @@ let stopping = false;
 
 function report(stoppedAt) {
   const seconds = measuredFrom === 0 ? 0 : (stoppedAt - measuredFrom) / 1000;
+  stopping = true;
   const bytes = echoed - echoedAtStart;
   const result = {
+    connections: sockets.length,
     bytes,
     seconds: Math.round(seconds * 1000) / 1000,
     bytesPerSecond: seconds > 0 ? Math.round(bytes / seconds) : 0,
@@ -79,42 +84,43 @@ function report(stoppedAt) {
     errors: failures.counts,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  socket?.destroy();
+  for (const socket of sockets) socket.destroy();
   process.exit(0);
 }
 
-if (socket === undefined) report(performance.now());
+if (sockets.length < conns) report(performance.now());
 
-function fill() {
-  // Top up to the window; Node queues what the kernel has not taken yet,
-  // and that queue counts as in flight, so the bound holds end to end.
-  while (!stopping && written - echoed + chunkSize <= windowSize) {
-    socket.write(chunk);
-    written += chunkSize;
-  }
-}
-
-socket.on("data", (data) => {
-  echoed += data.length;
+for (const socket of sockets) {
+  let written = 0;
+  let received = 0;
+  const fill = () => {
+    // Top up to the window; Node queues what the kernel has not taken yet,
+    // and that queue counts as in flight, so the bound holds end to end.
+    while (!stopping && written - received + chunkSize <= windowSize) {
+      socket.write(chunk);
+      written += chunkSize;
+    }
+  };
+  socket.on("data", (data) => {
+    received += data.length;
+    echoed += data.length;
+    fill();
+  });
+  socket.on("error", (error) => {
+    if (stopping) return;
+    failures.add(failureKind(error));
+    report(performance.now());
+  });
+  socket.on("end", () => {
+    if (stopping) return;
+    failures.add("closed-early");
+    report(performance.now());
+  });
   fill();
-});
-socket.on("error", (error) => {
-  failures.add(failureKind(error));
-  stopping = true;
-  report(performance.now());
-});
-socket.on("end", () => {
-  if (!stopping) failures.add("closed-early");
-  stopping = true;
-  report(performance.now());
-});
+}
 
 setTimeout(() => {
   measuredFrom = performance.now();
   echoedAtStart = echoed;
-  setTimeout(() => {
-    stopping = true;
-    report(performance.now());
-  }, duration * 1000);
+  setTimeout(() => report(performance.now()), duration * 1000);
 }, warmup * 1000);
-fill();

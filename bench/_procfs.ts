@@ -13,7 +13,7 @@ const TICKS_PER_SECOND = 100;
  *
  * @example
  * ```ts
- * import { residentKiB } from "./_proc.ts";
+ * import { residentKiB } from "./_procfs.ts";
  * residentKiB(Deno.pid); // e.g. 48212
  * ```
  */
@@ -29,7 +29,7 @@ export function residentKiB(pid: number): number {
  *
  * @example
  * ```ts
- * import { cpuSeconds } from "./_proc.ts";
+ * import { cpuSeconds } from "./_procfs.ts";
  * cpuSeconds(Deno.pid); // e.g. 0.42
  * ```
  */
@@ -47,7 +47,7 @@ export function cpuSeconds(pid: number): number {
  *
  * @example
  * ```ts
- * import { establishedOnPort } from "./_proc.ts";
+ * import { establishedOnPort } from "./_procfs.ts";
  * establishedOnPort(65432); // 0 when no server runs there
  * ```
  */
@@ -78,7 +78,7 @@ export function establishedOnPort(port: number): number {
  *
  * @example
  * ```ts
- * import { machineBusySeconds } from "./_proc.ts";
+ * import { machineBusySeconds } from "./_procfs.ts";
  * machineBusySeconds(); // e.g. 1234.5
  * ```
  */
@@ -108,7 +108,7 @@ export interface CpuShares {
  *
  * @example
  * ```ts
- * import { CpuMeter } from "./_proc.ts";
+ * import { CpuMeter } from "./_procfs.ts";
  * const meter = new CpuMeter([Deno.pid]);
  * await new Promise((resolve) => setTimeout(resolve, 1500));
  * meter.stop();

@@ -2,7 +2,7 @@
 selectors module (epoll on Linux), the course's own pattern for serving many
 connections. It prints nothing per message, only the Listening line.
 
-Usage: python3 bench/python_echo_server.py [PORT] [HOST]   (PORT 0: any free one)
+Usage: python3 bench/baselines/python_echo_server.py [PORT] [HOST]   (PORT 0: any free one)
 """
 
 import selectors

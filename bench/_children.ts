@@ -37,7 +37,7 @@ const running = new Set<Child>();
  *
  * @example
  * ```ts
- * import { spawnChild } from "./_process.ts";
+ * import { spawnChild } from "./_children.ts";
  * const child = spawnChild("echo", ["echo", "hi"]);
  * await child.waitForLine(/^hi$/, { timeoutMs: 5_000 });
  * await child.stop();
@@ -219,7 +219,7 @@ export class Child {
  *
  * @example
  * ```ts
- * import { spawnChild, stopAll } from "./_process.ts";
+ * import { spawnChild, stopAll } from "./_children.ts";
  * spawnChild("sleeper", ["sleep", "30"], { cpu: 0 });
  * await stopAll();
  * ```
@@ -237,7 +237,7 @@ export function spawnChild(
  *
  * @example
  * ```ts
- * import { stopAll } from "./_process.ts";
+ * import { stopAll } from "./_children.ts";
  * await stopAll();
  * ```
  */
@@ -250,7 +250,7 @@ export async function stopAll(): Promise<void> {
  *
  * @example
  * ```ts
- * import { capture } from "./_process.ts";
+ * import { capture } from "./_children.ts";
  * await capture(["node", "--version"]); // "v20.20.2"
  * ```
  */
@@ -278,7 +278,7 @@ export async function capture(argv: string[]): Promise<string> {
  *
  * @example
  * ```ts
- * import { openFileLimit } from "./_process.ts";
+ * import { openFileLimit } from "./_children.ts";
  * openFileLimit(); // e.g. 20000
  * ```
  */

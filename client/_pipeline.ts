@@ -1,0 +1,337 @@
+/**
+ * One load connection, pipelined: its writer and its reader run
+ * independently, so a message larger than both sides' socket buffers echoes
+ * back while it is still being sent, and under `--rate` several messages
+ * may be in flight at once. Each echoed message is matched, byte for byte,
+ * to the message sent, and its latency is taken from the times recorded
+ * when it was sent.
+ *
+ * @module
+ */
+
+import { NetError } from "../protocol/errors.ts";
+import type { Socket } from "../protocol/socket.ts";
+import { connectionFailure } from "./_many.ts";
+import { EARLY_MS, sleepUntil } from "./_schedule.ts";
+
+/** Largest read per call; a bigger message is read in several. */
+const READ_CHUNK = 64 * 1024;
+
+/**
+ * How long after the run's end a message due before it may still go out
+ * late. A client a little behind its schedule sends everything the run
+ * scheduled (its lateness shows in the latency and the achieved rate); one
+ * that is further behind than this stops, or the run would never end.
+ */
+const LATE_SEND_MS = 1_000;
+
+/**
+ * The largest message a closed-loop connection with one message in flight
+ * sends before reading its echo (see `#lockstep`). Socket buffers are at
+ * least 4 KiB each even under memory pressure, so the four between client
+ * and server always hold a message this small and its echo.
+ */
+const LOCKSTEP_MAX_BYTES = 4096;
+
+/**
+ * How long a connection that has all its echoes waits for the server's end
+ * of stream after its own, before it just closes: a server may keep a
+ * half-closed connection open, which is no error.
+ */
+const TAIL_MS = 2_000;
+
+/** What one connection is to do. */
+export interface PipelineJob {
+  /** The bytes of every message. */
+  payload: Uint8Array;
+  /** Most messages in flight at once (1: the next waits for the echo). */
+  window: number;
+  /** Most messages to send; Infinity for no limit. */
+  limit: number;
+  /**
+   * The end of sending, a `performance.now()` time: nothing due at or
+   * after it is sent, and a message due before it goes out at most
+   * 1 s late (`LATE_SEND_MS`).
+   */
+  deadline: number;
+  /** When message `index` (from 0) is due; undefined: as soon as it may. */
+  plannedAt(index: number): number | undefined;
+  /** Calls `wake` at a planned time. Default: a timer of this connection's own. */
+  wakeAt?(time: number, wake: () => void): void;
+  /** Called as each message is handed to the OS. */
+  onSend(sentAt: number): void;
+  /** Called as each echo is complete: its planned and actual send times. */
+  onEcho(plannedAt: number, sentAt: number, now: number): void;
+}
+
+/** Why a connection was stopped from outside, which decides what it reports. */
+export type StopReason = "drain" | "watchdog" | "interrupt";
+
+/**
+ * A pipelined load connection over an open socket.
+ *
+ * @example
+ * ```ts
+ * import { PipelinedConnection } from "./_pipeline.ts";
+ * import { connectSocket } from "../protocol/socket.ts";
+ * import { serveEcho } from "../server/echo.ts";
+ * const server = serveEcho({ port: 0 });
+ * const socket = await connectSocket(server.addr.port);
+ * await new PipelinedConnection(socket, {
+ *   payload: new Uint8Array(10), window: 1, limit: 3, deadline: Infinity,
+ *   plannedAt: () => undefined, onSend() {}, onEcho() {},
+ * }).run();
+ * await server.close();
+ * ```
+ */
+export class PipelinedConnection {
+  /** The connection. */
+  readonly socket: Socket;
+  /** Messages handed to the OS so far (or being handed). */
+  sent = 0;
+  /** Messages echoed whole so far. */
+  echoed = 0;
+  #job: PipelineJob;
+  // Send times of the messages in flight, oldest at #head.
+  #planned: number[] = [];
+  #sentAt: number[] = [];
+  #head = 0;
+  // Bytes of the oldest message in flight echoed so far.
+  #offset = 0;
+  #writerDone = false;
+  #wakeWriter: (() => void) | undefined;
+  #stopper = new AbortController();
+  #wakeTimed: (() => void) | undefined;
+  #stopReason: StopReason | "failed" | "tail" | undefined;
+  #failure: NetError | undefined;
+  #tailTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Prepares `job` on `socket`; {@linkcode PipelinedConnection.run} starts it. */
+  constructor(socket: Socket, job: PipelineJob) {
+    this.socket = socket;
+    this.#job = job;
+  }
+
+  /** Messages sent whose echo is not complete yet. */
+  get inFlight(): number {
+    return this.sent - this.echoed;
+  }
+
+  /** Stops the connection now; what it reports depends on `reason`. */
+  stop(reason: StopReason | "tail"): void {
+    this.#halt(reason);
+  }
+
+  /**
+   * Sends and reads until the job is done, then half-closes and waits for
+   * the server's end of stream; rejects with a {@linkcode NetError} at the
+   * first failure (or a timeout after a drain or watchdog stop), and
+   * always closes the socket.
+   */
+  async run(): Promise<void> {
+    const job = this.#job;
+    if (
+      job.window === 1 && job.payload.length <= LOCKSTEP_MAX_BYTES &&
+      job.plannedAt(0) === undefined
+    ) {
+      await this.#lockstep().catch(this.#fail);
+    } else {
+      await Promise.all([
+        this.#write().catch(this.#fail),
+        this.#read().catch(this.#fail),
+      ]);
+    }
+    clearTimeout(this.#tailTimer);
+    this.socket.close();
+    const peer = this.socket.peer;
+    if (this.#stopReason === "failed") throw this.#failure;
+    if (this.#stopReason === "watchdog") {
+      throw new NetError("timeout", `${peer} made no progress in time`);
+    }
+    if (this.#stopReason === "drain" && this.inFlight > 0) {
+      throw new NetError(
+        "timeout",
+        `${peer} did not echo ${this.inFlight} message(s) by the run's end`,
+      );
+    }
+  }
+
+  // Only the first failure is the event: closing the socket after it makes
+  // the other side fail too, as a consequence.
+  #fail = (error: unknown): void => {
+    if (this.#stopReason === undefined) {
+      this.#failure = connectionFailure(error, this.socket.peer);
+      this.#halt("failed");
+    }
+  };
+
+  #halt(reason: StopReason | "failed" | "tail"): void {
+    this.#stopReason ??= reason;
+    this.#stopper.abort();
+    this.#wakeWriter?.();
+    this.#wakeTimed?.();
+    this.socket.close();
+  }
+
+  get #stopped(): boolean {
+    return this.#stopper.signal.aborted;
+  }
+
+  async #write(): Promise<void> {
+    const job = this.#job;
+    const signal = this.#stopper.signal;
+    for (let index = 0; index < job.limit; index++) {
+      while (this.inFlight >= job.window && !this.#stopped) {
+        await new Promise<void>((resolve) => this.#wakeWriter = resolve);
+      }
+      const planned = job.plannedAt(index);
+      if (planned !== undefined) {
+        if (planned >= job.deadline) break;
+        if (planned - performance.now() >= EARLY_MS) {
+          await new Promise<void>((wake) => {
+            this.#wakeTimed = wake;
+            if (job.wakeAt) job.wakeAt(planned, wake);
+            else sleepUntil(planned, signal).then(wake);
+          });
+          this.#wakeTimed = undefined;
+        }
+      }
+      if (this.#stopped) return;
+      const now = performance.now();
+      if (now >= job.deadline + (planned === undefined ? 0 : LATE_SEND_MS)) {
+        break;
+      }
+      // Sent early (within a timer tick): count from the actual send.
+      this.#planned.push(planned === undefined ? now : Math.min(planned, now));
+      this.#sentAt.push(now);
+      this.sent++;
+      job.onSend(now);
+      await this.socket.writeAll(job.payload, "while sending");
+    }
+    this.#writerDone = true;
+    if (this.inFlight === 0) this.#finish();
+  }
+
+  // Closed loop, one message in flight, and a message too small to fill
+  // the socket buffers: write it, then read its echo, as a plain client
+  // would. Nothing can deadlock, and a read issued once the write is done
+  // often finds the echo there already, which costs Deno far less than a
+  // read left pending beside the write (a third less CPU per round trip).
+  async #lockstep(): Promise<void> {
+    const job = this.#job;
+    const buffer = new Uint8Array(job.payload.length);
+    for (let index = 0; index < job.limit && !this.#stopped; index++) {
+      const now = performance.now();
+      if (now >= job.deadline) break;
+      this.#planned.push(now);
+      this.#sentAt.push(now);
+      this.sent++;
+      job.onSend(now);
+      await this.socket.writeAll(job.payload, "while sending");
+      while (this.inFlight > 0) {
+        const got = await this.socket.read(
+          buffer,
+          "while waiting for the echo",
+        );
+        if (got === null) throw this.#closedEarly();
+        this.#consume(buffer, got, performance.now());
+      }
+    }
+    this.#writerDone = true;
+    this.#finish();
+    await this.#read();
+  }
+
+  async #read(): Promise<void> {
+    const { payload } = this.#job;
+    const buffer = new Uint8Array(
+      Math.min(payload.length * Math.min(this.#job.window, 16), READ_CHUNK),
+    );
+    while (true) {
+      const got = await this.socket.read(buffer, "while waiting for the echo");
+      if (got === null) {
+        if (this.inFlight > 0 || !this.#writerDone) throw this.#closedEarly();
+        return;
+      }
+      this.#consume(buffer, got, performance.now());
+    }
+  }
+
+  #closedEarly(): NetError {
+    const size = this.#job.payload.length;
+    return new NetError(
+      "closed-early",
+      `${this.socket.peer} closed the connection after echoing ${
+        this.echoed * size + this.#offset
+      } of ${this.sent * size} bytes sent`,
+    );
+  }
+
+  // Matches `got` bytes of `buffer` against the messages in flight.
+  #consume(buffer: Uint8Array, got: number, now: number): void {
+    const { payload } = this.#job;
+    const size = payload.length;
+    let at = 0;
+    while (at < got) {
+      if (this.inFlight === 0) {
+        throw new NetError(
+          "mismatch",
+          `${this.socket.peer} sent more bytes than were sent to it (${
+            this.echoed === 0
+              ? "before any message was sent"
+              : `after the echo of message ${this.echoed}`
+          })`,
+        );
+      }
+      const offset = this.#offset;
+      const take = Math.min(got - at, size - offset);
+      for (let i = 0; i < take; i++) {
+        if (buffer[at + i] !== payload[offset + i]) {
+          throw new NetError(
+            "mismatch",
+            `${this.socket.peer} returned different bytes than were sent (byte ${
+              offset + i
+            } of message ${this.echoed + 1})`,
+          );
+        }
+      }
+      at += take;
+      this.#offset += take;
+      if (this.#offset === size) {
+        this.#offset = 0;
+        this.#complete(now);
+      }
+    }
+  }
+
+  #complete(now: number): void {
+    const head = this.#head++;
+    const planned = this.#planned[head];
+    const sentAt = this.#sentAt[head];
+    if (this.#head === this.#planned.length) {
+      this.#planned.length = 0;
+      this.#sentAt.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024) {
+      this.#planned.splice(0, this.#head);
+      this.#sentAt.splice(0, this.#head);
+      this.#head = 0;
+    }
+    this.echoed++;
+    this.#job.onEcho(planned, sentAt, now);
+    const wake = this.#wakeWriter;
+    this.#wakeWriter = undefined;
+    wake?.();
+    if (this.#writerDone && this.inFlight === 0) this.#finish();
+  }
+
+  // Once every echo is back, the half-close tells the server that nothing
+  // more comes, and the connection waits for its end of stream: any byte
+  // before it is an extra byte. Not earlier: many servers close at the
+  // end of stream and drop the echoes they still hold.
+  #finish(): void {
+    if (this.#stopped || this.#tailTimer !== undefined) return;
+    this.#tailTimer = setTimeout(() => this.#halt("tail"), TAIL_MS);
+    this.socket.closeWrite().catch(this.#fail);
+  }
+}

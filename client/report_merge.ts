@@ -1,0 +1,196 @@
+/**
+ * `report merge`: combines the JSON reports of load runs made at the same
+ * time from several machines into one. Percentiles cannot be averaged, so
+ * the merge adds the runs' HdrHistograms and reads exact percentiles from
+ * the sum; counts and rates add up.
+ *
+ * @module
+ */
+
+import { LatencyRecorder, type LatencyStats } from "./_latency.ts";
+import { type LoadReport, REPORT_SCHEMA } from "./_load_report.ts";
+
+/**
+ * A file that cannot be merged, with a one-line reason naming it.
+ *
+ * @example
+ * ```ts
+ * import { ReportError } from "./report_merge.ts";
+ * throw new ReportError("a.json is not JSON");
+ * ```
+ */
+export class ReportError extends Error {
+  /** Creates the error with its one-line message. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ReportError";
+  }
+}
+
+/** The fields a report must have, with the type each must be. */
+const REQUIRED: Record<string, "number" | "string" | "boolean" | "object"> = {
+  sources: "number",
+  interrupted: "boolean",
+  durationSeconds: "number",
+  connectionsOpened: "number",
+  connectionsPerSecond: "number",
+  roundTrips: "number",
+  roundTripsPerSecond: "number",
+  bytesPerSecond: "number",
+  errors: "object",
+  histogram: "string",
+  connectHistogram: "string",
+  config: "object",
+};
+
+/**
+ * Reads one report from JSON text; `name` says where it came from in
+ * error messages. Throws a {@linkcode ReportError} when the text is not a
+ * netdemo load report of this schema.
+ *
+ * @example
+ * ```ts
+ * import { parseReport } from "./report_merge.ts";
+ * try { parseReport("{}", "a.json"); } catch (error) { (error as Error).message; }
+ * // 'a.json is not a netdemo load report: it has no "schema" field'
+ * ```
+ */
+export function parseReport(text: string, name: string): LoadReport {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ReportError(
+      `${name} is not JSON (a load report is what 'client multi --json' prints)`,
+    );
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ReportError(
+      `${name} is not a netdemo load report: not an object`,
+    );
+  }
+  const report = value as Record<string, unknown>;
+  if (!("schema" in report)) {
+    throw new ReportError(
+      `${name} is not a netdemo load report: it has no "schema" field`,
+    );
+  }
+  if (report.schema !== REPORT_SCHEMA) {
+    throw new ReportError(
+      `${name} is a report of schema ${
+        JSON.stringify(report.schema)
+      }; this netdemo reads schema ${REPORT_SCHEMA}`,
+    );
+  }
+  for (const [key, type] of Object.entries(REQUIRED)) {
+    if (typeof report[key] !== type || report[key] === null) {
+      throw new ReportError(
+        `${name} is not a complete netdemo load report: "${key}" is missing or not a ${type}`,
+      );
+    }
+  }
+  const config = report.config as Record<string, unknown>;
+  if (!Array.isArray(config.percentiles)) {
+    throw new ReportError(
+      `${name} is not a complete netdemo load report: "config.percentiles" is missing`,
+    );
+  }
+  return value as LoadReport;
+}
+
+/**
+ * Merges reports of runs made side by side: histograms, counts, rates and
+ * errors add up; the duration is the longest; `config` is the first
+ * report's with `connections` (and `rate`, when every run had one) summed.
+ * Throws a {@linkcode ReportError} when a histogram cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { mergeReports } from "./report_merge.ts";
+ * // mergeReports([reportA, reportB]).roundTrips === reportA.roundTrips + reportB.roundTrips
+ * ```
+ */
+export function mergeReports(
+  reports: readonly LoadReport[],
+  names: readonly string[] = [],
+): LoadReport {
+  if (reports.length === 0) throw new RangeError("Nothing to merge.");
+  const percentiles = [
+    ...new Set(reports.flatMap((report) => report.config.percentiles)),
+  ].sort((a, b) => a - b);
+  const latency = new LatencyRecorder();
+  const connect = new LatencyRecorder();
+  const uncorrected = new LatencyRecorder();
+  const allRated = reports.every((report) =>
+    typeof report.uncorrectedHistogram === "string" &&
+    report.config.rate !== null
+  );
+  const errors: Record<string, number> = {};
+  reports.forEach((report, i) => {
+    const name = names[i] ?? `report ${i + 1}`;
+    latency.add(decode(report.histogram, report.latencyMs, name));
+    connect.add(decode(report.connectHistogram, report.connectLatencyMs, name));
+    if (allRated) {
+      uncorrected.add(
+        decode(report.uncorrectedHistogram!, report.uncorrectedLatencyMs, name),
+      );
+    }
+    for (const [kind, count] of Object.entries(report.errors)) {
+      errors[kind] = (errors[kind] ?? 0) + count;
+    }
+  });
+  const sum = (pick: (report: LoadReport) => number): number =>
+    reports.reduce((total, report) => total + pick(report), 0);
+  const first = reports[0];
+  return {
+    schema: REPORT_SCHEMA,
+    config: {
+      ...first.config,
+      connections: sum((report) => report.config.connections),
+      rate: allRated ? sum((report) => report.config.rate ?? 0) : null,
+      percentiles,
+    },
+    sources: sum((report) => report.sources),
+    interrupted: reports.some((report) => report.interrupted),
+    durationSeconds: Math.max(...reports.map((r) => r.durationSeconds)),
+    connectionsOpened: sum((report) => report.connectionsOpened),
+    connectionsPerSecond: round1(sum((report) => report.connectionsPerSecond)),
+    roundTrips: sum((report) => report.roundTrips),
+    roundTripsPerSecond: round1(sum((report) => report.roundTripsPerSecond)),
+    bytesPerSecond: sum((report) => report.bytesPerSecond),
+    achievedRate: allRated
+      ? round1(sum((report) => report.achievedRate ?? 0))
+      : null,
+    latencyMs: latency.stats(percentiles),
+    uncorrectedLatencyMs: allRated ? uncorrected.stats(percentiles) : null,
+    connectLatencyMs: connect.stats(percentiles),
+    errors,
+    // Each run's intervals were timed by its own clock: they do not line up.
+    intervals: [],
+    histogram: latency.encode(),
+    uncorrectedHistogram: allRated ? uncorrected.encode() : null,
+    connectHistogram: connect.encode(),
+  };
+}
+
+function decode(
+  encoded: string,
+  stats: LatencyStats | null | undefined,
+  name: string,
+): LatencyRecorder {
+  try {
+    return LatencyRecorder.decode(encoded, {
+      min: stats?.min,
+      max: stats?.max,
+    });
+  } catch (error) {
+    throw new ReportError(
+      `${name} holds a histogram that is not HdrHistogram compressed base64`,
+      { cause: error },
+    );
+  }
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,106 @@
+/**
+ * The load mode's latency recorder: HdrHistogram percentiles, null figures
+ * without a sample, and the standard compressed base64 encoding.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { decodeFromCompressedBase64 } from "hdr-histogram-js";
+import { DEFAULT_PERCENTILES, LatencyRecorder } from "../client/_latency.ts";
+
+Deno.test("latency: the histogram counts every sample within 0.1%", () => {
+  const latency = new LatencyRecorder();
+  // 1.000 ms, 1.001 ms, ... 100.999 ms: 100,000 samples, evenly spread.
+  for (let i = 0; i < 100_000; i++) latency.record(1 + i / 1000);
+  const stats = latency.stats([50, 90, 99, 99.9]);
+  equal(stats.count, 100_000);
+  const wanted: [string, number][] = [
+    ["min", 1],
+    ["p50", 51],
+    ["p90", 91],
+    ["p99", 100],
+    ["p99.9", 100.9],
+    ["max", 100.999],
+    ["mean", 51],
+  ];
+  for (const [key, want] of wanted) {
+    const got = stats[key]!;
+    ok(Math.abs(got - want) / want <= 0.001, `${key}: ${got} vs ${want}`);
+  }
+  ok(Math.abs(stats.stddev! - 28.87) < 0.05, `stddev ${stats.stddev}`);
+});
+
+Deno.test("latency: with no sample every figure but the count is null", () => {
+  deepEqual(new LatencyRecorder().stats(DEFAULT_PERCENTILES), {
+    count: 0,
+    min: null,
+    mean: null,
+    stddev: null,
+    p50: null,
+    p90: null,
+    p99: null,
+    "p99.9": null,
+    max: null,
+  });
+});
+
+Deno.test("latency: no percentile exceeds the slowest sample", () => {
+  const latency = new LatencyRecorder();
+  // Two samples in one bucket: the bucket's upper edge lies above both.
+  latency.record(10.236);
+  latency.record(0.5);
+  const { p99, max } = latency.stats([99]);
+  equal(max, 10.236);
+  ok(p99! <= max!, `${p99} > ${max}`);
+});
+
+Deno.test("latency: the encoding is HdrHistogram's compressed base64, in microseconds", () => {
+  const latency = new LatencyRecorder();
+  for (const ms of [0.05, 0.2, 0.2, 3, 250]) latency.record(ms);
+  const encoded = latency.encode();
+  ok(encoded.startsWith("HISTF"), encoded);
+  // Read back by the library itself, not through the recorder.
+  const histogram = decodeFromCompressedBase64(encoded, 64, false);
+  equal(histogram.totalCount, 5);
+  // The encoding keeps buckets, each within 0.1% of its values.
+  ok(Math.abs(histogram.maxValue - 250_000) <= 250, `${histogram.maxValue}`);
+  equal(histogram.minNonZeroValue, 50);
+  deepEqual(
+    LatencyRecorder.decode(encoded, { min: 0.05, max: 250 }).stats([50, 99]),
+    latency.stats([50, 99]),
+  );
+});
+
+Deno.test("latency: adding two recorders equals recording both runs in one", () => {
+  const a = new LatencyRecorder();
+  const b = new LatencyRecorder();
+  const both = new LatencyRecorder();
+  for (let i = 0; i < 5000; i++) {
+    const ms = 0.05 + (i % 97) * 0.013;
+    (i % 3 === 0 ? a : b).record(ms);
+    both.record(ms);
+  }
+  for (let i = 0; i < 50; i++) {
+    b.record(400 + i);
+    both.record(400 + i);
+  }
+  const extremes = (recorder: LatencyRecorder) => {
+    const { min, max } = recorder.stats([]);
+    return { min, max };
+  };
+  const merged = LatencyRecorder.decode(a.encode(), extremes(a));
+  merged.add(LatencyRecorder.decode(b.encode(), extremes(b)));
+  const percentiles = [1, 25, 50, 90, 99, 99.5, 99.9, 100];
+  deepEqual(merged.stats(percentiles), both.stats(percentiles));
+});
+
+Deno.test("latency: text that is not a histogram is refused", () => {
+  let error: unknown;
+  try {
+    LatencyRecorder.decode("not a histogram");
+  } catch (caught) {
+    error = caught;
+  }
+  ok(error instanceof RangeError, String(error));
+});

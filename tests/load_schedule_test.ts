@@ -1,0 +1,97 @@
+/**
+ * The load mode's schedule: intended send times under `--rate`, and the
+ * pacing of `--connect-rate`.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import {
+  EARLY_MS,
+  Pacer,
+  Schedule,
+  sleepUntil,
+  Ticker,
+} from "../client/_schedule.ts";
+
+Deno.test("schedule: --rate spreads round trips evenly over the connections, interleaved", () => {
+  const schedule = new Schedule({ rate: 1000, slots: 4 }, 100);
+  // 1 ms apart overall; each connection every 4 ms, offset by its slot.
+  deepEqual(
+    [0, 1, 2, 3].map((slot) => schedule.plannedAt(slot, 0)),
+    [100, 101, 102, 103],
+  );
+  deepEqual(
+    [0, 1, 2].map((index) => schedule.plannedAt(2, index)),
+    [102, 106, 110],
+  );
+  // Every one of rate x duration messages falls within the duration, once.
+  const times = [];
+  for (let slot = 0; slot < 4; slot++) {
+    for (let index = 0; index < 250; index++) {
+      times.push(schedule.plannedAt(slot, index)!);
+    }
+  }
+  equal(new Set(times).size, 1000);
+  ok(Math.max(...times) < 100 + 1000);
+});
+
+Deno.test("schedule: without a rate nothing is due at a fixed time (closed loop)", () => {
+  equal(new Schedule({ slots: 2 }, 0).plannedAt(1, 5), undefined);
+});
+
+Deno.test("schedule: sleepUntil never wakes more than one timer tick early", async () => {
+  for (const ahead of [0, 0.5, 3, 7]) {
+    const due = performance.now() + ahead;
+    await sleepUntil(due);
+    ok(performance.now() >= due - EARLY_MS, `woke early for +${ahead} ms`);
+  }
+});
+
+Deno.test("schedule: an aborted sleep ends at once", async () => {
+  const controller = new AbortController();
+  const sleeping = sleepUntil(performance.now() + 60_000, controller.signal);
+  controller.abort();
+  await sleeping;
+});
+
+Deno.test("schedule: the connect pacer lets the k-th event through k/rate seconds after the first", async () => {
+  const pacer = new Pacer(500);
+  const times: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    await pacer.next();
+    times.push(performance.now());
+  }
+  for (let i = 1; i < times.length; i++) {
+    ok(times[i] - times[0] >= i * 2 - EARLY_MS, `event ${i} came early`);
+  }
+});
+
+Deno.test("schedule: one ticker wakes many senders, each at its own time, in time order", async () => {
+  const ticker = new Ticker();
+  const start = performance.now();
+  const offsets = [9, 2, 6, 2.5, 0, 4];
+  const woke: number[] = [];
+  await Promise.all(offsets.map(async (offset, i) => {
+    await new Promise<void>((wake) => ticker.at(start + offset, wake));
+    ok(performance.now() >= start + offset - EARLY_MS, `sender ${i} early`);
+    woke.push(offset);
+  }));
+  // Those due within one tick of each other may wake together, never out of turn.
+  for (let i = 1; i < woke.length; i++) {
+    ok(woke[i] >= woke[i - 1] - EARLY_MS, `woke ${woke}`);
+  }
+  ticker.release();
+});
+
+Deno.test("schedule: releasing the ticker wakes every waiting sender at once", async () => {
+  const ticker = new Ticker();
+  const far = performance.now() + 60_000;
+  const waiting = Promise.all(
+    [far, far + 1].map((time) =>
+      new Promise<void>((wake) => ticker.at(time, wake))
+    ),
+  );
+  ticker.release();
+  await waiting;
+});

@@ -1,0 +1,184 @@
+/**
+ * `netdemo report merge`: reports of runs made side by side combine into
+ * one, with the exact percentiles of the summed histograms, and bad input
+ * gets one line and the documented exit code.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { build, decodeFromCompressedBase64 } from "hdr-histogram-js";
+import { runCli, spawnQuietEcho } from "./_helpers.ts";
+
+function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line !== "");
+}
+
+/** Two real reports from two concurrent runs against one echo server. */
+async function twoReports(): Promise<string[]> {
+  const server = await spawnQuietEcho();
+  try {
+    const runs = await Promise.all([
+      ["--conns", "2", "--rounds", "300", "--rate", "3000"],
+      ["--conns", "3", "--rounds", "200", "--rate", "3000", "--lifetime", "50"],
+    ].map((args) =>
+      runCli([
+        "client",
+        "multi",
+        "--port",
+        `${server.port}`,
+        ...args,
+        "--json",
+      ])
+    ));
+    for (const run of runs) equal(run.code, 0, run.stderr);
+    return runs.map((run) => run.stdout);
+  } finally {
+    await server.process.stop();
+  }
+}
+
+/**
+ * The percentiles of one histogram holding both runs' samples, computed
+ * with the HdrHistogram library directly (not through netdemo's code).
+ */
+function expectedStats(
+  reports: Record<string, unknown>[],
+  histogramKey: string,
+  statsKey: string,
+  percentiles: number[],
+): Record<string, number> {
+  const one = build({ bitBucketSize: 64, useWebAssembly: false });
+  for (const report of reports) {
+    one.add(decodeFromCompressedBase64(report[histogramKey] as string));
+  }
+  // Exact extremes come from the reports: the encoding keeps only buckets.
+  const max = Math.max(
+    ...reports.map((r) => (r[statsKey] as { max: number }).max),
+  );
+  const min = Math.min(
+    ...reports.map((r) => (r[statsKey] as { min: number }).min),
+  );
+  const expected: Record<string, number> = { count: one.totalCount, min, max };
+  for (const p of percentiles) {
+    expected[`p${p}`] = Math.min(one.getValueAtPercentile(p) / 1000, max);
+  }
+  return expected;
+}
+
+Deno.test("report merge: two reports equal, percentile for percentile, one histogram of both runs", async () => {
+  const texts = await twoReports();
+  const dir = await Deno.makeTempDir();
+  try {
+    const files = texts.map((_, i) => `${dir}/run${i}.json`);
+    await Promise.all(
+      files.map((file, i) => Deno.writeTextFile(file, texts[i])),
+    );
+    const result = await runCli(["report", "merge", files[0], "-", "--json"], {
+      stdin: texts[1],
+    });
+    equal(result.code, 0, result.stderr);
+    equal(lines(result.stdout).length, 1);
+    const merged = JSON.parse(result.stdout);
+    const reports = texts.map((text) => JSON.parse(text));
+    equal(merged.schema, 1);
+    equal(merged.sources, 2);
+    equal(merged.roundTrips, 600 + 600);
+    equal(merged.connectionsOpened, 2 + 3 * 4);
+    equal(merged.config.connections, 5);
+    equal(merged.config.rate, 6000);
+    deepEqual(merged.errors, {});
+    const percentiles = [50, 90, 99, 99.9];
+    for (
+      const [histogram, stats] of [
+        ["histogram", "latencyMs"],
+        ["uncorrectedHistogram", "uncorrectedLatencyMs"],
+        ["connectHistogram", "connectLatencyMs"],
+      ]
+    ) {
+      const want = expectedStats(reports, histogram, stats, percentiles);
+      for (const [key, value] of Object.entries(want)) {
+        equal(merged[stats][key], value, `${stats}.${key}`);
+      }
+    }
+    // The merged histogram is itself readable by HdrHistogram.
+    equal(decodeFromCompressedBase64(merged.histogram).totalCount, 1200);
+
+    const text = await runCli(["report", "merge", ...files]);
+    equal(text.code, 0, text.stderr);
+    const out = lines(text.stdout);
+    equal(out[0], "Merged:        2 runs");
+    equal(out[1], "Connections:   14 opened (" + out[1].split("(")[1]);
+    match(out[2], /^Round trips: {3}1200 of 64 bytes in \d+\.\d\d s$/);
+    ok(out.some((line) => line.startsWith("Uncorrected:")));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1 for a file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const [good] = await twoReports();
+    const report = JSON.parse(good);
+    const files: Record<string, string> = {
+      "good.json": good,
+      "text.json": "hello",
+      "other.json": JSON.stringify({ name: "not a report" }),
+      "schema2.json": JSON.stringify({ ...report, schema: 2 }),
+      "partial.json": JSON.stringify({ ...report, roundTrips: "many" }),
+      "histogram.json": JSON.stringify({
+        ...report,
+        histogram: "HISTFAAAAxyz",
+      }),
+    };
+    for (const [name, text] of Object.entries(files)) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
+    const cases: [string[], number, RegExp][] = [
+      [[], 2, /^error: missing FILE\.\.\./],
+      [["-", "-"], 2, /^error: stdin \(-\) can be read only once/],
+      [["--bogus", "good.json"], 2, /^error: unknown option '--bogus'/i],
+      [["nope.json"], 1, /^error: cannot read ".*nope\.json": no such file$/],
+      [["text.json"], 1, /^error: ".*text\.json" is not JSON/],
+      [
+        ["other.json"],
+        1,
+        /is not a netdemo load report: it has no "schema" field$/,
+      ],
+      [
+        ["schema2.json"],
+        1,
+        /is a report of schema 2; this netdemo reads schema 1$/,
+      ],
+      [
+        ["good.json", "partial.json"],
+        1,
+        /"roundTrips" is missing or not a number$/,
+      ],
+      [
+        ["histogram.json"],
+        1,
+        /holds a histogram that is not HdrHistogram compressed base64$/,
+      ],
+    ];
+    const results = await Promise.all(
+      cases.map(([args]) =>
+        runCli([
+          "report",
+          "merge",
+          ...args.map((arg) => arg.endsWith(".json") ? `${dir}/${arg}` : arg),
+        ])
+      ),
+    );
+    results.forEach((result, i) => {
+      const [args, code, pattern] = cases[i];
+      equal(result.code, code, `${args.join(" ")}: ${result.stderr}`);
+      equal(result.stdout, "");
+      equal(lines(result.stderr).length, 1, result.stderr);
+      match(result.stderr.trim(), pattern);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
