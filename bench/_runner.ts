@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type Child, spawnChild } from "./_children.ts";
+import { capture, type Child, spawnChild } from "./_children.ts";
 import { awaitQuiet, LOAD_CPU, SERVER_CPU } from "./_machine.ts";
 import type { Row } from "./_table.ts";
 import { CpuMeter, cpuSeconds, type CpuShares } from "./_procfs.ts";
@@ -26,7 +26,7 @@ const QUIET_WAIT_MS = 15_000;
 export type ServerName = "ours" | "deno" | "node" | "python";
 
 /** The load clients that can drive a round-trip comparison. */
-export type GeneratorName = "netdemo" | "node";
+export type GeneratorName = "c" | "netdemo" | "node";
 
 /** How each server is named in the table. */
 export const SERVER_LABELS: Record<ServerName, string> = {
@@ -38,6 +38,7 @@ export const SERVER_LABELS: Record<ServerName, string> = {
 
 /** How each load generator is named in the table. */
 export const GENERATOR_LABELS: Record<GeneratorName, string> = {
+  c: "C epoll load generator (bench/baselines/c_load.c)",
   netdemo: "netdemo client multi",
   node: "Node load client (bench/baselines/node_load_client.mjs)",
 };
@@ -110,6 +111,8 @@ export interface StreamFigure {
 export interface LoadOptions {
   /** Connections the load client opens. */
   conns: number;
+  /** The load client. Default: the settings' generator. */
+  generator?: GeneratorName;
   /** More arguments for the load client, e.g. `--rate 30000`. */
   extraArgs?: string[];
 }
@@ -151,6 +154,7 @@ export class Runner {
   #serverCpu: number | undefined;
   #loadCpu: number | undefined;
   #notify: (line: string) => void;
+  #compiled: Promise<Record<CProgram, string>> | undefined;
 
   /** A runner that pins (when `pinned`) and reports progress to `notify`. */
   constructor(
@@ -161,6 +165,12 @@ export class Runner {
     this.#serverCpu = options.pinned ? SERVER_CPU : undefined;
     this.#loadCpu = options.pinned ? LOAD_CPU : undefined;
     this.#notify = options.notify;
+  }
+
+  /** The path of a C baseline, compiled on first use. */
+  async cProgram(name: CProgram): Promise<string> {
+    this.#compiled ??= compileBaselines();
+    return (await this.#compiled)[name];
   }
 
   /** Prints a progress line. */
@@ -223,7 +233,16 @@ export class Runner {
       "--json",
       ...(options.extraArgs ?? []),
     ];
-    const argv = generator === "node"
+    const argv = generator === "c"
+      ? [
+        await this.cProgram("c_load"),
+        HOST,
+        String(server.port),
+        String(conns),
+        String(this.settings.size),
+        String(seconds),
+      ]
+      : generator === "node"
       ? ["node", `${BENCH}baselines/node_load_client.mjs`, ...args]
       : [...netdemoArgv(), "client", "multi", ...args];
     const label = GENERATOR_LABELS[generator];
@@ -251,7 +270,7 @@ export class Runner {
   /** A warm-up run, a quiet moment, then a measured run. */
   async measureLoad(
     server: StartedServer,
-    options: LoadOptions & { generator?: GeneratorName },
+    options: LoadOptions,
   ): Promise<LoadFigure> {
     const { seconds, warmup } = this.settings;
     const generator = options.generator ?? this.settings.generator;
@@ -293,22 +312,14 @@ export class Runner {
     const server = await this.startServer(name);
     try {
       await this.awaitQuiet();
-      const child = this.spawnLoad("node stream client", [
-        "node",
-        `${BENCH}baselines/node_stream_client.mjs`,
-        "--host",
+      const child = this.spawnLoad("C stream client", [
+        await this.cProgram("c_stream"),
         HOST,
-        "--port",
         String(server.port),
-        "--conns",
         String(options.conns),
-        "--chunk",
         String(options.chunk),
-        "--window",
         String(options.window),
-        "--duration",
         String(seconds),
-        "--warmup",
         String(warmup),
       ]);
       // Sampling starts after the warm-up, like the figure.
@@ -327,7 +338,7 @@ export class Runner {
         errors?: Record<string, number>;
       };
       if (typeof result.mibPerSecond !== "number") {
-        throw new Error(`the node stream client printed no figure`);
+        throw new Error(`the C stream client printed no figure`);
       }
       const errors = formatErrors(result.errors ?? {});
       if (errors) throw new Error(`stream to ${name} failed: ${errors}`);
@@ -362,6 +373,42 @@ export class Runner {
     }
     return results;
   }
+}
+
+/** The C programs in `bench/baselines/`, built by the bench itself. */
+export type CProgram = "c_load" | "c_stream" | "c_echo_server";
+
+/**
+ * Compiles every C baseline with the machine's `gcc` into a new temporary
+ * folder (removed when the process exits); resolves each program's path.
+ *
+ * @example
+ * ```ts ignore
+ * const { c_load } = await compileBaselines();
+ * ```
+ */
+export async function compileBaselines(): Promise<Record<CProgram, string>> {
+  const dir = await Deno.makeTempDir({ prefix: "netdemo-bench-" });
+  addEventListener("unload", () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // Already gone: nothing to clean.
+    }
+  });
+  const names: CProgram[] = ["c_load", "c_stream", "c_echo_server"];
+  const paths = {} as Record<CProgram, string>;
+  for (const name of names) {
+    paths[name] = `${dir}/${name}`;
+    await capture([
+      "gcc",
+      "-O2",
+      "-o",
+      paths[name],
+      `${BENCH}baselines/${name}.c`,
+    ]);
+  }
+  return paths;
 }
 
 /**

@@ -70,7 +70,7 @@ Usage: deno task bench   (or: deno run -A bench/compare.ts [options])
   --size BYTES      bytes per round trip (default: 64)
   --idle-conns N    idle connections of the memory test (default: 10000)
   --repeat N        interleaved runs per figure; the median counts (default: 3)
-  --generator G     load generator of the server tests: netdemo | node (default: netdemo)
+  --generator G     load generator of the server tests: c | netdemo | node (default: c)
   --only LIST       run only these: ${IDS.join(",")} (default: all)
   --no-pin          do not pin server and load to separate CPUs
   --out FILE        also write the figures as JSON to FILE
@@ -118,10 +118,10 @@ function parseOptions(args: string[]): Options | undefined {
     const value = values[name];
     return typeof value === "string" ? value : fallback;
   };
-  const generator = option("generator", "netdemo");
+  const generator = option("generator", "c");
   if (!(generator in GENERATOR_LABELS)) {
     throw new UsageProblem(
-      `--generator must be netdemo or node, got "${generator}"`,
+      `--generator must be c, netdemo or node, got "${generator}"`,
     );
   }
   const only = new Set(option("only", IDS.join(",")).split(","));

@@ -21,9 +21,8 @@
 import { parseArgs } from "node:util";
 import { capture, type Child, spawnChild, stopAll } from "./_children.ts";
 import { cpuSeconds } from "./_procfs.ts";
-import { netdemoArgv } from "./_runner.ts";
+import { compileBaselines, netdemoArgv } from "./_runner.ts";
 
-const BASELINES = new URL("./baselines/", import.meta.url).pathname;
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 
@@ -94,17 +93,6 @@ function parseSettings(args: string[]): Settings {
   return settings;
 }
 
-/** Compiles the C baselines; returns the two programs' paths. */
-async function compile(): Promise<{ load: string; echo: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "netdemo-bench-" });
-  const load = `${dir}/c_load`;
-  const echo = `${dir}/c_echo_server`;
-  for (const [source, out] of [["c_load.c", load], ["c_echo_server.c", echo]]) {
-    await capture(["gcc", "-O2", "-o", out, `${BASELINES}${source}`]);
-  }
-  return { load, echo };
-}
-
 function lastJson(child: Child): Record<string, unknown> {
   const line = child.stdoutLines.findLast((text) => text.startsWith("{"));
   if (line === undefined) throw new Error(`${child.label} printed no JSON`);
@@ -169,8 +157,8 @@ async function main(args: string[]): Promise<number> {
   const out = (line: string): void => {
     Deno.stdout.writeSync(new TextEncoder().encode(`${line}\n`));
   };
-  const programs = await compile();
-  const server = spawnChild("C echo server", [programs.echo, "0"], {
+  const programs = await compileBaselines();
+  const server = spawnChild("C echo server", [programs.c_echo_server, "0"], {
     cpu: SERVER_CPU,
   });
   try {
@@ -193,7 +181,7 @@ async function main(args: string[]): Promise<number> {
       "--json",
     ];
     const generator = [
-      programs.load,
+      programs.c_load,
       "127.0.0.1",
       port,
       `${conns}`,
@@ -300,9 +288,6 @@ async function main(args: string[]): Promise<number> {
     return 0;
   } finally {
     await stopAll();
-    await Deno.remove(programs.load.slice(0, programs.load.lastIndexOf("/")), {
-      recursive: true,
-    });
   }
 }
 

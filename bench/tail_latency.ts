@@ -38,6 +38,7 @@ export const tailLatency: BenchComparison = {
       (name) =>
         runner.measureServer(name, {
           conns: CONNS,
+          generator: "netdemo",
           extraArgs: ["--rate", String(RATE), "--percentiles", "50,99,99.9"],
         }),
     );
