@@ -18,6 +18,8 @@
  * - `chunks="vary"`: TCP may split or join chunks, so `Echoed "..."` and
  *   `Received "..."` lines are compared per connection, joined.
  * - `numbers="vary"`: every number is a measurement (load reports).
+ * - `alone="yes"`: timing matters (a `--rate` schedule), so the block runs
+ *   after the others, by itself, with no other block's processes competing.
  * - `files="certs"`: the words `ca.pem`, `server.pem` and `server.key` name
  *   certificates made for the run (tests/_certs.ts).
  * - `unix="PATH"`: the socket path PATH becomes one in a fresh directory
@@ -378,13 +380,20 @@ Deno.test("README: every console example prints what the README shows", async (t
   ok(blocks.length >= 10, `found ${blocks.length} console blocks`);
   // The blocks are independent (each has its own server on a free port)
   // and mostly wait on their servers' pauses, so they run at once.
-  const outcomes = await Promise.all(blocks.map((block) => {
+  function run(block: Block): Promise<unknown> {
     const where = `README.md:${block.line}`;
-    const run = block.attrs.drive !== undefined
+    const running = block.attrs.drive !== undefined
       ? runDriven(block, where)
       : runAgainstServer(block, where);
-    return run.then(() => undefined, (error: unknown) => error);
-  }));
+    return running.then(() => undefined, (error: unknown) => error);
+  }
+  const outcomes = await Promise.all(
+    blocks.map((block) => block.attrs.alone ? undefined : run(block)),
+  );
+  // Timing-sensitive blocks run afterwards, one at a time.
+  for (const [i, block] of blocks.entries()) {
+    if (block.attrs.alone) outcomes[i] = await run(block);
+  }
   for (const [i, block] of blocks.entries()) {
     const first = block.commands[0]?.words.slice(0, 3).join(" ");
     await t.step(`README.md:${block.line} $ ${first}`, () => {
