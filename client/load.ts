@@ -271,10 +271,13 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
 
   function startWatchdog(limitMs: number): ReturnType<typeof setInterval> {
     return setInterval(() => {
-      const limit = performance.now() - limitMs;
+      const now = performance.now();
       for (const connection of active) {
-        // A connection waiting for its next scheduled send is idle, not stuck.
-        if (connection.inFlight > 0 && connection.socket.lastActivity < limit) {
+        // Asked of every connection at every tick, so that quiet time
+        // counts from the last byte moved; but a connection waiting for its
+        // next scheduled send is idle, not stuck.
+        const quiet = connection.socket.quietFor(now);
+        if (connection.inFlight > 0 && quiet >= limitMs) {
           connection.stop("watchdog");
         }
       }

@@ -102,8 +102,8 @@ export class Socket {
   bytesRead = 0;
   /** Bytes the OS took for sending so far. */
   bytesWritten = 0;
-  /** `performance.now()` of the last completed read or write. */
-  lastActivity: number = performance.now();
+  #movedBytes = 0;
+  #quietSince = performance.now();
   #onAbort = (): void => this.close();
 
   /** Wraps a connection, typically one just accepted or connected. */
@@ -132,6 +132,26 @@ export class Socket {
     this.#timeoutMs = options.timeoutMs;
     this.#signal = options.signal;
     this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /**
+   * How long, in ms, no byte has moved either way as of `now`, judged from
+   * the byte counters each time it is asked rather than from a clock read
+   * on every read and write (which the hot path would pay for even with no
+   * idle limit). Ask on a timer: the answer is exact to one tick.
+   *
+   * @example
+   * ```ts ignore
+   * if (socket.quietFor(performance.now()) >= idleTimeoutMs) socket.close();
+   * ```
+   */
+  quietFor(now: number): number {
+    const moved = this.bytesRead + this.bytesWritten;
+    if (moved !== this.#movedBytes) {
+      this.#movedBytes = moved;
+      this.#quietSince = now;
+    }
+    return now - this.#quietSince;
   }
 
   /** True once {@linkcode Socket.close} has run. */
@@ -164,7 +184,6 @@ export class Socket {
       if (!isEndWithoutCloseNotify(error)) throw this.#failure(error, during);
       count = null;
     }
-    this.lastActivity = performance.now();
     if (count !== null) this.bytesRead += count;
     if (this.#reporter.tracing) {
       this.#reporter.trace(
@@ -204,7 +223,6 @@ export class Socket {
       }
       offset += written;
       this.bytesWritten += written;
-      this.lastActivity = performance.now();
     }
   }
 

@@ -147,9 +147,10 @@ export function serveConnections(
   let allClosed: (() => void) | undefined;
 
   const sweeper = idleTimeoutMs === undefined ? undefined : setInterval(() => {
-    const limit = performance.now() - idleTimeoutMs;
+    const now = performance.now();
     for (const connection of live) {
-      if (connection.socket.lastActivity < limit && !connection.stopped) {
+      const quiet = connection.socket.quietFor(now);
+      if (quiet >= idleTimeoutMs && !connection.stopped) {
         log.event(
           `Closing idle connection from ${connection.socket.peer} after ${
             idleTimeoutMs / 1000
