@@ -20,11 +20,9 @@
 
 import { parseArgs } from "node:util";
 import { capture, type Child, spawnChild, stopAll } from "./_children.ts";
+import { LOAD_CPU, SERVER_CPU } from "./_machine.ts";
 import { cpuSeconds } from "./_procfs.ts";
 import { compileBaselines, netdemoArgv } from "./_runner.ts";
-
-const SERVER_CPU = 0;
-const LOAD_CPU = 1;
 
 /** The targets of issue 10. */
 const MIN_RATE_SHARE = 0.85;

@@ -24,11 +24,10 @@ import { netdemoCommand } from "../tests/_helpers.ts";
 import { testCerts } from "../tests/_certs.ts";
 import { cpuSeconds, machineBusySeconds } from "./_procfs.ts";
 import { type Child, spawnChild, stopAll } from "./_children.ts";
+import { LOAD_CPU, SERVER_CPU } from "./_machine.ts";
+import { HOST } from "./_runner.ts";
 
-const HOST = "127.0.0.1";
 const BENCH = new URL(".", import.meta.url).pathname;
-const SERVER_CPU = 0;
-const LOAD_CPU = 1;
 const CONNS = 100;
 const SIZE = 64;
 
