@@ -78,7 +78,7 @@ function handshakeDetail(info: Deno.TlsHandshakeInfo): string {
  * ```ts
  * import { Socket } from "./socket.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
- * const client = Deno.connect(listener.addr);
+ * const client = Deno.connect({ port: listener.addr.port });
  * const socket = new Socket(await listener.accept());
  * (await client).close();
  * await socket.read(new Uint8Array(16)); // null: EOF
@@ -330,7 +330,7 @@ export class Socket {
  * ```ts
  * import { setNoDelay } from "./socket.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
- * const conn = await Deno.connect(listener.addr);
+ * const conn = await Deno.connect({ port: listener.addr.port });
  * setNoDelay(conn);
  * conn.close();
  * listener.close();

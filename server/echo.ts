@@ -63,7 +63,7 @@ const SHOWN_TEXT_LIMIT = 80;
  * ```ts
  * import { serveEcho } from "./echo.ts";
  * const server = serveEcho({ port: 0 });
- * const conn = await Deno.connect(server.addr);
+ * const conn = await Deno.connect({ port: server.addr.port });
  * await conn.write(new TextEncoder().encode("hi"));
  * await conn.read(new Uint8Array(2));
  * conn.close();
