@@ -20,12 +20,11 @@
 
 import { parseArgs } from "node:util";
 import { Reporter } from "../output/reporter.ts";
-import { netdemoCommand } from "../tests/_helpers.ts";
-import { testCerts } from "../tests/_certs.ts";
+import { testCerts } from "../tests/certs.ts";
 import { cpuSeconds, machineBusySeconds } from "./_procfs.ts";
 import { type Child, spawnChild, stopAll } from "./_children.ts";
 import { LOAD_CPU, SERVER_CPU } from "./_machine.ts";
-import { HOST } from "./_runner.ts";
+import { HOST, netdemoArgv } from "./_runner.ts";
 
 const BENCH = new URL(".", import.meta.url).pathname;
 const CONNS = 100;
@@ -52,11 +51,6 @@ interface Variant {
 }
 
 const reporter = new Reporter();
-
-function netdemo(): string[] {
-  const { program, prefix } = netdemoCommand();
-  return [program, ...prefix];
-}
 
 async function startServer(variant: Variant): Promise<
   { child: Child; port: string }
@@ -99,7 +93,7 @@ async function roundTrips(
   const server = await startServer(variant);
   try {
     const load = (seconds: number): string[] => [
-      ...netdemo(),
+      ...netdemoArgv(),
       ...["client", "multi", ...variant.clientArgs(server.port)],
       ...["--conns", String(CONNS), "--size", String(SIZE)],
       ...["--duration", String(seconds), "--json"],
@@ -230,7 +224,7 @@ async function main(args: string[]): Promise<number> {
   const ourTls: Variant = {
     label: "netdemo TLS echo",
     server: (port) => [
-      ...netdemo(),
+      ...netdemoArgv(),
       ...["server", "echo", "--quiet", "--host", HOST, "--port", port],
       ...tlsServer,
     ],
@@ -250,7 +244,7 @@ async function main(args: string[]): Promise<number> {
   const ourUnix: Variant = {
     label: "netdemo Unix echo",
     server: () => [
-      ...netdemo(),
+      ...netdemoArgv(),
       ...["server", "echo", "--quiet", "--unix", socketPath],
     ],
     clientArgs: () => ["--unix", socketPath],
@@ -258,7 +252,7 @@ async function main(args: string[]): Promise<number> {
   const ourTcp: Variant = {
     label: "netdemo TCP echo",
     server: (port) => [
-      ...netdemo(),
+      ...netdemoArgv(),
       ...["server", "echo", "--quiet", "--host", HOST, "--port", port],
     ],
     clientArgs: (port) => ["--host", HOST, "--port", port],

@@ -8,7 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_HOST, DEFAULT_PORT } from "../protocol/address.ts";
-import { DEFAULT_GRACE_MS, DEFAULT_MAX_CONNS } from "../server/_serve.ts";
+import { DEFAULT_GRACE_MS, DEFAULT_MAX_CONNS } from "../server/serve.ts";
 import { UsageError } from "./_usage.ts";
 
 export { UsageError } from "./_usage.ts";

@@ -13,7 +13,7 @@ import {
   MAX_LOAD_SIZE,
   runLoad,
 } from "../client/load.ts";
-import { DEFAULT_PERCENTILES } from "../client/_latency.ts";
+import { DEFAULT_PERCENTILES } from "../client/latency.ts";
 import { NetError } from "../protocol/errors.ts";
 import {
   optionalInteger,

@@ -12,7 +12,7 @@ import {
   parseReport,
   ReportError,
 } from "../client/report_merge.ts";
-import type { LoadReport } from "../client/_load_report.ts";
+import type { LoadReport } from "../client/load_report.ts";
 import {
   type CommandSpec,
   type ParsedCommand,

@@ -5,7 +5,7 @@
  */
 
 import { serveEcho } from "../server/echo.ts";
-import { DEFAULT_GRACE_MS, DEFAULT_MAX_CONNS } from "../server/_serve.ts";
+import { DEFAULT_GRACE_MS, DEFAULT_MAX_CONNS } from "../server/serve.ts";
 import {
   ADDRESS_OPTIONS,
   addressValues,

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { LatencyRecorder } from "./_latency.ts";
-import { type IntervalReport, roundTo } from "./_load_report.ts";
+import { LatencyRecorder } from "./latency.ts";
+import { type IntervalReport, roundTo } from "./load_report.ts";
 
 /**
  * Cuts a run into intervals: it keeps the latencies of the current

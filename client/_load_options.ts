@@ -5,8 +5,8 @@
  */
 
 import type { ConnectOptions } from "../protocol/socket.ts";
-import type { ClientOptions } from "./_common.ts";
-import type { IntervalReport } from "./_load_report.ts";
+import type { ClientOptions } from "./common.ts";
+import type { IntervalReport } from "./load_report.ts";
 
 /** Default message size of a round trip, in bytes. */
 export const DEFAULT_LOAD_SIZE = 64;

@@ -18,7 +18,7 @@ import { NetError } from "../protocol/errors.ts";
 import type { Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
 import { escapeBytes, escapeText } from "../output/escape.ts";
-import { type ClientOptions, connectClient } from "./_common.ts";
+import { type ClientOptions, connectClient } from "./common.ts";
 
 /** Options for {@linkcode requestApp}. */
 export interface AppClientOptions extends ClientOptions {

@@ -13,7 +13,7 @@ import {
   type ClientOptions,
   connectClient,
   readReply,
-} from "./_common.ts";
+} from "./common.ts";
 
 /** Options for {@linkcode runCount}. */
 export interface CountOptions extends ClientOptions {

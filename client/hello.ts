@@ -12,7 +12,7 @@ import {
   type ClientOptions,
   connectClient,
   readReply,
-} from "./_common.ts";
+} from "./common.ts";
 
 /** The lesson's message. */
 export const DEFAULT_HELLO_MESSAGE = "Hello, World!";

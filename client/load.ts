@@ -12,9 +12,9 @@ import { endpointOf, formatEndpoint } from "../protocol/endpoint.ts";
 import { NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
-import { DEFAULT_PERCENTILES, LatencyRecorder } from "./_latency.ts";
+import { DEFAULT_PERCENTILES, LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
-import { type LoadReport, REPORT_SCHEMA, roundTo } from "./_load_report.ts";
+import { type LoadReport, REPORT_SCHEMA, roundTo } from "./load_report.ts";
 import {
   checkOpenFileLimit,
   connectionFailure,
@@ -32,14 +32,14 @@ import {
   type LoadOptions,
 } from "./_load_options.ts";
 
-export { formatInterval, formatLoadReport } from "./_load_report.ts";
+export { formatInterval, formatLoadReport } from "./load_report.ts";
 export {
   DEFAULT_LOAD_DURATION_MS,
   DEFAULT_LOAD_SIZE,
   type LoadOptions,
   MAX_LOAD_SIZE,
 } from "./_load_options.ts";
-export type { IntervalReport, LoadReport } from "./_load_report.ts";
+export type { IntervalReport, LoadReport } from "./load_report.ts";
 
 /**
  * How long round trips still in flight when the time is up may take before

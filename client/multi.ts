@@ -12,7 +12,7 @@ import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
 import { quoted } from "../output/escape.ts";
 import { counted } from "../output/count.ts";
-import type { ClientOptions } from "./_common.ts";
+import type { ClientOptions } from "./common.ts";
 import {
   checkOpenFileLimit,
   connectionFailure,

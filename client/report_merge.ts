@@ -7,8 +7,8 @@
  * @module
  */
 
-import { LatencyRecorder, type LatencyStats } from "./_latency.ts";
-import { type LoadReport, REPORT_SCHEMA } from "./_load_report.ts";
+import { LatencyRecorder, type LatencyStats } from "./latency.ts";
+import { type LoadReport, REPORT_SCHEMA } from "./load_report.ts";
 
 /**
  * A file that cannot be merged, with a one-line reason naming it.

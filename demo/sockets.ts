@@ -5,7 +5,7 @@
  * @module
  */
 
-import { connectClient } from "../client/_common.ts";
+import { connectClient } from "../client/common.ts";
 import { NetError } from "../protocol/errors.ts";
 import { listSockets } from "../sockets/list.ts";
 import { formatTable } from "../sockets/table.ts";

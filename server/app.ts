@@ -35,7 +35,7 @@ import {
   type ConnectionServer,
   type ConnectionServerOptions,
   serveConnections,
-} from "./_serve.ts";
+} from "./serve.ts";
 
 /**
  * The built-in search table: a few entries, with non-ASCII and emoji keys

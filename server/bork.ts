@@ -17,7 +17,7 @@ import {
   type ServerHandle,
   type ServerSummary,
   startListening,
-} from "./_listener.ts";
+} from "./listener.ts";
 
 /** Options for {@linkcode serveBork}. */
 export interface BorkServerOptions extends ListenOptions {

@@ -10,13 +10,13 @@
 import { quoted } from "../output/escape.ts";
 import { counted } from "../output/count.ts";
 import type { EventLog } from "./_event_log.ts";
-import type { CloseOptions, ServerSummary } from "./_listener.ts";
+import type { CloseOptions, ServerSummary } from "./listener.ts";
 import {
   type Connection,
   type ConnectionServer,
   type ConnectionServerOptions,
   serveConnections,
-} from "./_serve.ts";
+} from "./serve.ts";
 
 /**
  * Options for {@linkcode serveEcho}: the listening address, the reporter and

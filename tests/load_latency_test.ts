@@ -7,7 +7,7 @@
 
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { decodeFromCompressedBase64 } from "hdr-histogram-js";
-import { DEFAULT_PERCENTILES, LatencyRecorder } from "../client/_latency.ts";
+import { DEFAULT_PERCENTILES, LatencyRecorder } from "../client/latency.ts";
 
 Deno.test("latency: the histogram counts every sample within 0.1%", () => {
   const latency = new LatencyRecorder();

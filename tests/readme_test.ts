@@ -21,14 +21,14 @@
  * - `alone="yes"`: timing matters (a `--rate` schedule), so the block runs
  *   after the others, by itself, with no other block's processes competing.
  * - `files="certs"`: the words `ca.pem`, `server.pem` and `server.key` name
- *   certificates made for the run (tests/_certs.ts).
+ *   certificates made for the run (tests/certs.ts).
  * - `unix="PATH"`: the socket path PATH becomes one in a fresh directory
  *   (shown as PATH again in what was printed); `--unix` commands get no
  *   `--port`.
  */
 
 import { deepEqual, ok } from "node:assert/strict";
-import { testCerts } from "./_certs.ts";
+import { testCerts } from "./certs.ts";
 import { CliProcess, runCli, spawnServer } from "./_helpers.ts";
 
 interface Command {

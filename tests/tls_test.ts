@@ -12,7 +12,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import type { TlsEndpoint } from "../protocol/endpoint.ts";
 import { connectSocket } from "../protocol/socket.ts";
 import { serveEcho } from "../server/echo.ts";
-import { testCerts, tlsServerEndpoint } from "./_certs.ts";
+import { testCerts, tlsServerEndpoint } from "./certs.ts";
 import {
   assertOneLineFailure,
   captureReporter,

@@ -10,7 +10,7 @@ import { deepEqual, equal, match, throws } from "node:assert/strict";
 import { addressValues, UsageError } from "../cli/_args.ts";
 import { formatAddr } from "../protocol/address.ts";
 import { tlsReason } from "../protocol/errors.ts";
-import { testCerts } from "./_certs.ts";
+import { testCerts } from "./certs.ts";
 
 const certs = await testCerts();
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type LatencyStats, percentileKey } from "./_latency.ts";
+import { type LatencyStats, percentileKey } from "./latency.ts";
 import { describeFailureCounts } from "./_many.ts";
 
 /** The report format's version; bumped on any incompatible change. */
@@ -119,7 +119,7 @@ const TRANSPORT_NAMES: Record<LoadConfig["transport"], string> = {
  *
  * @example
  * ```ts
- * import { formatLoadReport } from "./_load_report.ts";
+ * import { formatLoadReport } from "./load_report.ts";
  * // formatLoadReport(result.report)
  * ```
  */
@@ -176,7 +176,7 @@ export function formatLoadReport(report: LoadReport): string[] {
  *
  * @example
  * ```ts
- * import { formatInterval } from "./_load_report.ts";
+ * import { formatInterval } from "./load_report.ts";
  * formatInterval({ startSeconds: 0, endSeconds: 1, roundTrips: 10,
  *   roundTripsPerSecond: 10, bytesPerSecond: 640,
  *   latencyMs: { p50: 0.1, p99: 0.2 }, errors: 0 });
@@ -224,7 +224,7 @@ function formatBytes(bytes: number): string {
  *
  * @example
  * ```ts
- * import { roundTo } from "./_load_report.ts";
+ * import { roundTo } from "./load_report.ts";
  * roundTo(1.23456, 3); // 1.235
  * ```
  */

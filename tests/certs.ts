@@ -133,7 +133,7 @@ let made: Promise<TestCerts> | undefined;
  *
  * @example
  * ```ts
- * import { testCerts } from "./_certs.ts";
+ * import { testCerts } from "./certs.ts";
  * const { ca } = await testCerts();
  * ```
  */
@@ -185,7 +185,7 @@ export function testCerts(): Promise<TestCerts> {
  *
  * @example
  * ```ts
- * import { testCerts, tlsServerEndpoint } from "./_certs.ts";
+ * import { testCerts, tlsServerEndpoint } from "./certs.ts";
  * const certs = await testCerts();
  * tlsServerEndpoint(certs.serverCert, certs.serverKey);
  * ```

@@ -33,7 +33,7 @@ export interface ClientOptions {
  *
  * @example
  * ```ts
- * import { connectClient } from "./_common.ts";
+ * import { connectClient } from "./common.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const socket = await connectClient({ port: listener.addr.port });
  * socket.close();
@@ -64,7 +64,7 @@ export interface ReadReplyOptions {
  *
  * @example
  * ```ts
- * import { connectClient, readReply } from "./_common.ts";
+ * import { connectClient, readReply } from "./common.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const socket = await connectClient({ port: listener.addr.port });
  * const server = await listener.accept();
@@ -115,7 +115,7 @@ export async function readReply(
  *
  * @example
  * ```ts
- * import { asText } from "./_common.ts";
+ * import { asText } from "./common.ts";
  * asText(new TextEncoder().encode("hi\n")); // "hi"
  * ```
  */

@@ -38,7 +38,7 @@ export type LatencyStats = { count: number } & Record<string, number | null>;
  *
  * @example
  * ```ts
- * import { percentileKey } from "./_latency.ts";
+ * import { percentileKey } from "./latency.ts";
  * percentileKey(99.9); // "p99.9"
  * ```
  */
@@ -64,7 +64,7 @@ function emptyHistogram(): Histogram {
  *
  * @example
  * ```ts
- * import { LatencyRecorder } from "./_latency.ts";
+ * import { LatencyRecorder } from "./latency.ts";
  * const latency = new LatencyRecorder();
  * latency.record(0.25);
  * latency.record(1.5);

@@ -87,7 +87,7 @@ export interface ServerHandle {
  *
  * @example
  * ```ts
- * import { openListener } from "./_listener.ts";
+ * import { openListener } from "./listener.ts";
  * import { SILENT } from "../output/reporter.ts";
  * const listener = openListener({ port: 0 }, SILENT);
  * listener.close();
@@ -258,7 +258,7 @@ export interface Listening {
  *
  * @example
  * ```ts
- * import { startListening } from "./_listener.ts";
+ * import { startListening } from "./listener.ts";
  * import { SILENT } from "../output/reporter.ts";
  * const { listener, stopClock } = startListening({ port: 0 }, SILENT);
  * listener.close();
@@ -291,7 +291,7 @@ export function startListening(
  *
  * @example
  * ```ts
- * import { formatSummary } from "./_listener.ts";
+ * import { formatSummary } from "./listener.ts";
  * formatSummary({ connections: 2, bytesSent: 10, uptimeSeconds: 1.5 });
  * // "Served 2 connections, sent 10 bytes, up 1.5 s"
  * ```
@@ -312,7 +312,7 @@ export function formatSummary(summary: ServerSummary): string {
  *
  * @example
  * ```ts
- * import { describeAcceptFailure } from "./_listener.ts";
+ * import { describeAcceptFailure } from "./listener.ts";
  * describeAcceptFailure(new Deno.errors.NotConnected("os error 107"));
  * // "A connection was reset before it could be accepted (os error 107); still listening"
  * ```

@@ -19,7 +19,7 @@ import {
   type ServerHandle,
   type ServerSummary,
   startListening,
-} from "./_listener.ts";
+} from "./listener.ts";
 
 /** Default for {@linkcode ConnectionServerOptions.maxConns}. */
 export const DEFAULT_MAX_CONNS = 10_000;
@@ -118,7 +118,7 @@ class Tracked implements Connection {
  *
  * @example
  * ```ts
- * import { serveConnections } from "./_serve.ts";
+ * import { serveConnections } from "./serve.ts";
  * const server = serveConnections({ port: 0 }, async ({ socket }) => {
  *   await socket.writeAll(new TextEncoder().encode("hi"));
  * });
