@@ -13,6 +13,7 @@ import { quoted } from "../output/escape.ts";
 import { EventLog } from "./_event_log.ts";
 import {
   describeAcceptFailure,
+  endsAccepting,
   type ListenOptions,
   type ServerHandle,
   type ServerSummary,
@@ -57,12 +58,7 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
           if (stopping) break;
           // A connection reset in the backlog fails only its own accept:
           // without --keep-open the server still waits for its one client.
-          // A NetError is a listener that never bound (a Unix socket path
-          // already in use): nothing to accept, ever.
-          if (
-            error instanceof Deno.errors.BadResource ||
-            error instanceof NetError
-          ) throw error;
+          if (endsAccepting(error)) throw error;
           log.event(describeAcceptFailure(error));
           continue;
         }

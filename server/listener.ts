@@ -305,6 +305,23 @@ export function formatSummary(summary: ServerSummary): string {
 }
 
 /**
+ * True for the accept failures that end a server: a closed listener, or one
+ * that never bound (a Unix socket path already in use). Every other failure
+ * belongs to one connection, or to a passing shortage, and the server goes
+ * on accepting.
+ *
+ * @example
+ * ```ts
+ * import { endsAccepting } from "./listener.ts";
+ * endsAccepting(new Deno.errors.BadResource("closed")); // true
+ * endsAccepting(new Deno.errors.NotConnected("os error 107")); // false
+ * ```
+ */
+export function endsAccepting(error: unknown): boolean {
+  return error instanceof Deno.errors.BadResource || error instanceof NetError;
+}
+
+/**
  * The log line for an accept that failed; the listener goes on. A
  * connection reset or aborted while it waited in the backlog makes
  * `accept` (or the `getpeername` the runtime calls inside it) fail with

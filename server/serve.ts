@@ -15,6 +15,7 @@ import { EventLog } from "./_event_log.ts";
 import {
   type CloseOptions,
   describeAcceptFailure,
+  endsAccepting,
   type ListenOptions,
   type ServerHandle,
   type ServerSummary,
@@ -219,13 +220,7 @@ export function serveConnections(
         conn = await listener.accept();
       } catch (error) {
         if (stopping) return;
-        // Only closing the listener ends the loop: every other failure
-        // belongs to one connection (or to a passing shortage).
-        // A NetError is a listener that never bound (a Unix socket path
-        // already in use): nothing to accept, ever.
-        if (
-          error instanceof Deno.errors.BadResource || error instanceof NetError
-        ) throw error;
+        if (endsAccepting(error)) throw error;
         if (isOutOfDescriptors(error)) {
           // The waiting client stays in the backlog; one line per episode,
           // not one per retry, keeps the log readable.
