@@ -22,7 +22,8 @@ import { parseArgs } from "node:util";
 import { capture, type Child, spawnChild, stopAll } from "./_children.ts";
 import { LOAD_CPU, SERVER_CPU } from "./_machine.ts";
 import { cpuSeconds } from "./_procfs.ts";
-import { compileBaselines, netdemoArgv } from "./_runner.ts";
+import { compileBaselines, lastJson, netdemoArgv } from "./_runner.ts";
+import { series } from "./_table.ts";
 
 /** The targets of issue 10. */
 const MIN_RATE_SHARE = 0.85;
@@ -91,12 +92,6 @@ function parseSettings(args: string[]): Settings {
   return settings;
 }
 
-function lastJson(child: Child): Record<string, unknown> {
-  const line = child.stdoutLines.findLast((text) => text.startsWith("{"));
-  if (line === undefined) throw new Error(`${child.label} printed no JSON`);
-  return JSON.parse(line);
-}
-
 async function runToEnd(
   label: string,
   argv: string[],
@@ -114,7 +109,10 @@ async function closedRun(
   seconds: number,
 ): Promise<ClosedRun> {
   const before = cpuSeconds(server.pid);
-  const report = lastJson(await runToEnd(label, argv, seconds));
+  const report = lastJson(await runToEnd(label, argv, seconds)) as Record<
+    string,
+    unknown
+  >;
   const used = cpuSeconds(server.pid) - before;
   const latency = report.latencyMs as { p50: number; p99: number };
   const trips = report.roundTrips as number;
@@ -127,11 +125,7 @@ async function closedRun(
 }
 
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? sorted[middle]
-    : (sorted[middle - 1] + sorted[middle]) / 2;
+  return series(values).median;
 }
 
 function spread(values: number[], digits = 0): string {
@@ -239,7 +233,7 @@ async function main(args: string[]): Promise<number> {
             [...multi, "--rate", `${requested}`, "--pipeline", `${pipeline}`],
             seconds,
           );
-          const report = lastJson(child);
+          const report = lastJson(child) as Record<string, unknown>;
           const latency = report.latencyMs as Record<string, number>;
           const uncorrected = report.uncorrectedLatencyMs as Record<
             string,
