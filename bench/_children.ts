@@ -8,6 +8,8 @@
  * @module
  */
 
+import { openFileLimit } from "../system/open_files.ts";
+
 /** Lines kept per stream: enough to show why a process failed. */
 const KEPT_LINES = 200;
 
@@ -272,31 +274,11 @@ export async function capture(argv: string[]): Promise<string> {
   return new TextDecoder().decode(output.stdout).trim();
 }
 
-/**
- * The runner's own soft limit on open files, from /proc/self/limits
- * (Infinity when unlimited or unknown).
- *
- * @example
- * ```ts
- * import { openFileLimit } from "./_children.ts";
- * openFileLimit(); // e.g. 20000
- * ```
- */
-export function openFileLimit(): number {
-  try {
-    const limits = Deno.readTextFileSync("/proc/self/limits");
-    const match = limits.match(/^Max open files\s+(\S+)/m);
-    if (match === null || match[1] === "unlimited") return Infinity;
-    return Number(match[1]);
-  } catch {
-    return Infinity;
-  }
-}
-
 function wrap(argv: string[], options: SpawnOptions): string[] {
   let command = argv;
   if (
-    options.openFiles !== undefined && options.openFiles > openFileLimit()
+    options.openFiles !== undefined &&
+    options.openFiles > (openFileLimit() ?? Infinity)
   ) {
     // exec keeps the pid, so /proc/PID is the program's own.
     command = [

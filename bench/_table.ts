@@ -7,6 +7,8 @@
  * @module
  */
 
+import { errorMessage } from "../protocol/errors.ts";
+
 /** Whether a larger figure is the better one (throughput) or not (cost). */
 export type Better = "higher" | "lower";
 
@@ -148,7 +150,7 @@ export function errorRow(test: string, error: unknown): Row {
     better: "higher",
     target: "",
     result: "ERROR",
-    notes: [error instanceof Error ? error.message : String(error)],
+    notes: [errorMessage(error)],
   };
 }
 

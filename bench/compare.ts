@@ -20,9 +20,11 @@
  * @module
  */
 
+import { errorMessage } from "../protocol/errors.ts";
 import { parseArgs } from "node:util";
 import { Reporter } from "../output/reporter.ts";
-import { openFileLimit, stopAll } from "./_children.ts";
+import { stopAll } from "./_children.ts";
+import { openFileLimit } from "../system/open_files.ts";
 import {
   cpuModel,
   describeQuietness,
@@ -155,7 +157,7 @@ async function main(args: string[]): Promise<number> {
   try {
     options = parseOptions(args);
   } catch (error) {
-    reporter.error(error instanceof Error ? error.message : String(error));
+    reporter.error(errorMessage(error));
     return 2;
   }
   if (options === undefined) {
@@ -181,7 +183,7 @@ async function main(args: string[]): Promise<number> {
     try {
       rows.push(...await comparison.run(runner));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       reporter.error(`${comparison.title}: ${message}`);
       rows.push(errorRow(comparison.id, error));
     } finally {
@@ -195,7 +197,9 @@ async function main(args: string[]): Promise<number> {
     : `UNPINNED (${unpinned})`;
   const header = [
     `netdemo benchmark: ${cores} cores (${model}); ${placement}`,
-    `Deno ${Deno.version.deno}, Node ${node}, Python ${python}; open-file limit ${openFileLimit()}`,
+    `Deno ${Deno.version.deno}, Node ${node}, Python ${python}; open-file limit ${
+      openFileLimit() ?? "unknown"
+    }`,
     `${options.seconds} s per run after ${options.warmup} s warm-up, median of ${options.repeat} interleaved runs; load generator for server tests: ${
       GENERATOR_LABELS[options.generator]
     }; took ${minutes.toFixed(1)} min`,

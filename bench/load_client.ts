@@ -18,6 +18,7 @@
  * @module
  */
 
+import { errorMessage } from "../protocol/errors.ts";
 import { parseArgs } from "node:util";
 import { capture, type Child, spawnChild, stopAll } from "./_children.ts";
 import { LOAD_CPU, SERVER_CPU } from "./_machine.ts";
@@ -290,7 +291,7 @@ if (import.meta.main) {
     await stopAll();
     Deno.stderr.writeSync(
       new TextEncoder().encode(
-        `error: ${error instanceof Error ? error.message : String(error)}\n`,
+        `error: ${errorMessage(error)}\n`,
       ),
     );
     Deno.exit(1);

@@ -14,6 +14,7 @@ import {
   runLoad,
 } from "../client/load.ts";
 import { DEFAULT_PERCENTILES } from "../client/latency.ts";
+import { readBytes } from "../protocol/bytes.ts";
 import { NetError } from "../protocol/errors.ts";
 import {
   optionalInteger,
@@ -230,7 +231,7 @@ async function readPayload(path: string): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = path === "-"
-      ? await readStdin(MAX_LOAD_SIZE + 1)
+      ? await readBytes(Deno.stdin.readable, MAX_LOAD_SIZE)
       : await Deno.readFile(path);
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound
@@ -254,23 +255,6 @@ async function readPayload(path: string): Promise<Uint8Array> {
     throw new Error(
       `--payload-file ${name} holds more than ${MAX_LOAD_SIZE} bytes, the largest message`,
     );
-  }
-  return bytes;
-}
-
-async function readStdin(limit: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of Deno.stdin.readable) {
-    chunks.push(chunk);
-    total += chunk.length;
-    if (total >= limit) break;
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
   }
   return bytes;
 }

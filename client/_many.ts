@@ -7,6 +7,7 @@
  */
 
 import { type FailureKind, NetError, toNetError } from "../protocol/errors.ts";
+import { openFileCount, openFileLimit } from "../system/open_files.ts";
 
 /**
  * Most connects in flight at once. Opening thousands at the same instant
@@ -162,41 +163,6 @@ export function connectionFailure(error: unknown, address: string): NetError {
   return failure;
 }
 
-/** The soft limit on open files and how many are open, when readable. */
-interface FileLimit {
-  limit: number;
-  open: number;
-}
-
-function readFileLimit(): FileLimit | undefined {
-  // Only read what the permissions already allow: a prompt here would stall
-  // the run, and the compiled binary is not given /proc/self at all.
-  try {
-    const limits = "/proc/self/limits";
-    if (
-      Deno.permissions.querySync({ name: "read", path: limits }).state !==
-        "granted"
-    ) {
-      return undefined;
-    }
-    const match = /^Max open files\s+(\d+)/m.exec(
-      Deno.readTextFileSync(limits),
-    );
-    if (!match) return undefined;
-    let open = 0;
-    const fds = "/proc/self/fd";
-    if (
-      Deno.permissions.querySync({ name: "read", path: fds }).state ===
-        "granted"
-    ) {
-      for (const _ of Deno.readDirSync(fds)) open++;
-    }
-    return { limit: Number(match[1]), open };
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Fails early, in one sentence, when `connections` cannot fit under the
  * process's open-file limit; does nothing when the limit cannot be read
@@ -209,11 +175,13 @@ function readFileLimit(): FileLimit | undefined {
  * ```
  */
 export function checkOpenFileLimit(connections: number): void {
-  const found = readFileLimit();
-  if (found === undefined || connections + found.open <= found.limit) return;
+  const limit = openFileLimit();
+  if (limit === undefined) return;
+  const open = openFileCount() ?? 0;
+  if (connections + open <= limit) return;
   throw new NetError(
     "too-many-open-files",
-    `cannot open ${connections} connections: this process may have at most ${found.limit} open files (ulimit -n) and ${found.open} are in use already; ask for fewer or raise the limit`,
+    `cannot open ${connections} connections: this process may have at most ${limit} open files (ulimit -n) and ${open} are in use already; ask for fewer or raise the limit`,
   );
 }
 

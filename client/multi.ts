@@ -7,6 +7,7 @@
  */
 
 import { endpointOf, formatEndpoint } from "../protocol/endpoint.ts";
+import { concatBytes } from "../protocol/bytes.ts";
 import { NetError } from "../protocol/errors.ts";
 import { connectSocket, type Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
@@ -90,7 +91,7 @@ export async function runMulti(
     text,
     bytes: encoder.encode(text),
   }));
-  const expected = concat(messages.map((message) => message.bytes));
+  const expected = concatBytes(messages.map((message) => message.bytes));
   const address = formatEndpoint(endpoint);
   checkOpenFileLimit(count);
 
@@ -316,16 +317,4 @@ function firstDifference(
     }
   }
   return -1;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const whole = new Uint8Array(
-    parts.reduce((sum, part) => sum + part.length, 0),
-  );
-  let offset = 0;
-  for (const part of parts) {
-    whole.set(part, offset);
-    offset += part.length;
-  }
-  return whole;
 }

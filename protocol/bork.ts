@@ -7,6 +7,8 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
+
 /** The text added to every chunk. */
 export const BORK_SUFFIX = " bork bork bork";
 
@@ -125,7 +127,7 @@ export class BorkReplier {
   push(chunk: Uint8Array): { text: Uint8Array; reply: Uint8Array } | null {
     const bytes = this.#pending.length === 0
       ? chunk
-      : concat(this.#pending, chunk);
+      : concatBytes([this.#pending, chunk]);
     const complete = completeUtf8Length(bytes);
     this.#pending = bytes.slice(complete);
     if (complete === 0) return null;
@@ -140,11 +142,4 @@ export class BorkReplier {
     this.#pending = new Uint8Array(0);
     return { text, reply: borkReply(text) };
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a);
-  joined.set(b, a.length);
-  return joined;
 }

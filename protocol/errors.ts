@@ -44,6 +44,20 @@ export class NetError extends Error {
 }
 
 /**
+ * The message of anything thrown: an Error's message, or the value as
+ * text, for the one-line errors the CLI prints.
+ *
+ * @example
+ * ```ts
+ * import { errorMessage } from "./errors.ts";
+ * errorMessage(new Error("no route")); // "no route"
+ * ```
+ */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
  * Tells which kind of failure an error thrown by a Deno socket call is.
  *
  * @example
@@ -74,7 +88,7 @@ export function classifyError(error: unknown): FailureKind {
     return "permission-denied";
   }
   if (error instanceof Deno.errors.NotCapable) return "permission-denied";
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (/lookup address|Name or service not known|nodename/i.test(message)) {
     return "host-not-found";
   }
@@ -97,7 +111,7 @@ export function classifyError(error: unknown): FailureKind {
 export class TlsError extends Error {
   /** Wraps the runtime's handshake error. */
   constructor(cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    super(errorMessage(cause), { cause });
     this.name = "TlsError";
   }
 }
@@ -188,7 +202,7 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
   const kind = classifyError(error);
   const { address } = context;
   const during = context.during ? ` ${context.during}` : "";
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   const messages: Record<FailureKind, string> = {
     "refused": `connection to ${address} refused: no server is listening there`,
     "reset": `${address} reset the connection${during}`,

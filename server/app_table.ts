@@ -7,6 +7,8 @@
  * @module
  */
 
+import { readBytes } from "../protocol/bytes.ts";
+import { errorMessage } from "../protocol/errors.ts";
 import { quoted } from "../output/escape.ts";
 
 /** A table larger than this is refused rather than read into memory. */
@@ -91,23 +93,11 @@ async function readTableText(
       throw new TableError(openFailure(error, source));
     }
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > MAX_TABLE_BYTES) {
-      await stream.cancel().catch(() => {});
-      throw new TableError(
-        `${tableName(source)} is larger than ${MAX_TABLE_BYTES} bytes`,
-      );
-    }
-    chunks.push(chunk);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
+  const bytes = await readBytes(stream, MAX_TABLE_BYTES);
+  if (bytes.length > MAX_TABLE_BYTES) {
+    throw new TableError(
+      `${tableName(source)} is larger than ${MAX_TABLE_BYTES} bytes`,
+    );
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -130,7 +120,7 @@ function openFailure(error: unknown, path: string): string {
   if (error instanceof Deno.errors.IsADirectory) {
     return `the table file "${path}" is a directory`;
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   return `cannot read the table file "${path}": ${detail}`;
 }
 

@@ -12,7 +12,7 @@ import {
   endpointOf,
   formatEndpoint,
 } from "../protocol/endpoint.ts";
-import { NetError, toNetError } from "../protocol/errors.ts";
+import { errorMessage, NetError, toNetError } from "../protocol/errors.ts";
 import { numberUnixClient } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { counted } from "../output/count.ts";
@@ -335,7 +335,7 @@ export function endsAccepting(error: unknown): boolean {
  * ```
  */
 export function describeAcceptFailure(error: unknown): string {
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   if (
     error instanceof Deno.errors.NotConnected ||
     error instanceof Deno.errors.ConnectionAborted ||

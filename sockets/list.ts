@@ -11,7 +11,7 @@
  * @module
  */
 
-import { NetError } from "../protocol/errors.ts";
+import { errorMessage, NetError } from "../protocol/errors.ts";
 import {
   parseProcNet,
   type SocketRecord,
@@ -75,9 +75,13 @@ async function readTable(path: string): Promise<string | null> {
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return null;
       if (!(error instanceof Deno.errors.NotCapable)) {
-        throw new NetError("other", `cannot read ${path}: ${message(error)}`, {
-          cause: error,
-        });
+        throw new NetError(
+          "other",
+          `cannot read ${path}: ${errorMessage(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
       // Read access alone is not enough for /proc: try cat below.
     }
@@ -112,7 +116,7 @@ async function readWithCat(path: string): Promise<string | null> {
   } catch (error) {
     throw new NetError(
       "other",
-      `cannot run cat to read ${path}: ${message(error)}`,
+      `cannot run cat to read ${path}: ${errorMessage(error)}`,
       {
         cause: error,
       },
@@ -126,8 +130,4 @@ async function readWithCat(path: string): Promise<string | null> {
     "other",
     `cannot read ${path}: ${complaint || `cat exited with ${output.code}`}`,
   );
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

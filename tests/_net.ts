@@ -7,7 +7,7 @@
  * @module
  */
 
-import { concatBytes } from "./_random.ts";
+import { concatBytes } from "../protocol/bytes.ts";
 
 /**
  * Connects to `port` on 127.0.0.1.

@@ -1,5 +1,5 @@
 /**
- * Seeded randomness and byte helpers for the tests that draw random frames,
+ * Seeded randomness for the tests that draw random frames,
  * chunkings and payloads: one PRNG, so that every such test can be
  * repeated exactly from its seed.
  *
@@ -58,27 +58,6 @@ export function randomChunks(
     offset += size;
   }
   return chunks;
-}
-
-/**
- * The bytes of `parts`, one after another, in a new array.
- *
- * @example
- * ```ts
- * import { concatBytes } from "./_random.ts";
- * concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]); // [1, 2, 3]
- * ```
- */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(
-    parts.reduce((sum, part) => sum + part.length, 0),
-  );
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
 }
 
 /**

@@ -17,7 +17,8 @@ import {
   type ProtocolReason,
   pythonJson,
 } from "../protocol/app_codec.ts";
-import { concatBytes, randomChunks, seededRandom } from "./_random.ts";
+import { concatBytes } from "../protocol/bytes.ts";
+import { randomChunks, seededRandom } from "./_random.ts";
 
 const utf8 = new TextEncoder();
 

@@ -16,12 +16,8 @@ import {
 import { requestApp } from "../client/app.ts";
 import { DEFAULT_SEARCH_TABLE, serveApp } from "../server/app.ts";
 import { captureReporter } from "./_helpers.ts";
-import {
-  concatBytes,
-  randomBytes,
-  randomChunks,
-  seededRandom,
-} from "./_random.ts";
+import { concatBytes } from "../protocol/bytes.ts";
+import { randomBytes, randomChunks, seededRandom } from "./_random.ts";
 
 const SEED = 0x5eed_a99;
 const FUZZ_CASES = 100_000;

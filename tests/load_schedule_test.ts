@@ -57,13 +57,17 @@ Deno.test("schedule: an aborted sleep ends at once", async () => {
 
 Deno.test("schedule: the connect pacer lets the k-th event through k/rate seconds after the first", async () => {
   const pacer = new Pacer(500);
+  // The pacer counts from its first call, which is no earlier than this;
+  // the first event's own return may be later (a busy machine), so it is
+  // not the origin.
+  const origin = performance.now();
   const times: number[] = [];
   for (let i = 0; i < 6; i++) {
     await pacer.next();
     times.push(performance.now());
   }
   for (let i = 1; i < times.length; i++) {
-    ok(times[i] - times[0] >= i * 2 - EARLY_MS, `event ${i} came early`);
+    ok(times[i] - origin >= i * 2 - EARLY_MS, `event ${i} came early`);
   }
 });
 

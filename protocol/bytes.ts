@@ -1,0 +1,61 @@
+/**
+ * Byte helpers every layer needs: joining chunks into one array, and
+ * reading a stream whole within a size bound.
+ *
+ * @module
+ */
+
+/**
+ * Joins byte arrays into one new array, in order.
+ *
+ * @example
+ * ```ts
+ * import { concatBytes } from "./bytes.ts";
+ * concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]); // Uint8Array [1, 2, 3]
+ * ```
+ */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
+
+/**
+ * Reads `stream` to its end, or until it has given more than `limit`
+ * bytes: then it is cancelled, and what was read (more than `limit`) is
+ * returned, so the caller can say the input is too large without ever
+ * holding much more of it than allowed.
+ *
+ * @example
+ * ```ts
+ * import { readBytes } from "./bytes.ts";
+ * const bytes = await readBytes(new Blob(["abc"]).stream(), 2);
+ * bytes.length > 2; // true: too large
+ * ```
+ */
+export async function readBytes(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  try {
+    while (total <= limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+    }
+    if (total > limit) await reader.cancel().catch(() => {});
+  } finally {
+    reader.releaseLock();
+  }
+  return concatBytes(chunks);
+}
