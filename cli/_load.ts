@@ -1,12 +1,15 @@
 /**
  * The load mode of `netdemo client multi` at the CLI edge: its options
- * (rate, pipeline, connection churn, payload file, intervals, percentiles),
- * their checks, and the run with its report, warning and exit code.
+ * (size, rate, pipeline, connection churn, payload file, intervals,
+ * percentiles), and the run with its report, warning and exit code.
  *
  * @module
  */
 
 import {
+  DEFAULT_LOAD_DURATION_MS,
+  DEFAULT_LOAD_SIZE,
+  DEFAULT_PIPELINE,
   formatInterval,
   formatLoadReport,
   type LoadOptions,
@@ -16,111 +19,170 @@ import {
 import { DEFAULT_PERCENTILES } from "../client/latency.ts";
 import { readBytes } from "../protocol/bytes.ts";
 import { NetError } from "../protocol/errors.ts";
-import {
-  optionalInteger,
-  optionalSeconds,
-  type OptionSpec,
-  type OptionValues,
-  UsageError,
-} from "./_args.ts";
+import type { Reporter } from "../output/reporter.ts";
+import type { OptionDecls, Values } from "./_options.ts";
+import { fileProblem } from "./_files.ts";
+import { UsageError } from "./_usage.ts";
 import { EXIT_INTERRUPTED, superviseClient } from "./_run.ts";
-
-const COMMAND = "client multi";
 
 /** Most messages in flight on one connection. */
 const MAX_PIPELINE = 65_536;
 
-/** The load mode's own options; giving any of them selects load mode. */
-export const LOAD_OPTIONS: Record<string, OptionSpec> = {
+/** The load mode's options; giving any of them selects load mode. */
+export const LOAD_OPTIONS = {
+  duration: {
+    kind: "seconds",
+    placeholder: "SECONDS",
+    description: "load mode: run round trips on every connection this long",
+    positive: true,
+    defaultText: `${
+      DEFAULT_LOAD_DURATION_MS / 1000
+    } in load mode without --rounds`,
+  },
+  rounds: {
+    kind: "integer",
+    placeholder: "N",
+    description: "load mode: round trips per connection, instead of --duration",
+    min: 1,
+  },
+  size: {
+    kind: "integer",
+    placeholder: "BYTES",
+    description: `load mode: bytes per message, at most ${MAX_LOAD_SIZE}`,
+    min: 1,
+    max: MAX_LOAD_SIZE,
+    default: DEFAULT_LOAD_SIZE,
+  },
   rate: {
-    type: "string",
+    kind: "number",
     placeholder: "N",
     description:
       "load mode: N round trips/s in total on a fixed schedule (open loop); latency counts from each scheduled send",
     defaultText: "closed loop: the next message goes when the echo is back",
   },
   pipeline: {
-    type: "string",
+    kind: "integer",
     placeholder: "N",
     description: "load mode: most messages in flight per connection",
-    defaultText: "1",
+    min: 1,
+    max: MAX_PIPELINE,
+    default: DEFAULT_PIPELINE,
   },
   lifetime: {
-    type: "string",
+    kind: "integer",
     placeholder: "ROUNDS",
     description:
       "load mode: close each connection after ROUNDS round trips and open a new one",
+    min: 1,
     defaultText: "keep each connection",
   },
   "connect-rate": {
-    type: "string",
+    kind: "number",
     placeholder: "N",
     description: "load mode: open at most N connections per second",
     defaultText: "as fast as 128 connects in flight allow",
   },
   "connect-timeout": {
-    type: "string",
+    kind: "seconds",
     placeholder: "SECONDS",
     description: "load mode: give up on a connect after SECONDS",
+    positive: true,
+    mistake: "must be more than 0 seconds",
     defaultText: "--timeout, else the OS's limit",
   },
   "payload-file": {
-    type: "string",
+    kind: "text",
     placeholder: "FILE|-",
     description:
       "load mode: send this file's bytes (- reads stdin) as every message, instead of --size",
   },
   interval: {
-    type: "string",
+    kind: "seconds",
     placeholder: "SECONDS",
     description: "load mode: print one line of figures every SECONDS",
+    positive: true,
+    mistake: "must be more than 0 seconds",
   },
   percentiles: {
-    type: "string",
+    kind: "value",
     placeholder: "LIST",
     description: "load mode: latency percentiles to report",
     defaultText: DEFAULT_PERCENTILES.join(","),
+    parse: percentilesValue,
   },
-};
+} satisfies OptionDecls;
 
-/** What the multi command has parsed already. */
+/** The load options' typed values. */
+export type LoadValues = Values<typeof LOAD_OPTIONS>;
+
+/** What the multi command has read already: where, how many, how long. */
 export type CommonLoadOptions = Pick<
   LoadOptions,
-  | "host"
-  | "port"
-  | "endpoint"
-  | "connections"
-  | "timeoutMs"
-  | "reporter"
-  | "durationMs"
-  | "rounds"
+  "endpoint" | "connections" | "timeoutMs"
 >;
 
+/** What {@linkcode runLoadCommand} needs besides the common options. */
+export interface LoadCommand {
+  /** The load options' values. */
+  values: LoadValues & { json: boolean };
+  /** The options given on the command line. */
+  given: ReadonlySet<string>;
+  /** Where the report goes, honouring `--quiet` and `--trace`. */
+  reporter: Reporter;
+}
+
 /**
- * Parses the load options, runs the load and prints its report; resolves
- * the exit code (0; 1 with any error; 130 when interrupted).
+ * Runs the load and prints its report (text, or one JSON object);
+ * resolves the exit code (0; 1 with any error; 130 when interrupted).
  *
  * @example
  * ```ts
  * import { runLoadCommand } from "./_load.ts";
- * // await runLoadCommand({ rounds: "10" }, { port: 65432, rounds: 10 });
+ * import { parseCommand } from "./_parse.ts";
+ * import { clientMulti } from "./client_multi.ts";
+ * import { serveEcho } from "../server/echo.ts";
+ * import { Reporter } from "../output/reporter.ts";
+ * const server = serveEcho({ port: 0 });
+ * const parsed = parseCommand(clientMulti, ["--rounds", "1", "-J"])!;
+ * const reporter = new Reporter({ stdout: () => {} });
+ * const endpoint = { transport: "tcp" as const, host: "127.0.0.1", port: server.addr.port };
+ * await runLoadCommand({ ...parsed, reporter }, { endpoint }); // 0
+ * await server.close();
  * ```
  */
 export async function runLoadCommand(
-  values: OptionValues,
+  command: LoadCommand,
   common: CommonLoadOptions,
 ): Promise<number> {
-  const reporter = common.reporter!;
-  const options = parseLoadOptions(values);
-  const payloadFile = values["payload-file"] as string | undefined;
-  if (payloadFile !== undefined) {
-    options.payload = await readPayload(payloadFile);
-    options.payloadFile = payloadFile;
+  const { values, given, reporter } = command;
+  if (given.has("duration") && given.has("rounds")) {
+    throw new UsageError("give --duration or --rounds, not both");
   }
-  const json = values.json === true;
+  if (given.has("size") && given.has("payload-file")) {
+    throw new UsageError("give --size or --payload-file, not both");
+  }
+  const payloadFile = values["payload-file"];
+  const options: LoadOptions = {
+    ...common,
+    durationMs: values.duration,
+    rounds: values.rounds,
+    size: values.size,
+    payload: payloadFile === undefined
+      ? undefined
+      : await readPayload(payloadFile),
+    payloadFile,
+    rate: values.rate,
+    pipeline: values.pipeline,
+    lifetime: values.lifetime,
+    connectRate: values["connect-rate"],
+    connectTimeoutMs: values["connect-timeout"],
+    intervalMs: values.interval,
+    percentiles: values.percentiles,
+    reporter,
+  };
+  const json = values.json;
   return superviseClient(async (signal) => {
     const result = await runLoad({
-      ...common,
       ...options,
       signal,
       onInterval: json
@@ -149,81 +211,22 @@ export async function runLoadCommand(
   }, reporter);
 }
 
-function parseLoadOptions(values: OptionValues): LoadOptions {
-  if (values.size !== undefined && values["payload-file"] !== undefined) {
-    throw new UsageError("give --size or --payload-file, not both", COMMAND);
-  }
-  const size = optionalInteger(values, {
-    name: "--size",
-    min: 1,
-    max: MAX_LOAD_SIZE,
-    command: COMMAND,
-  });
-  return {
-    size,
-    rate: positiveNumber(values, "--rate"),
-    pipeline: optionalInteger(values, {
-      name: "--pipeline",
-      min: 1,
-      max: MAX_PIPELINE,
-      command: COMMAND,
-    }),
-    lifetime: optionalInteger(values, {
-      name: "--lifetime",
-      min: 1,
-      command: COMMAND,
-    }),
-    connectRate: positiveNumber(values, "--connect-rate"),
-    connectTimeoutMs: positiveSeconds(values, "--connect-timeout"),
-    intervalMs: positiveSeconds(values, "--interval"),
-    percentiles: parsePercentiles(values.percentiles as string | undefined),
-  };
-}
-
-function positiveNumber(
-  values: OptionValues,
-  name: string,
-): number | undefined {
-  const text = values[name.slice(2)];
-  if (typeof text !== "string") return undefined;
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
-    throw new UsageError(
-      `${name} must be a number more than 0, got "${text}"`,
-      COMMAND,
-    );
-  }
-  return value;
-}
-
-function positiveSeconds(
-  values: OptionValues,
-  name: string,
-): number | undefined {
-  const ms = optionalSeconds(values, { name, command: COMMAND });
-  if (ms === 0) {
-    throw new UsageError(
-      `${name} must be more than 0 seconds, got "${values[name.slice(2)]}"`,
-      COMMAND,
-    );
-  }
-  return ms;
-}
-
-function parsePercentiles(text: string | undefined): number[] | undefined {
-  if (text === undefined) return undefined;
+/** `--percentiles 50,90,99.9`: numbers in (0, 100], sorted, once each. */
+function percentilesValue(
+  text: string,
+): { value: number[] } | { problem: string } {
   const list = text.split(",").map((part) => part.trim());
   const values = list.map(Number);
   if (
     list.some((part) => part === "") ||
     values.some((value) => !Number.isFinite(value) || value <= 0 || value > 100)
   ) {
-    throw new UsageError(
-      `--percentiles must be numbers above 0 and at most 100, separated by commas, got "${text}"`,
-      COMMAND,
-    );
+    return {
+      problem:
+        `must be numbers above 0 and at most 100, separated by commas, got "${text}"`,
+    };
   }
-  return [...new Set(values)].sort((a, b) => a - b);
+  return { value: [...new Set(values)].sort((a, b) => a - b) };
 }
 
 async function readPayload(path: string): Promise<Uint8Array> {
@@ -234,17 +237,9 @@ async function readPayload(path: string): Promise<Uint8Array> {
       ? await readBytes(Deno.stdin.readable, MAX_LOAD_SIZE)
       : await Deno.readFile(path);
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof Deno.errors.PermissionDenied ||
-          error instanceof Deno.errors.NotCapable
-      ? "permission denied"
-      : error instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
-      : error instanceof Error
-      ? error.message
-      : String(error);
-    throw new Error(`cannot read --payload-file ${name}: ${reason}`);
+    throw new Error(
+      `cannot read --payload-file ${name}: ${fileProblem(error)}`,
+    );
   }
   if (bytes.length === 0) {
     throw new Error(

@@ -7,11 +7,14 @@
 
 /** A mistake in the command line; the CLI prints it and exits 2. */
 export class UsageError extends Error {
-  /** The command whose `--help` the message points to, e.g. `server bork`. */
-  readonly command: string;
+  /**
+   * The command whose `--help` the message points to, e.g. `server`; when
+   * undefined, the mode that raised it (the CLI knows which).
+   */
+  readonly command: string | undefined;
 
-  /** Creates a usage error for `command`. */
-  constructor(message: string, command: string) {
+  /** Creates a usage error, pointing to `command`'s help if given. */
+  constructor(message: string, command?: string) {
     super(message);
     this.name = "UsageError";
     this.command = command;

@@ -1,68 +1,18 @@
 /**
- * Reading option values: plain decimal integers, seconds, timeouts (0 means
- * never), the address options, messages, and the reporter `--quiet` and
- * `--trace` ask for. Each mistake is a one-line {@linkcode UsageError}
- * naming the option, what it accepts and the value given.
+ * Reading one option value by its declared kind: plain decimal integers,
+ * numbers more than 0, seconds, timeouts (0 means never), checked texts and
+ * values of an option's own. Each mistake is a one-line
+ * {@linkcode UsageError} naming the option, what it accepts and the value
+ * given.
  *
  * @module
  */
 
-import {
-  DEFAULT_HOST,
-  DEFAULT_PORT,
-  hostProblem,
-} from "../protocol/address.ts";
-import { Reporter } from "../output/reporter.ts";
-import type { OptionValues } from "./_args.ts";
+import type { OptionDecl } from "./_options.ts";
 import { UsageError } from "./_usage.ts";
-import type { Endpoint } from "../protocol/endpoint.ts";
-import { endpointValue } from "./_endpoint.ts";
 
-/** Which option a value belongs to, for error messages. */
-export interface ValueContext {
-  /** The option as typed, e.g. `--port`. */
-  name: string;
-  /** The mode, e.g. `server bork`, whose `--help` errors point to. */
-  command: string;
-}
-
-/** Limits for {@linkcode integerValue}. */
-export interface IntegerLimits extends ValueContext {
-  /** The smallest accepted value. */
-  min: number;
-  /** The largest accepted value. Default `Number.MAX_SAFE_INTEGER`. */
-  max?: number;
-}
-
-/**
- * Reads a whole-number argument written in plain decimal digits (a leading
- * `-` only where negative values are allowed; no spaces, `+`, leading
- * zeros, hex or exponents), or throws a UsageError that names the option,
- * the accepted range and the value given.
- *
- * @example
- * ```ts
- * import { integerValue } from "./_args.ts";
- * integerValue("80", { name: "--port", min: 0, max: 65535, command: "server bork" }); // 80
- * ```
- */
-export function integerValue(text: string, limits: IntegerLimits): number {
-  const { name, command } = limits;
-  const max = limits.max ?? Number.MAX_SAFE_INTEGER;
-  const value = plainInteger(text, limits.min < 0) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value) || value < limits.min || value > max) {
-    const range = limits.max !== undefined
-      ? ` from ${limits.min} to ${max}`
-      : limits.min > Number.MIN_SAFE_INTEGER
-      ? ` of ${limits.min} or more`
-      : "";
-    throw new UsageError(
-      `${name} must be an integer${range}, got "${text}"`,
-      command,
-    );
-  }
-  return value;
-}
+/** The longest duration accepted anywhere: a year. */
+const MAX_SECONDS = 86_400 * 365;
 
 /**
  * Tells whether `text` is an integer in plain decimal digits: `0`, `80`,
@@ -70,7 +20,7 @@ export function integerValue(text: string, limits: IntegerLimits): number {
  *
  * @example
  * ```ts
- * import { plainInteger } from "./_args.ts";
+ * import { plainInteger } from "./_values.ts";
  * plainInteger("080", false); // false
  * ```
  */
@@ -78,192 +28,92 @@ export function plainInteger(text: string, negative: boolean): boolean {
   return (negative ? /^-?(0|[1-9]\d*)$/ : /^(0|[1-9]\d*)$/).test(text);
 }
 
-/** Options for {@linkcode secondsValue}. */
-export interface SecondsContext extends ValueContext {
-  /** Refuse 0 (for a run's length, where 0 would do nothing). */
-  positive?: boolean;
-}
-
 /**
- * Reads a duration in seconds (fractions allowed) and returns milliseconds,
- * or throws a UsageError naming the value.
+ * Reads the value `text` of the option `--name` as its declaration says,
+ * or throws a UsageError: `--port must be an integer from 0 to 65535, got
+ * "70000"`.
  *
  * @example
  * ```ts
- * import { secondsValue } from "./_args.ts";
- * secondsValue("0.5", { name: "--interval", command: "client count" }); // 500
+ * import { readValue } from "./_values.ts";
+ * readValue("2.5", { name: "grace", decl: { kind: "seconds", placeholder: "S", description: "x" } }); // 2500
  * ```
  */
-export function secondsValue(text: string, context: SecondsContext): number {
-  const { name, command } = context;
-  const value = /^\d+(\.\d*)?$|^\.\d+$/.test(text) ? Number(text) : NaN;
-  if (
-    !Number.isFinite(value) || value > 86_400 * 365 ||
-    (context.positive && value === 0)
-  ) {
-    const range = context.positive ? "more than 0" : "0 or more";
+export function readValue(
+  text: string,
+  option: { name: string; decl: OptionDecl },
+): unknown {
+  const { decl } = option;
+  const flag = `--${option.name}`;
+  const refuse = (requirement: string): never => {
     throw new UsageError(
-      `${name} must be a number of seconds (${range}), got "${text}"`,
-      command,
+      `${flag} ${decl.mistake ?? requirement}, got "${text}"`,
     );
-  }
-  return value * 1000;
-}
-
-/** The address options after checking. */
-export interface Address {
-  /** The host as given, or the default. */
-  host: string;
-  /** The port, checked to be 0..65535. */
-  port: number;
-  /** The transport with its address, from the transport options. */
-  endpoint: Endpoint;
-}
-
-/**
- * Reads `--host` and `--port` with their defaults and checks both: a host
- * must be a name or an address without a port or spaces, and a client needs
- * the server's port (0 only makes sense for a server). The endpoint adds the
- * transport options (see `cli/_endpoint.ts`).
- *
- * @example
- * ```ts
- * import { addressValues } from "./_args.ts";
- * addressValues({ port: "0" }, "server bork").endpoint;
- * // { transport: "tcp", host: "127.0.0.1", port: 0 }
- * ```
- */
-export function addressValues(values: OptionValues, command: string): Address {
-  const host = typeof values.host === "string" ? values.host : DEFAULT_HOST;
-  const problem = hostProblem(host);
-  if (problem !== undefined) {
-    throw new UsageError(`--host ${problem}`, command);
-  }
-  const port = typeof values.port === "string"
-    ? integerValue(values.port, {
-      name: "--port",
-      min: 0,
-      max: 65535,
-      command,
-    })
-    : DEFAULT_PORT;
-  if (port === 0 && command.startsWith("client")) {
-    throw new UsageError(
-      `--port 0 only picks a free port for a server; a client needs the server's port, e.g. --port ${DEFAULT_PORT}`,
-      command,
-    );
-  }
-  return {
-    host,
-    port,
-    endpoint: endpointValue(values, { host, port }, command),
   };
-}
-
-/**
- * Reads an optional seconds option, returning milliseconds or undefined.
- *
- * @example
- * ```ts
- * import { optionalSeconds } from "./_args.ts";
- * optionalSeconds({ timeout: "2" }, { name: "--timeout", command: "client hello" }); // 2000
- * ```
- */
-export function optionalSeconds(
-  values: OptionValues,
-  context: SecondsContext,
-): number | undefined {
-  const text = givenText(values, context);
-  return text === undefined ? undefined : secondsValue(text, context);
-}
-
-/** Options for {@linkcode timeoutValue}. */
-export interface TimeoutContext extends ValueContext {
-  /** The timeout when the option is not given, in ms. Default: never. */
-  fallbackMs?: number;
-}
-
-/**
- * Reads a timeout option in seconds, where 0 means never (as for every
- * netdemo timeout): returns milliseconds, `undefined` for never, or
- * `fallbackMs` when the option was not given.
- *
- * @example
- * ```ts
- * import { timeoutValue } from "./_args.ts";
- * timeoutValue({ timeout: "0" }, { name: "--timeout", command: "client hello" }); // undefined
- * ```
- */
-export function timeoutValue(
-  values: OptionValues,
-  context: TimeoutContext,
-): number | undefined {
-  const ms = optionalSeconds(values, context);
-  if (ms === undefined) return context.fallbackMs;
-  return ms === 0 ? undefined : ms;
-}
-
-/**
- * Reads an optional whole-number option, returning it checked against
- * `limits` or undefined when it was not given.
- *
- * @example
- * ```ts
- * import { optionalInteger } from "./_args.ts";
- * optionalInteger({ times: "3" }, { name: "--times", min: 1, command: "client count" }); // 3
- * ```
- */
-export function optionalInteger(
-  values: OptionValues,
-  limits: IntegerLimits,
-): number | undefined {
-  const text = givenText(values, limits);
-  return text === undefined ? undefined : integerValue(text, limits);
-}
-
-/** The text of the option `context` names, or undefined when not given. */
-function givenText(
-  values: OptionValues,
-  context: ValueContext,
-): string | undefined {
-  const text = values[context.name.replace(/^--/, "")];
-  return typeof text === "string" ? text : undefined;
-}
-
-/**
- * Builds the reporter a mode asked for with `--quiet` and `--trace`.
- *
- * @example
- * ```ts
- * import { reporterFor } from "./_args.ts";
- * const reporter = reporterFor({ quiet: true });
- * ```
- */
-export function reporterFor(values: OptionValues): Reporter {
-  return new Reporter({
-    quiet: values.quiet === true,
-    trace: values.trace === true,
-  });
-}
-
-/**
- * Reads a single `--message`, which must not be empty (an empty message
- * would send nothing and wait for a reply that never comes).
- *
- * @example
- * ```ts
- * import { messageValue } from "./_args.ts";
- * messageValue({ message: "hi" }, "client hello"); // "hi"
- * ```
- */
-export function messageValue(
-  values: OptionValues,
-  command: string,
-): string | undefined {
-  const message = values.message;
-  const texts = typeof message === "string" ? [message] : message;
-  if (Array.isArray(texts) && texts.some((text) => text === "")) {
-    throw new UsageError("--message must not be empty", command);
+  switch (decl.kind) {
+    case "flag":
+      throw new UsageError(`${flag} takes no value`);
+    case "text":
+    case "texts": {
+      const problem = decl.check?.(text);
+      if (problem !== undefined) throw new UsageError(`${flag} ${problem}`);
+      return text;
+    }
+    case "integer": {
+      const max = decl.max ?? Number.MAX_SAFE_INTEGER;
+      const value = plainInteger(text, decl.min < 0) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(value) || value < decl.min || value > max) {
+        refuse(
+          decl.max !== undefined
+            ? `must be an integer from ${decl.min} to ${max}`
+            : `must be an integer of ${decl.min} or more`,
+        );
+      }
+      return value;
+    }
+    case "number": {
+      const value = Number(text);
+      if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
+        refuse("must be a number more than 0");
+      }
+      return value;
+    }
+    case "seconds":
+    case "timeout": {
+      const positive = decl.kind === "seconds" && decl.positive === true;
+      const value = /^\d+(\.\d*)?$|^\.\d+$/.test(text) ? Number(text) : NaN;
+      if (
+        !Number.isFinite(value) || value > MAX_SECONDS ||
+        (positive && value === 0)
+      ) {
+        refuse(
+          `must be a number of seconds (${
+            positive ? "more than 0" : "0 or more"
+          })`,
+        );
+      }
+      if (decl.kind === "timeout" && value === 0) return undefined;
+      return value * 1000;
+    }
+    case "value": {
+      const read = decl.parse(text);
+      if ("problem" in read) throw new UsageError(`${flag} ${read.problem}`);
+      return read.value;
+    }
   }
-  return typeof message === "string" ? message : undefined;
+}
+
+/**
+ * Says what is wrong with an empty text, for options such as `--message`
+ * where an empty value would send nothing and wait for a reply that never
+ * comes.
+ *
+ * @example
+ * ```ts
+ * import { nonEmpty } from "./_values.ts";
+ * nonEmpty(""); // "must not be empty"
+ * ```
+ */
+export function nonEmpty(text: string): string | undefined {
+  return text === "" ? "must not be empty" : undefined;
 }

@@ -6,24 +6,38 @@
  */
 
 import { requestApp } from "../client/app.ts";
-import { DEFAULT_MAX_CONTENT } from "../protocol/app_codec.ts";
+import type { Mode } from "./_mode.ts";
+import type { OptionDecls } from "./_options.ts";
+import { endpointValue } from "./_endpoint.ts";
 import {
   ADDRESS_OPTIONS,
-  addressValues,
   CLIENT_TRANSPORT_OPTIONS,
-  type CommandSpec,
-  optionalInteger,
-  type ParsedCommand,
+  maxContentOption,
   QUIET_OPTION,
-  reporterFor,
   TIMEOUT_OPTION,
-  timeoutValue,
   TRACE_OPTION,
-} from "./_args.ts";
+} from "./_shared_options.ts";
 import { superviseClient } from "./_run.ts";
 
-/** The mode's options and help. */
-export const spec: CommandSpec = {
+const OPTIONS = {
+  ...ADDRESS_OPTIONS,
+  ...CLIENT_TRANSPORT_OPTIONS,
+  ...maxContentOption("largest response content accepted"),
+  ...TIMEOUT_OPTION,
+  ...QUIET_OPTION,
+  ...TRACE_OPTION,
+} satisfies OptionDecls;
+
+/**
+ * The app client's mode: its options, help and runner.
+ *
+ * @example
+ * ```ts
+ * import { clientApp } from "./client_app.ts";
+ * clientApp.positionals.map((p) => p.name); // ["ACTION", "VALUE"]
+ * ```
+ */
+export const clientApp = {
   name: "client app",
   summary:
     "Send one app-protocol request (search, or any action as binary), print the response.",
@@ -34,53 +48,23 @@ export const spec: CommandSpec = {
     },
     { name: "VALUE", description: "what to search for, or the binary payload" },
   ],
-  options: {
-    ...ADDRESS_OPTIONS,
-    ...CLIENT_TRANSPORT_OPTIONS,
-    "max-content": {
-      type: "string",
-      placeholder: "BYTES",
-      description: "largest response content accepted",
-      defaultText: String(DEFAULT_MAX_CONTENT),
-    },
-    ...TIMEOUT_OPTION,
-    ...QUIET_OPTION,
-    ...TRACE_OPTION,
-  },
+  options: OPTIONS,
   examples: [
     "netdemo client app search café",
     'netdemo client app upload "hello there, server" -p 65432',
     "netdemo client app search 🐢 --timeout 5 --trace",
   ],
-};
-
-/**
- * Runs the app client from parsed arguments; resolves the exit code.
- *
- * @example
- * ```ts
- * import { run } from "./client_app.ts";
- * // await run({ values: {}, positionals: ["search", "port"] });
- * ```
- */
-export function run(parsed: ParsedCommand): Promise<number> {
-  const { values, positionals } = parsed;
-  const command = spec.name;
-  const [action, value] = positionals;
-  const reporter = reporterFor(values);
-  const options = {
-    ...addressValues(values, command),
-    maxContentLength: optionalInteger(values, {
-      name: "--max-content",
-      min: 0,
-      max: 1024 * 1024 * 1024,
-      command,
-    }),
-    timeoutMs: timeoutValue(values, { name: "--timeout", command }),
-    reporter,
-  };
-  return superviseClient(async (signal) => {
-    await requestApp(action, value, { ...options, signal });
-    return 0;
-  }, reporter);
-}
+  run(command, reporter): Promise<number> {
+    const [action, value] = command.positionals;
+    const options = {
+      endpoint: endpointValue(command, "client"),
+      maxContentLength: command.values["max-content"],
+      timeoutMs: command.values.timeout,
+      reporter,
+    };
+    return superviseClient(async (signal) => {
+      await requestApp(action, value, { ...options, signal });
+      return 0;
+    }, reporter);
+  },
+} satisfies Mode<typeof OPTIONS>;

@@ -11,29 +11,54 @@ import {
   runCount,
 } from "../client/count.ts";
 import { BORK_SUFFIX } from "../protocol/bork.ts";
+import type { Mode } from "./_mode.ts";
+import type { OptionDecls } from "./_options.ts";
+import { endpointValue } from "./_endpoint.ts";
+import { plainInteger } from "./_values.ts";
 import {
   ADDRESS_OPTIONS,
-  addressValues,
   CLIENT_TRANSPORT_OPTIONS,
-  type CommandSpec,
-  optionalInteger,
-  optionalSeconds,
-  type ParsedCommand,
-  plainInteger,
   QUIET_OPTION,
-  reporterFor,
   TIMEOUT_OPTION,
-  timeoutValue,
   TRACE_OPTION,
-  UsageError,
-} from "./_args.ts";
+} from "./_shared_options.ts";
+import { UsageError } from "./_usage.ts";
 import { superviseClient } from "./_run.ts";
 
 /** Any number a person types fits; a megabyte of digits is a mistake. */
 const MAX_START_DIGITS = 1000;
 
-/** The mode's options and help. */
-export const spec: CommandSpec = {
+const OPTIONS = {
+  ...ADDRESS_OPTIONS,
+  ...CLIENT_TRANSPORT_OPTIONS,
+  times: {
+    kind: "integer",
+    placeholder: "N",
+    description: "how many numbers to send",
+    min: 1,
+    default: DEFAULT_COUNT_TIMES,
+  },
+  interval: {
+    kind: "seconds",
+    placeholder: "SECONDS",
+    description: "pause between numbers",
+    default: DEFAULT_COUNT_INTERVAL_MS,
+  },
+  ...TIMEOUT_OPTION,
+  ...QUIET_OPTION,
+  ...TRACE_OPTION,
+} satisfies OptionDecls;
+
+/**
+ * The count client's mode: its options, help and runner.
+ *
+ * @example
+ * ```ts
+ * import { clientCount } from "./client_count.ts";
+ * clientCount.positionals[0].name; // "START"
+ * ```
+ */
+export const clientCount = {
   name: "client count",
   summary:
     `Send START, START+1, ... on one connection to a bork server, waiting for each reply ("N${BORK_SUFFIX}") before a pause.\n` +
@@ -44,71 +69,40 @@ export const spec: CommandSpec = {
     name: "START",
     description: "the first number to send (an integer of any size)",
   }],
-  options: {
-    ...ADDRESS_OPTIONS,
-    ...CLIENT_TRANSPORT_OPTIONS,
-    times: {
-      type: "string",
-      placeholder: "N",
-      description: "how many numbers to send",
-      defaultText: String(DEFAULT_COUNT_TIMES),
-    },
-    interval: {
-      type: "string",
-      placeholder: "SECONDS",
-      description: "pause between numbers",
-      defaultText: String(DEFAULT_COUNT_INTERVAL_MS / 1000),
-    },
-    ...TIMEOUT_OPTION,
-    ...QUIET_OPTION,
-    ...TRACE_OPTION,
-  },
+  options: OPTIONS,
   examples: [
     "netdemo client count 5 --times 3",
     "netdemo client count 100 -p 65432 --interval 0.5",
     "netdemo client count 9007199254740993 --times 2 -t 5",
   ],
-};
+  run(command, reporter): Promise<number> {
+    const { values } = command;
+    const start = startValue(command.positionals[0]);
+    const options = {
+      endpoint: endpointValue(command, "client"),
+      times: values.times,
+      intervalMs: values.interval,
+      timeoutMs: values.timeout,
+      reporter,
+    };
+    return superviseClient(async (signal) => {
+      await runCount(start, { ...options, signal });
+      return 0;
+    }, reporter);
+  },
+} satisfies Mode<typeof OPTIONS>;
 
-/**
- * Runs the count client from parsed arguments; resolves the exit code.
- *
- * @example
- * ```ts
- * import { run } from "./client_count.ts";
- * // await run({ values: {}, positionals: ["5"] });
- * ```
- */
-export function run(parsed: ParsedCommand): Promise<number> {
-  const { values } = parsed;
-  const command = spec.name;
-  const text = parsed.positionals[0];
+/** START: an integer of any size, in plain decimal digits. */
+function startValue(text: string): bigint {
   if (!plainInteger(text, true)) {
     throw new UsageError(
       `START must be an integer in decimal digits, got "${text}"`,
-      command,
     );
   }
   if (text.length > MAX_START_DIGITS) {
     throw new UsageError(
       `START must have at most ${MAX_START_DIGITS} digits, got ${text.length}`,
-      command,
     );
   }
-  const start = BigInt(text);
-  const times = optionalInteger(values, { name: "--times", min: 1, command }) ??
-    DEFAULT_COUNT_TIMES;
-  const reporter = reporterFor(values);
-  const options = {
-    ...addressValues(values, command),
-    times,
-    intervalMs: optionalSeconds(values, { name: "--interval", command }) ??
-      DEFAULT_COUNT_INTERVAL_MS,
-    timeoutMs: timeoutValue(values, { name: "--timeout", command }),
-    reporter,
-  };
-  return superviseClient(async (signal) => {
-    await runCount(start, { ...options, signal });
-    return 0;
-  }, reporter);
+  return BigInt(text);
 }

@@ -5,68 +5,63 @@
  */
 
 import { DEFAULT_HELLO_MESSAGE, runHello } from "../client/hello.ts";
+import type { Mode } from "./_mode.ts";
+import type { OptionDecls } from "./_options.ts";
+import { endpointValue } from "./_endpoint.ts";
+import { nonEmpty } from "./_values.ts";
 import {
   ADDRESS_OPTIONS,
-  addressValues,
   CLIENT_TRANSPORT_OPTIONS,
-  type CommandSpec,
-  messageValue,
-  type ParsedCommand,
   QUIET_OPTION,
-  reporterFor,
   TIMEOUT_OPTION,
-  timeoutValue,
   TRACE_OPTION,
-} from "./_args.ts";
+} from "./_shared_options.ts";
 import { superviseClient } from "./_run.ts";
 
-/** The mode's options and help. */
-export const spec: CommandSpec = {
+const OPTIONS = {
+  ...ADDRESS_OPTIONS,
+  ...CLIENT_TRANSPORT_OPTIONS,
+  message: {
+    kind: "text",
+    placeholder: "TEXT",
+    description: "the message to send",
+    default: DEFAULT_HELLO_MESSAGE,
+    check: nonEmpty,
+  },
+  ...TIMEOUT_OPTION,
+  ...QUIET_OPTION,
+  ...TRACE_OPTION,
+} satisfies OptionDecls;
+
+/**
+ * The hello client's mode: its options, help and runner.
+ *
+ * @example
+ * ```ts
+ * import { clientHello } from "./client_hello.ts";
+ * clientHello.name; // "client hello"
+ * ```
+ */
+export const clientHello = {
   name: "client hello",
   summary: "Send one message, print the server's whole reply.",
-  options: {
-    ...ADDRESS_OPTIONS,
-    ...CLIENT_TRANSPORT_OPTIONS,
-    message: {
-      type: "string",
-      placeholder: "TEXT",
-      description: "the message to send",
-      defaultText: DEFAULT_HELLO_MESSAGE,
-    },
-    ...TIMEOUT_OPTION,
-    ...QUIET_OPTION,
-    ...TRACE_OPTION,
-  },
+  options: OPTIONS,
   examples: [
     "netdemo client hello",
     'netdemo client hello -p 65432 --message "Hi there"',
     "netdemo client hello --host ::1 -t 5 --trace",
   ],
-};
-
-/**
- * Runs the hello client from parsed arguments; resolves the exit code.
- *
- * @example
- * ```ts
- * import { run } from "./client_hello.ts";
- * // await run({ values: { port: "65432" }, positionals: [] });
- * ```
- */
-export function run(parsed: ParsedCommand): Promise<number> {
-  const { values } = parsed;
-  const reporter = reporterFor(values);
-  const options = {
-    ...addressValues(values, spec.name),
-    message: messageValue(values, spec.name),
-    timeoutMs: timeoutValue(values, {
-      name: "--timeout",
-      command: spec.name,
-    }),
-    reporter,
-  };
-  return superviseClient(async (signal) => {
-    await runHello({ ...options, signal });
-    return 0;
-  }, reporter);
-}
+  run(command, reporter): Promise<number> {
+    const { values } = command;
+    const options = {
+      endpoint: endpointValue(command, "client"),
+      message: values.message,
+      timeoutMs: values.timeout,
+      reporter,
+    };
+    return superviseClient(async (signal) => {
+      await runHello({ ...options, signal });
+      return 0;
+    }, reporter);
+  },
+} satisfies Mode<typeof OPTIONS>;

@@ -5,57 +5,55 @@
  */
 
 import { serveBork } from "../server/bork.ts";
+import type { Mode } from "./_mode.ts";
+import type { OptionDecls } from "./_options.ts";
+import { endpointValue } from "./_endpoint.ts";
 import {
   ADDRESS_OPTIONS,
-  addressValues,
-  type CommandSpec,
-  type ParsedCommand,
   QUIET_OPTION,
-  reporterFor,
   SERVER_TRANSPORT_OPTIONS,
   TRACE_OPTION,
-} from "./_args.ts";
+} from "./_shared_options.ts";
 import { superviseServer } from "./_run.ts";
 
-/** The mode's options and help. */
-export const spec: CommandSpec = {
+const OPTIONS = {
+  ...ADDRESS_OPTIONS,
+  ...SERVER_TRANSPORT_OPTIONS,
+  "keep-open": {
+    kind: "flag",
+    description: "serve one connection after another until Ctrl-C or SIGTERM",
+    defaultText: "exit after the first connection",
+    short: "k",
+  },
+  ...QUIET_OPTION,
+  ...TRACE_OPTION,
+} satisfies OptionDecls;
+
+/**
+ * The bork server's mode: its options, help and runner.
+ *
+ * @example
+ * ```ts
+ * import { serverBork } from "./server_bork.ts";
+ * serverBork.name; // "server bork"
+ * ```
+ */
+export const serverBork = {
   name: "server bork",
   summary:
     "Serve one connection, replying to each chunk with it plus ' bork bork bork', then exit (--keep-open: serve one after another).",
-  options: {
-    ...ADDRESS_OPTIONS,
-    ...SERVER_TRANSPORT_OPTIONS,
-    "keep-open": {
-      type: "boolean",
-      description: "serve one connection after another until Ctrl-C or SIGTERM",
-      defaultText: "exit after the first connection",
-      short: "k",
-    },
-    ...QUIET_OPTION,
-    ...TRACE_OPTION,
-  },
+  options: OPTIONS,
   examples: [
     "netdemo server bork",
     "netdemo server bork -k -p 0",
     "netdemo server bork --host ::1 --port 65432 --trace",
   ],
-};
-
-/**
- * Runs the bork server from parsed arguments; resolves the exit code.
- *
- * @example
- * ```ts
- * import { run } from "./server_bork.ts";
- * // await run({ values: { port: "0" }, positionals: [] });
- * ```
- */
-export function run(parsed: ParsedCommand): Promise<number> {
-  const reporter = reporterFor(parsed.values);
-  const options = {
-    ...addressValues(parsed.values, spec.name),
-    keepOpen: parsed.values["keep-open"] === true,
-    reporter,
-  };
-  return superviseServer(() => serveBork(options), reporter);
-}
+  run(command, reporter): Promise<number> {
+    const options = {
+      endpoint: endpointValue(command, "server"),
+      keepOpen: command.values["keep-open"],
+      reporter,
+    };
+    return superviseServer(() => serveBork(options), reporter);
+  },
+} satisfies Mode<typeof OPTIONS>;

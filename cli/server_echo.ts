@@ -5,74 +5,58 @@
  */
 
 import { serveEcho } from "../server/echo.ts";
-import { DEFAULT_GRACE_MS, DEFAULT_MAX_CONNS } from "../server/serve.ts";
+import type { Mode } from "./_mode.ts";
+import type { OptionDecls } from "./_options.ts";
+import { endpointValue } from "./_endpoint.ts";
 import {
   ADDRESS_OPTIONS,
-  addressValues,
-  type CommandSpec,
   GRACE_OPTION,
   idleTimeoutOption,
   MAX_CONNS_OPTION,
-  optionalInteger,
-  optionalSeconds,
-  type ParsedCommand,
   QUIET_OPTION,
-  reporterFor,
   SERVER_TRANSPORT_OPTIONS,
-  timeoutValue,
   TRACE_OPTION,
-} from "./_args.ts";
+} from "./_shared_options.ts";
 import { superviseServer } from "./_run.ts";
 
-/** The mode's options and help. */
-export const spec: CommandSpec = {
+const OPTIONS = {
+  ...ADDRESS_OPTIONS,
+  ...SERVER_TRANSPORT_OPTIONS,
+  ...MAX_CONNS_OPTION,
+  ...idleTimeoutOption(),
+  ...GRACE_OPTION,
+  ...QUIET_OPTION,
+  ...TRACE_OPTION,
+} satisfies OptionDecls;
+
+/**
+ * The echo server's mode: its options, help and runner.
+ *
+ * @example
+ * ```ts
+ * import { serverEcho } from "./server_echo.ts";
+ * serverEcho.name; // "server echo"
+ * ```
+ */
+export const serverEcho = {
   name: "server echo",
   summary:
     "Serve many connections at once; send every byte back as it arrives.",
-  options: {
-    ...ADDRESS_OPTIONS,
-    ...SERVER_TRANSPORT_OPTIONS,
-    ...MAX_CONNS_OPTION,
-    ...idleTimeoutOption("0"),
-    ...GRACE_OPTION,
-    ...QUIET_OPTION,
-    ...TRACE_OPTION,
-  },
+  options: OPTIONS,
   examples: [
     "netdemo server echo",
     "netdemo server echo -q -p 0 --max-conns 20000",
     "netdemo server echo --idle-timeout 30 --grace 1",
   ],
-};
-
-/**
- * Runs the echo server from parsed arguments; resolves the exit code.
- *
- * @example
- * ```ts
- * import { run } from "./server_echo.ts";
- * // await run({ values: { port: "0", quiet: true }, positionals: [] });
- * ```
- */
-export function run(parsed: ParsedCommand): Promise<number> {
-  const { values } = parsed;
-  const command = spec.name;
-  const maxConns =
-    optionalInteger(values, { name: "--max-conns", min: 1, command }) ??
-      DEFAULT_MAX_CONNS;
-  const idleTimeoutMs = timeoutValue(values, {
-    name: "--idle-timeout",
-    command,
-  });
-  const graceMs = optionalSeconds(values, { name: "--grace", command }) ??
-    DEFAULT_GRACE_MS;
-  const reporter = reporterFor(values);
-  const options = {
-    ...addressValues(values, command),
-    maxConns,
-    idleTimeoutMs,
-    graceMs,
-    reporter,
-  };
-  return superviseServer(() => serveEcho(options), reporter);
-}
+  run(command, reporter): Promise<number> {
+    const { values } = command;
+    const options = {
+      endpoint: endpointValue(command, "server"),
+      maxConns: values["max-conns"],
+      idleTimeoutMs: values["idle-timeout"],
+      graceMs: values.grace,
+      reporter,
+    };
+    return superviseServer(() => serveEcho(options), reporter);
+  },
+} satisfies Mode<typeof OPTIONS>;

@@ -15,115 +15,91 @@ import {
 } from "../sockets/table.ts";
 import { repeatUntilAborted, watchScreen } from "../sockets/watch.ts";
 import type { Reporter } from "../output/reporter.ts";
-import {
-  type CommandSpec,
-  integerValue,
-  JSON_OPTION,
-  type OptionValues,
-  type ParsedCommand,
-  reporterFor,
-  UsageError,
-} from "./_args.ts";
+import type { Mode } from "./_mode.ts";
+import type { OptionDecls } from "./_options.ts";
+import { jsonOption } from "./_shared_options.ts";
 import { superviseClient } from "./_run.ts";
 
-/** The mode's options and help. */
-export const spec: CommandSpec = {
+const OPTIONS = {
+  port: {
+    kind: "integer",
+    placeholder: "PORT",
+    description: "show only sockets with this port at either end",
+    min: 0,
+    max: 65535,
+    defaultText: "all ports",
+    short: "p",
+  },
+  state: {
+    kind: "value",
+    placeholder: "STATE",
+    description: "show only sockets in this state, e.g. LISTEN or time-wait",
+    defaultText: "all states",
+    parse: stateValue,
+  },
+  watch: {
+    kind: "flag",
+    description: "redraw every second until Ctrl-C",
+  },
+  ...jsonOption(
+    "print a JSON array of sockets (one array per line with --watch)",
+  ),
+} satisfies OptionDecls;
+
+/**
+ * The sockets mode: its options, help and runner.
+ *
+ * @example
+ * ```ts
+ * import { sockets } from "./sockets.ts";
+ * sockets.name; // "sockets"
+ * ```
+ */
+export const sockets = {
   name: "sockets",
   summary:
     "List this machine's TCP sockets like 'netstat -an', read from /proc/net/tcp and tcp6 (Linux).\n" +
     "Recv-Q/Send-Q are bytes not yet read by the program / not yet acknowledged by the peer;\n" +
     "for a LISTEN socket, Recv-Q is the connections waiting to be accepted.",
-  options: {
-    port: {
-      type: "string",
-      placeholder: "PORT",
-      description: "show only sockets with this port at either end",
-      defaultText: "all ports",
-      short: "p",
-    },
-    state: {
-      type: "string",
-      placeholder: "STATE",
-      description: "show only sockets in this state, e.g. LISTEN or time-wait",
-      defaultText: "all states",
-    },
-    watch: {
-      type: "boolean",
-      description: "redraw every second until Ctrl-C",
-    },
-    json: {
-      ...JSON_OPTION.json,
-      description:
-        "print a JSON array of sockets (one array per line with --watch)",
-    },
-  },
+  options: OPTIONS,
   examples: [
     "netdemo sockets --port 65432",
     "netdemo sockets --state LISTEN -J",
     "netdemo sockets -p 65432 --watch",
   ],
-};
-
-/**
- * Runs the mode from parsed arguments; resolves the exit code.
- *
- * @example
- * ```ts
- * import { run } from "./sockets.ts";
- * // await run({ values: { state: "LISTEN" }, positionals: [] });
- * ```
- */
-export async function run(parsed: ParsedCommand): Promise<number> {
-  const { values } = parsed;
-  const filter = filterValues(values);
-  const reporter = reporterFor(values);
-  const json = values.json === true;
-  if (values.watch !== true) {
-    const records = await listSockets(filter);
-    if (json) {
-      reporter.always(formatJson(records));
-    } else {
-      for (const line of formatTable(records)) reporter.always(line);
-      if (records.length === 0) reporter.note(noneLine(filter));
-    }
-    return 0;
-  }
-  const terminal = stdoutIsTerminal();
-  return await superviseClient(async (signal) => {
-    await repeatUntilAborted(async (round) => {
+  async run(command, reporter): Promise<number> {
+    const { values } = command;
+    const filter: SocketFilter = { port: values.port, state: values.state };
+    if (!values.watch) {
       const records = await listSockets(filter);
-      if (json) {
+      if (values.json) {
         reporter.always(formatJson(records));
-        return;
+      } else {
+        for (const line of formatTable(records)) reporter.always(line);
+        if (records.length === 0) reporter.note(noneLine(filter));
       }
-      showRound(reporter, formatTable(records), { round, terminal });
-    }, { signal });
-    return 0;
-  }, reporter);
-}
-
-function filterValues(values: OptionValues): SocketFilter {
-  const filter: SocketFilter = {};
-  if (typeof values.port === "string") {
-    filter.port = integerValue(values.port, {
-      name: "--port",
-      min: 0,
-      max: 65535,
-      command: spec.name,
-    });
-  }
-  if (typeof values.state === "string") {
-    filter.state = parseStateName(values.state);
-    if (filter.state === undefined) {
-      throw new UsageError(
-        `--state must be one of ${
-          TCP_STATES.join(", ")
-        }, got "${values.state}"`,
-        spec.name,
-      );
+      return 0;
     }
-  }
-  return filter;
+    const terminal = stdoutIsTerminal();
+    return await superviseClient(async (signal) => {
+      await repeatUntilAborted(async (round) => {
+        const records = await listSockets(filter);
+        if (values.json) {
+          reporter.always(formatJson(records));
+          return;
+        }
+        showRound(reporter, formatTable(records), { round, terminal });
+      }, { signal });
+      return 0;
+    }, reporter);
+  },
+} satisfies Mode<typeof OPTIONS>;
+
+function stateValue(text: string): { value: string } | { problem: string } {
+  const state = parseStateName(text);
+  return state === undefined
+    ? { problem: `must be one of ${TCP_STATES.join(", ")}, got "${text}"` }
+    : { value: state };
 }
 
 function showRound(

@@ -17,6 +17,9 @@ export const DEFAULT_LOAD_DURATION_MS = 10_000;
 /** Largest message: 64 MiB (every connection shares the one payload). */
 export const MAX_LOAD_SIZE = 64 * 1024 * 1024;
 
+/** Default for {@linkcode LoadOptions.pipeline}: one message in flight, as wrk2. */
+export const DEFAULT_PIPELINE = 1;
+
 /** Options for `runLoad` (client/load.ts). */
 export interface LoadOptions extends ClientOptions {
   /** Connections running round trips at once. Default 2. */

@@ -36,6 +36,7 @@ export { formatInterval, formatLoadReport } from "./load_report.ts";
 export {
   DEFAULT_LOAD_DURATION_MS,
   DEFAULT_LOAD_SIZE,
+  DEFAULT_PIPELINE,
   type LoadOptions,
   MAX_LOAD_SIZE,
 } from "./_load_options.ts";

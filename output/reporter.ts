@@ -121,6 +121,22 @@ export class Reporter {
     this.#start = this.#now();
   }
 
+  /**
+   * A reporter printing to the same places in the same style, with its own
+   * `quiet` and `trace` (what a mode's `--quiet` and `--trace` ask for).
+   */
+  with(options: { quiet?: boolean; trace?: boolean }): Reporter {
+    return new Reporter({
+      quiet: options.quiet,
+      trace: options.trace,
+      stdout: this.#stdout,
+      stderr: this.#stderr,
+      color: this.#color,
+      progress: this.#progress,
+      now: this.#now,
+    });
+  }
+
   /** Prints an ordinary event line on stdout, unless quiet. */
   info(line: string): void {
     if (this.verbose) this.#out(line);

@@ -52,6 +52,12 @@ export const DEFAULT_SEARCH_TABLE: ReadonlyMap<string, string> = new Map([
 /** Default for {@linkcode AppServerOptions.requestTimeoutMs}. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+/**
+ * The idle timeout `netdemo server app` gives its connections unless told
+ * otherwise, in ms (in-process, {@linkcode serveApp} has none by default).
+ */
+export const DEFAULT_APP_IDLE_TIMEOUT_MS = 30_000;
+
 /** Default for {@linkcode AppServerOptions.maxPendingBytes}: 64 MiB. */
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 

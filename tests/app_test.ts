@@ -25,6 +25,7 @@ import {
   runCli,
   spawnServer,
 } from "./_helpers.ts";
+import { runMain } from "./_main.ts";
 import { closedPort, connectLocal, readToEnd, writeAll } from "./_net.ts";
 
 const utf8 = new TextEncoder();
@@ -494,7 +495,7 @@ Deno.test("netdemo server app: --table FILE works in the binary; each file error
     ];
     for (const [name, expected] of cases) {
       await t.step(`--table ${name}`, async () => {
-        const result = await runCli([
+        const result = await runMain([
           "server",
           "app",
           "--port",
@@ -523,7 +524,7 @@ Deno.test("netdemo app: usage errors exit 2 with one line", async () => {
     ["server", "app", "--max-conns", "0"],
   ];
   for (const args of cases) {
-    const result = await runCli(args);
+    const result = await runMain(args);
     assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
     assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
     assert.match(

@@ -1,13 +1,11 @@
 import { equal, match, ok } from "node:assert/strict";
 import { type CliResult, runCli } from "./_helpers.ts";
+import { runMain } from "./_main.ts";
 
-/** Runs every command line, a few at a time (each run is mostly start-up). */
+/** Runs every command line in this process, one after another. */
 async function runAll(cases: string[][]): Promise<CliResult[]> {
   const results: CliResult[] = [];
-  for (let i = 0; i < cases.length; i += 4) {
-    const batch = cases.slice(i, i + 4).map((args) => runCli(args));
-    results.push(...await Promise.all(batch));
-  }
+  for (const args of cases) results.push(await runMain(args));
   return results;
 }
 
@@ -128,26 +126,32 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
 });
 
 Deno.test("cli: --help for the program, a command and a mode; --version", async () => {
-  const top = await runCli(["--help"]);
+  const top = await runMain(["--help"]);
   equal(top.code, 0);
   match(top.stdout, /Usage: netdemo <command>/);
-  const group = await runCli(["client", "--help"]);
+  const group = await runMain(["client", "--help"]);
   equal(group.code, 0);
   match(group.stdout, /hello/);
   match(group.stdout, /count/);
-  const mode = await runCli(["client", "count", "--help"]);
+  const mode = await runMain(["client", "count", "--help"]);
   equal(mode.code, 0);
   match(mode.stdout, /Usage: netdemo client count START \[options\]/);
   match(mode.stdout, /--times N +how many numbers to send \(default: 5\)/);
   match(mode.stdout, /--port PORT .*\(default: 65432\)/);
   match(mode.stdout, /\nExamples:\n {2}netdemo client count /);
-  const version = await runCli(["--version"]);
+  const version = await runMain(["--version"]);
   equal(version.code, 0);
   match(version.stdout, /^netdemo \d+\.\d+\.\d+\n$/);
 });
 
 Deno.test("cli: no arguments prints the usage and exits 2", async () => {
-  const result = await runCli([]);
+  const result = await runMain([]);
   equal(result.code, 2);
   ok(result.stdout.includes("Usage: netdemo"));
+});
+
+Deno.test("cli: the program itself prints a usage error as one line and exits 2", async () => {
+  const args = ["server", "bork", "--port", "70000"];
+  const result = await runCli(args);
+  assertUsageError(args, result, /--port must be an integer from 0 to 65535/);
 });

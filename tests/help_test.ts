@@ -6,6 +6,7 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { runCli, spawnServer } from "./_helpers.ts";
+import { runMain } from "./_main.ts";
 
 const MODES = [
   ["server", "bork"],
@@ -33,12 +34,12 @@ function optionLines(help: string): Map<string, string> {
 
 const helps = new Map<string, Promise<string>>();
 
-/** A mode's `--help` text; each is asked for once, as every run is slow. */
+/** A mode's `--help` text, asked for once. */
 function helpOf(words: string[]): Promise<string> {
   const key = words.join(" ");
   let help = helps.get(key);
   if (help === undefined) {
-    help = runCli([...words, "--help"]).then((result) => {
+    help = runMain([...words, "--help"]).then((result) => {
       equal(result.code, 0, result.stderr);
       return result.stdout;
     });
@@ -49,13 +50,13 @@ function helpOf(words: string[]): Promise<string> {
 
 Deno.test("help: 'netdemo help [command [mode]]' prints what --help prints", async () => {
   for (const words of [["client", "count"], ["sockets"], ["server"]]) {
-    const viaWord = await runCli(["help", ...words]);
+    const viaWord = await runMain(["help", ...words]);
     equal(viaWord.code, 0, viaWord.stderr);
     equal(viaWord.stdout, await helpOf(words), words.join(" "));
   }
-  const top = await runCli(["help"]);
+  const top = await runMain(["help"]);
   equal(top.code, 0);
-  equal(top.stdout, (await runCli(["--help"])).stdout);
+  equal(top.stdout, (await runMain(["--help"])).stdout);
 });
 
 Deno.test("help: every mode and command shows two or three examples", async () => {

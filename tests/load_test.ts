@@ -16,6 +16,7 @@ import {
   type RunCliOptions,
   spawnQuietEcho,
 } from "./_helpers.ts";
+import { runMain } from "./_main.ts";
 import { closedPort, readBytes, writeAll } from "./_net.ts";
 import { startPythonServer } from "./_python.ts";
 
@@ -547,9 +548,10 @@ Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file
       /give --size or --payload-file, not both/,
     ],
   ];
-  const results = await Promise.all(
-    cases.map(([args]) => runCli(["client", "multi", "--port", "1", ...args])),
-  );
+  const results = [];
+  for (const [args] of cases) {
+    results.push(await runMain(["client", "multi", "--port", "1", ...args]));
+  }
   results.forEach((result, i) => {
     const [args, pattern] = cases[i];
     equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);

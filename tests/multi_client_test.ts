@@ -21,6 +21,7 @@ import {
   type RunCliOptions,
   spawnQuietEcho,
 } from "./_helpers.ts";
+import { runMain } from "./_main.ts";
 import { closedPort, readBytes } from "./_net.ts";
 
 const MESSAGE_1 = "Message 1 from client.";
@@ -405,9 +406,10 @@ Deno.test("client multi: usage mistakes exit 2 with one line", async () => {
     [["--port", "70000"], /--port must be an integer from 0 to 65535/],
     [["--bogus"], /unknown option '--bogus'/i],
   ];
-  const results = await Promise.all(
-    cases.map(([args]) => runCli(["client", "multi", ...args])),
-  );
+  const results = [];
+  for (const [args] of cases) {
+    results.push(await runMain(["client", "multi", ...args]));
+  }
   results.forEach((result, i) => {
     const [args, pattern] = cases[i];
     equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { listSockets } from "../sockets/list.ts";
 import type { SocketRecord } from "../sockets/proc_net.ts";
 import { CliProcess, runCli, spawnServer } from "./_helpers.ts";
+import { runMain } from "./_main.ts";
 
 function describe(records: SocketRecord[]): string[] {
   return records.map((r) =>
@@ -177,7 +178,7 @@ Deno.test("sockets CLI: no match prints the header and says so on stderr", async
 });
 
 Deno.test("sockets CLI: an unknown --state is a usage error naming the valid ones", async () => {
-  const result = await runCli(["sockets", "--state", "sleeping"]);
+  const result = await runMain(["sockets", "--state", "sleeping"]);
   assert.equal(result.code, 2);
   assert.equal(result.stdout, "");
   assert.equal(result.stderr.trim().split("\n").length, 1);
@@ -189,7 +190,7 @@ Deno.test("sockets CLI: an unknown --state is a usage error naming the valid one
 
 Deno.test("sockets CLI: a bad --port is a usage error", async () => {
   for (const bad of ["70000", "-1", "http"]) {
-    const result = await runCli(["sockets", "--port", bad]);
+    const result = await runMain(["sockets", "--port", bad]);
     assert.equal(result.code, 2, bad);
     assert.match(
       result.stderr,

@@ -7,27 +7,43 @@
  */
 
 import { deepEqual, equal, match, throws } from "node:assert/strict";
-import { addressValues, UsageError } from "../cli/_args.ts";
+import { endpointValue } from "../cli/_endpoint.ts";
+import { parseCommand } from "../cli/_parse.ts";
+import { UsageError } from "../cli/_usage.ts";
+import { clientHello } from "../cli/client_hello.ts";
+import { serverEcho } from "../cli/server_echo.ts";
 import { formatAddr } from "../protocol/address.ts";
+import type { Endpoint } from "../protocol/endpoint.ts";
 import { tlsReason } from "../protocol/errors.ts";
 import { testCerts } from "./certs.ts";
 
 const certs = await testCerts();
 
+/** The endpoint `netdemo server echo ARGS` or `client hello ARGS` would use. */
+function endpointOf(mode: "server" | "client", args: string[]): Endpoint {
+  const parsed = mode === "server"
+    ? parseCommand(serverEcho, args)
+    : parseCommand(clientHello, args);
+  if (parsed === null) throw new Error("help was asked for");
+  return endpointValue(parsed, mode);
+}
+
 Deno.test("transport options: plain TCP, Unix, and TLS for a server and a client", () => {
-  deepEqual(addressValues({ port: "0" }, "server echo").endpoint, {
+  deepEqual(endpointOf("server", ["--port", "0"]), {
     transport: "tcp",
     host: "127.0.0.1",
     port: 0,
   });
-  deepEqual(addressValues({ unix: "/tmp/x.sock" }, "server echo").endpoint, {
+  deepEqual(endpointOf("server", ["--unix", "/tmp/x.sock"]), {
     transport: "unix",
     path: "/tmp/x.sock",
   });
-  const server = addressValues({
-    "tls-cert": certs.serverCert,
-    "tls-key": certs.serverKey,
-  }, "server echo").endpoint;
+  const server = endpointOf("server", [
+    "--tls-cert",
+    certs.serverCert,
+    "--tls-key",
+    certs.serverKey,
+  ]);
   equal(server.transport, "tls");
   match(
     server.transport === "tls" ? server.cert ?? "" : "",
@@ -35,11 +51,7 @@ Deno.test("transport options: plain TCP, Unix, and TLS for a server and a client
   );
   // --tls-server-name alone turns TLS on, with the system's CAs only.
   deepEqual(
-    addressValues(
-      { host: "::1", "tls-server-name": "localhost" },
-      "client hello",
-    )
-      .endpoint,
+    endpointOf("client", ["--host", "::1", "--tls-server-name", "localhost"]),
     {
       transport: "tls",
       host: "::1",
@@ -53,24 +65,24 @@ Deno.test("transport options: plain TCP, Unix, and TLS for a server and a client
 });
 
 Deno.test("transport options: combinations that cannot work are usage errors naming the options", () => {
-  const cases: [Record<string, string | boolean>, RegExp][] = [
+  const cases: [["server" | "client", string[]], RegExp][] = [
     [
-      { unix: "/tmp/x", port: "1" },
+      ["client", ["--unix", "/tmp/x", "--port", "1"]],
       /^--unix replaces --host and --port: give one or the other, not --port too$/,
     ],
-    [{ unix: "/tmp/x", host: "::1" }, /not --host too$/],
-    [{ unix: "" }, /^--unix must name a path$/],
+    [["client", ["--unix", "/tmp/x", "--host", "::1"]], /not --host too$/],
+    [["client", ["--unix="]], /^--unix must name a path$/],
     [
-      { unix: "/tmp/x", tls: true },
+      ["client", ["--unix", "/tmp/x", "--tls"]],
       /^--tls works over TCP only, not with --unix$/,
     ],
     [
-      { "tls-cert": certs.serverCert },
+      ["server", ["--tls-cert", certs.serverCert]],
       /^--tls-cert and --tls-key go together: give both$/,
     ],
   ];
-  for (const [values, message] of cases) {
-    throws(() => addressValues(values, "client hello"), (error: unknown) => {
+  for (const [[mode, args], message] of cases) {
+    throws(() => endpointOf(mode, args), (error: unknown) => {
       equal(error instanceof UsageError, true);
       match((error as Error).message, message);
       return true;
@@ -80,13 +92,12 @@ Deno.test("transport options: combinations that cannot work are usage errors nam
 
 Deno.test("transport options: an unreadable or non-PEM file is one sentence naming it", () => {
   throws(
-    () =>
-      addressValues({ "tls-ca": `${certs.dir}/missing.pem` }, "client hello"),
+    () => endpointOf("client", ["--tls-ca", `${certs.dir}/missing.pem`]),
     /^Error: cannot read --tls-ca file ".*missing\.pem": no such file$/,
   );
   Deno.writeTextFileSync(`${certs.dir}/not.pem`, "hello\n");
   throws(
-    () => addressValues({ "tls-ca": `${certs.dir}/not.pem` }, "client hello"),
+    () => endpointOf("client", ["--tls-ca", `${certs.dir}/not.pem`]),
     /--tls-ca file ".*not\.pem" is not in PEM format$/,
   );
 });
