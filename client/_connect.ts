@@ -178,8 +178,8 @@ export class Connector {
     this.#connecting.add(controller);
     const begun = performance.now();
     // The socket keeps this signal. Without closeOnStop it is aborted only
-    // while connecting, so a load connection pays no abort listener on one
-    // signal shared by thousands (each close would search it).
+    // while connecting: the load stops its open connections itself, each
+    // with the reason that decides what it reports.
     const signal = options.closeOnStop
       ? AbortSignal.any([this.signal, controller.signal])
       : controller.signal;
