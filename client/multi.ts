@@ -14,7 +14,11 @@ import { counted } from "../output/count.ts";
 import type { ClientOptions } from "./common.ts";
 import { FailureTally } from "./_many.ts";
 import { Connector } from "./_connect.ts";
-import { EchoCheck, type Message } from "./_echo_check.ts";
+import {
+  EchoCheck,
+  type EchoCheckOptions,
+  type Message,
+} from "./_echo_check.ts";
 
 /** The lesson's messages, sent on every connection. */
 export const DEFAULT_MULTI_MESSAGES: readonly string[] = [
@@ -84,8 +88,8 @@ class MultiRun {
   #options: MultiOptions;
   #reporter: Reporter;
   #count: number;
-  #messages: readonly Message[];
-  #expected: Uint8Array;
+  // What every connection sends and expects back.
+  #check: EchoCheckOptions;
   #connector: Connector;
   #failures = new FailureTally();
   #completed = 0;
@@ -94,10 +98,13 @@ class MultiRun {
     this.#options = options;
     this.#reporter = options.reporter ?? SILENT;
     this.#count = options.connections ?? DEFAULT_MULTI_CONNECTIONS;
-    this.#messages = encodeMessages(options.messages ?? DEFAULT_MULTI_MESSAGES);
-    this.#expected = concatBytes(
-      this.#messages.map((message) => message.bytes),
-    );
+    const messages = encodeMessages(options.messages ?? DEFAULT_MULTI_MESSAGES);
+    this.#check = {
+      messages,
+      expected: concatBytes(messages.map((message) => message.bytes)),
+      endWaitMs: options.timeoutMs ?? END_WAIT_MS,
+      reporter: this.#reporter,
+    };
     const endpoint = endpointOf(options);
     const address = formatEndpoint(endpoint);
     // One stop ends every connection: the caller's abort, or the open-file
@@ -135,7 +142,7 @@ class MultiRun {
     return {
       connections: this.#count,
       completed: this.#completed,
-      bytesPerConnection: this.#expected.length,
+      bytesPerConnection: this.#check.expected.length,
       failures: this.#failures,
     };
   }
@@ -144,12 +151,7 @@ class MultiRun {
     const socket = await this.#connector.open(index);
     if (socket === undefined) return;
     try {
-      const failure = await new EchoCheck(socket, index, {
-        messages: this.#messages,
-        expected: this.#expected,
-        endWaitMs: this.#options.timeoutMs ?? END_WAIT_MS,
-        reporter: this.#reporter,
-      }).run();
+      const failure = await new EchoCheck(socket, index, this.#check).run();
       if (this.#connector.stopped) return;
       if (failure) {
         this.#fail(index, failure);
