@@ -1,12 +1,20 @@
 /**
- * The load mode's options and their defaults, apart from the run itself.
+ * The load mode's options, their defaults, and what a run makes of them:
+ * the plan with every default filled in and the report's `config`, apart
+ * from the run itself.
  *
  * @module
  */
 
+import {
+  type Endpoint,
+  endpointOf,
+  formatEndpoint,
+} from "../protocol/endpoint.ts";
 import type { ConnectOptions } from "../protocol/socket.ts";
 import type { ClientOptions } from "./common.ts";
-import type { IntervalReport } from "./load_report.ts";
+import { DEFAULT_PERCENTILES } from "./latency.ts";
+import type { IntervalReport, LoadConfig } from "./load_report.ts";
 
 /** Default message size of a round trip, in bytes. */
 export const DEFAULT_LOAD_SIZE = 64;
@@ -55,4 +63,97 @@ export interface LoadOptions extends ClientOptions {
    * to `connectSocket`; the load sets the signal and reporter itself.
    */
   connectOptions?: Omit<ConnectOptions, "signal" | "reporter" | "timeoutMs">;
+}
+
+/** A load run's options with every default filled in. */
+export interface LoadPlan {
+  /** Where the connections go. */
+  endpoint: Endpoint;
+  /** The endpoint as text, for messages. */
+  address: string;
+  /** Connections at once, each a slot. */
+  slots: number;
+  /** The bytes of every message. */
+  payload: Uint8Array;
+  /** Round trips per second in total; undefined: closed loop. */
+  rate: number | undefined;
+  /** Round trips per slot; undefined when the run is timed. */
+  rounds: number | undefined;
+  /** The run's length in ms; undefined when `rounds` bounds it. */
+  durationMs: number | undefined;
+  /** Round trips per connection before it is replaced; undefined: never. */
+  lifetime: number | undefined;
+  /** Most messages in flight per connection. */
+  window: number;
+  /** Longest connect, in ms; undefined: the OS's own limit. */
+  connectTimeoutMs: number | undefined;
+  /** What was asked, as the report's `config` gives it. */
+  config: LoadConfig;
+}
+
+/**
+ * Fills in `options`' defaults; throws a RangeError when both `rounds` and
+ * `durationMs` are given.
+ *
+ * @example
+ * ```ts
+ * import { planLoad } from "./_load_options.ts";
+ * planLoad({ rounds: 5 }).config.durationSeconds; // null
+ * ```
+ */
+export function planLoad(options: LoadOptions): LoadPlan {
+  const endpoint = endpointOf(options);
+  const payload = options.payload ??
+    makePayload(options.size ?? DEFAULT_LOAD_SIZE);
+  const { rate, rounds, lifetime } = options;
+  if (rounds !== undefined && options.durationMs !== undefined) {
+    throw new RangeError("Give either rounds or durationMs, not both.");
+  }
+  const durationMs = rounds === undefined
+    ? options.durationMs ?? DEFAULT_LOAD_DURATION_MS
+    : undefined;
+  const slots = options.connections ?? 2;
+  const window = options.pipeline ?? 1;
+  return {
+    endpoint,
+    address: formatEndpoint(endpoint),
+    slots,
+    payload,
+    rate,
+    rounds,
+    durationMs,
+    lifetime,
+    window,
+    // Without its own limit a connect gets the run's --timeout; the socket
+    // gets none (see LoadRun's watchdog).
+    connectTimeoutMs: options.connectTimeoutMs ?? options.timeoutMs,
+    config: {
+      transport: endpoint.transport,
+      host: endpoint.transport === "unix" ? endpoint.path : endpoint.host,
+      port: endpoint.transport === "unix" ? 0 : endpoint.port,
+      connections: slots,
+      size: payload.length,
+      payloadFile: options.payloadFile ?? null,
+      rate: rate ?? null,
+      pipeline: window,
+      durationSeconds: durationMs === undefined ? null : durationMs / 1000,
+      rounds: rounds ?? null,
+      lifetime: lifetime ?? null,
+      connectRate: options.connectRate ?? null,
+      connectTimeoutSeconds: secondsOrNull(options.connectTimeoutMs),
+      intervalSeconds: secondsOrNull(options.intervalMs),
+      percentiles: [...(options.percentiles ?? DEFAULT_PERCENTILES)],
+    },
+  };
+}
+
+function secondsOrNull(ms: number | undefined): number | null {
+  return ms === undefined ? null : ms / 1000;
+}
+
+/** Printable bytes, so a `--trace` or a packet capture shows readable text. */
+function makePayload(size: number): Uint8Array {
+  const payload = new Uint8Array(size);
+  for (let i = 0; i < size; i++) payload[i] = 0x61 + (i % 26);
+  return payload;
 }

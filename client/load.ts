@@ -8,29 +8,16 @@
  * @module
  */
 
-import { endpointOf, formatEndpoint } from "../protocol/endpoint.ts";
-import { NetError } from "../protocol/errors.ts";
-import { connectSocket, type Socket } from "../protocol/socket.ts";
-import { SILENT } from "../output/reporter.ts";
-import { DEFAULT_PERCENTILES, LatencyRecorder } from "./latency.ts";
+import type { Socket } from "../protocol/socket.ts";
+import { type Reporter, SILENT } from "../output/reporter.ts";
+import { LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
 import { type LoadReport, REPORT_SCHEMA, roundTo } from "./load_report.ts";
-import {
-  checkOpenFileLimit,
-  connectionFailure,
-  FailureTally,
-  Gate,
-  MAX_CONNECTS_IN_FLIGHT,
-  openFileLimitError,
-} from "./_many.ts";
+import { connectionFailure, FailureTally } from "./_many.ts";
+import { Connector } from "./_connect.ts";
 import { PipelinedConnection } from "./_pipeline.ts";
-import { Pacer, Schedule, Ticker } from "./_schedule.ts";
-
-import {
-  DEFAULT_LOAD_DURATION_MS,
-  DEFAULT_LOAD_SIZE,
-  type LoadOptions,
-} from "./_load_options.ts";
+import { Schedule, Ticker } from "./_schedule.ts";
+import { type LoadOptions, type LoadPlan, planLoad } from "./_load_options.ts";
 
 export { formatInterval, formatLoadReport } from "./load_report.ts";
 export {
@@ -80,148 +67,116 @@ export interface LoadResult {
  * ```
  */
 export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
-  const reporter = options.reporter ?? SILENT;
-  const endpoint = endpointOf(options);
-  const slots = options.connections ?? 2;
-  const payload = options.payload ??
-    makePayload(options.size ?? DEFAULT_LOAD_SIZE);
-  const size = payload.length;
-  const percentiles = [...(options.percentiles ?? DEFAULT_PERCENTILES)];
-  const { rate, rounds, lifetime, timeoutMs } = options;
-  if (rounds !== undefined && options.durationMs !== undefined) {
-    throw new RangeError("Give either rounds or durationMs, not both.");
-  }
-  const durationMs = rounds === undefined
-    ? options.durationMs ?? DEFAULT_LOAD_DURATION_MS
-    : undefined;
-  const address = formatEndpoint(endpoint);
-  checkOpenFileLimit(slots);
+  return await new LoadRun(options).run();
+}
 
-  const failures = new FailureTally();
-  const latency = new LatencyRecorder();
-  const uncorrected = new LatencyRecorder();
-  const connectLatency = new LatencyRecorder();
-  const connecting = new Set<AbortController>();
-  const active = new Set<PipelinedConnection>();
-  const gate = new Gate(MAX_CONNECTS_IN_FLIGHT);
-  const pacer = new Pacer(options.connectRate);
-  const ticker = new Ticker();
-  let stopped = false;
-  let limitError: NetError | undefined;
-  let opened = 0;
-  let roundTrips = 0;
-  let sent = 0;
-  let started = performance.now();
-  let lastSendAt = started;
-  let lastEchoAt = 0;
-  let deadline = Infinity;
-  const timers: ReturnType<typeof setTimeout>[] = [];
-  let meter: IntervalMeter | undefined;
-  const onAbort = (): void => {
-    stopped = true;
-    ticker.release();
-    for (const controller of connecting) controller.abort();
-    for (const connection of active) connection.stop("interrupt");
-  };
-  options.signal?.addEventListener("abort", onAbort, { once: true });
+type Timer = ReturnType<typeof setTimeout>;
 
-  try {
-    const first = await Promise.all(
-      Array.from({ length: slots }, () => open()),
-    );
-    if (limitError) {
-      for (const socket of first) socket?.close();
-      throw limitError;
+/**
+ * One load run's state: what it measures, the connections it runs and
+ * the timers that watch them. The per-message callbacks are bound once.
+ */
+class LoadRun {
+  #options: LoadOptions;
+  #plan: LoadPlan;
+  #reporter: Reporter;
+  #connector: Connector;
+  #failures = new FailureTally();
+  #latency = new LatencyRecorder();
+  // Only under a rate: a closed loop sends each message as it is due.
+  #uncorrected: LatencyRecorder | undefined;
+  #connectLatency = new LatencyRecorder();
+  #active = new Set<PipelinedConnection>();
+  #ticker = new Ticker();
+  #timers: Timer[] = [];
+  #meter: IntervalMeter | undefined;
+  #roundTrips = 0;
+  #sent = 0;
+  #started = performance.now();
+  #lastSendAt = this.#started;
+  #lastEchoAt = 0;
+  #deadline = Infinity;
+  #progressAt = 0;
+  #progressCount = 0;
+
+  constructor(options: LoadOptions) {
+    this.#options = options;
+    this.#plan = planLoad(options);
+    this.#reporter = options.reporter ?? SILENT;
+    if (this.#plan.rate !== undefined) {
+      this.#uncorrected = new LatencyRecorder();
     }
-    started = performance.now();
-    lastSendAt = started;
-    const schedule = new Schedule({ rate, slots }, started);
-    if (durationMs !== undefined) {
-      deadline = started + durationMs;
-      timers.push(setTimeout(() => {
-        for (const connection of active) connection.stop("drain");
-      }, durationMs + DRAIN_MS));
-    }
-    if (timeoutMs !== undefined) timers.push(startWatchdog(timeoutMs));
-    timers.push(startProgress());
-    if (options.intervalMs !== undefined) {
-      meter = new IntervalMeter(started, size);
-      timers.push(startIntervals(options.intervalMs));
-    }
-    await Promise.all(
-      first.map((socket, slot) => runSlot(slot, socket, schedule)),
-    );
-    const ended = performance.now();
-    closeInterval(ended, true);
-    return finish(ended);
-  } finally {
-    for (const timer of timers) clearTimeout(timer);
-    ticker.release();
-    options.signal?.removeEventListener("abort", onAbort);
+    this.#connector = new Connector({
+      endpoint: this.#plan.endpoint,
+      connections: this.#plan.slots,
+      reporter: this.#reporter,
+      signal: options.signal,
+      connectOptions: options.connectOptions,
+      connectTimeoutMs: this.#plan.connectTimeoutMs,
+      connectRate: options.connectRate,
+      connectLatency: this.#connectLatency,
+      onFailure: (failure) => this.#failures.add(failure),
+    });
+    this.#connector.signal.addEventListener("abort", this.#stop, {
+      once: true,
+    });
   }
 
-  async function open(): Promise<Socket | undefined> {
-    const controller = new AbortController();
+  async run(): Promise<LoadResult> {
+    const { slots, durationMs, rate } = this.#plan;
     try {
-      await pacer.next(options.signal);
-      return await gate.run(() => connect(controller));
-    } catch (error) {
-      const failure = connectionFailure(error, address);
-      if (failure.kind === "too-many-open-files") {
-        limitError ??= openFileLimitError(slots);
-        onAbort();
-      } else if (!stopped) {
-        failures.add(failure);
-      }
-      return undefined;
-    }
-  }
-
-  // The socket gets no timeout of its own: that would arm and clear a timer
-  // on every read and write. One watchdog for all connections does the same
-  // job (no progress within --timeout) at no cost per round trip.
-  async function connect(controller: AbortController): Promise<Socket> {
-    if (stopped) throw new NetError("interrupted", "interrupted");
-    const limitMs = options.connectTimeoutMs ?? timeoutMs;
-    let timedOut = false;
-    const timer = limitMs === undefined ? undefined : setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, limitMs);
-    connecting.add(controller);
-    const begun = performance.now();
-    try {
-      const socket = await connectSocket(endpoint, {
-        ...options.connectOptions,
-        signal: controller.signal,
-        reporter,
-      });
-      connectLatency.record(performance.now() - begun);
-      opened++;
-      return socket;
-    } catch (error) {
-      if (!timedOut) throw error;
-      throw new NetError(
-        "timeout",
-        `could not connect to ${address} within ${(limitMs ?? 0) / 1000} s`,
+      const first = await Promise.all(
+        Array.from({ length: slots }, (_, slot) => this.#connector.open(slot)),
       );
+      const { limitError } = this.#connector;
+      if (limitError) {
+        for (const socket of first) socket?.close();
+        throw limitError;
+      }
+      this.#started = performance.now();
+      this.#lastSendAt = this.#started;
+      const schedule = new Schedule({ rate, slots }, this.#started);
+      if (durationMs !== undefined) {
+        this.#deadline = this.#started + durationMs;
+        this.#timers.push(setTimeout(this.#drain, durationMs + DRAIN_MS));
+      }
+      this.#startTimers();
+      await Promise.all(
+        first.map((socket, slot) => this.#runSlot(slot, socket, schedule)),
+      );
+      const ended = performance.now();
+      this.#closeInterval(ended, true);
+      return this.#finish(ended);
     } finally {
-      clearTimeout(timer);
-      connecting.delete(controller);
+      for (const timer of this.#timers) clearTimeout(timer);
+      this.#ticker.release();
+      this.#connector.close();
     }
   }
+
+  // On the caller's abort, or when the open-file limit was hit.
+  #stop = (): void => {
+    this.#ticker.release();
+    for (const connection of this.#active) connection.stop("interrupt");
+  };
+
+  #drain = (): void => {
+    for (const connection of this.#active) connection.stop("drain");
+  };
 
   // One slot: its connection, and under --lifetime the ones replacing it;
   // the schedule runs on across them, so a slow reconnect shows as latency.
-  async function runSlot(
+  async #runSlot(
     slot: number,
     socket: Socket | undefined,
     schedule: Schedule,
   ): Promise<void> {
+    const { rounds, lifetime } = this.#plan;
+    const connector = this.#connector;
     let index = 0;
     while (socket !== undefined) {
       // Interrupted while this one was still connecting.
-      if (stopped) {
+      if (connector.stopped) {
         socket.close();
         return;
       }
@@ -229,129 +184,139 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
       const left = rounds === undefined ? Infinity : rounds - index;
       const limit = Math.min(left, lifetime ?? Infinity);
       const connection = new PipelinedConnection(socket, {
-        payload,
-        window: options.pipeline ?? 1,
+        payload: this.#plan.payload,
+        window: this.#plan.window,
         limit,
-        deadline,
+        deadline: this.#deadline,
         plannedAt: (i) => schedule.plannedAt(slot, base + i),
-        wakeAt: (time, wake) => ticker.at(time, wake),
-        onSend,
-        onEcho,
+        wakeAt: this.#wakeAt,
+        onSend: this.#onSend,
+        onEcho: this.#onEcho,
       });
-      active.add(connection);
+      this.#active.add(connection);
       try {
         await connection.run();
       } catch (error) {
-        if (!stopped) failures.add(connectionFailure(error, socket.peer));
+        if (!connector.stopped) {
+          this.#failures.add(connectionFailure(error, socket.peer));
+        }
         return;
       } finally {
-        active.delete(connection);
+        this.#active.delete(connection);
       }
       index += connection.sent;
       // No replacement that would have nothing left to send.
       const next = schedule.plannedAt(slot, index) ?? performance.now();
       const finished = connection.sent < limit || index === rounds;
-      if (finished || stopped || next >= deadline) return;
-      socket = await open();
+      if (finished || connector.stopped || next >= this.#deadline) return;
+      socket = await connector.open(slot);
     }
   }
 
-  function onSend(at: number): void {
-    sent++;
-    lastSendAt = at;
-  }
+  #wakeAt = (time: number, wake: () => void): void => {
+    this.#ticker.at(time, wake);
+  };
 
-  function onEcho(plannedAt: number, sentAt: number, now: number): void {
+  #onSend = (at: number): void => {
+    this.#sent++;
+    this.#lastSendAt = at;
+  };
+
+  #onEcho = (plannedAt: number, sentAt: number, now: number): void => {
     const ms = now - plannedAt;
-    latency.record(ms);
-    meter?.record(ms);
-    if (rate !== undefined) uncorrected.record(now - sentAt);
-    roundTrips++;
-    lastEchoAt = now;
-  }
+    this.#latency.record(ms);
+    this.#meter?.record(ms);
+    this.#uncorrected?.record(now - sentAt);
+    this.#roundTrips++;
+    this.#lastEchoAt = now;
+  };
 
-  function startWatchdog(limitMs: number): ReturnType<typeof setInterval> {
-    return setInterval(() => {
-      const now = performance.now();
-      for (const connection of active) {
-        // Asked of every connection at every tick, so that quiet time
-        // counts from the last byte moved; but a connection waiting for its
-        // next scheduled send is idle, not stuck.
-        const quiet = connection.socket.quietFor(now);
-        if (connection.inFlight > 0 && quiet >= limitMs) {
-          connection.stop("watchdog");
-        }
-      }
-    }, Math.min(1000, Math.max(10, limitMs / 4)));
-  }
-
-  function startProgress(): ReturnType<typeof setInterval> {
-    let last = started;
-    let lastCount = 0;
-    return setInterval(() => {
-      const now = performance.now();
-      const perSecond = (roundTrips - lastCount) / ((now - last) / 1000);
-      last = now;
-      lastCount = roundTrips;
-      const p99 = latency.percentile(99);
-      reporter.progress(
-        `${((now - started) / 1000).toFixed(0)} s elapsed: ${
-          Math.round(perSecond)
-        } round trips/s, p99 so far ${
-          p99?.toFixed(3) ?? "-"
-        } ms, ${failures.total} errors`,
+  #startTimers(): void {
+    const { timeoutMs, intervalMs } = this.#options;
+    // The socket gets no timeout of its own: that would arm and clear a
+    // timer on every read and write. One watchdog for all connections does
+    // the same job (no progress within --timeout) at no cost per round trip.
+    if (timeoutMs !== undefined) {
+      this.#timers.push(setInterval(
+        () => this.#stopStuck(timeoutMs),
+        Math.min(1000, Math.max(10, timeoutMs / 4)),
+      ));
+    }
+    this.#progressAt = this.#started;
+    this.#timers.push(setInterval(() => this.#showProgress(), 1000));
+    if (intervalMs !== undefined) {
+      this.#meter = new IntervalMeter(this.#started, this.#plan.payload.length);
+      this.#timers.push(
+        setInterval(() => this.#intervalTick(intervalMs), intervalMs),
       );
-    }, 1000);
+    }
   }
 
-  function startIntervals(ms: number): ReturnType<typeof setInterval> {
-    return setInterval(() => {
-      const now = performance.now();
-      // The tick at the duration's end would leave a sliver of an interval
-      // for the last echoes: the final interval runs to the end instead.
-      if (now < deadline - ms / 10) closeInterval(now, false);
-    }, ms);
+  #stopStuck(limitMs: number): void {
+    const now = performance.now();
+    for (const connection of this.#active) {
+      // Asked of every connection at every tick, so that quiet time counts
+      // from the last byte moved; but a connection waiting for its next
+      // scheduled send is idle, not stuck.
+      const quiet = connection.socket.quietFor(now);
+      if (connection.inFlight > 0 && quiet >= limitMs) {
+        connection.stop("watchdog");
+      }
+    }
   }
 
-  function closeInterval(now: number, last: boolean): void {
-    const totals = { roundTrips, errors: failures.total };
-    const interval = meter?.close(now, totals, last);
-    if (interval) options.onInterval?.(interval);
+  #showProgress(): void {
+    const now = performance.now();
+    const perSecond = (this.#roundTrips - this.#progressCount) /
+      ((now - this.#progressAt) / 1000);
+    this.#progressAt = now;
+    this.#progressCount = this.#roundTrips;
+    const p99 = this.#latency.percentile(99);
+    this.#reporter.progress(
+      `${((now - this.#started) / 1000).toFixed(0)} s elapsed: ${
+        Math.round(perSecond)
+      } round trips/s, p99 so far ${
+        p99?.toFixed(3) ?? "-"
+      } ms, ${this.#failures.total} errors`,
+    );
   }
 
-  function finish(ended: number): LoadResult {
-    const seconds = ((roundTrips > 0 ? lastEchoAt : ended) - started) / 1000;
+  #intervalTick(ms: number): void {
+    const now = performance.now();
+    // The tick at the duration's end would leave a sliver of an interval
+    // for the last echoes: the final interval runs to the end instead.
+    if (now < this.#deadline - ms / 10) this.#closeInterval(now, false);
+  }
+
+  #closeInterval(now: number, last: boolean): void {
+    const totals = {
+      roundTrips: this.#roundTrips,
+      errors: this.#failures.total,
+    };
+    const interval = this.#meter?.close(now, totals, last);
+    if (interval) this.#options.onInterval?.(interval);
+  }
+
+  #finish(ended: number): LoadResult {
+    const { config } = this.#plan;
+    const { rate, percentiles, size } = config;
+    const roundTrips = this.#roundTrips;
+    const opened = this.#connector.opened;
+    const failures = this.#failures;
+    const started = this.#started;
+    const seconds = ((roundTrips > 0 ? this.#lastEchoAt : ended) - started) /
+      1000;
     const perSecond = seconds > 0 ? roundTrips / seconds : 0;
-    const sendSeconds = rate === undefined
-      ? 0
-      : (lastSendAt - started) / 1000 + 1 / rate;
-    const achieved = rate === undefined
-      ? null
-      : roundTo(sent > 0 ? sent / sendSeconds : 0, 1);
-    const interrupted = options.signal?.aborted === true;
+    const achieved = rate === null ? null : roundTo(
+      this.#sent > 0
+        ? this.#sent / ((this.#lastSendAt - started) / 1000 + 1 / rate)
+        : 0,
+      1,
+    );
+    const interrupted = this.#options.signal?.aborted === true;
     const report: LoadReport = {
       schema: REPORT_SCHEMA,
-      config: {
-        transport: endpoint.transport,
-        host: endpoint.transport === "unix" ? endpoint.path : endpoint.host,
-        port: endpoint.transport === "unix" ? 0 : endpoint.port,
-        connections: slots,
-        size,
-        payloadFile: options.payloadFile ?? null,
-        rate: rate ?? null,
-        pipeline: options.pipeline ?? 1,
-        durationSeconds: durationMs === undefined ? null : durationMs / 1000,
-        rounds: rounds ?? null,
-        lifetime: lifetime ?? null,
-        connectRate: options.connectRate ?? null,
-        connectTimeoutSeconds: options.connectTimeoutMs === undefined
-          ? null
-          : options.connectTimeoutMs / 1000,
-        intervalSeconds: options.intervalMs === undefined
-          ? null
-          : options.intervalMs / 1000,
-        percentiles,
-      },
+      config,
       sources: 1,
       interrupted,
       durationSeconds: roundTo(seconds, 3),
@@ -361,26 +326,17 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
       roundTripsPerSecond: roundTo(perSecond, 1),
       bytesPerSecond: Math.round(perSecond * size),
       achievedRate: achieved,
-      latencyMs: latency.stats(percentiles),
-      uncorrectedLatencyMs: rate === undefined
-        ? null
-        : uncorrected.stats(percentiles),
-      connectLatencyMs: connectLatency.stats(percentiles),
+      latencyMs: this.#latency.stats(percentiles),
+      uncorrectedLatencyMs: this.#uncorrected?.stats(percentiles) ?? null,
+      connectLatencyMs: this.#connectLatency.stats(percentiles),
       errors: { ...failures.counts } as Record<string, number>,
-      intervals: meter?.intervals ?? [],
-      histogram: latency.encode(),
-      uncorrectedHistogram: rate === undefined ? null : uncorrected.encode(),
-      connectHistogram: connectLatency.encode(),
+      intervals: this.#meter?.intervals ?? [],
+      histogram: this.#latency.encode(),
+      uncorrectedHistogram: this.#uncorrected?.encode() ?? null,
+      connectHistogram: this.#connectLatency.encode(),
     };
-    const behind = rate !== undefined && !interrupted && failures.total === 0 &&
+    const behind = rate !== null && !interrupted && failures.total === 0 &&
       (achieved ?? 0) < BEHIND_SHARE * rate;
     return { report, failures, behind };
   }
-}
-
-/** Printable bytes, so a `--trace` or a packet capture shows readable text. */
-function makePayload(size: number): Uint8Array {
-  const payload = new Uint8Array(size);
-  for (let i = 0; i < size; i++) payload[i] = 0x61 + (i % 26);
-  return payload;
 }

@@ -9,20 +9,16 @@
 import { endpointOf, formatEndpoint } from "../protocol/endpoint.ts";
 import { concatBytes } from "../protocol/bytes.ts";
 import { NetError } from "../protocol/errors.ts";
-import { connectSocket, type Socket } from "../protocol/socket.ts";
-import { SILENT } from "../output/reporter.ts";
-import { quoted } from "../output/escape.ts";
+import { type Reporter, SILENT } from "../output/reporter.ts";
 import { counted } from "../output/count.ts";
 import type { ClientOptions } from "./common.ts";
+import { FailureTally } from "./_many.ts";
+import { Connector } from "./_connect.ts";
 import {
-  checkOpenFileLimit,
-  connectionFailure,
-  FailureTally,
-  firstFailure,
-  Gate,
-  MAX_CONNECTS_IN_FLIGHT,
-  openFileLimitError,
-} from "./_many.ts";
+  EchoCheck,
+  type EchoCheckOptions,
+  type Message,
+} from "./_echo_check.ts";
 
 /** The lesson's messages, sent on every connection. */
 export const DEFAULT_MULTI_MESSAGES: readonly string[] = [
@@ -84,194 +80,94 @@ const encoder = new TextEncoder();
 export async function runMulti(
   options: MultiOptions = {},
 ): Promise<MultiResult> {
-  const reporter = options.reporter ?? SILENT;
-  const endpoint = endpointOf(options);
-  const count = options.connections ?? DEFAULT_MULTI_CONNECTIONS;
-  const messages = (options.messages ?? DEFAULT_MULTI_MESSAGES).map((text) => ({
-    text,
-    bytes: encoder.encode(text),
-  }));
-  const expected = concatBytes(messages.map((message) => message.bytes));
-  const address = formatEndpoint(endpoint);
-  checkOpenFileLimit(count);
+  return await new MultiRun(options).run();
+}
 
-  // One controller stops every connection: on the caller's abort, and when
-  // the open-file limit makes the run pointless.
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort();
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  const gate = new Gate(MAX_CONNECTS_IN_FLIGHT);
-  const failures = new FailureTally();
-  let completed = 0;
-  let limitError: NetError | undefined;
+/** One lesson run: its messages, its connector, and what it found. */
+class MultiRun {
+  #options: MultiOptions;
+  #reporter: Reporter;
+  #count: number;
+  // What every connection sends and expects back.
+  #check: EchoCheckOptions;
+  #connector: Connector;
+  #failures = new FailureTally();
+  #completed = 0;
 
-  async function connection(index: number): Promise<void> {
-    let socket: Socket;
+  constructor(options: MultiOptions) {
+    this.#options = options;
+    this.#reporter = options.reporter ?? SILENT;
+    this.#count = options.connections ?? DEFAULT_MULTI_CONNECTIONS;
+    const messages = encodeMessages(options.messages ?? DEFAULT_MULTI_MESSAGES);
+    this.#check = {
+      messages,
+      expected: concatBytes(messages.map((message) => message.bytes)),
+      endWaitMs: options.timeoutMs ?? END_WAIT_MS,
+      reporter: this.#reporter,
+    };
+    const endpoint = endpointOf(options);
+    const address = formatEndpoint(endpoint);
+    // One stop ends every connection: the caller's abort, or the open-file
+    // limit making the run pointless.
+    this.#connector = new Connector({
+      endpoint,
+      connections: this.#count,
+      reporter: this.#reporter,
+      signal: options.signal,
+      connectOptions: { timeoutMs: options.timeoutMs },
+      closeOnStop: true,
+      onStart: (index) =>
+        this.#reporter.info(`Starting connection ${index} to ${address}`),
+      onFailure: (failure, index) => this.#fail(index, failure),
+    });
+  }
+
+  async run(): Promise<MultiResult> {
     try {
-      socket = await gate.run(() => {
-        if (controller.signal.aborted) {
-          throw new NetError("interrupted", "interrupted before connecting");
-        }
-        reporter.info(`Starting connection ${index} to ${address}`);
-        return connectSocket(endpoint, {
-          timeoutMs: options.timeoutMs,
-          signal: controller.signal,
-          reporter,
-        });
-      });
-    } catch (error) {
-      const failure = connectionFailure(error, address);
-      if (failure.kind === "too-many-open-files") {
-        limitError ??= openFileLimitError(count);
-        controller.abort();
-      } else if (!controller.signal.aborted) {
-        fail(index, failure);
+      const all: Promise<void>[] = [];
+      for (let index = 1; index <= this.#count; index++) {
+        all.push(this.#connection(index));
       }
-      return;
-    }
-    try {
-      const failure = await exchange(index, socket);
-      if (controller.signal.aborted) return;
-      if (failure) {
-        fail(index, failure);
-      } else {
-        reporter.info(`Closing connection ${index}`);
-        completed++;
-      }
+      await Promise.all(all);
     } finally {
-      socket.close();
+      this.#connector.close();
     }
-  }
-
-  function fail(index: number, failure: NetError): void {
-    failures.add(failure);
-    reporter.problem(`Connection ${index} failed: ${failure.message}`);
-  }
-
-  // Writing and reading run side by side, as a selector-based client does:
-  // a large message may echo back before it has all been sent.
-  async function exchange(
-    index: number,
-    socket: Socket,
-  ): Promise<NetError | undefined> {
-    const seen: NetError[] = [];
-    function stop(error: unknown): void {
-      seen.push(connectionFailure(error, socket.peer));
-      socket.close();
-    }
-    await Promise.all([
-      send(index, socket).catch(stop),
-      receive(index, socket).catch(stop),
-    ]);
-    if (seen.length === 0) await awaitEnd(index, socket).catch(stop);
-    return firstFailure(seen);
-  }
-
-  // Stopping at the expected length would take "abcEXTRA" for the echo of
-  // "abc": the end of the stream is the only proof that nothing follows.
-  async function awaitEnd(index: number, socket: Socket): Promise<void> {
-    await socket.closeWrite();
-    const waitMs = options.timeoutMs ?? END_WAIT_MS;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      socket.close();
-    }, waitMs);
-    try {
-      const buffer = new Uint8Array(256);
-      const got = await socket.read(buffer, "while waiting for the end");
-      if (got !== null) {
-        if (reporter.verbose) {
-          reporter.info(
-            `Received ${
-              quoted(buffer.subarray(0, got))
-            } from connection ${index}`,
-          );
-        }
-        throw new NetError(
-          "mismatch",
-          `${socket.peer} sent more bytes than connection ${index} sent (at least ${
-            expected.length + got
-          } for ${expected.length})`,
-        );
-      }
-    } catch (error) {
-      if (!timedOut) throw error;
+    if (this.#connector.limitError) throw this.#connector.limitError;
+    if (this.#options.signal?.aborted) {
       throw new NetError(
-        "timeout",
-        `${socket.peer} did not close connection ${index} within ${
-          waitMs / 1000
-        } s after echoing it in full`,
-        { cause: error },
+        "interrupted",
+        "interrupted while the connections ran",
       );
+    }
+    return {
+      connections: this.#count,
+      completed: this.#completed,
+      bytesPerConnection: this.#check.expected.length,
+      failures: this.#failures,
+    };
+  }
+
+  async #connection(index: number): Promise<void> {
+    const socket = await this.#connector.open(index);
+    if (socket === undefined) return;
+    try {
+      const failure = await new EchoCheck(socket, index, this.#check).run();
+      if (this.#connector.stopped) return;
+      if (failure) {
+        this.#fail(index, failure);
+      } else {
+        this.#reporter.info(`Closing connection ${index}`);
+        this.#completed++;
+      }
     } finally {
-      clearTimeout(timer);
+      socket.close();
     }
   }
 
-  async function send(index: number, socket: Socket): Promise<void> {
-    for (const message of messages) {
-      if (reporter.verbose) {
-        reporter.info(
-          `Sending ${quoted(message.text)} to connection ${index}`,
-        );
-      }
-      await socket.writeAll(message.bytes, "while sending");
-    }
+  #fail(index: number, failure: NetError): void {
+    this.#failures.add(failure);
+    this.#reporter.problem(`Connection ${index} failed: ${failure.message}`);
   }
-
-  async function receive(index: number, socket: Socket): Promise<void> {
-    const buffer = new Uint8Array(Math.max(1, Math.min(expected.length, 4096)));
-    const decoder = new TextDecoder();
-    let received = 0;
-    while (received < expected.length) {
-      const got = await socket.read(buffer, "while waiting for the echo");
-      if (got === null) {
-        throw new NetError(
-          "closed-early",
-          `${socket.peer} closed connection ${index} after echoing ${received} of ${
-            counted(expected.length, "byte")
-          }`,
-        );
-      }
-      if (reporter.verbose) {
-        const text = decoder.decode(buffer.subarray(0, got), { stream: true });
-        reporter.info(
-          `Received ${quoted(text)} from connection ${index}`,
-        );
-      }
-      const wrong = firstDifference(buffer, got, expected, received);
-      if (wrong >= 0) {
-        throw new NetError(
-          "mismatch",
-          wrong >= expected.length
-            ? `${socket.peer} sent more bytes than connection ${index} sent (${
-              received + got
-            } for ${expected.length})`
-            : `${socket.peer} returned different bytes on connection ${index} from byte ${wrong}`,
-        );
-      }
-      received += got;
-    }
-  }
-
-  try {
-    const all: Promise<void>[] = [];
-    for (let index = 1; index <= count; index++) all.push(connection(index));
-    await Promise.all(all);
-  } finally {
-    options.signal?.removeEventListener("abort", onAbort);
-  }
-  if (limitError) throw limitError;
-  if (options.signal?.aborted) {
-    throw new NetError("interrupted", "interrupted while the connections ran");
-  }
-  return {
-    connections: count,
-    completed,
-    bytesPerConnection: expected.length,
-    failures,
-  };
 }
 
 /**
@@ -301,20 +197,6 @@ export function formatMultiSummary(result: MultiResult): string {
   return `${failures.total} of ${connections} ${noun} failed: ${failures.describeWithFirst()}`;
 }
 
-/**
- * Where `got` bytes of `buffer` first differ from `expected` at `offset`;
- * -1 when they match. Bytes past the end of `expected` differ.
- */
-function firstDifference(
-  buffer: Uint8Array,
-  got: number,
-  expected: Uint8Array,
-  offset: number,
-): number {
-  for (let i = 0; i < got; i++) {
-    if (offset + i >= expected.length || buffer[i] !== expected[offset + i]) {
-      return offset + i;
-    }
-  }
-  return -1;
+function encodeMessages(texts: readonly string[]): Message[] {
+  return texts.map((text) => ({ text, bytes: encoder.encode(text) }));
 }
