@@ -113,7 +113,7 @@ export function planLoad(options: LoadOptions): LoadPlan {
     ? options.durationMs ?? DEFAULT_LOAD_DURATION_MS
     : undefined;
   const slots = options.connections ?? 2;
-  const window = options.pipeline ?? 1;
+  const window = options.pipeline ?? DEFAULT_PIPELINE;
   return {
     endpoint,
     address: formatEndpoint(endpoint),
