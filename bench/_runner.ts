@@ -12,12 +12,12 @@ import { capture, type Child, spawnChild } from "./_children.ts";
 import { awaitQuiet, LOAD_CPU, SERVER_CPU } from "./_machine.ts";
 import type { Row } from "./_table.ts";
 import { CpuMeter, cpuSeconds, type CpuShares } from "./_procfs.ts";
+import { netdemoCommand } from "../tests/children.ts";
 
 /** Where every server listens and every client connects. */
 export const HOST = "127.0.0.1";
 
 const BENCH = new URL(".", import.meta.url).pathname;
-const ROOT = new URL("..", import.meta.url).pathname;
 
 /** The longest wait for a quiet machine before a measured run. */
 const QUIET_WAIT_MS = 15_000;
@@ -412,29 +412,18 @@ export async function compileBaselines(): Promise<Record<CProgram, string>> {
 }
 
 /**
- * The permissions the compiled binary gets, read from deno.json's `compile`
- * task, so that the bench runs netdemo exactly as the binary would.
+ * The command that starts netdemo as an argv (the one command line the
+ * tests use too, from `tests/children.ts`).
+ *
+ * @example
+ * ```ts
+ * import { netdemoArgv } from "./_runner.ts";
+ * const argv = [...netdemoArgv(), "server", "echo", "--port", "0"];
+ * ```
  */
-export function binaryPermissions(): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)) as {
-    tasks: Record<string, string>;
-  };
-  return config.tasks.compile.split(/\s+/).filter((word) =>
-    word.startsWith("--allow-")
-  );
-}
-
-/** The command that starts netdemo: the compiled binary if given, else mod.ts. */
 export function netdemoArgv(): string[] {
-  const bin = Deno.env.get("NETDEMO_BIN");
-  if (bin) return [bin];
-  return [
-    Deno.execPath(),
-    "run",
-    "--quiet",
-    ...binaryPermissions(),
-    `${ROOT}mod.ts`,
-  ];
+  const { program, prefix } = netdemoCommand();
+  return [program, ...prefix];
 }
 
 function serverArgv(name: ServerName, options: ServerOptions): string[] {
