@@ -9,15 +9,9 @@
 
 import { residentKiB } from "../tests/children.ts";
 import { establishedOnPort } from "./_procfs.ts";
-import {
-  type BenchComparison,
-  formatErrors,
-  HOST,
-  lastJson,
-  type Runner,
-  SERVER_LABELS,
-  type ServerName,
-} from "./_runner.ts";
+import { formatErrors } from "./_figures.ts";
+import { type BenchComparison, lastJson, type Runner } from "./_runner.ts";
+import { HOST, SERVER_LABELS, type ServerName } from "./_servers.ts";
 import { compareRow, type Row, series } from "./_table.ts";
 
 const BENCH = new URL(".", import.meta.url).pathname;
