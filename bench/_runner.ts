@@ -9,7 +9,7 @@
  * @module
  */
 
-import { capture, type Child, spawnChild } from "./_children.ts";
+import { type Child, spawnChild } from "./_children.ts";
 import type {
   CpuUse,
   LoadFigure,
@@ -21,6 +21,7 @@ import { awaitQuiet, LOAD_CPU, SERVER_CPU } from "./_machine.ts";
 import { CpuMeter, cpuSeconds, type CpuShares } from "./_procfs.ts";
 import { Runs } from "./_runs.ts";
 import {
+  compileBaselines,
   type CProgram,
   GENERATOR_LABELS,
   type GeneratorName,
@@ -34,8 +35,6 @@ import {
   type Transport,
 } from "./_servers.ts";
 import type { Row } from "./_table.ts";
-
-const BENCH = new URL(".", import.meta.url).pathname;
 
 /** The longest wait for a quiet machine before a measured run. */
 const QUIET_WAIT_MS = 15_000;
@@ -382,39 +381,6 @@ export class Runner {
     }
     return new Runs(results);
   }
-}
-
-/**
- * Compiles every C baseline with the machine's `gcc` into a new temporary
- * folder (removed when the process exits); resolves each program's path.
- *
- * @example
- * ```ts ignore
- * const { c_load } = await compileBaselines();
- * ```
- */
-export async function compileBaselines(): Promise<Record<CProgram, string>> {
-  const dir = await Deno.makeTempDir({ prefix: "netdemo-bench-" });
-  addEventListener("unload", () => {
-    try {
-      Deno.removeSync(dir, { recursive: true });
-    } catch {
-      // Already gone: nothing to clean.
-    }
-  });
-  const names: CProgram[] = ["c_load", "c_stream", "c_echo_server"];
-  const paths = {} as Record<CProgram, string>;
-  for (const name of names) {
-    paths[name] = `${dir}/${name}`;
-    await capture([
-      "gcc",
-      "-O2",
-      "-o",
-      paths[name],
-      `${BENCH}baselines/${name}.c`,
-    ]);
-  }
-  return paths;
 }
 
 function cpuUse(shares: CpuShares | undefined): CpuUse | undefined {

@@ -1,14 +1,15 @@
 /**
  * The programs the runner starts, as command lines: each echo server (on
  * loopback TCP, TLS or a Unix socket where it speaks them) and each load
- * client, with the address options that reach a started server. Only
- * 127.0.0.1 is used. The runner pins and measures them; this module only
- * says what to run.
+ * client, with the address options that reach a started server, and the
+ * C baselines compiled for the run. Only 127.0.0.1 is used. The runner
+ * pins and measures them; this module only says what to run.
  *
  * @module
  */
 
 import { netdemoCommand } from "../tests/children.ts";
+import { capture } from "./_children.ts";
 
 /** Where every server listens and every client connects. */
 export const HOST = "127.0.0.1";
@@ -262,6 +263,39 @@ export async function streamArgv(
     ...["--conns", conns, "--chunk", chunk, "--window", window],
     ...["--duration", duration, "--warmup", warmup],
   ];
+}
+
+/**
+ * Compiles every C baseline with the machine's `gcc` into a new temporary
+ * folder (removed when the process exits); resolves each program's path.
+ *
+ * @example
+ * ```ts ignore
+ * const { c_load } = await compileBaselines();
+ * ```
+ */
+export async function compileBaselines(): Promise<Record<CProgram, string>> {
+  const dir = await Deno.makeTempDir({ prefix: "netdemo-bench-" });
+  addEventListener("unload", () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // Already gone: nothing to clean.
+    }
+  });
+  const names: CProgram[] = ["c_load", "c_stream", "c_echo_server"];
+  const paths = {} as Record<CProgram, string>;
+  for (const name of names) {
+    paths[name] = `${dir}/${name}`;
+    await capture([
+      "gcc",
+      "-O2",
+      "-o",
+      paths[name],
+      `${BENCH}baselines/${name}.c`,
+    ]);
+  }
+  return paths;
 }
 
 function netdemoArgv(): string[] {
