@@ -9,6 +9,7 @@
  */
 
 import { openFileLimit } from "../system/open_files.ts";
+import { readLines, withOpenFileLimit } from "../tests/children.ts";
 
 /** Lines kept per stream: enough to show why a process failed. */
 const KEPT_LINES = 200;
@@ -22,7 +23,7 @@ export interface SpawnOptions {
   cpu?: number;
   /**
    * The open-file soft limit the process needs; when the runner's own limit
-   * is lower, the child is started through `bash -c 'ulimit -n ...'`.
+   * is lower, the child is started through `sh -c 'ulimit -n ...'`.
    * Default: inherit the runner's limit.
    */
   openFiles?: number;
@@ -48,7 +49,7 @@ const running = new Set<Child>();
 export class Child {
   /** The name used in messages, e.g. `node echo server`. */
   readonly label: string;
-  /** The process id (after `taskset`/`bash` exec'd, the program's own). */
+  /** The process id (after `taskset`/`sh` exec'd, the program's own). */
   readonly pid: number;
   /** The last lines printed on stdout. */
   readonly stdoutLines: string[] = [];
@@ -73,8 +74,14 @@ export class Child {
     }).spawn();
     this.pid = this.#process.pid;
     if (options.stdin) this.#stdin = this.#process.stdin.getWriter();
-    const out = this.#collect(this.#process.stdout, this.stdoutLines);
-    const err = this.#collect(this.#process.stderr, this.stderrLines);
+    const out = readLines(
+      this.#process.stdout,
+      (line) => this.#line(line, this.stdoutLines),
+    );
+    const err = readLines(
+      this.#process.stderr,
+      (line) => this.#line(line, this.stderrLines),
+    );
     this.#done = Promise.all([out, err]).then(() => this.#process.status)
       .finally(() => {
         this.#exited = true;
@@ -190,19 +197,6 @@ export class Child {
     return lines.length === 0 ? "" : `: ${lines.join(" | ")}`;
   }
 
-  async #collect(
-    stream: ReadableStream<Uint8Array>,
-    into: string[],
-  ): Promise<void> {
-    let rest = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      const parts = (rest + text).split("\n");
-      rest = parts.pop() ?? "";
-      for (const line of parts) this.#line(line, into);
-    }
-    if (rest) this.#line(rest, into);
-  }
-
   #line(line: string, into: string[]): void {
     into.push(line);
     if (into.length > KEPT_LINES) into.shift();
@@ -280,14 +274,7 @@ function wrap(argv: string[], options: SpawnOptions): string[] {
     options.openFiles !== undefined &&
     options.openFiles > (openFileLimit() ?? Infinity)
   ) {
-    // exec keeps the pid, so /proc/PID is the program's own.
-    command = [
-      "bash",
-      "-c",
-      `ulimit -n ${options.openFiles} && exec "$@"`,
-      "bash",
-      ...command,
-    ];
+    command = withOpenFileLimit(command, options.openFiles);
   }
   if (options.cpu !== undefined) {
     command = ["taskset", "-c", String(options.cpu), ...command];

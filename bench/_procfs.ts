@@ -1,28 +1,14 @@
 /**
- * What the benchmark reads about a process from Linux's /proc: resident
- * memory, CPU time used, and how many connections a port has established.
+ * What the benchmark reads about a process from Linux's /proc: CPU time
+ * used, and how many connections a port has established. (Resident memory
+ * comes from `tests/children.ts`, through `ps`, which the tests can run
+ * without `--allow-all`.)
  *
  * @module
  */
 
 /** Linux reports CPU time in clock ticks of 1/100 s on every common build. */
 const TICKS_PER_SECOND = 100;
-
-/**
- * A process's resident memory (VmRSS), in KiB.
- *
- * @example
- * ```ts
- * import { residentKiB } from "./_procfs.ts";
- * residentKiB(Deno.pid); // e.g. 48212
- * ```
- */
-export function residentKiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const match = status.match(/^VmRSS:\s+(\d+)\s+kB/m);
-  if (match === null) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(match[1]);
-}
 
 /**
  * The CPU time (user plus system) a process has used so far, in seconds.

@@ -1,47 +1,43 @@
 /**
  * The shared runner of every comparison: it starts the servers (pinned to
- * one CPU) and the load generators (pinned to the other), measures each run
+ * one CPU) and the load clients (pinned to the other), measures each run
  * (the client's JSON report, the server's CPU time from /proc, who else was
  * busy), alternates the order of interleaved runs, and stops every child.
- * The comparisons in `bench/*.ts` only choose what to run and how to read it.
+ * The comparisons in `bench/*.ts` only choose what to run and which rows
+ * to read from it.
  *
  * @module
  */
 
-import { capture, type Child, spawnChild } from "./_children.ts";
+import { type Child, spawnChild } from "./_children.ts";
+import type {
+  CpuUse,
+  LoadFigure,
+  LoadReport,
+  StreamFigure,
+} from "./_figures.ts";
+import { formatErrors } from "./_figures.ts";
 import { awaitQuiet, LOAD_CPU, SERVER_CPU } from "./_machine.ts";
-import type { Row } from "./_table.ts";
 import { CpuMeter, cpuSeconds, type CpuShares } from "./_procfs.ts";
-
-/** Where every server listens and every client connects. */
-export const HOST = "127.0.0.1";
-
-const BENCH = new URL(".", import.meta.url).pathname;
-const ROOT = new URL("..", import.meta.url).pathname;
+import { Runs } from "./_runs.ts";
+import {
+  compileBaselines,
+  type CProgram,
+  GENERATOR_LABELS,
+  type GeneratorName,
+  loadArgv,
+  SERVER_LABELS,
+  serverArgv,
+  type ServerName,
+  streamArgv,
+  type StreamClient,
+  TCP,
+  type Transport,
+} from "./_servers.ts";
+import type { Row } from "./_table.ts";
 
 /** The longest wait for a quiet machine before a measured run. */
 const QUIET_WAIT_MS = 15_000;
-
-/** The echo servers a comparison can start. */
-export type ServerName = "ours" | "deno" | "node" | "python";
-
-/** The load clients that can drive a round-trip comparison. */
-export type GeneratorName = "c" | "netdemo" | "node";
-
-/** How each server is named in the table. */
-export const SERVER_LABELS: Record<ServerName, string> = {
-  ours: "netdemo",
-  deno: "bare Deno loop",
-  node: "Node net",
-  python: "Python selectors",
-};
-
-/** How each load generator is named in the table. */
-export const GENERATOR_LABELS: Record<GeneratorName, string> = {
-  c: "C epoll load generator (bench/baselines/c_load.c)",
-  netdemo: "netdemo client multi",
-  node: "Node load client (bench/baselines/node_load_client.mjs)",
-};
 
 /** What every comparison may read of the run's options. */
 export interface Settings {
@@ -59,52 +55,20 @@ export interface Settings {
   repeat: number;
   /** The load generator of the server comparisons. */
   generator: GeneratorName;
+  /** Messages a second the `--rate` accuracy comparison asks for. */
+  rates: number[];
+  /** Messages in flight per connection it asks for at each rate. */
+  pipelines: number[];
 }
 
-/** CPUs used during a run's steady part (1 = one CPU saturated). */
-export interface CpuUse {
-  /** The server's share. */
-  server: number;
-  /** The load client's share. */
-  client: number;
-  /** Everything else on the machine. */
-  others: number;
-}
-
-/** The figures a load client's `--json` report gives (netdemo's and Node's). */
-export interface LoadReport {
-  /** Round trips completed. */
-  roundTrips: number;
-  /** Round trips per second over the measured time. */
-  roundTripsPerSecond: number;
-  /** Latency percentiles in milliseconds (`p50`, `p99`, `p99.9`, `max`). */
-  latencyMs: Record<string, number | null>;
-  /** Errors by kind. */
-  errors: Record<string, number>;
-}
-
-/** One measured load run against one server. */
-export interface LoadFigure {
-  /** The client's report. */
-  report: LoadReport;
-  /** Who was busy; undefined when the run was too short to sample. */
-  cpu?: CpuUse;
-  /**
-   * Server CPU time per round trip in µs over the whole client run: the
-   * server's own cost, which a slow load generator or other work on the
-   * machine inflates far less than it deflates round trips per second.
-   */
-  serverMicrosPerRoundTrip: number;
-}
-
-/** One measured streaming run. */
-export interface StreamFigure {
-  /** Echoed MiB per second over every connection. */
-  mibPerSecond: number;
-  /** Server CPU time per echoed MiB, in µs. */
-  serverMicrosPerMiB: number;
-  /** Who was busy. */
-  cpu?: CpuUse;
+/** One comparison of the bench: an id for `--only` and what it runs. */
+export interface BenchComparison {
+  /** The `--only` id, e.g. `echo`. */
+  id: string;
+  /** A phrase for the progress line, e.g. `echo round trips`. */
+  title: string;
+  /** Measures and returns the comparison's rows. */
+  run(runner: Runner): Promise<Row[]>;
 }
 
 /** What a load run does besides the settings' size. */
@@ -113,7 +77,7 @@ export interface LoadOptions {
   conns: number;
   /** The load client. Default: the settings' generator. */
   generator?: GeneratorName;
-  /** More arguments for the load client, e.g. `--rate 30000`. */
+  /** More arguments for netdemo's or Node's client, e.g. `--rate 30000`. */
   extraArgs?: string[];
 }
 
@@ -121,12 +85,16 @@ export interface LoadOptions {
 export interface StartedServer {
   /** The running process. */
   child: Child;
-  /** The port it reported in its `Listening on` line. */
+  /** The port from its `Listening on` line; 0 on a Unix socket. */
   port: number;
+  /** How clients reach it. */
+  transport: Transport;
 }
 
 /** Options for {@linkcode Runner.startServer}. */
 export interface ServerOptions {
+  /** How clients reach it. Default: loopback TCP. */
+  transport?: Transport;
   /** netdemo only: run with per-event output rather than `--quiet`. */
   verbose?: boolean;
   /** The open-file limit the server needs. */
@@ -135,13 +103,27 @@ export interface ServerOptions {
   maxConns?: number;
 }
 
+/** The shape of a streaming run. */
+export interface StreamOptions {
+  /** Connections streaming at once. */
+  conns: number;
+  /** Bytes per write. */
+  chunk: number;
+  /** Bytes written but not yet echoed, at most, per connection. */
+  window: number;
+  /** The server's transport. Default: loopback TCP. */
+  transport?: Transport;
+  /** The streaming client. Default: the C one. */
+  client?: StreamClient;
+}
+
 /**
  * Starts, measures and stops the processes of every comparison.
  *
  * @example
  * ```ts ignore
  * const runner = new Runner(settings, { pinned: true, notify: console.log });
- * const figure = await runner.measureServer("ours");
+ * const figure = await runner.measureServer("ours", { conns: 100 });
  * ```
  */
 export class Runner {
@@ -183,19 +165,41 @@ export class Runner {
     name: ServerName,
     options: ServerOptions = {},
   ): Promise<StartedServer> {
-    const child = spawnChild(
-      `${SERVER_LABELS[name]} echo server`,
-      serverArgv(name, options),
-      { cpu: this.#serverCpu, openFiles: options.openFiles },
-    );
+    const transport = options.transport ?? TCP;
+    const argv = await serverArgv(name, {
+      ...options,
+      transport,
+      cProgram: (program) => this.cProgram(program),
+    });
+    const child = spawnChild(`${SERVER_LABELS[name]} echo server`, argv, {
+      cpu: this.#serverCpu,
+      openFiles: options.openFiles,
+    });
     try {
       const line = await child.waitForLine(/^Listening on /, {
         timeoutMs: 60_000,
       });
-      return { child, port: Number(line.slice(line.lastIndexOf(":") + 1)) };
+      const port = transport.kind === "unix"
+        ? 0
+        : Number(line.slice(line.lastIndexOf(":") + 1));
+      return { child, port, transport };
     } catch (error) {
       await child.stop();
       throw error;
+    }
+  }
+
+  /** Starts a server, hands it to `use`, and stops it however `use` ends. */
+  async withServer<T>(
+    name: ServerName,
+    use: (server: StartedServer) => Promise<T>,
+    options: ServerOptions = {},
+  ): Promise<T> {
+    const server = await this.startServer(name, options);
+    try {
+      return await use(server);
+    } finally {
+      await server.child.stop();
     }
   }
 
@@ -219,35 +223,17 @@ export class Runner {
     options: LoadOptions & { generator: GeneratorName; seconds: number },
   ): Promise<LoadFigure> {
     const { generator, conns, seconds } = options;
-    const args = [
-      "--host",
-      HOST,
-      "--port",
-      String(server.port),
-      "--conns",
-      String(conns),
-      "--size",
-      String(this.settings.size),
-      "--duration",
-      String(seconds),
-      "--json",
-      ...(options.extraArgs ?? []),
-    ];
-    const argv = generator === "c"
-      ? [
-        await this.cProgram("c_load"),
-        HOST,
-        String(server.port),
-        String(conns),
-        String(this.settings.size),
-        String(seconds),
-      ]
-      : generator === "node"
-      ? ["node", `${BENCH}baselines/node_load_client.mjs`, ...args]
-      : [...netdemoArgv(), "client", "multi", ...args];
-    const label = GENERATOR_LABELS[generator];
+    const argv = await loadArgv(generator, {
+      ...options,
+      transport: server.transport,
+      port: server.port,
+      size: this.settings.size,
+      cProgram: (program) => this.cProgram(program),
+    });
     // Connecting 1000 connections takes descriptors on the client too.
-    const child = this.spawnLoad(label, argv, { openFiles: conns + 256 });
+    const child = this.spawnLoad(GENERATOR_LABELS[generator], argv, {
+      openFiles: conns + 256,
+    });
     const serverBefore = cpuSeconds(server.child.pid);
     const meter = new CpuMeter([server.child.pid, child.pid]);
     try {
@@ -260,6 +246,7 @@ export class Runner {
     const report = parseLoadReport(child);
     return {
       report,
+      stderr: [...child.stderrLines],
       cpu: cpuUse(meter.shares()),
       serverMicrosPerRoundTrip: report.roundTrips > 0
         ? (serverUsed * 1e6) / report.roundTrips
@@ -288,40 +275,35 @@ export class Runner {
   }
 
   /** Starts a server, measures one load run against it, stops it. */
-  async measureServer(
+  measureServer(
     name: ServerName,
     options: ServerOptions & LoadOptions,
   ): Promise<LoadFigure> {
-    const server = await this.startServer(name, {
-      ...options,
-      openFiles: options.conns + 256,
-    });
-    try {
-      return await this.measureLoad(server, options);
-    } finally {
-      await server.child.stop();
-    }
+    return this.withServer(
+      name,
+      (server) => this.measureLoad(server, options),
+      { ...options, openFiles: options.conns + 256 },
+    );
   }
 
   /** Starts a server and measures streaming throughput against it. */
-  async measureStream(
+  measureStream(
     name: ServerName,
-    options: { conns: number; chunk: number; window: number },
+    options: StreamOptions,
   ): Promise<StreamFigure> {
     const { seconds, warmup } = this.settings;
-    const server = await this.startServer(name);
-    try {
+    const client = options.client ?? "c";
+    return this.withServer(name, async (server) => {
       await this.awaitQuiet();
-      const child = this.spawnLoad("C stream client", [
-        await this.cProgram("c_stream"),
-        HOST,
-        String(server.port),
-        String(options.conns),
-        String(options.chunk),
-        String(options.window),
-        String(seconds),
-        String(warmup),
-      ]);
+      const argv = await streamArgv(client, {
+        ...options,
+        transport: server.transport,
+        port: server.port,
+        seconds,
+        warmup,
+        cProgram: (program) => this.cProgram(program),
+      });
+      const child = this.spawnLoad(`${client} stream client`, argv);
       // Sampling starts after the warm-up, like the figure.
       const meter = new CpuMeter([server.child.pid, child.pid], {
         skip: 1 + Math.ceil(warmup * 4),
@@ -338,7 +320,7 @@ export class Runner {
         errors?: Record<string, number>;
       };
       if (typeof result.mibPerSecond !== "number") {
-        throw new Error(`the C stream client printed no figure`);
+        throw new Error(`the ${client} stream client printed no figure`);
       }
       const errors = formatErrors(result.errors ?? {});
       if (errors) throw new Error(`stream to ${name} failed: ${errors}`);
@@ -349,9 +331,35 @@ export class Runner {
           : (cpu.server / result.mibPerSecond) * 1e6,
         cpu,
       };
-    } finally {
-      await server.child.stop();
-    }
+    }, { transport: options.transport });
+  }
+
+  /**
+   * Starts a server and measures each load client against it, interleaved
+   * (see {@linkcode Runner.interleaved}); stops the server.
+   */
+  measureClients(
+    name: ServerName,
+    clients: GeneratorName[],
+    options: LoadOptions,
+  ): Promise<Runs<GeneratorName, LoadFigure>> {
+    return this.withServer(name, (server) =>
+      this.interleaved(
+        clients,
+        (generator) => this.measureLoad(server, { ...options, generator }),
+      ));
+  }
+
+  /**
+   * The connections (default: the first `--conns` count, which every
+   * round-trip comparison but echo's uses) and bytes of a round-trip load,
+   * with the phrase rows name them by.
+   */
+  shape(
+    conns: number = this.settings.conns[0],
+  ): { conns: number; size: number; text: string } {
+    const { size } = this.settings;
+    return { conns, size, text: `${conns} conns x ${size} B` };
   }
 
   /**
@@ -361,7 +369,7 @@ export class Runner {
   async interleaved<N extends string, T>(
     names: N[],
     measure: (name: N) => Promise<T>,
-  ): Promise<Map<N, T[]>> {
+  ): Promise<Runs<N, T>> {
     const { repeat } = this.settings;
     const results = new Map<N, T[]>(names.map((name) => [name, []]));
     for (let round = 0; round < repeat; round++) {
@@ -371,100 +379,7 @@ export class Runner {
         results.get(name)?.push(await measure(name));
       }
     }
-    return results;
-  }
-}
-
-/** The C programs in `bench/baselines/`, built by the bench itself. */
-export type CProgram = "c_load" | "c_stream" | "c_echo_server";
-
-/**
- * Compiles every C baseline with the machine's `gcc` into a new temporary
- * folder (removed when the process exits); resolves each program's path.
- *
- * @example
- * ```ts ignore
- * const { c_load } = await compileBaselines();
- * ```
- */
-export async function compileBaselines(): Promise<Record<CProgram, string>> {
-  const dir = await Deno.makeTempDir({ prefix: "netdemo-bench-" });
-  addEventListener("unload", () => {
-    try {
-      Deno.removeSync(dir, { recursive: true });
-    } catch {
-      // Already gone: nothing to clean.
-    }
-  });
-  const names: CProgram[] = ["c_load", "c_stream", "c_echo_server"];
-  const paths = {} as Record<CProgram, string>;
-  for (const name of names) {
-    paths[name] = `${dir}/${name}`;
-    await capture([
-      "gcc",
-      "-O2",
-      "-o",
-      paths[name],
-      `${BENCH}baselines/${name}.c`,
-    ]);
-  }
-  return paths;
-}
-
-/**
- * The permissions the compiled binary gets, read from deno.json's `compile`
- * task, so that the bench runs netdemo exactly as the binary would.
- */
-export function binaryPermissions(): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)) as {
-    tasks: Record<string, string>;
-  };
-  return config.tasks.compile.split(/\s+/).filter((word) =>
-    word.startsWith("--allow-")
-  );
-}
-
-/** The command that starts netdemo: the compiled binary if given, else mod.ts. */
-export function netdemoArgv(): string[] {
-  const bin = Deno.env.get("NETDEMO_BIN");
-  if (bin) return [bin];
-  return [
-    Deno.execPath(),
-    "run",
-    "--quiet",
-    ...binaryPermissions(),
-    `${ROOT}mod.ts`,
-  ];
-}
-
-function serverArgv(name: ServerName, options: ServerOptions): string[] {
-  switch (name) {
-    case "ours":
-      return [
-        ...netdemoArgv(),
-        "server",
-        "echo",
-        "--host",
-        HOST,
-        "--port",
-        "0",
-        ...(options.verbose ? [] : ["--quiet"]),
-        ...(options.maxConns ? ["--max-conns", String(options.maxConns)] : []),
-      ];
-    case "deno":
-      return [
-        Deno.execPath(),
-        "run",
-        "--quiet",
-        "--allow-net",
-        `${BENCH}baselines/deno_echo_server.ts`,
-        "0",
-        HOST,
-      ];
-    case "node":
-      return ["node", `${BENCH}baselines/node_echo_server.mjs`, "0", HOST];
-    case "python":
-      return ["python3", `${BENCH}baselines/python_echo_server.py`, "0", HOST];
+    return new Runs(results);
   }
 }
 
@@ -474,7 +389,14 @@ function cpuUse(shares: CpuShares | undefined): CpuUse | undefined {
   return { server, client, others: shares.others };
 }
 
-/** The last JSON object a child printed on stdout. */
+/**
+ * The last JSON object a child printed on stdout.
+ *
+ * @example
+ * ```ts ignore
+ * const ready = lastJson(holder) as { ready?: number };
+ * ```
+ */
 export function lastJson(child: Child): unknown {
   const line = child.stdoutLines.findLast((text) => text.startsWith("{"));
   if (line === undefined) {
@@ -491,86 +413,4 @@ function parseLoadReport(child: Child): LoadReport {
     }
   }
   return { errors: {}, latencyMs: {}, ...report } as LoadReport;
-}
-
-/**
- * Errors by kind in one phrase, e.g. `2 reset, 1 timeout`.
- *
- * @example
- * ```ts
- * import { formatErrors } from "./_runner.ts";
- * formatErrors({ reset: 2 }); // "2 reset"
- * ```
- */
-export function formatErrors(errors: Record<string, number>): string {
-  return Object.entries(errors).map(([kind, count]) => `${count} ${kind}`)
-    .join(", ");
-}
-
-function percent(share: number): string {
-  return `${Math.round(share * 100)}%`;
-}
-
-/**
- * Who was busy during a run: if neither side is near 100%, something else
- * interfered.
- *
- * @example
- * ```ts
- * import { describeCpu } from "./_runner.ts";
- * describeCpu({ server: 0.6, client: 0.98, others: 0.01 });
- * ```
- */
-export function describeCpu(cpu: CpuUse | undefined): string {
-  if (cpu === undefined) return "CPU use not sampled";
-  return `CPU used: server ${percent(cpu.server)}, client ${
-    percent(cpu.client)
-  }, other work ${percent(cpu.others)}`;
-}
-
-/**
- * A warning when the load generator ran out of CPU: the server then waited
- * for the client, so round trips/s compress towards 1x and the server's CPU
- * per round trip is the figure to read.
- */
-export function generatorWarning(figures: LoadFigure[]): string[] {
-  const busiest = Math.max(...figures.map((figure) => figure.cpu?.client ?? 0));
-  if (busiest < 0.9) return [];
-  return [
-    `the load generator used up to ${
-      percent(busiest)
-    } of its CPU: it, not only the server, set the pace, so round trips/s ratios are compressed towards 1x; server CPU per round trip is the server's own figure`,
-  ];
-}
-
-/** One comparison of the bench: an id for `--only` and what it runs. */
-export interface BenchComparison {
-  /** The `--only` id, e.g. `echo`. */
-  id: string;
-  /** A phrase for the progress line, e.g. `echo round trips`. */
-  title: string;
-  /** Measures and returns the comparison's rows. */
-  run(runner: Runner): Promise<Row[]>;
-}
-
-/**
- * One line on a load run: rate, latency, the server's CPU cost, who was busy.
- *
- * @example
- * ```ts ignore
- * describeLoad("netdemo", figure);
- * // "netdemo: 59,148 rt/s, p50 0.8 ms, p99 2.1 ms, ..."
- * ```
- */
-export function describeLoad(label: string, figure: LoadFigure): string {
-  const { report } = figure;
-  const latency = ["p50", "p99", "p99.9", "max"]
-    .filter((key) => typeof report.latencyMs[key] === "number")
-    .map((key) => `${key} ${report.latencyMs[key]} ms`).join(", ");
-  const errors = formatErrors(report.errors);
-  return `${label}: ${
-    Math.round(report.roundTripsPerSecond).toLocaleString("en-US")
-  } rt/s, ${latency}, server CPU ${
-    figure.serverMicrosPerRoundTrip.toFixed(2)
-  } us/rt; ${describeCpu(figure.cpu)}${errors ? `; errors: ${errors}` : ""}`;
 }

@@ -80,6 +80,11 @@ export interface RowSpec {
    * information only.
    */
   bound?: number;
+  /**
+   * Instead of a bound: how far ours / baseline may be from 1 either way,
+   * e.g. 0.01 for a rate that must be within 1% of the one asked for.
+   */
+  within?: number;
   /** Notes printed under the table. */
   notes?: string[];
 }
@@ -105,8 +110,10 @@ export function compareRow(
   baseline: Series,
   spec: RowSpec,
 ): Row {
-  const { bound, better } = spec;
-  const target = bound === undefined
+  const { bound, better, within } = spec;
+  const target = within !== undefined
+    ? `within ${within * 100}%`
+    : bound === undefined
     ? "-"
     : `${better === "higher" ? ">=" : "<="} ${bound.toFixed(2)}x`;
   const base = {
@@ -128,6 +135,10 @@ export function compareRow(
     return { ...base, result: "ERROR" };
   }
   const ratio = ours.median / baseline.median;
+  if (within !== undefined) {
+    const met = Math.abs(ratio - 1) <= within;
+    return { ...base, ratio, result: met ? "pass" : "MISS" };
+  }
   if (bound === undefined) return { ...base, ratio, result: "info" };
   const met = better === "higher" ? ratio >= bound : ratio <= bound;
   return { ...base, ratio, result: met ? "pass" : "MISS" };
@@ -168,6 +179,7 @@ export function formatValue(value: number | undefined, unit: string): string {
   const short: Record<string, string> = {
     "round trips/s": "rt/s",
     "us CPU/rt": "us/rt",
+    "us CPU/MiB": "us/MiB",
     "KiB/conn": "KiB",
   };
   const text = Math.abs(value) >= 1000

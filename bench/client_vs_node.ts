@@ -6,74 +6,47 @@
  */
 
 import {
-  type BenchComparison,
-  describeLoad,
-  type GeneratorName,
+  CLIENT_CPU_PER_ROUND_TRIP,
+  describeLoads,
   type LoadFigure,
-  type Runner,
-} from "./_runner.ts";
-import { compareRow, type Row, series } from "./_table.ts";
+  ROUND_TRIPS_PER_SECOND,
+} from "./_figures.ts";
+import type { BenchComparison, Runner } from "./_runner.ts";
+import type { RowPlan } from "./_runs.ts";
+import { CLIENT_LABELS, type GeneratorName } from "./_servers.ts";
+import type { Row } from "./_table.ts";
+
+const CLIENTS: GeneratorName[] = ["netdemo", "node"];
+
+const PLANS: RowPlan<GeneratorName, LoadFigure>[] = [
+  { metric: ROUND_TRIPS_PER_SECOND, baseline: "node", bound: 1.0 },
+  { metric: CLIENT_CPU_PER_ROUND_TRIP, baseline: "node" },
+];
 
 /** The load-client comparison (`--only client`). */
 export const loadClient: BenchComparison = {
   id: "client",
   title: "load client",
   async run(runner: Runner): Promise<Row[]> {
-    const { size } = runner.settings;
-    const conns = runner.settings.conns[0];
+    const shape = runner.shape();
     runner.note(
       "client: netdemo client multi vs Node load client, against the Node echo server",
     );
-    const server = await runner.startServer("node");
-    let runs: Map<GeneratorName, LoadFigure[]>;
-    try {
-      runs = await runner.interleaved(
-        ["netdemo", "node"] as GeneratorName[],
-        (generator) => runner.measureLoad(server, { generator, conns }),
-      );
-    } finally {
-      await server.child.stop();
-    }
-    const figures = (name: GeneratorName): LoadFigure[] => runs.get(name) ?? [];
-    const rate = (name: GeneratorName) =>
-      series(figures(name).map((figure) => figure.report.roundTripsPerSecond));
-    const clientCost = (name: GeneratorName) =>
-      series(
-        figures(name).map((figure) =>
-          figure.cpu === undefined
-            ? NaN
-            : (figure.cpu.client / figure.report.roundTripsPerSecond) * 1e6
-        ),
-      );
-    const notes = [
-      ...figures("netdemo").map((figure) =>
-        describeLoad("netdemo client", figure)
-      ),
-      ...figures("node").map((figure) => describeLoad("Node client", figure)),
-    ];
-    const saturated = [...figures("netdemo"), ...figures("node")]
+    const runs = await runner.measureClients("node", CLIENTS, shape);
+    const saturated = CLIENTS.flatMap((name) => runs.of(name))
       .some((figure) => (figure.cpu?.server ?? 0) > 0.9);
-    if (saturated) {
-      notes.push(
-        "the server's CPU was saturated: the server, not the client, may have set the pace",
-      );
-    }
-    return [
-      compareRow(rate("netdemo"), rate("node"), {
-        test: "client",
-        name: `load client vs Node net client: ${conns} conns x ${size} B`,
-        unit: "round trips/s",
-        better: "higher",
-        bound: 1.0,
-        notes,
-      }),
-      compareRow(clientCost("netdemo"), clientCost("node"), {
-        test: "client",
-        name:
-          `load client CPU/rt vs Node net client: ${conns} conns x ${size} B`,
-        unit: "us CPU/rt",
-        better: "lower",
-      }),
-    ];
+    return runs.rows(PLANS, {
+      test: "client",
+      ours: "netdemo",
+      labels: CLIENT_LABELS,
+      name: (metric) =>
+        `load client ${metric.label} vs Node net client: ${shape.text}`,
+      describe: describeLoads,
+      notes: saturated
+        ? [
+          "the server's CPU was saturated: the server, not the client, may have set the pace",
+        ]
+        : [],
+    });
   },
 };

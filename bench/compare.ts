@@ -1,11 +1,14 @@
 /**
- * `deno task bench`'s side-by-side comparisons: netdemo's echo server against
- * a bare Deno loop, Node and Python, and its load client against a Node one,
- * in one run, one table. The server runs on CPU 0 and the load on CPU 1
- * (`taskset`); every server in a comparison gets the same load generator;
- * each figure is the median of interleaved runs, with every run shown. It
- * needs --allow-all because Deno guards /proc/PID/* (memory and CPU figures)
- * behind it; it already runs other programs, which is as much power.
+ * `deno task bench`'s side-by-side comparisons, in one run, one table:
+ * netdemo's echo server against a bare Deno loop, Node and Python (round
+ * trips, streaming, tails, idle memory, output cost), over TLS against Node
+ * `tls` and over a Unix socket against TCP; its load client against a Node
+ * one and a C generator, and its `--rate` accuracy. The server runs on CPU 0
+ * and the load on CPU 1 (`taskset`); every server in a comparison gets the
+ * same load generator; each figure is the median of interleaved runs, with
+ * every run shown. It needs --allow-all because Deno guards /proc/PID/* (CPU
+ * figures) behind it; it already runs other programs, which is as much
+ * power.
  *
  * ```sh
  * deno run --allow-all bench/compare.ts [--seconds 3] [--conns 100,1000]
@@ -33,20 +36,19 @@ import {
   versionOf,
   whyUnpinned,
 } from "./_machine.ts";
-import {
-  type BenchComparison,
-  GENERATOR_LABELS,
-  type GeneratorName,
-  Runner,
-  type Settings,
-} from "./_runner.ts";
+import { type BenchComparison, Runner, type Settings } from "./_runner.ts";
+import { GENERATOR_LABELS, type GeneratorName } from "./_servers.ts";
 import { errorRow, formatTable, type Row } from "./_table.ts";
+import { clientVsC } from "./client_vs_c.ts";
 import { echoRoundTrips } from "./echo_round_trips.ts";
 import { idleMemory } from "./idle_memory.ts";
 import { loadClient } from "./client_vs_node.ts";
 import { quietOutput } from "./quiet_output.ts";
+import { rateAccuracy } from "./rate_accuracy.ts";
 import { streaming } from "./streaming.ts";
 import { tailLatency } from "./tail_latency.ts";
+import { tlsEcho } from "./tls_echo.ts";
+import { unixSocket } from "./unix_socket.ts";
 
 /** Every comparison, in the order they run. */
 const COMPARISONS: BenchComparison[] = [
@@ -56,23 +58,33 @@ const COMPARISONS: BenchComparison[] = [
   idleMemory,
   loadClient,
   quietOutput,
+  clientVsC,
+  rateAccuracy,
+  tlsEcho,
+  unixSocket,
 ];
 const IDS = COMPARISONS.map((comparison) => comparison.id);
 
 const reporter = new Reporter();
 
 const USAGE =
-  `Compares netdemo's echo server and load client with a bare Deno loop, Node and Python.
+  `Compares netdemo's echo server and load client with a bare Deno loop, Node, Python
+and C baselines, over TCP, TLS and a Unix socket.
 
 Usage: deno task bench   (or: deno run -A bench/compare.ts [options])
 
   --seconds S       measured seconds per run (default: 3)
   --warmup S        unmeasured seconds of load before each run (default: 1)
-  --conns LIST      connection counts of the round-trip tests (default: 100,1000)
+  --conns LIST      connection counts of the echo round-trip tests; the other
+                    round-trip tests use the first (default: 100,1000)
   --size BYTES      bytes per round trip (default: 64)
   --idle-conns N    idle connections of the memory test (default: 10000)
   --repeat N        interleaved runs per figure; the median counts (default: 3)
   --generator G     load generator of the server tests: c | netdemo | node (default: c)
+  --rates LIST      messages a second of the --rate accuracy test
+                    (default: 10000,50000,100000)
+  --pipelines LIST  messages in flight per connection it tries at each rate
+                    (default: 1,16)
   --only LIST       run only these: ${IDS.join(",")} (default: all)
   --no-pin          do not pin server and load to separate CPUs
   --out FILE        also write the figures as JSON to FILE
@@ -100,6 +112,8 @@ function parseOptions(args: string[]): Options | undefined {
       "idle-conns": { type: "string" },
       repeat: { type: "string" },
       generator: { type: "string" },
+      rates: { type: "string" },
+      pipelines: { type: "string" },
       only: { type: "string" },
       "no-pin": { type: "boolean" },
       out: { type: "string" },
@@ -120,6 +134,12 @@ function parseOptions(args: string[]): Options | undefined {
     const value = values[name];
     return typeof value === "string" ? value : fallback;
   };
+  const whole = (name: keyof typeof values, fallback: string): number =>
+    Math.round(number(option(name, fallback), name, 1));
+  const wholes = (name: keyof typeof values, fallback: string): number[] =>
+    option(name, fallback).split(",").map((text) =>
+      Math.round(number(text, name, 1))
+    );
   const generator = option("generator", "c");
   if (!(generator in GENERATOR_LABELS)) {
     throw new UsageProblem(
@@ -137,15 +157,13 @@ function parseOptions(args: string[]): Options | undefined {
   return {
     seconds: number(option("seconds", "3"), "seconds", 0.1),
     warmup: number(option("warmup", "1"), "warmup", 0),
-    conns: option("conns", "100,1000").split(",").map((text) =>
-      Math.round(number(text, "conns", 1))
-    ),
-    size: Math.round(number(option("size", "64"), "size", 1)),
-    idleConns: Math.round(
-      number(option("idle-conns", "10000"), "idle-conns", 1),
-    ),
-    repeat: Math.round(number(option("repeat", "3"), "repeat", 1)),
+    conns: wholes("conns", "100,1000"),
+    size: whole("size", "64"),
+    idleConns: whole("idle-conns", "10000"),
+    repeat: whole("repeat", "3"),
     generator: generator as GeneratorName,
+    rates: wholes("rates", "10000,50000,100000"),
+    pipelines: wholes("pipelines", "1,16"),
     only,
     pin: !values["no-pin"],
     out: values.out,

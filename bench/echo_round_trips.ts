@@ -9,18 +9,30 @@
  */
 
 import {
-  type BenchComparison,
-  describeLoad,
-  GENERATOR_LABELS,
+  describeLoads,
   generatorWarning,
   type LoadFigure,
-  type Runner,
+  ROUND_TRIPS_PER_SECOND,
+  SERVER_CPU_PER_ROUND_TRIP,
+} from "./_figures.ts";
+import type { BenchComparison, Runner } from "./_runner.ts";
+import type { RowPlan } from "./_runs.ts";
+import {
+  GENERATOR_LABELS,
   SERVER_LABELS,
   type ServerName,
-} from "./_runner.ts";
-import { compareRow, type Row, series } from "./_table.ts";
+} from "./_servers.ts";
+import type { Row } from "./_table.ts";
 
 const SERVERS: ServerName[] = ["ours", "deno", "node", "python"];
+
+const PLANS: RowPlan<ServerName, LoadFigure>[] = [
+  { metric: SERVER_CPU_PER_ROUND_TRIP, baseline: "deno", bound: 1.05 },
+  { metric: ROUND_TRIPS_PER_SECOND, baseline: "deno", bound: 1.0 },
+  { metric: ROUND_TRIPS_PER_SECOND, baseline: "node", bound: 1.0 },
+  { metric: SERVER_CPU_PER_ROUND_TRIP, baseline: "node" },
+  { metric: SERVER_CPU_PER_ROUND_TRIP, baseline: "python" },
+];
 
 /** The echo round-trip comparison (`--only echo`). */
 export const echoRoundTrips: BenchComparison = {
@@ -36,62 +48,23 @@ export const echoRoundTrips: BenchComparison = {
 };
 
 async function measure(runner: Runner, conns: number): Promise<Row[]> {
-  const { size, generator } = runner.settings;
-  runner.note(`echo: ${conns} connections x ${size}-byte round trips`);
+  const shape = runner.shape(conns);
+  const { generator } = runner.settings;
+  runner.note(`echo: ${conns} connections x ${shape.size}-byte round trips`);
   const runs = await runner.interleaved(
     SERVERS,
     (name) => runner.measureServer(name, { conns }),
   );
-  const figures = (name: ServerName): LoadFigure[] => runs.get(name) ?? [];
-  const cost = (name: ServerName) =>
-    series(figures(name).map((figure) => figure.serverMicrosPerRoundTrip));
-  const rate = (name: ServerName) =>
-    series(figures(name).map((figure) => figure.report.roundTripsPerSecond));
-  const shape = `${conns} conns x ${size} B`;
-  const notes = (baseline: ServerName): string[] => [
-    ...figures("ours").map((figure) => describeLoad("netdemo", figure)),
-    ...figures(baseline).map((figure) =>
-      describeLoad(SERVER_LABELS[baseline], figure)
-    ),
-    `load generator for every server: ${GENERATOR_LABELS[generator]}`,
-    ...generatorWarning([...figures("ours"), ...figures(baseline)]),
-  ];
-  return [
-    compareRow(cost("ours"), cost("deno"), {
-      test: "echo",
-      name: `echo server CPU/rt vs bare Deno loop: ${shape}`,
-      unit: "us CPU/rt",
-      better: "lower",
-      bound: 1.05,
-      notes: notes("deno"),
-    }),
-    compareRow(rate("ours"), rate("deno"), {
-      test: "echo",
-      name: `echo server rt/s vs bare Deno loop: ${shape}`,
-      unit: "round trips/s",
-      better: "higher",
-      bound: 1.0,
-    }),
-    compareRow(rate("ours"), rate("node"), {
-      test: "echo",
-      name: `echo server rt/s vs Node net: ${shape}`,
-      unit: "round trips/s",
-      better: "higher",
-      bound: 1.0,
-      notes: notes("node"),
-    }),
-    compareRow(cost("ours"), cost("node"), {
-      test: "echo",
-      name: `echo server CPU/rt vs Node net: ${shape}`,
-      unit: "us CPU/rt",
-      better: "lower",
-    }),
-    compareRow(cost("ours"), cost("python"), {
-      test: "echo",
-      name: `echo server CPU/rt vs Python selectors: ${shape}`,
-      unit: "us CPU/rt",
-      better: "lower",
-      notes: notes("python"),
-    }),
-  ];
+  return runs.rows(PLANS, {
+    test: "echo",
+    ours: "ours",
+    labels: SERVER_LABELS,
+    name: (metric, baseline) =>
+      `echo server ${metric.label} vs ${baseline}: ${shape.text}`,
+    describe: describeLoads,
+    notes: [
+      `load generator for every server: ${GENERATOR_LABELS[generator]}`,
+      ...generatorWarning(SERVERS.flatMap((name) => runs.of(name))),
+    ],
+  });
 }

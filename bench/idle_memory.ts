@@ -7,16 +7,11 @@
  * @module
  */
 
-import { establishedOnPort, residentKiB } from "./_procfs.ts";
-import {
-  type BenchComparison,
-  formatErrors,
-  HOST,
-  lastJson,
-  type Runner,
-  SERVER_LABELS,
-  type ServerName,
-} from "./_runner.ts";
+import { residentKiB } from "../tests/children.ts";
+import { establishedOnPort } from "./_procfs.ts";
+import { formatErrors } from "./_figures.ts";
+import { type BenchComparison, lastJson, type Runner } from "./_runner.ts";
+import { HOST, SERVER_LABELS, type ServerName } from "./_servers.ts";
 import { compareRow, type Row, series } from "./_table.ts";
 
 const BENCH = new URL(".", import.meta.url).pathname;
@@ -89,7 +84,7 @@ async function measure(runner: Runner, name: ServerName): Promise<IdleFigure> {
     // compiled, and their buffers allocated) are not counted per connection.
     await probe(server.port);
     await runner.awaitQuiet();
-    const before = residentKiB(server.child.pid);
+    const before = await residentKiB(server.child.pid);
     holder = runner.spawnLoad("node idle client", [
       "node",
       `${BENCH}baselines/node_idle_client.mjs`,
@@ -117,7 +112,7 @@ async function measure(runner: Runner, name: ServerName): Promise<IdleFigure> {
     // A measurement after the server has settled, not a synchronisation:
     // let it finish what accepting and the probe started.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const after = residentKiB(server.child.pid);
+    const after = await residentKiB(server.child.pid);
     const established = establishedOnPort(server.port);
     return {
       perConnKiB: (after - before) / count,

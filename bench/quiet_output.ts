@@ -6,43 +6,40 @@
  * @module
  */
 
-import {
-  type BenchComparison,
-  describeLoad,
-  type LoadFigure,
-  type Runner,
-} from "./_runner.ts";
-import { compareRow, type Row, series } from "./_table.ts";
+import { describeLoads, SERVER_CPU_PER_ROUND_TRIP } from "./_figures.ts";
+import type { BenchComparison, Runner } from "./_runner.ts";
+import type { Row } from "./_table.ts";
 
 type Mode = "quiet" | "default";
+const MODES: Mode[] = ["quiet", "default"];
+const LABELS: Record<Mode, string> = { quiet: "--quiet", default: "default" };
 
 /** The output-cost comparison (`--only quiet`). */
 export const quietOutput: BenchComparison = {
   id: "quiet",
   title: "quiet vs default output",
   async run(runner: Runner): Promise<Row[]> {
-    const { size } = runner.settings;
-    const conns = runner.settings.conns[0];
+    const shape = runner.shape();
     runner.note("quiet: netdemo echo server with --quiet vs default output");
     const runs = await runner.interleaved(
-      ["quiet", "default"] as Mode[],
+      MODES,
       (mode) =>
-        runner.measureServer("ours", { conns, verbose: mode === "default" }),
+        runner.measureServer("ours", {
+          conns: shape.conns,
+          verbose: mode === "default",
+        }),
     );
-    const figures = (mode: Mode): LoadFigure[] => runs.get(mode) ?? [];
-    const cost = (mode: Mode) =>
-      series(figures(mode).map((figure) => figure.serverMicrosPerRoundTrip));
-    return [compareRow(cost("default"), cost("quiet"), {
+    return runs.rows([
+      { metric: SERVER_CPU_PER_ROUND_TRIP, baseline: "quiet", bound: 1.05 },
+    ], {
       test: "quiet",
-      name: `echo server default output vs --quiet: ${conns} conns x ${size} B`,
-      unit: "us CPU/rt",
-      better: "lower",
-      bound: 1.05,
+      ours: "default",
+      labels: LABELS,
+      name: () => `echo server default output vs --quiet: ${shape.text}`,
+      describe: describeLoads,
       notes: [
-        ...figures("quiet").map((figure) => describeLoad("--quiet", figure)),
-        ...figures("default").map((figure) => describeLoad("default", figure)),
         "server CPU time per round trip: what a message costs the server, which other work on the machine barely moves; <= 1.05x allows for the CPU clock's 10 ms ticks",
       ],
-    })];
+    });
   },
 };

@@ -1,5 +1,5 @@
 /**
- * Streaming: the same Node client keeps a window of bytes in flight on each
+ * Streaming: the same C client keeps a window of bytes in flight on each
  * connection and counts what comes back, against netdemo's echo server, the
  * bare Deno loop and Node. Two shapes: one connection with 64 KiB writes and
  * ten connections with 16 KiB writes.
@@ -8,21 +8,28 @@
  */
 
 import {
-  type BenchComparison,
-  describeCpu,
-  type Runner,
-  SERVER_LABELS,
-  type ServerName,
+  describeStreams,
+  MIB_PER_SECOND,
+  SERVER_CPU_PER_MIB,
   type StreamFigure,
-} from "./_runner.ts";
-import { compareRow, type Row, series } from "./_table.ts";
+} from "./_figures.ts";
+import type { BenchComparison, Runner, StreamOptions } from "./_runner.ts";
+import type { RowPlan } from "./_runs.ts";
+import { SERVER_LABELS, type ServerName } from "./_servers.ts";
+import type { Row } from "./_table.ts";
 
 const SERVERS: ServerName[] = ["ours", "deno", "node"];
 
 /** The shapes measured: connections, write size, bytes in flight each. */
-const SHAPES = [
+const SHAPES: StreamOptions[] = [
   { conns: 1, chunk: 64 * 1024, window: 1024 * 1024 },
   { conns: 10, chunk: 16 * 1024, window: 256 * 1024 },
+];
+
+const PLANS: RowPlan<ServerName, StreamFigure>[] = [
+  { metric: MIB_PER_SECOND, baseline: "deno", bound: 0.95 },
+  { metric: SERVER_CPU_PER_MIB, baseline: "deno" },
+  { metric: MIB_PER_SECOND, baseline: "node" },
 ];
 
 /** The streaming comparison (`--only stream`). */
@@ -36,10 +43,7 @@ export const streaming: BenchComparison = {
   },
 };
 
-async function measure(
-  runner: Runner,
-  shape: typeof SHAPES[number],
-): Promise<Row[]> {
+async function measure(runner: Runner, shape: StreamOptions): Promise<Row[]> {
   const title = `${shape.conns} conn${shape.conns === 1 ? "" : "s"} x ${
     shape.chunk / 1024
   } KiB writes`;
@@ -48,40 +52,12 @@ async function measure(
     SERVERS,
     (name) => runner.measureStream(name, shape),
   );
-  const figures = (name: ServerName): StreamFigure[] => runs.get(name) ?? [];
-  const rate = (name: ServerName) =>
-    series(figures(name).map((figure) => figure.mibPerSecond));
-  const cost = (name: ServerName) =>
-    series(figures(name).map((figure) => figure.serverMicrosPerMiB));
-  const describe = (name: ServerName): string[] =>
-    figures(name).map((figure) =>
-      `${SERVER_LABELS[name]}: ${
-        figure.mibPerSecond.toFixed(1)
-      } MiB/s, server CPU ${figure.serverMicrosPerMiB.toFixed(0)} us/MiB; ${
-        describeCpu(figure.cpu)
-      }`
-    );
-  return [
-    compareRow(rate("ours"), rate("deno"), {
-      test: "stream",
-      name: `echo server vs bare Deno loop: ${title}`,
-      unit: "MiB/s",
-      better: "higher",
-      bound: 0.95,
-      notes: [...describe("ours"), ...describe("deno")],
-    }),
-    compareRow(cost("ours"), cost("deno"), {
-      test: "stream",
-      name: `echo server CPU/MiB vs bare Deno loop: ${title}`,
-      unit: "us CPU/MiB",
-      better: "lower",
-    }),
-    compareRow(rate("ours"), rate("node"), {
-      test: "stream",
-      name: `echo server vs Node net: ${title}`,
-      unit: "MiB/s",
-      better: "higher",
-      notes: describe("node"),
-    }),
-  ];
+  return runs.rows(PLANS, {
+    test: "stream",
+    ours: "ours",
+    labels: SERVER_LABELS,
+    name: (metric, baseline) =>
+      `echo server ${metric.label} vs ${baseline}: ${title}`,
+    describe: describeStreams,
+  });
 }

@@ -8,21 +8,24 @@
  * @module
  */
 
-import {
-  type BenchComparison,
-  describeLoad,
-  type LoadFigure,
-  type Runner,
-  SERVER_LABELS,
-  type ServerName,
-} from "./_runner.ts";
-import { compareRow, type Row, series } from "./_table.ts";
+import { describeLoads, latency, type LoadFigure } from "./_figures.ts";
+import type { BenchComparison, Runner } from "./_runner.ts";
+import type { RowPlan } from "./_runs.ts";
+import { SERVER_LABELS, type ServerName } from "./_servers.ts";
+import type { Row } from "./_table.ts";
 
 const SERVERS: ServerName[] = ["ours", "deno", "node", "python"];
 
 /** Connections and total messages a second of the open-loop load. */
 const CONNS = 100;
 const RATE = 30_000;
+
+const PLANS: RowPlan<ServerName, LoadFigure>[] = [
+  { metric: latency("p99.9"), baseline: "deno", bound: 1.3 },
+  { metric: latency("max"), baseline: "deno" },
+  { metric: latency("p99.9"), baseline: "node" },
+  { metric: latency("p99.9"), baseline: "python" },
+];
 
 /** The tail-latency comparison (`--only tail`). */
 export const tailLatency: BenchComparison = {
@@ -42,46 +45,13 @@ export const tailLatency: BenchComparison = {
           extraArgs: ["--rate", String(RATE), "--percentiles", "50,99,99.9"],
         }),
     );
-    const figures = (name: ServerName): LoadFigure[] => runs.get(name) ?? [];
-    const latency = (name: ServerName, key: string) =>
-      series(
-        figures(name).map((figure) => {
-          const value = figure.report.latencyMs[key];
-          return typeof value === "number" ? value : NaN;
-        }),
-      );
     const shape = `${CONNS} conns, ${RATE} msg/s x ${size} B`;
-    const describe = (name: ServerName): string[] =>
-      figures(name).map((figure) => describeLoad(SERVER_LABELS[name], figure));
-    return [
-      compareRow(latency("ours", "p99.9"), latency("deno", "p99.9"), {
-        test: "tail",
-        name: `p99.9 latency vs bare Deno loop: ${shape}`,
-        unit: "ms",
-        better: "lower",
-        bound: 1.3,
-        notes: [...describe("ours"), ...describe("deno")],
-      }),
-      compareRow(latency("ours", "max"), latency("deno", "max"), {
-        test: "tail",
-        name: `max latency vs bare Deno loop: ${shape}`,
-        unit: "ms",
-        better: "lower",
-      }),
-      compareRow(latency("ours", "p99.9"), latency("node", "p99.9"), {
-        test: "tail",
-        name: `p99.9 latency vs Node net: ${shape}`,
-        unit: "ms",
-        better: "lower",
-        notes: describe("node"),
-      }),
-      compareRow(latency("ours", "p99.9"), latency("python", "p99.9"), {
-        test: "tail",
-        name: `p99.9 latency vs Python selectors: ${shape}`,
-        unit: "ms",
-        better: "lower",
-        notes: describe("python"),
-      }),
-    ];
+    return runs.rows(PLANS, {
+      test: "tail",
+      ours: "ours",
+      labels: SERVER_LABELS,
+      name: (metric, baseline) => `${metric.label} vs ${baseline}: ${shape}`,
+      describe: describeLoads,
+    });
   },
 };

@@ -2,34 +2,26 @@
  * Test helpers: run the real CLI (a compiled binary in `NETDEMO_BIN`, else
  * `deno run mod.ts` with the binary's permissions), wait for a spawned
  * server's `Listening on HOST:PORT` line, capture a reporter's lines, and
- * read a process's resident memory.
+ * read a process's resident memory. The command line, the line reader and
+ * the memory reader live in `children.ts`, which the bench shares.
  *
  * @module
  */
 
 import { equal, match } from "node:assert/strict";
 import { Reporter } from "../output/reporter.ts";
+import {
+  binaryPermissions,
+  netdemoCommand,
+  readLines,
+  withOpenFileLimit,
+} from "./children.ts";
 
-/** The permissions the compiled binary is granted (see deno.json "compile"). */
-export const BINARY_PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env=TERM",
-  "--allow-run=/bin/cat",
-];
+// The tests import every helper from here.
+export { netdemoCommand, residentKiB } from "./children.ts";
 
-const MOD = new URL("../mod.ts", import.meta.url).pathname;
-
-/** The program and leading arguments that start netdemo. */
-export function netdemoCommand(): { program: string; prefix: string[] } {
-  const bin = Deno.env.get("NETDEMO_BIN");
-  if (bin) return { program: bin, prefix: [] };
-  return {
-    program: Deno.execPath(),
-    prefix: ["run", "--quiet", ...BINARY_PERMISSIONS, MOD],
-  };
-}
+/** The permissions the compiled binary is granted (deno.json's "compile"). */
+export const BINARY_PERMISSIONS: string[] = binaryPermissions();
 
 /** What a finished CLI run printed and returned. */
 export interface CliResult {
@@ -79,13 +71,9 @@ function spawnNetdemo(
 ): Deno.ChildProcess {
   const { program, prefix } = netdemoCommand();
   const argv = [program, ...prefix, ...args];
-  const limited = options.openFileLimit === undefined ? argv : [
-    "sh",
-    "-c",
-    `ulimit -n ${options.openFileLimit} && exec "$@"`,
-    "sh",
-    ...argv,
-  ];
+  const limited = options.openFileLimit === undefined
+    ? argv
+    : withOpenFileLimit(argv, options.openFileLimit);
   return new Deno.Command(limited[0], {
     args: limited.slice(1),
     stdin: options.stdin === undefined ? "null" : "piped",
@@ -163,13 +151,7 @@ export class LineLog {
     stream: ReadableStream<Uint8Array>,
     into: string[],
   ): Promise<void> {
-    let rest = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      const parts = (rest + text).split("\n");
-      rest = parts.pop() ?? "";
-      for (const line of parts) this.add(line, into);
-    }
-    if (rest) this.add(rest, into);
+    await readLines(stream, (line) => this.add(line, into));
   }
 }
 
@@ -289,21 +271,4 @@ export function captureReporter(
     return lines.waitFor(pattern);
   }
   return { reporter, out, err, waitFor };
-}
-
-/**
- * The resident memory of process `pid`, in KiB, from `ps` (Deno asks for
- * `--allow-all` to read another process's `/proc` entry; `ps` needs only
- * `--allow-run`). Throws when `ps` reports no size, so a caller never
- * compares against a missing figure.
- */
-export async function residentKiB(pid: number): Promise<number> {
-  const { stdout } = await new Deno.Command("ps", {
-    args: ["-o", "rss=", "-p", String(pid)],
-    stdin: "null",
-    stderr: "null",
-  }).output();
-  const kib = Number(new TextDecoder().decode(stdout).trim());
-  if (!(kib > 0)) throw new Error(`no resident size for process ${pid}`);
-  return kib;
 }

@@ -1,26 +1,39 @@
 // Plain JavaScript run by Node: return types cannot be written here.
 // deno-lint-ignore-file explicit-function-return-type
 // What the Node helpers of `deno task bench` share: strict `--name value`
-// parsing and the failure kinds netdemo's own reports use, so that a
-// baseline's JSON reads exactly like ours.
+// parsing, opening many connections, and the failure kinds netdemo's own
+// reports use, so that a baseline's JSON reads exactly like ours.
 
 import process from "node:process";
 import { parseArgs } from "node:util";
 
 /**
- * Parses `--name value` options (all strings, plus the booleans listed);
- * a mistake prints one line and exits 2, as netdemo's CLI does.
+ * Parses a client's options strictly: `--host`, `--port` and `--conns`
+ * (default `conns`), the other string options `names` and the boolean
+ * `booleans`; a mistake prints one line and exits 2, as netdemo's CLI does.
+ * Returns the parsed values, the address, the connection count and an
+ * empty failure tally: what every client starts from.
  */
-export function parseOptions(names, booleans = []) {
+export function readClientOptions(names, { booleans = [], conns }) {
   const options = {};
-  for (const name of names) options[name] = { type: "string" };
+  for (const name of ["host", "port", "conns", ...names]) {
+    options[name] = { type: "string" };
+  }
   for (const name of booleans) options[name] = { type: "boolean" };
+  let values;
   try {
-    return parseArgs({ options, strict: true }).values;
+    values = parseArgs({ options, strict: true }).values;
   } catch (error) {
     process.stderr.write(`error: ${error.message}\n`);
     process.exit(2);
   }
+  return {
+    values,
+    host: values.host ?? "127.0.0.1",
+    port: numberOption(values, "port", 65432, { min: 1 }),
+    conns: numberOption(values, "conns", conns, { min: 1 }),
+    failures: new FailureTally(),
+  };
 }
 
 /** Reads a numeric option, with a default, or exits 2 naming it. */
@@ -35,14 +48,6 @@ export function numberOption(values, name, fallback, { min = 0 } = {}) {
     process.exit(2);
   }
   return value;
-}
-
-/** Reads `--host` and `--port` with netdemo's defaults, or exits 2. */
-export function addressOptions(values) {
-  return {
-    host: values.host ?? "127.0.0.1",
-    port: numberOption(values, "port", 65432, { min: 1 }),
-  };
 }
 
 /** The netdemo failure kind (protocol/errors.ts) of a Node socket error. */

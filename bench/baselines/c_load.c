@@ -7,19 +7,11 @@
  * Usage: c_load HOST PORT CONNS SIZE SECONDS
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "_c_common.h"
 
 /* Latency buckets of 1 us up to 1 s; slower round trips land in the last. */
 #define BUCKETS 1000000
@@ -33,11 +25,7 @@ struct conn {
 
 static uint64_t histogram[BUCKETS];
 
-static double now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
+static double now_us(void) { return now_s() * 1e6; }
 
 static double percentile(uint64_t total, double p) {
   uint64_t wanted = (uint64_t)(total * p / 100.0);
@@ -73,21 +61,9 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < size; i++) msg[i] = 'a' + (char)(i % 26);
   struct conn *all = calloc((size_t)conns, sizeof *all);
   int ep = epoll_create1(0);
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
-  inet_pton(AF_INET, host, &addr.sin_addr);
   for (int i = 0; i < conns; i++) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-      perror("connect");
-      return 1;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
-                             .data.ptr = &all[i]};
-    all[i].fd = fd;
-    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    all[i].fd = connect_watched(host, port, 1, ep, &all[i]);
+    if (all[i].fd < 0) return 1;
   }
   double start = now_us(), deadline = start + seconds * 1e6;
   uint64_t trips = 0;
@@ -103,16 +79,9 @@ int main(int argc, char **argv) {
       struct conn *c = events[e].data.ptr;
       if (c->written < size && pump_write(c, msg, size) < 0) return 1;
       for (;;) {
-        ssize_t got = read(c->fd, buf, size - c->echoed);
-        if (got == 0) {
-          fprintf(stderr, "server closed a connection\n");
-          return 1;
-        }
-        if (got < 0) {
-          if (errno == EAGAIN) break;
-          perror("read");
-          return 1;
-        }
+        ssize_t got = read_ready(c->fd, buf, size - c->echoed);
+        if (got < 0) return 1;
+        if (got == 0) break;
         if (memcmp(buf, msg + c->echoed, (size_t)got) != 0) {
           fprintf(stderr, "echo differs\n");
           return 1;

@@ -8,19 +8,10 @@
  * Usage: c_stream HOST PORT CONNS CHUNK WINDOW SECONDS WARMUP
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "_c_common.h"
 
 struct conn {
   int fd;
@@ -28,12 +19,6 @@ struct conn {
   uint64_t echoed;  /* bytes read back */
   size_t offset;    /* where the next write starts within the chunk */
 };
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Writes while the window allows and the socket takes; -1 on an error. */
 static int fill(struct conn *c, const char *chunk, size_t size, size_t window) {
@@ -59,20 +44,9 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < size; i++) chunk[i] = (char)(i & 0xff);
   struct conn *all = calloc((size_t)conns, sizeof *all);
   int ep = epoll_create1(0);
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
-  inet_pton(AF_INET, argv[1], &addr.sin_addr);
   for (int i = 0; i < conns; i++) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-      perror("connect");
-      return 1;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    all[i].fd = fd;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
-                             .data.ptr = &all[i]};
-    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-    if (fill(&all[i], chunk, size, window) < 0) return 1;
+    all[i].fd = connect_watched(argv[1], port, 0, ep, &all[i]);
+    if (all[i].fd < 0 || fill(&all[i], chunk, size, window) < 0) return 1;
   }
   double start = now_s(), from = start + warmup, until = from + seconds;
   uint64_t total = 0, at_from = 0;
@@ -90,16 +64,9 @@ int main(int argc, char **argv) {
     for (int e = 0; e < n; e++) {
       struct conn *c = events[e].data.ptr;
       for (;;) {
-        ssize_t got = read(c->fd, buf, 1 << 20);
-        if (got == 0) {
-          fprintf(stderr, "server closed a connection\n");
-          return 1;
-        }
-        if (got < 0) {
-          if (errno == EAGAIN) break;
-          perror("read");
-          return 1;
-        }
+        ssize_t got = read_ready(c->fd, buf, 1 << 20);
+        if (got < 0) return 1;
+        if (got == 0) break;
         c->echoed += (uint64_t)got;
         total += (uint64_t)got;
       }

@@ -14,19 +14,15 @@ import { Buffer } from "node:buffer";
 import net from "node:net";
 import process from "node:process";
 import {
-  addressOptions,
   failureKind,
-  FailureTally,
-  numberOption,
   openConnections,
-  parseOptions,
+  readClientOptions,
 } from "./_node_common.mjs";
 
-const values = parseOptions(["host", "port", "conns"]);
-const { host, port } = addressOptions(values);
-const conns = numberOption(values, "conns", 10000, { min: 1 });
+const { host, port, conns, failures } = readClientOptions([], {
+  conns: 10000,
+});
 
-const failures = new FailureTally();
 const started = performance.now();
 const sockets = await openConnections(net, conns, {
   host,

@@ -13,12 +13,10 @@ import { Buffer } from "node:buffer";
 import net from "node:net";
 import process from "node:process";
 import {
-  addressOptions,
   failureKind,
-  FailureTally,
   numberOption,
   openConnections,
-  parseOptions,
+  readClientOptions,
 } from "./_node_common.mjs";
 
 /** Latencies are counted in buckets 0.5% wide: fixed memory, any duration. */
@@ -56,12 +54,10 @@ class Histogram {
   }
 }
 
-const values = parseOptions(
-  ["host", "port", "conns", "size", "duration", "rounds"],
-  ["json"],
+const { values, host, port, conns, failures } = readClientOptions(
+  ["size", "duration", "rounds"],
+  { booleans: ["json"], conns: 10 },
 );
-const { host, port } = addressOptions(values);
-const conns = numberOption(values, "conns", 10, { min: 1 });
 const size = numberOption(values, "size", 64, { min: 1 });
 const rounds = values.rounds === undefined
   ? undefined
@@ -70,7 +66,6 @@ const duration = numberOption(values, "duration", rounds ? Infinity : 5, {
   min: 0.001,
 });
 
-const failures = new FailureTally();
 const histogram = new Histogram();
 const payload = Buffer.alloc(size);
 for (let i = 0; i < size; i++) payload[i] = 32 + (i % 95);

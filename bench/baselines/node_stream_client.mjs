@@ -17,32 +17,21 @@ import net from "node:net";
 import tls from "node:tls";
 import process from "node:process";
 import {
-  addressOptions,
   failureKind,
-  FailureTally,
   numberOption,
   openConnections,
-  parseOptions,
+  readClientOptions,
 } from "./_node_common.mjs";
 
-const values = parseOptions([
-  "host",
-  "port",
-  "conns",
-  "chunk",
-  "window",
-  "duration",
-  "warmup",
-  "tls-ca",
-]);
-const { host, port } = addressOptions(values);
-const conns = numberOption(values, "conns", 1, { min: 1 });
+const { values, host, port, conns, failures } = readClientOptions(
+  ["chunk", "window", "duration", "warmup", "tls-ca"],
+  { conns: 1 },
+);
 const chunkSize = numberOption(values, "chunk", 64 * 1024, { min: 1 });
 const windowSize = numberOption(values, "window", 1024 * 1024, { min: 1 });
 const duration = numberOption(values, "duration", 5, { min: 0.001 });
 const warmup = numberOption(values, "warmup", 1, { min: 0 });
 
-const failures = new FailureTally();
 const caFile = values["tls-ca"];
 // tls.connect's socket also emits "connect" (TCP up); writes made before the
 // handshake ends are queued, so openConnections works unchanged.

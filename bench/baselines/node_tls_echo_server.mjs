@@ -1,4 +1,4 @@
-// Baseline for `deno task bench` (bench/transports.ts): the plainest TLS echo
+// Baseline for `deno task bench` (bench/tls_echo.ts): the plainest TLS echo
 // server Node's `tls` offers, `socket.pipe(socket)` on each secure socket, so
 // that netdemo's TLS echo server is compared with what a Node user writes first.
 //

@@ -1,0 +1,119 @@
+/**
+ * What the tests and the benchmark both need to run netdemo and other
+ * programs as child processes: the command line that starts netdemo (the
+ * compiled binary in `NETDEMO_BIN`, else `deno run mod.ts` with the
+ * binary's permissions), a higher open-file limit for one child, a child's
+ * output as lines, and its resident memory. It carries no underscore
+ * because `bench/` imports it too.
+ *
+ * @module
+ */
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/**
+ * The permissions the compiled binary is granted, read from deno.json's
+ * `compile` task, so that tests and bench run `mod.ts` exactly as the
+ * binary would and nobody keeps a second list.
+ *
+ * @example
+ * ```ts
+ * import { binaryPermissions } from "./children.ts";
+ * binaryPermissions(); // ["--allow-net", "--allow-read", ...]
+ * ```
+ */
+export function binaryPermissions(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)) as {
+    tasks: Record<string, string>;
+  };
+  return config.tasks.compile.split(/\s+/).filter((word) =>
+    word.startsWith("--allow-")
+  );
+}
+
+/**
+ * The program and leading arguments that start netdemo: the binary named by
+ * `NETDEMO_BIN`, else this Deno running `mod.ts` with the binary's
+ * permissions.
+ *
+ * @example
+ * ```ts
+ * import { netdemoCommand } from "./children.ts";
+ * const { program, prefix } = netdemoCommand();
+ * const argv = [program, ...prefix, "server", "echo", "--port", "0"];
+ * ```
+ */
+export function netdemoCommand(): { program: string; prefix: string[] } {
+  const bin = Deno.env.get("NETDEMO_BIN");
+  if (bin) return { program: bin, prefix: [] };
+  return {
+    program: Deno.execPath(),
+    prefix: ["run", "--quiet", ...binaryPermissions(), `${ROOT}mod.ts`],
+  };
+}
+
+/**
+ * `argv` started under `ulimit -n limit`, through `sh`, which then `exec`s
+ * it: the program keeps the pid `sh` had, so signals and `/proc/PID` reach
+ * the program itself.
+ *
+ * @example
+ * ```ts
+ * import { withOpenFileLimit } from "./children.ts";
+ * withOpenFileLimit(["node", "server.mjs"], 20_000);
+ * // ["sh", "-c", 'ulimit -n 20000 && exec "$@"', "sh", "node", "server.mjs"]
+ * ```
+ */
+export function withOpenFileLimit(argv: string[], limit: number): string[] {
+  return ["sh", "-c", `ulimit -n ${limit} && exec "$@"`, "sh", ...argv];
+}
+
+/**
+ * Reads `stream` (a child's stdout or stderr) to its end, handing each line
+ * to `onLine` without its newline, and a last line that has none.
+ *
+ * @example
+ * ```ts
+ * import { readLines } from "./children.ts";
+ * const child = new Deno.Command("echo", { args: ["hi"], stdout: "piped" })
+ *   .spawn();
+ * const lines: string[] = [];
+ * await readLines(child.stdout, (line) => lines.push(line));
+ * await child.status;
+ * ```
+ */
+export async function readLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  let rest = "";
+  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    const parts = (rest + text).split("\n");
+    rest = parts.pop() ?? "";
+    for (const line of parts) onLine(line);
+  }
+  if (rest) onLine(rest);
+}
+
+/**
+ * The resident memory of process `pid`, in KiB, from `ps`: Deno asks for
+ * `--allow-all` to read another process's `/proc` entry, which the tests
+ * do not have, while `ps` needs only `--allow-run`. Throws when `ps`
+ * reports no size, so a caller never compares against a missing figure.
+ *
+ * @example
+ * ```ts
+ * import { residentKiB } from "./children.ts";
+ * await residentKiB(Deno.pid); // e.g. 48212
+ * ```
+ */
+export async function residentKiB(pid: number): Promise<number> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-o", "rss=", "-p", String(pid)],
+    stdin: "null",
+    stderr: "null",
+  }).output();
+  const kib = Number(new TextDecoder().decode(stdout).trim());
+  if (!(kib > 0)) throw new Error(`no resident size for process ${pid}`);
+  return kib;
+}
