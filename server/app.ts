@@ -26,7 +26,7 @@ import {
 import { NetError } from "../protocol/errors.ts";
 import type { Socket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
-import { escapeBytes, escapeText } from "../output/escape.ts";
+import { excerpt } from "../output/escape.ts";
 import { counted } from "../output/count.ts";
 import { ByteBudget, type Claim } from "./_budget.ts";
 import type { EventLog } from "./_event_log.ts";
@@ -262,19 +262,10 @@ function describe(request: AppMessage): string {
   if (request.kind === "binary") {
     return `${request.header.contentType}, ${
       counted(request.content.length, "byte")
-    } "${escapeBytes(request.content.subarray(0, LOG_EXCERPT))}${
-      request.content.length > LOG_EXCERPT ? "..." : ""
-    }"`;
+    } "${excerpt(request.content, LOG_EXCERPT)}"`;
   }
   const { action, value } = requestFields(request.value);
-  return `text/json, action "${excerpt(fieldText(action))}", value "${
-    excerpt(fieldText(value))
-  }"`;
-}
-
-function excerpt(text: string): string {
-  const short = text.length > LOG_EXCERPT
-    ? `${text.slice(0, LOG_EXCERPT)}...`
-    : text;
-  return escapeText(short);
+  return `text/json, action "${
+    excerpt(fieldText(action), LOG_EXCERPT)
+  }", value "${excerpt(fieldText(value), LOG_EXCERPT)}"`;
 }

@@ -7,8 +7,7 @@
  * @module
  */
 
-import { quoted } from "../output/escape.ts";
-import { counted } from "../output/count.ts";
+import { describeBytes } from "../output/escape.ts";
 import type { EventLog } from "./_event_log.ts";
 import type { CloseOptions, ServerSummary } from "./listener.ts";
 import {
@@ -156,13 +155,6 @@ export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
   };
 }
 
-/** Shows a chunk as quoted, escaped text when short, else its size. */
-function describe(chunk: Uint8Array): string {
-  return chunk.length <= SHOWN_TEXT_LIMIT
-    ? quoted(chunk)
-    : counted(chunk.length, "byte");
-}
-
 /**
  * The echo server's large buffers: at most {@linkcode LARGE_BUFFERS_OUT}
  * held by connections at once, and up to {@linkcode POOL_LIMIT} kept for
@@ -187,7 +179,10 @@ class LargeBuffers {
 }
 
 function logEcho(log: EventLog, peer: string, chunk: Uint8Array): void {
-  log.data(chunk.length, () => `Echoed ${describe(chunk)} to ${peer}`);
+  log.data(
+    chunk.length,
+    () => `Echoed ${describeBytes(chunk, SHOWN_TEXT_LIMIT)} to ${peer}`,
+  );
 }
 
 /**
