@@ -241,7 +241,7 @@ export function serveApp(options: AppServerOptions = {}): ConnectionServer {
     }
   }
 
-  return serveConnections(options, handle);
+  return serveConnections({ ...options, kind: "app" }, handle);
 }
 
 function requestFields(value: unknown): { action: unknown; value: unknown } {

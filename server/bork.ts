@@ -41,12 +41,19 @@ export interface BorkServerOptions extends ListenOptions {
  */
 export function serveBork(options: BorkServerOptions = {}): ServerHandle {
   const reporter = options.reporter ?? SILENT;
-  const { listener, summary, stopClock } = startListening(options, reporter);
+  const { listener, summary, stopClock } = startListening(
+    "bork",
+    reporter,
+    options,
+  );
   let current: Socket | undefined;
   let stopping = false;
   // The lesson's lines come a few a second; a storm of connections (a
   // reset flood against --keep-open) collapses to a line a second.
-  const log = new EventLog(reporter, { open: () => current ? 1 : 0 });
+  const log = new EventLog(reporter, {
+    open: () => current ? 1 : 0,
+    kind: "bork",
+  });
 
   async function run(): Promise<ServerSummary> {
     try {

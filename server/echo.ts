@@ -9,7 +9,6 @@
 
 import { describeBytes } from "../output/escape.ts";
 import type { EventLog } from "./_event_log.ts";
-import type { CloseOptions, ServerSummary } from "./listener.ts";
 import {
   type Connection,
   type ConnectionServer,
@@ -135,24 +134,7 @@ export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
     log.event(`Closing connection to ${socket.peer}`);
   }
 
-  const server = serveConnections({ ...options, dataVerb: "echoed" }, echo);
-
-  async function finish(): Promise<ServerSummary> {
-    return { ...await server.closed, sentVerb: "echoed" };
-  }
-
-  const closed = finish();
-  return {
-    addr: server.addr,
-    closed,
-    get open(): number {
-      return server.open;
-    },
-    async close(closeOptions?: CloseOptions): Promise<ServerSummary> {
-      await server.close(closeOptions);
-      return closed;
-    },
-  };
+  return serveConnections({ ...options, kind: "echo" }, echo);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   endsAccepting,
   type ListenOptions,
   type ServerHandle,
+  type ServerKind,
   type ServerSummary,
   startListening,
 } from "./listener.ts";
@@ -52,8 +53,15 @@ export interface ConnectionServerOptions extends ListenOptions {
   idleTimeoutMs?: number;
   /** On close(), how long open connections may go on, in ms. Default 5000. */
   graceMs?: number;
-  /** How the per-second summary of data lines names them. Default "sent". */
-  dataVerb?: string;
+}
+
+/**
+ * Options for {@linkcode serveConnections}: a server's options, and which
+ * server it is (for its summary and its log).
+ */
+export interface ServeOptions extends ConnectionServerOptions {
+  /** Which server runs on the loop. */
+  kind: ServerKind;
 }
 
 /** One accepted connection, as a handler gets it. */
@@ -120,25 +128,29 @@ class Tracked implements Connection {
  * @example
  * ```ts
  * import { serveConnections } from "./serve.ts";
- * const server = serveConnections({ port: 0 }, async ({ socket }) => {
+ * const server = serveConnections({ kind: "echo", port: 0 }, async ({ socket }) => {
  *   await socket.writeAll(new TextEncoder().encode("hi"));
  * });
  * await server.close();
  * ```
  */
 export function serveConnections(
-  options: ConnectionServerOptions,
+  options: ServeOptions,
   handler: ConnectionHandler,
 ): ConnectionServer {
   const reporter = options.reporter ?? SILENT;
   const maxConns = options.maxConns ?? DEFAULT_MAX_CONNS;
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const idleTimeoutMs = options.idleTimeoutMs;
-  const { listener, summary, stopClock } = startListening(options, reporter);
+  const { listener, summary, stopClock } = startListening(
+    options.kind,
+    reporter,
+    options,
+  );
   const live = new Set<Tracked>();
   const log = new EventLog(reporter, {
     open: () => live.size,
-    dataVerb: options.dataVerb,
+    kind: options.kind,
   });
   let stopping = false;
   let endGrace: (() => void) | undefined;
