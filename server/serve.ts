@@ -8,14 +8,16 @@
  * @module
  */
 
-import { NetError } from "../protocol/errors.ts";
 import { setNoDelay, Socket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
-import { EventLog } from "./_event_log.ts";
+import { ConnectionRegistry } from "./_connections.ts";
+import { Delay } from "./_delay.ts";
+import type { EventLog } from "./_event_log.ts";
 import {
   type CloseOptions,
   describeAcceptFailure,
   endsAccepting,
+  type Listening,
   type ListenOptions,
   type ServerHandle,
   type ServerKind,
@@ -84,41 +86,6 @@ export interface ConnectionServer extends ServerHandle {
 }
 
 /**
- * One live connection as the loop tracks it. It is also what the handler
- * gets; its abort controller is made only when someone asks for the signal,
- * because 10,000 idle connections would otherwise hold 10,000 of them.
- */
-class Tracked implements Connection {
-  readonly socket: Socket;
-  readonly log: EventLog;
-  #controller: AbortController | undefined;
-  #stopped = false;
-
-  constructor(socket: Socket, log: EventLog) {
-    this.socket = socket;
-    this.log = log;
-  }
-
-  get signal(): AbortSignal {
-    this.#controller ??= new AbortController();
-    if (this.#stopped) this.#controller.abort();
-    return this.#controller.signal;
-  }
-
-  /** True once the server stopped waiting for this connection. */
-  get stopped(): boolean {
-    return this.#stopped;
-  }
-
-  /** Gives up on the connection: aborts the handler's signal and closes. */
-  stop(): void {
-    this.#stopped = true;
-    this.#controller?.abort();
-    this.socket.close();
-  }
-}
-
-/**
  * Listens and serves every connection concurrently with `handler`. A
  * handler's NetError (reset, timeout, closed) ends that connection with one
  * log line and never disturbs the others; a failed accept (a connection
@@ -138,209 +105,134 @@ export function serveConnections(
   options: ServeOptions,
   handler: ConnectionHandler,
 ): ConnectionServer {
-  const reporter = options.reporter ?? SILENT;
-  const maxConns = options.maxConns ?? DEFAULT_MAX_CONNS;
-  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
-  const idleTimeoutMs = options.idleTimeoutMs;
-  const { listener, summary, stopClock } = startListening(
-    options.kind,
-    reporter,
-    options,
-  );
-  const live = new Set<Tracked>();
-  const log = new EventLog(reporter, {
-    open: () => live.size,
-    kind: options.kind,
-  });
-  let stopping = false;
-  let endGrace: (() => void) | undefined;
-  let graceNow = false;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  let wakeRetry: (() => void) | undefined;
-  let allClosed: (() => void) | undefined;
+  return new AcceptLoop(options, handler);
+}
 
-  const sweeper = idleTimeoutMs === undefined ? undefined : setInterval(() => {
-    const now = performance.now();
-    for (const connection of live) {
-      const quiet = connection.socket.quietFor(now);
-      if (quiet >= idleTimeoutMs && !connection.stopped) {
-        log.event(
-          `Closing idle connection from ${connection.socket.peer} after ${
-            idleTimeoutMs / 1000
-          } s without traffic`,
-        );
-        connection.stop();
-      }
-    }
-  }, Math.min(1000, Math.max(10, idleTimeoutMs / 4)));
+/**
+ * True for the accept failures that a lack of file descriptors causes
+ * (EMFILE, ENFILE): they pass once some connections close.
+ */
+function isOutOfDescriptors(error: unknown): boolean {
+  return error instanceof Error &&
+    /os error 2[34]|too many open files/i.test(error.message);
+}
 
-  function finish(connection: Tracked): void {
-    connection.socket.close();
-    summary.bytesSent += connection.socket.bytesWritten;
-    live.delete(connection);
-    if (live.size === 0) allClosed?.();
+/**
+ * The listener's side of a concurrent server: accepts for as long as the
+ * server runs, within `--max-conns` and the open-file limit, hands each
+ * connection to the {@linkcode ConnectionRegistry}, and stops when closed.
+ */
+class AcceptLoop implements ConnectionServer {
+  readonly addr: Deno.NetAddr;
+  readonly closed: Promise<ServerSummary>;
+  #reporter: Reporter;
+  #maxConns: number;
+  #graceMs: number;
+  #listening: Listening;
+  #connections: ConnectionRegistry;
+  #retry = new Delay();
+  #stopping = false;
+
+  constructor(options: ServeOptions, handler: ConnectionHandler) {
+    this.#reporter = options.reporter ?? SILENT;
+    this.#maxConns = options.maxConns ?? DEFAULT_MAX_CONNS;
+    this.#graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    this.#listening = startListening(options.kind, this.#reporter, options);
+    this.#connections = new ConnectionRegistry(handler, {
+      reporter: this.#reporter,
+      summary: this.#listening.summary,
+      idleTimeoutMs: options.idleTimeoutMs,
+    });
+    this.addr = this.#listening.listener.addr;
+    this.closed = this.#run();
   }
 
-  function failed(connection: Tracked, error: unknown): void {
-    const { socket } = connection;
-    if (!(error instanceof NetError)) {
-      log.problem(
-        `connection from ${socket.peer} failed: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-      );
-    } else if (!connection.stopped && !socket.closed) {
-      log.event(`Connection from ${socket.peer} ended: ${error.message}`);
-    }
-    finish(connection);
+  get open(): number {
+    return this.#connections.size;
   }
 
-  // Promise callbacks rather than an async function: a suspended async
-  // frame per idle connection is memory that 10,000 clients multiply.
-  function serve(connection: Tracked): void {
-    let served: Promise<void>;
+  close(closeOptions: CloseOptions = {}): Promise<ServerSummary> {
+    if (!this.#stopping) {
+      this.#stopping = true;
+      this.#listening.listener.close();
+      this.#retry.end();
+    }
+    // Before the drain has begun, a zero grace does the same.
+    if (closeOptions.now) this.#connections.endGrace();
+    return this.closed;
+  }
+
+  async #run(): Promise<ServerSummary> {
     try {
-      served = handler(connection);
-    } catch (error) {
-      failed(connection, error);
-      return;
+      try {
+        await this.#acceptAll();
+      } catch (error) {
+        // A listener that cannot accept any more ends the whole server:
+        // nobody could reach the connections that are left, so close them.
+        this.#stopping = true;
+        this.#connections.stopAll();
+        throw error;
+      }
+      await this.#connections.drain(this.#graceMs);
+    } finally {
+      this.#retry.end();
+      this.#connections.close();
     }
-    served.then(
-      () => finish(connection),
-      (error) => failed(connection, error),
-    );
+    return this.#listening.stopClock();
   }
 
-  function isOutOfDescriptors(error: unknown): boolean {
-    return error instanceof Error &&
-      /os error 2[34]|too many open files/i.test(error.message);
-  }
-
-  function pause(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      wakeRetry = resolve;
-      retryTimer = setTimeout(resolve, EMFILE_RETRY_MS);
-    }).then(() => wakeRetry = undefined);
-  }
-
-  async function acceptLoop(): Promise<void> {
+  async #acceptAll(): Promise<void> {
+    const { listener } = this.#listening;
+    const log = this.#connections.log;
     let outOfDescriptors = false;
     let failedInARow = 0;
-    while (!stopping) {
+    while (!this.#stopping) {
       let conn: Deno.Conn;
       try {
         conn = await listener.accept();
       } catch (error) {
-        if (stopping) return;
+        if (this.#stopping) return;
         if (endsAccepting(error)) throw error;
         if (isOutOfDescriptors(error)) {
           // The waiting client stays in the backlog; one line per episode,
           // not one per retry, keeps the log readable.
           if (!outOfDescriptors) {
             outOfDescriptors = true;
-            reporter.error(
-              `too many open files (${live.size} connections open): not accepting until some close; raise the limit with 'ulimit -n'`,
+            this.#reporter.error(
+              `too many open files (${this.open} connections open): not accepting until some close; raise the limit with 'ulimit -n'`,
             );
           }
-          await pause();
+          await this.#retry.wait(EMFILE_RETRY_MS);
           continue;
         }
         log.event(describeAcceptFailure(error));
         if (++failedInARow >= FAILED_ACCEPTS_BEFORE_PAUSE) {
           failedInARow = 0;
-          await pause();
+          await this.#retry.wait(EMFILE_RETRY_MS);
         }
         continue;
       }
       failedInARow = 0;
       if (outOfDescriptors) {
         outOfDescriptors = false;
-        reporter.info(`Accepting connections again (${live.size} open)`);
+        this.#reporter.info(`Accepting connections again (${this.open} open)`);
       }
-      setNoDelay(conn);
-      const socket = new Socket(conn, { reporter });
-      reporter.trace(`accept from ${socket.peer}`);
-      if (live.size >= maxConns) {
-        log.event(
-          `Refused connection from ${socket.peer}: already serving ${maxConns} (--max-conns)`,
-        );
-        socket.close();
-        continue;
-      }
-      summary.connections++;
-      const connection = new Tracked(socket, log);
-      live.add(connection);
-      serve(connection);
+      this.#admit(conn);
     }
   }
 
-  async function run(): Promise<ServerSummary> {
-    try {
-      try {
-        await acceptLoop();
-      } catch (error) {
-        // A listener that cannot accept any more ends the whole server:
-        // nobody could reach the connections that are left, so close them.
-        stopping = true;
-        for (const connection of live) connection.stop();
-        throw error;
-      }
-      await drain();
-    } finally {
-      if (sweeper !== undefined) clearInterval(sweeper);
-      clearTimeout(retryTimer);
-      log.close();
-    }
-    return stopClock();
-  }
-
-  async function drain(): Promise<void> {
-    if (live.size === 0) return;
-    const emptied = new Promise<void>((resolve) => allClosed = resolve);
-    if (!graceNow) {
-      reporter.info(
-        `Waiting up to ${graceMs / 1000} s for ${live.size} open connection${
-          live.size === 1 ? "" : "s"
-        }`,
+  /** Serves a connection just accepted, or refuses it beyond --max-conns. */
+  #admit(conn: Deno.Conn): void {
+    setNoDelay(conn);
+    const socket = new Socket(conn, { reporter: this.#reporter });
+    this.#reporter.trace(`accept from ${socket.peer}`);
+    if (this.open >= this.#maxConns) {
+      this.#connections.log.event(
+        `Refused connection from ${socket.peer}: already serving ${this.#maxConns} (--max-conns)`,
       );
-      let graceTimer: ReturnType<typeof setTimeout> | undefined;
-      const graceOver = new Promise<void>((resolve) => {
-        endGrace = resolve;
-        graceTimer = setTimeout(resolve, graceMs);
-      });
-      await Promise.race([emptied, graceOver]);
-      clearTimeout(graceTimer);
+      socket.close();
+      return;
     }
-    if (live.size > 0) {
-      reporter.info(
-        `Closing ${live.size} connection${
-          live.size === 1 ? "" : "s"
-        } still open`,
-      );
-      for (const connection of live) connection.stop();
-      await emptied;
-    }
+    this.#connections.serve(socket);
   }
-
-  const closed = run();
-  return {
-    addr: listener.addr,
-    closed,
-    get open(): number {
-      return live.size;
-    },
-    close(closeOptions: CloseOptions = {}): Promise<ServerSummary> {
-      if (!stopping) {
-        stopping = true;
-        listener.close();
-        wakeRetry?.();
-      }
-      if (closeOptions.now) {
-        // Before the drain has begun, a zero grace does the same.
-        graceNow = true;
-        endGrace?.();
-      }
-      return closed;
-    },
-  };
 }
