@@ -191,7 +191,7 @@ function listenUnix(path: string, reporter: Reporter): ServerListener {
   try {
     const listener = Deno.listen({ transport: "unix", path });
     announce(listener, reporter);
-    return numbering(Promise.resolve(listener), path);
+    return new NumberingListener(Promise.resolve(listener), path);
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse)) {
       throw toNetError(error, { address });
@@ -204,32 +204,34 @@ function listenUnix(path: string, reporter: Reporter): ServerListener {
       );
     }
   }
-  return numbering(replaceStale(path, reporter), path);
+  return new NumberingListener(replaceStale(path, reporter), path);
 }
 
 /** A Unix listener (perhaps still binding) that numbers its clients. */
-function numbering(
-  binding: Promise<Deno.UnixListener>,
-  path: string,
-): ServerListener {
-  let closed = false;
-  let accepted = 0;
-  const ready = binding.then((listener) => {
-    if (closed) listener.close();
-    return listener;
-  });
-  return {
-    addr: { transport: "unix", path } as unknown as Deno.NetAddr,
-    async accept(): Promise<Deno.Conn> {
-      const conn = await (await ready).accept();
-      numberUnixClient(conn, ++accepted);
-      return conn;
-    },
-    close(): void {
-      closed = true;
-      ready.then((listener) => listener.close(), () => {});
-    },
-  };
+class NumberingListener implements ServerListener {
+  readonly addr: Deno.NetAddr;
+  #ready: Promise<Deno.UnixListener>;
+  #closed = false;
+  #accepted = 0;
+
+  constructor(binding: Promise<Deno.UnixListener>, path: string) {
+    this.addr = { transport: "unix", path } as unknown as Deno.NetAddr;
+    this.#ready = binding.then((listener) => {
+      if (this.#closed) listener.close();
+      return listener;
+    });
+  }
+
+  async accept(): Promise<Deno.Conn> {
+    const conn = await (await this.#ready).accept();
+    numberUnixClient(conn, ++this.#accepted);
+    return conn;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#ready.then((listener) => listener.close(), () => {});
+  }
 }
 
 async function replaceStale(
