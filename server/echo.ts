@@ -85,7 +85,8 @@ async function echo(
   { socket, log }: Connection,
   buffers: LargeBuffers,
 ): Promise<void> {
-  log.event(`Accepted connection from ${socket.peer}`);
+  // Checked first so that a quiet server never formats the peer's address.
+  if (log.verbose) log.event(`Accepted connection from ${socket.peer}`);
   const small = new Uint8Array(SMALL_BUFFER);
   let buffer: Uint8Array = small;
   try {
@@ -142,7 +143,7 @@ async function echo(
   } finally {
     if (buffer !== small) buffers.give(buffer);
   }
-  log.event(`Closing connection to ${socket.peer}`);
+  if (log.verbose) log.event(`Closing connection to ${socket.peer}`);
 }
 
 /**

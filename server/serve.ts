@@ -8,7 +8,8 @@
  * @module
  */
 
-import { setNoDelay, Socket } from "../protocol/socket.ts";
+import { setTcpNoDelay } from "../protocol/connect.ts";
+import { Socket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { ConnectionRegistry } from "./_connections.ts";
 import { Delay } from "./_delay.ts";
@@ -223,9 +224,13 @@ class AcceptLoop implements ConnectionServer {
 
   /** Serves a connection just accepted, or refuses it beyond --max-conns. */
   #admit(conn: Deno.Conn): void {
-    setNoDelay(conn);
+    setTcpNoDelay(conn);
     const socket = new Socket(conn, { reporter: this.#reporter });
-    this.#reporter.trace(`accept from ${socket.peer}`);
+    // Guarded: formatting the peer's address is work that 10,000 quiet
+    // connections would pay for nothing.
+    if (this.#reporter.tracing) {
+      this.#reporter.trace(`accept from ${socket.peer}`);
+    }
     if (this.open >= this.#maxConns) {
       this.#connections.log.event(
         `Refused connection from ${socket.peer}: already serving ${this.#maxConns} (--max-conns)`,
