@@ -20,7 +20,7 @@ import {
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { counted } from "../output/count.ts";
 
-/** Options for {@linkcode Socket} and {@linkcode connectSocket}. */
+/** Options for {@linkcode StreamSocket} and {@linkcode connectSocket}. */
 export interface SocketOptions {
   /** Where trace lines go. Default: nowhere. */
   reporter?: Reporter;
@@ -46,7 +46,7 @@ const unixClientNumbers = new WeakMap<Deno.Conn, number>();
 
 /**
  * Records the number a Unix listener gave the connection it accepted, so
- * that its {@linkcode Socket} names the peer `unix client N`.
+ * that its {@linkcode StreamSocket} names the peer `unix client N`.
  *
  * @example
  * ```ts
@@ -78,17 +78,17 @@ function peerName(conn: Deno.Conn): string {
  *
  * @example Read one chunk from an accepted connection
  * ```ts
- * import { Socket } from "./socket.ts";
+ * import { StreamSocket } from "./socket.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const client = Deno.connect({ port: listener.addr.port });
- * const socket = new Socket(await listener.accept());
+ * const socket = new StreamSocket(await listener.accept());
  * (await client).close();
  * await socket.read(new Uint8Array(16)); // null: EOF
  * socket.close();
  * listener.close();
  * ```
  */
-export class Socket {
+export class StreamSocket {
   /** The underlying connection. */
   readonly conn: Deno.Conn;
   // Formatted when first asked: 10,000 idle connections never print them.
@@ -157,7 +157,7 @@ export class Socket {
     return this.#peer ??= peerName(this.conn);
   }
 
-  /** True once {@linkcode Socket.close} has run. */
+  /** True once {@linkcode StreamSocket.close} has run. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -326,6 +326,22 @@ export class Socket {
   }
 }
 
+/**
+ * The name {@linkcode StreamSocket} had before it said that it is for
+ * streams; callers not yet moved (in `client/`) still use it.
+ *
+ * @deprecated Use {@linkcode StreamSocket}.
+ *
+ * @example
+ * ```ts
+ * import { Socket, StreamSocket } from "./socket.ts";
+ * Socket === StreamSocket; // true
+ * ```
+ */
+export const Socket = StreamSocket;
+/** The type of {@linkcode StreamSocket}, by its former name. */
+export type Socket = StreamSocket;
+
 /** Options for {@linkcode connectSocket}. */
 export interface ConnectOptions extends SocketOptions, OpenOptions {
   /** The server's host name or address when given a port. Default `127.0.0.1`. */
@@ -334,7 +350,7 @@ export interface ConnectOptions extends SocketOptions, OpenOptions {
 
 /**
  * Connects to a server (see `openConnection` in `connect.ts`) and returns
- * the traced {@linkcode Socket}; failures (refused, unknown host, TLS
+ * the traced {@linkcode StreamSocket}; failures (refused, unknown host, TLS
  * handshake, timeout, interrupted) reject as {@linkcode NetError}. Takes an
  * {@linkcode Endpoint} (TCP, TLS or Unix), or a port for plain TCP to
  * `options.host`. A TLS connection is returned with its handshake done, so
@@ -352,13 +368,13 @@ export interface ConnectOptions extends SocketOptions, OpenOptions {
 export async function connectSocket(
   target: Endpoint | number,
   options: ConnectOptions = {},
-): Promise<Socket> {
+): Promise<StreamSocket> {
   const endpoint = typeof target === "number"
     ? endpointOf({ host: options.host, port: target })
     : target;
   const conn = await openConnection(endpoint, options);
   dialed.add(conn);
-  const socket = new Socket(conn, options);
+  const socket = new StreamSocket(conn, options);
   if (options.reporter?.tracing) {
     options.reporter.trace(
       "port" in conn.localAddr

@@ -7,7 +7,7 @@
  */
 
 import { errorMessage, NetError } from "../protocol/errors.ts";
-import type { Socket } from "../protocol/socket.ts";
+import type { StreamSocket } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { Delay } from "./_delay.ts";
 import { EventLog } from "./_event_log.ts";
@@ -31,12 +31,12 @@ export interface ConnectionRegistryOptions {
  * them.
  */
 class Tracked implements Connection {
-  readonly socket: Socket;
+  readonly socket: StreamSocket;
   readonly log: EventLog;
   #controller: AbortController | undefined;
   #stopped = false;
 
-  constructor(socket: Socket, log: EventLog) {
+  constructor(socket: StreamSocket, log: EventLog) {
     this.socket = socket;
     this.log = log;
   }
@@ -124,7 +124,7 @@ export class ConnectionRegistry {
    * Serves a socket just accepted with the handler; the registry closes it
    * when the handler is done with it.
    */
-  serve(socket: Socket): void {
+  serve(socket: StreamSocket): void {
     this.#summary.connections++;
     const connection = new Tracked(socket, this.log);
     this.#live.add(connection);

@@ -24,7 +24,7 @@ import {
   SERVER_BINARY_TYPE,
 } from "../protocol/app_codec.ts";
 import { NetError } from "../protocol/errors.ts";
-import type { Socket } from "../protocol/socket.ts";
+import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { excerpt } from "../output/escape.ts";
 import { counted } from "../output/count.ts";
@@ -254,7 +254,7 @@ class RequestDeadline {
  * closed without one.
  */
 async function readRequest(
-  socket: Socket,
+  socket: StreamSocket,
   decoder: AppDecoder,
   { claim, log }: { claim: Claim; log: EventLog },
 ): Promise<AppMessage | undefined> {

@@ -7,7 +7,7 @@
 
 import { BorkReplier } from "../protocol/bork.ts";
 import { NetError } from "../protocol/errors.ts";
-import { Socket } from "../protocol/socket.ts";
+import { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { quoted } from "../output/escape.ts";
 import { EventLog } from "./_event_log.ts";
@@ -52,7 +52,7 @@ class BorkServer implements ServerHandle {
   #keepOpen: boolean;
   #listening: Listening;
   #log: EventLog;
-  #current: Socket | undefined;
+  #current: StreamSocket | undefined;
   #stopping = false;
 
   constructor(options: BorkServerOptions) {
@@ -97,7 +97,7 @@ class BorkServer implements ServerHandle {
           this.#log.event(describeAcceptFailure(error));
           continue;
         }
-        const socket = new Socket(conn, { reporter: this.#reporter });
+        const socket = new StreamSocket(conn, { reporter: this.#reporter });
         this.#current = socket;
         this.#listening.summary.connections++;
         this.#reporter.trace(`accept from ${socket.peer}`);
@@ -116,7 +116,7 @@ class BorkServer implements ServerHandle {
     return this.#listening.stopClock();
   }
 
-  async #serveOne(socket: Socket): Promise<void> {
+  async #serveOne(socket: StreamSocket): Promise<void> {
     const replier = new BorkReplier();
     const buffer = new Uint8Array(4096);
     try {

@@ -9,7 +9,7 @@
  */
 
 import { setTcpNoDelay } from "../protocol/connect.ts";
-import { Socket } from "../protocol/socket.ts";
+import { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { ConnectionRegistry } from "./_connections.ts";
 import { Delay } from "./_delay.ts";
@@ -70,7 +70,7 @@ export interface ServeOptions extends ConnectionServerOptions {
 /** One accepted connection, as a handler gets it. */
 export interface Connection {
   /** The traced socket; the loop closes it after the handler returns. */
-  socket: Socket;
+  socket: StreamSocket;
   /** Aborted when the server stops waiting for this connection. */
   signal: AbortSignal;
   /** The server's throttled log: every per-connection line goes here. */
@@ -225,7 +225,7 @@ class AcceptLoop implements ConnectionServer {
   /** Serves a connection just accepted, or refuses it beyond --max-conns. */
   #admit(conn: Deno.Conn): void {
     setTcpNoDelay(conn);
-    const socket = new Socket(conn, { reporter: this.#reporter });
+    const socket = new StreamSocket(conn, { reporter: this.#reporter });
     // Guarded: formatting the peer's address is work that 10,000 quiet
     // connections would pay for nothing.
     if (this.#reporter.tracing) {
