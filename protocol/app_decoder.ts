@@ -113,6 +113,9 @@ const REQUIRED_KEYS = [
 
 type Stage = "length" | "header" | "content" | "failed";
 
+/** What push returns for a chunk that completes no message. */
+const NO_MESSAGES: readonly AppMessage[] = Object.freeze([]);
+
 /**
  * The header and the content are held in blocks of at most this many bytes,
  * each allocated when bytes arrive for it and never copied until the part is
@@ -129,7 +132,8 @@ const BLOCK_SIZE = 16 * 1024;
  *
  * @example Decode a frame fed one byte at a time
  * ```ts
- * import { AppDecoder, appRequest, encodeAppMessage } from "./app_codec.ts";
+ * import { AppDecoder } from "./app_decoder.ts";
+ * import { appRequest, encodeAppMessage } from "./app_codec.ts";
  * const frame = encodeAppMessage(appRequest("search", "ring"));
  * const decoder = new AppDecoder();
  * for (const byte of frame) {
@@ -197,17 +201,19 @@ export class AppDecoder {
 
   /**
    * Takes the next received bytes (the decoder copies what it keeps) and
-   * returns the messages they complete, in order.
+   * returns the messages they complete, in order. A chunk that completes
+   * none gets back one shared empty array, so that the bytes in the middle
+   * of a message cost no allocation.
    */
-  push(chunk: Uint8Array): AppMessage[] {
+  push(chunk: Uint8Array): readonly AppMessage[] {
     if (this.#failure) throw this.#failure;
-    const messages: AppMessage[] = [];
+    let messages: AppMessage[] | undefined;
     let offset = 0;
     try {
       while (offset < chunk.length) {
         offset += this.#take(chunk, offset);
         const message = this.#step();
-        if (message) messages.push(message);
+        if (message) (messages ??= []).push(message);
       }
     } catch (error) {
       const failure = this.#fail(
@@ -220,9 +226,9 @@ export class AppDecoder {
       );
       // Messages completed before the bad bytes are still delivered; the
       // error waits for the next call, as a stream reader would meet it.
-      if (messages.length === 0) throw failure;
+      if (messages === undefined) throw failure;
     }
-    return messages;
+    return messages ?? NO_MESSAGES;
   }
 
   #fail(failure: ProtocolError): ProtocolError {
@@ -234,33 +240,40 @@ export class AppDecoder {
 
   #take(chunk: Uint8Array, offset: number): number {
     const count = Math.min(this.#needed - this.#filled, chunk.length - offset);
-    const part = chunk.subarray(offset, offset + count);
     if (this.#stage === "length") {
-      this.#lengthBytes.set(part, this.#filled);
+      for (let i = 0; i < count; i++) {
+        this.#lengthBytes[this.#filled + i] = chunk[offset + i];
+      }
     } else {
-      this.#store(part);
+      this.#store(chunk, offset, offset + count);
     }
     this.#filled += count;
     this.#buffered += count;
     return count;
   }
 
-  #store(part: Uint8Array): void {
-    let offset = 0;
-    while (offset < part.length) {
+  /** Copies `chunk[from..to)` into the part's blocks. */
+  #store(chunk: Uint8Array, from: number, to: number): void {
+    let at = from;
+    while (at < to) {
+      const filled = this.#filled + at - from;
       let block = this.#blocks.at(-1);
       // Blocks before the last are full; so is the last when all the
       // allocated bytes are filled.
-      if (block === undefined || this.#allocated === this.#filled + offset) {
+      if (block === undefined || this.#allocated === filled) {
         const size = Math.min(BLOCK_SIZE, this.#needed - this.#allocated);
         block = new Uint8Array(size);
         this.#blocks.push(block);
         this.#allocated += size;
       }
-      const start = this.#filled + offset - (this.#allocated - block.length);
-      const count = Math.min(block.length - start, part.length - offset);
-      block.set(part.subarray(offset, offset + count), start);
-      offset += count;
+      const start = filled - (this.#allocated - block.length);
+      const count = Math.min(block.length - start, to - at);
+      // A chunk that falls whole into one block is copied without a view.
+      block.set(
+        count === chunk.length ? chunk : chunk.subarray(at, at + count),
+        start,
+      );
+      at += count;
     }
   }
 
