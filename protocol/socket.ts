@@ -40,7 +40,7 @@ const dialed = new WeakSet<Deno.Conn>();
 
 /**
  * Accepted Unix connections have no peer name, so their listener numbers
- * them (1, 2, ... per listener) and the Socket shows `unix client N`.
+ * them (1, 2, ... per listener) and the StreamSocket shows `unix client N`.
  */
 const unixClientNumbers = new WeakMap<Deno.Conn, number>();
 
@@ -105,7 +105,8 @@ export class StreamSocket {
   bytesWritten = 0;
   #movedBytes = 0;
   #quietSince = performance.now();
-  #onAbort = (): void => this.close();
+  // Made only with a signal: servers' sockets have none.
+  #onAbort: (() => void) | undefined;
 
   /** Wraps a connection, typically one just accepted or connected. */
   constructor(conn: Deno.Conn, options: SocketOptions = {}) {
@@ -123,8 +124,11 @@ export class StreamSocket {
       );
     }
     this.#timeoutMs = options.timeoutMs;
-    this.#signal = options.signal;
-    this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
+    if (options.signal !== undefined) {
+      this.#signal = options.signal;
+      this.#onAbort = (): void => this.close();
+      this.#signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
   }
 
   /**
@@ -245,7 +249,9 @@ export class StreamSocket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#signal?.removeEventListener("abort", this.#onAbort);
+    if (this.#onAbort) {
+      this.#signal?.removeEventListener("abort", this.#onAbort);
+    }
     if (this.#reporter.tracing) {
       this.#reporter.trace(
         `close connection to ${this.#name} (read ${
