@@ -3,7 +3,8 @@
  * connection is served at once by its own handler, within the limits that
  * keep a server alive under load and hostile peers (`--max-conns`,
  * `--idle-timeout`, the open-file limit) and with a graceful shutdown
- * (`--grace`).
+ * (`--grace`). Accepting is here; the live connections are kept by the
+ * registry in `_connections.ts`.
  *
  * @module
  */
@@ -43,7 +44,7 @@ const EMFILE_RETRY_MS = 100;
  */
 const FAILED_ACCEPTS_BEFORE_PAUSE = 100;
 
-/** Options for {@linkcode serveConnections}. */
+/** Options every concurrent server (echo, app) takes. */
 export interface ConnectionServerOptions extends ListenOptions {
   /** Where the server's lines go. Default: nowhere. */
   reporter?: Reporter;
