@@ -12,6 +12,8 @@
  * @module
  */
 
+import { counted } from "./count.ts";
+
 /** Characters a terminal would act on or hide rather than show. */
 const UNSAFE =
   /[\p{Cc}\\\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
@@ -102,6 +104,41 @@ export function quoted(value: string | Uint8Array): string {
     ? escapeText(value)
     : escapeBytes(value);
   return `"${shown.replaceAll('"', '\\"')}"`;
+}
+
+/**
+ * Shows received bytes in a log line: quoted (as {@linkcode quoted} does)
+ * when at most `limit` bytes long, else only their size, so that a stream of
+ * large chunks costs the log a short line each.
+ *
+ * @example
+ * ```ts
+ * import { describeBytes } from "./escape.ts";
+ * describeBytes(new TextEncoder().encode("hi\n"), 80); // '"hi\\n"'
+ * describeBytes(new Uint8Array(100), 80); // "100 bytes"
+ * ```
+ */
+export function describeBytes(bytes: Uint8Array, limit: number): string {
+  return bytes.length <= limit ? quoted(bytes) : counted(bytes.length, "byte");
+}
+
+/**
+ * The escaped start of text or bytes a peer sent: at most `limit`
+ * characters (of a string) or bytes (of bytes), then `...` when there was
+ * more, for lines that show a long value in part.
+ *
+ * @example
+ * ```ts
+ * import { excerpt } from "./escape.ts";
+ * excerpt("abcdef", 3); // "abc..."
+ * excerpt(new Uint8Array([0x68, 0x07]), 3); // "h\\x07"
+ * ```
+ */
+export function excerpt(value: string | Uint8Array, limit: number): string {
+  const shown = typeof value === "string"
+    ? escapeText(value.slice(0, limit))
+    : escapeBytes(value.subarray(0, limit));
+  return value.length > limit ? `${shown}...` : shown;
 }
 
 /** The length of the UTF-8 sequence a lead byte starts, 0 when invalid. */

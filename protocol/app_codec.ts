@@ -2,68 +2,30 @@
  * The application lesson's wire format, byte-compatible with the course's
  * Python `libclient` / `libserver`: a 2-byte big-endian header length, a
  * UTF-8 JSON header (`byteorder`, `content-type`, `content-encoding`,
- * `content-length`), then the content. Shared by the app server and client.
- *
- * The decoder takes bytes in any chunking and throws only
- * {@linkcode ProtocolError}, whatever it is fed; it holds at most one header
- * (65535 bytes by construction) and one content of at most the limit.
+ * `content-length`), then the content. This module writes messages; the
+ * decoder that reads them is in `app_decoder.ts`, and is exported from
+ * here too, so that the format has one entry point for both sides.
  *
  * @module
  */
 
-import { quoted } from "../output/escape.ts";
+import { JSON_CONTENT_TYPE, ProtocolError } from "./app_decoder.ts";
 
-/** Why a message was rejected; tests and logs tell the cases apart by it. */
-export type ProtocolReason =
-  | "empty-header"
-  | "header-too-long"
-  | "header-not-utf8"
-  | "header-not-json"
-  | "header-not-object"
-  | "missing-key"
-  | "bad-byteorder"
-  | "bad-content-type"
-  | "bad-content-encoding"
-  | "bad-content-length"
-  | "content-too-long"
-  | "bad-json-encoding"
-  | "content-not-utf8"
-  | "content-not-json"
-  | "bad-request"
-  | "truncated"
-  | "over-budget"
-  | "undecodable";
+export {
+  AppDecoder,
+  type AppDecoderOptions,
+  type AppHeader,
+  type AppMessage,
+  DEFAULT_MAX_CONTENT,
+  JSON_CONTENT_TYPE,
+  ProtocolError,
+  type ProtocolReason,
+} from "./app_decoder.ts";
 
-/**
- * A message that breaks the app protocol, with a sentence saying how.
- *
- * @example
- * ```ts
- * import { ProtocolError } from "./app_codec.ts";
- * throw new ProtocolError("empty-header", "the header length is 0");
- * ```
- */
-export class ProtocolError extends Error {
-  /** Which rule the message broke. */
-  readonly reason: ProtocolReason;
-
-  /** Creates an error for `reason` with a one-line explanation. */
-  constructor(reason: ProtocolReason, message: string) {
-    super(message);
-    this.name = "ProtocolError";
-    this.reason = reason;
-  }
-}
-
-/** The content type of JSON messages (search requests, all responses to them). */
-export const JSON_CONTENT_TYPE = "text/json";
 /** The content type of the client's binary requests. */
 export const CLIENT_BINARY_TYPE = "binary/custom-client-binary-type";
 /** The content type of the server's binary responses. */
 export const SERVER_BINARY_TYPE = "binary/custom-server-binary-type";
-
-/** Default for {@linkcode AppDecoderOptions.maxContentLength}: 1 MiB. */
-export const DEFAULT_MAX_CONTENT = 1024 * 1024;
 
 /** The header length field is 2 bytes, so no header can be longer. */
 export const MAX_HEADER_LENGTH = 0xffff;
@@ -71,34 +33,6 @@ export const MAX_HEADER_LENGTH = 0xffff;
 /** The byte order this machine reports, as Python's `sys.byteorder` does. */
 export const NATIVE_BYTEORDER: "little" | "big" =
   new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? "little" : "big";
-
-/** A decoded header's required fields. */
-export interface AppHeader {
-  /** The sender's byte order: `little` or `big`. */
-  byteorder: "little" | "big";
-  /** E.g. `text/json` or `binary/custom-client-binary-type`. */
-  contentType: string;
-  /** E.g. `utf-8` or `binary`. */
-  contentEncoding: string;
-  /** The content's length in bytes. */
-  contentLength: number;
-}
-
-/** A complete message from {@linkcode AppDecoder}. */
-export type AppMessage =
-  | {
-    /** A `text/json` message; `value` is its parsed content. */
-    kind: "json";
-    header: AppHeader;
-    content: Uint8Array;
-    value: unknown;
-  }
-  | {
-    /** Any other content type; the content is opaque bytes. */
-    kind: "binary";
-    header: AppHeader;
-    content: Uint8Array;
-  };
 
 /** What {@linkcode encodeAppMessage} needs. */
 export interface AppMessageInit {
@@ -113,9 +47,6 @@ export interface AppMessageInit {
 }
 
 const textEncoder = new TextEncoder();
-// fatal: reject invalid UTF-8 as Python does; ignoreBOM: keep a BOM so that
-// JSON parsing rejects it, as Python's json module does.
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Writes a JSON value as Python's `json.dumps(value, ensure_ascii=False)`
@@ -217,343 +148,6 @@ export function appRequest(action: string, value: string): AppMessageInit {
     contentEncoding: "binary",
     content: textEncoder.encode(action + value),
   };
-}
-
-/** Options for {@linkcode AppDecoder}. */
-export interface AppDecoderOptions {
-  /** The largest content-length accepted, in bytes. Default 1 MiB. */
-  maxContentLength?: number;
-  /**
-   * Asked, when a header or a content begins, for room to hold its declared
-   * length; false fails the decoding with an "over-budget"
-   * {@linkcode ProtocolError} before any of it is kept. A server shares one
-   * budget among its connections this way: a request either has room for
-   * all of its declared bytes or is refused at once, so no budget is spent
-   * on a half-received request that is later refused. Default: always yes.
-   */
-  reserve?: (bytes: number) => boolean;
-}
-
-const REQUIRED_KEYS = [
-  "byteorder",
-  "content-length",
-  "content-type",
-  "content-encoding",
-] as const;
-
-type Stage = "length" | "header" | "content" | "failed";
-
-/**
- * The header and the content are held in blocks of at most this many bytes,
- * each allocated when bytes arrive for it and never copied until the part is
- * whole: memory follows what a peer has sent, not what it claims, and no
- * outgrown buffer is left for the garbage collector.
- */
-const BLOCK_SIZE = 16 * 1024;
-
-/**
- * Turns received bytes, in any chunking, into complete messages. After a
- * {@linkcode ProtocolError} the decoder stays failed and throws it again;
- * messages completed before the bad bytes are returned first, so the
- * outcome never depends on how the bytes were chunked.
- *
- * @example Decode a frame fed one byte at a time
- * ```ts
- * import { AppDecoder, appRequest, encodeAppMessage } from "./app_codec.ts";
- * const frame = encodeAppMessage(appRequest("search", "ring"));
- * const decoder = new AppDecoder();
- * for (const byte of frame) {
- *   for (const message of decoder.push(new Uint8Array([byte]))) {
- *     message.kind; // "json"
- *   }
- * }
- * ```
- */
-export class AppDecoder {
-  #maxContent: number;
-  #stage: Stage = "length";
-  #failure: ProtocolError | undefined;
-  #lengthBytes = new Uint8Array(2);
-  #headerLength = 0;
-  #fields: AppHeader | undefined;
-  // The header, then the content, as far as received, in blocks that sum
-  // to at most the part's length.
-  #blocks: Uint8Array[] = [];
-  #allocated = 0;
-  #needed = 2;
-  #filled = 0;
-  #buffered = 0;
-  #reserveHook: ((bytes: number) => boolean) | undefined;
-
-  /** Creates a decoder with the given content limit. */
-  constructor(options: AppDecoderOptions = {}) {
-    this.#maxContent = options.maxContentLength ?? DEFAULT_MAX_CONTENT;
-    this.#reserveHook = options.reserve;
-  }
-
-  /** Bytes of an unfinished message held so far (0 between messages). */
-  get buffered(): number {
-    return this.#buffered;
-  }
-
-  /**
-   * Bytes reserved for the part (header or content) in progress: its
-   * declared length. Of these, at most 16 KiB more than it has received
-   * are allocated.
-   */
-  get held(): number {
-    return this.#stage === "header" || this.#stage === "content"
-      ? this.#needed
-      : 0;
-  }
-
-  /**
-   * Says the stream has ended: throws a "truncated" {@linkcode ProtocolError}
-   * when part of a message is still held, else does nothing.
-   */
-  end(): void {
-    if (this.#failure) throw this.#failure;
-    if (this.#buffered === 0) return;
-    const where = this.#stage === "length"
-      ? "header length"
-      : `${this.#stage} (${this.#filled} of ${this.#needed} bytes)`;
-    throw this.#fail(
-      new ProtocolError(
-        "truncated",
-        `the stream ended in the middle of the ${where}`,
-      ),
-    );
-  }
-
-  /**
-   * Takes the next received bytes (the decoder copies what it keeps) and
-   * returns the messages they complete, in order.
-   */
-  push(chunk: Uint8Array): AppMessage[] {
-    if (this.#failure) throw this.#failure;
-    const messages: AppMessage[] = [];
-    let offset = 0;
-    try {
-      while (offset < chunk.length) {
-        offset += this.#take(chunk, offset);
-        const message = this.#step();
-        if (message) messages.push(message);
-      }
-    } catch (error) {
-      const failure = this.#fail(
-        error instanceof ProtocolError ? error : new ProtocolError(
-          "undecodable",
-          `the message could not be decoded: ${
-            error instanceof Error ? error.name : "unknown error"
-          }`,
-        ),
-      );
-      // Messages completed before the bad bytes are still delivered; the
-      // error waits for the next call, as a stream reader would meet it.
-      if (messages.length === 0) throw failure;
-    }
-    return messages;
-  }
-
-  #fail(failure: ProtocolError): ProtocolError {
-    this.#stage = "failed";
-    this.#drop();
-    this.#failure = failure;
-    return failure;
-  }
-
-  #take(chunk: Uint8Array, offset: number): number {
-    const count = Math.min(this.#needed - this.#filled, chunk.length - offset);
-    const part = chunk.subarray(offset, offset + count);
-    if (this.#stage === "length") {
-      this.#lengthBytes.set(part, this.#filled);
-    } else {
-      this.#store(part);
-    }
-    this.#filled += count;
-    this.#buffered += count;
-    return count;
-  }
-
-  #store(part: Uint8Array): void {
-    let offset = 0;
-    while (offset < part.length) {
-      let block = this.#blocks.at(-1);
-      // Blocks before the last are full; so is the last when all the
-      // allocated bytes are filled.
-      if (block === undefined || this.#allocated === this.#filled + offset) {
-        const size = Math.min(BLOCK_SIZE, this.#needed - this.#allocated);
-        block = new Uint8Array(size);
-        this.#blocks.push(block);
-        this.#allocated += size;
-      }
-      const start = this.#filled + offset - (this.#allocated - block.length);
-      const count = Math.min(block.length - start, part.length - offset);
-      block.set(part.subarray(offset, offset + count), start);
-      offset += count;
-    }
-  }
-
-  /** The part in progress, whole: one block, or the blocks joined. */
-  #joined(): Uint8Array {
-    const blocks = this.#blocks;
-    if (blocks.length === 1) return blocks[0];
-    const whole = new Uint8Array(this.#allocated);
-    let offset = 0;
-    for (const block of blocks) {
-      whole.set(block, offset);
-      offset += block.length;
-    }
-    return whole;
-  }
-
-  #drop(): void {
-    this.#blocks = [];
-    this.#allocated = 0;
-  }
-
-  #begin(stage: "length" | "header" | "content", needed: number): void {
-    if (stage !== "length" && this.#reserveHook && !this.#reserveHook(needed)) {
-      throw new ProtocolError(
-        "over-budget",
-        `no room to hold the ${needed}-byte ${stage}`,
-      );
-    }
-    this.#stage = stage;
-    this.#needed = needed;
-    this.#filled = 0;
-  }
-
-  #step(): AppMessage | undefined {
-    if (this.#filled < this.#needed) return undefined;
-    if (this.#stage === "length") {
-      this.#headerLength = (this.#lengthBytes[0] << 8) | this.#lengthBytes[1];
-      if (this.#headerLength === 0) {
-        throw new ProtocolError("empty-header", "the header length is 0");
-      }
-      this.#begin("header", this.#headerLength);
-      return undefined;
-    }
-    if (this.#stage === "header") {
-      const header = this.#joined();
-      this.#drop();
-      this.#fields = parseHeader(header, this.#maxContent);
-      this.#begin("content", this.#fields.contentLength);
-      // A message with no content is complete with its header.
-      if (this.#needed > 0) return undefined;
-    }
-    const header = this.#fields as AppHeader;
-    const content = this.#needed === 0 ? new Uint8Array(0) : this.#joined();
-    this.#drop();
-    this.#fields = undefined;
-    this.#buffered = 0;
-    this.#begin("length", 2);
-    return finishMessage(header, content);
-  }
-}
-
-function parseHeader(bytes: Uint8Array, maxContent: number): AppHeader {
-  let text: string;
-  try {
-    text = strictUtf8.decode(bytes);
-  } catch {
-    throw new ProtocolError("header-not-utf8", "the header is not valid UTF-8");
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ProtocolError("header-not-json", "the header is not valid JSON");
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new ProtocolError(
-      "header-not-object",
-      "the header is JSON but not an object",
-    );
-  }
-  const fields = parsed as Record<string, unknown>;
-  for (const key of REQUIRED_KEYS) {
-    if (!Object.hasOwn(fields, key)) {
-      throw new ProtocolError(
-        "missing-key",
-        `the header has no "${key}" key`,
-      );
-    }
-  }
-  const byteorder = fields["byteorder"];
-  if (byteorder !== "little" && byteorder !== "big") {
-    throw new ProtocolError(
-      "bad-byteorder",
-      `the header's "byteorder" must be "little" or "big"`,
-    );
-  }
-  const contentType = fields["content-type"];
-  if (typeof contentType !== "string") {
-    throw new ProtocolError(
-      "bad-content-type",
-      `the header's "content-type" must be a string`,
-    );
-  }
-  const contentEncoding = fields["content-encoding"];
-  if (typeof contentEncoding !== "string") {
-    throw new ProtocolError(
-      "bad-content-encoding",
-      `the header's "content-encoding" must be a string`,
-    );
-  }
-  const contentLength = fields["content-length"];
-  if (
-    typeof contentLength !== "number" || !Number.isSafeInteger(contentLength) ||
-    contentLength < 0
-  ) {
-    throw new ProtocolError(
-      "bad-content-length",
-      `the header's "content-length" must be a non-negative integer`,
-    );
-  }
-  if (contentLength > maxContent) {
-    throw new ProtocolError(
-      "content-too-long",
-      `the content-length ${contentLength} is above the limit of ${maxContent} bytes`,
-    );
-  }
-  if (contentType === JSON_CONTENT_TYPE && !isUtf8Name(contentEncoding)) {
-    throw new ProtocolError(
-      "bad-json-encoding",
-      `text/json content must be utf-8 encoded, got ${
-        quoted(contentEncoding.slice(0, 40))
-      }`,
-    );
-  }
-  return { byteorder, contentType, contentEncoding, contentLength };
-}
-
-function isUtf8Name(name: string): boolean {
-  // Python's codec lookup accepts these spellings of the same encoding.
-  return /^utf[-_]?8$/i.test(name);
-}
-
-function finishMessage(header: AppHeader, content: Uint8Array): AppMessage {
-  if (header.contentType !== JSON_CONTENT_TYPE) {
-    return { kind: "binary", header, content };
-  }
-  let text: string;
-  try {
-    text = strictUtf8.decode(content);
-  } catch {
-    throw new ProtocolError(
-      "content-not-utf8",
-      "the text/json content is not valid UTF-8",
-    );
-  }
-  try {
-    return { kind: "json", header, content, value: JSON.parse(text) };
-  } catch {
-    throw new ProtocolError(
-      "content-not-json",
-      "the text/json content is not valid JSON",
-    );
-  }
 }
 
 /**

@@ -1,25 +1,26 @@
 /**
- * A thin wrapper around a Deno TCP connection that every server and client
- * uses: it writes in full (the course's `sendall`), turns failures into
- * {@linkcode NetError}s, honours a per-wait timeout and an abort signal, and
- * traces each socket step when `--trace` is on.
+ * A thin wrapper around a Deno stream connection (TCP, TLS or a Unix
+ * socket) that every server and client uses: it writes in full (the
+ * course's `sendall`), turns failures into {@linkcode NetError}s, honours a
+ * per-wait timeout and an abort signal, and traces each socket step when
+ * `--trace` is on. {@linkcode connectSocket} opens one (through
+ * `connect.ts`) and wraps it.
  *
  * @module
  */
 
-import { bareHost, formatAddr } from "./address.ts";
+import { formatAddr } from "./address.ts";
+import { type Endpoint, endpointOf } from "./endpoint.ts";
+import { NetError, toNetError } from "./errors.ts";
 import {
-  type Endpoint,
-  endpointOf,
-  formatEndpoint,
-  type TlsEndpoint,
-  tlsServerName,
-} from "./endpoint.ts";
-import { classifyError, NetError, TlsError, toNetError } from "./errors.ts";
+  describeHandshake,
+  openConnection,
+  type OpenOptions,
+} from "./connect.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { counted } from "../output/count.ts";
 
-/** Options for {@linkcode Socket} and {@linkcode connectSocket}. */
+/** Options for {@linkcode StreamSocket} and {@linkcode connectSocket}. */
 export interface SocketOptions {
   /** Where trace lines go. Default: nowhere. */
   reporter?: Reporter;
@@ -30,24 +31,22 @@ export interface SocketOptions {
 }
 
 /**
- * How trace lines name a connection the program opened itself. Its peer is
- * the same server for every connection of a client, so the local port is
- * what tells them apart; accepted connections are named by their peer.
+ * The connections this program opened itself (through connectSocket). A
+ * TLS one has had its handshake traced already; and trace lines name it by
+ * its local port as well, because its peer is the same server for every
+ * connection of a client. Accepted connections are named by their peer.
  */
-const traceNames = new WeakMap<Socket, string>();
-
-/** TLS connections whose handshake connectSocket has traced already. */
-const tracedHandshakes = new WeakSet<Deno.Conn>();
+const dialed = new WeakSet<Deno.Conn>();
 
 /**
  * Accepted Unix connections have no peer name, so their listener numbers
- * them (1, 2, ... per listener) and the Socket shows `unix client N`.
+ * them (1, 2, ... per listener) and the StreamSocket shows `unix client N`.
  */
 const unixClientNumbers = new WeakMap<Deno.Conn, number>();
 
 /**
  * Records the number a Unix listener gave the connection it accepted, so
- * that its {@linkcode Socket} names the peer `unix client N`.
+ * that its {@linkcode StreamSocket} names the peer `unix client N`.
  *
  * @example
  * ```ts
@@ -64,35 +63,37 @@ function isEndWithoutCloseNotify(error: unknown): boolean {
     /close_notify/.test(error.message);
 }
 
-/** What the handshake step's trace line adds after "done". */
-function handshakeDetail(info: Deno.TlsHandshakeInfo): string {
-  return `ALPN ${
-    info.alpnProtocol ?? "none"
-  }; Deno does not report the TLS version`;
+/** How an accepted connection's peer is shown. */
+function peerName(conn: Deno.Conn): string {
+  const peer = formatAddr(conn.remoteAddr);
+  return peer === "unix:(unnamed)"
+    ? `unix client ${unixClientNumbers.get(conn) ?? "(unnumbered)"}`
+    : peer;
 }
 
 /**
- * One TCP connection as netdemo's programs see it.
+ * One stream connection (TCP, TLS or Unix) as netdemo's programs see it: a
+ * byte stream, read in chunks and written in full, with a half-close. A
+ * datagram transport would need a wrapper of its own.
  *
  * @example Read one chunk from an accepted connection
  * ```ts
- * import { Socket } from "./socket.ts";
+ * import { StreamSocket } from "./socket.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const client = Deno.connect({ port: listener.addr.port });
- * const socket = new Socket(await listener.accept());
+ * const socket = new StreamSocket(await listener.accept());
  * (await client).close();
  * await socket.read(new Uint8Array(16)); // null: EOF
  * socket.close();
  * listener.close();
  * ```
  */
-export class Socket {
+export class StreamSocket {
   /** The underlying connection. */
   readonly conn: Deno.Conn;
-  /** This end's address as `HOST:PORT`. */
-  readonly local: string;
-  /** The other end's address as `HOST:PORT`. */
-  readonly peer: string;
+  // Formatted when first asked: 10,000 idle connections never print them.
+  #local: string | undefined;
+  #peer: string | undefined;
   #reporter: Reporter;
   #timeoutMs: number | undefined;
   #signal: AbortSignal | undefined;
@@ -104,34 +105,30 @@ export class Socket {
   bytesWritten = 0;
   #movedBytes = 0;
   #quietSince = performance.now();
-  #onAbort = (): void => this.close();
+  // Made only with a signal: servers' sockets have none.
+  #onAbort: (() => void) | undefined;
 
   /** Wraps a connection, typically one just accepted or connected. */
   constructor(conn: Deno.Conn, options: SocketOptions = {}) {
     this.conn = conn;
-    this.local = formatAddr(conn.localAddr);
-    const peer = formatAddr(conn.remoteAddr);
-    this.peer = peer === "unix:(unnamed)"
-      ? `unix client ${unixClientNumbers.get(conn) ?? "(unnumbered)"}`
-      : peer;
     this.#reporter = options.reporter ?? SILENT;
-    if (
-      this.#reporter.tracing && "handshake" in conn &&
-      !tracedHandshakes.has(conn)
-    ) {
+    if (this.#reporter.tracing && "handshake" in conn && !dialed.has(conn)) {
       // Accepted TLS connections complete their handshake on the first
       // read; this only watches it, so a failure is still reported there.
       (conn as Deno.TlsConn).handshake().then(
         (info) =>
           this.#reporter.trace(
-            `TLS handshake with ${this.peer} done (${handshakeDetail(info)})`,
+            `TLS handshake with ${this.peer} done (${describeHandshake(info)})`,
           ),
         () => {},
       );
     }
     this.#timeoutMs = options.timeoutMs;
-    this.#signal = options.signal;
-    this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
+    if (options.signal !== undefined) {
+      this.#signal = options.signal;
+      this.#onAbort = (): void => this.close();
+      this.#signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
   }
 
   /**
@@ -154,13 +151,27 @@ export class Socket {
     return now - this.#quietSince;
   }
 
-  /** True once {@linkcode Socket.close} has run. */
+  /** This end's address as `HOST:PORT`. */
+  get local(): string {
+    return this.#local ??= formatAddr(this.conn.localAddr);
+  }
+
+  /** The other end's address as `HOST:PORT` (`unix client N` if unnamed). */
+  get peer(): string {
+    return this.#peer ??= peerName(this.conn);
+  }
+
+  /** True once {@linkcode StreamSocket.close} has run. */
   get closed(): boolean {
     return this.#closed;
   }
 
+  /** How trace lines name this connection. */
   get #name(): string {
-    return traceNames.get(this) ?? this.peer;
+    const local = this.conn.localAddr;
+    return dialed.has(this.conn) && "port" in local
+      ? `${this.peer} via local port ${local.port}`
+      : this.peer;
   }
 
   /**
@@ -238,7 +249,9 @@ export class Socket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#signal?.removeEventListener("abort", this.#onAbort);
+    if (this.#onAbort) {
+      this.#signal?.removeEventListener("abort", this.#onAbort);
+    }
     if (this.#reporter.tracing) {
       this.#reporter.trace(
         `close connection to ${this.#name} (read ${
@@ -320,48 +333,34 @@ export class Socket {
 }
 
 /**
- * Turns Nagle's algorithm off (TCP_NODELAY) on a TCP connection, so that a
- * small write goes out at once rather than waiting for the peer's delayed
- * acknowledgement (up to 40 ms on Linux) of what is still in flight. Other
- * transports have no such delay and are left as they are; a connection
- * already reset is left to its next read or write to report.
+ * The name {@linkcode StreamSocket} had before it said that it is for
+ * streams; callers not yet moved (in `client/`) still use it.
+ *
+ * @deprecated Use {@linkcode StreamSocket}.
  *
  * @example
  * ```ts
- * import { setNoDelay } from "./socket.ts";
- * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
- * const conn = await Deno.connect({ port: listener.addr.port });
- * setNoDelay(conn);
- * conn.close();
- * listener.close();
+ * import { Socket, StreamSocket } from "./socket.ts";
+ * Socket === StreamSocket; // true
  * ```
  */
-export function setNoDelay(conn: Deno.Conn): void {
-  if (!("setNoDelay" in conn) || typeof conn.setNoDelay !== "function") return;
-  try {
-    conn.setNoDelay(true);
-  } catch {
-    // Reset already: the next read or write reports it with its context.
-  }
-}
+export const Socket = StreamSocket;
+/** The type of {@linkcode StreamSocket}, by its former name. */
+export type Socket = StreamSocket;
 
 /** Options for {@linkcode connectSocket}. */
-export interface ConnectOptions extends SocketOptions {
+export interface ConnectOptions extends SocketOptions, OpenOptions {
   /** The server's host name or address when given a port. Default `127.0.0.1`. */
   host?: string;
-  /**
-   * Send small writes at once (TCP_NODELAY) rather than waiting for the
-   * server's acknowledgement of earlier ones. Default true.
-   */
-  noDelay?: boolean;
 }
 
 /**
- * Connects to a server and returns the traced {@linkcode Socket}; failures
- * (refused, unknown host, TLS handshake, timeout, interrupted) reject as
- * {@linkcode NetError}. Takes an {@linkcode Endpoint} (TCP, TLS or Unix), or
- * a port for plain TCP to `options.host`. A TLS connection is returned with
- * its handshake done, so a rejected certificate fails here.
+ * Connects to a server (see `openConnection` in `connect.ts`) and returns
+ * the traced {@linkcode StreamSocket}; failures (refused, unknown host, TLS
+ * handshake, timeout, interrupted) reject as {@linkcode NetError}. Takes an
+ * {@linkcode Endpoint} (TCP, TLS or Unix), or a port for plain TCP to
+ * `options.host`. A TLS connection is returned with its handshake done, so
+ * a rejected certificate fails here.
  *
  * @example
  * ```ts
@@ -375,136 +374,19 @@ export interface ConnectOptions extends SocketOptions {
 export async function connectSocket(
   target: Endpoint | number,
   options: ConnectOptions = {},
-): Promise<Socket> {
+): Promise<StreamSocket> {
   const endpoint = typeof target === "number"
     ? endpointOf({ host: options.host, port: target })
     : target;
-  const address = formatEndpoint(endpoint);
-  const host = endpoint.transport === "unix" ? endpoint.path : endpoint.host;
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort();
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  let timedOut = false;
-  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, options.timeoutMs);
-  options.reporter?.trace(`connecting to ${address}`);
-  try {
-    const conn = await openConn(endpoint, controller.signal, options);
-    const socket = new Socket(conn, options);
-    const local = conn.localAddr;
-    traceNames.set(
-      socket,
-      "port" in local
-        ? `${socket.peer} via local port ${local.port}`
-        : socket.peer,
-    );
-    options.reporter?.trace(
-      "port" in local
+  const conn = await openConnection(endpoint, options);
+  dialed.add(conn);
+  const socket = new StreamSocket(conn, options);
+  if (options.reporter?.tracing) {
+    options.reporter.trace(
+      "port" in conn.localAddr
         ? `connected to ${socket.peer} from ${socket.local} (local port chosen by the OS)`
         : `connected to ${socket.peer}`,
     );
-    return socket;
-  } catch (error) {
-    const kind = timedOut
-      ? "timeout"
-      : options.signal?.aborted
-      ? "interrupted"
-      : classifyError(error);
-    if (options.reporter?.tracing) {
-      const name = timedOut || options.signal?.aborted
-        ? ""
-        : ` (${error instanceof Error ? error.name : String(error)})`;
-      options.reporter.trace(`error connecting to ${address}: ${kind}${name}`);
-    }
-    if (timedOut) {
-      throw new NetError(
-        "timeout",
-        `could not connect to ${address} within ${
-          (options.timeoutMs ?? 0) / 1000
-        } s`,
-        { cause: error },
-      );
-    }
-    if (options.signal?.aborted) {
-      throw new NetError(
-        "interrupted",
-        `interrupted while connecting to ${address}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    throw toNetError(error, { address, host });
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener("abort", onAbort);
   }
-}
-
-/** Opens the stream an endpoint names; aborting `signal` abandons it. */
-async function openConn(
-  endpoint: Endpoint,
-  signal: AbortSignal,
-  options: ConnectOptions,
-): Promise<Deno.Conn> {
-  if (endpoint.transport === "unix") {
-    // A local connect completes or fails at once: nothing to abort.
-    return await Deno.connect({ transport: "unix", path: endpoint.path });
-  }
-  const tcp = await Deno.connect({
-    hostname: bareHost(endpoint.host),
-    port: endpoint.port,
-    signal,
-  });
-  // On the TCP stream itself: a TLS connection made from it has no switch.
-  if (options.noDelay ?? true) setNoDelay(tcp);
-  if (endpoint.transport === "tcp") return tcp;
-  return await handshake(tcp, endpoint, signal, options.reporter);
-}
-
-/**
- * Runs the client side of the TLS handshake on a connected TCP stream, so
- * that a rejected certificate is a connect failure rather than a read error
- * later; startTls rather than connectTls because only it takes a name to
- * verify that differs from the address connected to.
- */
-async function handshake(
-  tcp: Deno.TcpConn,
-  endpoint: TlsEndpoint,
-  signal: AbortSignal,
-  reporter: Reporter | undefined,
-): Promise<Deno.TlsConn> {
-  const name = tlsServerName(endpoint);
-  reporter?.trace(
-    `TLS handshake with ${formatEndpoint(endpoint)} as "${name}"`,
-  );
-  const tls = await Deno.startTls(tcp, {
-    hostname: name,
-    caCerts: endpoint.caCerts,
-  });
-  const onAbort = (): void => tls.close();
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    const info = await tls.handshake();
-    tracedHandshakes.add(tls);
-    reporter?.trace(
-      `TLS handshake with ${
-        formatEndpoint(endpoint)
-      } done: certificate verified for "${name}" (${handshakeDetail(info)})`,
-    );
-    return tls;
-  } catch (error) {
-    if (!signal.aborted) {
-      try {
-        tls.close();
-      } catch {
-        // Closed already by the runtime after the failed handshake.
-      }
-    }
-    throw signal.aborted ? error : new TlsError(error);
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
+  return socket;
 }

@@ -10,6 +10,7 @@
 
 import { counted } from "../output/count.ts";
 import type { Reporter } from "../output/reporter.ts";
+import { sentVerb, type ServerKind } from "./listener.ts";
 
 /** Per-connection lines allowed in one second before they collapse. */
 export const LINES_PER_SECOND = 20;
@@ -18,8 +19,8 @@ export const LINES_PER_SECOND = 20;
 export interface EventLogOptions {
   /** How many connections are open, for the summary line. */
   open: () => number;
-  /** How the summary names data lines, e.g. "echoed". Default "sent". */
-  dataVerb?: string;
+  /** Whose log it is: the summary names data lines as this server does. */
+  kind: ServerKind;
 }
 
 /**
@@ -33,7 +34,7 @@ export interface EventLogOptions {
  * ```ts
  * import { EventLog } from "./_event_log.ts";
  * import { Reporter } from "../output/reporter.ts";
- * const log = new EventLog(new Reporter(), { open: () => 0 });
+ * const log = new EventLog(new Reporter(), { open: () => 0, kind: "echo" });
  * log.event("Accepted connection from 127.0.0.1:50000");
  * log.close();
  * ```
@@ -41,7 +42,7 @@ export interface EventLogOptions {
 export class EventLog {
   #reporter: Reporter;
   #open: () => number;
-  #dataVerb: string;
+  #kind: ServerKind;
   #windowStart = -Infinity;
   #linesInWindow = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -53,7 +54,7 @@ export class EventLog {
   constructor(reporter: Reporter, options: EventLogOptions) {
     this.#reporter = reporter;
     this.#open = options.open;
-    this.#dataVerb = options.dataVerb ?? "sent";
+    this.#kind = options.kind;
   }
 
   /** True when lines may be printed (the reporter is not quiet). */
@@ -125,7 +126,7 @@ export class EventLog {
     const parts: string[] = [];
     if (this.#reads > 0) {
       parts.push(
-        `${this.#dataVerb} ${counted(this.#reads, "read")} (${
+        `${sentVerb(this.#kind)} ${counted(this.#reads, "read")} (${
           counted(this.#bytes, "byte")
         })`,
       );

@@ -24,9 +24,9 @@ import {
   SERVER_BINARY_TYPE,
 } from "../protocol/app_codec.ts";
 import { NetError } from "../protocol/errors.ts";
-import type { Socket } from "../protocol/socket.ts";
-import { SILENT } from "../output/reporter.ts";
-import { escapeBytes, escapeText } from "../output/escape.ts";
+import type { StreamSocket } from "../protocol/socket.ts";
+import { type Reporter, SILENT } from "../output/reporter.ts";
+import { excerpt } from "../output/escape.ts";
 import { counted } from "../output/count.ts";
 import { ByteBudget, type Claim } from "./_budget.ts";
 import type { EventLog } from "./_event_log.ts";
@@ -150,47 +150,61 @@ export function answerRequest(
  * ```
  */
 export function serveApp(options: AppServerOptions = {}): ConnectionServer {
-  const reporter = options.reporter ?? SILENT;
-  const table = options.table ?? DEFAULT_SEARCH_TABLE;
-  const maxContentLength = options.maxContentLength ?? DEFAULT_MAX_CONTENT;
-  const requestTimeoutMs = options.requestTimeoutMs ??
-    DEFAULT_REQUEST_TIMEOUT_MS;
-  const budget = new ByteBudget(
-    options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+  const requests = new RequestHandler(options);
+  return serveConnections(
+    { ...options, kind: "app" },
+    (connection) => requests.serve(connection),
   );
+}
 
-  async function handle({ socket, log }: Connection): Promise<void> {
-    const claim = budget.claim();
+/**
+ * The app server's work for one connection, with the settings and the
+ * byte budget that every connection shares.
+ */
+class RequestHandler {
+  #reporter: Reporter;
+  #table: ReadonlyMap<string, string>;
+  #maxContentLength: number;
+  #requestTimeoutMs: number;
+  #budget: ByteBudget;
+
+  constructor(options: AppServerOptions) {
+    this.#reporter = options.reporter ?? SILENT;
+    this.#table = options.table ?? DEFAULT_SEARCH_TABLE;
+    this.#maxContentLength = options.maxContentLength ?? DEFAULT_MAX_CONTENT;
+    this.#requestTimeoutMs = options.requestTimeoutMs ??
+      DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#budget = new ByteBudget(
+      options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+    );
+  }
+
+  /** Reads one request, answers it, and is done with the connection. */
+  async serve({ socket, log }: Connection): Promise<void> {
+    const claim = this.#budget.claim();
     const decoder = new AppDecoder({
-      maxContentLength,
+      maxContentLength: this.#maxContentLength,
       reserve: (bytes) => claim.take(bytes),
     });
-    let cutOff = false;
-    // An infinite deadline needs no timer (setTimeout would fire at once).
-    const deadline = !Number.isFinite(requestTimeoutMs)
-      ? undefined
-      : setTimeout(() => {
-        cutOff = true;
-        log.event(
-          `Cut off ${socket.peer}: no complete request within ${
-            requestTimeoutMs / 1000
-          } s (--request-timeout), ${
-            counted(socket.bytesRead, "byte")
-          } received`,
-        );
-        socket.close();
-      }, requestTimeoutMs);
+    const deadline = new RequestDeadline(this.#requestTimeoutMs, () => {
+      log.event(
+        `Cut off ${socket.peer}: no complete request within ${
+          this.#requestTimeoutMs / 1000
+        } s (--request-timeout), ${counted(socket.bytesRead, "byte")} received`,
+      );
+      socket.close();
+    });
     try {
       const request = await readRequest(socket, decoder, { claim, log });
-      clearTimeout(deadline);
+      deadline.clear();
       if (request === undefined) return;
-      const response = answerRequest(request, table);
-      if (reporter.verbose) {
+      const response = answerRequest(request, this.#table);
+      if (this.#reporter.verbose) {
         log.event(`Request from ${socket.peer}: ${describe(request)}`);
       }
       const frame = encodeAppMessage(response);
       await socket.writeAll(frame, "while sending the response");
-      if (reporter.verbose) {
+      if (this.#reporter.verbose) {
         log.event(
           `Sent ${response.contentType} response to ${socket.peer} (${frame.length} bytes), closing`,
         );
@@ -201,53 +215,81 @@ export function serveApp(options: AppServerOptions = {}): ConnectionServer {
           error.reason === "over-budget"
             ? `Closed connection from ${socket.peer}: its request (${
               counted(socket.bytesRead, "byte")
-            } so far) would take unfinished requests past ${budget.limit} bytes (--max-pending-bytes)`
+            } so far) would take unfinished requests past ${this.#budget.limit} bytes (--max-pending-bytes)`
             : `Rejected request from ${socket.peer}: ${error.message}`,
         );
         return;
       }
-      if (cutOff && error instanceof NetError) return;
+      if (deadline.passed && error instanceof NetError) return;
       throw error;
     } finally {
-      clearTimeout(deadline);
+      deadline.clear();
       claim.release();
     }
   }
+}
 
-  async function readRequest(
-    socket: Socket,
-    decoder: AppDecoder,
-    { claim, log }: { claim: Claim; log: EventLog },
-  ): Promise<AppMessage | undefined> {
-    // Small while idle; larger once a request proves to be big and the
-    // budget has room for it (the claim holds the decoder's buffers and
-    // the read buffer's growth).
-    let buffer = new Uint8Array(SMALL_READ);
-    while (true) {
-      const count = await socket.read(buffer, "while reading the request");
-      if (count === null) {
-        if (socket.bytesRead === 0) {
-          log.event(`Connection from ${socket.peer} closed without a request`);
-          return undefined;
-        }
-        decoder.end();
-        return undefined;
-      }
-      const [request] = decoder.push(buffer.subarray(0, count));
-      if (request !== undefined) return request;
-      const grown = buffer.length - SMALL_READ;
-      // The decoder drops its header's buffer when the content begins.
-      claim.shrinkTo(decoder.held + grown);
-      if (
-        count === buffer.length && grown === 0 &&
-        claim.take(LARGE_READ - SMALL_READ)
-      ) {
-        buffer = new Uint8Array(LARGE_READ);
-      }
-    }
+/** One connection's request deadline: past it, the connection is cut off. */
+class RequestDeadline {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #passed = false;
+
+  /** Starts the clock; `cutOff` runs if `ms` pass before a clear. */
+  constructor(ms: number, cutOff: () => void) {
+    // An infinite deadline needs no timer (setTimeout would fire at once).
+    if (!Number.isFinite(ms)) return;
+    this.#timer = setTimeout(() => {
+      this.#passed = true;
+      cutOff();
+    }, ms);
   }
 
-  return serveConnections(options, handle);
+  /** True once the deadline passed and the connection was cut off. */
+  get passed(): boolean {
+    return this.#passed;
+  }
+
+  /** Stops the clock: the request is in (or the connection is over). */
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+/**
+ * Reads until the decoder has a whole request; undefined when the peer
+ * closed without one.
+ */
+async function readRequest(
+  socket: StreamSocket,
+  decoder: AppDecoder,
+  { claim, log }: { claim: Claim; log: EventLog },
+): Promise<AppMessage | undefined> {
+  // Small while idle; larger once a request proves to be big and the
+  // budget has room for it (the claim holds the decoder's buffers and
+  // the read buffer's growth).
+  let buffer = new Uint8Array(SMALL_READ);
+  while (true) {
+    const count = await socket.read(buffer, "while reading the request");
+    if (count === null) {
+      if (socket.bytesRead === 0) {
+        log.event(`Connection from ${socket.peer} closed without a request`);
+        return undefined;
+      }
+      decoder.end();
+      return undefined;
+    }
+    const [request] = decoder.push(buffer.subarray(0, count));
+    if (request !== undefined) return request;
+    const grown = buffer.length - SMALL_READ;
+    // The decoder drops its header's buffer when the content begins.
+    claim.shrinkTo(decoder.held + grown);
+    if (
+      count === buffer.length && grown === 0 &&
+      claim.take(LARGE_READ - SMALL_READ)
+    ) {
+      buffer = new Uint8Array(LARGE_READ);
+    }
+  }
 }
 
 function requestFields(value: unknown): { action: unknown; value: unknown } {
@@ -268,19 +310,10 @@ function describe(request: AppMessage): string {
   if (request.kind === "binary") {
     return `${request.header.contentType}, ${
       counted(request.content.length, "byte")
-    } "${escapeBytes(request.content.subarray(0, LOG_EXCERPT))}${
-      request.content.length > LOG_EXCERPT ? "..." : ""
-    }"`;
+    } "${excerpt(request.content, LOG_EXCERPT)}"`;
   }
   const { action, value } = requestFields(request.value);
-  return `text/json, action "${excerpt(fieldText(action))}", value "${
-    excerpt(fieldText(value))
-  }"`;
-}
-
-function excerpt(text: string): string {
-  const short = text.length > LOG_EXCERPT
-    ? `${text.slice(0, LOG_EXCERPT)}...`
-    : text;
-  return escapeText(short);
+  return `text/json, action "${
+    excerpt(fieldText(action), LOG_EXCERPT)
+  }", value "${excerpt(fieldText(value), LOG_EXCERPT)}"`;
 }

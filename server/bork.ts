@@ -7,13 +7,14 @@
 
 import { BorkReplier } from "../protocol/bork.ts";
 import { NetError } from "../protocol/errors.ts";
-import { Socket } from "../protocol/socket.ts";
+import { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { quoted } from "../output/escape.ts";
 import { EventLog } from "./_event_log.ts";
 import {
   describeAcceptFailure,
   endsAccepting,
+  type Listening,
   type ListenOptions,
   type ServerHandle,
   type ServerSummary,
@@ -40,48 +41,82 @@ export interface BorkServerOptions extends ListenOptions {
  * ```
  */
 export function serveBork(options: BorkServerOptions = {}): ServerHandle {
-  const reporter = options.reporter ?? SILENT;
-  const { listener, summary, stopClock } = startListening(options, reporter);
-  let current: Socket | undefined;
-  let stopping = false;
-  // The lesson's lines come a few a second; a storm of connections (a
-  // reset flood against --keep-open) collapses to a line a second.
-  const log = new EventLog(reporter, { open: () => current ? 1 : 0 });
+  return new BorkServer(options);
+}
 
-  async function run(): Promise<ServerSummary> {
+/** The bork server: its listener, and the one connection it serves. */
+class BorkServer implements ServerHandle {
+  readonly addr: Deno.NetAddr;
+  readonly closed: Promise<ServerSummary>;
+  #reporter: Reporter;
+  #keepOpen: boolean;
+  #listening: Listening;
+  #log: EventLog;
+  #current: StreamSocket | undefined;
+  #stopping = false;
+
+  constructor(options: BorkServerOptions) {
+    this.#reporter = options.reporter ?? SILENT;
+    this.#keepOpen = options.keepOpen ?? false;
+    this.#listening = startListening("bork", this.#reporter, options);
+    // The lesson's lines come a few a second; a storm of connections (a
+    // reset flood against --keep-open) collapses to a line a second.
+    this.#log = new EventLog(this.#reporter, {
+      open: () => this.#current ? 1 : 0,
+      kind: "bork",
+    });
+    this.addr = this.#listening.listener.addr;
+    this.closed = this.#run();
+  }
+
+  close(): Promise<ServerSummary> {
+    if (!this.#stopping) {
+      this.#stopping = true;
+      try {
+        this.#listening.listener.close();
+      } catch {
+        // The server had already stopped by itself.
+      }
+      this.#current?.close();
+    }
+    return this.closed;
+  }
+
+  async #run(): Promise<ServerSummary> {
+    const { listener } = this.#listening;
     try {
-      while (!stopping) {
+      while (!this.#stopping) {
         let conn: Deno.Conn;
         try {
           conn = await listener.accept();
         } catch (error) {
-          if (stopping) break;
+          if (this.#stopping) break;
           // A connection reset in the backlog fails only its own accept:
           // without --keep-open the server still waits for its one client.
           if (endsAccepting(error)) throw error;
-          log.event(describeAcceptFailure(error));
+          this.#log.event(describeAcceptFailure(error));
           continue;
         }
-        current = new Socket(conn, { reporter });
-        summary.connections++;
-        reporter.trace(`accept from ${current.peer}`);
-        log.event(`Connected by ${current.peer}`);
-        await serveOne(current);
-        current.close();
-        current = undefined;
-        if (!options.keepOpen) break;
+        const socket = new StreamSocket(conn, { reporter: this.#reporter });
+        this.#current = socket;
+        this.#listening.summary.connections++;
+        this.#reporter.trace(`accept from ${socket.peer}`);
+        this.#log.event(`Connected by ${socket.peer}`);
+        await this.#serveOne(socket);
+        socket.close();
+        this.#current = undefined;
+        if (!this.#keepOpen) break;
       }
     } finally {
       // Closing the listener resets clients still waiting in its backlog:
       // the lesson's single-connection limitation, made visible.
-      if (!stopping) listener.close();
-      log.close();
-      stopClock();
+      if (!this.#stopping) listener.close();
+      this.#log.close();
     }
-    return summary;
+    return this.#listening.stopClock();
   }
 
-  async function serveOne(socket: Socket): Promise<void> {
+  async #serveOne(socket: StreamSocket): Promise<void> {
     const replier = new BorkReplier();
     const buffer = new Uint8Array(4096);
     try {
@@ -91,38 +126,20 @@ export function serveBork(options: BorkServerOptions = {}): ServerHandle {
           ? replier.flush()
           : replier.push(buffer.subarray(0, count));
         if (answer) {
-          log.event(`Received ${quoted(answer.text)}`);
+          this.#log.event(`Received ${quoted(answer.text)}`);
           await socket.writeAll(answer.reply);
-          summary.bytesSent += answer.reply.length;
-          log.event(`Replied ${quoted(answer.reply)}`);
+          this.#listening.summary.bytesSent += answer.reply.length;
+          this.#log.event(`Replied ${quoted(answer.reply)}`);
         }
         if (count === null) {
-          log.event(`Connection closed by ${socket.peer}`);
+          this.#log.event(`Connection closed by ${socket.peer}`);
           return;
         }
       }
     } catch (error) {
-      if (stopping) return;
+      if (this.#stopping) return;
       if (!(error instanceof NetError)) throw error;
-      log.event(`Connection to ${socket.peer} ended: ${error.message}`);
+      this.#log.event(`Connection to ${socket.peer} ended: ${error.message}`);
     }
   }
-
-  const closed = run();
-  return {
-    addr: listener.addr,
-    closed,
-    close(): Promise<ServerSummary> {
-      if (!stopping) {
-        stopping = true;
-        try {
-          listener.close();
-        } catch {
-          // The server had already stopped by itself.
-        }
-        current?.close();
-      }
-      return closed;
-    },
-  };
 }

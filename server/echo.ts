@@ -7,10 +7,8 @@
  * @module
  */
 
-import { quoted } from "../output/escape.ts";
-import { counted } from "../output/count.ts";
+import { describeBytes } from "../output/escape.ts";
 import type { EventLog } from "./_event_log.ts";
-import type { CloseOptions, ServerSummary } from "./listener.ts";
 import {
   type Connection,
   type ConnectionServer,
@@ -72,95 +70,80 @@ const SHOWN_TEXT_LIMIT = 80;
  */
 export function serveEcho(options: EchoServerOptions = {}): ConnectionServer {
   const buffers = new LargeBuffers();
+  return serveConnections(
+    { ...options, kind: "echo" },
+    (connection) => echo(connection, buffers),
+  );
+}
 
-  // The handler is the echo loop itself: every extra async frame would be
-  // held by each idle connection.
-  async function echo({ socket, log }: Connection): Promise<void> {
-    log.event(`Accepted connection from ${socket.peer}`);
-    const small = new Uint8Array(SMALL_BUFFER);
-    let buffer: Uint8Array = small;
-    try {
-      while (true) {
-        let count = await socket.read(buffer);
-        if (count === null) break;
-        let start = 0;
-        const large = count === SMALL_BUFFER && buffer === small
-          ? buffers.take()
-          : undefined;
-        if (large !== undefined) {
-          // The message may go on past the small buffer. Echoing its first
-          // 512 bytes alone would cost a second write (and a second
-          // segment) for the rest, so when the rest is already here it is
-          // read first and the whole goes back in one write.
-          large.set(small);
-          buffer = large;
-          const rest = socket.read(large.subarray(SMALL_BUFFER));
-          if (!await settlesAtOnce(rest)) {
-            // Nothing more yet: the client may be waiting for this echo.
+/**
+ * Echoes one connection until its peer is done. The handler calls this
+ * directly, so that the echo loop is the only async frame an idle
+ * connection holds.
+ */
+async function echo(
+  { socket, log }: Connection,
+  buffers: LargeBuffers,
+): Promise<void> {
+  // Checked first so that a quiet server never formats the peer's address.
+  if (log.verbose) log.event(`Accepted connection from ${socket.peer}`);
+  const small = new Uint8Array(SMALL_BUFFER);
+  let buffer: Uint8Array = small;
+  try {
+    while (true) {
+      let count = await socket.read(buffer);
+      if (count === null) break;
+      let start = 0;
+      const large = count === SMALL_BUFFER && buffer === small
+        ? buffers.take()
+        : undefined;
+      if (large !== undefined) {
+        // The message may go on past the small buffer. Echoing its first
+        // 512 bytes alone would cost a second write (and a second
+        // segment) for the rest, so when the rest is already here it is
+        // read first and the whole goes back in one write.
+        large.set(small);
+        buffer = large;
+        const rest = socket.read(large.subarray(SMALL_BUFFER));
+        if (!await settlesAtOnce(rest)) {
+          // Nothing more yet: the client may be waiting for this echo.
+          const first = large.subarray(0, SMALL_BUFFER);
+          await socket.writeAll(first);
+          if (log.verbose) logEcho(log, socket.peer, first);
+          start = SMALL_BUFFER;
+        }
+        const more = await rest;
+        if (more === null) {
+          if (start === 0) {
             const first = large.subarray(0, SMALL_BUFFER);
             await socket.writeAll(first);
             if (log.verbose) logEcho(log, socket.peer, first);
-            start = SMALL_BUFFER;
           }
-          const more = await rest;
-          if (more === null) {
-            if (start === 0) {
-              const first = large.subarray(0, SMALL_BUFFER);
-              await socket.writeAll(first);
-              if (log.verbose) logEcho(log, socket.peer, first);
-            }
-            break;
-          }
-          count = SMALL_BUFFER + more;
+          break;
         }
-        // The await is the backpressure: nothing more is read from this
-        // client until its echo has been taken by the OS.
-        const chunk = start === 0 && count === buffer.length
-          ? buffer
-          : buffer.subarray(start, count);
-        await socket.writeAll(chunk);
-        // Checked here so that quiet mode makes no closure per message.
-        if (log.verbose) logEcho(log, socket.peer, chunk);
-        if (buffer !== small && count - start <= SMALL_BUFFER) {
-          // The traffic fits the small buffer again (small messages, or the
-          // tail of a burst): wait for the next read with that one. A
-          // stream whose reads stay larger keeps the large buffer, rather
-          // than paying a small read and a settle check for every chunk.
-          buffers.give(buffer);
-          buffer = small;
-        }
+        count = SMALL_BUFFER + more;
       }
-    } finally {
-      if (buffer !== small) buffers.give(buffer);
+      // The await is the backpressure: nothing more is read from this
+      // client until its echo has been taken by the OS.
+      const chunk = start === 0 && count === buffer.length
+        ? buffer
+        : buffer.subarray(start, count);
+      await socket.writeAll(chunk);
+      // Checked here so that quiet mode makes no closure per message.
+      if (log.verbose) logEcho(log, socket.peer, chunk);
+      if (buffer !== small && count - start <= SMALL_BUFFER) {
+        // The traffic fits the small buffer again (small messages, or the
+        // tail of a burst): wait for the next read with that one. A
+        // stream whose reads stay larger keeps the large buffer, rather
+        // than paying a small read and a settle check for every chunk.
+        buffers.give(buffer);
+        buffer = small;
+      }
     }
-    log.event(`Closing connection to ${socket.peer}`);
+  } finally {
+    if (buffer !== small) buffers.give(buffer);
   }
-
-  const server = serveConnections({ ...options, dataVerb: "echoed" }, echo);
-
-  async function finish(): Promise<ServerSummary> {
-    return { ...await server.closed, sentVerb: "echoed" };
-  }
-
-  const closed = finish();
-  return {
-    addr: server.addr,
-    closed,
-    get open(): number {
-      return server.open;
-    },
-    async close(closeOptions?: CloseOptions): Promise<ServerSummary> {
-      await server.close(closeOptions);
-      return closed;
-    },
-  };
-}
-
-/** Shows a chunk as quoted, escaped text when short, else its size. */
-function describe(chunk: Uint8Array): string {
-  return chunk.length <= SHOWN_TEXT_LIMIT
-    ? quoted(chunk)
-    : counted(chunk.length, "byte");
+  if (log.verbose) log.event(`Closing connection to ${socket.peer}`);
 }
 
 /**
@@ -187,7 +170,10 @@ class LargeBuffers {
 }
 
 function logEcho(log: EventLog, peer: string, chunk: Uint8Array): void {
-  log.data(chunk.length, () => `Echoed ${describe(chunk)} to ${peer}`);
+  log.data(
+    chunk.length,
+    () => `Echoed ${describeBytes(chunk, SHOWN_TEXT_LIMIT)} to ${peer}`,
+  );
 }
 
 /**

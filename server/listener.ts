@@ -45,16 +45,42 @@ export interface ServerListener {
   close(): void;
 }
 
+/** Which of netdemo's servers is running: `server bork`, `echo` or `app`. */
+export type ServerKind = "bork" | "echo" | "app";
+
+/**
+ * How each kind of server names the bytes it sends, in its summary and in
+ * its `Last second:` log line: the echo server sends nothing of its own.
+ */
+const SENT_VERBS: Readonly<Record<ServerKind, string>> = {
+  bork: "sent",
+  echo: "echoed",
+  app: "sent",
+};
+
+/**
+ * The word a server's lines use for what it sent, e.g. "echoed".
+ *
+ * @example
+ * ```ts
+ * import { sentVerb } from "./listener.ts";
+ * sentVerb("echo"); // "echoed"
+ * ```
+ */
+export function sentVerb(kind: ServerKind): string {
+  return SENT_VERBS[kind];
+}
+
 /** What a server reports when it stops. */
 export interface ServerSummary {
+  /** Which server it was. */
+  kind: ServerKind;
   /** Connections accepted over the server's life. */
   connections: number;
-  /** Bytes the server sent back to clients. */
+  /** Bytes the server sent to clients (for the echo server, the echoes). */
   bytesSent: number;
   /** Seconds from listening to stopping. */
   uptimeSeconds: number;
-  /** How the summary names what was sent, e.g. "echoed". Default "sent". */
-  sentVerb?: string;
 }
 
 /** Options for {@linkcode ServerHandle.close}. */
@@ -165,7 +191,7 @@ function listenUnix(path: string, reporter: Reporter): ServerListener {
   try {
     const listener = Deno.listen({ transport: "unix", path });
     announce(listener, reporter);
-    return numbering(Promise.resolve(listener), path);
+    return new NumberingListener(Promise.resolve(listener), path);
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse)) {
       throw toNetError(error, { address });
@@ -178,32 +204,34 @@ function listenUnix(path: string, reporter: Reporter): ServerListener {
       );
     }
   }
-  return numbering(replaceStale(path, reporter), path);
+  return new NumberingListener(replaceStale(path, reporter), path);
 }
 
 /** A Unix listener (perhaps still binding) that numbers its clients. */
-function numbering(
-  binding: Promise<Deno.UnixListener>,
-  path: string,
-): ServerListener {
-  let closed = false;
-  let accepted = 0;
-  const ready = binding.then((listener) => {
-    if (closed) listener.close();
-    return listener;
-  });
-  return {
-    addr: { transport: "unix", path } as unknown as Deno.NetAddr,
-    async accept(): Promise<Deno.Conn> {
-      const conn = await (await ready).accept();
-      numberUnixClient(conn, ++accepted);
-      return conn;
-    },
-    close(): void {
-      closed = true;
-      ready.then((listener) => listener.close(), () => {});
-    },
-  };
+class NumberingListener implements ServerListener {
+  readonly addr: Deno.NetAddr;
+  #ready: Promise<Deno.UnixListener>;
+  #closed = false;
+  #accepted = 0;
+
+  constructor(binding: Promise<Deno.UnixListener>, path: string) {
+    this.addr = { transport: "unix", path } as unknown as Deno.NetAddr;
+    this.#ready = binding.then((listener) => {
+      if (this.#closed) listener.close();
+      return listener;
+    });
+  }
+
+  async accept(): Promise<Deno.Conn> {
+    const conn = await (await this.#ready).accept();
+    numberUnixClient(conn, ++this.#accepted);
+    return conn;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#ready.then((listener) => listener.close(), () => {});
+  }
 }
 
 async function replaceStale(
@@ -253,25 +281,27 @@ export interface Listening {
 
 /**
  * The first steps of every server: opens the listener with
- * {@linkcode openListener} and starts its summary, whose uptime counts from
- * this moment.
+ * {@linkcode openListener} and starts the summary of a `kind` server, whose
+ * uptime counts from this moment.
  *
  * @example
  * ```ts
  * import { startListening } from "./listener.ts";
  * import { SILENT } from "../output/reporter.ts";
- * const { listener, stopClock } = startListening({ port: 0 }, SILENT);
+ * const { listener, stopClock } = startListening("echo", SILENT, { port: 0 });
  * listener.close();
  * stopClock().uptimeSeconds; // about 0
  * ```
  */
 export function startListening(
-  options: ListenOptions,
+  kind: ServerKind,
   reporter: Reporter,
+  options: ListenOptions,
 ): Listening {
   const listener = openListener(options, reporter);
   const started = performance.now();
   const summary: ServerSummary = {
+    kind,
     connections: 0,
     bytesSent: 0,
     uptimeSeconds: 0,
@@ -292,13 +322,18 @@ export function startListening(
  * @example
  * ```ts
  * import { formatSummary } from "./listener.ts";
- * formatSummary({ connections: 2, bytesSent: 10, uptimeSeconds: 1.5 });
- * // "Served 2 connections, sent 10 bytes, up 1.5 s"
+ * formatSummary({
+ *   kind: "echo",
+ *   connections: 2,
+ *   bytesSent: 10,
+ *   uptimeSeconds: 1.5,
+ * });
+ * // "Served 2 connections, echoed 10 bytes, up 1.5 s"
  * ```
  */
 export function formatSummary(summary: ServerSummary): string {
   return `Served ${counted(summary.connections, "connection")}, ${
-    summary.sentVerb ?? "sent"
+    sentVerb(summary.kind)
   } ${counted(summary.bytesSent, "byte")}, up ${
     summary.uptimeSeconds.toFixed(1)
   } s`;

@@ -3,21 +3,26 @@
  * connection is served at once by its own handler, within the limits that
  * keep a server alive under load and hostile peers (`--max-conns`,
  * `--idle-timeout`, the open-file limit) and with a graceful shutdown
- * (`--grace`).
+ * (`--grace`). Accepting is here; the live connections are kept by the
+ * registry in `_connections.ts`.
  *
  * @module
  */
 
-import { NetError } from "../protocol/errors.ts";
-import { setNoDelay, Socket } from "../protocol/socket.ts";
+import { setTcpNoDelay } from "../protocol/connect.ts";
+import { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
-import { EventLog } from "./_event_log.ts";
+import { ConnectionRegistry } from "./_connections.ts";
+import { Delay } from "./_delay.ts";
+import type { EventLog } from "./_event_log.ts";
 import {
   type CloseOptions,
   describeAcceptFailure,
   endsAccepting,
+  type Listening,
   type ListenOptions,
   type ServerHandle,
+  type ServerKind,
   type ServerSummary,
   startListening,
 } from "./listener.ts";
@@ -39,7 +44,7 @@ const EMFILE_RETRY_MS = 100;
  */
 const FAILED_ACCEPTS_BEFORE_PAUSE = 100;
 
-/** Options for {@linkcode serveConnections}. */
+/** Options every concurrent server (echo, app) takes. */
 export interface ConnectionServerOptions extends ListenOptions {
   /** Where the server's lines go. Default: nowhere. */
   reporter?: Reporter;
@@ -52,14 +57,21 @@ export interface ConnectionServerOptions extends ListenOptions {
   idleTimeoutMs?: number;
   /** On close(), how long open connections may go on, in ms. Default 5000. */
   graceMs?: number;
-  /** How the per-second summary of data lines names them. Default "sent". */
-  dataVerb?: string;
+}
+
+/**
+ * Options for {@linkcode serveConnections}: a server's options, and which
+ * server it is (for its summary and its log).
+ */
+export interface ServeOptions extends ConnectionServerOptions {
+  /** Which server runs on the loop. */
+  kind: ServerKind;
 }
 
 /** One accepted connection, as a handler gets it. */
 export interface Connection {
   /** The traced socket; the loop closes it after the handler returns. */
-  socket: Socket;
+  socket: StreamSocket;
   /** Aborted when the server stops waiting for this connection. */
   signal: AbortSignal;
   /** The server's throttled log: every per-connection line goes here. */
@@ -76,41 +88,6 @@ export interface ConnectionServer extends ServerHandle {
 }
 
 /**
- * One live connection as the loop tracks it. It is also what the handler
- * gets; its abort controller is made only when someone asks for the signal,
- * because 10,000 idle connections would otherwise hold 10,000 of them.
- */
-class Tracked implements Connection {
-  readonly socket: Socket;
-  readonly log: EventLog;
-  #controller: AbortController | undefined;
-  #stopped = false;
-
-  constructor(socket: Socket, log: EventLog) {
-    this.socket = socket;
-    this.log = log;
-  }
-
-  get signal(): AbortSignal {
-    this.#controller ??= new AbortController();
-    if (this.#stopped) this.#controller.abort();
-    return this.#controller.signal;
-  }
-
-  /** True once the server stopped waiting for this connection. */
-  get stopped(): boolean {
-    return this.#stopped;
-  }
-
-  /** Gives up on the connection: aborts the handler's signal and closes. */
-  stop(): void {
-    this.#stopped = true;
-    this.#controller?.abort();
-    this.socket.close();
-  }
-}
-
-/**
  * Listens and serves every connection concurrently with `handler`. A
  * handler's NetError (reset, timeout, closed) ends that connection with one
  * log line and never disturbs the others; a failed accept (a connection
@@ -120,215 +97,148 @@ class Tracked implements Connection {
  * @example
  * ```ts
  * import { serveConnections } from "./serve.ts";
- * const server = serveConnections({ port: 0 }, async ({ socket }) => {
+ * const server = serveConnections({ kind: "echo", port: 0 }, async ({ socket }) => {
  *   await socket.writeAll(new TextEncoder().encode("hi"));
  * });
  * await server.close();
  * ```
  */
 export function serveConnections(
-  options: ConnectionServerOptions,
+  options: ServeOptions,
   handler: ConnectionHandler,
 ): ConnectionServer {
-  const reporter = options.reporter ?? SILENT;
-  const maxConns = options.maxConns ?? DEFAULT_MAX_CONNS;
-  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
-  const idleTimeoutMs = options.idleTimeoutMs;
-  const { listener, summary, stopClock } = startListening(options, reporter);
-  const live = new Set<Tracked>();
-  const log = new EventLog(reporter, {
-    open: () => live.size,
-    dataVerb: options.dataVerb,
-  });
-  let stopping = false;
-  let endGrace: (() => void) | undefined;
-  let graceNow = false;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  let wakeRetry: (() => void) | undefined;
-  let allClosed: (() => void) | undefined;
+  return new AcceptLoop(options, handler);
+}
 
-  const sweeper = idleTimeoutMs === undefined ? undefined : setInterval(() => {
-    const now = performance.now();
-    for (const connection of live) {
-      const quiet = connection.socket.quietFor(now);
-      if (quiet >= idleTimeoutMs && !connection.stopped) {
-        log.event(
-          `Closing idle connection from ${connection.socket.peer} after ${
-            idleTimeoutMs / 1000
-          } s without traffic`,
-        );
-        connection.stop();
-      }
-    }
-  }, Math.min(1000, Math.max(10, idleTimeoutMs / 4)));
+/**
+ * True for the accept failures that a lack of file descriptors causes
+ * (EMFILE, ENFILE): they pass once some connections close.
+ */
+function isOutOfDescriptors(error: unknown): boolean {
+  return error instanceof Error &&
+    /os error 2[34]|too many open files/i.test(error.message);
+}
 
-  function finish(connection: Tracked): void {
-    connection.socket.close();
-    summary.bytesSent += connection.socket.bytesWritten;
-    live.delete(connection);
-    if (live.size === 0) allClosed?.();
+/**
+ * The listener's side of a concurrent server: accepts for as long as the
+ * server runs, within `--max-conns` and the open-file limit, hands each
+ * connection to the {@linkcode ConnectionRegistry}, and stops when closed.
+ */
+class AcceptLoop implements ConnectionServer {
+  readonly addr: Deno.NetAddr;
+  readonly closed: Promise<ServerSummary>;
+  #reporter: Reporter;
+  #maxConns: number;
+  #graceMs: number;
+  #listening: Listening;
+  #connections: ConnectionRegistry;
+  #retry = new Delay();
+  #stopping = false;
+
+  constructor(options: ServeOptions, handler: ConnectionHandler) {
+    this.#reporter = options.reporter ?? SILENT;
+    this.#maxConns = options.maxConns ?? DEFAULT_MAX_CONNS;
+    this.#graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    this.#listening = startListening(options.kind, this.#reporter, options);
+    this.#connections = new ConnectionRegistry(handler, {
+      reporter: this.#reporter,
+      summary: this.#listening.summary,
+      idleTimeoutMs: options.idleTimeoutMs,
+    });
+    this.addr = this.#listening.listener.addr;
+    this.closed = this.#run();
   }
 
-  function failed(connection: Tracked, error: unknown): void {
-    const { socket } = connection;
-    if (!(error instanceof NetError)) {
-      log.problem(
-        `connection from ${socket.peer} failed: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-      );
-    } else if (!connection.stopped && !socket.closed) {
-      log.event(`Connection from ${socket.peer} ended: ${error.message}`);
-    }
-    finish(connection);
+  get open(): number {
+    return this.#connections.size;
   }
 
-  // Promise callbacks rather than an async function: a suspended async
-  // frame per idle connection is memory that 10,000 clients multiply.
-  function serve(connection: Tracked): void {
-    let served: Promise<void>;
+  close(closeOptions: CloseOptions = {}): Promise<ServerSummary> {
+    if (!this.#stopping) {
+      this.#stopping = true;
+      this.#listening.listener.close();
+      this.#retry.end();
+    }
+    // Before the drain has begun, a zero grace does the same.
+    if (closeOptions.now) this.#connections.endGrace();
+    return this.closed;
+  }
+
+  async #run(): Promise<ServerSummary> {
     try {
-      served = handler(connection);
-    } catch (error) {
-      failed(connection, error);
-      return;
+      try {
+        await this.#acceptAll();
+      } catch (error) {
+        // A listener that cannot accept any more ends the whole server:
+        // nobody could reach the connections that are left, so close them.
+        this.#stopping = true;
+        this.#connections.stopAll();
+        throw error;
+      }
+      await this.#connections.drain(this.#graceMs);
+    } finally {
+      this.#retry.end();
+      this.#connections.close();
     }
-    served.then(
-      () => finish(connection),
-      (error) => failed(connection, error),
-    );
+    return this.#listening.stopClock();
   }
 
-  function isOutOfDescriptors(error: unknown): boolean {
-    return error instanceof Error &&
-      /os error 2[34]|too many open files/i.test(error.message);
-  }
-
-  function pause(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      wakeRetry = resolve;
-      retryTimer = setTimeout(resolve, EMFILE_RETRY_MS);
-    }).then(() => wakeRetry = undefined);
-  }
-
-  async function acceptLoop(): Promise<void> {
+  async #acceptAll(): Promise<void> {
+    const { listener } = this.#listening;
+    const log = this.#connections.log;
     let outOfDescriptors = false;
     let failedInARow = 0;
-    while (!stopping) {
+    while (!this.#stopping) {
       let conn: Deno.Conn;
       try {
         conn = await listener.accept();
       } catch (error) {
-        if (stopping) return;
+        if (this.#stopping) return;
         if (endsAccepting(error)) throw error;
         if (isOutOfDescriptors(error)) {
           // The waiting client stays in the backlog; one line per episode,
           // not one per retry, keeps the log readable.
           if (!outOfDescriptors) {
             outOfDescriptors = true;
-            reporter.error(
-              `too many open files (${live.size} connections open): not accepting until some close; raise the limit with 'ulimit -n'`,
+            this.#reporter.error(
+              `too many open files (${this.open} connections open): not accepting until some close; raise the limit with 'ulimit -n'`,
             );
           }
-          await pause();
+          await this.#retry.wait(EMFILE_RETRY_MS);
           continue;
         }
         log.event(describeAcceptFailure(error));
         if (++failedInARow >= FAILED_ACCEPTS_BEFORE_PAUSE) {
           failedInARow = 0;
-          await pause();
+          await this.#retry.wait(EMFILE_RETRY_MS);
         }
         continue;
       }
       failedInARow = 0;
       if (outOfDescriptors) {
         outOfDescriptors = false;
-        reporter.info(`Accepting connections again (${live.size} open)`);
+        this.#reporter.info(`Accepting connections again (${this.open} open)`);
       }
-      setNoDelay(conn);
-      const socket = new Socket(conn, { reporter });
-      reporter.trace(`accept from ${socket.peer}`);
-      if (live.size >= maxConns) {
-        log.event(
-          `Refused connection from ${socket.peer}: already serving ${maxConns} (--max-conns)`,
-        );
-        socket.close();
-        continue;
-      }
-      summary.connections++;
-      const connection = new Tracked(socket, log);
-      live.add(connection);
-      serve(connection);
+      this.#admit(conn);
     }
   }
 
-  async function run(): Promise<ServerSummary> {
-    try {
-      try {
-        await acceptLoop();
-      } catch (error) {
-        // A listener that cannot accept any more ends the whole server:
-        // nobody could reach the connections that are left, so close them.
-        stopping = true;
-        for (const connection of live) connection.stop();
-        throw error;
-      }
-      await drain();
-    } finally {
-      if (sweeper !== undefined) clearInterval(sweeper);
-      clearTimeout(retryTimer);
-      log.close();
+  /** Serves a connection just accepted, or refuses it beyond --max-conns. */
+  #admit(conn: Deno.Conn): void {
+    setTcpNoDelay(conn);
+    const socket = new StreamSocket(conn, { reporter: this.#reporter });
+    // Guarded: formatting the peer's address is work that 10,000 quiet
+    // connections would pay for nothing.
+    if (this.#reporter.tracing) {
+      this.#reporter.trace(`accept from ${socket.peer}`);
     }
-    return stopClock();
-  }
-
-  async function drain(): Promise<void> {
-    if (live.size === 0) return;
-    const emptied = new Promise<void>((resolve) => allClosed = resolve);
-    if (!graceNow) {
-      reporter.info(
-        `Waiting up to ${graceMs / 1000} s for ${live.size} open connection${
-          live.size === 1 ? "" : "s"
-        }`,
+    if (this.open >= this.#maxConns) {
+      this.#connections.log.event(
+        `Refused connection from ${socket.peer}: already serving ${this.#maxConns} (--max-conns)`,
       );
-      let graceTimer: ReturnType<typeof setTimeout> | undefined;
-      const graceOver = new Promise<void>((resolve) => {
-        endGrace = resolve;
-        graceTimer = setTimeout(resolve, graceMs);
-      });
-      await Promise.race([emptied, graceOver]);
-      clearTimeout(graceTimer);
+      socket.close();
+      return;
     }
-    if (live.size > 0) {
-      reporter.info(
-        `Closing ${live.size} connection${
-          live.size === 1 ? "" : "s"
-        } still open`,
-      );
-      for (const connection of live) connection.stop();
-      await emptied;
-    }
+    this.#connections.serve(socket);
   }
-
-  const closed = run();
-  return {
-    addr: listener.addr,
-    closed,
-    get open(): number {
-      return live.size;
-    },
-    close(closeOptions: CloseOptions = {}): Promise<ServerSummary> {
-      if (!stopping) {
-        stopping = true;
-        listener.close();
-        wakeRetry?.();
-      }
-      if (closeOptions.now) {
-        // Before the drain has begun, a zero grace does the same.
-        graceNow = true;
-        endGrace?.();
-      }
-      return closed;
-    },
-  };
 }

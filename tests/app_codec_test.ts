@@ -57,7 +57,10 @@ function protocolErrorFrom(action: () => unknown): ProtocolError {
   throw new Error("expected a ProtocolError, but nothing was thrown");
 }
 
-function decodeAll(bytes: Uint8Array, options = {}): AppMessage[] {
+function decodeAll(
+  bytes: Uint8Array,
+  options = {},
+): readonly AppMessage[] {
   const decoder = new AppDecoder(options);
   const messages = decoder.push(bytes);
   decoder.end();

@@ -1,5 +1,11 @@
 import { deepEqual } from "node:assert/strict";
-import { escapeBytes, escapeText, quoted } from "../output/escape.ts";
+import {
+  describeBytes,
+  escapeBytes,
+  escapeText,
+  excerpt,
+  quoted,
+} from "../output/escape.ts";
 
 const utf8 = new TextEncoder();
 
@@ -24,4 +30,17 @@ Deno.test("escape: control, line-separator and bidi characters are shown, never 
 Deno.test('escape: quoted text shows an inner quote as \\"', () => {
   deepEqual(quoted('say "hi"\x07'), '"say \\"hi\\"\\x07"');
   deepEqual(quoted(utf8.encode("Hello, World!")), '"Hello, World!"');
+});
+
+Deno.test("escape: a short chunk is shown quoted, a long one by its size", () => {
+  deepEqual(describeBytes(utf8.encode('say "hi"\n'), 80), '"say \\"hi\\"\\n"');
+  deepEqual(describeBytes(new Uint8Array(81), 80), "81 bytes");
+  deepEqual(describeBytes(new Uint8Array(80), 80).length, 2 + 80 * 4);
+});
+
+Deno.test("escape: an excerpt is escaped and marked with ... only when cut", () => {
+  deepEqual(excerpt("a\x1bbc", 60), "a\\x1bbc");
+  deepEqual(excerpt("abcdef", 3), "abc...");
+  deepEqual(excerpt(utf8.encode("ab\xff"), 2), "ab...");
+  deepEqual(excerpt(new Uint8Array([0x68, 0xff]), 2), "h\\xff");
 });

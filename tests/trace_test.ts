@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { captureReporter, runCli, spawnServer } from "./_helpers.ts";
-import { connectSocket, Socket } from "../protocol/socket.ts";
+import { connectSocket, StreamSocket } from "../protocol/socket.ts";
 import { NetError } from "../protocol/errors.ts";
 
 const TRACE = /^\[trace \+\d+\.\d{6}s\] /;
@@ -144,7 +144,7 @@ Deno.test("trace: a write to a peer that reset the connection is traced as an er
     hostname: "127.0.0.1",
     port: listener.addr.port,
   });
-  const socket = new Socket(await listener.accept(), { reporter });
+  const socket = new StreamSocket(await listener.accept(), { reporter });
   try {
     await socket.writeAll(new Uint8Array([1, 2, 3]));
     // A round trip, so the three bytes wait unread in the client's kernel:
