@@ -13,7 +13,7 @@ import { NetError } from "../protocol/errors.ts";
 import {
   type ConnectOptions,
   connectSocket,
-  type Socket,
+  type StreamSocket,
 } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import type { LatencyRecorder } from "./latency.ts";
@@ -145,7 +145,7 @@ export class Connector {
    * or the connector was stopped; an EMFILE sets
    * {@linkcode Connector.limitError} and stops the connector.
    */
-  async open(index: number): Promise<Socket | undefined> {
+  async open(index: number): Promise<StreamSocket | undefined> {
     try {
       if (this.#pacer) await this.#pacer.next(this.signal);
       return await this.#gate.run(() => this.#connect(index));
@@ -161,7 +161,7 @@ export class Connector {
     }
   }
 
-  async #connect(index: number): Promise<Socket> {
+  async #connect(index: number): Promise<StreamSocket> {
     if (this.stopped) {
       throw new NetError("interrupted", "interrupted before connecting");
     }

@@ -8,7 +8,7 @@
  */
 
 import { NetError } from "../protocol/errors.ts";
-import type { Socket } from "../protocol/socket.ts";
+import type { StreamSocket } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { quoted } from "../output/escape.ts";
 import { counted } from "../output/count.ts";
@@ -57,13 +57,13 @@ export interface EchoCheckOptions {
  * ```
  */
 export class EchoCheck {
-  #socket: Socket;
+  #socket: StreamSocket;
   #index: number;
   #options: EchoCheckOptions;
   #seen: NetError[] = [];
 
   /** Prepares the check of connection number `index` over `socket`. */
-  constructor(socket: Socket, index: number, options: EchoCheckOptions) {
+  constructor(socket: StreamSocket, index: number, options: EchoCheckOptions) {
     this.#socket = socket;
     this.#index = index;
     this.#options = options;

@@ -10,7 +10,7 @@
  */
 
 import { NetError } from "../protocol/errors.ts";
-import type { Socket } from "../protocol/socket.ts";
+import type { StreamSocket } from "../protocol/socket.ts";
 import { connectionFailure } from "./_many.ts";
 import { EARLY_MS, sleepUntil } from "./_schedule.ts";
 
@@ -86,7 +86,7 @@ export type StopReason = "drain" | "watchdog" | "interrupt";
  */
 export class PipelinedConnection {
   /** The connection. */
-  readonly socket: Socket;
+  readonly socket: StreamSocket;
   /** Messages handed to the OS so far (or being handed). */
   sent = 0;
   /** Messages echoed whole so far. */
@@ -107,7 +107,7 @@ export class PipelinedConnection {
   #tailTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Prepares `job` on `socket`; {@linkcode PipelinedConnection.run} starts it. */
-  constructor(socket: Socket, job: PipelineJob) {
+  constructor(socket: StreamSocket, job: PipelineJob) {
     this.socket = socket;
     this.#job = job;
   }

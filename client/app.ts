@@ -15,7 +15,7 @@ import {
   ProtocolError,
 } from "../protocol/app_codec.ts";
 import { NetError } from "../protocol/errors.ts";
-import type { Socket } from "../protocol/socket.ts";
+import type { StreamSocket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
 import { escapeBytes, escapeText } from "../output/escape.ts";
 import { type ClientOptions, connectClient } from "./common.ts";
@@ -67,7 +67,7 @@ export async function requestApp(
 }
 
 async function readResponse(
-  socket: Socket,
+  socket: StreamSocket,
   options: AppClientOptions,
 ): Promise<AppMessage> {
   const decoder = new AppDecoder({

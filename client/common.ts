@@ -7,7 +7,7 @@
 
 import { type Endpoint, endpointOf } from "../protocol/endpoint.ts";
 import { NetError } from "../protocol/errors.ts";
-import { connectSocket, type Socket } from "../protocol/socket.ts";
+import { connectSocket, type StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { escapeBytes } from "../output/escape.ts";
 import { counted } from "../output/count.ts";
@@ -40,7 +40,9 @@ export interface ClientOptions {
  * listener.close();
  * ```
  */
-export async function connectClient(options: ClientOptions): Promise<Socket> {
+export async function connectClient(
+  options: ClientOptions,
+): Promise<StreamSocket> {
   const reporter = options.reporter ?? SILENT;
   const socket = await connectSocket(endpointOf(options), {
     timeoutMs: options.timeoutMs,
@@ -76,7 +78,7 @@ export interface ReadReplyOptions {
  * ```
  */
 export async function readReply(
-  socket: Socket,
+  socket: StreamSocket,
   options: ReadReplyOptions = {},
 ): Promise<Uint8Array> {
   const { isComplete } = options;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Socket } from "../protocol/socket.ts";
+import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
@@ -168,7 +168,7 @@ class LoadRun {
   // the schedule runs on across them, so a slow reconnect shows as latency.
   async #runSlot(
     slot: number,
-    socket: Socket | undefined,
+    socket: StreamSocket | undefined,
     schedule: Schedule,
   ): Promise<void> {
     const { rounds, lifetime } = this.#plan;

@@ -332,22 +332,6 @@ export class StreamSocket {
   }
 }
 
-/**
- * The name {@linkcode StreamSocket} had before it said that it is for
- * streams; callers not yet moved (in `client/`) still use it.
- *
- * @deprecated Use {@linkcode StreamSocket}.
- *
- * @example
- * ```ts
- * import { Socket, StreamSocket } from "./socket.ts";
- * Socket === StreamSocket; // true
- * ```
- */
-export const Socket = StreamSocket;
-/** The type of {@linkcode StreamSocket}, by its former name. */
-export type Socket = StreamSocket;
-
 /** Options for {@linkcode connectSocket}. */
 export interface ConnectOptions extends SocketOptions, OpenOptions {
   /** The server's host name or address when given a port. Default `127.0.0.1`. */
