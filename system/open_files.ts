@@ -7,15 +7,19 @@
  */
 
 /**
- * Whether reading `path` is already allowed: a permission prompt would
+ * What `read` finds at `path`, or undefined when it cannot be read. Only
+ * what the permissions already allow is read: a permission prompt would
  * stall a run, and the compiled binary is not given /proc/self at all.
  */
-function mayRead(path: string): boolean {
+function readIfAllowed<T>(
+  path: string,
+  read: () => T | undefined,
+): T | undefined {
   try {
-    return Deno.permissions.querySync({ name: "read", path }).state ===
-      "granted";
+    const state = Deno.permissions.querySync({ name: "read", path }).state;
+    return state === "granted" ? read() : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -31,14 +35,11 @@ function mayRead(path: string): boolean {
  */
 export function openFileLimit(): number | undefined {
   const path = "/proc/self/limits";
-  if (!mayRead(path)) return undefined;
-  try {
+  return readIfAllowed(path, () => {
     const match = /^Max open files\s+(\S+)/m.exec(Deno.readTextFileSync(path));
     if (match === null) return undefined;
     return match[1] === "unlimited" ? Infinity : Number(match[1]);
-  } catch {
-    return undefined;
-  }
+  });
 }
 
 /**
@@ -53,12 +54,9 @@ export function openFileLimit(): number | undefined {
  */
 export function openFileCount(): number | undefined {
   const path = "/proc/self/fd";
-  if (!mayRead(path)) return undefined;
-  try {
+  return readIfAllowed(path, () => {
     let open = 0;
     for (const _ of Deno.readDirSync(path)) open++;
     return open;
-  } catch {
-    return undefined;
-  }
+  });
 }
