@@ -15,7 +15,13 @@ import {
   type TlsEndpoint,
   tlsServerName,
 } from "./endpoint.ts";
-import { classifyError, NetError, TlsError, toNetError } from "./errors.ts";
+import {
+  classifyError,
+  errorName,
+  NetError,
+  TlsError,
+  toNetError,
+} from "./errors.ts";
 import type { Reporter } from "../output/reporter.ts";
 
 /** Options for {@linkcode openConnection}. */
@@ -120,7 +126,7 @@ export async function openConnection(
     if (options.reporter?.tracing) {
       const name = timedOut || options.signal?.aborted
         ? ""
-        : ` (${error instanceof Error ? error.name : String(error)})`;
+        : ` (${errorName(error)})`;
       options.reporter.trace(`error connecting to ${address}: ${kind}${name}`);
     }
     if (timedOut) {

@@ -58,6 +58,20 @@ export function errorMessage(error: unknown): string {
 }
 
 /**
+ * The name of anything thrown (`ConnectionReset`), for trace lines that
+ * show which runtime error lay behind a failure's kind.
+ *
+ * @example
+ * ```ts
+ * import { errorName } from "./errors.ts";
+ * errorName(new Deno.errors.ConnectionReset("x")); // "ConnectionReset"
+ * ```
+ */
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : String(error);
+}
+
+/**
  * Tells which kind of failure an error thrown by a Deno socket call is.
  *
  * @example

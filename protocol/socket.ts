@@ -11,7 +11,7 @@
 
 import { formatAddr } from "./address.ts";
 import { type Endpoint, endpointOf } from "./endpoint.ts";
-import { NetError, toNetError } from "./errors.ts";
+import { errorName, NetError, toNetError } from "./errors.ts";
 import {
   describeHandshake,
   openConnection,
@@ -323,7 +323,7 @@ export class StreamSocket {
       // socket was closed under the call, so the kind alone is the story.
       const name = failure.kind === "timeout" || failure.kind === "interrupted"
         ? ""
-        : ` (${error instanceof Error ? error.name : String(error)})`;
+        : ` (${errorName(error)})`;
       this.#reporter.trace(
         `error on ${this.#name} ${during}: ${failure.kind}${name}`,
       );
