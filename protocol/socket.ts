@@ -16,6 +16,7 @@ import {
   describeHandshake,
   openConnection,
   type OpenOptions,
+  setTcpNoDelay,
 } from "./connect.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { counted } from "../output/count.ts";
@@ -235,6 +236,22 @@ export class StreamSocket {
       offset += written;
       this.bytesWritten += written;
     }
+  }
+
+  /**
+   * Turns TCP no-delay on (a write goes out at once, and what Nagle's
+   * algorithm held goes now) or off (a write's tail may wait to join the
+   * next write); traced as a step. Other transports ignore it.
+   */
+  setNoDelay(noDelay: boolean): void {
+    if (this.#reporter.tracing) {
+      this.#reporter.trace(
+        noDelay
+          ? `no-delay on for ${this.#name}: nothing more is queued, so what waited goes now`
+          : `no-delay off for ${this.#name}: more is queued, so a write's tail may wait to join the next`,
+      );
+    }
+    setTcpNoDelay(this.conn, noDelay);
   }
 
   /** Shuts down the sending side (half-close); the peer reads EOF. */

@@ -48,6 +48,67 @@ for (const size of [513, 60_000]) {
   });
 }
 
+Deno.test("round trips: 1 MiB messages, streamed with Nagle's algorithm on, echo whole at least 100 times in 2 s", async () => {
+  // The echo server lets a stream's write tails wait to join the next
+  // write while more is queued; the tail of the last write of each echo
+  // must still go at once, not after the client's delayed acknowledgement
+  // (which would allow at most ~25 of these round trips a second).
+  const size = 1024 * 1024;
+  const rounds = 100;
+  const server = await spawnQuietEcho();
+  const conn = await connectLocal(server.port);
+  try {
+    const message = new Uint8Array(size).map((_, i) => i % 253);
+    const roundTrip = async (): Promise<void> => {
+      const [, echo] = await Promise.all([
+        writeAll(conn, message),
+        readBytes(conn, size),
+      ]);
+      equal(echo.length, size);
+      equal(echo[size - 1], message[size - 1]);
+    };
+    await roundTrip();
+    const start = performance.now();
+    let done = 0;
+    while (done < rounds && performance.now() - start < 2000) {
+      await roundTrip();
+      done++;
+    }
+    const ms = performance.now() - start;
+    ok(done === rounds, `${done} round trips of 1 MiB in ${ms.toFixed(0)} ms`);
+  } finally {
+    conn.close();
+    equal((await server.process.stop("SIGTERM")).code, 0);
+  }
+});
+
+Deno.test("round trips: a streamed echo turns no-delay off while more is queued and back on after its last write", async () => {
+  const { reporter, err } = captureReporter({ quiet: true, trace: true });
+  const server = serveEcho({ port: 0, reporter });
+  const conn = await connectLocal(server.addr.port);
+  const size = 1024 * 1024;
+  try {
+    const message = new Uint8Array(size).fill(0x62);
+    const [, echo] = await Promise.all([
+      writeAll(conn, message),
+      readBytes(conn, size),
+    ]);
+    equal(echo.length, size);
+  } finally {
+    conn.close();
+    await server.close();
+  }
+  const steps = err
+    .map((line) =>
+      / (write|no-delay on|no-delay off|read EOF) /.exec(line)?.[1]
+    )
+    .filter((step) => step !== undefined);
+  ok(steps.includes("no-delay off"), steps.join(", "));
+  // The last write is followed by no-delay going back on, before the end.
+  const lastWrite = steps.lastIndexOf("write");
+  deepEqual(steps.slice(lastWrite + 1), ["no-delay on", "read EOF"]);
+});
+
 Deno.test("round trips: a 513-byte message that arrived whole is echoed in one write", async () => {
   const { reporter, err } = captureReporter({ quiet: true, trace: true });
   const server = serveEcho({ port: 0, reporter });
