@@ -73,8 +73,8 @@ export function parseCommand<O extends OptionDecls>(
       continue;
     }
     if (token.kind !== "option" || token.index === judged) continue;
-    // A group of short flags (`-kq`) is one word: judged once, as a whole
-    // where the word itself decides (`-5`, `-k=1`).
+    // A negative number is a positional even where parseArgs read it as
+    // a group of short flags (`-55` is two tokens): one word, judged once.
     const word = args[token.index];
     if (/^-\d/.test(word)) {
       judged = token.index;
@@ -90,7 +90,6 @@ export function parseCommand<O extends OptionDecls>(
       throw new UsageError(`unknown option '${token.rawName}'`);
     }
     const text = valueText(token, word, decl);
-    if (text !== undefined && /^-[A-Za-z]=/.test(word)) judged = token.index;
     const list = texts.get(token.name) ?? [];
     if (text !== undefined) list.push(text);
     texts.set(token.name, list);
