@@ -9,6 +9,7 @@
 import { errorMessage, NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
+import { counted } from "../output/count.ts";
 import { Delay } from "./_delay.ts";
 import { EventLog } from "./_event_log.ts";
 import type { ServerSummary } from "./listener.ts";
@@ -159,8 +160,8 @@ export class ConnectionRegistry {
     const emptied = new Promise<void>((resolve) => this.#emptied = resolve);
     if (!this.#graceNow) {
       this.#reporter.info(
-        `Waiting up to ${graceMs / 1000} s for ${live.size} open connection${
-          live.size === 1 ? "" : "s"
+        `Waiting up to ${graceMs / 1000} s for ${
+          counted(live.size, "open connection")
         }`,
       );
       await Promise.race([emptied, this.#grace.wait(graceMs)]);
@@ -168,9 +169,7 @@ export class ConnectionRegistry {
     }
     if (live.size > 0) {
       this.#reporter.info(
-        `Closing ${live.size} connection${
-          live.size === 1 ? "" : "s"
-        } still open`,
+        `Closing ${counted(live.size, "connection")} still open`,
       );
       this.stopAll();
       await emptied;

@@ -8,7 +8,6 @@
  */
 
 import { describeBytes } from "../output/escape.ts";
-import type { StreamSocket } from "../protocol/socket.ts";
 import type { EventLog } from "./_event_log.ts";
 import {
   type Connection,
@@ -92,7 +91,8 @@ async function echo(
   let buffer: Uint8Array = small;
   // A stream's next read, issued as soon as its last chunk was written.
   let next: Promise<number | null> | undefined;
-  const nagle = new StreamCoalescing(socket);
+  // Nagle's algorithm is on (no-delay off) while this is true.
+  let coalescing = false;
   try {
     while (true) {
       let count = await (next ?? socket.read(buffer));
@@ -137,13 +137,25 @@ async function echo(
       // Checked here so that quiet mode makes no closure per message.
       if (log.verbose) logEcho(log, socket.peer, chunk);
       if (buffer !== small && count - start > SMALL_BUFFER) {
-        // A stream: whether its next bytes are already queued decides
-        // whether the tail of this write may wait to join them.
+        // A stream. On loopback, whose segments hold 65483 bytes, no-delay
+        // sends the tail of every 64 KiB write as a segment of its own.
+        // While the stream's next bytes are already queued, Nagle's
+        // algorithm lets that tail wait to join the next write; as soon as
+        // nothing more is queued, no-delay goes back on, which sends what
+        // it held at once: a client waiting for the end of its echo never
+        // waits for a delayed acknowledgement.
         next = socket.read(buffer);
-        nagle.streaming(await settlesAtOnce(next));
+        const more = await settlesAtOnce(next);
+        if (more !== coalescing) {
+          coalescing = more;
+          socket.setNoDelay(!more);
+        }
         continue;
       }
-      nagle.streaming(false);
+      if (coalescing) {
+        coalescing = false;
+        socket.setNoDelay(true);
+      }
       if (buffer !== small && count - start <= SMALL_BUFFER) {
         // The traffic fits the small buffer again (small messages, or the
         // tail of a burst): wait for the next read with that one. A
@@ -157,32 +169,6 @@ async function echo(
     if (buffer !== small) buffers.give(buffer);
   }
   if (log.verbose) log.event(`Closing connection to ${socket.peer}`);
-}
-
-/**
- * Nagle's algorithm while a connection streams, no-delay otherwise. On a
- * stream, no-delay sends the tail of every write as a segment of its own
- * (on loopback, whose segments hold 65483 bytes, a 64 KiB write becomes
- * two), which costs both ends a segment's work for a few bytes. While the
- * stream's next bytes are already queued, Nagle's algorithm lets that tail
- * wait to join the next write; as soon as nothing more is queued, turning
- * no-delay back on sends what it holds at once, so a client waiting for
- * the end of its echo never waits for a delayed acknowledgement.
- */
-class StreamCoalescing {
-  #socket: StreamSocket;
-  #coalescing = false;
-
-  constructor(socket: StreamSocket) {
-    this.#socket = socket;
-  }
-
-  /** Says whether more of the stream is already queued. */
-  streaming(more: boolean): void {
-    if (more === this.#coalescing) return;
-    this.#coalescing = more;
-    this.#socket.setNoDelay(!more);
-  }
 }
 
 /**
