@@ -20,7 +20,7 @@ const BENCH = new URL(".", import.meta.url).pathname;
 export type ServerName = "ours" | "deno" | "node" | "python" | "c";
 
 /** The load clients that can drive a round-trip comparison. */
-export type GeneratorName = "c" | "netdemo" | "node";
+export type GeneratorName = "c" | "netdemo" | "node" | "deno";
 
 /** The streaming clients: the C one, and Node's, which also speaks TLS. */
 export type StreamClient = "c" | "node";
@@ -42,6 +42,7 @@ export const GENERATOR_LABELS: Record<GeneratorName, string> = {
   c: "C epoll load generator (bench/baselines/c_load.c)",
   netdemo: "netdemo client multi",
   node: "Node load client (bench/baselines/node_load_client.mjs)",
+  deno: "bare Deno load client (bench/baselines/deno_load_client.ts)",
 };
 
 /** How each load generator is named in the notes under the table. */
@@ -49,6 +50,7 @@ export const CLIENT_LABELS: Record<GeneratorName, string> = {
   c: "C generator",
   netdemo: "netdemo client",
   node: "Node client",
+  deno: "bare Deno client",
 };
 
 /**
@@ -193,6 +195,14 @@ export async function loadArgv(
     onlyTcp(transport, GENERATOR_LABELS.c);
     return [
       await options.cProgram("c_load"),
+      ...[HOST, String(port), String(conns), String(size), String(seconds)],
+    ];
+  }
+  if (generator === "deno") {
+    onlyTcp(transport, GENERATOR_LABELS.deno);
+    return [
+      ...[Deno.execPath(), "run", "--quiet", "--allow-net"],
+      `${BENCH}baselines/deno_load_client.ts`,
       ...[HOST, String(port), String(conns), String(size), String(seconds)],
     ];
   }

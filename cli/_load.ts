@@ -39,6 +39,15 @@ export const LOAD_OPTIONS = {
       DEFAULT_LOAD_DURATION_MS / 1000
     } in load mode without --rounds`,
   },
+  omit: {
+    kind: "seconds",
+    placeholder: "SECONDS",
+    description:
+      "load mode: run SECONDS more first and leave them out of the figures (a warm-up, as iperf3 -O)",
+    positive: true,
+    mistake: "must be more than 0 seconds",
+    defaultText: "count from the first round trip",
+  },
   rounds: {
     kind: "integer",
     placeholder: "N",
@@ -158,6 +167,11 @@ export async function runLoadCommand(
   if (given.has("duration") && given.has("rounds")) {
     throw new UsageError("give --duration or --rounds, not both");
   }
+  if (given.has("omit") && given.has("rounds")) {
+    throw new UsageError(
+      "--omit needs a timed run: give --duration, not --rounds",
+    );
+  }
   if (given.has("size") && given.has("payload-file")) {
     throw new UsageError("give --size or --payload-file, not both");
   }
@@ -165,6 +179,7 @@ export async function runLoadCommand(
   const options: LoadOptions = {
     ...common,
     durationMs: values.duration,
+    omitMs: values.omit,
     rounds: values.rounds,
     size: values.size,
     payload: payloadFile === undefined

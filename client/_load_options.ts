@@ -40,6 +40,11 @@ export interface LoadOptions extends ClientOptions {
   payloadFile?: string;
   /** Run for this long, in ms. Default 10000 unless `rounds` is given. */
   durationMs?: number;
+  /**
+   * Run this long first, in ms, without counting it (a warm-up, as
+   * iperf3's `--omit`): figures start when it ends. Only with a duration.
+   */
+  omitMs?: number;
   /** Round trips per connection slot; excludes `durationMs`. */
   rounds?: number;
   /** Round trips per second in total, on a fixed schedule (open loop). */
@@ -81,6 +86,8 @@ export interface LoadPlan {
   rounds: number | undefined;
   /** The run's length in ms; undefined when `rounds` bounds it. */
   durationMs: number | undefined;
+  /** The warm-up before `durationMs`, in ms, not counted (0: none). */
+  omitMs: number;
   /** Round trips per connection before it is replaced; undefined: never. */
   lifetime: number | undefined;
   /** Most messages in flight per connection. */
@@ -93,7 +100,7 @@ export interface LoadPlan {
 
 /**
  * Fills in `options`' defaults; throws a RangeError when both `rounds` and
- * `durationMs` are given.
+ * `durationMs` are given, or `omitMs` with `rounds`.
  *
  * @example
  * ```ts
@@ -109,6 +116,10 @@ export function planLoad(options: LoadOptions): LoadPlan {
   if (rounds !== undefined && options.durationMs !== undefined) {
     throw new RangeError("Give either rounds or durationMs, not both.");
   }
+  const omitMs = options.omitMs ?? 0;
+  if (rounds !== undefined && omitMs > 0) {
+    throw new RangeError("A warm-up (omitMs) needs a timed run, not rounds.");
+  }
   const durationMs = rounds === undefined
     ? options.durationMs ?? DEFAULT_LOAD_DURATION_MS
     : undefined;
@@ -122,6 +133,7 @@ export function planLoad(options: LoadOptions): LoadPlan {
     rate,
     rounds,
     durationMs,
+    omitMs,
     lifetime,
     window,
     // Without its own limit a connect gets the run's --timeout; the socket
@@ -137,6 +149,7 @@ export function planLoad(options: LoadOptions): LoadPlan {
       rate: rate ?? null,
       pipeline: window,
       durationSeconds: durationMs === undefined ? null : durationMs / 1000,
+      omitSeconds: omitMs / 1000,
       rounds: rounds ?? null,
       lifetime: lifetime ?? null,
       connectRate: options.connectRate ?? null,

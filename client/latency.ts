@@ -23,6 +23,16 @@ export const MICROS_PER_MS = 1000;
 /** The longest latency the histogram covers without growing: one hour. */
 const HIGHEST_TRACKABLE_MICROS = 3_600 * 1_000_000;
 
+/**
+ * Latencies under this many µs are first tallied in a plain array, one
+ * slot per microsecond, and handed to the histogram in bulk whenever it is
+ * read. HdrHistogram's own `recordValue` takes a `log2` and two `Math.pow`
+ * per sample: under callgrind, `pow` alone was 5% of the load client's
+ * instructions per round trip. Adding a value n times at once gives the
+ * very histogram that adding it n times one by one does.
+ */
+const TALLY_MICROS = 16_384;
+
 /** The percentiles a report gives unless `--percentiles` says otherwise. */
 export const DEFAULT_PERCENTILES: readonly number[] = [50, 90, 99, 99.9];
 
@@ -76,6 +86,10 @@ export class LatencyRecorder {
   // The exact extremes in µs: the encoding keeps only their buckets.
   #min = Infinity;
   #max = 0;
+  // Counts of the samples under TALLY_MICROS not yet in the histogram,
+  // made at the first sample: a decoded report never records.
+  #tally: Float64Array | undefined;
+  #tallied = 0;
 
   /**
    * Reads a histogram in HdrHistogram's compressed base64 encoding; throws
@@ -110,7 +124,7 @@ export class LatencyRecorder {
 
   /** How many samples were recorded. */
   get count(): number {
-    return this.#histogram.totalCount;
+    return this.#histogram.totalCount + this.#tallied;
   }
 
   /** Records one latency of `ms` milliseconds. */
@@ -118,23 +132,45 @@ export class LatencyRecorder {
     // Below 1 µs is below the clock's resolution: count it as 1 µs.
     let micros = Math.round(ms * MICROS_PER_MS);
     if (micros < 1) micros = 1;
-    this.#histogram.recordValue(micros);
+    if (micros < TALLY_MICROS) {
+      (this.#tally ??= new Float64Array(TALLY_MICROS))[micros]++;
+      this.#tallied++;
+    } else {
+      this.#histogram.recordValue(micros);
+    }
     if (micros > this.#max) this.#max = micros;
     if (micros < this.#min) this.#min = micros;
   }
 
   /** Adds every sample of `other`. */
   add(other: LatencyRecorder): void {
-    this.#histogram.add(other.#histogram);
+    this.#flushed().add(other.#flushed());
     this.#max = Math.max(this.#max, other.#max);
     this.#min = Math.min(this.#min, other.#min);
   }
 
   /** Forgets every sample. */
   reset(): void {
-    this.#histogram.reset();
+    this.#flushed().reset();
     this.#min = Infinity;
     this.#max = 0;
+  }
+
+  // The histogram with every tallied sample in it. The tallied ones all
+  // lie between the extremes, so only that stretch is walked.
+  #flushed(): Histogram {
+    const tally = this.#tally;
+    if (tally === undefined || this.#tallied === 0) return this.#histogram;
+    const last = Math.min(this.#max, TALLY_MICROS - 1);
+    for (let micros = this.#min; micros <= last; micros++) {
+      const count = tally[micros];
+      if (count > 0) {
+        this.#histogram.recordValueWithCount(micros, count);
+        tally[micros] = 0;
+      }
+    }
+    this.#tallied = 0;
+    return this.#histogram;
   }
 
   /** The latency that `percentile` % of samples stay within, in ms; null when empty. */
@@ -143,7 +179,7 @@ export class LatencyRecorder {
     // A percentile is its bucket's upper edge, which may lie above the
     // largest sample; no percentile can honestly exceed the maximum.
     const micros = Math.min(
-      this.#histogram.getValueAtPercentile(percentile),
+      this.#flushed().getValueAtPercentile(percentile),
       this.#max,
     );
     return micros / MICROS_PER_MS;
@@ -152,7 +188,7 @@ export class LatencyRecorder {
   /** The report's figures, in ms rounded to the microsecond. */
   stats(percentiles: readonly number[]): LatencyStats {
     const empty = this.count === 0;
-    const h = this.#histogram;
+    const h = this.#flushed();
     const stats: LatencyStats = {
       count: this.count,
       min: empty ? null : this.#min / MICROS_PER_MS,
@@ -168,7 +204,7 @@ export class LatencyRecorder {
 
   /** The histogram in HdrHistogram's compressed base64 encoding. */
   encode(): string {
-    return encodeIntoCompressedBase64(this.#histogram);
+    return encodeIntoCompressedBase64(this.#flushed());
   }
 }
 

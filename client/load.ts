@@ -98,6 +98,7 @@ class LoadRun {
   #deadline = Infinity;
   #progressAt = 0;
   #progressCount = 0;
+  #counting = false;
 
   constructor(options: LoadOptions) {
     this.#options = options;
@@ -123,7 +124,7 @@ class LoadRun {
   }
 
   async run(): Promise<LoadResult> {
-    const { slots, durationMs, rate } = this.#plan;
+    const { slots, durationMs, omitMs, rate } = this.#plan;
     try {
       const first = await Promise.all(
         Array.from({ length: slots }, (_, slot) => this.#connector.open(slot)),
@@ -133,18 +134,25 @@ class LoadRun {
         for (const socket of first) socket?.close();
         throw limitError;
       }
-      this.#started = performance.now();
-      this.#lastSendAt = this.#started;
-      const schedule = new Schedule({ rate, slots }, this.#started);
+      const started = performance.now();
+      const schedule = new Schedule({ rate, slots }, started);
       if (durationMs !== undefined) {
-        this.#deadline = this.#started + durationMs;
-        this.#timers.push(setTimeout(this.#drain, durationMs + DRAIN_MS));
+        const runMs = omitMs + durationMs;
+        this.#deadline = started + runMs;
+        this.#timers.push(setTimeout(this.#drain, runMs + DRAIN_MS));
       }
-      this.#startTimers();
+      this.#startWatching(started);
+      if (omitMs > 0) {
+        this.#timers.push(setTimeout(this.#startCounting, omitMs));
+      } else {
+        this.#startCounting();
+      }
       await Promise.all(
         first.map((socket, slot) => this.#runSlot(slot, socket, schedule)),
       );
       const ended = performance.now();
+      // A run that ended inside its warm-up measured nothing.
+      if (!this.#counting) this.#startCounting();
       this.#closeInterval(ended, true);
       return this.#finish(ended);
     } finally {
@@ -231,8 +239,8 @@ class LoadRun {
     this.#lastEchoAt = now;
   };
 
-  #startTimers(): void {
-    const { timeoutMs, intervalMs } = this.#options;
+  #startWatching(started: number): void {
+    const { timeoutMs } = this.#options;
     // The socket gets no timeout of its own: that would arm and clear a
     // timer on every read and write. One watchdog for all connections does
     // the same job (no progress within --timeout) at no cost per round trip.
@@ -242,15 +250,34 @@ class LoadRun {
         Math.min(1000, Math.max(10, timeoutMs / 4)),
       ));
     }
-    this.#progressAt = this.#started;
+    this.#started = started;
+    this.#progressAt = started;
     this.#timers.push(setInterval(() => this.#showProgress(), 1000));
+  }
+
+  // The round-trip figures start here: at once, or when the warm-up is
+  // over. Round trips in flight then count when their echo comes back,
+  // with their whole latency; connects and failures during the warm-up
+  // still count.
+  #startCounting = (): void => {
+    const now = performance.now();
+    this.#counting = true;
+    this.#latency.reset();
+    this.#uncorrected?.reset();
+    this.#roundTrips = 0;
+    this.#sent = 0;
+    this.#started = now;
+    this.#lastSendAt = now;
+    this.#progressAt = now;
+    this.#progressCount = 0;
+    const { intervalMs } = this.#options;
     if (intervalMs !== undefined) {
-      this.#meter = new IntervalMeter(this.#started, this.#plan.payload.length);
+      this.#meter = new IntervalMeter(now, this.#plan.payload.length);
       this.#timers.push(
         setInterval(() => this.#intervalTick(intervalMs), intervalMs),
       );
     }
-  }
+  };
 
   #stopStuck(limitMs: number): void {
     const now = performance.now();

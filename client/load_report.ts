@@ -33,6 +33,8 @@ export interface LoadConfig {
   pipeline: number;
   /** The run's length in seconds, or null when `rounds` bounded it. */
   durationSeconds: number | null;
+  /** Seconds of warm-up before the duration, not counted (0: none). */
+  omitSeconds: number;
   /** Round trips per connection slot, or null when a duration bounded it. */
   rounds: number | null;
   /** Round trips before a connection is replaced, or null (never). */
@@ -138,11 +140,16 @@ export function formatLoadReport(report: LoadReport): string[] {
     : `; requested ${config.rate}/s, sent ${
       Math.round(report.achievedRate ?? 0)
     }/s`;
+  // Reports from before the field had no warm-up.
+  const omitted = config.omitSeconds ?? 0;
+  const warmUp = omitted > 0
+    ? `, after a ${omitted} s warm-up not counted`
+    : "";
   const lines = [
     `Connections:   ${opened}`,
     `Round trips:   ${report.roundTrips} of ${config.size} bytes in ${
       report.durationSeconds.toFixed(2)
-    } s`,
+    } s${warmUp}`,
     `Rate:          ${Math.round(report.roundTripsPerSecond)} round trips/s, ${
       formatBytes(report.bytesPerSecond)
     }/s echoed${rate}`,

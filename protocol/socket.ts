@@ -191,10 +191,7 @@ export class StreamSocket {
         ? this.conn.read(buffer)
         : this.#timed(this.conn.read(buffer)));
     } catch (error) {
-      // Many TLS peers (Deno's own close() among them) end the stream
-      // without a close_notify alert; like most TLS tools, treat it as EOF.
-      if (!isEndWithoutCloseNotify(error)) throw this.#failure(error, during);
-      count = null;
+      count = this.endOfRead(error, during);
     }
     if (count !== null) this.bytesRead += count;
     if (this.#reporter.tracing) {
@@ -221,7 +218,7 @@ export class StreamSocket {
           ? this.conn.write(chunk)
           : this.#timed(this.conn.write(chunk)));
       } catch (error) {
-        throw this.#failure(error, during);
+        throw this.failure(error, during);
       }
       if (this.#reporter.tracing) {
         const left = chunk.length - written;
@@ -303,11 +300,42 @@ export class StreamSocket {
         ? operation
         : this.#timed(operation));
     } catch (error) {
-      throw this.#failure(error, during);
+      throw this.failure(error, during);
     }
   }
 
-  #failure(error: unknown, during: string): NetError {
+  /**
+   * True when {@linkcode StreamSocket.read} and
+   * {@linkcode StreamSocket.writeAll} would add nothing to the
+   * connection's own calls but the byte counts: no trace lines, no
+   * timeout. A loop that runs once per message may then call `conn`
+   * itself, saving an async frame per call, as long as it adds to
+   * `bytesRead` and `bytesWritten` and turns a failure into the same
+   * error with {@linkcode StreamSocket.failure} or
+   * {@linkcode StreamSocket.endOfRead}.
+   */
+  get direct(): boolean {
+    return this.#timeoutMs === undefined && !this.#reporter.tracing;
+  }
+
+  /**
+   * What a failed read of `conn` means, as {@linkcode StreamSocket.read}
+   * reports it: null (the end of the stream) when a TLS peer ended without
+   * a close_notify alert, else it throws {@linkcode StreamSocket.failure}.
+   */
+  endOfRead(error: unknown, during: string): null {
+    // Many TLS peers (Deno's own close() among them) end the stream
+    // without a close_notify alert; like most TLS tools, treat it as EOF.
+    if (!isEndWithoutCloseNotify(error)) throw this.failure(error, during);
+    return null;
+  }
+
+  /**
+   * The {@linkcode NetError} for a failed call on this connection
+   * `during` a step ("while sending"): a timeout, an interruption, a
+   * connection closed under the call, or what the OS said; traced.
+   */
+  failure(error: unknown, during: string): NetError {
     let failure: NetError;
     if (this.#timedOut) {
       failure = new NetError(

@@ -6,8 +6,13 @@
  */
 
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { decodeFromCompressedBase64 } from "hdr-histogram-js";
+import {
+  build,
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+} from "hdr-histogram-js";
 import { DEFAULT_PERCENTILES, LatencyRecorder } from "../client/latency.ts";
+import { seededRandom } from "./_random.ts";
 
 Deno.test("latency: the histogram counts every sample within 0.1%", () => {
   const latency = new LatencyRecorder();
@@ -93,6 +98,40 @@ Deno.test("latency: adding two recorders equals recording both runs in one", () 
   merged.add(LatencyRecorder.decode(b.encode(), extremes(b)));
   const percentiles = [1, 25, 50, 90, 99, 99.5, 99.9, 100];
   deepEqual(merged.stats(percentiles), both.stats(percentiles));
+});
+
+Deno.test("latency: the histogram equals HdrHistogram's own, one sample at a time, read midway or not", () => {
+  const random = seededRandom(10);
+  const recorder = new LatencyRecorder();
+  const reference = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+    bitBucketSize: 64,
+    autoResize: true,
+    useWebAssembly: false,
+  });
+  const percentiles = [1, 50, 90, 99, 99.9, 100];
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < 20_000; i++) {
+      // Mostly under 16 ms, some far above, some under 1 µs.
+      const ms = random() < 0.9 ? random() * 3 : random() * 2_000;
+      recorder.record(ms);
+      reference.recordValue(Math.max(1, Math.round(ms * 1000)));
+    }
+    // Reading in between must not lose or double a sample.
+    equal(recorder.count, reference.totalCount);
+    equal(recorder.encode(), encodeIntoCompressedBase64(reference));
+    const stats = recorder.stats(percentiles);
+    equal(stats.p50, reference.getValueAtPercentile(50) / 1000);
+    equal(stats.mean, Math.round(reference.mean) / 1000);
+  }
+  recorder.reset();
+  reference.reset();
+  recorder.record(0.5);
+  reference.recordValue(500);
+  equal(recorder.encode(), encodeIntoCompressedBase64(reference));
+  equal(recorder.stats([50]).p50, 0.5);
 });
 
 Deno.test("latency: text that is not a histogram is refused", () => {

@@ -78,6 +78,7 @@ function assertReportShape(report: Record<string, unknown>): void {
     "host",
     "intervalSeconds",
     "lifetime",
+    "omitSeconds",
     "payloadFile",
     "percentiles",
     "pipeline",
@@ -89,7 +90,9 @@ function assertReportShape(report: Record<string, unknown>): void {
   ]);
   equal(config.transport, "tcp");
   equal(typeof config.host, "string");
-  for (const key of ["port", "connections", "size", "pipeline"]) {
+  for (
+    const key of ["port", "connections", "size", "pipeline", "omitSeconds"]
+  ) {
     equal(typeof config[key], "number", key);
   }
   for (
@@ -298,6 +301,44 @@ Deno.test("load: --rate keeps its schedule: round trips within 2% of rate x dura
   ok(Math.abs(report.achievedRate - 2000) <= 40, `${report.achievedRate}`);
   equal(report.config.rate, 2000);
   equal(report.uncorrectedLatencyMs.count, report.roundTrips);
+});
+
+Deno.test("load: --omit runs a warm-up first and leaves its round trips out of the figures", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    const args = ["client", "multi", "--port", `${server.addr.port}`];
+    const rated = ["--rate", "2000", "--conns", "4", "--duration", "1"];
+    const json = await runMain([
+      ...args,
+      ...rated,
+      ...["--omit", "0.5", "--interval", "0.5", "--json"],
+    ]);
+    equal(json.code, 0, json.stderr);
+    const report = JSON.parse(json.stdout);
+    assertReportShape(report);
+    equal(report.config.omitSeconds, 0.5);
+    // 1.5 s ran at 2000/s; only the last second counts.
+    ok(Math.abs(report.roundTrips - 2000) <= 40, `${report.roundTrips}`);
+    ok(Math.abs(report.achievedRate - 2000) <= 40, `${report.achievedRate}`);
+    ok(report.durationSeconds <= 1.1, `${report.durationSeconds}`);
+    equal(report.latencyMs.count, report.roundTrips);
+    equal(report.uncorrectedLatencyMs.count, report.roundTrips);
+    equal(report.intervals[0].startSeconds, 0);
+    const inIntervals = report.intervals.reduce(
+      (sum: number, interval: { roundTrips: number }) =>
+        sum + interval.roundTrips,
+      0,
+    );
+    equal(inIntervals, report.roundTrips);
+    const text = await runMain([...args, "--duration", "0.2", "--omit", "0.2"]);
+    equal(text.code, 0, text.stderr);
+    match(
+      text.stdout,
+      /^Round trips: +\d+ of 64 bytes in 0\.\d\d s, after a 0\.2 s warm-up not counted$/m,
+    );
+  } finally {
+    await server.close();
+  }
 });
 
 Deno.test("load: a client that cannot keep its schedule says so in one line on stderr", async () => {
@@ -540,6 +581,8 @@ Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file
     [["--connect-rate", "-1"], /--connect-rate must be a number more than 0/],
     [["--connect-timeout", "0"], /--connect-timeout must be more than 0/],
     [["--interval", "0"], /--interval must be more than 0 seconds/],
+    [["--omit", "0"], /--omit must be more than 0 seconds/],
+    [["--omit", "1", "--rounds", "2"], /--omit needs a timed run/],
     [["--percentiles", "50,,99"], /--percentiles must be numbers above 0/],
     [["--percentiles", "101"], /--percentiles must be numbers above 0/],
     [["--size", `${64 * MIB + 1}`], /--size must be an integer from 1 to/],
