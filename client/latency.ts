@@ -151,18 +151,25 @@ export class LatencyRecorder {
 
   /** Forgets every sample. */
   reset(): void {
-    this.#flushed().reset();
+    if (this.#tallied > 0) this.#tally?.fill(0, this.#min, this.#tallyEnd());
+    this.#tallied = 0;
+    this.#histogram.reset();
     this.#min = Infinity;
     this.#max = 0;
   }
 
-  // The histogram with every tallied sample in it. The tallied ones all
-  // lie between the extremes, so only that stretch is walked.
+  // Past the last tally slot in use: every tallied sample lies between the
+  // extremes, so only that stretch is ever walked.
+  #tallyEnd(): number {
+    return Math.min(this.#max, TALLY_MICROS - 1) + 1;
+  }
+
+  // The histogram with every tallied sample in it.
   #flushed(): Histogram {
     const tally = this.#tally;
     if (tally === undefined || this.#tallied === 0) return this.#histogram;
-    const last = Math.min(this.#max, TALLY_MICROS - 1);
-    for (let micros = this.#min; micros <= last; micros++) {
+    const end = this.#tallyEnd();
+    for (let micros = this.#min; micros < end; micros++) {
       const count = tally[micros];
       if (count > 0) {
         this.#histogram.recordValueWithCount(micros, count);

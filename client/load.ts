@@ -152,7 +152,7 @@ class LoadRun {
       );
       const ended = performance.now();
       // A run that ended inside its warm-up measured nothing.
-      if (!this.#counting) this.#startCounting();
+      if (!this.#counting) this.#resetFigures(ended);
       this.#closeInterval(ended, true);
       return this.#finish(ended);
     } finally {
@@ -261,6 +261,17 @@ class LoadRun {
   // still count.
   #startCounting = (): void => {
     const now = performance.now();
+    this.#resetFigures(now);
+    const { intervalMs } = this.#options;
+    if (intervalMs !== undefined) {
+      this.#meter = new IntervalMeter(now, this.#plan.payload.length);
+      this.#timers.push(
+        setInterval(() => this.#intervalTick(intervalMs), intervalMs),
+      );
+    }
+  };
+
+  #resetFigures(now: number): void {
     this.#counting = true;
     this.#latency.reset();
     this.#uncorrected?.reset();
@@ -270,14 +281,7 @@ class LoadRun {
     this.#lastSendAt = now;
     this.#progressAt = now;
     this.#progressCount = 0;
-    const { intervalMs } = this.#options;
-    if (intervalMs !== undefined) {
-      this.#meter = new IntervalMeter(now, this.#plan.payload.length);
-      this.#timers.push(
-        setInterval(() => this.#intervalTick(intervalMs), intervalMs),
-      );
-    }
-  };
+  }
 
   #stopStuck(limitMs: number): void {
     const now = performance.now();

@@ -126,10 +126,16 @@ Deno.test("latency: the histogram equals HdrHistogram's own, one sample at a tim
     equal(stats.p50, reference.getValueAtPercentile(50) / 1000);
     equal(stats.mean, Math.round(reference.mean) / 1000);
   }
+  // Samples still in the tally when it is reset must go with it.
+  for (const ms of [0.2, 0.7, 3, 900]) recorder.record(ms);
   recorder.reset();
   reference.reset();
-  recorder.record(0.5);
-  reference.recordValue(500);
+  equal(recorder.count, 0);
+  // Spanning the slots used before, so that a stale count would show.
+  for (const ms of [0.1, 0.5, 5]) {
+    recorder.record(ms);
+    reference.recordValue(ms * 1000);
+  }
   equal(recorder.encode(), encodeIntoCompressedBase64(reference));
   equal(recorder.stats([50]).p50, 0.5);
 });
