@@ -18,7 +18,7 @@ import {
 } from "./children.ts";
 
 // The tests import every helper from here.
-export { netdemoCommand, residentKiB } from "./children.ts";
+export { netdemoCommand, residentKiB, takesV8Flags } from "./children.ts";
 
 /** The permissions the compiled binary is granted (deno.json's "compile"). */
 export const BINARY_PERMISSIONS: string[] = binaryPermissions();
@@ -56,6 +56,11 @@ export interface CliProcessOptions {
    * Default: the inherited limit.
    */
   openFileLimit?: number;
+  /**
+   * V8 flags for the runtime, for tests that read what V8 reports (only
+   * under `deno run`: see {@linkcode takesV8Flags}). Default: none.
+   */
+  v8Flags?: string[];
 }
 
 /** Options for {@linkcode runCli}. */
@@ -69,7 +74,7 @@ function spawnNetdemo(
   args: string[],
   options: RunCliOptions,
 ): Deno.ChildProcess {
-  const { program, prefix } = netdemoCommand();
+  const { program, prefix } = netdemoCommand({ v8Flags: options.v8Flags });
   const argv = [program, ...prefix, ...args];
   const limited = options.openFileLimit === undefined
     ? argv

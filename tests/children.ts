@@ -31,6 +31,24 @@ export function binaryPermissions(): string[] {
   );
 }
 
+/** Options for {@linkcode netdemoCommand}. */
+export interface NetdemoCommandOptions {
+  /**
+   * V8 flags for the runtime (`--v8-flags=...`). Only `deno run` takes them:
+   * a compiled binary keeps the flags it was compiled with, so when
+   * {@linkcode takesV8Flags} is false these are refused rather than dropped.
+   */
+  v8Flags?: string[];
+}
+
+/**
+ * True when netdemo runs under `deno run` (no `NETDEMO_BIN`), which is the
+ * only way it can be given V8 flags.
+ */
+export function takesV8Flags(): boolean {
+  return !Deno.env.get("NETDEMO_BIN");
+}
+
 /**
  * The program and leading arguments that start netdemo: the binary named by
  * `NETDEMO_BIN`, else this Deno running `mod.ts` with the binary's
@@ -43,12 +61,23 @@ export function binaryPermissions(): string[] {
  * const argv = [program, ...prefix, "server", "echo", "--port", "0"];
  * ```
  */
-export function netdemoCommand(): { program: string; prefix: string[] } {
+export function netdemoCommand(
+  options: NetdemoCommandOptions = {},
+): { program: string; prefix: string[] } {
+  const flags = options.v8Flags ?? [];
   const bin = Deno.env.get("NETDEMO_BIN");
+  if (bin && flags.length > 0) {
+    throw new Error(
+      `The binary in NETDEMO_BIN cannot be given V8 flags (${
+        flags.join(" ")
+      }).`,
+    );
+  }
   if (bin) return { program: bin, prefix: [] };
+  const v8 = flags.length > 0 ? [`--v8-flags=${flags.join(",")}`] : [];
   return {
     program: Deno.execPath(),
-    prefix: ["run", "--quiet", ...binaryPermissions(), `${ROOT}mod.ts`],
+    prefix: ["run", "--quiet", ...v8, ...binaryPermissions(), `${ROOT}mod.ts`],
   };
 }
 
