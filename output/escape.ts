@@ -49,6 +49,42 @@ export function escapeText(text: string): string {
 }
 
 /**
+ * What a terminal would act on or hide, backslash aside: a line holding none
+ * of these shows as itself, whatever escaping it already carries.
+ */
+const ACTIVE =
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+
+/** {@linkcode ACTIVE} and the newline, for lines that must stay one line. */
+const ACTIVE_OR_NEWLINE =
+  /[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+
+/**
+ * Makes a finished line safe for a terminal, as the last step before it is
+ * printed: characters a terminal would act on (escape sequences, carriage
+ * returns, bells) or hide (bidi controls) are escaped in
+ * {@linkcode escapeText}'s style, and nothing else changes, so text already
+ * escaped or JSON keeps its backslashes. Tabs stay, and newlines too unless
+ * `options.singleLine` (an error is one line, whatever its parts held).
+ *
+ * @example
+ * ```ts
+ * import { terminalSafe } from "./escape.ts";
+ * terminalSafe('unknown option "--\x1b[31mx"'); // 'unknown option "--\\x1b[31mx"'
+ * terminalSafe("a\nb", { singleLine: true }); // "a\\nb"
+ * ```
+ */
+export function terminalSafe(
+  line: string,
+  options: { singleLine?: boolean } = {},
+): string {
+  return line.replace(
+    options.singleLine ? ACTIVE_OR_NEWLINE : ACTIVE,
+    escapeCharacter,
+  );
+}
+
+/**
  * Escapes received bytes: valid UTF-8 is shown as text (escaped as
  * {@linkcode escapeText} does), every byte that is not part of a valid
  * character (a cut-off character, invalid UTF-8) as `\xNN`.

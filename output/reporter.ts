@@ -7,6 +7,7 @@
  */
 
 import { styleText } from "node:util";
+import { terminalSafe } from "./escape.ts";
 
 /** A function that receives one finished line of output, without newline. */
 export type LineSink = (line: string) => void;
@@ -85,7 +86,10 @@ const encoder = new TextEncoder();
  * (diagnostics, trace, progress), honouring `--quiet` and `--trace`.
  *
  * Callers check {@linkcode Reporter.verbose} before formatting a per-message
- * line, so that quiet mode costs nothing per message.
+ * line, so that quiet mode costs nothing per message. Every line passes
+ * {@linkcode terminalSafe} on its way out, so that nothing a peer or a user
+ * typed (an option's value, a file name) can act on the terminal, even where
+ * a message forgot to quote it; diagnostics are also kept to one line.
  *
  * @example Capture the lines of an in-process server in a test
  * ```ts
@@ -152,41 +156,41 @@ export class Reporter {
    * unless quiet: it is a diagnostic, not a result.
    */
   problem(line: string): void {
-    if (this.verbose) this.#err(line);
+    if (this.verbose) this.#err(oneLine(line));
   }
 
   /** Prints a plain diagnostic line on stderr, even when quiet. */
   note(line: string): void {
-    this.#err(line);
+    this.#err(oneLine(line));
   }
 
   /** Prints a warning on stderr, even when quiet. */
   warn(line: string): void {
-    this.#err(this.#paint("yellow", `warning: ${line}`));
+    this.#err(this.#paint("yellow", `warning: ${oneLine(line)}`));
   }
 
   /** Prints an error on stderr, even when quiet. */
   error(line: string): void {
-    this.#err(this.#paint("red", `error: ${line}`));
+    this.#err(this.#paint("red", `error: ${oneLine(line)}`));
   }
 
   /** Prints one socket step on stderr with the time since start, if tracing. */
   trace(step: string): void {
     if (!this.tracing) return;
     const seconds = ((this.#now() - this.#start) / 1000).toFixed(6);
-    this.#err(this.#paint("dim", `[trace +${seconds}s] ${step}`));
+    this.#err(this.#paint("dim", `[trace +${seconds}s] ${oneLine(step)}`));
   }
 
   /** Shows a live progress line on stderr, only when stderr is a terminal. */
   progress(line: string): void {
     if (!this.#progress) return;
-    Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`));
+    Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${oneLine(line)}`));
     this.#progressShown = true;
   }
 
   #out(line: string): void {
     this.#clearProgress();
-    this.#stdout(line);
+    this.#stdout(terminalSafe(line));
   }
 
   #err(line: string): void {
@@ -205,6 +209,11 @@ export class Reporter {
       ? styleText(format, text, { validateStream: false })
       : text;
   }
+}
+
+/** A diagnostic as one terminal-safe line (its colour is added after). */
+function oneLine(line: string): string {
+  return terminalSafe(line, { singleLine: true });
 }
 
 /** A reporter that prints nothing: the default for in-process use. */

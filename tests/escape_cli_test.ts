@@ -160,3 +160,23 @@ Deno.test("escape: server app and client app escape request values and results",
   }
   assertNoControls(process.stdoutLines.join("\n"), "server app's output");
 });
+
+Deno.test("escape: a user's control characters in options, file names and positionals come back escaped", async () => {
+  const cases = [
+    [`\x1b[31mx`],
+    ["server", "echo", "--port", "\x1b[31m1"],
+    ["server", "echo", "--\x1b[31mx"],
+    ["client", "multi", "--rounds", "1", "--payload-file", "a\x1b[31m\n"],
+    ["report", "merge", "\x1b]8;;x\x07.json"],
+  ];
+  for (const args of cases) {
+    const result = await runCli(args);
+    ok(result.code === 1 || result.code === 2, `${args}: ${result.code}`);
+    assertNoControls(
+      result.stdout + result.stderr,
+      `netdemo ${args.join(" ")}`,
+    );
+    equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+    ok(result.stderr.includes("\\x1b"), result.stderr);
+  }
+});

@@ -1,11 +1,13 @@
-import { deepEqual } from "node:assert/strict";
+import { deepEqual, equal } from "node:assert/strict";
 import {
   describeBytes,
   escapeBytes,
   escapeText,
   excerpt,
   quoted,
+  terminalSafe,
 } from "../output/escape.ts";
+import { Reporter } from "../output/reporter.ts";
 
 const utf8 = new TextEncoder();
 
@@ -43,4 +45,40 @@ Deno.test("escape: an excerpt is escaped and marked with ... only when cut", () 
   deepEqual(excerpt("abcdef", 3), "abc...");
   deepEqual(excerpt(utf8.encode("ab\xff"), 2), "ab...");
   deepEqual(excerpt(new Uint8Array([0x68, 0xff]), 2), "h\\xff");
+});
+
+Deno.test("escape: a finished line keeps its backslashes and tabs, and loses only what a terminal acts on", () => {
+  equal(terminalSafe('"a\\x1b" \\n\tok'), '"a\\x1b" \\n\tok');
+  equal(
+    terminalSafe("a\x1b[31mb\rc\x07\x9b\u202e"),
+    "a\\x1b[31mb\\rc\\x07\\x9b\\u202e",
+  );
+  equal(terminalSafe("one\ntwo"), "one\ntwo");
+  equal(terminalSafe("one\ntwo", { singleLine: true }), "one\\ntwo");
+  // JSON stays JSON of the same value: \u2028 is a JSON escape too.
+  const json = JSON.stringify({ kind: "x\u2028y\u202e" });
+  deepEqual(JSON.parse(terminalSafe(json)), { kind: "x\u2028y\u202e" });
+});
+
+Deno.test("escape: the reporter prints no terminal control a message carries, and keeps diagnostics to one line", () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const reporter = new Reporter({
+    stdout: (line) => out.push(line),
+    stderr: (line) => err.push(line),
+    color: false,
+    progress: false,
+  });
+  reporter.error('unknown option "--\x1b[31mx"');
+  reporter.warn("file\nname");
+  reporter.always("Listening on unix:/tmp/a\x1b]8;;x\x07.sock");
+  reporter.always("usage:\n  netdemo");
+  deepEqual(err, [
+    'error: unknown option "--\\x1b[31mx"',
+    "warning: file\\nname",
+  ]);
+  deepEqual(out, [
+    "Listening on unix:/tmp/a\\x1b]8;;x\\x07.sock",
+    "usage:\n  netdemo",
+  ]);
 });
