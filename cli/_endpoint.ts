@@ -9,7 +9,7 @@
 
 import { DEFAULT_PORT } from "../protocol/address.ts";
 import type { Endpoint } from "../protocol/endpoint.ts";
-import { fileProblem } from "./_files.ts";
+import { fileProblem, readFileBoundedSync } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
 
 /** The typed values of the address and transport options. */
@@ -102,15 +102,27 @@ export function endpointValue(
   };
 }
 
+/**
+ * The largest certificate or key file read. A bundle of every public root
+ * certificate is about 0.2 MiB.
+ */
+const MAX_PEM_BYTES = 4 * 1024 * 1024;
+
 function readPem(path: string, option: string): string {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = Deno.readTextFileSync(path);
+    bytes = readFileBoundedSync(path, MAX_PEM_BYTES);
   } catch (error) {
     throw new Error(
       `cannot read ${option} file "${path}": ${fileProblem(error)}`,
     );
   }
+  if (bytes.length > MAX_PEM_BYTES) {
+    throw new Error(
+      `${option} file "${path}" is larger than ${MAX_PEM_BYTES} bytes, too large for a certificate or key`,
+    );
+  }
+  const text = new TextDecoder().decode(bytes);
   if (!text.includes("-----BEGIN ")) {
     throw new Error(`${option} file "${path}" is not in PEM format`);
   }

@@ -1,11 +1,82 @@
 /**
  * Files the user names on the command line (certificates, a payload, load
- * reports): why one could not be read, in the same few words everywhere.
+ * reports): read with a size limit, never from a FIFO or a device (which
+ * could block or never end), and why one could not be read, in the same few
+ * words everywhere.
  *
  * @module
  */
 
+import { concatBytes, readBytes } from "../protocol/bytes.ts";
 import { errorMessage } from "../protocol/errors.ts";
+
+/** A path that names a FIFO, a device or a socket rather than a file. */
+class NotRegularFile extends Error {}
+
+/** Each read of {@linkcode readFileBoundedSync} takes at most this much. */
+const SYNC_CHUNK = 64 * 1024;
+
+/**
+ * Reads the regular file at `path`, up to `limit` bytes: as
+ * {@linkcode readBytes} does, a file larger than that gives back more than
+ * `limit` bytes (and no more than a chunk beyond), for the caller to say so.
+ * The path is checked before it is opened, because opening a FIFO blocks
+ * until someone writes to it, and `/dev/zero` never ends. Errors are the
+ * runtime's, or one that {@linkcode fileProblem} words.
+ *
+ * @example
+ * ```ts
+ * import { readFileBounded } from "./_files.ts";
+ * const bytes = await readFileBounded("deno.json", 1024 * 1024);
+ * bytes.length > 0; // true
+ * ```
+ */
+export async function readFileBounded(
+  path: string,
+  limit: number,
+): Promise<Uint8Array> {
+  checkRegular(await Deno.stat(path), path);
+  const file = await Deno.open(path);
+  try {
+    return await readBytes(file.readable, limit);
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // The readable closed it at its end.
+    }
+  }
+}
+
+/**
+ * {@linkcode readFileBounded}, synchronously, for options read while the
+ * command line is mapped onto a mode's options (TLS certificates).
+ *
+ * @example
+ * ```ts
+ * import { readFileBoundedSync } from "./_files.ts";
+ * readFileBoundedSync("deno.json", 1024 * 1024).length > 0; // true
+ * ```
+ */
+export function readFileBoundedSync(path: string, limit: number): Uint8Array {
+  checkRegular(Deno.statSync(path), path);
+  using file = Deno.openSync(path);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const buffer = new Uint8Array(SYNC_CHUNK);
+  while (total <= limit) {
+    const count = file.readSync(buffer);
+    if (count === null) break;
+    chunks.push(buffer.slice(0, count));
+    total += count;
+  }
+  return concatBytes(chunks);
+}
+
+function checkRegular(info: Deno.FileInfo, path: string): void {
+  if (info.isDirectory) throw new Deno.errors.IsADirectory(path);
+  if (!info.isFile) throw new NotRegularFile(path);
+}
 
 /**
  * Why a file could not be read: `no such file`, `permission denied`,
@@ -20,6 +91,9 @@ import { errorMessage } from "../protocol/errors.ts";
 export function fileProblem(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such file";
   if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
+  if (error instanceof NotRegularFile) {
+    return "it is not a regular file (a FIFO, a device or a socket)";
+  }
   if (
     error instanceof Deno.errors.PermissionDenied ||
     error instanceof Deno.errors.NotCapable

@@ -21,7 +21,7 @@ import { readBytes } from "../protocol/bytes.ts";
 import { NetError } from "../protocol/errors.ts";
 import type { Reporter } from "../output/reporter.ts";
 import type { OptionDecls, Values } from "./_options.ts";
-import { fileProblem } from "./_files.ts";
+import { fileProblem, readFileBounded } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
 import { EXIT_INTERRUPTED, superviseClient } from "./_run.ts";
 
@@ -250,7 +250,7 @@ async function readPayload(path: string): Promise<Uint8Array> {
   try {
     bytes = path === "-"
       ? await readBytes(Deno.stdin.readable, MAX_LOAD_SIZE)
-      : await Deno.readFile(path);
+      : await readFileBounded(path, MAX_LOAD_SIZE);
   } catch (error) {
     throw new Error(
       `cannot read --payload-file ${name}: ${fileProblem(error)}`,

@@ -15,7 +15,8 @@ import {
 import type { LoadReport } from "../client/load_report.ts";
 import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";
-import { fileProblem } from "./_files.ts";
+import { fileProblem, readFileBounded } from "./_files.ts";
+import { readBytes } from "../protocol/bytes.ts";
 import { jsonOption } from "./_shared_options.ts";
 import { UsageError } from "./_usage.ts";
 
@@ -70,13 +71,27 @@ export const reportMerge = {
   },
 } satisfies Mode<typeof OPTIONS>;
 
+/**
+ * The largest report read. A report is mostly its compressed histogram, a
+ * few KiB; a long run with `--interval` adds a line of figures per interval.
+ */
+const MAX_REPORT_BYTES = 64 * 1024 * 1024;
+
 async function readText(name: string, label: string): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    if (name !== "-") return await Deno.readTextFile(name);
-    return await new Response(Deno.stdin.readable).text();
+    bytes = name === "-"
+      ? await readBytes(Deno.stdin.readable, MAX_REPORT_BYTES)
+      : await readFileBounded(name, MAX_REPORT_BYTES);
   } catch (error) {
     throw new ReportError(`cannot read ${label}: ${fileProblem(error)}`, {
       cause: error,
     });
   }
+  if (bytes.length > MAX_REPORT_BYTES) {
+    throw new ReportError(
+      `${label} is larger than ${MAX_REPORT_BYTES} bytes, too large for a netdemo report`,
+    );
+  }
+  return new TextDecoder().decode(bytes);
 }

@@ -82,6 +82,11 @@ async function readTableText(
     stream = options.stdin ?? Deno.stdin.readable;
   } else {
     try {
+      // Checked before opening: opening a FIFO waits for a writer.
+      const info = await Deno.stat(source);
+      if (!info.isFile && !info.isDirectory) {
+        throw new TableError(`${tableName(source)} is not a file`);
+      }
       const file = await Deno.open(source);
       if (!(await file.stat()).isFile) {
         file.close();

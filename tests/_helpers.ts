@@ -277,3 +277,20 @@ export function captureReporter(
   }
   return { reporter, out, err, waitFor };
 }
+
+/**
+ * Creates a FIFO at `path` (with `mkfifo`, which Deno has no call for), for
+ * tests that name one where a file is expected: opening it would wait for a
+ * writer, so a reader that does not check first hangs.
+ */
+export async function makeFifo(path: string): Promise<void> {
+  const { code, stderr } = await new Deno.Command("mkfifo", {
+    args: [path],
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `mkfifo ${path} failed: ${new TextDecoder().decode(stderr).trim()}`,
+    );
+  }
+}

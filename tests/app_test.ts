@@ -21,6 +21,7 @@ import {
 import {
   captureReporter,
   type CliResult,
+  makeFifo,
   netdemoCommand,
   runCli,
   spawnServer,
@@ -461,6 +462,7 @@ Deno.test("netdemo server app: --table FILE works in the binary; each file error
     await Deno.writeTextFile(file("broken.json"), '{"a": ');
     await Deno.writeTextFile(file("list.json"), '["a"]');
     await Deno.writeTextFile(file("numbers.json"), '{"a": 1}');
+    await makeFifo(file("fifo.json"));
     await t.step("a readable table loads: Search table: 1 entry", async () => {
       const { process, port } = await spawnServer([
         "server",
@@ -492,6 +494,10 @@ Deno.test("netdemo server app: --table FILE works in the binary; each file error
       ],
       ["list.json", /must be a JSON object mapping strings to strings \(see/],
       ["numbers.json", /: the value of "a" is not a string \(see/],
+      [
+        "fifo.json",
+        /^error: the table file ".*fifo\.json" is not a file \(see/,
+      ],
     ];
     for (const [name, expected] of cases) {
       await t.step(`--table ${name}`, async () => {

@@ -621,6 +621,20 @@ Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file
     missing.stderr,
     'error: cannot read --payload-file "/nonexistent/payload.bin": no such file\n',
   );
+  // A device never ends and a FIFO blocks whoever opens it: neither is read.
+  const device = await runCli([
+    "client",
+    "multi",
+    "--port",
+    "1",
+    "--payload-file",
+    "/dev/zero",
+  ]);
+  equal(device.code, 1);
+  equal(
+    device.stderr,
+    'error: cannot read --payload-file "/dev/zero": it is not a regular file (a FIFO, a device or a socket)\n',
+  );
   const empty = await runCli([
     "client",
     "multi",

@@ -8,7 +8,7 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { build, decodeFromCompressedBase64 } from "hdr-histogram-js";
-import { runCli, spawnQuietEcho } from "./_helpers.ts";
+import { makeFifo, runCli, spawnQuietEcho } from "./_helpers.ts";
 
 function lines(text: string): string[] {
   return text.split("\n").filter((line) => line !== "");
@@ -135,11 +135,22 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
     for (const [name, text] of Object.entries(files)) {
       await Deno.writeTextFile(`${dir}/${name}`, text);
     }
+    await makeFifo(`${dir}/fifo.json`);
     const cases: [string[], number, RegExp][] = [
       [[], 2, /^error: missing FILE\.\.\./],
       [["-", "-"], 2, /^error: stdin \(-\) can be read only once/],
       [["--bogus", "good.json"], 2, /^error: unknown option '--bogus'/i],
       [["nope.json"], 1, /^error: cannot read ".*nope\.json": no such file$/],
+      [
+        ["fifo.json"],
+        1,
+        /^error: cannot read ".*fifo\.json": it is not a regular file \(a FIFO, a device or a socket\)$/,
+      ],
+      [
+        ["/dev/zero"],
+        1,
+        /^error: cannot read "\/dev\/zero": it is not a regular file/,
+      ],
       [["text.json"], 1, /^error: ".*text\.json" is not JSON/],
       [
         ["other.json"],

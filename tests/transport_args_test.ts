@@ -95,6 +95,10 @@ Deno.test("transport options: an unreadable or non-PEM file is one sentence nami
     () => endpointOf("client", ["--tls-ca", `${certs.dir}/missing.pem`]),
     /^Error: cannot read --tls-ca file ".*missing\.pem": no such file$/,
   );
+  throws(
+    () => endpointOf("client", ["--tls-ca", "/dev/zero"]),
+    /^Error: cannot read --tls-ca file "\/dev\/zero": it is not a regular file \(a FIFO, a device or a socket\)$/,
+  );
   Deno.writeTextFileSync(`${certs.dir}/not.pem`, "hello\n");
   throws(
     () => endpointOf("client", ["--tls-ca", `${certs.dir}/not.pem`]),
