@@ -14,9 +14,16 @@
 
 import { counted } from "./count.ts";
 
-/** Characters a terminal would act on or hide rather than show. */
+/**
+ * Characters a terminal would act on or hide rather than show: controls,
+ * the backslash (the escape's own mark), line and paragraph separators,
+ * direction marks and overrides (U+061C, U+200E/F, U+202A-E, U+2066-9),
+ * and invisible ones that would make a line differ from what was sent (soft
+ * hyphen, zero-width space, word joiner and invisible operators, BOM, tags).
+ * Zero-width joiners stay: emoji and scripts need them.
+ */
 const UNSAFE =
-  /[\p{Cc}\\\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+  /[\p{Cc}\\\u00ad\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/gu;
 
 const NAMED: Record<string, string> = {
   "\n": "\\n",
@@ -25,14 +32,18 @@ const NAMED: Record<string, string> = {
   "\\": "\\\\",
 };
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a byte order mark a peer sent is part of what it sent, shown
+// as \ufeff, not dropped as the decoder's default would.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function escapeCharacter(character: string): string {
   const code = character.codePointAt(0) ?? 0;
   return NAMED[character] ??
-    (code <= 0xff
+    (code <= 0x9f
       ? `\\x${code.toString(16).padStart(2, "0")}`
-      : `\\u${code.toString(16).padStart(4, "0")}`);
+      : code <= 0xffff
+      ? `\\u${code.toString(16).padStart(4, "0")}`
+      : `\\u{${code.toString(16)}}`);
 }
 
 /**
@@ -53,11 +64,11 @@ export function escapeText(text: string): string {
  * of these shows as itself, whatever escaping it already carries.
  */
 const ACTIVE =
-  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
 
 /** {@linkcode ACTIVE} and the newline, for lines that must stay one line. */
 const ACTIVE_OR_NEWLINE =
-  /[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+  /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
 
 /**
  * Makes a finished line safe for a terminal, as the last step before it is

@@ -308,7 +308,8 @@ function requestFields(value: unknown): { action: unknown; value: unknown } {
 
 function describe(request: AppMessage): string {
   if (request.kind === "binary") {
-    return `${request.header.contentType}, ${
+    // The content type is the peer's text too: escaped and cut like the rest.
+    return `${excerpt(request.header.contentType, LOG_EXCERPT)}, ${
       counted(request.content.length, "byte")
     } "${excerpt(request.content, LOG_EXCERPT)}"`;
   }

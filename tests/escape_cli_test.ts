@@ -7,6 +7,7 @@
 import { equal, ok } from "node:assert/strict";
 import { runCli, spawnServer } from "./_helpers.ts";
 import { answerOnce } from "./_net.ts";
+import { encodeAppMessage } from "../protocol/app_codec.ts";
 
 const HOSTILE = "A\x1b[2J\x07B";
 const SHOWN = "A\\x1b[2J\\x07B";
@@ -179,4 +180,41 @@ Deno.test("escape: a user's control characters in options, file names and positi
     equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
     ok(result.stderr.includes("\\x1b"), result.stderr);
   }
+});
+
+Deno.test("escape: server app shows a binary request's content type escaped, on its one line", async () => {
+  const { process, port } = await spawnServer(["server", "app", "-p", "0"]);
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      await conn.write(encodeAppMessage({
+        contentType: `binary/x${HOSTILE}\r\nConnection from 10.0.0.1:1 closed`,
+        contentEncoding: "binary",
+        content: new TextEncoder().encode("hi"),
+      }));
+      // The response, then the server's close: the request was logged.
+      while (await conn.read(new Uint8Array(4096)) !== null) {
+        // Drained to EOF.
+      }
+    } finally {
+      conn.close();
+    }
+    await process.waitForLine(/^Sent binary\//);
+  } finally {
+    await process.stop();
+  }
+  const request = process.stdoutLines.find((line) =>
+    line.startsWith("Request from ")
+  );
+  ok(
+    request?.endsWith(
+      `: binary/x${SHOWN}\\r\\nConnection from 10.0.0.1:1 closed, 2 bytes "hi"`,
+    ),
+    process.stdoutLines.join("\n"),
+  );
+  ok(
+    !process.stdoutLines.some((line) => line.startsWith("Connection from 10.")),
+    process.stdoutLines.join("\n"),
+  );
+  assertNoControls(process.stdoutLines.join("\n"), "server app's output");
 });

@@ -27,6 +27,21 @@ Deno.test("escape: control, line-separator and bidi characters are shown, never 
   // A literal backslash is doubled, so `\x1b` typed by a peer is not ESC.
   deepEqual(escapeText("\\x1b"), "\\\\x1b");
   deepEqual(escapeText("café ☕ 🐢"), "café ☕ 🐢");
+  // Invisible characters that would make a line differ from what was sent.
+  deepEqual(
+    escapeText("a\u00adb\u061cc\u200bd\u2060e\u{e0041}"),
+    "a\\u00adb\\u061cc\\u200bd\\u2060e\\u{e0041}",
+  );
+  // A zero-width joiner is part of an emoji, and stays.
+  deepEqual(escapeText("\u{1F469}\u200d\u{1F4BB}"), "\u{1F469}\u200d\u{1F4BB}");
+});
+
+Deno.test("escape: a byte order mark a peer sent is shown, at the start or amid invalid bytes", () => {
+  deepEqual(escapeBytes(new Uint8Array([0xef, 0xbb, 0xbf, 0x41])), "\\ufeffA");
+  deepEqual(
+    escapeBytes(new Uint8Array([0x41, 0xef, 0xbb, 0xbf, 0x42, 0xff])),
+    "A\\ufeffB\\xff",
+  );
 });
 
 Deno.test('escape: quoted text shows an inner quote as \\"', () => {
