@@ -210,7 +210,9 @@ export async function runLoadCommand(
     if (result.behind) {
       reporter.warn(
         `the client fell behind its schedule: it sent ${
-          Math.round(report.achievedRate ?? 0)
+          (report.achievedRate ?? 0) >= 1
+            ? Math.round(report.achievedRate ?? 0)
+            : report.achievedRate
         } of ${report.config.rate} round trips/s requested; its latencies include its own delay`,
       );
     }

@@ -65,6 +65,20 @@ export interface ConnectorOptions {
   onFailure(failure: NetError, index: number): void;
 }
 
+/** Options for one {@linkcode Connector.open}: the bounds of a timed run. */
+export interface OpenOptions {
+  /**
+   * A `performance.now()` time: a connect the pacer would let through only
+   * at or after it is not made (the run is over by then).
+   */
+  before?: number;
+  /**
+   * Aborted when the run stops waiting: a connect still in flight then is
+   * abandoned, and neither it nor the pacer's wait counts as a failure.
+   */
+  until?: AbortSignal;
+}
+
 /**
  * Opens a run's connections. {@linkcode Connector.stop} stops the connects
  * in flight, and the connections already open under `closeOnStop`.
@@ -145,11 +159,21 @@ export class Connector {
    * or the connector was stopped; an EMFILE sets
    * {@linkcode Connector.limitError} and stops the connector.
    */
-  async open(index: number): Promise<StreamSocket | undefined> {
+  async open(
+    index: number,
+    options: OpenOptions = {},
+  ): Promise<StreamSocket | undefined> {
+    const { before, until } = options;
     try {
-      if (this.#pacer) await this.#pacer.next(this.signal);
-      return await this.#gate.run(() => this.#connect(index));
+      if (
+        this.#pacer &&
+        !(await this.#pacer.next({ signal: this.signal, before }))
+      ) return undefined;
+      if (until?.aborted) return undefined;
+      return await this.#gate.run(() => this.#connect(index, until));
     } catch (error) {
+      // Cut short by the run's end: not a failure of the server's.
+      if (until?.aborted) return undefined;
       const failure = connectionFailure(error, this.address);
       if (failure.kind === "too-many-open-files") {
         this.limitError ??= openFileLimitError(this.#options.connections);
@@ -161,7 +185,7 @@ export class Connector {
     }
   }
 
-  async #connect(index: number): Promise<StreamSocket> {
+  async #connect(index: number, until?: AbortSignal): Promise<StreamSocket> {
     if (this.stopped) {
       throw new NetError("interrupted", "interrupted before connecting");
     }
@@ -176,6 +200,9 @@ export class Connector {
       controller.abort();
     }, limitMs);
     this.#connecting.add(controller);
+    // Only the connect is cut at `until`: the socket keeps its own signal.
+    const cut = (): void => controller.abort();
+    until?.addEventListener("abort", cut, { once: true });
     const begun = performance.now();
     // The socket keeps this signal. Without closeOnStop it is aborted only
     // while connecting: the load stops its open connections itself, each
@@ -202,6 +229,7 @@ export class Connector {
       );
     } finally {
       clearTimeout(timer);
+      until?.removeEventListener("abort", cut);
       this.#connecting.delete(controller);
     }
   }

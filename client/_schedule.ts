@@ -54,6 +54,13 @@ export class Schedule {
 export const EARLY_MS = 1;
 
 /**
+ * The longest delay a timer takes (2^31 - 1 ms, about 24.8 days): a longer
+ * one fires at once with a warning, so longer waits (a rate of one in a
+ * month) are taken in steps of this.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
  * Waits until `time` (a `performance.now()` value) is less than
  * {@linkcode EARLY_MS} away, or until `signal` aborts.
  *
@@ -74,7 +81,10 @@ export async function sleepUntil(
         signal?.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, Math.floor(time - performance.now()));
+      const timer = setTimeout(
+        done,
+        Math.min(MAX_TIMER_MS, Math.floor(time - performance.now())),
+      );
       signal?.addEventListener("abort", done, { once: true });
     });
   }
@@ -91,6 +101,7 @@ export async function sleepUntil(
  * const pacer = new Pacer(1000);
  * await pacer.next();
  * await pacer.next(); // within about 1 ms after the first
+ * await pacer.next({ before: 0 }); // false: the run is over
  * ```
  */
 export class Pacer {
@@ -103,14 +114,21 @@ export class Pacer {
     this.#perSecond = perSecond;
   }
 
-  /** Resolves when the next event is due. */
-  async next(signal?: AbortSignal): Promise<void> {
-    if (this.#perSecond === undefined) return;
+  /**
+   * Resolves true when the next event is due, or at once false when it
+   * would be due at or after `options.before` (a timed run's end), or once
+   * `options.signal` is aborted.
+   */
+  async next(
+    options: { signal?: AbortSignal; before?: number } = {},
+  ): Promise<boolean> {
+    if (this.#perSecond === undefined) return true;
     this.#start ??= performance.now();
-    await sleepUntil(
-      this.#start + this.#count++ * 1000 / this.#perSecond,
-      signal,
-    );
+    const due = this.#start + this.#count * 1000 / this.#perSecond;
+    if (options.before !== undefined && due >= options.before) return false;
+    this.#count++;
+    await sleepUntil(due, options.signal);
+    return options.signal?.aborted !== true;
   }
 }
 
@@ -167,7 +185,11 @@ export class Ticker {
   #arm(time: number): void {
     clearTimeout(this.#timer);
     this.#armedFor = time;
-    const wait = Math.max(0, Math.floor(time - performance.now()));
+    // A wait cut to the timer's longest fires early; #fire re-arms.
+    const wait = Math.min(
+      MAX_TIMER_MS,
+      Math.max(0, Math.floor(time - performance.now())),
+    );
     this.#timer = setTimeout(() => this.#fire(), wait);
   }
 

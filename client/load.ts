@@ -96,6 +96,8 @@ class LoadRun {
   #lastSendAt = this.#started;
   #lastEchoAt = 0;
   #deadline = Infinity;
+  /** Aborted when a timed run's drain time is up. */
+  #drained = new AbortController();
   #progressAt = 0;
   #progressCount = 0;
   #counting = false;
@@ -169,6 +171,7 @@ class LoadRun {
   };
 
   #drain = (): void => {
+    this.#drained.abort();
     for (const connection of this.#active) connection.stop("drain");
   };
 
@@ -217,7 +220,12 @@ class LoadRun {
       const next = schedule.plannedAt(slot, index) ?? performance.now();
       const finished = connection.sent < limit || index === rounds;
       if (finished || connector.stopped || next >= this.#deadline) return;
-      socket = await connector.open(slot);
+      // A replacement is due no later than the deadline, and its connect
+      // is given up at the drain, so churn cannot run past the duration.
+      socket = await connector.open(slot, {
+        before: this.#deadline,
+        until: this.#drained.signal,
+      });
     }
   }
 
@@ -338,12 +346,16 @@ class LoadRun {
     const seconds = ((roundTrips > 0 ? this.#lastEchoAt : ended) - started) /
       1000;
     const perSecond = seconds > 0 ? roundTrips / seconds : 0;
-    const achieved = rate === null ? null : roundTo(
-      this.#sent > 0
-        ? this.#sent / ((this.#lastSendAt - started) / 1000 + 1 / rate)
-        : 0,
-      1,
-    );
+    const sentRate = rate === null || this.#sent === 0
+      ? 0
+      : this.#sent / ((this.#lastSendAt - started) / 1000 + 1 / rate);
+    // Rates below one a second keep three significant digits, not one
+    // decimal, which would turn 1e-7/s into 0.
+    const achieved = rate === null
+      ? null
+      : sentRate >= 1
+      ? roundTo(sentRate, 1)
+      : Number(sentRate.toPrecision(3));
     const interrupted = this.#options.signal?.aborted === true;
     const report: LoadReport = {
       schema: REPORT_SCHEMA,
@@ -367,7 +379,7 @@ class LoadRun {
       connectHistogram: this.#connectLatency.encode(),
     };
     const behind = rate !== null && !interrupted && failures.total === 0 &&
-      (achieved ?? 0) < BEHIND_SHARE * rate;
+      sentRate < BEHIND_SHARE * rate;
     return { report, failures, behind };
   }
 }

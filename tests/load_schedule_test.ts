@@ -63,9 +63,11 @@ Deno.test("schedule: the connect pacer lets the k-th event through k/rate second
   const origin = performance.now();
   const times: number[] = [];
   for (let i = 0; i < 6; i++) {
-    await pacer.next();
+    equal(await pacer.next(), true);
     times.push(performance.now());
   }
+  // The next event would come after a run that ends now: it does not.
+  equal(await pacer.next({ before: performance.now() }), false);
   for (let i = 1; i < times.length; i++) {
     ok(times[i] - origin >= i * 2 - EARLY_MS, `event ${i} came early`);
   }

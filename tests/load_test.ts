@@ -578,6 +578,64 @@ Deno.test("load: --connect-rate spaces the connects", async () => {
   }
 });
 
+Deno.test("load: churn under --connect-rate ends with --duration: no connect is made for after it", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    // One connection of one round trip, whose replacement the pacer would
+    // let through only 5 s after the first: after the 0.3 s run.
+    const { report } = await runLoad({
+      port: server.addr.port,
+      connections: 1,
+      lifetime: 1,
+      connectRate: 0.2,
+      durationMs: 300,
+    });
+    equal(report.connectionsOpened, 1);
+    equal(report.roundTrips, 1);
+    deepEqual(report.errors, {});
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("load: a rate of one in months waits without overflowing the timer", async () => {
+  // The second round trip of the one connection is due 10^7 s after the
+  // first: longer than a timer can wait, which would then fire at once with
+  // a warning, again and again, for as long as the run waits.
+  const server = await spawnQuietEcho();
+  const client = new CliProcess([
+    "client",
+    "multi",
+    "--port",
+    `${server.port}`,
+    "--conns",
+    "1",
+    "--rate",
+    "1e-7",
+    "--rounds",
+    "2",
+    "--interval",
+    "0.1",
+  ]);
+  try {
+    // Three interval lines: the client has waited 0.3 s for the second.
+    await client.waitForLines(/ round trips\/s /, 3);
+    const status = await client.stop("SIGINT");
+    equal(status.code, 130);
+    deepEqual(
+      client.stderrLines.filter((line) => line !== "interrupted, exiting"),
+      [],
+    );
+    ok(
+      client.stdoutLines.some((line) => /^Round trips: +1\b/.test(line)),
+      client.stdoutLines.join("\n"),
+    );
+  } finally {
+    await client.stop();
+    await server.process.stop();
+  }
+});
+
 Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file exits 1", async () => {
   const cases: [string[], RegExp][] = [
     [["--rate", "0"], /--rate must be a number more than 0, got "0"/],
