@@ -56,6 +56,15 @@ export function percentileKey(percentile: number): string {
   return `p${percentile}`;
 }
 
+/**
+ * True when `micros` is what a bucket holding `bucket` stands for: with three
+ * significant digits a bucket spans at most 0.1% of its values (twice that
+ * allowed, for the ms rounding of a report's figures).
+ */
+function withinBucket(micros: number, bucket: number): boolean {
+  return Math.abs(micros - bucket) <= Math.max(1, bucket * 0.002);
+}
+
 function emptyHistogram(): Histogram {
   // The pure JS histogram (not WebAssembly) works the same under `deno
   // run` and in a compiled binary; 64-bit counts cannot overflow.
@@ -105,19 +114,30 @@ export class LatencyRecorder {
     try {
       histogram = decodeFromCompressedBase64(encoded, 64, false);
     } catch (error) {
-      throw new RangeError("not an HdrHistogram in compressed base64", {
+      throw new RangeError("is not HdrHistogram compressed base64", {
         cause: error,
       });
     }
     const recorder = new LatencyRecorder();
     recorder.#histogram.add(histogram);
     if (histogram.totalCount > 0) {
-      recorder.#min = typeof exact.min === "number"
+      const min = typeof exact.min === "number"
         ? Math.round(exact.min * MICROS_PER_MS)
         : histogram.minNonZeroValue;
-      recorder.#max = typeof exact.max === "number"
+      const max = typeof exact.max === "number"
         ? Math.round(exact.max * MICROS_PER_MS)
         : histogram.maxValue;
+      // Below a microsecond the histogram holds zeros, not a minimum.
+      if (
+        (min >= 1 && !withinBucket(min, histogram.minNonZeroValue)) ||
+        !withinBucket(max, histogram.maxValue)
+      ) {
+        throw new RangeError(
+          "does not agree with the report's own min or max latency",
+        );
+      }
+      recorder.#min = min;
+      recorder.#max = max;
     }
     return recorder;
   }

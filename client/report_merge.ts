@@ -9,6 +9,7 @@
 
 import { LatencyRecorder, type LatencyStats } from "./latency.ts";
 import { type LoadReport, REPORT_SCHEMA } from "./load_report.ts";
+import { reportProblem } from "./_report_shape.ts";
 
 /**
  * A file that cannot be merged, with a one-line reason naming it.
@@ -26,22 +27,6 @@ export class ReportError extends Error {
     this.name = "ReportError";
   }
 }
-
-/** The fields a report must have, with the type each must be. */
-const REQUIRED: Record<string, "number" | "string" | "boolean" | "object"> = {
-  sources: "number",
-  interrupted: "boolean",
-  durationSeconds: "number",
-  connectionsOpened: "number",
-  connectionsPerSecond: "number",
-  roundTrips: "number",
-  roundTripsPerSecond: "number",
-  bytesPerSecond: "number",
-  errors: "object",
-  histogram: "string",
-  connectHistogram: "string",
-  config: "object",
-};
 
 /**
  * Reads one report from JSON text; `name` says where it came from in
@@ -82,17 +67,10 @@ export function parseReport(text: string, name: string): LoadReport {
       }; this netdemo reads schema ${REPORT_SCHEMA}`,
     );
   }
-  for (const [key, type] of Object.entries(REQUIRED)) {
-    if (typeof report[key] !== type || report[key] === null) {
-      throw new ReportError(
-        `${name} is not a complete netdemo load report: "${key}" is missing or not a ${type}`,
-      );
-    }
-  }
-  const config = report.config as Record<string, unknown>;
-  if (!Array.isArray(config.percentiles)) {
+  const problem = reportProblem(report);
+  if (problem !== undefined) {
     throw new ReportError(
-      `${name} is not a complete netdemo load report: "config.percentiles" is missing`,
+      `${name} is not a complete netdemo load report: ${problem}`,
     );
   }
   return value as LoadReport;
@@ -184,8 +162,9 @@ function decode(
       max: stats?.max,
     });
   } catch (error) {
+    // The recorder's reason ends the sentence.
     throw new ReportError(
-      `${name} holds a histogram that is not HdrHistogram compressed base64`,
+      `${name} holds a histogram that ${(error as Error).message}`,
       { cause: error },
     );
   }

@@ -127,6 +127,16 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
       "other.json": JSON.stringify({ name: "not a report" }),
       "schema2.json": JSON.stringify({ ...report, schema: 2 }),
       "partial.json": JSON.stringify({ ...report, roundTrips: "many" }),
+      "kinds.json": JSON.stringify({ ...report, errors: { reset: "5" } }),
+      "percentiles.json": JSON.stringify({
+        ...report,
+        config: { ...report.config, percentiles: [1000] },
+      }),
+      "nolatency.json": JSON.stringify({ ...report, latencyMs: undefined }),
+      "max.json": JSON.stringify({
+        ...report,
+        latencyMs: { ...report.latencyMs, max: report.latencyMs.max * 2 },
+      }),
       "histogram.json": JSON.stringify({
         ...report,
         histogram: "HISTFAAAAxyz",
@@ -165,7 +175,27 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
       [
         ["good.json", "partial.json"],
         1,
-        /"roundTrips" is missing or not a number$/,
+        /"roundTrips" must be a whole number of 0 or more$/,
+      ],
+      [
+        ["kinds.json"],
+        1,
+        /: "errors" must be an object of error counts by kind \(a whole number for each\)$/,
+      ],
+      [
+        ["percentiles.json"],
+        1,
+        /: "config\.percentiles" must be a list of numbers above 0 and at most 100$/,
+      ],
+      [
+        ["nolatency.json"],
+        1,
+        /: "latencyMs" must be an object of latency figures$/,
+      ],
+      [
+        ["max.json"],
+        1,
+        /holds a histogram that does not agree with the report's own min or max latency$/,
       ],
       [
         ["histogram.json"],

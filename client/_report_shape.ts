@@ -1,0 +1,185 @@
+/**
+ * What a load report must hold to be merged: every field of the README's
+ * JSON report with its type and range. `report merge` reads files that
+ * went through other hands (copied between machines, edited, cut off), and
+ * a field of the wrong type would otherwise come out as nonsense figures
+ * (`"5"` errors added as text, a percentile of 1000) with exit 0.
+ *
+ * @module
+ */
+
+/** A field's check: undefined when the value is fine, else what it must be. */
+type Check = (value: unknown) => string | undefined;
+
+const TRANSPORTS = new Set(["tcp", "tls", "unix"]);
+
+/** Error kinds are written in kebab case, as netdemo reports them. */
+const KIND = /^[a-z][a-z0-9-]*$/;
+
+function count(value: unknown): string | undefined {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+    ? undefined
+    : "a whole number of 0 or more";
+}
+
+function positiveCount(value: unknown): string | undefined {
+  return Number.isSafeInteger(value) && (value as number) >= 1
+    ? undefined
+    : "a whole number of 1 or more";
+}
+
+function amount(value: unknown): string | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0
+    ? undefined
+    : "a number of 0 or more";
+}
+
+function positive(value: unknown): string | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value > 0
+    ? undefined
+    : "a number more than 0";
+}
+
+function orNull(check: Check): Check {
+  return (value) => {
+    if (value === null) return undefined;
+    const problem = check(value);
+    return problem === undefined ? undefined : `${problem}, or null`;
+  };
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" ? undefined : "a string";
+}
+
+function flag(value: unknown): string | undefined {
+  return typeof value === "boolean" ? undefined : "true or false";
+}
+
+function port(value: unknown): string | undefined {
+  return Number.isSafeInteger(value) && (value as number) >= 0 &&
+      (value as number) <= 65535
+    ? undefined
+    : "a port number from 0 to 65535";
+}
+
+function transport(value: unknown): string | undefined {
+  return typeof value === "string" && TRANSPORTS.has(value)
+    ? undefined
+    : '"tcp", "tls" or "unix"';
+}
+
+function percentiles(value: unknown): string | undefined {
+  return Array.isArray(value) && value.length > 0 &&
+      value.every((p) =>
+        typeof p === "number" && Number.isFinite(p) && p > 0 && p <= 100
+      )
+    ? undefined
+    : "a list of numbers above 0 and at most 100";
+}
+
+function errors(value: unknown): string | undefined {
+  if (!isObject(value)) return "an object of error counts by kind";
+  for (const [kind, n] of Object.entries(value)) {
+    if (!KIND.test(kind) || count(n) !== undefined) {
+      return "an object of error counts by kind (a whole number for each)";
+    }
+  }
+  return undefined;
+}
+
+function list(value: unknown): string | undefined {
+  return Array.isArray(value) ? undefined : "a list";
+}
+
+function latency(value: unknown): string | undefined {
+  if (!isObject(value)) return "an object of latency figures";
+  if (count(value.count) !== undefined) {
+    return "an object of latency figures with a whole-number count";
+  }
+  for (const [key, figure] of Object.entries(value)) {
+    if (key !== "count" && orNull(amount)(figure) !== undefined) {
+      return "an object of latency figures, each a number of 0 or more, or null";
+    }
+  }
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const CONFIG: Record<string, Check> = {
+  transport,
+  host: text,
+  port,
+  connections: positiveCount,
+  size: positiveCount,
+  payloadFile: orNull(text),
+  rate: orNull(positive),
+  pipeline: positiveCount,
+  durationSeconds: orNull(positive),
+  rounds: orNull(positiveCount),
+  lifetime: orNull(positiveCount),
+  connectRate: orNull(positive),
+  connectTimeoutSeconds: orNull(positive),
+  intervalSeconds: orNull(positive),
+  percentiles,
+};
+
+/** Keys older reports of this schema may lack, each with its default. */
+const OPTIONAL_CONFIG: Record<string, Check> = {
+  omitSeconds: amount,
+};
+
+const REPORT: Record<string, Check> = {
+  sources: positiveCount,
+  interrupted: flag,
+  durationSeconds: amount,
+  connectionsOpened: count,
+  connectionsPerSecond: amount,
+  roundTrips: count,
+  roundTripsPerSecond: amount,
+  bytesPerSecond: amount,
+  achievedRate: orNull(amount),
+  latencyMs: latency,
+  uncorrectedLatencyMs: orNull(latency),
+  connectLatencyMs: latency,
+  errors,
+  intervals: list,
+  histogram: text,
+  uncorrectedHistogram: orNull(text),
+  connectHistogram: text,
+};
+
+/**
+ * What is wrong with a parsed report of the current schema, as the end of a
+ * sentence (`"roundTrips" must be a whole number of 0 or more`), or
+ * undefined when every field is present and of its documented type.
+ *
+ * @example
+ * ```ts
+ * import { reportProblem } from "./_report_shape.ts";
+ * reportProblem({ config: {} }); // '"config.transport" must be "tcp", "tls" or "unix"'
+ * ```
+ */
+export function reportProblem(
+  report: Record<string, unknown>,
+): string | undefined {
+  if (!isObject(report.config)) return '"config" must be an object';
+  const config = report.config;
+  for (const [key, check] of Object.entries(CONFIG)) {
+    const problem = check(config[key]);
+    if (problem !== undefined) return `"config.${key}" must be ${problem}`;
+  }
+  for (const [key, check] of Object.entries(OPTIONAL_CONFIG)) {
+    if (!(key in config)) continue;
+    const problem = check(config[key]);
+    if (problem !== undefined) return `"config.${key}" must be ${problem}`;
+  }
+  for (const [key, check] of Object.entries(REPORT)) {
+    const problem = check(report[key]);
+    if (problem !== undefined) return `"${key}" must be ${problem}`;
+  }
+  return undefined;
+}
