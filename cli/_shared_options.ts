@@ -81,8 +81,17 @@ export const CLIENT_TRANSPORT_OPTIONS = {
     placeholder: "NAME",
     description: "name to send (SNI) and verify (implies --tls)",
     defaultText: "the host",
+    check: serverNameProblem,
   },
 } satisfies OptionDecls;
+
+/** What is wrong with a `--tls-server-name`: a host, without a port. */
+function serverNameProblem(name: string): string | undefined {
+  const problem = hostProblem(name);
+  return problem?.startsWith("must not include a port")
+    ? `must be a name without a port, got "${name}"`
+    : problem;
+}
 
 /** `--trace`, which every server and client takes. */
 export const TRACE_OPTION = {

@@ -63,6 +63,26 @@ export function bareHost(host: string): string {
 }
 
 /**
+ * True for an IPv6 address as RFC 4291 writes it: eight groups of one to
+ * four hex digits, one run of them shortened to `::`, the last two perhaps
+ * an IPv4 address, and a zone (`%eth0`) after.
+ */
+function isIPv6(text: string): boolean {
+  const address = text.replace(/%[\w.-]+$/, "");
+  const halves = address.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.map((half) => half === "" ? [] : half.split(":"));
+  const all = groups.flat();
+  const last = all.at(-1) ?? "";
+  const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(last);
+  if (ipv4 && ipv4.slice(1).some((part) => Number(part) > 255)) return false;
+  const hex = ipv4 ? all.slice(0, -1) : all;
+  if (!hex.every((group) => /^[0-9A-Fa-f]{1,4}$/.test(group))) return false;
+  const count = hex.length + (ipv4 ? 2 : 0);
+  return halves.length === 2 ? count < 8 : count === 8;
+}
+
+/**
  * Tells whether a host binds every interface, which deserves a warning.
  *
  * @example
@@ -100,10 +120,12 @@ export function hostProblem(host: string): string | undefined {
   if (/\s/.test(host)) {
     return `must be a host name or IP address, without spaces, got "${host}"`;
   }
-  const valid = bare.includes(":")
-    ? /^[0-9A-Fa-f:.]+(%[\w.-]+)?$/.test(bare)
-    : /^[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?\.?$/.test(bare) &&
-      !host.startsWith("[");
+  if (bare.includes(":") && !isIPv6(bare)) {
+    return `must be a host name or an IP address, got "${host}", which is not an IPv6 address (with a port, give --host ADDRESS --port PORT)`;
+  }
+  const valid = bare.includes(":") ||
+    (/^[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?\.?$/.test(bare) &&
+      !host.startsWith("["));
   if (!valid) {
     return `must be a host name (letters, digits, dots, hyphens) or an IP address, got "${host}"`;
   }

@@ -102,6 +102,24 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     ],
     [["client", "hello", "--host", "a b"], /without spaces, got "a b"/],
     [["client", "hello", "--host", "a/b"], /must be a host name .* got "a\/b"/],
+    // An IPv6 address is checked group by group, so a port glued on fails.
+    [
+      ["client", "hello", "--host", "::1:41731"],
+      /--host must be a host name or an IP address, got "::1:41731", which is not an IPv6 address \(with a port, give --host ADDRESS --port PORT\)/,
+    ],
+    [
+      ["client", "hello", "--host", ":::::"],
+      /got ":::::", which is not an IPv6/,
+    ],
+    [["client", "hello", "--host", "1::2::3"], /which is not an IPv6 address/],
+    [
+      ["client", "hello", "--tls-server-name", ""],
+      /--tls-server-name must not be empty/,
+    ],
+    [
+      ["client", "hello", "--tls-server-name", "example.com:443"],
+      /--tls-server-name must be a name without a port, got "example\.com:443"/,
+    ],
     // 0 and -1 break the same rule and read the same.
     [
       ["client", "multi", "--duration", "0"],
