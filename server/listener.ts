@@ -16,6 +16,7 @@ import { errorMessage, NetError, toNetError } from "../protocol/errors.ts";
 import { numberUnixClient } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { counted } from "../output/count.ts";
+import { quoted } from "../output/escape.ts";
 
 /** Options every server takes. */
 export interface ListenOptions {
@@ -193,6 +194,16 @@ function listenUnix(path: string, reporter: Reporter): ServerListener {
     announce(listener, reporter);
     return new NumberingListener(Promise.resolve(listener), path);
   } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      // A bind's NotFound is the path's directory, not a missing server.
+      throw new NetError(
+        "other",
+        `cannot listen on ${address}: the directory ${
+          quoted(directoryOf(path))
+        } does not exist`,
+        { cause: error },
+      );
+    }
     if (!(error instanceof Deno.errors.AddrInUse)) {
       throw toNetError(error, { address });
     }
@@ -205,6 +216,12 @@ function listenUnix(path: string, reporter: Reporter): ServerListener {
     }
   }
   return new NumberingListener(replaceStale(path, reporter), path);
+}
+
+/** The directory part of a socket path ("." for a bare name). */
+function directoryOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
 }
 
 /** A Unix listener (perhaps still binding) that numbers its clients. */

@@ -157,6 +157,24 @@ Deno.test("unix: a stale socket file is replaced; a live one is 'already in use'
   }
 });
 
+Deno.test("unix: a server whose socket's directory does not exist says so, not 'refused'", async () => {
+  const dir = await socketDir();
+  try {
+    const result = await runCli([
+      "server",
+      "echo",
+      "--unix",
+      `${dir.path}/missing/x.sock`,
+    ]);
+    assertOneLineFailure(
+      result,
+      /^error: cannot listen on unix:\S+\/missing\/x\.sock: the directory "\S+\/missing" does not exist$/,
+    );
+  } finally {
+    dir.remove();
+  }
+});
+
 Deno.test("unix: a client finds no server, and --unix excludes --port and TLS", async () => {
   const dir = await socketDir();
   try {
