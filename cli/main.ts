@@ -137,9 +137,13 @@ export async function main(
       reporter.always(`netdemo ${config.version}`);
       return 0;
     }
-    if (args[0] === "help") {
+    const asked = args[0] === "help";
+    if (asked) {
       // `netdemo help client multi` is `netdemo client multi --help`.
-      if (args.length === 1) {
+      if (args.length === 1 || args[1] === "--help" || args[1] === "-h") {
+        if (args.length > 2) {
+          throw new UsageError(`unexpected argument "${args[2]}"`, "help");
+        }
         reporter.always(mainHelp());
         return 0;
       }
@@ -152,6 +156,10 @@ export async function main(
     if (typeof found === "string") {
       reporter.always(found);
       return 0;
+    }
+    // `help sockets extra`: the mode's own words end before "extra".
+    if (asked && found.rest.length > 1) {
+      throw new UsageError(`unexpected argument "${found.rest[0]}"`, "help");
     }
     mode = found.mode;
     const parsed = parseCommand(mode, found.rest);

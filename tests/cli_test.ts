@@ -133,6 +133,8 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     [["client", "hello", "--message", ""], /--message must not be empty/],
     [["client", "multi", "--message", ""], /--message must not be empty/],
     [["help", "client", "multi", "x"], /unexpected argument "x"/],
+    [["help", "sockets", "x"], /unexpected argument "x"/],
+    [["help", "--help", "x"], /unexpected argument "x"/],
   ];
   const results = await runAll(cases.map(([args]) => args));
   for (const [i, [args, expected]] of cases.entries()) {

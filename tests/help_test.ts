@@ -57,6 +57,12 @@ Deno.test("help: 'netdemo help [command [mode]]' prints what --help prints", asy
   const top = await runMain(["help"]);
   equal(top.code, 0);
   equal(top.stdout, (await runMain(["--help"])).stdout);
+  // What a usage error of `help` points to works.
+  for (const flag of ["--help", "-h"]) {
+    const own = await runMain(["help", flag]);
+    equal(own.code, 0, own.stderr);
+    equal(own.stdout, top.stdout);
+  }
 });
 
 Deno.test("help: every mode and command shows two or three examples", async () => {
