@@ -126,5 +126,24 @@ function readPem(path: string, option: string): string {
   if (!text.includes("-----BEGIN ")) {
     throw new Error(`${option} file "${path}" is not in PEM format`);
   }
+  const blocks = [...text.matchAll(PEM_BLOCK)];
+  if (blocks.length === 0) {
+    throw new Error(
+      `${option} file "${path}" is not in PEM format: no BEGIN line has its END line`,
+    );
+  }
+  // Checked here, because the TLS library reports bad base64 as a byte
+  // position, after the connection is made.
+  for (const [, label, body] of blocks) {
+    const base64 = body.replace(/\s+/g, "");
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0) {
+      throw new Error(
+        `${option} file "${path}" is not valid PEM: its ${label} block is not base64`,
+      );
+    }
+  }
   return text;
 }
+
+/** One PEM block: its label and its base64 body. */
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \1-----/g;

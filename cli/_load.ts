@@ -23,6 +23,7 @@ import type { Reporter } from "../output/reporter.ts";
 import type { OptionDecls, Values } from "./_options.ts";
 import { fileProblem, readFileBounded } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
+import { decimalNumber } from "./_values.ts";
 import { EXIT_INTERRUPTED, superviseClient } from "./_run.ts";
 
 /** Most messages in flight on one connection. */
@@ -233,7 +234,7 @@ function percentilesValue(
   text: string,
 ): { value: number[] } | { problem: string } {
   const list = text.split(",").map((part) => part.trim());
-  const values = list.map(Number);
+  const values = list.map(decimalNumber);
   if (
     list.some((part) => part === "") ||
     values.some((value) => !Number.isFinite(value) || value <= 0 || value > 100)

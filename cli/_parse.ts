@@ -162,7 +162,10 @@ function typedValues<O extends OptionDecls>(
     } else if (decl.kind === "texts") {
       values[name] = given?.map((text) => readValue(text, { name, decl }));
     } else if (given !== undefined) {
-      values[name] = readValue(given[given.length - 1], { name, decl });
+      // The last one given counts, but each is checked: `--port abc
+      // --port 0` is a mistake, not port 0.
+      const read = given.map((text) => readValue(text, { name, decl }));
+      values[name] = read[read.length - 1];
     } else {
       values[name] = "default" in decl ? decl.default : undefined;
     }

@@ -63,8 +63,9 @@ export function readValue(
       const max = decl.max ?? Number.MAX_SAFE_INTEGER;
       const value = plainInteger(text, decl.min < 0) ? Number(text) : NaN;
       if (!Number.isSafeInteger(value) || value < decl.min || value > max) {
+        // Past the largest safe integer "of 1 or more" would not say why.
         refuse(
-          decl.max !== undefined
+          decl.max !== undefined || value > max
             ? `must be an integer from ${decl.min} to ${max}`
             : `must be an integer of ${decl.min} or more`,
         );
@@ -72,8 +73,8 @@ export function readValue(
       return value;
     }
     case "number": {
-      const value = Number(text);
-      if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
+      const value = decimalNumber(text);
+      if (!Number.isFinite(value) || value <= 0) {
         refuse("must be a number more than 0");
       }
       return value;
@@ -101,6 +102,24 @@ export function readValue(
       return read.value;
     }
   }
+}
+
+/**
+ * A number as people write one on a command line, decimal with perhaps an
+ * exponent (`2.5`, `1e5`), else NaN: not `Number`'s hex, binary, octal,
+ * `Infinity` or surrounding spaces, which read as mistakes.
+ *
+ * @example
+ * ```ts
+ * import { decimalNumber } from "./_values.ts";
+ * decimalNumber("1e5"); // 100000
+ * decimalNumber("0x10"); // NaN
+ * ```
+ */
+export function decimalNumber(text: string): number {
+  return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)
+    ? Number(text)
+    : NaN;
 }
 
 /**

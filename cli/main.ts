@@ -134,6 +134,9 @@ export async function main(
       return args.length === 0 ? 2 : 0;
     }
     if (args[0] === "--version" || args[0] === "-V") {
+      if (args.length > 1) {
+        throw new UsageError(`unexpected argument "${args[1]}"`);
+      }
       reporter.always(`netdemo ${config.version}`);
       return 0;
     }

@@ -134,6 +134,29 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     [["client", "multi", "--message", ""], /--message must not be empty/],
     [["help", "client", "multi", "x"], /unexpected argument "x"/],
     [["help", "sockets", "x"], /unexpected argument "x"/],
+    [["--version", "x"], /unexpected argument "x"/],
+    // Numbers are decimal, an exponent allowed: not hex, not padded.
+    [
+      ["client", "multi", "--rate", "0x10"],
+      /--rate must be a number more than 0, got "0x10"/,
+    ],
+    [
+      ["client", "multi", "--rate", " 5"],
+      /--rate must be a number more than 0, got " 5"/,
+    ],
+    [
+      ["client", "multi", "--percentiles", "0x32"],
+      /--percentiles must be numbers above 0/,
+    ],
+    // Every value given is checked, though only the last counts.
+    [
+      ["server", "echo", "--port", "abc", "--port", "0"],
+      /--port must be an integer from 0 to 65535, got "abc"/,
+    ],
+    [
+      ["server", "echo", "--max-conns", "9007199254740992"],
+      /--max-conns must be an integer from 1 to 9007199254740991/,
+    ],
     [["help", "--help", "x"], /unexpected argument "x"/],
   ];
   const results = await runAll(cases.map(([args]) => args));

@@ -99,6 +99,14 @@ Deno.test("transport options: an unreadable or non-PEM file is one sentence nami
     () => endpointOf("client", ["--tls-ca", "/dev/zero"]),
     /^Error: cannot read --tls-ca file "\/dev\/zero": it is not a regular file \(a FIFO, a device or a socket\)$/,
   );
+  Deno.writeTextFileSync(
+    `${certs.dir}/garbled.pem`,
+    "-----BEGIN CERTIFICATE-----\nabcde!@#\n-----END CERTIFICATE-----\n",
+  );
+  throws(
+    () => endpointOf("client", ["--tls-ca", `${certs.dir}/garbled.pem`]),
+    /^Error: --tls-ca file ".*garbled\.pem" is not valid PEM: its CERTIFICATE block is not base64$/,
+  );
   Deno.writeTextFileSync(`${certs.dir}/not.pem`, "hello\n");
   throws(
     () => endpointOf("client", ["--tls-ca", `${certs.dir}/not.pem`]),
