@@ -64,11 +64,11 @@ export function escapeText(text: string): string {
  * of these shows as itself, whatever escaping it already carries.
  */
 const ACTIVE =
-  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+  /[^\P{Cc}\t\n]|[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
 
 /** {@linkcode ACTIVE} and the newline, for lines that must stay one line. */
 const ACTIVE_OR_NEWLINE =
-  /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+  /[^\P{Cc}\t]|[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
 
 /**
  * Makes a finished line safe for a terminal, as the last step before it is
