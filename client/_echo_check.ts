@@ -10,7 +10,8 @@
 import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
-import { quoted } from "../output/escape.ts";
+import { incompleteTail, quoted } from "../output/escape.ts";
+import { concatBytes } from "../protocol/bytes.ts";
 import { counted } from "../output/count.ts";
 import { connectionFailure, firstFailure } from "./_many.ts";
 
@@ -106,7 +107,8 @@ export class EchoCheck {
     const socket = this.#socket;
     const index = this.#index;
     const buffer = new Uint8Array(Math.max(1, Math.min(expected.length, 4096)));
-    const decoder = new TextDecoder();
+    // The start of a character cut off at a chunk's end, shown with the next.
+    let carried = new Uint8Array(0);
     let received = 0;
     while (received < expected.length) {
       const got = await socket.read(buffer, "while waiting for the echo");
@@ -119,8 +121,18 @@ export class EchoCheck {
         );
       }
       if (reporter.verbose) {
-        const text = decoder.decode(buffer.subarray(0, got), { stream: true });
-        reporter.info(`Received ${quoted(text)} from connection ${index}`);
+        // As bytes, so that what is not UTF-8 shows as \xNN, as elsewhere.
+        const chunk = concatBytes([carried, buffer.subarray(0, got)]);
+        const last = received + got >= expected.length;
+        const cut = last ? chunk.length : incompleteTail(chunk);
+        carried = chunk.slice(cut);
+        if (cut > 0) {
+          reporter.info(
+            `Received ${
+              quoted(chunk.subarray(0, cut))
+            } from connection ${index}`,
+          );
+        }
       }
       const wrong = firstDifference(buffer, got, expected, received);
       if (wrong >= 0) {

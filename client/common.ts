@@ -57,6 +57,12 @@ export async function connectClient(
 export interface ReadReplyOptions {
   /** Stop as soon as this says the reply is whole. Default: read to EOF. */
   isComplete?: (received: Uint8Array) => boolean;
+  /**
+   * The most bytes a reply may have: past it the server is not giving the
+   * reply this client waits for, and it is a NetError of kind `protocol`.
+   * Default: no limit.
+   */
+  maxLength?: number;
 }
 
 /**
@@ -106,6 +112,14 @@ export async function readReply(
       );
     }
     length += count;
+    if (options.maxLength !== undefined && length > options.maxLength) {
+      throw new NetError(
+        "protocol",
+        `${socket.peer} sent more than ${
+          counted(options.maxLength, "byte")
+        }, more than a reply to this message can be`,
+      );
+    }
   }
   return store.slice(0, length);
 }

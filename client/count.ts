@@ -5,7 +5,11 @@
  * @module
  */
 
-import { BORK_SUFFIX, isCompleteBorkReply } from "../protocol/bork.ts";
+import {
+  BORK_SUFFIX,
+  isCompleteBorkReply,
+  maxBorkReply,
+} from "../protocol/bork.ts";
 import { NetError } from "../protocol/errors.ts";
 import { SILENT } from "../output/reporter.ts";
 import {
@@ -83,6 +87,7 @@ export async function runCount(
       try {
         reply = await readReply(socket, {
           isComplete: (received) => isCompleteBorkReply(received, bytes.length),
+          maxLength: maxBorkReply(bytes.length),
         });
       } finally {
         clearTimeout(notice);

@@ -7,6 +7,7 @@
 
 import { SILENT } from "../output/reporter.ts";
 import { quoted } from "../output/escape.ts";
+import { maxBorkReply } from "../protocol/bork.ts";
 import {
   asText,
   type ClientOptions,
@@ -51,10 +52,13 @@ export async function runHello(
   const message = options.message ?? DEFAULT_HELLO_MESSAGE;
   const socket = await connectClient(options);
   try {
-    await socket.writeAll(new TextEncoder().encode(message));
+    const bytes = new TextEncoder().encode(message);
+    await socket.writeAll(bytes);
     reporter.info(`Sent ${quoted(message)}`);
     await socket.closeWrite();
-    const reply = await readReply(socket);
+    const reply = await readReply(socket, {
+      maxLength: maxBorkReply(bytes.length),
+    });
     reporter.always(`Received: ${asText(reply)}`);
     return { local: socket.local, reply };
   } finally {

@@ -137,6 +137,29 @@ export function escapeBytes(bytes: Uint8Array): string {
 }
 
 /**
+ * Where a cut-off UTF-8 character at the end of `bytes` begins (a lead byte
+ * whose continuation has not arrived yet), or `bytes.length` when the end is
+ * whole: a reader showing a stream chunk by chunk keeps those bytes for the
+ * next chunk rather than showing half a character as `\xNN`.
+ *
+ * @example
+ * ```ts
+ * import { incompleteTail } from "./escape.ts";
+ * incompleteTail(new Uint8Array([0x61, 0xe2, 0x82])); // 1: "€" is cut off
+ * incompleteTail(new Uint8Array([0x61, 0xff])); // 2: 0xff is no lead byte
+ * ```
+ */
+export function incompleteTail(bytes: Uint8Array): number {
+  for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+    const at = bytes.length - back;
+    const byte = bytes[at];
+    if ((byte & 0xc0) === 0x80) continue;
+    return sequenceLength(byte) > back ? at : bytes.length;
+  }
+  return bytes.length;
+}
+
+/**
  * Escapes text or bytes and puts them in double quotes (a `"` inside is
  * shown as `\"`), for lines such as `Received "..."`.
  *

@@ -62,6 +62,22 @@ export function borkReply(chunk: Uint8Array): Uint8Array {
 }
 
 /**
+ * The longest reply a bork server can give to `sentLength` bytes: every
+ * chunk it reads (one byte at the least) gains a suffix, and a line end may
+ * follow. A client reads no more than this, so that a server that never
+ * stops sending cannot make it hold without bound.
+ *
+ * @example
+ * ```ts
+ * import { maxBorkReply } from "./bork.ts";
+ * maxBorkReply(2) > 2; // true
+ * ```
+ */
+export function maxBorkReply(sentLength: number): number {
+  return sentLength * (1 + SUFFIX_BYTES.length) + 2;
+}
+
+/**
  * Tells whether `reply` holds the whole answer to `sentLength` bytes that
  * the server may have received in several chunks: every chunk brings one
  * suffix, so the reply is complete when, without its suffixes, it is as long

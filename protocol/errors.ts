@@ -196,6 +196,12 @@ export interface FailureContext {
   host?: string;
   /** What the program was doing, e.g. "before replying". */
   during?: string;
+  /**
+   * True once bytes have crossed the connection, so a TLS failure is not
+   * its handshake's (which Deno may run inside the first read). Default
+   * false.
+   */
+  established?: boolean;
 }
 
 /**
@@ -232,7 +238,14 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
     "closed-early": `${address} closed the connection${during}`,
     "mismatch": `${address} returned different bytes${during}`,
     "protocol": `${address} broke the protocol${during}: ${detail}`,
-    "tls": `TLS handshake with ${address} failed: ${tlsReason(detail)}`,
+    "tls": context.established
+      ? `TLS with ${address} failed${during}: ${
+        tlsReason(detail).replace(
+          "does not speak TLS",
+          "sent bytes that are not TLS records",
+        )
+      }`
+      : `TLS handshake with ${address} failed: ${tlsReason(detail)}`,
     "interrupted": `interrupted${during}`,
     "other": `${address}${during}: ${detail}`,
   };

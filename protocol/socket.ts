@@ -361,7 +361,11 @@ export class StreamSocket {
         },
       );
     } else {
-      failure = toNetError(error, { address: this.peer, during });
+      failure = toNetError(error, {
+        address: this.peer,
+        during,
+        established: this.bytesRead + this.bytesWritten > 0,
+      });
     }
     if (this.#reporter.tracing) {
       // After a timeout or an abort the runtime's error only says that the

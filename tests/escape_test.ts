@@ -4,6 +4,7 @@ import {
   escapeBytes,
   escapeText,
   excerpt,
+  incompleteTail,
   quoted,
   terminalSafe,
 } from "../output/escape.ts";
@@ -96,4 +97,15 @@ Deno.test("escape: the reporter prints no terminal control a message carries, an
     "Listening on unix:/tmp/a\\x1b]8;;x\\x07.sock",
     "usage:\n  netdemo",
   ]);
+});
+
+Deno.test("escape: a character cut off at a chunk's end is found, and only then", () => {
+  const euro = [0xe2, 0x82, 0xac];
+  equal(incompleteTail(new Uint8Array([0x61, ...euro])), 4);
+  equal(incompleteTail(new Uint8Array([0x61, ...euro.slice(0, 2)])), 1);
+  equal(incompleteTail(new Uint8Array([0x61, 0xf0, 0x9f, 0x90])), 1);
+  // Bytes that start no character are shown at once, as \xNN.
+  equal(incompleteTail(new Uint8Array([0x61, 0xff])), 2);
+  equal(incompleteTail(new Uint8Array([0x80, 0x80, 0x80, 0x80])), 4);
+  equal(incompleteTail(new Uint8Array([])), 0);
 });

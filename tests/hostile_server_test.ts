@@ -1,0 +1,98 @@
+/**
+ * Hostile servers against the clients: one that never stops sending, one
+ * that answers with bytes that are not UTF-8, and a TLS stream that breaks
+ * after its handshake. A client must end with one line, hold a bounded
+ * amount, and show what it received as it was.
+ *
+ * @module
+ */
+
+import { equal, match, ok } from "node:assert/strict";
+import { toNetError } from "../protocol/errors.ts";
+import { assertOneLineFailure, runCli } from "./_helpers.ts";
+import { writeAll } from "./_net.ts";
+
+/**
+ * A server that, once it has read a request, sends 64 KiB blocks until the
+ * client goes away (its write then fails, which ends the server).
+ */
+function endlessServer(): { port: number; done: Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const done = (async () => {
+    const conn = await listener.accept();
+    listener.close();
+    try {
+      await conn.read(new Uint8Array(1024));
+      const block = new Uint8Array(64 * 1024).fill(0x78);
+      for (;;) await writeAll(conn, block);
+    } catch {
+      // The client closed: the end of the flood.
+    } finally {
+      conn.close();
+    }
+  })();
+  return { port: listener.addr.port, done };
+}
+
+for (const mode of [["hello"], ["count", "2", "--times", "1"]]) {
+  Deno.test(`hostile servers: client ${mode[0]} gives up on a reply that never ends, in one line`, async () => {
+    const server = endlessServer();
+    const result = await runCli(["client", ...mode, "-p", `${server.port}`]);
+    await server.done;
+    assertOneLineFailure(
+      result,
+      /^error: 127\.0\.0\.1:\d+ sent more than [\d,]+ bytes, more than a reply to this message can be$/,
+    );
+  });
+}
+
+Deno.test("hostile servers: client multi shows an echo's bytes that are not UTF-8 as \\xNN", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    listener.close();
+    try {
+      await conn.read(new Uint8Array(64));
+      await writeAll(conn, new Uint8Array([0x41, 0xff, 0xfe, 0x42]));
+    } finally {
+      conn.close();
+    }
+  })();
+  const result = await runCli([
+    "client",
+    "multi",
+    "-c",
+    "1",
+    "-p",
+    `${listener.addr.port}`,
+    "--message",
+    "abcd",
+  ]);
+  await served;
+  equal(result.code, 1, result.stderr);
+  ok(
+    result.stdout.includes('Received "A\\xff\\xfeB" from connection 1'),
+    result.stdout,
+  );
+  match(result.stderr, /returned different bytes on connection 1 from byte 0/);
+});
+
+Deno.test("hostile servers: a TLS stream that breaks after its handshake is not called a failed handshake", () => {
+  const broken = new Deno.errors.InvalidData(
+    "received corrupt message of type InvalidContentType",
+  );
+  equal(
+    toNetError(broken, {
+      address: "127.0.0.1:9",
+      during: "before the reply was complete",
+      established: true,
+    }).message,
+    "TLS with 127.0.0.1:9 failed before the reply was complete: the peer sent bytes that are not TLS records",
+  );
+  // Before any byte crossed, the same error is the handshake's.
+  equal(
+    toNetError(broken, { address: "127.0.0.1:9", during: "while reading" })
+      .message,
+    "TLS handshake with 127.0.0.1:9 failed: the peer does not speak TLS",
+  );
+});
