@@ -35,15 +35,21 @@ export { type EchoServerOptions, serveEcho } from "./server/echo.ts";
 export { type AppServerOptions, serveApp } from "./server/app.ts";
 export type {
   CloseOptions,
+  ListenOptions,
   ServerHandle,
+  ServerKind,
   ServerSummary,
 } from "./server/listener.ts";
-export type { ConnectionServer } from "./server/serve.ts";
+export type {
+  ConnectionServer,
+  ConnectionServerOptions,
+} from "./server/serve.ts";
 export {
   type HelloOptions,
   type HelloResult,
   runHello,
 } from "./client/hello.ts";
+export type { ClientOptions } from "./client/common.ts";
 export { type CountOptions, runCount } from "./client/count.ts";
 export { type AppClientOptions, requestApp } from "./client/app.ts";
 export {
@@ -61,15 +67,32 @@ export {
   type LoadResult,
   runLoad,
 } from "./client/load.ts";
+export type { LoadConfig } from "./client/load_report.ts";
+export type { LatencyStats } from "./client/latency.ts";
+export { FailureTally } from "./client/failures.ts";
 export {
   mergeReports,
   parseReport,
   ReportError,
 } from "./client/report_merge.ts";
 export { listSockets } from "./sockets/list.ts";
-export type { Endpoint } from "./protocol/endpoint.ts";
+export type { SocketRecord, TcpProtocol } from "./sockets/proc_net.ts";
+export type { SocketFilter } from "./sockets/table.ts";
+export type {
+  Endpoint,
+  TcpEndpoint,
+  TlsEndpoint,
+  UnixEndpoint,
+} from "./protocol/endpoint.ts";
+export type { AppHeader, AppMessage } from "./protocol/app_decoder.ts";
+export type { OpenOptions } from "./protocol/connect.ts";
+export type { ConnectOptions, SocketOptions } from "./protocol/socket.ts";
 export { type FailureKind, NetError } from "./protocol/errors.ts";
-export { Reporter, type ReporterOptions } from "./output/reporter.ts";
+export {
+  type LineSink,
+  Reporter,
+  type ReporterOptions,
+} from "./output/reporter.ts";
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

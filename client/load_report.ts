@@ -8,7 +8,7 @@
  */
 
 import { type LatencyStats, percentileKey } from "./latency.ts";
-import { describeFailureCounts } from "./_many.ts";
+import { describeFailureCounts } from "./failures.ts";
 
 /** The report format's version; bumped on any incompatible change. */
 export const REPORT_SCHEMA = 1;

@@ -12,7 +12,7 @@ import { NetError } from "../protocol/errors.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { counted } from "../output/count.ts";
 import type { ClientOptions } from "./common.ts";
-import { FailureTally } from "./_many.ts";
+import { FailureTally } from "./failures.ts";
 import { Connector } from "./_connect.ts";
 import {
   EchoCheck,

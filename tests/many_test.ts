@@ -5,7 +5,8 @@
  */
 
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
-import { FailureTally, Gate } from "../client/_many.ts";
+import { Gate } from "../client/_many.ts";
+import { FailureTally } from "../client/failures.ts";
 import { NetError } from "../protocol/errors.ts";
 
 Deno.test("gate: never more than its limit in flight, and every task runs", async () => {
