@@ -53,7 +53,6 @@ export class Gate {
   }
 }
 
-
 /**
  * Converts a connection's failure into a NetError; running out of local
  * ports reads as what it is rather than as a foreign address.

@@ -94,4 +94,3 @@ export class FailureTally {
     return best;
   }
 }
-
