@@ -13,6 +13,7 @@ import {
   encodeAppMessage,
   fieldText,
   ProtocolError,
+  responseResult,
 } from "../protocol/app_codec.ts";
 import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
@@ -107,16 +108,12 @@ function showResponse(response: AppMessage, peer: string): string {
   if (response.kind === "binary") {
     return `Got response: ${escapeBytes(response.content)}`;
   }
-  const value = response.value;
-  if (
-    value === null || typeof value !== "object" || Array.isArray(value) ||
-    !Object.hasOwn(value, "result")
-  ) {
+  const result = responseResult(response.value);
+  if (result === undefined) {
     throw new NetError(
       "protocol",
       `${peer} sent a malformed response: the text/json response has no "result"`,
     );
   }
-  const result = (value as Record<string, unknown>).result;
   return `Got result: ${escapeText(fieldText(result))}`;
 }

@@ -150,6 +150,93 @@ export function appRequest(action: string, value: string): AppMessageInit {
   };
 }
 
+/** The text before the echoed bytes in the server's binary response. */
+export const BINARY_RESPONSE_PREFIX = "First 10 bytes of request: ";
+
+const PREFIX_BYTES = textEncoder.encode(BINARY_RESPONSE_PREFIX);
+
+/**
+ * A text/json request's `action` and `value`, each null when absent (own
+ * keys only, so `__proto__` or `toString` in the JSON are plain keys).
+ * Throws a {@linkcode ProtocolError} when the JSON is not an object.
+ *
+ * @example
+ * ```ts
+ * import { requestFields } from "./app_codec.ts";
+ * requestFields({ action: "search", value: "port" }).value; // "port"
+ * ```
+ */
+export function requestFields(
+  value: unknown,
+): { action: unknown; value: unknown } {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ProtocolError(
+      "bad-request",
+      "the text/json request is not a JSON object",
+    );
+  }
+  const fields = value as Record<string, unknown>;
+  return {
+    action: Object.hasOwn(fields, "action") ? fields.action : null,
+    value: Object.hasOwn(fields, "value") ? fields.value : null,
+  };
+}
+
+/**
+ * The server's text/json response: `{"result": RESULT}`.
+ *
+ * @example
+ * ```ts
+ * import { encodeAppMessage, resultMessage } from "./app_codec.ts";
+ * encodeAppMessage(resultMessage("Follow the white rabbit."));
+ * ```
+ */
+export function resultMessage(result: string): AppMessageInit {
+  return jsonMessage({ result });
+}
+
+/**
+ * The `result` of a text/json response, or undefined when the JSON is not
+ * an object holding one (a malformed response).
+ *
+ * @example
+ * ```ts
+ * import { responseResult } from "./app_codec.ts";
+ * responseResult({ result: "ok" }); // "ok"
+ * responseResult([1]); // undefined
+ * ```
+ */
+export function responseResult(value: unknown): unknown {
+  if (
+    value === null || typeof value !== "object" || Array.isArray(value) ||
+    !Object.hasOwn(value, "result")
+  ) return undefined;
+  return (value as Record<string, unknown>).result;
+}
+
+/**
+ * The server's binary response to a binary request: the prefix, then the
+ * request's first 10 bytes.
+ *
+ * @example
+ * ```ts
+ * import { binaryResponse } from "./app_codec.ts";
+ * binaryResponse(new TextEncoder().encode("hello")).contentType;
+ * // "binary/custom-server-binary-type"
+ * ```
+ */
+export function binaryResponse(request: Uint8Array): AppMessageInit {
+  const first = request.subarray(0, 10);
+  const content = new Uint8Array(PREFIX_BYTES.length + first.length);
+  content.set(PREFIX_BYTES);
+  content.set(first, PREFIX_BYTES.length);
+  return {
+    contentType: SERVER_BINARY_TYPE,
+    contentEncoding: "binary",
+    content,
+  };
+}
+
 /**
  * A JSON field as a person reads it: a string as it is, any other value as
  * its JSON text. Both the client's `Got result:` line and the server's

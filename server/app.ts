@@ -16,12 +16,13 @@ import {
   AppDecoder,
   type AppMessage,
   type AppMessageInit,
+  binaryResponse,
   DEFAULT_MAX_CONTENT,
   encodeAppMessage,
   fieldText,
-  jsonMessage,
   ProtocolError,
-  SERVER_BINARY_TYPE,
+  requestFields,
+  resultMessage,
 } from "../protocol/app_codec.ts";
 import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
@@ -67,7 +68,7 @@ const SMALL_READ = 1024;
 const LARGE_READ = 65536;
 
 /** The text before the echoed bytes in a binary response. */
-export const BINARY_RESPONSE_PREFIX = "First 10 bytes of request: ";
+export { BINARY_RESPONSE_PREFIX } from "../protocol/app_codec.ts";
 
 /** Options for {@linkcode serveApp}. */
 export interface AppServerOptions extends ConnectionServerOptions {
@@ -89,8 +90,6 @@ export interface AppServerOptions extends ConnectionServerOptions {
   maxPendingBytes?: number;
 }
 
-const encoder = new TextEncoder();
-const PREFIX_BYTES = encoder.encode(BINARY_RESPONSE_PREFIX);
 /** Longest excerpt of a peer's value shown in a log line. */
 const LOG_EXCERPT = 60;
 
@@ -114,26 +113,14 @@ export function answerRequest(
   request: AppMessage,
   table: ReadonlyMap<string, string>,
 ): AppMessageInit {
-  if (request.kind === "binary") {
-    const first = request.content.subarray(0, 10);
-    const content = new Uint8Array(PREFIX_BYTES.length + first.length);
-    content.set(PREFIX_BYTES);
-    content.set(first, PREFIX_BYTES.length);
-    return {
-      contentType: SERVER_BINARY_TYPE,
-      contentEncoding: "binary",
-      content,
-    };
-  }
+  if (request.kind === "binary") return binaryResponse(request.content);
   const { action, value } = requestFields(request.value);
   if (action !== "search") {
-    return jsonMessage({
-      result: `Error: invalid action "${fieldText(action)}".`,
-    });
+    return resultMessage(`Error: invalid action "${fieldText(action)}".`);
   }
   const query = fieldText(value);
   const answer = typeof value === "string" ? table.get(value) : undefined;
-  return jsonMessage({ result: answer ?? `No match for "${query}".` });
+  return resultMessage(answer ?? `No match for "${query}".`);
 }
 
 /**
@@ -290,20 +277,6 @@ async function readRequest(
       buffer = new Uint8Array(LARGE_READ);
     }
   }
-}
-
-function requestFields(value: unknown): { action: unknown; value: unknown } {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new ProtocolError(
-      "bad-request",
-      "the text/json request is not a JSON object",
-    );
-  }
-  const fields = value as Record<string, unknown>;
-  return {
-    action: Object.hasOwn(fields, "action") ? fields.action : null,
-    value: Object.hasOwn(fields, "value") ? fields.value : null,
-  };
 }
 
 function describe(request: AppMessage): string {
