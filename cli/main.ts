@@ -13,7 +13,8 @@ import { formatHelp } from "./_help.ts";
 import type { Mode } from "./_mode.ts";
 import { parseCommand } from "./_parse.ts";
 import { UsageError } from "./_usage.ts";
-import { COMMANDS, MODES, modesOf } from "./modes.ts";
+import { MODES, modesOf } from "./modes.ts";
+import { commandHelp, mainHelp } from "./_overview.ts";
 
 /** Options for {@linkcode main}. */
 export interface MainOptions {
@@ -22,65 +23,6 @@ export interface MainOptions {
    * `--quiet` and `--trace`. Default: the terminal.
    */
   reporter?: Reporter;
-}
-
-/** The column the main help's descriptions start in. */
-const HELP_COLUMN = 38;
-
-function mainHelp(): string {
-  const commands: [string, string][] = Object.entries(COMMANDS).map((
-    [command, purpose],
-  ) => [commandUsage(command), purpose]);
-  commands.push(["help [command [mode]]", "show help, as --help does"]);
-  return [
-    "netdemo: the servers and clients of a socket-programming course, and a TCP test tool.",
-    "",
-    "Usage: netdemo <command> [mode] [options]",
-    "",
-    "Commands:",
-    ...commands.map(([usage, purpose]) =>
-      `  ${usage.padEnd(HELP_COLUMN - 2)}${purpose}`
-    ),
-    "",
-    "Options:",
-    "  -h, --help       show help (also after any command or mode)",
-    "  -V, --version    show the version",
-    "",
-    "Examples:",
-    "  netdemo server bork                 the first lesson's server, on 127.0.0.1:65432",
-    "  netdemo client hello                its client, in another terminal",
-    "  netdemo help client multi           the options of one mode",
-  ].join("\n");
-}
-
-/** `server <bork|echo|app>`, `report merge FILE...`, or `sockets`. */
-function commandUsage(command: string): string {
-  const modes = [...modesOf(command)];
-  if (modes.length === 0) return command;
-  if (modes.length > 1) {
-    return `${command} <${modes.map(([name]) => name).join("|")}>`;
-  }
-  const [name, mode] = modes[0];
-  const positionals = (mode.positionals ?? []).map((p) => ` ${p.name}`);
-  return `${command} ${name}${positionals.join("")}`;
-}
-
-function commandHelp(command: string): string {
-  const modes = [...modesOf(command)];
-  const width = Math.max(...modes.map(([name]) => name.length)) + 2;
-  return [
-    `Usage: netdemo ${command} <mode> [options]`,
-    "",
-    "Modes:",
-    ...modes.map(([name, mode]) =>
-      `  ${name.padEnd(width)}${mode.summary.split("\n")[0]}`
-    ),
-    "",
-    `Run 'netdemo ${command} <mode> --help' for a mode's options.`,
-    "",
-    "Examples:",
-    ...modes.slice(0, 3).map(([, mode]) => `  ${mode.examples[0]}`),
-  ].join("\n");
 }
 
 /** The mode the words select, with its arguments; or a help text to print. */

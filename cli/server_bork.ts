@@ -5,6 +5,7 @@
  */
 
 import { serveBork } from "../server/bork.ts";
+import { BORK_SUFFIX } from "../protocol/bork.ts";
 import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";
 import { endpointValue } from "./_endpoint.ts";
@@ -41,7 +42,7 @@ const OPTIONS = {
 export const serverBork = {
   name: "server bork",
   summary:
-    "Serve one connection, replying to each chunk with it plus ' bork bork bork', then exit (--keep-open: serve one after another).",
+    `Serve one connection, replying to each chunk with it plus '${BORK_SUFFIX}', then exit (--keep-open: serve one after another).`,
   options: OPTIONS,
   examples: [
     "netdemo server bork",

@@ -113,9 +113,7 @@ function showRound(
       title: `Every 1 s, Ctrl-C to stop. ${time}`,
       height: terminalHeight(),
     });
-    // Home the cursor and clear the screen, then draw what fits.
-    screen[0] = `\x1b[H\x1b[2J${screen[0]}`;
-    for (const line of screen) reporter.always(line);
+    reporter.redraw(screen);
     return;
   }
   if (options.round > 0) reporter.always(`--- ${time} ---`);

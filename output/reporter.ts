@@ -81,6 +81,9 @@ function stderrIsTerminal(): boolean {
 
 const encoder = new TextEncoder();
 
+/** Moves the cursor home and clears the screen. */
+const CLEAR_SCREEN = "\x1b[H\x1b[2J";
+
 /**
  * Routes a program's lines to stdout (what the user asked for) and stderr
  * (diagnostics, trace, progress), honouring `--quiet` and `--trace`.
@@ -179,6 +182,19 @@ export class Reporter {
     if (!this.tracing) return;
     const seconds = ((this.#now() - this.#start) / 1000).toFixed(6);
     this.#err(this.#paint("dim", `[trace +${seconds}s] ${oneLine(step)}`));
+  }
+
+  /**
+   * Clears the terminal and prints `lines` from its top (a `--watch`
+   * screen): the clearing is the one control sequence netdemo itself puts
+   * on stdout; the lines are made terminal-safe as every line is.
+   */
+  redraw(lines: readonly string[]): void {
+    this.#clearProgress();
+    if (lines.length === 0) this.#stdout(CLEAR_SCREEN);
+    lines.forEach((line, index) =>
+      this.#stdout(`${index === 0 ? CLEAR_SCREEN : ""}${terminalSafe(line)}`)
+    );
   }
 
   /** Shows a live progress line on stderr, only when stderr is a terminal. */

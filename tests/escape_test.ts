@@ -97,6 +97,10 @@ Deno.test("escape: the reporter prints no terminal control a message carries, an
     "Listening on unix:/tmp/a\\x1b]8;;x\\x07.sock",
     "usage:\n  netdemo",
   ]);
+  // A --watch screen: its own clearing goes out, what the lines carry not.
+  out.length = 0;
+  reporter.redraw(["Proto \x1b[31m", "tcp"]);
+  deepEqual(out, ["\x1b[H\x1b[2JProto \\x1b[31m", "tcp"]);
 });
 
 Deno.test("escape: a character cut off at a chunk's end is found, and only then", () => {
