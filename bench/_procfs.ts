@@ -7,6 +7,8 @@
  * @module
  */
 
+import { parseProcNet } from "../sockets/proc_net.ts";
+
 /** Linux reports CPU time in clock ticks of 1/100 s on every common build. */
 const TICKS_PER_SECOND = 100;
 
@@ -38,20 +40,18 @@ export function cpuSeconds(pid: number): number {
  * ```
  */
 export function establishedOnPort(port: number): number {
-  const wanted = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
   let count = 0;
-  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+  for (const protocol of ["tcp", "tcp6"] as const) {
     let text: string;
     try {
-      text = Deno.readTextFileSync(file);
+      text = Deno.readTextFileSync(`/proc/net/${protocol}`);
     } catch {
       continue;
     }
-    for (const line of text.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      // fields[1] is the local address, fields[3] the state (01: ESTABLISHED).
-      if (fields[3] === "01" && fields[1]?.endsWith(wanted)) count++;
-    }
+    // The format is read where `netdemo sockets` reads it.
+    count += parseProcNet(text, protocol).filter((record) =>
+      record.state === "ESTABLISHED" && record.localPort === port
+    ).length;
   }
   return count;
 }
