@@ -33,13 +33,13 @@ export { main, type MainOptions } from "./cli/main.ts";
 export { type BorkServerOptions, serveBork } from "./server/bork.ts";
 export { type EchoServerOptions, serveEcho } from "./server/echo.ts";
 export { type AppServerOptions, serveApp } from "./server/app.ts";
+export type { ListenOptions } from "./server/listener.ts";
 export type {
   CloseOptions,
-  ListenOptions,
   ServerHandle,
   ServerKind,
   ServerSummary,
-} from "./server/listener.ts";
+} from "./server/summary.ts";
 export type {
   ConnectionServer,
   ConnectionServerOptions,

@@ -7,7 +7,7 @@
 
 import { NetError } from "../protocol/errors.ts";
 import type { Reporter } from "../output/reporter.ts";
-import { formatSummary, type ServerHandle } from "../server/listener.ts";
+import { formatSummary, type ServerHandle } from "../server/summary.ts";
 
 /** The exit code of a client stopped by Ctrl-C, as shells expect. */
 export const EXIT_INTERRUPTED = 130;

@@ -6,7 +6,7 @@
  */
 
 import { Reporter } from "../output/reporter.ts";
-import type { ServerHandle } from "../server/listener.ts";
+import type { ServerHandle } from "../server/summary.ts";
 import { serveBork } from "../server/bork.ts";
 
 /** The terminal every labelled reporter finally prints to. */

@@ -10,7 +10,7 @@ import { runHello } from "../client/hello.ts";
 import { runCount } from "../client/count.ts";
 import { NetError } from "../protocol/errors.ts";
 import { serveBork } from "../server/bork.ts";
-import { formatSummary } from "../server/listener.ts";
+import { formatSummary } from "../server/summary.ts";
 import { borkServer, heading, sideReporter } from "./_side.ts";
 
 /**

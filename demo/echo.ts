@@ -7,7 +7,7 @@
 
 import { serveEcho } from "../server/echo.ts";
 import { formatMultiSummary, runMulti } from "../client/multi.ts";
-import { formatSummary } from "../server/listener.ts";
+import { formatSummary } from "../server/summary.ts";
 import { heading, sideReporter } from "./_side.ts";
 
 /**

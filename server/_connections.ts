@@ -12,7 +12,7 @@ import type { Reporter } from "../output/reporter.ts";
 import { counted } from "../output/count.ts";
 import { Delay } from "./_delay.ts";
 import { EventLog } from "./_event_log.ts";
-import type { ServerSummary } from "./listener.ts";
+import type { ServerSummary } from "./summary.ts";
 import type { Connection, ConnectionHandler } from "./serve.ts";
 
 /** Options for {@linkcode ConnectionRegistry}. */

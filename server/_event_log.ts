@@ -10,7 +10,7 @@
 
 import { counted } from "../output/count.ts";
 import type { Reporter } from "../output/reporter.ts";
-import { sentVerb, type ServerKind } from "./listener.ts";
+import { sentVerb, type ServerKind } from "./summary.ts";
 
 /** Per-connection lines allowed in one second before they collapse. */
 export const LINES_PER_SECOND = 20;

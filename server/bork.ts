@@ -16,10 +16,9 @@ import {
   endsAccepting,
   type Listening,
   type ListenOptions,
-  type ServerHandle,
-  type ServerSummary,
   startListening,
 } from "./listener.ts";
+import type { ServerHandle, ServerSummary } from "./summary.ts";
 
 /** Options for {@linkcode serveBork}. */
 export interface BorkServerOptions extends ListenOptions {

@@ -1,7 +1,8 @@
 /**
  * What every netdemo server shares: opening its listener (with the
- * `Listening on HOST:PORT` line and friendly errors) and the handle it
- * returns to the CLI and to tests.
+ * `Listening on HOST:PORT` line and friendly errors), and what an accept
+ * failure means. The summary and the handle a server returns are in
+ * `summary.ts`.
  *
  * @module
  */
@@ -15,8 +16,8 @@ import {
 import { errorMessage, NetError, toNetError } from "../protocol/errors.ts";
 import { numberUnixClient } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
-import { counted } from "../output/count.ts";
 import { quoted } from "../output/escape.ts";
+import type { ServerKind, ServerSummary } from "./summary.ts";
 
 /** Options every server takes. */
 export interface ListenOptions {
@@ -44,66 +45,6 @@ export interface ServerListener {
   accept(): Promise<Deno.Conn>;
   /** Stops listening; a Unix listener's socket file goes with it. */
   close(): void;
-}
-
-/** Which of netdemo's servers is running: `server bork`, `echo` or `app`. */
-export type ServerKind = "bork" | "echo" | "app";
-
-/**
- * How each kind of server names the bytes it sends, in its summary and in
- * its `Last second:` log line: the echo server sends nothing of its own.
- */
-const SENT_VERBS: Readonly<Record<ServerKind, string>> = {
-  bork: "sent",
-  echo: "echoed",
-  app: "sent",
-};
-
-/**
- * The word a server's lines use for what it sent, e.g. "echoed".
- *
- * @example
- * ```ts
- * import { sentVerb } from "./listener.ts";
- * sentVerb("echo"); // "echoed"
- * ```
- */
-export function sentVerb(kind: ServerKind): string {
-  return SENT_VERBS[kind];
-}
-
-/** What a server reports when it stops. */
-export interface ServerSummary {
-  /** Which server it was. */
-  kind: ServerKind;
-  /** Connections accepted over the server's life. */
-  connections: number;
-  /** Bytes the server sent to clients (for the echo server, the echoes). */
-  bytesSent: number;
-  /** Seconds from listening to stopping. */
-  uptimeSeconds: number;
-}
-
-/** Options for {@linkcode ServerHandle.close}. */
-export interface CloseOptions {
-  /**
-   * Close every open connection now, without the grace a server may give
-   * them (also when the grace has already begun). Default false.
-   */
-  now?: boolean;
-}
-
-/** A running server, as returned by every `serve*` function. */
-export interface ServerHandle {
-  /**
-   * The bound address; its port is the real one when port 0 was asked. A
-   * Unix server's is its `Deno.UnixAddr` (see {@linkcode ServerListener}).
-   */
-  readonly addr: Deno.NetAddr;
-  /** Settles when the server has stopped and released every socket. */
-  readonly closed: Promise<ServerSummary>;
-  /** Stops accepting and ends the server; resolves when it has stopped. */
-  close(options?: CloseOptions): Promise<ServerSummary>;
 }
 
 /**
@@ -331,29 +272,6 @@ export function startListening(
       return summary;
     },
   };
-}
-
-/**
- * Formats a server's final summary line.
- *
- * @example
- * ```ts
- * import { formatSummary } from "./listener.ts";
- * formatSummary({
- *   kind: "echo",
- *   connections: 2,
- *   bytesSent: 10,
- *   uptimeSeconds: 1.5,
- * });
- * // "Served 2 connections, echoed 10 bytes, up 1.5 s"
- * ```
- */
-export function formatSummary(summary: ServerSummary): string {
-  return `Served ${counted(summary.connections, "connection")}, ${
-    sentVerb(summary.kind)
-  } ${counted(summary.bytesSent, "byte")}, up ${
-    summary.uptimeSeconds.toFixed(1)
-  } s`;
 }
 
 /**

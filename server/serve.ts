@@ -16,16 +16,18 @@ import { ConnectionRegistry } from "./_connections.ts";
 import { Delay } from "./_delay.ts";
 import type { EventLog } from "./_event_log.ts";
 import {
-  type CloseOptions,
   describeAcceptFailure,
   endsAccepting,
   type Listening,
   type ListenOptions,
-  type ServerHandle,
-  type ServerKind,
-  type ServerSummary,
   startListening,
 } from "./listener.ts";
+import type {
+  CloseOptions,
+  ServerHandle,
+  ServerKind,
+  ServerSummary,
+} from "./summary.ts";
 
 /** Default for {@linkcode ConnectionServerOptions.maxConns}. */
 export const DEFAULT_MAX_CONNS = 10_000;
