@@ -14,6 +14,7 @@ import {
   formatLoadReport,
   type LoadOptions,
   MAX_LOAD_SIZE,
+  MAX_PIPELINE,
   runLoad,
 } from "../client/load.ts";
 import { DEFAULT_PERCENTILES } from "../client/latency.ts";
@@ -25,9 +26,6 @@ import { fileProblem, readFileBounded } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
 import { decimalNumber } from "./_values.ts";
 import { EXIT_INTERRUPTED, superviseClient } from "./_run.ts";
-
-/** Most messages in flight on one connection. */
-const MAX_PIPELINE = 65_536;
 
 /** The load mode's options; giving any of them selects load mode. */
 export const LOAD_OPTIONS = {

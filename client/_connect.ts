@@ -129,6 +129,8 @@ export class Connector {
       this.#pacer = new Pacer(options.connectRate);
     }
     options.signal?.addEventListener("abort", this.stop, { once: true });
+    // Aborted before it was given: no listener would ever hear it.
+    if (options.signal?.aborted) this.stop();
   }
 
   /** Aborted once the connector is stopped, by the caller or the limit. */

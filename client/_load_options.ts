@@ -6,6 +6,7 @@
  * @module
  */
 
+import { checkPositive, checkWhole } from "../protocol/option_checks.ts";
 import {
   type Endpoint,
   endpointOf,
@@ -24,6 +25,9 @@ export const DEFAULT_LOAD_DURATION_MS = 10_000;
 
 /** Largest message: 64 MiB (every connection shares the one payload). */
 export const MAX_LOAD_SIZE = 64 * 1024 * 1024;
+
+/** Most messages in flight on one connection. */
+export const MAX_PIPELINE = 65_536;
 
 /** Default for {@linkcode LoadOptions.pipeline}: one message in flight, as wrk2. */
 export const DEFAULT_PIPELINE = 1;
@@ -109,6 +113,7 @@ export interface LoadPlan {
  * ```
  */
 export function planLoad(options: LoadOptions): LoadPlan {
+  checkLoadOptions(options);
   const endpoint = endpointOf(options);
   const payload = options.payload ??
     makePayload(options.size ?? DEFAULT_LOAD_SIZE);
@@ -155,9 +160,40 @@ export function planLoad(options: LoadOptions): LoadPlan {
       connectRate: options.connectRate ?? null,
       connectTimeoutSeconds: secondsOrNull(options.connectTimeoutMs),
       intervalSeconds: secondsOrNull(options.intervalMs),
-      percentiles: [...(options.percentiles ?? DEFAULT_PERCENTILES)],
+      // Sorted, once each, as the command line gives them.
+      percentiles: [...new Set(options.percentiles ?? DEFAULT_PERCENTILES)]
+        .sort((a, b) => a - b),
     },
   };
+}
+
+/** The numbers of `options`, checked before any of them is used. */
+function checkLoadOptions(options: LoadOptions): void {
+  checkWhole(options.connections, "connections", { min: 1 });
+  checkWhole(options.size, "size", { min: 1, max: MAX_LOAD_SIZE });
+  if (options.payload !== undefined) {
+    checkWhole(options.payload.length, "payload's length", {
+      min: 1,
+      max: MAX_LOAD_SIZE,
+    });
+  }
+  checkWhole(options.pipeline, "pipeline", { min: 1, max: MAX_PIPELINE });
+  checkWhole(options.rounds, "rounds", { min: 1 });
+  checkWhole(options.lifetime, "lifetime", { min: 1 });
+  checkPositive(options.rate, "rate");
+  checkPositive(options.durationMs, "durationMs");
+  checkPositive(options.omitMs, "omitMs", { orZero: true });
+  checkPositive(options.connectRate, "connectRate");
+  checkPositive(options.connectTimeoutMs, "connectTimeoutMs");
+  checkPositive(options.timeoutMs, "timeoutMs");
+  checkPositive(options.intervalMs, "intervalMs");
+  for (const percentile of options.percentiles ?? []) {
+    if (!(percentile > 0 && percentile <= 100)) {
+      throw new RangeError(
+        `percentiles must be numbers above 0 and at most 100, got ${percentile}.`,
+      );
+    }
+  }
 }
 
 function secondsOrNull(ms: number | undefined): number | null {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkWhole } from "../protocol/option_checks.ts";
 import {
   AppDecoder,
   type AppMessage,
@@ -48,6 +49,7 @@ export async function requestApp(
   value: string,
   options: AppClientOptions = {},
 ): Promise<AppMessage> {
+  checkWhole(options.maxContentLength, "maxContentLength", { min: 0 });
   const reporter = options.reporter ?? SILENT;
   const request = appRequest(action, value);
   const frame = encodeAppMessage(request);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkPositive, checkWhole } from "../protocol/option_checks.ts";
 import {
   BORK_SUFFIX,
   isCompleteBorkReply,
@@ -60,6 +61,12 @@ export async function runCount(
   start: number | bigint,
   options: CountOptions = {},
 ): Promise<Uint8Array[]> {
+  if (typeof start === "number") {
+    checkWhole(start, "start", { min: Number.MIN_SAFE_INTEGER });
+  }
+  checkWhole(options.times, "times", { min: 1 });
+  checkPositive(options.intervalMs, "intervalMs", { orZero: true });
+  checkPositive(options.silenceNoticeMs, "silenceNoticeMs");
   const first = BigInt(start);
   const reporter = options.reporter ?? SILENT;
   const times = options.times ?? DEFAULT_COUNT_TIMES;

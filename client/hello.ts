@@ -50,6 +50,10 @@ export async function runHello(
 ): Promise<HelloResult> {
   const reporter = options.reporter ?? SILENT;
   const message = options.message ?? DEFAULT_HELLO_MESSAGE;
+  if (message === "") {
+    // Nothing sent would be answered by nothing: say so rather than wait.
+    throw new RangeError("message must not be empty.");
+  }
   const socket = await connectClient(options);
   try {
     const bytes = new TextEncoder().encode(message);

@@ -27,6 +27,7 @@ export {
   DEFAULT_PIPELINE,
   type LoadOptions,
   MAX_LOAD_SIZE,
+  MAX_PIPELINE,
 } from "./_load_options.ts";
 export type { IntervalReport, LoadReport } from "./load_report.ts";
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { checkPositive, checkWhole } from "../protocol/option_checks.ts";
 import { endpointOf, formatEndpoint } from "../protocol/endpoint.ts";
 import { concatBytes } from "../protocol/bytes.ts";
 import { NetError } from "../protocol/errors.ts";
@@ -95,6 +96,11 @@ class MultiRun {
   #completed = 0;
 
   constructor(options: MultiOptions) {
+    checkWhole(options.connections, "connections", { min: 1 });
+    checkPositive(options.timeoutMs, "timeoutMs");
+    if (options.messages?.some((message) => message === "")) {
+      throw new RangeError("messages must not hold an empty message.");
+    }
     this.#options = options;
     this.#reporter = options.reporter ?? SILENT;
     this.#count = options.connections ?? DEFAULT_MULTI_CONNECTIONS;

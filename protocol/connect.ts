@@ -8,6 +8,7 @@
  * @module
  */
 
+import { checkPositive } from "./option_checks.ts";
 import { bareHost } from "./address.ts";
 import {
   type Endpoint,
@@ -107,6 +108,14 @@ export async function openConnection(
   options: OpenOptions = {},
 ): Promise<Deno.Conn> {
   const address = formatEndpoint(endpoint);
+  checkPositive(options.timeoutMs, "timeoutMs");
+  // An abort listener never hears a signal aborted before it was added.
+  if (options.signal?.aborted) {
+    throw new NetError(
+      "interrupted",
+      `interrupted before connecting to ${address}`,
+    );
+  }
   const host = endpoint.transport === "unix" ? endpoint.path : endpoint.host;
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();

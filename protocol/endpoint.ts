@@ -74,6 +74,14 @@ export interface EndpointOptions {
  * ```
  */
 export function endpointOf(options: EndpointOptions): Endpoint {
+  const transport: string | undefined = options.endpoint?.transport;
+  if (
+    transport !== undefined && !["tcp", "tls", "unix"].includes(transport)
+  ) {
+    throw new RangeError(
+      `endpoint.transport must be "tcp", "tls" or "unix", got "${transport}".`,
+    );
+  }
   return options.endpoint ?? {
     transport: "tcp",
     host: options.host ?? DEFAULT_HOST,

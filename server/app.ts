@@ -12,6 +12,7 @@
  * @module
  */
 
+import { checkPositive, checkWhole } from "../protocol/option_checks.ts";
 import {
   AppDecoder,
   type AppMessage,
@@ -156,6 +157,11 @@ class RequestHandler {
   #budget: ByteBudget;
 
   constructor(options: AppServerOptions) {
+    checkWhole(options.maxContentLength, "maxContentLength", { min: 0 });
+    checkWhole(options.maxPendingBytes, "maxPendingBytes", { min: 0 });
+    checkPositive(options.requestTimeoutMs, "requestTimeoutMs", {
+      orInfinity: true,
+    });
     this.#reporter = options.reporter ?? SILENT;
     this.#table = options.table ?? DEFAULT_SEARCH_TABLE;
     this.#maxContentLength = options.maxContentLength ?? DEFAULT_MAX_CONTENT;

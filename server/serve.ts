@@ -9,6 +9,7 @@
  * @module
  */
 
+import { checkPositive, checkWhole } from "../protocol/option_checks.ts";
 import { setTcpNoDelay } from "../protocol/connect.ts";
 import { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
@@ -109,6 +110,9 @@ export function serveConnections(
   options: ServeOptions,
   handler: ConnectionHandler,
 ): ConnectionServer {
+  checkWhole(options.maxConns, "maxConns", { min: 1 });
+  checkPositive(options.idleTimeoutMs, "idleTimeoutMs");
+  checkPositive(options.graceMs, "graceMs", { orZero: true });
   return new AcceptLoop(options, handler);
 }
 
