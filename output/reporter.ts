@@ -123,7 +123,11 @@ export class Reporter {
     this.#stderr = options.stderr ?? writeStderr;
     const terminal = options.stderr === undefined && stderrIsTerminal();
     this.#color = options.color ?? (terminal && colorAllowed());
-    this.#progress = options.progress ?? terminal;
+    // The progress line is written to the terminal itself, so a reporter
+    // whose diagnostics go to a sink of its own never shows one.
+    const ownSink = options.stderr !== undefined &&
+      options.stderr !== writeStderr;
+    this.#progress = !ownSink && (options.progress ?? terminal);
     this.#now = options.now ?? (() => performance.now());
     this.#start = this.#now();
   }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { checkWhole } from "./option_checks.ts";
 import {
   bareHost,
   DEFAULT_HOST,
@@ -82,6 +83,11 @@ export function endpointOf(options: EndpointOptions): Endpoint {
       `endpoint.transport must be "tcp", "tls" or "unix", got "${transport}".`,
     );
   }
+  const endpoint = options.endpoint;
+  if (endpoint !== undefined && endpoint.transport !== "unix") {
+    checkWhole(endpoint.port, "endpoint.port", { min: 0, max: 65535 });
+  }
+  checkWhole(options.port, "port", { min: 0, max: 65535 });
   return options.endpoint ?? {
     transport: "tcp",
     host: options.host ?? DEFAULT_HOST,

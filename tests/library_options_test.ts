@@ -49,6 +49,10 @@ Deno.test("library: a client's impossible option is a RangeError naming it", asy
       [() => runHello({ port, message: "" }), /^message must not be empty\.$/],
       [() => runHello({ port, timeoutMs: -1 }), /^timeoutMs must/],
       [
+        () => runHello({ port: -1 }),
+        /^port must be a whole number from 0 to 65535, got -1\.$/,
+      ],
+      [
         () => requestApp("search", "x", { port, maxContentLength: NaN }),
         /^maxContentLength must/,
       ],
@@ -100,4 +104,22 @@ Deno.test("library: a signal aborted before the call stops the client before it 
     await server.close();
   }
   equal((await server.closed).connections, 0);
+});
+
+Deno.test("library: a reporter whose diagnostics go to a sink of its own draws no progress line on the terminal", async () => {
+  const script = `
+    import { Reporter } from "${
+    new URL("../output/reporter.ts", import.meta.url).href
+  }";
+    const reporter = new Reporter({ progress: true, stderr: () => {} });
+    reporter.progress("1000 round trips");
+    reporter.note("done");
+  `;
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  equal(code, 0);
+  equal(new TextDecoder().decode(stderr), "");
 });
