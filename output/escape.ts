@@ -91,8 +91,20 @@ export function terminalSafe(
 ): string {
   return line.replace(
     options.singleLine ? ACTIVE_OR_NEWLINE : ACTIVE,
-    escapeCharacter,
+    escapeInLine,
   );
+}
+
+/**
+ * {@linkcode escapeCharacter}, but DEL and above as `\uNNNN`: the only ones
+ * `JSON.stringify` leaves raw, so a JSON line stays JSON of the same value
+ * (C0 controls never reach here from JSON, which escapes them itself).
+ */
+function escapeInLine(character: string): string {
+  const code = character.codePointAt(0) ?? 0;
+  return code < 0x7f
+    ? escapeCharacter(character)
+    : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
 /**

@@ -66,14 +66,16 @@ Deno.test("escape: an excerpt is escaped and marked with ... only when cut", () 
 Deno.test("escape: a finished line keeps its backslashes and tabs, and loses only what a terminal acts on", () => {
   equal(terminalSafe('"a\\x1b" \\n\tok'), '"a\\x1b" \\n\tok');
   equal(
-    terminalSafe("a\x1b[31mb\rc\x07\x9b\u202e"),
-    "a\\x1b[31mb\\rc\\x07\\x9b\\u202e",
+    terminalSafe("a\x1b[31mb\rc\x07\x9b\x7f\u202e"),
+    "a\\x1b[31mb\\rc\\x07\\u009b\\u007f\\u202e",
   );
   equal(terminalSafe("one\ntwo"), "one\ntwo");
   equal(terminalSafe("one\ntwo", { singleLine: true }), "one\\ntwo");
   // JSON stays JSON of the same value: \u2028 is a JSON escape too.
-  const json = JSON.stringify({ kind: "x\u2028y\u202e" });
-  deepEqual(JSON.parse(terminalSafe(json)), { kind: "x\u2028y\u202e" });
+  // DEL and C1 controls are all JSON.stringify leaves raw, with these.
+  const hostile = "x\u2028y\u202e\x7f\x9b\x1b";
+  const json = JSON.stringify({ payloadFile: hostile });
+  deepEqual(JSON.parse(terminalSafe(json)), { payloadFile: hostile });
 });
 
 Deno.test("escape: the reporter prints no terminal control a message carries, and keeps diagnostics to one line", () => {
