@@ -15,15 +15,18 @@
 import { counted } from "./count.ts";
 
 /**
- * Characters a terminal would act on or hide rather than show: controls,
- * the backslash (the escape's own mark), line and paragraph separators,
- * direction marks and overrides (U+061C, U+200E/F, U+202A-E, U+2066-9),
- * and invisible ones that would make a line differ from what was sent (soft
- * hyphen, zero-width space, word joiner and invisible operators, BOM, tags).
- * Zero-width joiners stay: emoji and scripts need them.
+ * Characters that are not controls but that a terminal would act on or
+ * hide: line and paragraph separators, direction marks and overrides
+ * (U+061C, U+200E/F, U+202A-E, U+2066-9), and invisible ones that would make
+ * a line differ from what was sent (soft hyphen, zero-width space, word
+ * joiner and invisible operators, BOM, tags). Zero-width joiners stay: emoji
+ * and scripts need them.
  */
-const UNSAFE =
-  /[\p{Cc}\\\u00ad\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/gu;
+const FORMAT =
+  "\\u00ad\\u061c\\u200b\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff\\u{e0000}-\\u{e007f}";
+
+/** What {@linkcode escapeText} escapes: controls, the backslash, FORMAT. */
+const UNSAFE = new RegExp(`[\\p{Cc}\\\\${FORMAT}]`, "gu");
 
 const NAMED: Record<string, string> = {
   "\n": "\\n",
@@ -60,15 +63,14 @@ export function escapeText(text: string): string {
 }
 
 /**
- * What a terminal would act on or hide, backslash aside: a line holding none
- * of these shows as itself, whatever escaping it already carries.
+ * What {@linkcode terminalSafe} escapes: {@linkcode UNSAFE} but the
+ * backslash, tab and newline, so a line already escaped, or JSON, shows as
+ * itself.
  */
-const ACTIVE =
-  /[^\P{Cc}\t\n]|[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+const ACTIVE = new RegExp(`[^\\P{Cc}\\t\\n]|[${FORMAT}]`, "gu");
 
 /** {@linkcode ACTIVE} and the newline, for lines that must stay one line. */
-const ACTIVE_OR_NEWLINE =
-  /[^\P{Cc}\t]|[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+const ACTIVE_OR_NEWLINE = new RegExp(`[^\\P{Cc}\\t]|[${FORMAT}]`, "gu");
 
 /**
  * Makes a finished line safe for a terminal, as the last step before it is
@@ -101,10 +103,13 @@ export function terminalSafe(
  * (C0 controls never reach here from JSON, which escapes them itself).
  */
 function escapeInLine(character: string): string {
-  const code = character.codePointAt(0) ?? 0;
-  return code < 0x7f
-    ? escapeCharacter(character)
-    : `\\u${code.toString(16).padStart(4, "0")}`;
+  if ((character.codePointAt(0) ?? 0) < 0x7f) return escapeCharacter(character);
+  // Code unit by code unit, so that a tag character is a JSON surrogate pair.
+  let shown = "";
+  for (let i = 0; i < character.length; i++) {
+    shown += `\\u${character.charCodeAt(i).toString(16).padStart(4, "0")}`;
+  }
+  return shown;
 }
 
 /**

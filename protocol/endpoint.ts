@@ -75,20 +75,21 @@ export interface EndpointOptions {
  * ```
  */
 export function endpointOf(options: EndpointOptions): Endpoint {
-  const transport: string | undefined = options.endpoint?.transport;
-  if (
-    transport !== undefined && !["tcp", "tls", "unix"].includes(transport)
-  ) {
-    throw new RangeError(
-      `endpoint.transport must be "tcp", "tls" or "unix", got "${transport}".`,
-    );
-  }
-  const endpoint = options.endpoint;
-  if (endpoint !== undefined && endpoint.transport !== "unix") {
-    checkWhole(endpoint.port, "endpoint.port", { min: 0, max: 65535 });
+  const { endpoint } = options;
+  if (endpoint !== undefined) {
+    // A caller's object, not always of the type it claims.
+    const transport: string = endpoint.transport;
+    if (endpoint.transport === "tcp" || endpoint.transport === "tls") {
+      checkWhole(endpoint.port, "endpoint.port", { min: 0, max: 65535 });
+    } else if (transport !== "unix") {
+      throw new RangeError(
+        `endpoint.transport must be "tcp", "tls" or "unix", got "${transport}".`,
+      );
+    }
+    return endpoint;
   }
   checkWhole(options.port, "port", { min: 0, max: 65535 });
-  return options.endpoint ?? {
+  return {
     transport: "tcp",
     host: options.host ?? DEFAULT_HOST,
     port: options.port ?? DEFAULT_PORT,

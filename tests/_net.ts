@@ -138,15 +138,19 @@ export interface OneShotServer {
 
 /**
  * Listens on a free port for one connection, reads one chunk, writes
- * `reply` and closes: a stand-in for a misbehaving or unusual server.
+ * `reply` (text as UTF-8, or bytes as they are) and closes: a stand-in for
+ * a misbehaving or unusual server.
  */
-export function answerOnce(reply: string): OneShotServer {
+export function answerOnce(reply: string | Uint8Array): OneShotServer {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const done = (async () => {
     try {
       const conn = await listener.accept();
       await conn.read(new Uint8Array(64));
-      await writeAll(conn, new TextEncoder().encode(reply));
+      await writeAll(
+        conn,
+        typeof reply === "string" ? new TextEncoder().encode(reply) : reply,
+      );
       conn.close();
     } finally {
       listener.close();

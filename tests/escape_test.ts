@@ -73,7 +73,7 @@ Deno.test("escape: a finished line keeps its backslashes and tabs, and loses onl
   equal(terminalSafe("one\ntwo", { singleLine: true }), "one\\ntwo");
   // JSON stays JSON of the same value: \u2028 is a JSON escape too.
   // DEL and C1 controls are all JSON.stringify leaves raw, with these.
-  const hostile = "x\u2028y\u202e\x7f\x9b\x1b";
+  const hostile = "x\u2028y\u202e\x7f\x9b\x1b\u00ad\u{e0041}";
   const json = JSON.stringify({ payloadFile: hostile });
   deepEqual(JSON.parse(terminalSafe(json)), { payloadFile: hostile });
 });

@@ -10,7 +10,7 @@
 import { equal, match, ok } from "node:assert/strict";
 import { toNetError } from "../protocol/errors.ts";
 import { assertOneLineFailure, runCli } from "./_helpers.ts";
-import { writeAll } from "./_net.ts";
+import { answerOnce, writeAll } from "./_net.ts";
 
 /**
  * A server that, once it has read a request, sends 64 KiB blocks until the
@@ -47,28 +47,18 @@ for (const mode of [["hello"], ["count", "2", "--times", "1"]]) {
 }
 
 Deno.test("hostile servers: client multi shows an echo's bytes that are not UTF-8 as \\xNN", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const served = (async () => {
-    const conn = await listener.accept();
-    listener.close();
-    try {
-      await conn.read(new Uint8Array(64));
-      await writeAll(conn, new Uint8Array([0x41, 0xff, 0xfe, 0x42]));
-    } finally {
-      conn.close();
-    }
-  })();
+  const server = answerOnce(new Uint8Array([0x41, 0xff, 0xfe, 0x42]));
   const result = await runCli([
     "client",
     "multi",
     "-c",
     "1",
     "-p",
-    `${listener.addr.port}`,
+    `${server.port}`,
     "--message",
     "abcd",
   ]);
-  await served;
+  await server.done;
   equal(result.code, 1, result.stderr);
   ok(
     result.stdout.includes('Received "A\\xff\\xfeB" from connection 1'),
