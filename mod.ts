@@ -84,7 +84,7 @@ export type {
   TlsEndpoint,
   UnixEndpoint,
 } from "./protocol/endpoint.ts";
-export type { AppHeader, AppMessage } from "./protocol/app_decoder.ts";
+export type { AppHeader, AppMessage } from "./protocol/app_header.ts";
 export type { OpenOptions } from "./protocol/connect.ts";
 export type { ConnectOptions, SocketOptions } from "./protocol/socket.ts";
 export { type FailureKind, NetError } from "./protocol/errors.ts";

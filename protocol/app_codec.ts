@@ -9,7 +9,7 @@
  * @module
  */
 
-import { JSON_CONTENT_TYPE, ProtocolError } from "./app_decoder.ts";
+import { JSON_CONTENT_TYPE, ProtocolError } from "./app_header.ts";
 
 export {
   AppDecoder,

@@ -8,86 +8,23 @@
  * @module
  */
 
-import { quoted } from "../output/escape.ts";
+import {
+  type AppHeader,
+  type AppMessage,
+  DEFAULT_MAX_CONTENT,
+  finishAppMessage,
+  parseAppHeader,
+  ProtocolError,
+} from "./app_header.ts";
 
-/** Why a message was rejected; tests and logs tell the cases apart by it. */
-export type ProtocolReason =
-  | "empty-header"
-  | "header-too-long"
-  | "header-not-utf8"
-  | "header-not-json"
-  | "header-not-object"
-  | "missing-key"
-  | "bad-byteorder"
-  | "bad-content-type"
-  | "bad-content-encoding"
-  | "bad-content-length"
-  | "content-too-long"
-  | "bad-json-encoding"
-  | "content-not-utf8"
-  | "content-not-json"
-  | "bad-request"
-  | "truncated"
-  | "over-budget"
-  | "undecodable";
-
-/**
- * A message that breaks the app protocol, with a sentence saying how.
- *
- * @example
- * ```ts
- * import { ProtocolError } from "./app_decoder.ts";
- * throw new ProtocolError("empty-header", "the header length is 0");
- * ```
- */
-export class ProtocolError extends Error {
-  /** Which rule the message broke. */
-  readonly reason: ProtocolReason;
-
-  /** Creates an error for `reason` with a one-line explanation. */
-  constructor(reason: ProtocolReason, message: string) {
-    super(message);
-    this.name = "ProtocolError";
-    this.reason = reason;
-  }
-}
-
-/** The content type of JSON messages (search requests, all responses to them). */
-export const JSON_CONTENT_TYPE = "text/json";
-/** Default for {@linkcode AppDecoderOptions.maxContentLength}: 1 MiB. */
-export const DEFAULT_MAX_CONTENT = 1024 * 1024;
-
-/** A decoded header's required fields. */
-export interface AppHeader {
-  /** The sender's byte order: `little` or `big`. */
-  byteorder: "little" | "big";
-  /** E.g. `text/json` or `binary/custom-client-binary-type`. */
-  contentType: string;
-  /** E.g. `utf-8` or `binary`. */
-  contentEncoding: string;
-  /** The content's length in bytes. */
-  contentLength: number;
-}
-
-/** A complete message from {@linkcode AppDecoder}. */
-export type AppMessage =
-  | {
-    /** A `text/json` message; `value` is its parsed content. */
-    kind: "json";
-    header: AppHeader;
-    content: Uint8Array;
-    value: unknown;
-  }
-  | {
-    /** Any other content type; the content is opaque bytes. */
-    kind: "binary";
-    header: AppHeader;
-    content: Uint8Array;
-  };
-
-// fatal: reject invalid UTF-8 as Python does; ignoreBOM: keep a BOM so that
-// JSON parsing rejects it, as Python's json module does.
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+export {
+  type AppHeader,
+  type AppMessage,
+  DEFAULT_MAX_CONTENT,
+  JSON_CONTENT_TYPE,
+  ProtocolError,
+  type ProtocolReason,
+} from "./app_header.ts";
 
 /** Options for {@linkcode AppDecoder}. */
 export interface AppDecoderOptions {
@@ -103,13 +40,6 @@ export interface AppDecoderOptions {
    */
   reserve?: (bytes: number) => boolean;
 }
-
-const REQUIRED_KEYS = [
-  "byteorder",
-  "content-length",
-  "content-type",
-  "content-encoding",
-] as const;
 
 type Stage = "length" | "header" | "content" | "failed";
 
@@ -320,7 +250,7 @@ export class AppDecoder {
     if (this.#stage === "header") {
       const header = this.#joined();
       this.#drop();
-      this.#fields = parseHeader(header, this.#maxContent);
+      this.#fields = parseAppHeader(header, this.#maxContent);
       this.#begin("content", this.#fields.contentLength);
       // A message with no content is complete with its header.
       if (this.#needed > 0) return undefined;
@@ -331,110 +261,6 @@ export class AppDecoder {
     this.#fields = undefined;
     this.#buffered = 0;
     this.#begin("length", 2);
-    return finishMessage(header, content);
-  }
-}
-
-function parseHeader(bytes: Uint8Array, maxContent: number): AppHeader {
-  let text: string;
-  try {
-    text = strictUtf8.decode(bytes);
-  } catch {
-    throw new ProtocolError("header-not-utf8", "the header is not valid UTF-8");
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ProtocolError("header-not-json", "the header is not valid JSON");
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new ProtocolError(
-      "header-not-object",
-      "the header is JSON but not an object",
-    );
-  }
-  const fields = parsed as Record<string, unknown>;
-  for (const key of REQUIRED_KEYS) {
-    if (!Object.hasOwn(fields, key)) {
-      throw new ProtocolError(
-        "missing-key",
-        `the header has no "${key}" key`,
-      );
-    }
-  }
-  const byteorder = fields["byteorder"];
-  if (byteorder !== "little" && byteorder !== "big") {
-    throw new ProtocolError(
-      "bad-byteorder",
-      `the header's "byteorder" must be "little" or "big"`,
-    );
-  }
-  const contentType = fields["content-type"];
-  if (typeof contentType !== "string") {
-    throw new ProtocolError(
-      "bad-content-type",
-      `the header's "content-type" must be a string`,
-    );
-  }
-  const contentEncoding = fields["content-encoding"];
-  if (typeof contentEncoding !== "string") {
-    throw new ProtocolError(
-      "bad-content-encoding",
-      `the header's "content-encoding" must be a string`,
-    );
-  }
-  const contentLength = fields["content-length"];
-  if (
-    typeof contentLength !== "number" || !Number.isSafeInteger(contentLength) ||
-    contentLength < 0
-  ) {
-    throw new ProtocolError(
-      "bad-content-length",
-      `the header's "content-length" must be a non-negative integer`,
-    );
-  }
-  if (contentLength > maxContent) {
-    throw new ProtocolError(
-      "content-too-long",
-      `the content-length ${contentLength} is above the limit of ${maxContent} bytes`,
-    );
-  }
-  if (contentType === JSON_CONTENT_TYPE && !isUtf8Name(contentEncoding)) {
-    throw new ProtocolError(
-      "bad-json-encoding",
-      `text/json content must be utf-8 encoded, got ${
-        quoted(contentEncoding.slice(0, 40))
-      }`,
-    );
-  }
-  return { byteorder, contentType, contentEncoding, contentLength };
-}
-
-function isUtf8Name(name: string): boolean {
-  // Python's codec lookup accepts these spellings of the same encoding.
-  return /^utf[-_]?8$/i.test(name);
-}
-
-function finishMessage(header: AppHeader, content: Uint8Array): AppMessage {
-  if (header.contentType !== JSON_CONTENT_TYPE) {
-    return { kind: "binary", header, content };
-  }
-  let text: string;
-  try {
-    text = strictUtf8.decode(content);
-  } catch {
-    throw new ProtocolError(
-      "content-not-utf8",
-      "the text/json content is not valid UTF-8",
-    );
-  }
-  try {
-    return { kind: "json", header, content, value: JSON.parse(text) };
-  } catch {
-    throw new ProtocolError(
-      "content-not-json",
-      "the text/json content is not valid JSON",
-    );
+    return finishAppMessage(header, content);
   }
 }

@@ -1,0 +1,139 @@
+/**
+ * Helpers shared by the load-mode tests: running `client multi` against a
+ * spawned echo server and checking a JSON report's shape against the README.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import {
+  type CliResult,
+  runCli,
+  type RunCliOptions,
+  spawnQuietEcho,
+} from "./_helpers.ts";
+
+/** One mebibyte. */
+export const MIB = 1024 * 1024;
+
+/** The non-empty lines of a text. */
+export function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line !== "");
+}
+
+/** Runs `client multi --port PORT ARGS...` against a spawned echo server. */
+export async function loadAgainstEcho(
+  args: string[],
+  options: RunCliOptions = {},
+): Promise<CliResult> {
+  const server = await spawnQuietEcho();
+  try {
+    return await runCli(
+      ["client", "multi", "--port", `${server.port}`, ...args],
+      options,
+    );
+  } finally {
+    await server.process.stop();
+  }
+}
+
+const NUMBER_OR_NULL = (value: unknown) =>
+  value === null || typeof value === "number";
+
+/** Checks every field of a report against the README's types. */
+export function assertReportShape(report: Record<string, unknown>): void {
+  deepEqual(Object.keys(report).sort(), [
+    "achievedRate",
+    "bytesPerSecond",
+    "config",
+    "connectHistogram",
+    "connectLatencyMs",
+    "connectionsOpened",
+    "connectionsPerSecond",
+    "durationSeconds",
+    "errors",
+    "histogram",
+    "interrupted",
+    "intervals",
+    "latencyMs",
+    "roundTrips",
+    "roundTripsPerSecond",
+    "schema",
+    "sources",
+    "uncorrectedHistogram",
+    "uncorrectedLatencyMs",
+  ]);
+  equal(report.schema, 1);
+  const config = report.config as Record<string, unknown>;
+  deepEqual(Object.keys(config).sort(), [
+    "connectRate",
+    "connectTimeoutSeconds",
+    "connections",
+    "durationSeconds",
+    "host",
+    "intervalSeconds",
+    "lifetime",
+    "omitSeconds",
+    "payloadFile",
+    "percentiles",
+    "pipeline",
+    "port",
+    "rate",
+    "rounds",
+    "size",
+    "transport",
+  ]);
+  equal(config.transport, "tcp");
+  equal(typeof config.host, "string");
+  for (
+    const key of ["port", "connections", "size", "pipeline", "omitSeconds"]
+  ) {
+    equal(typeof config[key], "number", key);
+  }
+  for (
+    const key of [
+      "rate",
+      "durationSeconds",
+      "rounds",
+      "lifetime",
+      "connectRate",
+      "connectTimeoutSeconds",
+      "intervalSeconds",
+    ]
+  ) ok(NUMBER_OR_NULL(config[key]), key);
+  ok(config.payloadFile === null || typeof config.payloadFile === "string");
+  ok(Array.isArray(config.percentiles));
+  for (
+    const key of [
+      "sources",
+      "durationSeconds",
+      "connectionsOpened",
+      "connectionsPerSecond",
+      "roundTrips",
+      "roundTripsPerSecond",
+      "bytesPerSecond",
+    ]
+  ) equal(typeof report[key], "number", key);
+  equal(typeof report.interrupted, "boolean");
+  ok(NUMBER_OR_NULL(report.achievedRate));
+  const percentileKeys = (config.percentiles as number[]).map((p) => `p${p}`);
+  const statsKeys = ["count", "max", "mean", "min", "stddev", ...percentileKeys]
+    .sort();
+  for (const key of ["latencyMs", "connectLatencyMs", "uncorrectedLatencyMs"]) {
+    const stats = report[key] as Record<string, unknown> | null;
+    if (key === "uncorrectedLatencyMs" && stats === null) continue;
+    deepEqual(Object.keys(stats!).sort(), statsKeys, key);
+    equal(typeof stats!.count, "number");
+    for (const [name, value] of Object.entries(stats!)) {
+      ok(NUMBER_OR_NULL(value), `${key}.${name}`);
+      if (stats!.count === 0) ok(name === "count" || value === null);
+    }
+  }
+  equal(report.uncorrectedLatencyMs === null, config.rate === null);
+  equal(report.uncorrectedHistogram === null, config.rate === null);
+  for (const key of ["histogram", "connectHistogram"]) {
+    match(report[key] as string, /^HISTF[A-Za-z0-9+/=]+$/, key);
+  }
+  ok(Object.values(report.errors as object).every((n) => Number.isInteger(n)));
+  ok(Array.isArray(report.intervals));
+}

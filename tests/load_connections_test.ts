@@ -1,0 +1,245 @@
+/**
+ * `netdemo client multi`'s load mode end to end, its connections: churn
+ * with `--lifetime`, `--connect-rate`, `--connect-timeout`, a server that
+ * closes early, Ctrl-C while connecting, and usage mistakes.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { runLoad } from "../client/load.ts";
+import { serveEcho } from "../server/echo.ts";
+import { CliProcess, runCli } from "./_helpers.ts";
+import { runMain } from "./_main.ts";
+import { readBytes } from "./_net.ts";
+import { startPythonServer } from "./_python.ts";
+import { assertReportShape, lines, loadAgainstEcho, MIB } from "./_load.ts";
+
+Deno.test("load: --lifetime replaces connections: conns x ceil(rounds / lifetime) opened", async () => {
+  const result = await loadAgainstEcho([
+    "--conns",
+    "3",
+    "--rounds",
+    "10",
+    "--lifetime",
+    "4",
+    "--json",
+  ]);
+  equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  assertReportShape(report);
+  equal(report.connectionsOpened, 9);
+  equal(report.roundTrips, 30);
+  equal(report.connectLatencyMs.count, 9);
+  equal(report.config.lifetime, 4);
+});
+
+Deno.test("load: --connect-rate spaces the connects", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    const begun = performance.now();
+    const { report } = await runLoad({
+      port: server.addr.port,
+      connections: 5,
+      rounds: 1,
+      connectRate: 50,
+    });
+    equal(report.connectionsOpened, 5);
+    // Five connects at 50/s: the fifth waits 80 ms after the first.
+    ok(performance.now() - begun >= 80 - 1);
+    equal(report.config.connectRate, 50);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("load: churn under --connect-rate ends with --duration: no connect is made for after it", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    // One connection of one round trip, whose replacement the pacer would
+    // let through only 5 s after the first: after the 0.3 s run.
+    const { report } = await runLoad({
+      port: server.addr.port,
+      connections: 1,
+      lifetime: 1,
+      connectRate: 0.2,
+      durationMs: 300,
+    });
+    equal(report.connectionsOpened, 1);
+    equal(report.roundTrips, 1);
+    deepEqual(report.errors, {});
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file exits 1", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--rate", "0"], /--rate must be a number more than 0, got "0"/],
+    [["--rate", "fast"], /--rate must be a number more than 0/],
+    [["--pipeline", "0"], /--pipeline must be an integer from 1 to/],
+    [["--lifetime", "0"], /--lifetime must be an integer of 1 or more/],
+    [["--connect-rate", "-1"], /--connect-rate must be a number more than 0/],
+    [["--connect-timeout", "0"], /--connect-timeout must be more than 0/],
+    [["--interval", "0"], /--interval must be more than 0 seconds/],
+    [["--omit", "0"], /--omit must be more than 0 seconds/],
+    [["--omit", "1", "--rounds", "2"], /--omit needs a timed run/],
+    [["--percentiles", "50,,99"], /--percentiles must be numbers above 0/],
+    [["--percentiles", "101"], /--percentiles must be numbers above 0/],
+    [["--size", `${64 * MIB + 1}`], /--size must be an integer from 1 to/],
+    [
+      ["--size", "10", "--payload-file", "x"],
+      /give --size or --payload-file, not both/,
+    ],
+  ];
+  const results = [];
+  for (const [args] of cases) {
+    results.push(await runMain(["client", "multi", "--port", "1", ...args]));
+  }
+  results.forEach((result, i) => {
+    const [args, pattern] = cases[i];
+    equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    equal(result.stdout, "");
+    equal(lines(result.stderr).length, 1, result.stderr);
+    match(result.stderr, pattern);
+  });
+  const missing = await runCli([
+    "client",
+    "multi",
+    "--port",
+    "1",
+    "--payload-file",
+    "/nonexistent/payload.bin",
+  ]);
+  equal(missing.code, 1);
+  equal(
+    missing.stderr,
+    'error: cannot read --payload-file "/nonexistent/payload.bin": no such file\n',
+  );
+  // A device never ends and a FIFO blocks whoever opens it: neither is read.
+  const device = await runCli([
+    "client",
+    "multi",
+    "--port",
+    "1",
+    "--payload-file",
+    "/dev/zero",
+  ]);
+  equal(device.code, 1);
+  equal(
+    device.stderr,
+    'error: cannot read --payload-file "/dev/zero": it is not a regular file (a FIFO, a device or a socket)\n',
+  );
+  const empty = await runCli([
+    "client",
+    "multi",
+    "--port",
+    "1",
+    "--payload-file",
+    "-",
+  ], { stdin: "" });
+  equal(empty.code, 1);
+  equal(
+    empty.stderr,
+    "error: --payload-file stdin is empty; a message needs at least 1 byte\n",
+  );
+});
+
+Deno.test("load: --connect-timeout gives up on a connect the server's full backlog never answers", async () => {
+  const { server, port } = await startPythonServer("unaccepting_server.py", [
+    "--lifetime",
+    "20",
+  ]);
+  try {
+    const result = await runCli([
+      "client",
+      "multi",
+      "--port",
+      port,
+      "--conns",
+      "4",
+      "--rounds",
+      "1",
+      "--connect-timeout",
+      "0.3",
+      "--timeout",
+      "1",
+      "--json",
+    ]);
+    equal(result.code, 1);
+    const report = JSON.parse(result.stdout);
+    equal(report.config.connectTimeoutSeconds, 0.3);
+    ok(report.connectionsOpened < 4, `${report.connectionsOpened} opened`);
+    equal(report.errors.timeout, 4, JSON.stringify(report.errors));
+    match(
+      result.stderr,
+      /^error: 4 errors in the load run: 4 timed out \(first: could not connect to 127\.0\.0\.1:\d+ within 0\.3 s\)\n$/,
+    );
+  } finally {
+    await server.kill();
+  }
+});
+
+Deno.test("load: a server that closes before echoing is 'closed early by server', as in the lesson mode", async () => {
+  // Reads the first message of each connection, then ends the stream (FIN).
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    for (let i = 0; i < 2; i++) {
+      const conn = await listener.accept();
+      await readBytes(conn, 64);
+      conn.close();
+    }
+    listener.close();
+  })();
+  const result = await runCli([
+    "client",
+    "multi",
+    "--port",
+    `${listener.addr.port}`,
+    "--rounds",
+    "5",
+  ]);
+  await served;
+  equal(result.code, 1);
+  ok(lines(result.stdout).includes("Errors:        2 closed early by server"));
+  match(
+    result.stderr,
+    /^error: 2 errors in the load run: 2 closed early by server \(first: 127\.0\.0\.1:\d+ closed the connection after echoing 0 of 64 bytes sent\)\n$/,
+  );
+});
+
+Deno.test("load: Ctrl-C while connections are still being opened ends the run there", async () => {
+  // Five connects at 2/s: the interrupt comes after the first, long before the rest.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const firstAccepted = listener.accept().then((conn) => {
+    held.push(conn);
+  });
+  const client = new CliProcess([
+    "client",
+    "multi",
+    "--port",
+    `${listener.addr.port}`,
+    "--conns",
+    "5",
+    "--connect-rate",
+    "2",
+    "--duration",
+    "30",
+    "--json",
+  ]);
+  try {
+    await firstAccepted;
+    const status = await client.stop("SIGINT");
+    equal(status.code, 130);
+    const report = JSON.parse(client.stdoutLines[0]);
+    equal(report.interrupted, true);
+    ok(report.connectionsOpened < 5, `${report.connectionsOpened} opened`);
+    // Not the 30 s asked for: the run stopped at the interrupt.
+    ok(report.durationSeconds < 10, `${report.durationSeconds} s`);
+  } finally {
+    await client.stop();
+    for (const conn of held) conn.close();
+    listener.close();
+  }
+});

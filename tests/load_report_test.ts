@@ -1,0 +1,187 @@
+/**
+ * `netdemo client multi`'s load mode end to end, its report: every JSON
+ * field, intervals, percentiles, payload files and a run cut by Ctrl-C.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { CliProcess, runCli, spawnQuietEcho } from "./_helpers.ts";
+import { closedPort, readBytes, writeAll } from "./_net.ts";
+import { assertReportShape, lines, loadAgainstEcho } from "./_load.ts";
+
+Deno.test("load: every JSON field is present and typed, with null latencies when every connect is refused", async () => {
+  const port = closedPort();
+  const result = await runCli([
+    "client",
+    "multi",
+    "--port",
+    `${port}`,
+    "--rounds",
+    "3",
+    "--json",
+  ]);
+  equal(result.code, 1);
+  const report = JSON.parse(result.stdout);
+  assertReportShape(report);
+  deepEqual(report.errors, { refused: 2 });
+  equal(report.roundTrips, 0);
+  equal(report.connectionsOpened, 0);
+  equal(report.latencyMs.count, 0);
+  equal(report.latencyMs.p50, null);
+  equal(report.connectLatencyMs.max, null);
+  equal(report.interrupted, false);
+});
+
+Deno.test("load: --interval prints iperf3-style lines, and the JSON intervals add up to the run", async () => {
+  const server = await spawnQuietEcho();
+  try {
+    const args = [
+      "client",
+      "multi",
+      "--port",
+      `${server.port}`,
+      "--duration",
+      "0.6",
+      "--interval",
+      "0.2",
+      "--rate",
+      "500",
+    ];
+    const text = await runCli(args);
+    equal(text.code, 0, text.stderr);
+    const intervalLines = lines(text.stdout).filter((line) =>
+      line.startsWith("[")
+    );
+    ok(intervalLines.length >= 3, text.stdout);
+    for (const line of intervalLines) {
+      match(
+        line,
+        /^\[ *\d+\.\d\d-\d+\.\d\d s\] +\d+ round trips\/s +\d+\.\d\d MB\/s {2}p50 (\d+\.\d{3} ms|-) {2}p99 (\d+\.\d{3} ms|-) {2}\d+ errors?$/,
+      );
+    }
+    const json = await runCli([...args, "--json"]);
+    equal(json.code, 0, json.stderr);
+    equal(lines(json.stdout).length, 1, "no interval lines with --json");
+    const report = JSON.parse(json.stdout);
+    assertReportShape(report);
+    ok(report.intervals.length >= 3);
+    equal(
+      report.intervals.reduce(
+        (sum: number, interval: { roundTrips: number }) =>
+          sum + interval.roundTrips,
+        0,
+      ),
+      report.roundTrips,
+    );
+    equal(report.intervals[0].startSeconds, 0);
+  } finally {
+    await server.process.stop();
+  }
+});
+
+Deno.test("load: --percentiles chooses the reported percentiles, each with its unit", async () => {
+  const result = await loadAgainstEcho([
+    "--rounds",
+    "20",
+    "--percentiles",
+    "99.99,50",
+  ]);
+  equal(result.code, 0, result.stderr);
+  const latency = lines(result.stdout).find((line) =>
+    line.startsWith("Latency:")
+  );
+  match(
+    latency!,
+    /^Latency: {7}p50 \d+\.\d{3} ms, p99\.99 \d+\.\d{3} ms, max \d+\.\d{3} ms, mean \d+\.\d{3} ms$/,
+  );
+});
+
+/** A server that records the first message of one connection and echoes it. */
+function recordingServer(
+  size: number,
+): { port: number; received: Promise<Uint8Array> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const received = (async () => {
+    const conn = await listener.accept();
+    listener.close();
+    try {
+      const bytes = await readBytes(conn, size);
+      await writeAll(conn, bytes);
+      await readBytes(conn, 1).catch(() => {});
+      return bytes;
+    } finally {
+      conn.close();
+    }
+  })();
+  return { port: listener.addr.port, received };
+}
+
+Deno.test("load: --payload-file sends the file's bytes, from a file or from stdin", async () => {
+  const payload = new Uint8Array(300);
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 31) & 0xff;
+  const path = await Deno.makeTempFile({ suffix: ".bin" });
+  try {
+    await Deno.writeFile(path, payload);
+    for (const [file, stdin] of [[path, undefined], ["-", payload]] as const) {
+      const server = recordingServer(payload.length);
+      const result = await runCli([
+        "client",
+        "multi",
+        "--port",
+        `${server.port}`,
+        "--conns",
+        "1",
+        "--rounds",
+        "1",
+        "--payload-file",
+        file,
+        "--json",
+      ], { stdin });
+      deepEqual(await server.received, payload);
+      equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout);
+      equal(report.config.size, 300);
+      equal(report.config.payloadFile, file);
+      equal(report.roundTrips, 1);
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("load: Ctrl-C prints the report so far, marked interrupted, and exits 130", async () => {
+  // A server that takes the bytes and never echoes: the run cannot end by itself.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const received = (async () => {
+    const conn = await listener.accept();
+    held.push(conn);
+    await readBytes(conn, 64);
+  })();
+  const client = new CliProcess([
+    "client",
+    "multi",
+    "--port",
+    `${listener.addr.port}`,
+    "--conns",
+    "1",
+    "--duration",
+    "60",
+    "--json",
+  ]);
+  try {
+    await received;
+    const status = await client.stop("SIGINT");
+    equal(status.code, 130);
+    const report = JSON.parse(client.stdoutLines[0]);
+    assertReportShape(report);
+    equal(report.interrupted, true);
+    equal(report.roundTrips, 0);
+  } finally {
+    await client.stop();
+    await received.catch(() => {});
+    for (const conn of held) conn.close();
+    listener.close();
+  }
+});
