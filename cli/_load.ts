@@ -215,6 +215,14 @@ export async function runLoadCommand(
         } of ${report.config.rate} round trips/s requested; its latencies include its own delay`,
       );
     }
+    if (result.endedEarlyAfter !== undefined) {
+      const { omitSeconds, durationSeconds } = report.config;
+      reporter.warn(
+        `the run stopped ${result.endedEarlyAfter} s after its start, not after the ${
+          omitSeconds + (durationSeconds ?? 0)
+        } s asked: every connection had stopped on an error, so its rates cover only the time it ran`,
+      );
+    }
     if (signal.aborted) return EXIT_INTERRUPTED;
     if (failures.total > 0) {
       const noun = failures.total === 1 ? "error" : "errors";

@@ -11,6 +11,7 @@ import {
   mergeReports,
   parseReport,
   ReportError,
+  unevenDurations,
 } from "../client/report_merge.ts";
 import type { LoadReport } from "../client/load_report.ts";
 import type { Mode } from "./_mode.ts";
@@ -61,6 +62,8 @@ export const reportMerge = {
       reports.push(parseReport(await readText(name, label), label));
     }
     const merged = mergeReports(reports, names);
+    const uneven = unevenDurations(reports);
+    if (uneven !== undefined) reporter.warn(uneven);
     if (command.values.json) {
       reporter.always(JSON.stringify(merged));
     } else {

@@ -303,11 +303,15 @@ export class PipelinedConnection {
 
   #closedEarly(): NetError {
     const size = this.#job.payload.length;
+    const echoed = this.echoed * size + this.#offset;
+    const sent = this.sent * size;
+    // Every byte back, but more was to be sent: the server quit first.
+    const how = echoed === sent
+      ? `before the run was over, after echoing all ${sent} bytes sent`
+      : `after echoing ${echoed} of ${sent} bytes sent`;
     return new NetError(
       "closed-early",
-      `${this.socket.peer} closed the connection after echoing ${
-        this.echoed * size + this.#offset
-      } of ${this.sent * size} bytes sent`,
+      `${this.socket.peer} closed the connection ${how}`,
     );
   }
 

@@ -48,6 +48,12 @@ export interface LoadResult {
   failures: FailureTally;
   /** True when the client sent under 99% of its `rate` schedule. */
   behind: boolean;
+  /**
+   * Set when a timed run ended before its duration because failures had
+   * stopped every connection: the seconds it ran, warm-up included. Its
+   * rates cover only that time.
+   */
+  endedEarlyAfter?: number;
 }
 
 /**
@@ -157,8 +163,21 @@ class LoadRun {
       const ended = performance.now();
       // A run that ended inside its warm-up measured nothing.
       if (!this.#counting) this.#resetFigures(ended);
-      this.#closeInterval(ended, true);
-      return this.#finish(ended);
+      // The run's figures end at its last echo, not after the wait for a
+      // server that never closes: the last interval ends there too, so
+      // that the intervals add up to the run.
+      const end = this.#roundTrips > 0 ? this.#lastEchoAt : ended;
+      this.#closeInterval(end, true);
+      const result = this.#finish(end);
+      // A timed run ends before its deadline when failures stopped every
+      // slot (or when churn's pacing left no connect due in time).
+      if (
+        durationMs !== undefined && ended < this.#deadline &&
+        !result.report.interrupted && result.failures.total > 0
+      ) {
+        result.endedEarlyAfter = roundTo((ended - started) / 1000, 2);
+      }
+      return result;
     } finally {
       for (const timer of this.#timers) clearTimeout(timer);
       this.#ticker.release();
@@ -338,15 +357,14 @@ class LoadRun {
     if (interval) this.#options.onInterval?.(interval);
   }
 
-  #finish(ended: number): LoadResult {
+  #finish(end: number): LoadResult {
     const { config } = this.#plan;
     const { rate, percentiles, size } = config;
     const roundTrips = this.#roundTrips;
     const opened = this.#connector.opened;
     const failures = this.#failures;
     const started = this.#started;
-    const seconds = ((roundTrips > 0 ? this.#lastEchoAt : ended) - started) /
-      1000;
+    const seconds = (end - started) / 1000;
     const perSecond = seconds > 0 ? roundTrips / seconds : 0;
     const sentRate = rate === null || this.#sent === 0
       ? 0

@@ -173,3 +173,32 @@ function decode(
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
+
+/**
+ * Runs whose durations differ by more than this share did not run side by
+ * side for their whole length, and their summed rates overstate the load.
+ */
+const UNEVEN_SHARE = 0.1;
+
+/**
+ * Says, in one sentence, when the merged runs lasted such different times
+ * that adding their rates (as {@linkcode mergeReports} does, for runs made
+ * at the same time) overstates the combined rate; else undefined.
+ *
+ * @example
+ * ```ts
+ * import { unevenDurations } from "./report_merge.ts";
+ * // unevenDurations([threeSecondRun, oneSecondRun]): "the runs lasted ..."
+ * ```
+ */
+export function unevenDurations(
+  reports: readonly LoadReport[],
+): string | undefined {
+  const seconds = reports.map((report) => report.durationSeconds);
+  const shortest = Math.min(...seconds);
+  const longest = Math.max(...seconds);
+  if (reports.length < 2 || shortest >= longest * (1 - UNEVEN_SHARE)) {
+    return undefined;
+  }
+  return `the runs lasted from ${shortest} s to ${longest} s: their rates are added as if they had run side by side throughout, so the merged rates overstate the load`;
+}

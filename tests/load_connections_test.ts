@@ -11,7 +11,7 @@ import { runLoad } from "../client/load.ts";
 import { serveEcho } from "../server/echo.ts";
 import { CliProcess, runCli } from "./_helpers.ts";
 import { runMain } from "./_main.ts";
-import { readBytes } from "./_net.ts";
+import { readBytes, writeAll } from "./_net.ts";
 import { startPythonServer } from "./_python.ts";
 import { assertReportShape, lines, loadAgainstEcho, MIB } from "./_load.ts";
 
@@ -205,6 +205,37 @@ Deno.test("load: a server that closes before echoing is 'closed early by server'
   match(
     result.stderr,
     /^error: 2 errors in the load run: 2 closed early by server \(first: 127\.0\.0\.1:\d+ closed the connection after echoing 0 of 64 bytes sent\)\n$/,
+  );
+});
+
+Deno.test("load: a timed run whose every connection fails says it stopped early, and before what", async () => {
+  // Echoes one message on each connection, then ends the stream (FIN).
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    for (let i = 0; i < 2; i++) {
+      const conn = await listener.accept();
+      await writeAll(conn, await readBytes(conn, 64));
+      conn.close();
+    }
+    listener.close();
+  })();
+  const result = await runCli([
+    "client",
+    "multi",
+    "--port",
+    `${listener.addr.port}`,
+    "--duration",
+    "30",
+    // Each connection then waits for its next send when the server quits.
+    "--rate",
+    "4",
+  ]);
+  await served;
+  equal(result.code, 1);
+  ok(lines(result.stdout).includes("Errors:        2 closed early by server"));
+  match(
+    result.stderr,
+    /^warning: the run stopped \d+(\.\d+)? s after its start, not after the 30 s asked: every connection had stopped on an error, so its rates cover only the time it ran\nerror: 2 errors in the load run: 2 closed early by server \(first: 127\.0\.0\.1:\d+ closed the connection before the run was over, after echoing all 64 bytes sent\)\n$/,
   );
 });
 

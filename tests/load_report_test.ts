@@ -80,6 +80,82 @@ Deno.test("load: --interval prints iperf3-style lines, and the JSON intervals ad
   }
 });
 
+/**
+ * An echo server that, like most keep-alive servers, leaves a connection
+ * open after the client's half-close, until the client closes it.
+ */
+function keepOpenEcho(): { port: number; close(): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const handlers: Promise<void>[] = [];
+  const closing = Promise.withResolvers<void>();
+  async function serve(conn: Deno.Conn): Promise<void> {
+    const buffer = new Uint8Array(4096);
+    try {
+      for (let got; (got = await conn.read(buffer)) !== null;) {
+        await writeAll(conn, buffer.subarray(0, got));
+      }
+      // The client's half-close: hold the connection open, as a
+      // keep-alive server would, until the test is over.
+      await closing.promise;
+    } catch {
+      // The client closed first.
+    } finally {
+      conn.close();
+    }
+  }
+  const accepting = (async () => {
+    for await (const conn of listener) handlers.push(serve(conn));
+  })();
+  return {
+    port: listener.addr.port,
+    async close(): Promise<void> {
+      listener.close();
+      closing.resolve();
+      await accepting;
+      await Promise.all(handlers);
+    },
+  };
+}
+
+Deno.test("load: against a server that keeps connections open, the last interval ends with the run's last echo", async () => {
+  const server = keepOpenEcho();
+  try {
+    const result = await runCli([
+      "client",
+      "multi",
+      "--port",
+      `${server.port}`,
+      "--conns",
+      "2",
+      "--duration",
+      "0.6",
+      "--interval",
+      "0.2",
+      "--json",
+    ]);
+    equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    const last = report.intervals.at(-1);
+    // The client waits up to 2 s for the server's close after the run;
+    // that wait is neither in the run's duration nor in an interval.
+    ok(report.durationSeconds < 1, `${report.durationSeconds}`);
+    ok(
+      last.endSeconds <= report.durationSeconds + 0.001,
+      `last interval ${last.startSeconds}-${last.endSeconds} s, run ${report.durationSeconds} s`,
+    );
+    equal(
+      report.intervals.reduce(
+        (sum: number, interval: { roundTrips: number }) =>
+          sum + interval.roundTrips,
+        0,
+      ),
+      report.roundTrips,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("load: --percentiles chooses the reported percentiles, each with its unit", async () => {
   const result = await loadAgainstEcho([
     "--rounds",

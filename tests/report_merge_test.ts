@@ -116,6 +116,35 @@ Deno.test("report merge: two reports equal, percentile for percentile, one histo
   }
 });
 
+Deno.test("report merge: runs of unequal length are merged with a one-line warning that the summed rates overstate the load", async () => {
+  const reports = (await twoReports()).map((text) => JSON.parse(text));
+  const dir = await Deno.makeTempDir();
+  try {
+    const merge = async (seconds: number[]) => {
+      const files = seconds.map((_, i) => `${dir}/run${i}.json`);
+      await Promise.all(files.map((file, i) =>
+        Deno.writeTextFile(
+          file,
+          JSON.stringify({ ...reports[i], durationSeconds: seconds[i] }),
+        )
+      ));
+      return await runCli(["report", "merge", ...files, "--json"]);
+    };
+    const even = await merge([3, 2.8]);
+    equal(even.code, 0, even.stderr);
+    equal(even.stderr, "");
+    const uneven = await merge([3, 1.5]);
+    equal(uneven.code, 0, uneven.stderr);
+    equal(
+      uneven.stderr,
+      "warning: the runs lasted from 1.5 s to 3 s: their rates are added as if they had run side by side throughout, so the merged rates overstate the load\n",
+    );
+    equal(JSON.parse(uneven.stdout).durationSeconds, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1 for a file", async () => {
   const dir = await Deno.makeTempDir();
   try {
