@@ -82,9 +82,10 @@ export function readValue(
     case "seconds":
     case "timeout": {
       const positive = decl.kind === "seconds" && decl.positive === true;
-      const value = /^\d+(\.\d*)?$|^\.\d+$/.test(text) ? Number(text) : NaN;
+      // `+ 0` turns a "-0" into 0.
+      const value = decimalNumber(text) + 0;
       if (
-        !Number.isFinite(value) || value > MAX_SECONDS ||
+        !Number.isFinite(value) || value < 0 || value > MAX_SECONDS ||
         (positive && value === 0)
       ) {
         refuse(

@@ -14,6 +14,7 @@ import { incompleteTail, quoted } from "../output/escape.ts";
 import { concatBytes } from "../protocol/bytes.ts";
 import { counted } from "../output/count.ts";
 import { connectionFailure, firstFailure } from "./_many.ts";
+import { tlsAnswerError } from "./common.ts";
 
 /** One message of the lesson, as typed and as sent. */
 export interface Message {
@@ -136,6 +137,10 @@ export class EchoCheck {
       }
       const wrong = firstDifference(buffer, got, expected, received);
       if (wrong >= 0) {
+        const tls = received === 0
+          ? tlsAnswerError(socket, buffer.subarray(0, got))
+          : undefined;
+        if (tls !== undefined) throw tls;
         throw new NetError(
           "mismatch",
           wrong >= expected.length

@@ -12,6 +12,7 @@
 import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { connectionFailure } from "./_many.ts";
+import { tlsAnswerError } from "./common.ts";
 import { EARLY_MS, sleepUntil } from "./_schedule.ts";
 
 /** What a failed write was doing, and a failed read. */
@@ -335,6 +336,11 @@ export class PipelinedConnection {
       const take = Math.min(got - at, size - offset);
       for (let i = 0; i < take; i++) {
         if (buffer[at + i] !== payload[offset + i]) {
+          const first = this.echoed === 0 && offset === 0 && at === 0;
+          const tls = first
+            ? tlsAnswerError(this.socket, buffer.subarray(0, got))
+            : undefined;
+          if (tls !== undefined) throw tls;
           throw new NetError(
             "mismatch",
             `${this.socket.peer} returned different bytes than were sent (byte ${

@@ -20,7 +20,7 @@ import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { SILENT } from "../output/reporter.ts";
 import { escapeBytes, escapeText } from "../output/escape.ts";
-import { type ClientOptions, connectClient } from "./common.ts";
+import { type ClientOptions, connectClient, tlsAnswerError } from "./common.ts";
 
 /** Options for {@linkcode requestApp}. */
 export interface AppClientOptions extends ClientOptions {
@@ -92,6 +92,10 @@ async function readResponse(
         }
         decoder.end();
       } else {
+        if (socket.bytesRead === count) {
+          const tls = tlsAnswerError(socket, buffer.subarray(0, count));
+          if (tls !== undefined) throw tls;
+        }
         const [response] = decoder.push(buffer.subarray(0, count));
         if (response !== undefined) return response;
       }

@@ -11,6 +11,7 @@ import { connectSocket, type StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { escapeBytes } from "../output/escape.ts";
 import { counted } from "../output/count.ts";
+import { tlsRecordAt } from "../protocol/tls_record.ts";
 
 /** Options every client takes. */
 export interface ClientOptions {
@@ -112,6 +113,11 @@ export async function readReply(
       );
     }
     length += count;
+    // A TLS server's alert is in the first bytes (one record, 7 bytes).
+    if (length - count < 5 && length >= 5) {
+      const tls = tlsAnswerError(socket, store.subarray(0, length));
+      if (tls !== undefined) throw tls;
+    }
     if (options.maxLength !== undefined && length > options.maxLength) {
       throw new NetError(
         "protocol",
@@ -142,4 +148,30 @@ export function asText(bytes: Uint8Array): string {
     if (end > 0 && bytes[end - 1] === 0x0d) end--;
   }
   return escapeBytes(bytes.subarray(0, end));
+}
+
+/**
+ * The error to give when a plain TCP connection's first bytes from the
+ * server are a TLS record: the server speaks TLS and refused what it was
+ * sent, so the reply is no reply at all. Undefined when the connection is
+ * TLS itself or the bytes are not a TLS record.
+ *
+ * @example
+ * ```ts
+ * import { tlsAnswerError } from "./common.ts";
+ * // In a client, on the first bytes read:
+ * // const error = tlsAnswerError(socket, firstBytes); if (error) throw error;
+ * ```
+ */
+export function tlsAnswerError(
+  socket: StreamSocket,
+  received: Uint8Array,
+): NetError | undefined {
+  if ("handshake" in socket.conn) return undefined;
+  const record = tlsRecordAt(received);
+  if (record === undefined) return undefined;
+  return new NetError(
+    "tls",
+    `${socket.peer} answered with a TLS ${record} record: it is a TLS server, so connect with --tls`,
+  );
 }

@@ -18,6 +18,7 @@ const KIND_LABELS: Partial<Record<FailureKind, string>> = {
   "address-unavailable": "no local address or port free",
   "too-many-open-files": "over the open-file limit",
   "protocol": "broke the protocol",
+  "tls": "TLS failures",
   "interrupted": "interrupted",
 };
 

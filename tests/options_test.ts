@@ -204,6 +204,25 @@ Deno.test("options: each mistake is one sentence naming the option", () => {
   }
 });
 
+Deno.test("options: seconds are decimal with perhaps an exponent, as the README says, and never negative", () => {
+  equal(parse(["x", "--grace", "1e1"]).values.grace, 10_000);
+  equal(parse(["x", "--grace", "2.5e-1"]).values.grace, 250);
+  equal(parse(["x", "--duration", "1E0"]).values.duration, 1000);
+  equal(parse(["x", "--grace", "-0"]).values.grace, 0);
+  equal(
+    mistake(["x", "--grace", "-1e1"]),
+    '--grace must be a number of seconds (0 or more), got "-1e1"',
+  );
+  equal(
+    mistake(["x", "--grace", "0x10"]),
+    '--grace must be a number of seconds (0 or more), got "0x10"',
+  );
+  equal(
+    mistake(["x", "--duration", "0e5"]),
+    '--duration must be a number of seconds (more than 0), got "0e5"',
+  );
+});
+
 Deno.test("options: --help wins over missing positionals and bad values, not over unknown options", () => {
   equal(parseCommand(SPEC, ["--help"]), null);
   equal(parseCommand(SPEC, ["-h", "--port", "nope"]), null);

@@ -140,19 +140,38 @@ Deno.test("tls: each failed handshake is one line for the client (exit 1) and on
   }
 });
 
-Deno.test("tls: a plain TCP client of a TLS server is logged in one line", async () => {
+Deno.test("tls: a plain TCP client of a TLS server says the server speaks TLS (exit 1); the server logs it in one line", async () => {
   const log = captureReporter();
   const server = serveEcho({
     endpoint: tlsServerEndpoint(certs.serverCert, certs.serverKey),
     reporter: log.reporter,
   });
+  const app = await spawnServer([
+    ...["server", "app", "--port", "0"],
+    ...["--tls-cert", certs.serverCert, "--tls-key", certs.serverKey],
+  ]);
+  const echoPort = String(server.addr.port);
   try {
-    const result = await runCli([
-      ...["client", "hello", "--port", String(server.addr.port)],
-      ...["--timeout", "10"],
-    ]);
-    // The plain client gets the server's TLS alert as its "reply".
-    equal(result.code, 0, result.stderr);
+    const clients = [
+      ["client", "hello", "--port", echoPort],
+      ["client", "count", "5", "--port", echoPort],
+      ["client", "multi", "--conns", "1", "--port", echoPort],
+      ["client", "multi", "--conns", "1", "--rounds", "3", "--port", echoPort],
+      ["client", "app", "search", "café", "--port", String(app.port)],
+    ];
+    for (const args of clients) {
+      const result = await runCli([...args, "--timeout", "10"]);
+      // Before, the alert was taken for a reply: exit 0 and its bytes.
+      equal(result.code, 1, `${args.join(" ")}: ${result.stdout}`);
+      match(
+        result.stderr,
+        /127\.0\.0\.1:\d+ answered with a TLS alert record: it is a TLS server, so connect with --tls\)?\n$/,
+        args.join(" "),
+      );
+      // Not an echo mismatch nor a reply cut short: one cause, told once
+      // (the lesson's multi client adds its line per connection).
+      ok(!/different bytes|closed the connection/.test(result.stderr));
+    }
     await log.waitFor(/ ended: /);
     match(
       log.out.find((line) => / ended: /.test(line)) ?? "",
@@ -160,6 +179,7 @@ Deno.test("tls: a plain TCP client of a TLS server is logged in one line", async
     );
   } finally {
     await server.close();
+    await app.process.stop();
   }
 });
 
