@@ -107,7 +107,8 @@ export const LOAD_OPTIONS = {
   interval: {
     kind: "seconds",
     placeholder: "SECONDS",
-    description: "load mode: print one line of figures every SECONDS",
+    description:
+      "load mode: print one line of figures every SECONDS (with --json: the intervals array)",
     positive: true,
     mistake: "must be more than 0 seconds",
   },

@@ -18,6 +18,7 @@ import type {
 import { takesValue } from "./_options.ts";
 import { readValue } from "./_values.ts";
 import { UsageError } from "./_usage.ts";
+import { closestName } from "./_suggest.ts";
 
 type ParseArgsOptions = Record<
   string,
@@ -87,7 +88,14 @@ export function parseCommand<O extends OptionDecls>(
     }
     const decl = spec.options[token.name] as OptionDecl | undefined;
     if (decl === undefined) {
-      throw new UsageError(`unknown option '${token.rawName}'`);
+      const guess = token.rawName.startsWith("--")
+        ? closestName(token.name, [...Object.keys(spec.options), "help"])
+        : undefined;
+      throw new UsageError(
+        `unknown option '${token.rawName}'${
+          guess === undefined ? "" : `; did you mean --${guess}?`
+        }`,
+      );
     }
     const text = valueText(token, word, decl);
     const list = texts.get(token.name) ?? [];

@@ -13,8 +13,10 @@ import { formatHelp } from "./_help.ts";
 import type { Mode } from "./_mode.ts";
 import { parseCommand } from "./_parse.ts";
 import { UsageError } from "./_usage.ts";
-import { MODES, modesOf } from "./modes.ts";
+import { COMMANDS, MODES, modesOf } from "./modes.ts";
 import { commandHelp, mainHelp } from "./_overview.ts";
+import { closestName, modeHint } from "./_suggest.ts";
+import { runtimeHint } from "./_hints.ts";
 
 /** Options for {@linkcode main}. */
 export interface MainOptions {
@@ -32,7 +34,13 @@ function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
   if (direct !== undefined) return { mode: direct, rest: args.slice(1) };
   const modes = modesOf(command);
   if (modes.size === 0) {
-    throw new UsageError(`unknown command "${command}"`, "");
+    const guess = closestName(command, [...Object.keys(COMMANDS), "help"]);
+    throw new UsageError(
+      `unknown command "${command}"${
+        guess === undefined ? "" : `; did you mean ${guess}?`
+      }`,
+      "",
+    );
   }
   if (modeName === undefined) {
     throw new UsageError(`missing the ${command} mode`, command);
@@ -43,7 +51,7 @@ function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
     throw new UsageError(
       `unknown ${command} mode "${modeName}" (one of: ${
         [...modes.keys()].join(", ")
-      })`,
+      })${modeHint(command, modeName, modes.keys())}`,
       command,
     );
   }
@@ -85,7 +93,10 @@ export async function main(
     const asked = args[0] === "help";
     if (asked) {
       // `netdemo help client multi` is `netdemo client multi --help`.
-      if (args.length === 1 || args[1] === "--help" || args[1] === "-h") {
+      if (
+        args.length === 1 || args[1] === "--help" || args[1] === "-h" ||
+        args[1] === "help"
+      ) {
         if (args.length > 2) {
           throw new UsageError(`unexpected argument "${args[2]}"`, "help");
         }
@@ -127,7 +138,7 @@ export async function main(
       reporter.error(`${error.message} (see '${help}')`);
       return 2;
     }
-    reporter.error(errorMessage(error));
+    reporter.error(errorMessage(error) + runtimeHint(error));
     return 1;
   }
 }

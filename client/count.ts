@@ -5,6 +5,7 @@
  * @module
  */
 
+import { counted } from "../output/count.ts";
 import { checkPositive, checkWhole } from "../protocol/option_checks.ts";
 import {
   BORK_SUFFIX,
@@ -81,11 +82,17 @@ export async function runCount(
       await socket.writeAll(bytes);
       reporter.info(`Sent ${text}`);
       // Waiting forever is the lesson's behaviour, but not in silence.
+      const readBefore = socket.bytesRead;
       const notice = options.timeoutMs !== undefined
         ? undefined
         : setTimeout(() => {
+          // An echo server, say, sends back part of what is awaited.
+          const got = socket.bytesRead - readBefore;
+          const what = got === 0
+            ? "No reply"
+            : `No complete reply (${counted(got, "byte")} so far)`;
           reporter.note(
-            `No reply from ${socket.peer} after ${
+            `${what} from ${socket.peer} after ${
               (options.silenceNoticeMs ?? DEFAULT_SILENCE_NOTICE_MS) / 1000
             } s; still waiting for "${text}${BORK_SUFFIX}" (is it a bork server? Ctrl-C stops)`,
           );

@@ -249,5 +249,10 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
     "interrupted": `interrupted${during}`,
     "other": `${address}${during}: ${detail}`,
   };
-  return new NetError(kind, messages[kind], { cause: error });
+  // Deno's own permission check, not the OS's: only `deno run` without
+  // the grants meets it (the compiled binary carries them).
+  const message = error instanceof Deno.errors.NotCapable
+    ? `Deno's permissions do not allow ${address}: run it with --allow-net`
+    : messages[kind];
+  return new NetError(kind, message, { cause: error });
 }

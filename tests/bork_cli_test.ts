@@ -155,7 +155,40 @@ Deno.test("e2e: a port already in use is one line, exit 1", async () => {
     "--port",
     String(listener.addr.port),
   ]);
-  assertOneLineFailure(result, /is already in use/);
+  assertOneLineFailure(
+    result,
+    new RegExp(
+      `^error: 127\\.0\\.0\\.1:${listener.addr.port} is already in use: another program is listening there; give another --port, or --port 0 for a free one$`,
+    ),
+  );
+});
+
+Deno.test({
+  name:
+    "e2e: under deno run without --allow-net, a client names the grant it lacks",
+  // The compiled binary carries its grants; only deno run can lack one.
+  ignore: Deno.env.get("NETDEMO_BIN") !== undefined,
+  async fn() {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        ...[
+          "run",
+          "--no-prompt",
+          new URL("../mod.ts", import.meta.url).pathname,
+        ],
+        ...["client", "hello", "--port", String(closedPort())],
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    equal(output.code, 1);
+    match(
+      new TextDecoder().decode(output.stderr),
+      /^error: Deno's permissions do not allow 127\.0\.0\.1:\d+: run it with --allow-net\n$/,
+    );
+  },
 });
 
 Deno.test("e2e: an unknown host is one line, exit 1", async () => {

@@ -33,7 +33,28 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     [["launch"], /unknown command "launch"/],
     [["server"], /missing the server mode/],
     [["server", "nope"], /unknown server mode "nope"/],
-    [["client", "hello", "--bogus"], /unknown option '--bogus'/],
+    [["client", "hello", "--bogus"], /unknown option '--bogus' \(see/],
+    // A near miss gets the likely name; a course partner's name its mode.
+    [
+      ["clinet", "hello"],
+      /^error: unknown command "clinet"; did you mean client\? \(see 'netdemo --help'\)$/,
+    ],
+    [
+      ["client", "echo"],
+      /unknown client mode "echo" \(one of: hello, count, multi, app\); did you mean multi \(the echo server's client\)\?/,
+    ],
+    [
+      ["server", "hello"],
+      /; did you mean bork \(the hello client's server\)\?/,
+    ],
+    [["client", "multy"], /; did you mean multi\? \(see/],
+    [
+      ["server", "bork", "--keepopen"],
+      /^error: unknown option '--keepopen'; did you mean --keep-open\? \(see 'netdemo server bork --help'\)$/,
+    ],
+    [["client", "hello", "--prot", "1"], /'--prot'; did you mean --port\?/],
+    [["client", "multi", "--durration", "1"], /did you mean --duration\?/],
+    [["client", "hello", "-z"], /^error: unknown option '-z' \(see/],
     [
       ["server", "bork", "--port", "abc"],
       /--port must be an integer from 0 to 65535, got "abc"/,

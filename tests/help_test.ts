@@ -58,7 +58,7 @@ Deno.test("help: 'netdemo help [command [mode]]' prints what --help prints", asy
   equal(top.code, 0);
   equal(top.stdout, (await runMain(["--help"])).stdout);
   // What a usage error of `help` points to works.
-  for (const flag of ["--help", "-h"]) {
+  for (const flag of ["--help", "-h", "help"]) {
     const own = await runMain(["help", flag]);
     equal(own.code, 0, own.stderr);
     equal(own.stdout, top.stdout);

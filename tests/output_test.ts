@@ -12,7 +12,7 @@ import {
   runCli,
   spawnServer,
 } from "./_helpers.ts";
-import { answerOnce } from "./_net.ts";
+import { answerOnce, readBytes } from "./_net.ts";
 import { colorAllowed } from "../output/reporter.ts";
 import { counted } from "../output/count.ts";
 import { watchScreen } from "../sockets/watch.ts";
@@ -45,32 +45,36 @@ Deno.test("count: 'client count 9007199254740991 --times 3' counts exactly past 
   );
 });
 
-Deno.test("count: with no --timeout, 5 s of silence prints one stderr line and it keeps waiting", async () => {
-  // A server that accepts and never replies.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const accepted = listener.accept();
-  const client = new CliProcess([
-    "client",
-    "count",
-    "7",
-    "-p",
-    String(listener.addr.port),
-  ]);
-  const conn = await accepted;
+Deno.test("count: with no --timeout, 5 s without the reply prints one stderr line (saying what came) and it keeps waiting", async () => {
+  // A server that never replies, and one that echoes (part of a reply).
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const echoing = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = [silent.accept(), echoing.accept()];
+  const clients = [silent, echoing].map((listener) =>
+    new CliProcess(["client", "count", "7", "-p", String(listener.addr.port)])
+  );
+  const conns = await Promise.all(accepted);
   try {
-    const line = await client.waitForLine(/^No reply from /);
-    equal(
-      line,
-      `No reply from 127.0.0.1:${listener.addr.port} after 5 s; still waiting for "7 bork bork bork" (is it a bork server? Ctrl-C stops)`,
+    await conns[1].write(await readBytes(conns[1], 1));
+    const lines = await Promise.all(
+      clients.map((client) => client.waitForLine(/^No (complete )?reply /)),
     );
-    ok(client.stderrLines.includes(line), "the notice is on stderr");
-    deepEqual(client.stdoutLines.slice(1), ["Sent 7"]);
+    deepEqual(lines, [
+      `No reply from 127.0.0.1:${silent.addr.port} after 5 s; still waiting for "7 bork bork bork" (is it a bork server? Ctrl-C stops)`,
+      `No complete reply (1 byte so far) from 127.0.0.1:${echoing.addr.port} after 5 s; still waiting for "7 bork bork bork" (is it a bork server? Ctrl-C stops)`,
+    ]);
+    for (const [i, client] of clients.entries()) {
+      ok(client.stderrLines.includes(lines[i]), "the notice is on stderr");
+      deepEqual(client.stdoutLines.slice(1), ["Sent 7"]);
+    }
   } finally {
-    // Still running (it keeps waiting): Ctrl-C ends it with 130.
-    const status = await client.stop("SIGINT");
-    equal(status.code, 130);
-    conn.close();
-    listener.close();
+    // Still running (they keep waiting): Ctrl-C ends each with 130.
+    for (const client of clients) {
+      equal((await client.stop("SIGINT")).code, 130);
+    }
+    for (const conn of conns) conn.close();
+    silent.close();
+    echoing.close();
   }
 });
 

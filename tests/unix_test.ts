@@ -142,7 +142,7 @@ Deno.test("unix: a stale socket file is replaced; a live one is 'already in use'
     assertOneLineFailure(
       inUse,
       new RegExp(
-        `^error: unix:${live} is already in use: another program is listening there$`,
+        `^error: unix:${live} is already in use: another program is listening there; give another path, or stop the server that holds it$`,
       ),
     );
     assertOneLineFailure(
@@ -185,7 +185,7 @@ Deno.test("unix: a client finds no server, and --unix excludes --port and TLS", 
     ]);
     assertOneLineFailure(
       missing,
-      /^error: connection to unix:\S+ refused: no server is listening there$/,
+      /^error: connection to unix:\S+ refused: no server is listening there; start the server first, and give the path its "Listening on" line shows$/,
     );
     equal(withPort.code, 2);
     match(withPort.stderr, /^error: --unix replaces --host and --port/);
