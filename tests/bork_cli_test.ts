@@ -168,7 +168,7 @@ Deno.test({
     "e2e: under deno run without --allow-net, a client names the grant it lacks",
   // The compiled binary carries its grants; only deno run can lack one.
   ignore: Deno.env.get("NETDEMO_BIN") !== undefined,
-  async fn() {
+  async fn(): Promise<void> {
     const output = await new Deno.Command(Deno.execPath(), {
       args: [
         ...[
