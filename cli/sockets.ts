@@ -25,7 +25,8 @@ const OPTIONS = {
     kind: "integer",
     placeholder: "PORT",
     description: "show only sockets with this port at either end",
-    min: 0,
+    // A listening socket's far end is port 0 ("*"): 0 would match them all.
+    min: 1,
     max: 65535,
     defaultText: "all ports",
     short: "p",
@@ -132,7 +133,8 @@ function noneLine(filter: SocketFilter): string {
 
 function terminalHeight(): number {
   try {
-    return Deno.consoleSize().rows;
+    // A terminal that reports no rows has not said how tall it is.
+    return Deno.consoleSize().rows || 24;
   } catch {
     return 24;
   }

@@ -189,12 +189,13 @@ Deno.test("sockets CLI: an unknown --state is a usage error naming the valid one
 });
 
 Deno.test("sockets CLI: a bad --port is a usage error", async () => {
-  for (const bad of ["70000", "-1", "http"]) {
+  // 0 too: every listening socket's far end is port 0 ("*").
+  for (const bad of ["70000", "-1", "http", "0"]) {
     const result = await runMain(["sockets", "--port", bad]);
     assert.equal(result.code, 2, bad);
     assert.match(
       result.stderr,
-      new RegExp(`--port must be an integer from 0 to 65535, got "${bad}"`),
+      new RegExp(`--port must be an integer from 1 to 65535, got "${bad}"`),
     );
   }
 });
