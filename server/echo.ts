@@ -23,6 +23,9 @@ import {
  */
 export type EchoServerOptions = ConnectionServerOptions;
 
+/** What the server was doing when a write fails, as its log line says. */
+const ECHOING = "while its echo was being sent";
+
 /**
  * Every connection starts with a read buffer this small, because a pending
  * read holds its buffer: 10,000 idle clients cost 10,000 of these.
@@ -135,7 +138,7 @@ async function echo(
         if (!await settlesAtOnce(rest)) {
           // Nothing more yet: the client may be waiting for this echo.
           const first = large.subarray(0, SMALL_BUFFER);
-          await socket.writeAll(first);
+          await socket.writeAll(first, ECHOING);
           if (log.verbose) logEcho(log, socket.peer, first);
           start = SMALL_BUFFER;
         }
@@ -143,7 +146,7 @@ async function echo(
         if (more === null) {
           if (start === 0) {
             const first = large.subarray(0, SMALL_BUFFER);
-            await socket.writeAll(first);
+            await socket.writeAll(first, ECHOING);
             if (log.verbose) logEcho(log, socket.peer, first);
           }
           break;
@@ -160,12 +163,15 @@ async function echo(
         try {
           written = await conn.write(chunk);
         } catch (error) {
-          throw socket.failure(error, "while sending");
+          throw socket.failure(error, ECHOING);
         }
         socket.bytesWritten += written;
       }
       if (written < chunk.length) {
-        await socket.writeAll(written === 0 ? chunk : chunk.subarray(written));
+        await socket.writeAll(
+          written === 0 ? chunk : chunk.subarray(written),
+          ECHOING,
+        );
       }
       // Checked here so that quiet mode makes no closure per message.
       if (log.verbose) logEcho(log, socket.peer, chunk);
