@@ -3,24 +3,24 @@
  * Python `libclient` / `libserver`: a 2-byte big-endian header length, a
  * UTF-8 JSON header (`byteorder`, `content-type`, `content-encoding`,
  * `content-length`), then the content. This module writes messages; the
- * decoder that reads them is in `app_decoder.ts`, and is exported from
- * here too, so that the format has one entry point for both sides.
+ * decoder that reads them is in `app_decoder.ts` (its header rules in
+ * `app_header.ts`), and both are exported from here too, so that the
+ * format has one entry point for both sides.
  *
  * @module
  */
 
 import { JSON_CONTENT_TYPE, ProtocolError } from "./app_header.ts";
 
+export { AppDecoder, type AppDecoderOptions } from "./app_decoder.ts";
 export {
-  AppDecoder,
-  type AppDecoderOptions,
   type AppHeader,
   type AppMessage,
   DEFAULT_MAX_CONTENT,
   JSON_CONTENT_TYPE,
   ProtocolError,
   type ProtocolReason,
-} from "./app_decoder.ts";
+} from "./app_header.ts";
 
 /** The content type of the client's binary requests. */
 export const CLIENT_BINARY_TYPE = "binary/custom-client-binary-type";

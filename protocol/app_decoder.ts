@@ -17,15 +17,6 @@ import {
   ProtocolError,
 } from "./app_header.ts";
 
-export {
-  type AppHeader,
-  type AppMessage,
-  DEFAULT_MAX_CONTENT,
-  JSON_CONTENT_TYPE,
-  ProtocolError,
-  type ProtocolReason,
-} from "./app_header.ts";
-
 /** Options for {@linkcode AppDecoder}. */
 export interface AppDecoderOptions {
   /** The largest content-length accepted, in bytes. Default 1 MiB. */

@@ -137,3 +137,13 @@ export function assertReportShape(report: Record<string, unknown>): void {
   ok(Object.values(report.errors as object).every((n) => Number.isInteger(n)));
   ok(Array.isArray(report.intervals));
 }
+
+/** The round trips of a JSON report's intervals, added up. */
+export function intervalRoundTrips(
+  report: { intervals: { roundTrips: number }[] },
+): number {
+  return report.intervals.reduce(
+    (sum, interval) => sum + interval.roundTrips,
+    0,
+  );
+}

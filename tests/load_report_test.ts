@@ -8,7 +8,12 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { CliProcess, runCli, spawnQuietEcho } from "./_helpers.ts";
 import { closedPort, readBytes, writeAll } from "./_net.ts";
-import { assertReportShape, lines, loadAgainstEcho } from "./_load.ts";
+import {
+  assertReportShape,
+  intervalRoundTrips,
+  lines,
+  loadAgainstEcho,
+} from "./_load.ts";
 
 Deno.test("load: every JSON field is present and typed, with null latencies when every connect is refused", async () => {
   const port = closedPort();
@@ -66,14 +71,7 @@ Deno.test("load: --interval prints iperf3-style lines, and the JSON intervals ad
     const report = JSON.parse(json.stdout);
     assertReportShape(report);
     ok(report.intervals.length >= 3);
-    equal(
-      report.intervals.reduce(
-        (sum: number, interval: { roundTrips: number }) =>
-          sum + interval.roundTrips,
-        0,
-      ),
-      report.roundTrips,
-    );
+    equal(intervalRoundTrips(report), report.roundTrips);
     equal(report.intervals[0].startSeconds, 0);
   } finally {
     await server.process.stop();
@@ -143,14 +141,7 @@ Deno.test("load: against a server that keeps connections open, the last interval
       last.endSeconds <= report.durationSeconds + 0.001,
       `last interval ${last.startSeconds}-${last.endSeconds} s, run ${report.durationSeconds} s`,
     );
-    equal(
-      report.intervals.reduce(
-        (sum: number, interval: { roundTrips: number }) =>
-          sum + interval.roundTrips,
-        0,
-      ),
-      report.roundTrips,
-    );
+    equal(intervalRoundTrips(report), report.roundTrips);
   } finally {
     await server.close();
   }

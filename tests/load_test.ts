@@ -13,7 +13,13 @@ import { CliProcess, runCli, spawnQuietEcho } from "./_helpers.ts";
 import { runMain } from "./_main.ts";
 import { writeAll } from "./_net.ts";
 import { startPythonServer } from "./_python.ts";
-import { assertReportShape, lines, loadAgainstEcho, MIB } from "./_load.ts";
+import {
+  assertReportShape,
+  intervalRoundTrips,
+  lines,
+  loadAgainstEcho,
+  MIB,
+} from "./_load.ts";
 
 for (const size of [16 * MIB, 64 * MIB]) {
   Deno.test(`load: a ${size / MIB} MiB message round-trips against netdemo's echo server`, async () => {
@@ -202,12 +208,7 @@ Deno.test("load: --omit runs a warm-up first and leaves its round trips out of t
     equal(report.latencyMs.count, report.roundTrips);
     equal(report.uncorrectedLatencyMs.count, report.roundTrips);
     equal(report.intervals[0].startSeconds, 0);
-    const inIntervals = report.intervals.reduce(
-      (sum: number, interval: { roundTrips: number }) =>
-        sum + interval.roundTrips,
-      0,
-    );
-    equal(inIntervals, report.roundTrips);
+    equal(intervalRoundTrips(report), report.roundTrips);
     const text = await runMain([...args, "--duration", "0.2", "--omit", "0.2"]);
     equal(text.code, 0, text.stderr);
     match(
