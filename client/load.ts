@@ -61,8 +61,9 @@ export interface LoadResult {
  * `connectRate`), starts the clock, then runs round trips on all of them
  * until the time is up or each slot has done its rounds. A connection stops
  * at its first failure (reset, closed, different or extra bytes, timeout),
- * counted by kind; the others go on. Under `lifetime`, a connection that
- * did its round trips closes and a new one takes its slot.
+ * counted by kind; the others go on, and in a timed run a new connection
+ * takes the failed one's slot. Under `lifetime`, a connection that did its
+ * round trips closes and a new one takes its slot.
  *
  * @example
  * ```ts
@@ -109,6 +110,8 @@ class LoadRun {
   #progressAt = 0;
   #progressCount = 0;
   #counting = false;
+  /** Slots that ended because their connect failed. */
+  #gaveUp = 0;
 
   constructor(options: LoadOptions) {
     this.#options = options;
@@ -169,11 +172,12 @@ class LoadRun {
       const end = this.#roundTrips > 0 ? this.#lastEchoAt : ended;
       this.#closeInterval(end, true);
       const result = this.#finish(end);
-      // A timed run ends before its deadline when failures stopped every
-      // slot (or when churn's pacing left no connect due in time).
+      // A slot of a timed run ends early only when a connect fails; when
+      // every one did, the run ended before its duration.
+      this.#gaveUp += first.filter((socket) => socket === undefined).length;
       if (
-        durationMs !== undefined && ended < this.#deadline &&
-        !result.report.interrupted && result.failures.total > 0
+        durationMs !== undefined && this.#gaveUp === slots &&
+        ended < this.#deadline && !result.report.interrupted
       ) {
         result.endedEarlyAfter = roundTo((ended - started) / 1000, 2);
       }
@@ -196,14 +200,15 @@ class LoadRun {
     for (const connection of this.#active) connection.stop("drain");
   };
 
-  // One slot: its connection, and under --lifetime the ones replacing it;
-  // the schedule runs on across them, so a slow reconnect shows as latency.
+  // One slot: its connection, and the ones replacing it under --lifetime
+  // or, in a timed run, after a failure; the schedule runs on across them,
+  // so a slow reconnect shows as latency.
   async #runSlot(
     slot: number,
     socket: StreamSocket | undefined,
     schedule: Schedule,
   ): Promise<void> {
-    const { rounds, lifetime } = this.#plan;
+    const { rounds, lifetime, durationMs } = this.#plan;
     const connector = this.#connector;
     let index = 0;
     while (socket !== undefined) {
@@ -226,27 +231,36 @@ class LoadRun {
         onEcho: this.#onEcho,
       });
       this.#active.add(connection);
+      let failed = false;
       try {
         await connection.run();
       } catch (error) {
-        if (!connector.stopped) {
-          this.#failures.add(connectionFailure(error, socket.peer));
-        }
-        return;
+        if (connector.stopped) return;
+        this.#failures.add(connectionFailure(error, socket.peer));
+        // A counted run ends at its first failure; a timed one keeps its
+        // load, as wrk does, with a new connection in the failed one's
+        // slot (its messages in flight are lost and counted in the error).
+        if (durationMs === undefined) return;
+        failed = true;
       } finally {
         this.#active.delete(connection);
       }
       index += connection.sent;
       // No replacement that would have nothing left to send.
       const next = schedule.plannedAt(slot, index) ?? performance.now();
-      const finished = connection.sent < limit || index === rounds;
+      const finished = !failed &&
+        (connection.sent < limit || index === rounds);
       if (finished || connector.stopped || next >= this.#deadline) return;
       // A replacement is due no later than the deadline, and its connect
       // is given up at the drain, so churn cannot run past the duration.
+      const failuresBefore = this.#failures.total;
       socket = await connector.open(slot, {
         before: this.#deadline,
         until: this.#drained.signal,
       });
+      if (socket === undefined && this.#failures.total > failuresBefore) {
+        this.#gaveUp++;
+      }
     }
   }
 

@@ -130,7 +130,10 @@ export function formatLoadReport(report: LoadReport): string[] {
   // Every TLS connection opened is one full handshake, so under --lifetime
   // churn the connection rate is the handshake rate.
   const handshakes = config.transport === "tls" ? " TLS handshakes" : "";
-  const opened = config.lifetime === null && report.sources === 1
+  // Churn (--lifetime, or new connections after failures) opens more.
+  const churned = config.lifetime !== null || report.sources > 1 ||
+    report.connectionsOpened > config.connections;
+  const opened = !churned
     ? `${report.connectionsOpened} of ${config.connections} opened`
     : `${report.connectionsOpened} opened (${
       report.connectionsPerSecond.toFixed(1)
