@@ -136,7 +136,13 @@ class BorkServer implements ServerHandle {
         }
       }
     } catch (error) {
-      if (this.#stopping) return;
+      if (this.#stopping) {
+        // Else the log would stop short, and only the client could tell.
+        this.#log.event(
+          `Closing connection to ${socket.peer}: the server is stopping`,
+        );
+        return;
+      }
       if (!(error instanceof NetError)) throw error;
       this.#log.event(`Connection to ${socket.peer} ended: ${error.message}`);
     }

@@ -66,6 +66,11 @@ for (const signal of SIGNALS) {
     try {
       server.process.child.kill(signal);
       await checkExit(server, 1);
+      const port = (conn.localAddr as Deno.NetAddr).port;
+      equal(
+        server.process.stdoutLines.at(-2),
+        `Closing connection to 127.0.0.1:${port}: the server is stopping`,
+      );
       equal(await conn.read(new Uint8Array(16)), null);
     } finally {
       conn.close();
