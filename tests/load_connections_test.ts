@@ -254,6 +254,28 @@ Deno.test("load: in a timed run a failed connection is replaced, so the load goe
   }
 });
 
+Deno.test("load: a message still unechoed 2 s after the duration is one timeout error, and one error is exit 1", async () => {
+  // Reads the first message and never echoes it.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    listener.close();
+    await readBytes(conn, 64);
+    return conn;
+  })();
+  const result = await runCli([
+    ...["client", "multi", "--port", `${listener.addr.port}`],
+    ...["--conns", "1", "--duration", "0.2"],
+  ]);
+  (await served).close();
+  equal(result.code, 1, result.stdout);
+  ok(lines(result.stdout).includes("Errors:        1 timed out"));
+  match(
+    result.stderr,
+    /^error: 1 error in the load run: 1 timed out \(first: 127\.0\.0\.1:\d+ did not echo 1 message\(s\) by the run's end\)\n$/,
+  );
+});
+
 Deno.test("load: a timed run whose every connection fails says it stopped early, and before what", async () => {
   // Echoes one message on each connection, then ends the stream (FIN).
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

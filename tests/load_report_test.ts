@@ -217,38 +217,50 @@ Deno.test("load: --payload-file sends the file's bytes, from a file or from stdi
   }
 });
 
-Deno.test("load: Ctrl-C prints the report so far, marked interrupted, and exits 130", async () => {
-  // A server that takes the bytes and never echoes: the run cannot end by itself.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const held: Deno.Conn[] = [];
-  const received = (async () => {
-    const conn = await listener.accept();
-    held.push(conn);
-    await readBytes(conn, 64);
-  })();
-  const client = new CliProcess([
-    "client",
-    "multi",
-    "--port",
-    `${listener.addr.port}`,
-    "--conns",
-    "1",
-    "--duration",
-    "60",
-    "--json",
-  ]);
-  try {
-    await received;
-    const status = await client.stop("SIGINT");
-    equal(status.code, 130);
-    const report = JSON.parse(client.stdoutLines[0]);
-    assertReportShape(report);
-    equal(report.interrupted, true);
-    equal(report.roundTrips, 0);
-  } finally {
-    await client.stop();
-    await received.catch(() => {});
-    for (const conn of held) conn.close();
-    listener.close();
-  }
-});
+for (const json of [true, false]) {
+  Deno.test(
+    `load: Ctrl-C prints the report so far, marked interrupted, and exits 130 (${
+      json ? "--json" : "text"
+    })`,
+    async () => {
+      // A server that takes the bytes and never echoes: the run cannot end by itself.
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const held: Deno.Conn[] = [];
+      const received = (async () => {
+        const conn = await listener.accept();
+        held.push(conn);
+        await readBytes(conn, 64);
+      })();
+      const client = new CliProcess([
+        ...["client", "multi", "--port", `${listener.addr.port}`],
+        ...["--conns", "1", "--duration", "60", ...(json ? ["--json"] : [])],
+      ]);
+      try {
+        await received;
+        const status = await client.stop("SIGINT");
+        equal(status.code, 130);
+        if (json) {
+          const report = JSON.parse(client.stdoutLines[0]);
+          assertReportShape(report);
+          equal(report.interrupted, true);
+          equal(report.roundTrips, 0);
+        } else {
+          ok(
+            client.stdoutLines.includes("Interrupted:   the run was cut short"),
+            client.stdoutLines.join("\n"),
+          );
+          ok(
+            client.stdoutLines.some((line) =>
+              /^Round trips: {3}0 of 64 bytes in /.test(line)
+            ),
+          );
+        }
+      } finally {
+        await client.stop();
+        await received.catch(() => {});
+        for (const conn of held) conn.close();
+        listener.close();
+      }
+    },
+  );
+}

@@ -154,6 +154,12 @@ Deno.test("sockets --watch: more rows than lines keeps the header and 'Every 1 s
     height: 10,
   });
   deepEqual(fits, ["Every 1 s", "", "Proto Recv-Q", "tcp 0", "tcp 1", "tcp 2"]);
+  // At the edge: 6 rows fit a 10-line terminal whole; a 7th takes a line
+  // for "... 2 more", which replaces two rows.
+  const whole = watchScreen(table.slice(0, 7), { title: "T", height: 10 });
+  deepEqual(whole.slice(3), table.slice(1, 7));
+  const over = watchScreen(table.slice(0, 8), { title: "T", height: 10 });
+  deepEqual(over.slice(3), [...table.slice(1, 6), "... 2 more"]);
 });
 
 Deno.test("demo: lessons 1-4 in the README's order; lesson 1 shows the reset; lesson 2 ends with the summary, no grace wait", async () => {

@@ -139,7 +139,11 @@ Deno.test("report merge: runs of unequal length are merged with a one-line warni
       uneven.stderr,
       "warning: the runs lasted from 1.5 s to 3 s: their rates are added as if they had run side by side throughout, so the merged rates overstate the load\n",
     );
+    // The longest run's duration; interrupted when any run was.
     equal(JSON.parse(uneven.stdout).durationSeconds, 3);
+    equal(JSON.parse(uneven.stdout).interrupted, false);
+    reports[1].interrupted = true;
+    equal(JSON.parse((await merge([3, 3])).stdout).interrupted, true);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
