@@ -90,7 +90,7 @@ Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file
     [["--omit", "0"], /--omit must be more than 0 seconds/],
     [["--omit", "1", "--rounds", "2"], /--omit needs a timed run/],
     [["--percentiles", "50,,99"], /--percentiles must be numbers above 0/],
-    [["--percentiles", "101"], /--percentiles must be numbers above 0/],
+    [["--percentiles", "100.5"], /--percentiles must be numbers above 0/],
     [["--size", `${64 * MIB + 1}`], /--size must be an integer from 1 to/],
     [
       ["--size", "10", "--payload-file", "x"],

@@ -181,6 +181,18 @@ Deno.test("load: --rate keeps its schedule: round trips within 2% of rate x dura
   equal(report.uncorrectedLatencyMs.count, report.roundTrips);
 });
 
+Deno.test("load: at a low --rate the sent rate counts each send's whole slot: 5 sends at 10/s in 0.5 s are 10/s", async () => {
+  const result = await loadAgainstEcho([
+    ...["--rate", "10", "--duration", "0.5", "--conns", "1", "--json"],
+  ]);
+  equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  equal(report.roundTrips, 5);
+  // Sends at 0, 0.1, ... 0.4 s: over the 0.4 s to the last one it would
+  // read 12.5/s, a rate faster than asked and not sent.
+  ok(Math.abs(report.achievedRate - 10) <= 0.5, `${report.achievedRate}`);
+});
+
 Deno.test("load: --omit runs a warm-up first and leaves its round trips out of the figures", async () => {
   const server = serveEcho({ port: 0 });
   try {

@@ -163,7 +163,7 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
       "kinds.json": JSON.stringify({ ...report, errors: { reset: "5" } }),
       "percentiles.json": JSON.stringify({
         ...report,
-        config: { ...report.config, percentiles: [1000] },
+        config: { ...report.config, percentiles: [100.5] },
       }),
       "nolatency.json": JSON.stringify({ ...report, latencyMs: undefined }),
       "max.json": JSON.stringify({
