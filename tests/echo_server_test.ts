@@ -250,6 +250,23 @@ Deno.test("echo server: more than 20 lines a second collapse into a summary line
   await server.close();
   const detailed = out.filter((line) => line.startsWith("Echoed "));
   ok(detailed.length < 200, `${detailed.length} lines were not collapsed`);
+  // Nothing is lost in the collapse: the summaries count every read and
+  // byte not shown ("m0" to "m199": 10 x 2 + 90 x 3 + 100 x 4 bytes).
+  let reads = detailed.length;
+  let bytes = detailed.reduce(
+    (sum, line) => sum + (/^Echoed "(m\d+)"/.exec(line)?.[1].length ?? NaN),
+    0,
+  );
+  for (const line of out) {
+    const summary = /^Last second: echoed (\d+) reads? \((\d+) bytes?\)/.exec(
+      line,
+    );
+    if (summary === null) continue;
+    reads += Number(summary[1]);
+    bytes += Number(summary[2]);
+  }
+  equal(reads, 200);
+  equal(bytes, 690);
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
