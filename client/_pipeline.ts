@@ -336,16 +336,11 @@ export class PipelinedConnection {
       const take = Math.min(got - at, size - offset);
       for (let i = 0; i < take; i++) {
         if (buffer[at + i] !== payload[offset + i]) {
+          // The first bytes read: `buffer` holds only the server's answer.
           const first = this.echoed === 0 && offset === 0 && at === 0;
-          const tls = first
-            ? tlsAnswerError(this.socket, buffer.subarray(0, got))
-            : undefined;
-          if (tls !== undefined) throw tls;
-          throw new NetError(
-            "mismatch",
-            `${this.socket.peer} returned different bytes than were sent (byte ${
-              offset + i
-            } of message ${this.echoed + 1})`,
+          throw this.#mismatch(
+            offset + i,
+            first ? buffer.subarray(0, got) : undefined,
           );
         }
       }
@@ -356,6 +351,17 @@ export class PipelinedConnection {
         this.#complete(now);
       }
     }
+  }
+
+  // Out of #consume, which runs on every read, to keep it small.
+  #mismatch(byte: number, firstBytes: Uint8Array | undefined): NetError {
+    const tls = firstBytes && tlsAnswerError(this.socket, firstBytes);
+    return tls ?? new NetError(
+      "mismatch",
+      `${this.socket.peer} returned different bytes than were sent (byte ${byte} of message ${
+        this.echoed + 1
+      })`,
+    );
   }
 
   #complete(now: number): void {
