@@ -211,6 +211,40 @@ Deno.test("app server: a malformed request closes that connection and nothing el
   }
 });
 
+Deno.test("app server: the first 4 KiB of each connection are free of --max-pending-bytes, and not one byte more", async () => {
+  /** A binary request frame of exactly `total` bytes, length prefix included. */
+  function frameOf(total: number): Uint8Array {
+    let size = total;
+    for (;;) {
+      const frame = encodeAppMessage({
+        contentType: "binary/x",
+        contentEncoding: "binary",
+        content: new Uint8Array(size).fill(0x61),
+      });
+      if (frame.length === total) return frame;
+      size += total - frame.length;
+    }
+  }
+  const log = captureReporter();
+  await withAppServer(
+    { maxPendingBytes: 0, reporter: log.reporter },
+    async (port) => {
+      // The budget counts the header and content, not the 2-byte prefix.
+      const answered = decodeOne(await exchangeRaw(port, frameOf(2 + 4096)));
+      assert.equal(answered.kind, "binary");
+      assert.equal((await exchangeRaw(port, frameOf(2 + 4097))).length, 0);
+      await log.waitFor(/would take unfinished requests past 0 bytes/);
+      assert.ok(
+        log.out.some((line) =>
+          /^Closed connection from .*: its request \(\d+ bytes so far\) would take unfinished requests past 0 bytes \(--max-pending-bytes\)$/
+            .test(line)
+        ),
+        log.out.join("\n"),
+      );
+    },
+  );
+});
+
 Deno.test("app server: content above --max-content is refused from the header alone", async () => {
   const log = captureReporter();
   await withAppServer(

@@ -57,6 +57,24 @@ for (
   });
 }
 
+Deno.test("hostile servers: client hello takes a reply of exactly the bound and refuses one byte more", async () => {
+  const bound = maxBorkReply("Hello, World!".length);
+  const within = answerOnce("x".repeat(bound));
+  const fits = await runCli(["client", "hello", "-p", `${within.port}`]);
+  await within.done;
+  equal(fits.code, 0, fits.stderr);
+  ok(fits.stdout.includes(`Received: ${"x".repeat(bound)}`));
+  const over = answerOnce("x".repeat(bound + 1));
+  const result = await runCli(["client", "hello", "-p", `${over.port}`]);
+  await over.done;
+  assertOneLineFailure(
+    result,
+    new RegExp(
+      `^error: 127\\.0\\.0\\.1:\\d+ sent more than ${bound} bytes, more than a reply to this message can be$`,
+    ),
+  );
+});
+
 Deno.test("hostile servers: client multi shows an echo's bytes that are not UTF-8 as \\xNN", async () => {
   const server = answerOnce(new Uint8Array([0x41, 0xff, 0xfe, 0x42]));
   const result = await runCli([
