@@ -232,7 +232,15 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
       `${address} is already in use: another program is listening there`,
     "address-unavailable":
       `cannot use ${address}: that address does not belong to this machine`,
-    "permission-denied": `permission denied for ${address}`,
+    // Deno's own check, not the OS's: only `deno run` without the grants
+    // meets it (the compiled binary carries them).
+    "permission-denied": error instanceof Deno.errors.NotCapable
+      ? `Deno's permissions do not allow ${address}: run it with ${
+        address.startsWith("unix:")
+          ? "--allow-read and --allow-write"
+          : "--allow-net"
+      }`
+      : `permission denied for ${address}`,
     "too-many-open-files":
       `too many open files (the open-file limit is reached) at ${address}`,
     "closed-early": `${address} closed the connection${during}`,
@@ -249,10 +257,5 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
     "interrupted": `interrupted${during}`,
     "other": `${address}${during}: ${detail}`,
   };
-  // Deno's own permission check, not the OS's: only `deno run` without
-  // the grants meets it (the compiled binary carries them).
-  const message = error instanceof Deno.errors.NotCapable
-    ? `Deno's permissions do not allow ${address}: run it with --allow-net`
-    : messages[kind];
-  return new NetError(kind, message, { cause: error });
+  return new NetError(kind, messages[kind], { cause: error });
 }

@@ -294,3 +294,8 @@ export async function makeFifo(path: string): Promise<void> {
     );
   }
 }
+
+/** The non-empty lines of a text, as a test compares output. */
+export function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line !== "");
+}

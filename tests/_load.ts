@@ -16,11 +16,6 @@ import {
 /** One mebibyte. */
 export const MIB = 1024 * 1024;
 
-/** The non-empty lines of a text. */
-export function lines(text: string): string[] {
-  return text.split("\n").filter((line) => line !== "");
-}
-
 /** Runs `client multi --port PORT ARGS...` against a spawned echo server. */
 export async function loadAgainstEcho(
   args: string[],

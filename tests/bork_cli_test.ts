@@ -169,24 +169,30 @@ Deno.test({
   // The compiled binary carries its grants; only deno run can lack one.
   ignore: Deno.env.get("NETDEMO_BIN") !== undefined,
   async fn(): Promise<void> {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        ...[
-          "run",
-          "--no-prompt",
+    const ungranted = (args: string[]): Promise<Deno.CommandOutput> =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          ...["run", "--no-prompt"],
           new URL("../mod.ts", import.meta.url).pathname,
+          ...args,
         ],
-        ...["client", "hello", "--port", String(closedPort())],
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    equal(output.code, 1);
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+    const tcp = await ungranted(["client", "hello", "-p", `${closedPort()}`]);
+    equal(tcp.code, 1);
     match(
-      new TextDecoder().decode(output.stderr),
+      new TextDecoder().decode(tcp.stderr),
       /^error: Deno's permissions do not allow 127\.0\.0\.1:\d+: run it with --allow-net\n$/,
+    );
+    // A Unix socket is a file: its grants are read and write, not net.
+    const unix = await ungranted(["client", "hello", "--unix", "/tmp/x.sock"]);
+    equal(unix.code, 1);
+    equal(
+      new TextDecoder().decode(unix.stderr),
+      "error: Deno's permissions do not allow unix:/tmp/x.sock: run it with --allow-read and --allow-write\n",
     );
   },
 });

@@ -14,11 +14,11 @@ import {
 } from "node:net";
 import { runLoad } from "../client/load.ts";
 import { serveEcho } from "../server/echo.ts";
-import { CliProcess, runCli } from "./_helpers.ts";
+import { CliProcess, lines, runCli } from "./_helpers.ts";
 import { runMain } from "./_main.ts";
 import { readBytes, writeAll } from "./_net.ts";
 import { startPythonServer } from "./_python.ts";
-import { assertReportShape, lines, loadAgainstEcho, MIB } from "./_load.ts";
+import { assertReportShape, loadAgainstEcho, MIB } from "./_load.ts";
 
 Deno.test("load: --lifetime replaces connections: conns x ceil(rounds / lifetime) opened", async () => {
   const result = await loadAgainstEcho([

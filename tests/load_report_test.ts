@@ -6,12 +6,11 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { CliProcess, runCli, spawnQuietEcho } from "./_helpers.ts";
+import { CliProcess, lines, runCli, spawnQuietEcho } from "./_helpers.ts";
 import { closedPort, readBytes, writeAll } from "./_net.ts";
 import {
   assertReportShape,
   intervalRoundTrips,
-  lines,
   loadAgainstEcho,
 } from "./_load.ts";
 

@@ -9,14 +9,13 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
 import { serveEcho } from "../server/echo.ts";
-import { CliProcess, runCli, spawnQuietEcho } from "./_helpers.ts";
+import { CliProcess, lines, runCli, spawnQuietEcho } from "./_helpers.ts";
 import { runMain } from "./_main.ts";
 import { writeAll } from "./_net.ts";
 import { startPythonServer } from "./_python.ts";
 import {
   assertReportShape,
   intervalRoundTrips,
-  lines,
   loadAgainstEcho,
   MIB,
 } from "./_load.ts";

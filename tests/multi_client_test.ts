@@ -17,6 +17,7 @@ import { serveEcho } from "../server/echo.ts";
 import {
   captureReporter,
   type CliResult,
+  lines,
   runCli,
   type RunCliOptions,
   spawnQuietEcho,
@@ -26,10 +27,6 @@ import { closedPort, readBytes } from "./_net.ts";
 
 const MESSAGE_1 = "Message 1 from client.";
 const MESSAGE_2 = "Message 2 from client.";
-
-function lines(text: string): string[] {
-  return text.split("\n").filter((line) => line !== "");
-}
 
 /**
  * The last stderr line (with its newline), after checking that every line

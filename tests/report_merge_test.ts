@@ -8,11 +8,7 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { build, decodeFromCompressedBase64 } from "hdr-histogram-js";
-import { makeFifo, runCli, spawnQuietEcho } from "./_helpers.ts";
-
-function lines(text: string): string[] {
-  return text.split("\n").filter((line) => line !== "");
-}
+import { lines, makeFifo, runCli, spawnQuietEcho } from "./_helpers.ts";
 
 /** Two real reports from two concurrent runs against one echo server. */
 async function twoReports(): Promise<string[]> {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { captureReporter, runCli, spawnServer } from "./_helpers.ts";
+import { captureReporter, lines, runCli, spawnServer } from "./_helpers.ts";
 import { connectSocket, StreamSocket } from "../protocol/socket.ts";
 import { NetError } from "../protocol/errors.ts";
 
@@ -22,10 +22,6 @@ function assertInOrder(lines: string[], patterns: RegExp[]): string[] {
     from = index + 1;
   }
   return matched;
-}
-
-function lines(text: string): string[] {
-  return text.split("\n").filter((line) => line !== "");
 }
 
 Deno.test("trace: client hello --trace shows connect, write, read, EOF and close on stderr only", async () => {
