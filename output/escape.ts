@@ -171,9 +171,22 @@ export function incompleteTail(bytes: Uint8Array): number {
     const at = bytes.length - back;
     const byte = bytes[at];
     if ((byte & 0xc0) === 0x80) continue;
-    return sequenceLength(byte) > back ? at : bytes.length;
+    const cutOff = sequenceLength(byte) > back &&
+      (back === 1 || secondByteFits(byte, bytes[at + 1]));
+    return cutOff ? at : bytes.length;
   }
   return bytes.length;
+}
+
+// The leads whose second byte is narrower than 0x80-0xbf: what falls
+// outside would make an overlong form, a surrogate or a code point past
+// U+10FFFF, which no more bytes can make a character.
+function secondByteFits(lead: number, second: number): boolean {
+  if (lead === 0xe0) return second >= 0xa0;
+  if (lead === 0xed) return second <= 0x9f;
+  if (lead === 0xf0) return second >= 0x90;
+  if (lead === 0xf4) return second <= 0x8f;
+  return true;
 }
 
 /**

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { escapeText } from "../output/escape.ts";
+
 /** The host servers bind and clients reach when none is given. */
 export const DEFAULT_HOST = "127.0.0.1";
 
@@ -29,7 +31,8 @@ export function formatHostPort(host: string, port: number): string {
 /**
  * Formats a socket address as `HOST:PORT`, or `unix:PATH`. An IPv4 peer of
  * a dual-stack `::` listener shows as its IPv4 address, not `::ffff:...`;
- * an unnamed Unix socket (a client's own end) shows as `unix:(unnamed)`.
+ * an unnamed Unix socket (a client's own end) shows as `unix:(unnamed)`,
+ * and a path is escaped as text a peer sent.
  *
  * @example
  * ```ts
@@ -46,7 +49,9 @@ export function formatAddr(addr: Deno.Addr): string {
   }
   // Deno types the path as a string, but an unbound end reports null.
   const path = (addr as { path?: string | null }).path;
-  return path ? `unix:${path}` : "unix:(unnamed)";
+  // A client may bind its end to any path, newlines and escapes included,
+  // and the server prints it.
+  return path ? `unix:${escapeText(path)}` : "unix:(unnamed)";
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 
 import { concatBytes } from "./bytes.ts";
+import { incompleteTail } from "../output/escape.ts";
 
 /** The text added to every chunk. */
 export const BORK_SUFFIX = " bork bork bork";
@@ -15,28 +16,6 @@ export const BORK_SUFFIX = " bork bork bork";
 const SUFFIX_BYTES = new TextEncoder().encode(BORK_SUFFIX);
 const LF = 0x0a;
 const CR = 0x0d;
-
-/**
- * Returns how many leading bytes of `bytes` end on a UTF-8 character
- * boundary: a trailing, still incomplete multi-byte sequence is left out.
- *
- * @example
- * ```ts
- * import { completeUtf8Length } from "./bork.ts";
- * completeUtf8Length(new Uint8Array([0x41, 0xf0, 0x9f])); // 1
- * ```
- */
-export function completeUtf8Length(bytes: Uint8Array): number {
-  // A character is at most 4 bytes, so only the last 3 can start one that
-  // is still missing bytes.
-  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
-    const byte = bytes[bytes.length - back];
-    if ((byte & 0xc0) === 0x80) continue; // a continuation byte
-    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-    return needed > back ? bytes.length - back : bytes.length;
-  }
-  return bytes.length;
-}
 
 /**
  * Makes the bork reply to one complete chunk: the suffix goes before a
@@ -144,7 +123,7 @@ export class BorkReplier {
     const bytes = this.#pending.length === 0
       ? chunk
       : concatBytes([this.#pending, chunk]);
-    const complete = completeUtf8Length(bytes);
+    const complete = incompleteTail(bytes);
     this.#pending = bytes.slice(complete);
     if (complete === 0) return null;
     const text = bytes.subarray(0, complete);

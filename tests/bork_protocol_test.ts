@@ -2,7 +2,6 @@ import { deepEqual } from "node:assert/strict";
 import {
   BorkReplier,
   borkReply,
-  completeUtf8Length,
   isCompleteBorkReply,
 } from "../protocol/bork.ts";
 
@@ -20,15 +19,48 @@ Deno.test("bork reply: the suffix goes before a trailing \\n or \\r\\n", () => {
   deepEqual(decode(borkReply(encode("a\nb"))), "a\nb bork bork bork");
 });
 
-Deno.test("bork: a trailing incomplete UTF-8 sequence is held back", () => {
-  const emoji = encode("😀"); // 4 bytes
+Deno.test("bork replier: only bytes that can still become a character wait", () => {
+  // What waits after a push is what the end of the stream flushes.
+  const heldFor = (bytes: number[]): number[] => {
+    const replier = new BorkReplier();
+    replier.push(new Uint8Array(bytes));
+    return [...(replier.flush()?.text ?? [])];
+  };
+  const emoji = [...encode("😀")]; // 4 bytes
   for (let cut = 1; cut < 4; cut++) {
-    deepEqual(completeUtf8Length(emoji.subarray(0, cut)), 0);
+    deepEqual(heldFor(emoji.slice(0, cut)), emoji.slice(0, cut));
   }
-  deepEqual(completeUtf8Length(emoji), 4);
-  deepEqual(completeUtf8Length(encode("你")), 3);
-  deepEqual(completeUtf8Length(encode("你").subarray(0, 2)), 0);
-  deepEqual(completeUtf8Length(encode("aé").subarray(0, 2)), 1);
+  deepEqual(heldFor(emoji), []);
+  deepEqual(heldFor([0x61, 0xe4, 0xbd]), [0xe4, 0xbd]);
+  // No byte that follows can make these a character, so they are answered
+  // at once: leads that are never used (0xc0, 0xc1, 0xf5-0xff), a stray
+  // continuation, and second bytes that make an overlong form (0xe0 0x80),
+  // a surrogate (0xed 0xa0) or a code point past U+10FFFF (0xf4 0x90).
+  for (
+    const bytes of [
+      [0xff],
+      [0xf8],
+      [0xf5],
+      [0xc0],
+      [0xc1],
+      [0x61, 0x80],
+      [
+        0xe0,
+        0x80,
+      ],
+      [0xed, 0xa0],
+      [0xf0, 0x80],
+      [0xf4, 0x90, 0x80],
+    ]
+  ) {
+    deepEqual(heldFor(bytes), [], `bytes ${bytes}`);
+  }
+  // The edges of those second bytes still wait for the rest.
+  for (
+    const bytes of [[0xe0, 0xa0], [0xed, 0x9f], [0xf0, 0x90], [0xf4, 0x8f]]
+  ) {
+    deepEqual(heldFor(bytes), bytes, `bytes ${bytes}`);
+  }
 });
 
 Deno.test("bork replier: a character split across chunks is answered once whole", () => {

@@ -231,3 +231,29 @@ Deno.test("unix: interop with a Python AF_UNIX peer, both directions", async () 
     dir.remove();
   }
 });
+
+Deno.test("unix: a client bound to a path of its own is named by it, escaped, so a newline in it cannot forge a line", async () => {
+  const dir = await socketDir();
+  const path = `${dir.path}/echo.sock`;
+  const forged = "Closing connection to 10.0.0.9:4444";
+  const server = new CliProcess(["server", "echo", "--unix", path]);
+  try {
+    await server.waitForLine(/^Listening on /);
+    const client = startPython("stream_peers.py", [
+      "unix-client",
+      path,
+      "hi",
+      `${dir.path}/x\n${forged}`,
+    ]);
+    equal(await client.finished, 0);
+    equal(client.lines.at(-1), "Received: hi");
+    await server.waitForLine(/^Closing connection to /);
+  } finally {
+    await server.stop("SIGTERM");
+    dir.remove();
+  }
+  const lines = server.stdoutLines;
+  const name = `unix:${dir.path}/x\\n${forged}`;
+  ok(lines.includes(`Accepted connection from ${name}`), lines.join("\n"));
+  ok(!lines.includes(forged), lines.join("\n"));
+});

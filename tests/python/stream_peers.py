@@ -9,8 +9,9 @@ Usage:
   stream_peers.py unix-server PATH CONNECTIONS
       AF_UNIX echo server; prints "Listening on unix:PATH", removes PATH and
       exits 0 after CONNECTIONS connections have ended.
-  stream_peers.py unix-client PATH MESSAGE
-      sends MESSAGE, half-closes, prints "Received: REPLY" at EOF.
+  stream_peers.py unix-client PATH MESSAGE [OWN_PATH]
+      sends MESSAGE, half-closes, prints "Received: REPLY" at EOF; with
+      OWN_PATH, binds its own end to that path first (removed at the end).
 """
 
 import os
@@ -63,8 +64,10 @@ def unix_server(path, count):
     os.unlink(path)
 
 
-def unix_client(path, message):
+def unix_client(path, message, own_path=None):
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        if own_path is not None:
+            conn.bind(own_path)
         conn.connect(path)
         conn.sendall(message.encode())
         conn.shutdown(socket.SHUT_WR)
@@ -74,6 +77,8 @@ def unix_client(path, message):
             if not data:
                 break
             reply += data
+    if own_path is not None:
+        os.unlink(own_path)
     print(f"Received: {reply.decode()}", flush=True)
 
 
@@ -84,6 +89,6 @@ if __name__ == "__main__":
     elif mode == "unix-server":
         unix_server(args[0], int(args[1]))
     elif mode == "unix-client":
-        unix_client(args[0], args[1])
+        unix_client(*args)
     else:
         sys.exit(f"unknown mode {mode!r}")
