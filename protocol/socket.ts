@@ -108,20 +108,26 @@ export class StreamSocket {
   #quietSince = performance.now();
   // Made only with a signal: servers' sockets have none.
   #onAbort: (() => void) | undefined;
+  // An accepted TLS connection until its handshake ends: closing it then
+  // would free nothing (see close()).
+  #handshaking = false;
+  #freed: PromiseWithResolvers<void> | undefined;
 
   /** Wraps a connection, typically one just accepted or connected. */
   constructor(conn: Deno.Conn, options: SocketOptions = {}) {
     this.conn = conn;
     this.#reporter = options.reporter ?? SILENT;
-    if (this.#reporter.tracing && "handshake" in conn && !dialed.has(conn)) {
-      // Accepted TLS connections complete their handshake on the first
-      // read; this only watches it, so a failure is still reported there.
+    if ("handshake" in conn && !dialed.has(conn)) {
+      // Only watched here: a failure is still reported by the first read.
+      this.#handshaking = true;
       (conn as Deno.TlsConn).handshake().then(
-        (info) =>
+        (info) => {
+          this.#handshakeEnded();
           this.#reporter.trace(
             `TLS handshake with ${this.peer} done (${describeHandshake(info)})`,
-          ),
-        () => {},
+          );
+        },
+        () => this.#handshakeEnded(),
       );
     }
     this.#timeoutMs = options.timeoutMs;
@@ -259,13 +265,62 @@ export class StreamSocket {
     await this.#guard(this.conn.closeWrite(), "while half-closing");
   }
 
-  /** Closes the connection; safe to call more than once. */
+  /**
+   * Closes the connection; safe to call more than once. An accepted TLS
+   * connection whose handshake is still pending is closed only when the
+   * handshake ends (the peer completes it, fails it, or leaves): Deno
+   * cannot abort a handshake, and a close before its end frees nothing,
+   * for the runtime keeps the TCP socket until then. Waiting keeps the
+   * connection's place, so a server that counts its connections still
+   * counts this one; {@linkcode StreamSocket.freed} tells when it goes.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#onAbort) {
       this.#signal?.removeEventListener("abort", this.#onAbort);
     }
+    if (this.#handshaking) {
+      this.#reporter.trace(
+        `close connection to ${this.#name} once its TLS handshake ends (Deno cannot abort one)`,
+      );
+      return;
+    }
+    this.#release();
+  }
+
+  /**
+   * Closes the connection now, even mid-handshake, for a server that is
+   * stopping: the runtime then holds the TCP socket until the peer ends
+   * the handshake, which an exiting process does not wait for.
+   */
+  abandon(): void {
+    this.close();
+    if (this.#handshaking) {
+      this.#handshaking = false;
+      this.#release();
+    }
+  }
+
+  /** True while a close waits for a pending TLS handshake to end. */
+  get closing(): boolean {
+    return this.#closed && this.#handshaking;
+  }
+
+  /** Resolves once the connection is closed and its socket freed. */
+  get freed(): Promise<void> {
+    if (this.#closed && !this.#handshaking) return Promise.resolve();
+    this.#freed ??= Promise.withResolvers<void>();
+    return this.#freed.promise;
+  }
+
+  #handshakeEnded(): void {
+    if (!this.#handshaking) return;
+    this.#handshaking = false;
+    if (this.#closed) this.#release();
+  }
+
+  #release(): void {
     if (this.#reporter.tracing) {
       this.#reporter.trace(
         `close connection to ${this.#name} (read ${
@@ -278,6 +333,7 @@ export class StreamSocket {
     } catch {
       // Already closed by the runtime after a failure: nothing left to free.
     }
+    this.#freed?.resolve();
   }
 
   async #timed<T>(operation: Promise<T>): Promise<T> {

@@ -53,12 +53,32 @@ class Tracked implements Connection {
     return this.#stopped;
   }
 
-  /** Gives up on the connection: aborts the handler's signal and closes. */
-  stop(): void {
+  /**
+   * Gives up on the connection: aborts the handler's signal and closes;
+   * `abandon` closes even mid-handshake, for a server that is stopping
+   * (see {@linkcode StreamSocket.abandon}).
+   */
+  stop(abandon = false): void {
     this.#stopped = true;
     this.#controller?.abort();
-    this.socket.close();
+    if (abandon) this.socket.abandon();
+    else this.socket.close();
   }
+}
+
+/**
+ * What a line about closing `socket` adds when the close has to wait for a
+ * TLS handshake: the connection is not gone yet, and still counts.
+ *
+ * @example
+ * ```ts ignore
+ * log.event(`Closing idle connection from ${peer}${closingNote(socket)}`);
+ * ```
+ */
+export function closingNote(socket: StreamSocket): string {
+  return socket.closing
+    ? " (its TLS handshake is still pending and Deno cannot abort one: it stays open, and counted, until the peer finishes the handshake or leaves)"
+    : "";
 }
 
 /**
@@ -97,6 +117,7 @@ export class ConnectionRegistry {
   #grace = new Delay();
   #graceNow = false;
   #emptied: (() => void) | undefined;
+  #room: { count: number; resolve: () => void } | undefined;
 
   /** Starts an empty registry, and its idle sweeper if there is a limit. */
   constructor(handler: ConnectionHandler, options: ConnectionRegistryOptions) {
@@ -144,9 +165,24 @@ export class ConnectionRegistry {
     );
   }
 
-  /** Gives up on every open connection at once. */
+  /**
+   * Gives up on every open connection at once, for a server that is
+   * stopping: one whose TLS handshake is still pending is abandoned.
+   */
   stopAll(): void {
-    for (const connection of this.#live) connection.stop();
+    for (const connection of this.#live) connection.stop(true);
+  }
+
+  /**
+   * Resolves once fewer than `count` connections are open: a TLS server
+   * at its limit waits here rather than accept a connection it could only
+   * refuse by a close that frees nothing mid-handshake.
+   */
+  roomFor(count: number): Promise<void> {
+    if (this.#live.size < count) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#room = { count, resolve };
+    });
   }
 
   /**
@@ -193,21 +229,31 @@ export class ConnectionRegistry {
     for (const connection of this.#live) {
       const quiet = connection.socket.quietFor(now);
       if (quiet >= idleTimeoutMs && !connection.stopped) {
+        connection.stop();
         this.log.event(
           `Closing idle connection from ${connection.socket.peer} after ${
             idleTimeoutMs / 1000
-          } s without traffic`,
+          } s without traffic${closingNote(connection.socket)}`,
         );
-        connection.stop();
       }
     }
   }
 
   #finish(connection: Tracked): void {
-    connection.socket.close();
-    this.#summary.bytesSent += connection.socket.bytesWritten;
-    this.#live.delete(connection);
+    const { socket } = connection;
+    socket.close();
+    if (socket.closing) {
+      // Its place is held until its socket is really gone.
+      socket.freed.then(() => this.#finish(connection));
+      return;
+    }
+    if (!this.#live.delete(connection)) return;
+    this.#summary.bytesSent += socket.bytesWritten;
     if (this.#live.size === 0) this.#emptied?.();
+    if (this.#room !== undefined && this.#live.size < this.#room.count) {
+      this.#room.resolve();
+      this.#room = undefined;
+    }
   }
 
   #failed(connection: Tracked, error: unknown): void {

@@ -12,6 +12,7 @@
 import { checkPositive, checkWhole } from "../protocol/option_checks.ts";
 import { setTcpNoDelay } from "../protocol/connect.ts";
 import { StreamSocket } from "../protocol/socket.ts";
+import { endpointOf } from "../protocol/endpoint.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { ConnectionRegistry } from "./_connections.ts";
 import { Delay } from "./_delay.ts";
@@ -53,7 +54,9 @@ export interface ConnectionServerOptions extends ListenOptions {
   reporter?: Reporter;
   /**
    * Most connections served at once. Beyond it a new connection is accepted
-   * and closed at once, with a log line. Default 10000.
+   * and closed at once, with a log line; a TLS server stops accepting
+   * instead, until one closes (a close mid-handshake frees nothing).
+   * Default 10000.
    */
   maxConns?: number;
   /** Close a connection with no traffic for this long, in ms. Default: never. */
@@ -140,6 +143,8 @@ class AcceptLoop implements ConnectionServer {
   #connections: ConnectionRegistry;
   #retry = new Delay();
   #stopping = false;
+  #tls: boolean;
+  #wakeAccept: (() => void) | undefined;
 
   constructor(options: ServeOptions, handler: ConnectionHandler) {
     this.#reporter = options.reporter ?? SILENT;
@@ -151,6 +156,7 @@ class AcceptLoop implements ConnectionServer {
       summary: this.#listening.summary,
       idleTimeoutMs: options.idleTimeoutMs,
     });
+    this.#tls = endpointOf(options).transport === "tls";
     this.addr = this.#listening.listener.addr;
     this.closed = this.#run();
   }
@@ -164,6 +170,7 @@ class AcceptLoop implements ConnectionServer {
       this.#stopping = true;
       this.#listening.listener.close();
       this.#retry.end();
+      this.#wakeAccept?.();
     }
     // Before the drain has begun, a zero grace does the same.
     if (closeOptions.now) this.#connections.endGrace();
@@ -195,6 +202,10 @@ class AcceptLoop implements ConnectionServer {
     let outOfDescriptors = false;
     let failedInARow = 0;
     while (!this.#stopping) {
+      if (this.#tls && this.open >= this.#maxConns) {
+        await this.#waitForRoom();
+        continue;
+      }
       let conn: Deno.Conn;
       try {
         conn = await listener.accept();
@@ -227,6 +238,20 @@ class AcceptLoop implements ConnectionServer {
       }
       this.#admit(conn);
     }
+  }
+
+  // A TLS connection refused at once would still hold its socket until
+  // its peer ends the handshake (see StreamSocket.close), so refusing does
+  // not bound a TLS server: it leaves new ones in the listen backlog.
+  async #waitForRoom(): Promise<void> {
+    this.#connections.log.event(
+      `Not accepting while serving ${this.#maxConns} (--max-conns): new TLS connections wait in the backlog until one closes`,
+    );
+    await new Promise<void>((resolve) => {
+      this.#wakeAccept = resolve;
+      this.#connections.roomFor(this.#maxConns).then(resolve);
+    });
+    this.#wakeAccept = undefined;
   }
 
   /** Serves a connection just accepted, or refuses it beyond --max-conns. */
