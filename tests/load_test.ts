@@ -171,11 +171,33 @@ Deno.test("load: --rate keeps its schedule: round trips within 2% of rate x dura
     "--json",
   ]);
   equal(result.code, 0, result.stderr);
-  equal(result.stderr, "");
   const report = JSON.parse(result.stdout);
   assertReportShape(report);
+  // Every send due within the second goes out, if late then late, so the
+  // count is the schedule's own, whatever the machine's load.
   ok(Math.abs(report.roundTrips - 2000) <= 40, `${report.roundTrips}`);
-  ok(Math.abs(report.achievedRate - 2000) <= 40, `${report.achievedRate}`);
+  // The achieved rate runs to the last send, so a busy machine that delays
+  // that one send by 10 ms lowers it by 1%: only its upper bound is the
+  // schedule's. Below 99% the client must say it fell behind, and not
+  // otherwise; achievedRate is rounded from the figure that decides, so
+  // either way it may sit on the bound itself.
+  ok(report.achievedRate <= 2040, `${report.achievedRate}`);
+  // How late the last send went is in its latency, which the largest one
+  // bounds: a client late without saying so in its latencies fails here.
+  const late = report.latencyMs.max / 1000;
+  ok(
+    report.achievedRate >= report.roundTrips / (1.0005 + late) - 0.05,
+    `${report.achievedRate}, latest send at most ${late} s late`,
+  );
+  if (result.stderr === "") {
+    ok(report.achievedRate >= 1980, `${report.achievedRate}, no warning`);
+  } else {
+    match(
+      result.stderr,
+      /^warning: the client fell behind its schedule: it sent \d+ of 2000 round trips\/s requested; [^\n]*\n$/,
+    );
+    ok(report.achievedRate <= 1980, `${report.achievedRate}, warned`);
+  }
   equal(report.config.rate, 2000);
   equal(report.uncorrectedLatencyMs.count, report.roundTrips);
 });
@@ -189,7 +211,15 @@ Deno.test("load: at a low --rate the sent rate counts each send's whole slot: 5 
   equal(report.roundTrips, 5);
   // Sends at 0, 0.1, ... 0.4 s: over the 0.4 s to the last one it would
   // read 12.5/s, a rate faster than asked and not sent.
-  ok(Math.abs(report.achievedRate - 10) <= 0.5, `${report.achievedRate}`);
+  ok(report.achievedRate <= 10.5, `${report.achievedRate}`);
+  // A busy machine may send the last one late, 26 ms of which already take
+  // the rate under 9.5/s. The lateness is in that send's latency, so the
+  // largest latency bounds it (0.05 for the rounding to 0.1).
+  const late = report.latencyMs.max / 1000;
+  ok(
+    report.achievedRate >= 5 / (0.5 + late) - 0.05,
+    `${report.achievedRate}, latest send at most ${late} s late`,
+  );
 });
 
 Deno.test("load: --omit runs a warm-up first and leaves its round trips out of the figures", async () => {
@@ -207,15 +237,36 @@ Deno.test("load: --omit runs a warm-up first and leaves its round trips out of t
     assertReportShape(report);
     equal(report.config.omitSeconds, 0.5);
     // 1.5 s ran at 2000/s; only the second after the warm-up counts (from
-    // when its timer fired, which a busy machine may delay a little).
-    ok(report.durationSeconds <= 1.05, `${report.durationSeconds}`);
-    const due = 2000 * report.durationSeconds;
-    ok(report.roundTrips <= 2040, `${report.roundTrips}`);
+    // when its timer fired, which a busy machine may delay a little). The
+    // figures end at the last echo, which may come late by as much as the
+    // largest latency: a busy machine's delay, where the warm-up left in
+    // would add 0.5 s.
+    const late = report.latencyMs.max / 1000;
     ok(
-      Math.abs(report.roundTrips - due) <= 40,
-      `${report.roundTrips} of ${due}`,
+      report.durationSeconds <= 1.001 + late,
+      `${report.durationSeconds}, latest echo at most ${late} s late`,
     );
-    ok(Math.abs(report.achievedRate - 2000) <= 40, `${report.achievedRate}`);
+    // The warm-up's timer firing late shortens the counted second, by far
+    // less than a quarter of it even on a busy machine.
+    ok(report.durationSeconds >= 0.75, `${report.durationSeconds}`);
+    ok(report.roundTrips <= 2040, `${report.roundTrips}`);
+    // The sends are due from when counting began to the end of the run,
+    // which is the duration less the last echo's lateness.
+    const due = 2000 * report.durationSeconds;
+    ok(
+      report.roundTrips <= due + 40 &&
+        report.roundTrips >= due - 2000 * late - 40,
+      `${report.roundTrips} of ${due}, latest echo at most ${late} s late`,
+    );
+    // As in "--rate keeps its schedule": a late last send lowers the
+    // achieved rate by as much as its latency shows, no more. The counted
+    // round trips may include the echoes of the 4 sends in flight when
+    // counting began.
+    ok(report.achievedRate <= 2040, `${report.achievedRate}`);
+    ok(
+      report.achievedRate >= (report.roundTrips - 4) / (1.0005 + late) - 0.05,
+      `${report.achievedRate}, latest send at most ${late} s late`,
+    );
     equal(report.latencyMs.count, report.roundTrips);
     equal(report.uncorrectedLatencyMs.count, report.roundTrips);
     equal(report.intervals[0].startSeconds, 0);

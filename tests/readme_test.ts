@@ -180,6 +180,48 @@ function compare(
   deepEqual(stdout, outOnly, `stdout order\n${context}`);
 }
 
+/** The ports other than `serverPort` in `IP:PORT` ends a client printed. */
+function clientPorts(printed: string[], serverPort: number): Set<number> {
+  const ports = new Set<number>();
+  for (const line of printed) {
+    for (const end of line.matchAll(/(?:\d{1,3}(?:\.\d{1,3}){3}|\]):(\d+)/g)) {
+      const port = Number(end[1]);
+      if (port !== serverPort) ports.add(port);
+    }
+  }
+  return ports;
+}
+
+/**
+ * A `netdemo sockets` table without the rows of strangers: `--port` also
+ * matches a remote port, so any earlier connection to this port number (one
+ * in TIME_WAIT from another test, say) is listed too, and no README can show
+ * it. A row is a stranger's only when it is on `serverPort` yet neither the
+ * server's LISTEN socket nor an end of a connection between the server and
+ * one of `own`, the ports the block's clients printed. Every other row stays,
+ * so a row the README does not show, or one it shows going missing, still
+ * fails the comparison.
+ */
+function withoutStrangers(
+  table: string[],
+  serverPort: number,
+  own: Set<number>,
+): string[] {
+  const portOf = (end: string): number => {
+    const port = end.slice(end.lastIndexOf(":") + 1);
+    return port === "*" ? 0 : Number(port);
+  };
+  return table.filter((line) => {
+    const row = /^tcp6? +\d+ +\d+ +(\S+) +(\S+) +(\S+)$/.exec(line);
+    if (row === null) return true;
+    const [local, remote] = [portOf(row[1]), portOf(row[2])];
+    if (local !== serverPort && remote !== serverPort) return true;
+    return (local === serverPort && row[3] === "LISTEN") ||
+      (local === serverPort && own.has(remote)) ||
+      (remote === serverPort && own.has(local));
+  });
+}
+
 /** The words with the server's port: replaced if given, else added. */
 function withPort(words: string[], port: number): string[] {
   if (words.includes("--unix")) return words;
@@ -336,9 +378,15 @@ async function runAgainstServer(block: Block, where: string): Promise<void> {
     serverArgs(places.words(shellWords(block.attrs.server))),
   );
   let held: Deno.TcpConn | undefined;
+  // What the block's own clients printed, for the ports they connected from.
+  const firstLines: string[] = [];
   try {
     for (const words of split(block.attrs.first)) {
-      await runCli(places.words(withPort(words, port)));
+      const result = await runCli(places.words(withPort(words, port)));
+      firstLines.push(
+        ...result.stdout.split("\n"),
+        ...result.stderr.split("\n"),
+      );
     }
     if (block.attrs.held) {
       held = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -361,8 +409,11 @@ async function runAgainstServer(block: Block, where: string): Promise<void> {
       } else {
         const result = await runCli(args);
         lastCode = result.code;
+        const stdout = result.stdout.split("\n").map(places.line);
         printed = {
-          stdout: result.stdout.split("\n").map(places.line),
+          stdout: args[0] === "sockets"
+            ? withoutStrangers(stdout, port, clientPorts(firstLines, port))
+            : stdout,
           stderr: result.stderr.split("\n").map(places.line),
         };
       }
@@ -423,4 +474,32 @@ Deno.test("README: the console-example checker fails on a wrong line", () => {
     stdout: ["Connected by 127.0.0.1:5", "Served 1 connection, up 12.0 s"],
     stderr: [],
   }, attrs);
+});
+
+Deno.test("README: a sockets table loses only the rows of other programs' connections to its port", () => {
+  const own = clientPorts([
+    "Connected to 127.0.0.1:65432 from 127.0.0.1:53910",
+    "Connected to 127.0.0.1:65432 from 127.0.0.1:53924",
+  ], 65432);
+  deepEqual([...own], [53910, 53924]);
+  const row = (local: string, remote: string, state: string): string =>
+    `tcp        0      0 ${local.padEnd(23)} ${remote.padEnd(23)} ${state}`;
+  const header =
+    "Proto Recv-Q Send-Q Local Address           Foreign Address         State";
+  const ours = [
+    row("127.0.0.1:53910", "127.0.0.1:65432", "TIME_WAIT"),
+    row("127.0.0.1:65432", "127.0.0.1:53924", "ESTABLISHED"),
+    row("127.0.0.1:65432", "0.0.0.0:*", "LISTEN"),
+  ];
+  // On the port, but from a client of an earlier server that had it.
+  const strangers = [
+    row("127.0.0.1:40000", "127.0.0.1:65432", "TIME_WAIT"),
+    row("127.0.0.1:65432", "127.0.0.1:40001", "TIME_WAIT"),
+  ];
+  // Not on the port at all: a broken --port filter must still show.
+  const offPort = row("127.0.0.1:40002", "127.0.0.1:40003", "ESTABLISHED");
+  deepEqual(
+    withoutStrangers([header, ...strangers, ...ours, offPort], 65432, own),
+    [header, ...ours, offPort],
+  );
 });

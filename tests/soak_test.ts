@@ -9,8 +9,13 @@
  * with V8's collection cycle while a leak raises the floor itself.
  *
  * - The live heap: under `deno run` the server runs with `--trace-gc`, which
- *   prints the heap left after every full collection. Over 120 s of this
- *   load it stayed at 7.0-7.3 MB, with a full collection every 2-3 s.
+ *   prints the heap left after every collection. Over 120 s of this load it
+ *   stayed at 7.0-7.3 MB after full collections, with one every 2-3 s. How
+ *   many full collections there are depends on the server's speed, though:
+ *   on a machine busy with other work it promotes next to nothing (the heap
+ *   after each scavenge stayed at 7.4-7.5 MB for 45 s under two CPU
+ *   burners on two cores) and needs none at all. See `heapFloors` for what
+ *   is compared then.
  * - The resident size, a backstop for what the heap does not show, and the
  *   only figure a compiled binary allows (it takes no V8 flags). It swings
  *   by 10% within a cycle, and it steps up once when V8 enlarges its young
@@ -41,15 +46,33 @@ const CONNECTIONS = 200;
 const TOLERANCE = 0.10;
 /** The most V8's young generation is allowed to add to the resident size. */
 const YOUNG_GENERATION_STEP_KIB = 32 * 1024;
-/** The heap V8 reports left after a full collection, in MB. */
-const FULL_COLLECTION =
-  /Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(/;
+/**
+ * A `--trace-gc` line: V8's own time of the collection (ms since the
+ * isolate started), its kind, and the heap left after it in MB.
+ */
+const GC_LINE =
+  /\[\d+:0x[\da-f]+\] +(\d+) ms: (\D+?) [\d.]+ \([\d.]+\) -> ([\d.]+) \(/;
+/**
+ * The server's own stdout lines. V8 writes its trace through a buffer of
+ * its own, so one of these can land inside a trace line and split it.
+ */
+const SERVER_LINE = /(?:Listening on|Served) [^\n]*\n/g;
 
-/** One memory sample: when, the resident size, and stdout's length then. */
+/** One memory sample: when (s since the load began) and the resident size. */
 interface Sample {
   at: number;
   kib: number;
-  lines: number;
+}
+
+/** A figure at a time, in s since the load began. */
+interface Point {
+  at: number;
+  value: number;
+}
+
+/** One collection from `--trace-gc`: when, whether full, the heap after. */
+interface Collection extends Point {
+  full: boolean;
 }
 
 function soakSeconds(): number {
@@ -74,6 +97,10 @@ Deno.test({
   }`,
   ignore: Deno.build.os !== "linux",
   async fn(): Promise<void> {
+    // V8 times its collections from the isolate's start, which is a little
+    // after the spawn (well within the 0.3-0.5 s the server takes to
+    // listen): against thirds of 15 s that error does not matter.
+    const spawned = performance.now();
     const server = await spawnQuietEcho({
       v8Flags: TRACE_GC ? ["--trace-gc"] : [],
     });
@@ -85,14 +112,11 @@ Deno.test({
     const samples: Promise<Sample | Error>[] = [];
     const sampler = !CHECK_MEMORY ? undefined : setInterval(() => {
       const at = (performance.now() - started) / 1000;
-      const lines = server.process.stdoutLines.length;
       samples.push(
-        residentKiB(pid).then(
-          (kib) => ({ at, kib, lines }),
-          (error: Error) => error,
-        ),
+        residentKiB(pid).then((kib) => ({ at, kib }), (error: Error) => error),
       );
     }, 1000);
+    const taken: Sample[] = [];
     try {
       const load = await runCli([
         "client",
@@ -115,38 +139,57 @@ Deno.test({
       deepEqual(report.errors, {});
       equal(report.connectionsOpened, CONNECTIONS);
       ok(report.roundTrips > 0, line);
-      if (CHECK_MEMORY) {
-        const taken: Sample[] = [];
-        for (const sample of await Promise.all(samples)) {
-          if (sample instanceof Error) throw sample;
-          taken.push(sample);
-        }
-        const resident = thirds(
-          taken.map(({ at, kib }) => ({ at, value: kib })),
-        );
-        ok(
-          resident.last <= resident.middle * (1 + TOLERANCE) +
-              YOUNG_GENERATION_STEP_KIB,
-          `server resident size floor grew from ${resident.middle} KiB (middle third) to ${resident.last} KiB (last third), more than ${
-            TOLERANCE * 100
-          }% plus ${YOUNG_GENERATION_STEP_KIB} KiB`,
-        );
-        if (TRACE_GC) {
-          const heap = thirds(
-            fullCollections(server.process.stdoutLines, taken),
-          );
-          ok(
-            heap.last <= heap.middle * (1 + TOLERANCE),
-            `server live heap after full collections grew from ${heap.middle} MB (middle third) to ${heap.last} MB (last third), more than ${
-              TOLERANCE * 100
-            }%`,
-          );
-        }
+      for (const sample of await Promise.all(samples)) {
+        if (sample instanceof Error) throw sample;
+        taken.push(sample);
       }
     } finally {
       clearInterval(sampler);
       const status = await server.process.stop("SIGINT");
       equal(status.code, 0, server.process.stderrLines.join("\n"));
+    }
+    if (CHECK_MEMORY) {
+      const resident = thirds(taken.map(({ at, kib }) => ({ at, value: kib })));
+      ok(
+        resident !== undefined,
+        `too few resident size samples in the middle or last third: ${
+          JSON.stringify(taken)
+        }`,
+      );
+      ok(
+        resident.last <= resident.middle * (1 + TOLERANCE) +
+            YOUNG_GENERATION_STEP_KIB,
+        `server resident size floor grew from ${resident.middle} KiB (middle third) to ${resident.last} KiB (last third), more than ${
+          TOLERANCE * 100
+        }% plus ${YOUNG_GENERATION_STEP_KIB} KiB`,
+      );
+    }
+    if (TRACE_GC) {
+      // Read once the server has exited, which flushes V8's trace buffer:
+      // before that the last seconds' lines may still be in it.
+      const collections = traced(
+        server.process.stdoutLines,
+        (spawned - started) / 1000,
+      );
+      const heap = heapFloors(collections);
+      if (typeof heap === "string") {
+        // Said in the test's output, so that a run which could not judge
+        // the heap is not taken for one that did; the resident size above
+        // was still checked.
+        // deno-lint-ignore no-console
+        console.warn(
+          `soak: live heap not compared, ${heap}; resident size only. Collections: ${
+            JSON.stringify(collections)
+          }`,
+        );
+      } else {
+        ok(
+          heap.last <= heap.middle * (1 + TOLERANCE),
+          `server live heap ${heap.figures} grew from ${heap.middle} MB (middle third) to ${heap.last} MB (last third), more than ${
+            TOLERANCE * 100
+          }%: ${JSON.stringify(collections)}`,
+        );
+      }
     }
     // V8 buffers its trace lines, so under --trace-gc they may be cut
     // around the server's own lines: the summary is then looked for within
@@ -163,39 +206,74 @@ Deno.test({
 });
 
 /**
- * The floors of `points` in the middle and the last third of the run, each
- * required to hold at least one point.
+ * The floors of `points` in the middle and the last third of the run, or
+ * undefined when either third holds none.
  */
 function thirds(
-  points: { at: number; value: number }[],
-): { middle: number; last: number } {
+  points: Point[],
+): { middle: number; last: number } | undefined {
   const floor = (from: number, to: number): number =>
     Math.min(
       ...points.filter((p) => p.at >= from && p.at < to).map((p) => p.value),
     );
   const middle = floor(SECONDS / 3, (2 * SECONDS) / 3);
+  // Whatever came after the last sample belongs to the last third too.
   const last = floor((2 * SECONDS) / 3, Infinity);
-  ok(
-    Number.isFinite(middle) && Number.isFinite(last),
-    `too few figures in the middle or last third: ${JSON.stringify(points)}`,
-  );
-  return { middle, last };
+  return Number.isFinite(middle) && Number.isFinite(last)
+    ? { middle, last }
+    : undefined;
 }
 
 /**
- * The heap left after each full collection, timed by the first sample taken
- * after its line was read (lines read after the last sample count as last).
+ * The collections in the server's `--trace-gc` lines, timed by V8 (not by
+ * when the lines arrived, which is in bursts as V8's buffer fills) and
+ * moved to the load's clock: `offset` is the server's spawn on it, in s.
  */
-function fullCollections(
-  lines: string[],
-  samples: Sample[],
-): { at: number; value: number }[] {
-  const found: { at: number; value: number }[] = [];
-  lines.forEach((line, index) => {
-    const heap = FULL_COLLECTION.exec(line);
-    if (heap === null) return;
-    const at = samples.find((sample) => sample.lines > index)?.at ?? Infinity;
-    found.push({ at, value: Number(heap[1]) });
+function traced(lines: string[], offset: number): Collection[] {
+  const text = `${lines.join("\n")}\n`.replaceAll(SERVER_LINE, "");
+  return text.split("\n").flatMap((line) => {
+    const found = GC_LINE.exec(line);
+    if (found === null) return [];
+    return [{
+      at: offset + Number(found[1]) / 1000,
+      full: found[2].includes("Mark-Compact"),
+      value: Number(found[3]),
+    }];
   });
-  return found;
+}
+
+/**
+ * The heap floors to compare, and which figures they are; or why there are
+ * none that can be compared.
+ *
+ * After a full collection the heap is the live heap. After a scavenge it
+ * also holds whatever old garbage no full collection has taken yet, which
+ * only grows until the next one. So with full collections in both thirds
+ * those are compared. Without one in either, the old generation was never
+ * collected from the middle third on, and the floors after any collection
+ * are compared: what they can grow by is what was promoted, a leak
+ * included. With one in the last third only, that floor is the live heap
+ * and the middle's is at least its live heap, so a growth is still real.
+ * With one in the middle third only, the last third's floor holds the
+ * garbage promoted since, so a growth would prove nothing.
+ */
+function heapFloors(
+  collections: Collection[],
+): { middle: number; last: number; figures: string } | string {
+  const full = thirds(collections.filter((c) => c.full));
+  if (full !== undefined) {
+    return { ...full, figures: "after full collections" };
+  }
+  const inLast = collections.some((c) => c.full && c.at >= (2 * SECONDS) / 3);
+  const inMiddle = collections.some((c) =>
+    c.full && c.at >= SECONDS / 3 && c.at < (2 * SECONDS) / 3
+  );
+  if (inMiddle && !inLast) {
+    return "full collections in the middle third but none in the last";
+  }
+  const any = thirds(collections);
+  if (any === undefined) {
+    return "no collections in the middle or the last third";
+  }
+  return { ...any, figures: "after any collection (too few full ones)" };
 }
