@@ -17,9 +17,12 @@ export {
   type AppHeader,
   type AppMessage,
   DEFAULT_MAX_CONTENT,
+  fieldExcerpt,
+  fieldText,
   JSON_CONTENT_TYPE,
   ProtocolError,
   type ProtocolReason,
+  REPLY_EXCERPT,
 } from "./app_header.ts";
 
 /** The content type of the client's binary requests. */
@@ -88,6 +91,39 @@ export function pythonJson(value: unknown): string {
  * ```
  */
 export function encodeAppMessage(message: AppMessageInit): Uint8Array {
+  const header = encodeHeader(message, message.content.length);
+  const frame = new Uint8Array(2 + header.length + message.content.length);
+  frame[0] = header.length >> 8;
+  frame[1] = header.length & 0xff;
+  frame.set(header, 2);
+  frame.set(message.content, 2 + header.length);
+  return frame;
+}
+
+/**
+ * The length of the frame {@linkcode encodeAppMessage} would write for a
+ * message with `contentLength` bytes of content, found without the
+ * content: a server can ask its budget for a response before making it.
+ *
+ * @example
+ * ```ts
+ * import { appFrameLength, encodeAppMessage, resultMessage } from "./app_codec.ts";
+ * const message = resultMessage("ok");
+ * appFrameLength(message, message.content.length) ===
+ *   encodeAppMessage(message).length; // true
+ * ```
+ */
+export function appFrameLength(
+  message: Omit<AppMessageInit, "content">,
+  contentLength: number,
+): number {
+  return 2 + encodeHeader(message, contentLength).length + contentLength;
+}
+
+function encodeHeader(
+  message: Omit<AppMessageInit, "content">,
+  contentLength: number,
+): Uint8Array {
   // The keys in Python's order, written out directly: this is the hot path.
   const header = textEncoder.encode(
     `{"byteorder": ${
@@ -96,7 +132,7 @@ export function encodeAppMessage(message: AppMessageInit): Uint8Array {
       JSON.stringify(message.contentType)
     }, "content-encoding": ${
       JSON.stringify(message.contentEncoding)
-    }, "content-length": ${message.content.length}}`,
+    }, "content-length": ${contentLength}}`,
   );
   if (header.length > MAX_HEADER_LENGTH) {
     throw new ProtocolError(
@@ -104,12 +140,7 @@ export function encodeAppMessage(message: AppMessageInit): Uint8Array {
       `the header is ${header.length} bytes, above the format's limit of ${MAX_HEADER_LENGTH}`,
     );
   }
-  const frame = new Uint8Array(2 + header.length + message.content.length);
-  frame[0] = header.length >> 8;
-  frame[1] = header.length & 0xff;
-  frame.set(header, 2);
-  frame.set(message.content, 2 + header.length);
-  return frame;
+  return header;
 }
 
 /**
@@ -123,12 +154,14 @@ export function encodeAppMessage(message: AppMessageInit): Uint8Array {
  * ```
  */
 export function jsonMessage(value: unknown): AppMessageInit {
-  return {
-    contentType: JSON_CONTENT_TYPE,
-    contentEncoding: "utf-8",
-    content: textEncoder.encode(pythonJson(value)),
-  };
+  return { ...JSON_FIELDS, content: textEncoder.encode(pythonJson(value)) };
 }
+
+/** The header fields of every `text/json` message. */
+const JSON_FIELDS = {
+  contentType: JSON_CONTENT_TYPE,
+  contentEncoding: "utf-8",
+} as const;
 
 /**
  * The request the course's client sends for `ACTION VALUE`: `search` as
@@ -195,6 +228,49 @@ export function resultMessage(result: string): AppMessageInit {
   return jsonMessage({ result });
 }
 
+/** The control characters JSON writes with a two-character escape. */
+const SHORT_ESCAPES = new Set([0x08, 0x09, 0x0a, 0x0c, 0x0d]);
+
+/**
+ * The length of the frame {@linkcode encodeAppMessage} writes for
+ * `resultMessage(result)`, counted without writing either.
+ *
+ * @example
+ * ```ts
+ * import { encodeAppMessage, resultFrameLength, resultMessage } from "./app_codec.ts";
+ * resultFrameLength("café") === encodeAppMessage(resultMessage("café")).length; // true
+ * ```
+ */
+export function resultFrameLength(result: string): number {
+  return appFrameLength(JSON_FIELDS, resultContentLength(result));
+}
+
+/** The length in bytes of {@linkcode resultMessage}'s content. */
+function resultContentLength(result: string): number {
+  // `{"result": "` and `"}` around the string's JSON escapes, in UTF-8.
+  let bytes = 14;
+  for (let i = 0; i < result.length; i++) {
+    const code = result.charCodeAt(i);
+    if (code === 0x22 || code === 0x5c) bytes += 2;
+    else if (code < 0x20) bytes += SHORT_ESCAPES.has(code) ? 2 : 6;
+    else if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code < 0xd800 || code > 0xdfff) bytes += 3;
+    else if (code <= 0xdbff && isLowSurrogate(result.charCodeAt(i + 1))) {
+      bytes += 4;
+      i++;
+    } else {
+      // A lone surrogate is written as a \uXXXX escape.
+      bytes += 6;
+    }
+  }
+  return bytes;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
 /**
  * The `result` of a text/json response, or undefined when the JSON is not
  * an object holding one (a malformed response).
@@ -235,26 +311,4 @@ export function binaryResponse(request: Uint8Array): AppMessageInit {
     contentEncoding: "binary",
     content,
   };
-}
-
-/**
- * A JSON field as a person reads it: a string as it is, any other value as
- * its JSON text. Both the client's `Got result:` line and the server's
- * replies and log lines show fields this way.
- *
- * @example
- * ```ts
- * import { fieldText } from "./app_codec.ts";
- * fieldText("port"); // "port"
- * fieldText({ a: 1 }); // '{"a":1}'
- * ```
- */
-export function fieldText(value: unknown): string {
-  if (typeof value === "string") return value;
-  try {
-    return JSON.stringify(value) ?? "null";
-  } catch {
-    // Too deeply nested to write back: say what it is instead.
-    return Array.isArray(value) ? "[...]" : "{...}";
-  }
 }

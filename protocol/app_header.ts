@@ -1,7 +1,7 @@
 /**
  * The application lesson's header and message rules: what a received header
  * must hold and what a whole message becomes, with the reasons a peer's bytes
- * are refused. The stream decoder (`app_decoder.ts`) applies them to bytes as
+ * are refused, and how a message's JSON fields read as text. The stream decoder (`app_decoder.ts`) applies them to bytes as
  * they arrive.
  *
  * @module
@@ -212,4 +212,120 @@ export function finishAppMessage(
       "the text/json content is not valid JSON",
     );
   }
+}
+
+/**
+ * The most characters of a peer's field that the server quotes in a reply
+ * (`Error: invalid action "..."`, `No match for "..."`), before `...`: a
+ * reply then stays small, however long the field it quotes.
+ */
+export const REPLY_EXCERPT = 60;
+
+/**
+ * A JSON field as a person reads it: a string as it is, any other value as
+ * its JSON text. Both the client's `Got result:` line and the server's
+ * replies and log lines show fields this way. With a `limit`, only the
+ * first `limit` characters of that text, and no more than those are ever
+ * built: a field can be far longer as text than as JSON (`1e20` is written
+ * back as 21 digits), so its whole text would be a multiple of the request.
+ *
+ * @example
+ * ```ts
+ * import { fieldText } from "./app_header.ts";
+ * fieldText("port"); // "port"
+ * fieldText({ a: 1 }); // '{"a":1}'
+ * fieldText([1e20, 1e20], 5); // "[1000"
+ * ```
+ */
+export function fieldText(value: unknown, limit = Infinity): string {
+  if (typeof value === "string") return value.slice(0, limit);
+  if (limit !== Infinity) return new JsonPrefix(limit).of(value);
+  try {
+    return JSON.stringify(value) ?? "null";
+  } catch {
+    // Too deeply nested to write back: say what it is instead.
+    return Array.isArray(value) ? "[...]" : "{...}";
+  }
+}
+
+/**
+ * A field as the server quotes it in a reply: its first `limit` characters
+ * (see {@linkcode fieldText}), then `...` when it has more. A surrogate
+ * pair is never cut in half.
+ *
+ * @example
+ * ```ts
+ * import { fieldExcerpt } from "./app_header.ts";
+ * fieldExcerpt("port"); // "port"
+ * fieldExcerpt("x".repeat(100), 3); // "xxx..."
+ * ```
+ */
+export function fieldExcerpt(value: unknown, limit = REPLY_EXCERPT): string {
+  const text = fieldText(value, limit + 1);
+  if (text.length <= limit) return text;
+  const end = isHighSurrogate(text.charCodeAt(limit - 1)) ? limit - 1 : limit;
+  return `${text.slice(0, end)}...`;
+}
+
+/**
+ * Writes the start of a value's `JSON.stringify` text, stopping once it has
+ * `limit` characters; every array or object opened adds one, so the depth
+ * it recurses to is bounded by the limit too.
+ */
+class JsonPrefix {
+  #limit: number;
+  #text = "";
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  of(value: unknown): string {
+    this.#write(value);
+    return this.#text.slice(0, this.#limit);
+  }
+
+  /** Adds `value`'s JSON text; false once the limit is reached. */
+  #write(value: unknown): boolean {
+    if (this.#text.length >= this.#limit) return false;
+    if (Array.isArray(value)) {
+      this.#text += "[";
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) this.#text += ",";
+        if (!this.#write(value[i] ?? null)) return false;
+      }
+      this.#text += "]";
+    } else if (value !== null && typeof value === "object") {
+      this.#text += "{";
+      let first = true;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        const item = (value as Record<string, unknown>)[key];
+        if (item === undefined) continue;
+        if (!first) this.#text += ",";
+        first = false;
+        this.#string(key);
+        this.#text += ":";
+        if (!this.#write(item)) return false;
+      }
+      this.#text += "}";
+    } else if (typeof value === "string") {
+      this.#string(value);
+    } else {
+      this.#text += JSON.stringify(value) ?? "null";
+    }
+    return this.#text.length < this.#limit;
+  }
+
+  /** Adds a string's JSON text, of no more of it than the limit can show. */
+  #string(value: string): void {
+    const room = this.#limit - this.#text.length;
+    this.#text += JSON.stringify(
+      value.length > room ? value.slice(0, room) : value,
+    );
+  }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -7,7 +7,10 @@
  * content above the limit is refused before any of it is kept, a request
  * that does not arrive in full within the request deadline is cut off, however
  * slowly its bytes trickle in, and what all unfinished requests together hold
- * stays within one server-wide budget, however many peers send them.
+ * (a request's buffers while it arrives, then its response until written)
+ * stays within one server-wide budget, however many peers send them and
+ * leave their responses unread. A reply quotes a bounded excerpt of a peer's field, so
+ * no response is a multiple of its request.
  *
  * @module
  */
@@ -20,9 +23,12 @@ import {
   binaryResponse,
   DEFAULT_MAX_CONTENT,
   encodeAppMessage,
+  fieldExcerpt,
   fieldText,
+  JSON_CONTENT_TYPE,
   ProtocolError,
   requestFields,
+  resultFrameLength,
   resultMessage,
 } from "../protocol/app_codec.ts";
 import { NetError } from "../protocol/errors.ts";
@@ -84,9 +90,9 @@ export interface AppServerOptions extends ConnectionServerOptions {
   requestTimeoutMs?: number;
   /**
    * Most bytes all unfinished requests together may hold (their buffers,
-   * beyond 4 KiB each). A connection whose request would take more is
-   * closed with a log line; the requests already held go on. Default
-   * 64 MiB.
+   * then their responses until written, beyond 4 KiB each). A connection
+   * whose request or response would take more is closed with a log line;
+   * the requests already held go on. Default 64 MiB.
    */
   maxPendingBytes?: number;
 }
@@ -97,8 +103,9 @@ const LOG_EXCERPT = 60;
 /**
  * Makes the response to one decoded request, as the course's server does:
  * `search` looks the value up; another action inside JSON is an error
- * result; a binary request gets its first 10 bytes back. A JSON request
- * that is not an object throws a {@linkcode ProtocolError}.
+ * result; a binary request gets its first 10 bytes back. A reply quotes
+ * at most 60 characters of the peer's field (`REPLY_EXCERPT`). A JSON
+ * request that is not an object throws a {@linkcode ProtocolError}.
  *
  * @example
  * ```ts
@@ -115,13 +122,48 @@ export function answerRequest(
   table: ReadonlyMap<string, string>,
 ): AppMessageInit {
   if (request.kind === "binary") return binaryResponse(request.content);
-  const { action, value } = requestFields(request.value);
+  return resultMessage(resultFor(request.value, table));
+}
+
+/** The `result` that answers a JSON request. */
+function resultFor(json: unknown, table: ReadonlyMap<string, string>): string {
+  const { action, value } = requestFields(json);
   if (action !== "search") {
-    return resultMessage(`Error: invalid action "${fieldText(action)}".`);
+    return `Error: invalid action "${fieldExcerpt(action)}".`;
   }
-  const query = fieldText(value);
   const answer = typeof value === "string" ? table.get(value) : undefined;
-  return resultMessage(answer ?? `No match for "${query}".`);
+  return answer ?? `No match for "${fieldExcerpt(value)}".`;
+}
+
+/** A response to send, its size known before its frame is made. */
+interface Reply {
+  contentType: string;
+  /** The frame's length in bytes. */
+  length: number;
+  /** Makes the frame. */
+  frame(): Uint8Array;
+}
+
+/**
+ * The reply to `request`. A table's entry can be large, so its frame (and
+ * the copies on the way to it) is made only once the budget holds it.
+ */
+function replyTo(
+  request: AppMessage,
+  table: ReadonlyMap<string, string>,
+): Reply {
+  if (request.kind === "binary") {
+    const response = binaryResponse(request.content);
+    const frame = encodeAppMessage(response);
+    const { contentType } = response;
+    return { contentType, length: frame.length, frame: () => frame };
+  }
+  const result = resultFor(request.value, table);
+  return {
+    contentType: JSON_CONTENT_TYPE,
+    length: resultFrameLength(result),
+    frame: () => encodeAppMessage(resultMessage(result)),
+  };
 }
 
 /**
@@ -188,27 +230,28 @@ class RequestHandler {
       socket.close();
     });
     try {
-      const request = await readRequest(socket, decoder, { claim, log });
+      const reply = await this.#reply(socket, decoder, { claim, log });
       deadline.clear();
-      if (request === undefined) return;
-      const response = answerRequest(request, this.#table);
-      if (this.#reporter.verbose) {
-        log.event(`Request from ${socket.peer}: ${describe(request)}`);
+      if (reply === undefined) return;
+      // The request is garbage now (only its reply is left); the reply is
+      // held until written, which a peer that never reads puts off until
+      // the idle timeout.
+      claim.release();
+      if (!claim.take(reply.length)) {
+        log.event(this.#overBudget(socket, "response", reply.length));
+        return;
       }
-      const frame = encodeAppMessage(response);
-      await socket.writeAll(frame, "while sending the response");
+      await socket.writeAll(reply.frame(), "while sending the response");
       if (this.#reporter.verbose) {
         log.event(
-          `Sent ${response.contentType} response to ${socket.peer} (${frame.length} bytes), closing`,
+          `Sent ${reply.contentType} response to ${socket.peer} (${reply.length} bytes), closing`,
         );
       }
     } catch (error) {
       if (error instanceof ProtocolError) {
         log.event(
           error.reason === "over-budget"
-            ? `Closed connection from ${socket.peer}: its request (${
-              counted(socket.bytesRead, "byte")
-            } so far) would take unfinished requests past ${this.#budget.limit} bytes (--max-pending-bytes)`
+            ? this.#overBudget(socket, "request", socket.bytesRead)
             : `Rejected request from ${socket.peer}: ${error.message}`,
         );
         return;
@@ -219,6 +262,37 @@ class RequestHandler {
       deadline.clear();
       claim.release();
     }
+  }
+
+  /**
+   * Reads the request and plans its reply, or undefined when the peer
+   * closed without a request. Apart, so that the request is out of scope
+   * (and garbage) while the reply is written.
+   */
+  async #reply(
+    socket: StreamSocket,
+    decoder: AppDecoder,
+    { claim, log }: { claim: Claim; log: EventLog },
+  ): Promise<Reply | undefined> {
+    const request = await readRequest(socket, decoder, { claim, log });
+    if (request === undefined) return undefined;
+    const reply = replyTo(request, this.#table);
+    if (this.#reporter.verbose) {
+      log.event(`Request from ${socket.peer}: ${describe(request)}`);
+    }
+    return reply;
+  }
+
+  /** The line for a connection closed because its `part` is over budget. */
+  #overBudget(
+    socket: StreamSocket,
+    part: "request" | "response",
+    bytes: number,
+  ): string {
+    const size = part === "request"
+      ? `${counted(bytes, "byte")} so far`
+      : counted(bytes, "byte");
+    return `Closed connection from ${socket.peer}: its ${part} (${size}) would take unfinished requests past ${this.#budget.limit} bytes (--max-pending-bytes)`;
   }
 }
 
@@ -293,7 +367,8 @@ function describe(request: AppMessage): string {
     } "${excerpt(request.content, LOG_EXCERPT)}"`;
   }
   const { action, value } = requestFields(request.value);
+  // One character past the excerpt tells excerpt() to mark the cut.
   return `text/json, action "${
-    excerpt(fieldText(action), LOG_EXCERPT)
-  }", value "${excerpt(fieldText(value), LOG_EXCERPT)}"`;
+    excerpt(fieldText(action, LOG_EXCERPT + 1), LOG_EXCERPT)
+  }", value "${excerpt(fieldText(value, LOG_EXCERPT + 1), LOG_EXCERPT)}"`;
 }
