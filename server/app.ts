@@ -38,6 +38,7 @@ import { excerpt } from "../output/escape.ts";
 import { counted } from "../output/count.ts";
 import { ByteBudget, type Claim } from "./_budget.ts";
 import type { EventLog } from "./_event_log.ts";
+import { closingNote } from "./_connections.ts";
 import {
   type Connection,
   type ConnectionServer,
@@ -222,12 +223,14 @@ class RequestHandler {
       reserve: (bytes) => claim.take(bytes),
     });
     const deadline = new RequestDeadline(this.#requestTimeoutMs, () => {
+      socket.close();
       log.event(
         `Cut off ${socket.peer}: no complete request within ${
           this.#requestTimeoutMs / 1000
-        } s (--request-timeout), ${counted(socket.bytesRead, "byte")} received`,
+        } s (--request-timeout), ${counted(socket.bytesRead, "byte")} received${
+          closingNote(socket)
+        }`,
       );
-      socket.close();
     });
     try {
       const reply = await this.#reply(socket, decoder, { claim, log });

@@ -72,3 +72,25 @@ Deno.test("tls: a peer that never starts its handshake keeps its place until it 
     server.stdoutLines.join("\n"),
   );
 });
+
+Deno.test("tls: the app server's --request-timeout says when a cut-off peer's handshake never began", async () => {
+  const { process: server, port } = await spawnServer([
+    "server",
+    "app",
+    "--port",
+    "0",
+    "--request-timeout",
+    "0.2",
+    ...["--tls-cert", certs.serverCert, "--tls-key", certs.serverKey],
+  ]);
+  const silent = await Deno.connect({ port });
+  try {
+    match(
+      await server.waitForLine(/^Cut off /),
+      /: no complete request within 0\.2 s \(--request-timeout\), 0 bytes received \(its TLS handshake is still pending and Deno cannot abort one: it stays open, and counted, until the peer finishes the handshake or leaves\)$/,
+    );
+  } finally {
+    silent.close();
+    equal((await server.stop("SIGTERM")).code, 0);
+  }
+});
