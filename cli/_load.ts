@@ -24,8 +24,15 @@ import type { Reporter } from "../output/reporter.ts";
 import type { OptionDecls, Values } from "./_options.ts";
 import { fileProblem, readFileBounded } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
-import { decimalNumber } from "./_values.ts";
+import { decimalNumber, MAX_SECONDS } from "./_values.ts";
 import { EXIT_INTERRUPTED, superviseClient } from "./_run.ts";
+
+/**
+ * The time a timed run waits after its duration for the last echoes
+ * (client/load.ts): its one timer covers the warm-up, the duration and this,
+ * so they must fit in a timer together.
+ */
+const ECHO_TAIL_SECONDS = 2;
 
 /** The load mode's options; giving any of them selects load mode. */
 export const LOAD_OPTIONS = {
@@ -175,6 +182,7 @@ export async function runLoadCommand(
   if (given.has("size") && given.has("payload-file")) {
     throw new UsageError("give --size or --payload-file, not both");
   }
+  checkRunLength(values);
   const payloadFile = values["payload-file"];
   const options: LoadOptions = {
     ...common,
@@ -234,6 +242,22 @@ export async function runLoadCommand(
     }
     return 0;
   }, reporter);
+}
+
+/**
+ * Refuses a warm-up and duration too long for the run's timer together; each
+ * alone was checked as it was read.
+ */
+function checkRunLength(values: LoadValues): void {
+  const longest = MAX_SECONDS - ECHO_TAIL_SECONDS;
+  const seconds = ((values.omit ?? 0) +
+    (values.duration ?? DEFAULT_LOAD_DURATION_MS)) / 1000;
+  if (values.rounds !== undefined || seconds <= longest) return;
+  throw new UsageError(
+    `${
+      values.omit === undefined ? "--duration" : "--omit plus --duration"
+    } must be at most ${longest} seconds (the longest a timer can wait, less the ${ECHO_TAIL_SECONDS} s the last echoes get), got ${seconds}`,
+  );
 }
 
 /** `--percentiles 50,90,99.9`: numbers in (0, 100], sorted, once each. */
