@@ -98,11 +98,10 @@ export const LOAD_OPTIONS = {
     defaultText: "as fast as 128 connects in flight allow",
   },
   "connect-timeout": {
-    kind: "seconds",
+    kind: "timeout",
     placeholder: "SECONDS",
-    description: "load mode: give up on a connect after SECONDS",
-    positive: true,
-    mistake: "must be more than 0 seconds",
+    description:
+      "load mode: give up on a connect after SECONDS (0: never, whatever --timeout says)",
     defaultText: "--timeout, else the OS's limit",
   },
   "payload-file": {
@@ -198,7 +197,11 @@ export async function runLoadCommand(
     pipeline: values.pipeline,
     lifetime: values.lifetime,
     connectRate: values["connect-rate"],
-    connectTimeoutMs: values["connect-timeout"],
+    // A given 0 reads as undefined, like any timeout of 0; the load takes 0
+    // as never, where undefined would fall back to --timeout.
+    connectTimeoutMs: given.has("connect-timeout")
+      ? values["connect-timeout"] ?? 0
+      : undefined,
     intervalMs: values.interval,
     percentiles: values.percentiles,
     reporter,

@@ -7,7 +7,14 @@
  */
 
 import { equal, match } from "node:assert/strict";
-import { type CliResult, lines, netdemoCommand, runCli } from "./_helpers.ts";
+import {
+  CliProcess,
+  type CliResult,
+  lines,
+  netdemoCommand,
+  runCli,
+} from "./_helpers.ts";
+import { startPythonServer } from "./_python.ts";
 
 /**
  * Runs `netdemo ARGS...`, killed after 10 s: a value wrongly accepted would
@@ -112,4 +119,41 @@ Deno.test("values: the longest timeout a timer holds is accepted and waits", asy
   equal(result.code, 1, result.stderr);
   match(result.stderr, /^error: connection to 127\.0\.0\.1:1 refused/);
   equal(lines(result.stderr).length, 1, result.stderr);
+});
+
+Deno.test("values: --connect-timeout 0 is never, though --timeout is set", async () => {
+  // Its one-place backlog full, the server's kernel drops further SYNs, so
+  // a connect waits until something gives up on it.
+  const { server, port } = await startPythonServer("unaccepting_server.py", [
+    "--lifetime",
+    "20",
+  ]);
+  const args = ["client", "multi", "-p", port, "--conns", "4", "--rounds", "1"];
+  try {
+    // Without it, --timeout gives up on each connect.
+    const bounded = await runBriefly([...args, "-t", "0.3"]);
+    equal(bounded.code, 1, bounded.stderr);
+    match(bounded.stderr, /could not connect to .* within 0\.3 s/);
+    const never = new CliProcess([
+      ...args,
+      ...["-t", "0.3", "--connect-timeout", "0", "--json"],
+    ]);
+    const ended = await Promise.race([
+      never.finished().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 2000)),
+    ]);
+    const status = await never.stop();
+    equal(ended, false, never.stderrLines.join("\n"));
+    equal(status.code, 130);
+    const report = JSON.parse(never.stdoutLines.join(""));
+    equal(report.interrupted, true);
+    equal(report.config.connectTimeoutSeconds, 0);
+    equal(
+      never.stderrLines.some((line) => /could not connect/.test(line)),
+      false,
+      never.stderrLines.join("\n"),
+    );
+  } finally {
+    await server.kill();
+  }
 });
