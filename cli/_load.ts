@@ -267,7 +267,8 @@ function checkRunLength(values: LoadValues): void {
 function percentilesValue(
   text: string,
 ): { value: number[] } | { problem: string } {
-  const list = text.split(",").map((part) => part.trim());
+  // No trimming: a space is a mistake here as in every other number.
+  const list = text.split(",");
   const values = list.map(decimalNumber);
   if (
     list.some((part) => part === "") ||

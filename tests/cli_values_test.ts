@@ -157,3 +157,17 @@ Deno.test("values: --connect-timeout 0 is never, though --timeout is set", async
     await server.kill();
   }
 });
+
+Deno.test("values: --percentiles refuses spaces, as every other number does", async (t) => {
+  await assertUsageCases(
+    t,
+    [" 5", "5 ", "50, 90", "50 ,90"].map((
+      list,
+    ): [string[], RegExp] => [
+      ["client", "multi", "--percentiles", list],
+      new RegExp(
+        `^error: --percentiles must be numbers above 0 and at most 100, separated by commas, got "${list}"`,
+      ),
+    ]),
+  );
+});
