@@ -171,3 +171,21 @@ Deno.test("values: --percentiles refuses spaces, as every other number does", as
     ]),
   );
 });
+
+Deno.test("values: a --host that is only a port is told to give just --port", async (t) => {
+  await assertUsageCases(t, [
+    [
+      ["server", "echo", "-p", "0", "--host", ":65432"],
+      /^error: --host must not include a port: use --port 65432 \(see/,
+    ],
+    [
+      ["client", "hello", "--host", "[]:65432"],
+      /^error: --host must not include a port: use --port 65432 \(see/,
+    ],
+    // With a host, both options are named as before.
+    [
+      ["client", "hello", "--host", "localhost:80"],
+      /^error: --host must not include a port: use --host localhost --port 80 \(see/,
+    ],
+  ]);
+});
