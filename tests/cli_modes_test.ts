@@ -7,7 +7,7 @@
  */
 
 import { deepEqual, equal, match } from "node:assert/strict";
-import { lines, runCli } from "./_helpers.ts";
+import { type CliResult, lines, runCli } from "./_helpers.ts";
 import { closedPort } from "./_net.ts";
 
 Deno.test("modes: --json alone starts load mode, as every other load option does", async () => {
@@ -21,4 +21,28 @@ Deno.test("modes: --json alone starts load mode, as every other load option does
   equal(report.config.durationSeconds, 10);
   deepEqual(report.errors, { refused: 2 });
   match(lines(result.stderr).at(-1) ?? "", /^error: 2 errors in the load run/);
+});
+
+/** Asserts a usage error: exit 2, nothing on stdout, one matching stderr line. */
+function assertUsage(result: CliResult, expected: RegExp): void {
+  equal(result.code, 2, result.stderr);
+  equal(result.stdout, "");
+  equal(lines(result.stderr).length, 1, result.stderr);
+  match(result.stderr, expected);
+}
+
+Deno.test("modes: bare netdemo is a one-line usage error on stderr; help asked for is on stdout", async () => {
+  assertUsage(
+    await runCli([]),
+    /^error: missing the command \(one of: server, client, sockets, report, help\) \(see 'netdemo --help'\)\n$/,
+  );
+  for (const args of [["help"], ["--help"], ["-h"]]) {
+    const help = await runCli(args);
+    equal(help.code, 0, args.join(" "));
+    equal(help.stderr, "");
+    match(
+      help.stdout,
+      /^netdemo: .*\n\nUsage: netdemo <command> \[mode\] \[options\]\n/,
+    );
+  }
 });
