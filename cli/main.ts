@@ -30,6 +30,13 @@ export interface MainOptions {
 /** The mode the words select, with its arguments; or a help text to print. */
 function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
   const [command, modeName, ...rest] = args;
+  // No command is spelled like an option, so a near name would mislead.
+  if (command.startsWith("-")) {
+    throw new UsageError(
+      `expected a command before "${command}" (one of: ${commandNames()}); options follow the command and its mode`,
+      "",
+    );
+  }
   const direct = (MODES as Record<string, Mode>)[command];
   if (direct !== undefined) return { mode: direct, rest: args.slice(1) };
   const modes = modesOf(command);

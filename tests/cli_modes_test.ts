@@ -46,3 +46,14 @@ Deno.test("modes: bare netdemo is a one-line usage error on stderr; help asked f
     );
   }
 });
+
+Deno.test("modes: an option where the command belongs says the command comes first", async () => {
+  for (const option of ["--port", "-p", "--keep-open"]) {
+    assertUsage(
+      await runCli([option, "0"]),
+      new RegExp(
+        `^error: expected a command before "${option}" \\(one of: server, client, sockets, report, help\\); options follow the command and its mode \\(see 'netdemo --help'\\)\n$`,
+      ),
+    );
+  }
+});
