@@ -6,7 +6,7 @@
  * @module
  */
 
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { assertOneLineFailure, runCli, spawnQuietEcho } from "./_helpers.ts";
 import { testCerts } from "./certs.ts";
 
@@ -70,4 +70,51 @@ Deno.test("files: report merge's config.percentiles is the union of the reports'
     await server.process.stop();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "files: under deno run without --allow-read, every file named says that grant is missing, exit 1",
+  // The compiled binary carries its grants; only deno run can lack one.
+  ignore: Deno.env.get("NETDEMO_BIN") !== undefined,
+  async fn(): Promise<void> {
+    const cases: [string[], string][] = [
+      [
+        ["client", "multi", "-p", "1", "--payload-file", certs.ca],
+        `cannot read --payload-file "${certs.ca}"`,
+      ],
+      [
+        ["client", "hello", "-p", "1", "--tls-ca", certs.ca],
+        `cannot read --tls-ca file "${certs.ca}"`,
+      ],
+      [
+        [
+          ...["server", "echo", "-p", "0"],
+          ...["--tls-cert", certs.serverCert, "--tls-key", certs.serverKey],
+        ],
+        `cannot read --tls-cert file "${certs.serverCert}"`,
+      ],
+      [["report", "merge", certs.ca], `cannot read "${certs.ca}"`],
+    ];
+    for (const [args, what] of cases) {
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: [
+          ...["run", "--quiet", "--no-prompt", "--allow-net"],
+          new URL("../mod.ts", import.meta.url).pathname,
+          ...args,
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const stderr = new TextDecoder().decode(output.stderr);
+      equal(output.code, 1, `${args.join(" ")}: ${stderr}`);
+      equal(
+        stderr,
+        `error: ${what}: netdemo was started without --allow-read\n`,
+      );
+      match(new TextDecoder().decode(output.stdout), /^$/);
+    }
+  },
 });
