@@ -95,9 +95,9 @@ export function endpointValue(
     transport: "tls",
     host,
     port,
-    cert: cert === undefined ? undefined : readPem(cert, "--tls-cert"),
+    cert: cert === undefined ? undefined : readPem(cert, "--tls-cert", true),
     key: key === undefined ? undefined : readPem(key, "--tls-key"),
-    caCerts: ca === undefined ? undefined : [readPem(ca, "--tls-ca")],
+    caCerts: ca === undefined ? undefined : [readPem(ca, "--tls-ca", true)],
     serverName: values["tls-server-name"],
   };
 }
@@ -108,7 +108,12 @@ export function endpointValue(
  */
 const MAX_PEM_BYTES = 4 * 1024 * 1024;
 
-function readPem(path: string, option: string): string {
+/**
+ * Reads a PEM file named by `option`; `certificates` demands a CERTIFICATE
+ * block in it, for a key file given as a CA is otherwise found out only in
+ * the handshake, as "not signed by a trusted CA".
+ */
+function readPem(path: string, option: string, certificates = false): string {
   let bytes: Uint8Array;
   try {
     bytes = readFileBoundedSync(path, MAX_PEM_BYTES);
@@ -141,6 +146,13 @@ function readPem(path: string, option: string): string {
         `${option} file "${path}" is not valid PEM: its ${label} block is not base64`,
       );
     }
+  }
+  if (certificates && !blocks.some(([, label]) => label === "CERTIFICATE")) {
+    throw new Error(
+      `${option} file "${path}" holds no certificate (no BEGIN CERTIFICATE block; found ${
+        [...new Set(blocks.map(([, label]) => label))].join(", ")
+      })`,
+    );
   }
   return text;
 }

@@ -79,8 +79,9 @@ function checkRegular(info: Deno.FileInfo, path: string): void {
 }
 
 /**
- * Why a file could not be read: `no such file`, `permission denied`,
- * `it is a directory`, or the runtime's message.
+ * Why a file could not be read: `no such file`, `permission denied by the
+ * file system`, `netdemo was started without --allow-read`, `it is a
+ * directory`, or the runtime's message.
  *
  * @example
  * ```ts
@@ -94,9 +95,13 @@ export function fileProblem(error: unknown): string {
   if (error instanceof NotRegularFile) {
     return "it is not a regular file (a FIFO, a device or a socket)";
   }
-  if (
-    error instanceof Deno.errors.PermissionDenied ||
-    error instanceof Deno.errors.NotCapable
-  ) return "permission denied";
+  // Deno's own check, not the file's mode: only `deno run` without the
+  // grant meets it (the compiled binary carries it), and chmod cannot help.
+  if (error instanceof Deno.errors.NotCapable) {
+    return "netdemo was started without --allow-read";
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return "permission denied by the file system";
+  }
   return errorMessage(error);
 }

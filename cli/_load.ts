@@ -24,8 +24,15 @@ import type { Reporter } from "../output/reporter.ts";
 import type { OptionDecls, Values } from "./_options.ts";
 import { fileProblem, readFileBounded } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
-import { decimalNumber } from "./_values.ts";
+import { decimalNumber, MAX_SECONDS } from "./_values.ts";
 import { EXIT_INTERRUPTED, superviseClient } from "./_run.ts";
+
+/**
+ * The time a timed run waits after its duration for the last echoes
+ * (client/load.ts): its one timer covers the warm-up, the duration and this,
+ * so they must fit in a timer together.
+ */
+const ECHO_TAIL_SECONDS = 2;
 
 /** The load mode's options; giving any of them selects load mode. */
 export const LOAD_OPTIONS = {
@@ -91,11 +98,10 @@ export const LOAD_OPTIONS = {
     defaultText: "as fast as 128 connects in flight allow",
   },
   "connect-timeout": {
-    kind: "seconds",
+    kind: "timeout",
     placeholder: "SECONDS",
-    description: "load mode: give up on a connect after SECONDS",
-    positive: true,
-    mistake: "must be more than 0 seconds",
+    description:
+      "load mode: give up on a connect after SECONDS (0: never, whatever --timeout says)",
     defaultText: "--timeout, else the OS's limit",
   },
   "payload-file": {
@@ -175,6 +181,7 @@ export async function runLoadCommand(
   if (given.has("size") && given.has("payload-file")) {
     throw new UsageError("give --size or --payload-file, not both");
   }
+  checkRunLength(values);
   const payloadFile = values["payload-file"];
   const options: LoadOptions = {
     ...common,
@@ -190,7 +197,11 @@ export async function runLoadCommand(
     pipeline: values.pipeline,
     lifetime: values.lifetime,
     connectRate: values["connect-rate"],
-    connectTimeoutMs: values["connect-timeout"],
+    // A given 0 reads as undefined, like any timeout of 0; the load takes 0
+    // as never, where undefined would fall back to --timeout.
+    connectTimeoutMs: given.has("connect-timeout")
+      ? values["connect-timeout"] ?? 0
+      : undefined,
     intervalMs: values.interval,
     percentiles: values.percentiles,
     reporter,
@@ -236,11 +247,28 @@ export async function runLoadCommand(
   }, reporter);
 }
 
+/**
+ * Refuses a warm-up and duration too long for the run's timer together; each
+ * alone was checked as it was read.
+ */
+function checkRunLength(values: LoadValues): void {
+  const longest = MAX_SECONDS - ECHO_TAIL_SECONDS;
+  const seconds = ((values.omit ?? 0) +
+    (values.duration ?? DEFAULT_LOAD_DURATION_MS)) / 1000;
+  if (values.rounds !== undefined || seconds <= longest) return;
+  throw new UsageError(
+    `${
+      values.omit === undefined ? "--duration" : "--omit plus --duration"
+    } must be at most ${longest} seconds (the longest a timer can wait, less the ${ECHO_TAIL_SECONDS} s the last echoes get), got ${seconds}`,
+  );
+}
+
 /** `--percentiles 50,90,99.9`: numbers in (0, 100], sorted, once each. */
 function percentilesValue(
   text: string,
 ): { value: number[] } | { problem: string } {
-  const list = text.split(",").map((part) => part.trim());
+  // No trimming: a space is a mistake here as in every other number.
+  const list = text.split(",");
   const values = list.map(decimalNumber);
   if (
     list.some((part) => part === "") ||

@@ -11,8 +11,12 @@
 import type { OptionDecl } from "./_options.ts";
 import { UsageError } from "./_usage.ts";
 
-/** The longest duration accepted anywhere: a year. */
-const MAX_SECONDS = 86_400 * 365;
+/**
+ * The longest duration accepted anywhere, in whole seconds: what a timer
+ * can wait (2^31 - 1 ms, about 24.8 days). A longer one would fire at once
+ * with a runtime warning instead of waiting.
+ */
+export const MAX_SECONDS: number = Math.floor((2 ** 31 - 1) / 1000);
 
 /**
  * Tells whether `text` is an integer in plain decimal digits: `0`, `80`,
@@ -84,10 +88,14 @@ export function readValue(
       const positive = decl.kind === "seconds" && decl.positive === true;
       // `+ 0` turns a "-0" into 0.
       const value = decimalNumber(text) + 0;
-      if (
-        !Number.isFinite(value) || value < 0 || value > MAX_SECONDS ||
-        (positive && value === 0)
-      ) {
+      // Its own sentence, not the option's mistake: the value is a number
+      // of seconds, just too many for a timer.
+      if (value > MAX_SECONDS) {
+        throw new UsageError(
+          `${flag} must be at most ${MAX_SECONDS} seconds (about 24.8 days, the longest a timer can wait), got "${text}"`,
+        );
+      }
+      if (!Number.isFinite(value) || value < 0 || (positive && value === 0)) {
         refuse(
           `must be a number of seconds (${
             positive ? "more than 0" : "0 or more"

@@ -1,8 +1,8 @@
 /**
  * `netdemo client multi`: the multi-connection client, in its lesson mode
  * (a few messages on each of N connections, every step printed) and its
- * load mode (`--duration`, `--rounds` or any other load option: round
- * trips on every connection, then a report).
+ * load mode (`--duration`, `--rounds` or any other load option, `--json`
+ * included: round trips on every connection, then a report).
  *
  * @module
  */
@@ -73,7 +73,7 @@ const OPTIONS = {
 export const clientMulti = {
   name: "client multi",
   summary:
-    "Open several connections at once and check every echo; with --duration or --rounds, a load test.",
+    "Open several connections at once and check every echo; with --duration, --rounds or any load option (--json too), a load test.",
   options: OPTIONS,
   examples: [
     "netdemo client multi",
@@ -83,14 +83,13 @@ export const clientMulti = {
   run(command, reporter): Promise<number> {
     const { values } = command;
     const given: ReadonlySet<string> = command.given;
-    const load = Object.keys(LOAD_OPTIONS).some((name) => given.has(name));
+    // --json is a load option too: only load mode has a report to print.
+    const load = given.has("json") ||
+      Object.keys(LOAD_OPTIONS).some((name) => given.has(name));
     if (load && given.has("message")) {
       throw new UsageError(
         "--message is for the lesson mode; load mode sends --size bytes or --payload-file",
       );
-    }
-    if (!load && values.json) {
-      throw new UsageError("--json needs load mode (--duration or --rounds)");
     }
     const common = {
       endpoint: endpointValue(command, "client"),

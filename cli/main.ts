@@ -30,6 +30,13 @@ export interface MainOptions {
 /** The mode the words select, with its arguments; or a help text to print. */
 function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
   const [command, modeName, ...rest] = args;
+  // No command is spelled like an option, so a near name would mislead.
+  if (command.startsWith("-")) {
+    throw new UsageError(
+      `expected a command before "${command}" (one of: ${commandNames()}); options follow the command and its mode`,
+      "",
+    );
+  }
   const direct = (MODES as Record<string, Mode>)[command];
   if (direct !== undefined) return { mode: direct, rest: args.slice(1) };
   const modes = modesOf(command);
@@ -58,6 +65,11 @@ function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
   return { mode, rest };
 }
 
+/** The commands, as a usage error lists them. */
+function commandNames(): string {
+  return [...Object.keys(COMMANDS), "help"].join(", ");
+}
+
 /**
  * Runs the command line and resolves the exit code: 0 success, 1 runtime
  * failure, 2 usage error (printed as one line on stderr naming the mode's
@@ -79,9 +91,17 @@ export async function main(
   const reporter = options.reporter ?? new Reporter();
   let mode: Mode | undefined;
   try {
-    if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
+    // Nothing typed is a usage error like any other: one line on stderr,
+    // where the help asked for goes to stdout.
+    if (args.length === 0) {
+      throw new UsageError(
+        `missing the command (one of: ${commandNames()})`,
+        "",
+      );
+    }
+    if (args[0] === "--help" || args[0] === "-h") {
       reporter.always(mainHelp());
-      return args.length === 0 ? 2 : 0;
+      return 0;
     }
     if (args[0] === "--version" || args[0] === "-V") {
       if (args.length > 1) {

@@ -59,7 +59,10 @@ export interface LoadOptions extends ClientOptions {
   lifetime?: number;
   /** New connections per second at most. Default: no pacing. */
   connectRate?: number;
-  /** Longest connect, in ms. Default: the OS's own limit. */
+  /**
+   * Longest connect, in ms; 0: never, even with a `timeoutMs`. Default:
+   * `timeoutMs`, else the OS's own limit.
+   */
   connectTimeoutMs?: number;
   /** Length of an interval, in ms; each ends with `onInterval`. */
   intervalMs?: number;
@@ -143,7 +146,9 @@ export function planLoad(options: LoadOptions): LoadPlan {
     window,
     // Without its own limit a connect gets the run's --timeout; the socket
     // gets none (see LoadRun's watchdog).
-    connectTimeoutMs: options.connectTimeoutMs ?? options.timeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs === 0
+      ? undefined
+      : options.connectTimeoutMs ?? options.timeoutMs,
     config: {
       transport: endpoint.transport,
       host: endpoint.transport === "unix" ? endpoint.path : endpoint.host,
@@ -184,7 +189,9 @@ function checkLoadOptions(options: LoadOptions): void {
   checkPositive(options.durationMs, "durationMs");
   checkPositive(options.omitMs, "omitMs", { orZero: true });
   checkPositive(options.connectRate, "connectRate");
-  checkPositive(options.connectTimeoutMs, "connectTimeoutMs");
+  checkPositive(options.connectTimeoutMs, "connectTimeoutMs", {
+    orZero: true,
+  });
   checkPositive(options.timeoutMs, "timeoutMs");
   checkPositive(options.intervalMs, "intervalMs");
   for (const percentile of options.percentiles ?? []) {

@@ -122,7 +122,8 @@ const CONFIG: Record<string, Check> = {
   rounds: orNull(positiveCount),
   lifetime: orNull(positiveCount),
   connectRate: orNull(positive),
-  connectTimeoutSeconds: orNull(positive),
+  // 0: a connect was never to time out, though the run had a --timeout.
+  connectTimeoutSeconds: orNull(amount),
   intervalSeconds: orNull(positive),
   percentiles,
 };

@@ -110,6 +110,7 @@ export function isWildcardHost(host: string): boolean {
  * ```ts
  * import { hostProblem } from "./address.ts";
  * hostProblem("127.0.0.1:80"); // 'must not include a port: use --host 127.0.0.1 --port 80'
+ * hostProblem(":80"); // 'must not include a port: use --port 80'
  * hostProblem("::1"); // undefined
  * ```
  */
@@ -119,7 +120,9 @@ export function hostProblem(host: string): string | undefined {
     /^([^:\[\]]*):(\d*)$/.exec(host);
   if (withPort) {
     const port = withPort[2] === "" ? "PORT" : withPort[2];
-    return `must not include a port: use --host ${withPort[1]} --port ${port}`;
+    // `:65432` names no host: an empty --host would be refused in turn.
+    const host = withPort[1] === "" ? "" : `--host ${withPort[1]} `;
+    return `must not include a port: use ${host}--port ${port}`;
   }
   const bare = bareHost(host);
   if (/\s/.test(host)) {

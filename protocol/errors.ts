@@ -205,6 +205,20 @@ export interface FailureContext {
 }
 
 /**
+ * The grant a NotCapable error lacks, as Deno's own message names it
+ * (`Requires net access to "unix:/tmp/x.sock", ...`): a Unix socket needs
+ * read, write and net, and Deno asks for them one at a time, so the address
+ * alone cannot tell which is missing.
+ */
+function missingGrant(message: string, address: string): string {
+  const named = /\bRequires (\w+) access\b/.exec(message)?.[1];
+  if (named !== undefined) return `--allow-${named}`;
+  return address.startsWith("unix:")
+    ? "--allow-read, --allow-write and --allow-net"
+    : "--allow-net";
+}
+
+/**
  * Converts any error from a socket call into a {@linkcode NetError} whose
  * message names the address and says what happened in plain words.
  *
@@ -236,9 +250,7 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
     // meets it (the compiled binary carries them).
     "permission-denied": error instanceof Deno.errors.NotCapable
       ? `Deno's permissions do not allow ${address}: run it with ${
-        address.startsWith("unix:")
-          ? "--allow-read and --allow-write"
-          : "--allow-net"
+        missingGrant(detail, address)
       }`
       : `permission denied for ${address}`,
     "too-many-open-files":

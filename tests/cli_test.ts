@@ -1,4 +1,4 @@
-import { equal, match, ok } from "node:assert/strict";
+import { equal, match } from "node:assert/strict";
 import { type CliResult, runCli } from "./_helpers.ts";
 import { runMain } from "./_main.ts";
 
@@ -208,10 +208,13 @@ Deno.test("cli: --help for the program, a command and a mode; --version", async 
   match(version.stdout, /^netdemo \d+\.\d+\.\d+\n$/);
 });
 
-Deno.test("cli: no arguments prints the usage and exits 2", async () => {
+Deno.test("cli: no arguments is a usage error naming the commands, exit 2", async () => {
   const result = await runMain([]);
-  equal(result.code, 2);
-  ok(result.stdout.includes("Usage: netdemo"));
+  assertUsageError(
+    [],
+    result,
+    /^error: missing the command \(one of: server, client, sockets, report, help\) \(see 'netdemo --help'\)$/,
+  );
 });
 
 Deno.test("cli: the program itself prints a usage error as one line and exits 2", async () => {

@@ -85,7 +85,10 @@ Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file
     [["--pipeline", "0"], /--pipeline must be an integer from 1 to/],
     [["--lifetime", "0"], /--lifetime must be an integer of 1 or more/],
     [["--connect-rate", "-1"], /--connect-rate must be a number more than 0/],
-    [["--connect-timeout", "0"], /--connect-timeout must be more than 0/],
+    [
+      ["--connect-timeout", "-1"],
+      /--connect-timeout must be a number of seconds \(0 or more\)/,
+    ],
     [["--interval", "0"], /--interval must be more than 0 seconds/],
     [["--omit", "0"], /--omit must be more than 0 seconds/],
     [["--omit", "1", "--rounds", "2"], /--omit needs a timed run/],

@@ -398,7 +398,7 @@ Deno.test("client multi: usage mistakes exit 2 with one line", async () => {
     [["--duration", "soon"], /--duration must be a number of seconds/],
     [["--rounds", "0"], /--rounds must be an integer of 1 or more/],
     [["--message", ""], /--message must not be empty/],
-    [["--json"], /--json needs load mode/],
+    [["--json", "--message", "hi"], /--message is for the lesson mode/],
     [["--rounds", "2", "--message", "hi"], /--message is for the lesson mode/],
     [["--port", "70000"], /--port must be an integer from 0 to 65535/],
     [["--bogus"], /unknown option '--bogus'/i],
