@@ -102,7 +102,8 @@ export const LOAD_OPTIONS = {
     placeholder: "SECONDS",
     description:
       "load mode: give up on a connect after SECONDS (0: never, whatever --timeout says)",
-    defaultText: "--timeout, else the OS's limit",
+    defaultText:
+      "--timeout, else in a timed run its length, else the OS's limit",
   },
   "payload-file": {
     kind: "text",

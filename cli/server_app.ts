@@ -54,7 +54,7 @@ const OPTIONS = {
     kind: "integer",
     placeholder: "BYTES",
     description:
-      "most bytes all unfinished requests may hold together; a connection that would go over is closed",
+      "most bytes all unfinished requests and their unsent responses may hold together; a connection that would go over is closed",
     min: 0,
     default: DEFAULT_MAX_PENDING_BYTES,
   },

@@ -144,11 +144,15 @@ export function planLoad(options: LoadOptions): LoadPlan {
     omitMs,
     lifetime,
     window,
-    // Without its own limit a connect gets the run's --timeout; the socket
-    // gets none (see LoadRun's watchdog).
+    // Without its own limit a connect gets the run's --timeout (the socket
+    // gets none: see LoadRun's watchdog), and without that, in a timed
+    // run, the run's length: a TLS handshake has no OS timeout, and a run
+    // asked to last N seconds must not wait for ever for its first
+    // connects.
     connectTimeoutMs: options.connectTimeoutMs === 0
       ? undefined
-      : options.connectTimeoutMs ?? options.timeoutMs,
+      : options.connectTimeoutMs ?? options.timeoutMs ??
+        (durationMs === undefined ? undefined : omitMs + durationMs),
     config: {
       transport: endpoint.transport,
       host: endpoint.transport === "unix" ? endpoint.path : endpoint.host,

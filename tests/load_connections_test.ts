@@ -188,6 +188,39 @@ Deno.test("load: --connect-timeout gives up on a connect the server's full backl
   }
 });
 
+Deno.test("load: a timed run's connect is given up after the run's length when nothing else limits it, so a TLS handshake never answered cannot hold the run", async () => {
+  // The one connection this listener's queue takes is made by the kernel,
+  // and then nothing answers the ClientHello: no OS timeout covers that.
+  const { server, port } = await startPythonServer("unaccepting_server.py", [
+    "--lifetime",
+    "20",
+  ]);
+  const run = new CliProcess([
+    "client",
+    "multi",
+    ...["--port", port, "--tls", "--conns", "1", "--duration", "0.5"],
+    "--json",
+  ]);
+  // A bound for the broken case only: the run must end far sooner.
+  const guard = setTimeout(() => run.child.kill("SIGKILL"), 15_000);
+  try {
+    const status = await run.finished();
+    equal(status.code, 1, run.stderrLines.join("\n"));
+    const report = JSON.parse(run.stdoutLines.join("\n"));
+    equal(report.connectionsOpened, 0);
+    equal(report.errors.timeout, 1, JSON.stringify(report.errors));
+    ok(
+      run.stderrLines.some((line) =>
+        /could not connect to 127\.0\.0\.1:\d+ within 0\.5 s/.test(line)
+      ),
+      run.stderrLines.join("\n"),
+    );
+  } finally {
+    clearTimeout(guard);
+    await server.kill();
+  }
+});
+
 Deno.test("load: a server that closes before echoing is 'closed early by server', as in the lesson mode", async () => {
   // Reads the first message of each connection, then ends the stream (FIN).
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
