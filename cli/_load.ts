@@ -10,6 +10,7 @@ import {
   DEFAULT_LOAD_DURATION_MS,
   DEFAULT_LOAD_SIZE,
   DEFAULT_PIPELINE,
+  DRAIN_MS,
   formatInterval,
   formatLoadReport,
   type LoadOptions,
@@ -26,13 +27,6 @@ import { fileProblem, readFileBounded } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
 import { decimalNumber, MAX_SECONDS } from "./_values.ts";
 import { EXIT_INTERRUPTED, superviseClient } from "./_run.ts";
-
-/**
- * The time a timed run waits after its duration for the last echoes
- * (client/load.ts): its one timer covers the warm-up, the duration and this,
- * so they must fit in a timer together.
- */
-const ECHO_TAIL_SECONDS = 2;
 
 /** The load mode's options; giving any of them selects load mode. */
 export const LOAD_OPTIONS = {
@@ -253,14 +247,15 @@ export async function runLoadCommand(
  * alone was checked as it was read.
  */
 function checkRunLength(values: LoadValues): void {
-  const longest = MAX_SECONDS - ECHO_TAIL_SECONDS;
+  const tail = DRAIN_MS / 1000;
+  const longest = MAX_SECONDS - tail;
   const seconds = ((values.omit ?? 0) +
     (values.duration ?? DEFAULT_LOAD_DURATION_MS)) / 1000;
   if (values.rounds !== undefined || seconds <= longest) return;
   throw new UsageError(
     `${
       values.omit === undefined ? "--duration" : "--omit plus --duration"
-    } must be at most ${longest} seconds (the longest a timer can wait, less the ${ECHO_TAIL_SECONDS} s the last echoes get), got ${seconds}`,
+    } must be at most ${longest} seconds (the longest a timer can wait, less the ${tail} s the last echoes get), got ${seconds}`,
   );
 }
 

@@ -33,9 +33,10 @@ export type { IntervalReport, LoadReport } from "./load_report.ts";
 
 /**
  * How long round trips still in flight when the time is up may take before
- * they are abandoned and counted as timed out.
+ * they are abandoned and counted as timed out. One timer waits for the
+ * warm-up, the duration and this together, so they must fit in one.
  */
-const DRAIN_MS = 2_000;
+export const DRAIN_MS = 2_000;
 
 /** The client fell behind when it sent less than this share of its schedule. */
 const BEHIND_SHARE = 0.99;
