@@ -146,7 +146,7 @@ export const MAX_CONNS_OPTION = {
     kind: "integer",
     placeholder: "N",
     description:
-      "most connections served at once; more are accepted and closed at once",
+      "most connections served at once; more are accepted and closed at once (a TLS server stops accepting until one closes)",
     min: 1,
     default: DEFAULT_MAX_CONNS,
   },

@@ -174,11 +174,13 @@ class LoadRun {
       this.#closeInterval(end, true);
       const result = this.#finish(end);
       // A slot of a timed run ends early only when a connect fails; when
-      // every one did, the run ended before its duration.
+      // every one did, the run ended before its duration (a run that never
+      // opened a connection did not run at all: its errors say why).
       this.#gaveUp += first.filter((socket) => socket === undefined).length;
       if (
         durationMs !== undefined && this.#gaveUp === slots &&
-        ended < this.#deadline && !result.report.interrupted
+        this.#connector.opened > 0 && ended < this.#deadline &&
+        !result.report.interrupted
       ) {
         result.endedEarlyAfter = roundTo((ended - started) / 1000, 2);
       }

@@ -194,22 +194,32 @@ export class ConnectionRegistry {
     const live = this.#live;
     if (live.size === 0) return;
     const emptied = new Promise<void>((resolve) => this.#emptied = resolve);
-    if (!this.#graceNow) {
+    // The server gave up on these already (see closingNote): no grace.
+    const abandoned = new Set<Tracked>();
+    for (const connection of live) {
+      if (connection.socket.closing) {
+        abandoned.add(connection);
+        connection.stop(true);
+      }
+    }
+    const open = (): number =>
+      [...live].filter((connection) => !abandoned.has(connection)).length;
+    if (!this.#graceNow && open() > 0) {
       this.#reporter.info(
         `Waiting up to ${graceMs / 1000} s for ${
-          counted(live.size, "open connection")
+          counted(open(), "open connection")
         }`,
       );
       await Promise.race([emptied, this.#grace.wait(graceMs)]);
       this.#grace.end();
     }
-    if (live.size > 0) {
+    if (open() > 0) {
       this.#reporter.info(
-        `Closing ${counted(live.size, "connection")} still open`,
+        `Closing ${counted(open(), "connection")} still open`,
       );
       this.stopAll();
-      await emptied;
     }
+    await emptied;
   }
 
   /** Ends the grace now, or skips it if the drain has not begun yet. */

@@ -215,6 +215,11 @@ Deno.test("load: a timed run's connect is given up after the run's length when n
       ),
       run.stderrLines.join("\n"),
     );
+    // Nothing ran, so there is no shortened run to warn about.
+    ok(
+      !run.stderrLines.some((line) => line.startsWith("warning:")),
+      run.stderrLines.join("\n"),
+    );
   } finally {
     clearTimeout(guard);
     await server.kill();
