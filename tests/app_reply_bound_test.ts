@@ -15,6 +15,7 @@ import {
   fieldExcerpt,
   fieldText,
   JSON_CONTENT_TYPE,
+  jsonMessage,
   REPLY_EXCERPT,
   resultFrameLength,
   resultMessage,
@@ -183,5 +184,32 @@ Deno.test("app server: an unread response counts against --max-pending-bytes unt
   assert.equal(
     log.out.filter((line) => line.startsWith("Closed connection")).length,
     1,
+  );
+});
+
+Deno.test("app server: a request's own bytes leave the budget when its response takes their place", async () => {
+  // 10 MiB of request and 12 MiB of response each fit in 20 MiB, together
+  // they would not: the request is done with once it is answered.
+  const big = "x".repeat(12 << 20);
+  const log = captureReporter();
+  const server = serveApp({
+    port: 0,
+    reporter: log.reporter,
+    table: new Map([["big", big]]),
+    maxPendingBytes: 20 << 20,
+    maxContentLength: 16 << 20,
+  });
+  const request = encodeAppMessage(
+    jsonMessage({ action: "search", value: "big", pad: "y".repeat(10 << 20) }),
+  );
+  try {
+    const reply = await exchange(server.addr.port, request);
+    assert.equal(resultOf(decodeOne(reply)), big);
+  } finally {
+    await server.close();
+  }
+  assert.deepEqual(
+    log.out.filter((line) => line.startsWith("Closed connection")),
+    [],
   );
 });

@@ -10,9 +10,23 @@
 
 import { equal, match, ok } from "node:assert/strict";
 import { testCerts } from "./certs.ts";
-import { runCli, spawnServer } from "./_helpers.ts";
+import { type CliProcess, runCli, spawnServer } from "./_helpers.ts";
 
 const certs = await testCerts();
+
+/**
+ * Stops `server` with SIGTERM and resolves its exit code; one that has not
+ * ended within `ms` is killed, which a test then sees as a wrong code
+ * rather than waiting for ever.
+ */
+async function stopWithin(server: CliProcess, ms: number): Promise<number> {
+  const guard = setTimeout(() => server.child.kill("SIGKILL"), ms);
+  try {
+    return (await server.stop("SIGTERM")).code;
+  } finally {
+    clearTimeout(guard);
+  }
+}
 
 Deno.test("tls: a peer that never starts its handshake keeps its place until it leaves, so --max-conns holds", async () => {
   const { process: server, port } = await spawnServer([
@@ -50,6 +64,12 @@ Deno.test("tls: a peer that never starts its handshake keeps its place until it 
     const served = await hello();
     equal(served.code, 0, served.stderr);
     match(served.stdout, /^Received: /m);
+    // Full again, with both silent peers cut off and still open: a stop
+    // must neither wait for them nor for a place to accept into.
+    silent.push(await Deno.connect({ port }));
+    await server.waitForLines(/^Closing idle connection /, 3);
+    await server.waitForLines(/^Not accepting while serving 2 /, 2);
+    equal(await stopWithin(server, 10_000), 0);
   } finally {
     for (const conn of silent) {
       try {
@@ -58,8 +78,7 @@ Deno.test("tls: a peer that never starts its handshake keeps its place until it 
         // Closed above.
       }
     }
-    // A silent peer still open must not hold up the server's exit.
-    equal((await server.stop("SIGTERM")).code, 0);
+    await server.stop("SIGTERM");
   }
   ok(
     server.stdoutLines.some((line) =>
@@ -93,6 +112,67 @@ Deno.test("tls: the app server's --request-timeout says when a cut-off peer's ha
     equal((await server.stop("SIGTERM")).code, 0);
     ok(
       !server.stdoutLines.some((line) => line.startsWith("Waiting up to")),
+      server.stdoutLines.join("\n"),
+    );
+  } finally {
+    silent.close();
+    await server.stop("SIGTERM");
+  }
+});
+
+Deno.test("tls: a peer that finishes its handshake after it was cut off is closed then, not served", async () => {
+  const { process: server, port } = await spawnServer([
+    "server",
+    "echo",
+    "--port",
+    "0",
+    "--idle-timeout",
+    "0.2",
+    ...["--tls-cert", certs.serverCert, "--tls-key", certs.serverKey],
+  ]);
+  const late = await Deno.connect({ port });
+  let tls: Deno.TlsConn | undefined;
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await server.waitForLine(/^Closing idle connection .*handshake/);
+    tls = await Deno.startTls(late, {
+      hostname: "127.0.0.1",
+      caCerts: [Deno.readTextFileSync(certs.ca)],
+    });
+    await tls.handshake();
+    // A bound for the broken case only: the end of stream comes at once.
+    const hung = new Promise<"hung">((resolve) => {
+      guard = setTimeout(() => resolve("hung"), 10_000);
+    });
+    const read = tls.read(new Uint8Array(16)).catch(() => null);
+    equal(await Promise.race([read, hung]), null);
+  } finally {
+    clearTimeout(guard);
+    try {
+      (tls ?? late).close();
+    } catch {
+      // Closed by the server's end already.
+    }
+    equal(await stopWithin(server, 10_000), 0);
+  }
+});
+
+Deno.test("tls: a stop closes a connection still in its handshake once the grace is over", async () => {
+  const { process: server, port } = await spawnServer([
+    "server",
+    "echo",
+    "--port",
+    "0",
+    "--grace",
+    "0.2",
+    ...["--tls-cert", certs.serverCert, "--tls-key", certs.serverKey],
+  ]);
+  const silent = await Deno.connect({ port });
+  try {
+    await server.waitForLine(/^Accepted connection from /);
+    equal(await stopWithin(server, 10_000), 0);
+    ok(
+      server.stdoutLines.includes("Closing 1 connection still open"),
       server.stdoutLines.join("\n"),
     );
   } finally {
