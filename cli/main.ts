@@ -30,10 +30,14 @@ export interface MainOptions {
 /** The mode the words select, with its arguments; or a help text to print. */
 function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
   const [command, modeName, ...rest] = args;
-  // No command is spelled like an option, so a near name would mislead.
+  // No command is spelled like an option, so a near command would
+  // mislead; --help is the one option that may come first.
   if (command.startsWith("-")) {
+    const help = closestName(command, ["--help"]);
     throw new UsageError(
-      `expected a command before "${command}" (one of: ${commandNames()}); options follow the command and its mode`,
+      help === undefined
+        ? `expected a command before "${command}" (one of: ${commandNames()}); options follow the command and its mode`
+        : `unknown option "${command}"; did you mean --help?`,
       "",
     );
   }

@@ -57,3 +57,14 @@ Deno.test("modes: an option where the command belongs says the command comes fir
     );
   }
 });
+
+Deno.test("modes: a misspelt --help in the command's place is pointed to --help", async () => {
+  for (const option of ["--hlep", "--halp", "-help"]) {
+    assertUsage(
+      await runCli([option]),
+      new RegExp(
+        `^error: unknown option "${option}"; did you mean --help\\? \\(see 'netdemo --help'\\)\n$`,
+      ),
+    );
+  }
+});
