@@ -191,7 +191,8 @@ Deno.test({
       /^error: Deno's permissions do not allow 127\.0\.0\.1:\d+: run it with --allow-net\n$/,
     );
     // A Unix socket needs read, write and net, which Deno asks for one at a
-    // time: the one named is the one Deno's message says is missing.
+    // time: the one named is the one Deno's message says is missing, and
+    // the line names all three.
     const unix = ["client", "hello", "--unix", "/tmp/x.sock"];
     const server = ["server", "echo", "--unix", "/tmp/x.sock"];
     for (
@@ -206,7 +207,7 @@ Deno.test({
       equal(output.code, 1);
       equal(
         new TextDecoder().decode(output.stderr),
-        `error: Deno's permissions do not allow unix:/tmp/x.sock: run it with ${lacking}\n`,
+        `error: Deno's permissions do not allow unix:/tmp/x.sock: run it with ${lacking} (a Unix socket needs --allow-read, --allow-write and --allow-net)\n`,
         `${args.join(" ")} with ${grants.join(" ")}`,
       );
     }
