@@ -86,7 +86,8 @@ export type {
 } from "./protocol/endpoint.ts";
 export type { AppHeader, AppMessage } from "./protocol/app_header.ts";
 export type { OpenOptions } from "./protocol/connect.ts";
-export type { ConnectOptions, SocketOptions } from "./protocol/socket.ts";
+export type { SocketOptions } from "./protocol/socket.ts";
+export type { ConnectOptions } from "./protocol/dial.ts";
 export { type FailureKind, NetError } from "./protocol/errors.ts";
 export {
   type LineSink,

@@ -10,11 +10,8 @@
 
 import { type Endpoint, formatEndpoint } from "../protocol/endpoint.ts";
 import { NetError } from "../protocol/errors.ts";
-import {
-  type ConnectOptions,
-  connectSocket,
-  type StreamSocket,
-} from "../protocol/socket.ts";
+import { type ConnectOptions, connectSocket } from "../protocol/dial.ts";
+import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import type { LatencyRecorder } from "./latency.ts";
 import {

@@ -42,7 +42,7 @@ export interface EchoCheckOptions {
  * @example
  * ```ts
  * import { EchoCheck } from "./_echo_check.ts";
- * import { connectSocket } from "../protocol/socket.ts";
+ * import { connectSocket } from "../protocol/dial.ts";
  * import { SILENT } from "../output/reporter.ts";
  * import { serveEcho } from "../server/echo.ts";
  * const server = serveEcho({ port: 0 });

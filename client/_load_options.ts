@@ -12,7 +12,7 @@ import {
   endpointOf,
   formatEndpoint,
 } from "../protocol/endpoint.ts";
-import type { ConnectOptions } from "../protocol/socket.ts";
+import type { ConnectOptions } from "../protocol/dial.ts";
 import type { ClientOptions } from "./common.ts";
 import { DEFAULT_PERCENTILES } from "./latency.ts";
 import type { IntervalReport, LoadConfig } from "./load_report.ts";

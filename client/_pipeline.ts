@@ -78,7 +78,7 @@ export type StopReason = "drain" | "watchdog" | "interrupt";
  * @example
  * ```ts
  * import { PipelinedConnection } from "./_pipeline.ts";
- * import { connectSocket } from "../protocol/socket.ts";
+ * import { connectSocket } from "../protocol/dial.ts";
  * import { serveEcho } from "../server/echo.ts";
  * const server = serveEcho({ port: 0 });
  * const socket = await connectSocket(server.addr.port);

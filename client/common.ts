@@ -7,7 +7,8 @@
 
 import { type Endpoint, endpointOf } from "../protocol/endpoint.ts";
 import { NetError } from "../protocol/errors.ts";
-import { connectSocket, type StreamSocket } from "../protocol/socket.ts";
+import { connectSocket } from "../protocol/dial.ts";
+import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { escapeBytes } from "../output/escape.ts";
 import { counted } from "../output/count.ts";

@@ -3,7 +3,7 @@
  * socket): within a timeout and an abort signal, with TCP no-delay, the TLS
  * handshake done before it is returned, traced when `--trace` is on, and
  * every failure turned into a {@linkcode NetError}. This is the only place
- * that connects; `connectSocket` (in `socket.ts`) wraps what it opens.
+ * that connects; `connectSocket` (in `dial.ts`) wraps what it opens.
  *
  * @module
  */

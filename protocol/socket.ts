@@ -3,25 +3,20 @@
  * socket) that every server and client uses: it writes in full (the
  * course's `sendall`), turns failures into {@linkcode NetError}s, honours a
  * per-wait timeout and an abort signal, and traces each socket step when
- * `--trace` is on. {@linkcode connectSocket} opens one (through
- * `connect.ts`) and wraps it.
+ * `--trace` is on. `connectSocket` (`dial.ts`) opens one and wraps it;
+ * `peer_names.ts` says how its ends are named.
  *
  * @module
  */
 
 import { formatAddr } from "./address.ts";
-import { type Endpoint, endpointOf } from "./endpoint.ts";
+import { isDialed, peerName } from "./peer_names.ts";
 import { errorName, NetError, toNetError } from "./errors.ts";
-import {
-  describeHandshake,
-  openConnection,
-  type OpenOptions,
-  setTcpNoDelay,
-} from "./connect.ts";
+import { describeHandshake, setTcpNoDelay } from "./connect.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { counted } from "../output/count.ts";
 
-/** Options for {@linkcode StreamSocket} and {@linkcode connectSocket}. */
+/** Options for {@linkcode StreamSocket} and `connectSocket` (`dial.ts`). */
 export interface SocketOptions {
   /** Where trace lines go. Default: nowhere. */
   reporter?: Reporter;
@@ -31,45 +26,9 @@ export interface SocketOptions {
   signal?: AbortSignal;
 }
 
-/**
- * The connections this program opened itself (through connectSocket). A
- * TLS one has had its handshake traced already; and trace lines name it by
- * its local port as well, because its peer is the same server for every
- * connection of a client. Accepted connections are named by their peer.
- */
-const dialed = new WeakSet<Deno.Conn>();
-
-/**
- * Accepted Unix connections have no peer name, so their listener numbers
- * them (1, 2, ... per listener) and the StreamSocket shows `unix client N`.
- */
-const unixClientNumbers = new WeakMap<Deno.Conn, number>();
-
-/**
- * Records the number a Unix listener gave the connection it accepted, so
- * that its {@linkcode StreamSocket} names the peer `unix client N`.
- *
- * @example
- * ```ts
- * import { numberUnixClient } from "./socket.ts";
- * // In a Unix listener's accept: numberUnixClient(conn, ++accepted);
- * ```
- */
-export function numberUnixClient(conn: Deno.Conn, number: number): void {
-  unixClientNumbers.set(conn, number);
-}
-
 function isEndWithoutCloseNotify(error: unknown): boolean {
   return error instanceof Deno.errors.UnexpectedEof &&
     /close_notify/.test(error.message);
-}
-
-/** How an accepted connection's peer is shown. */
-function peerName(conn: Deno.Conn): string {
-  const peer = formatAddr(conn.remoteAddr);
-  return peer === "unix:(unnamed)"
-    ? `unix client ${unixClientNumbers.get(conn) ?? "(unnumbered)"}`
-    : peer;
 }
 
 /**
@@ -117,7 +76,7 @@ export class StreamSocket {
   constructor(conn: Deno.Conn, options: SocketOptions = {}) {
     this.conn = conn;
     this.#reporter = options.reporter ?? SILENT;
-    if ("handshake" in conn && !dialed.has(conn)) {
+    if ("handshake" in conn && !isDialed(conn)) {
       // Only watched here: a failure is still reported by the first read.
       this.#handshaking = true;
       (conn as Deno.TlsConn).handshake().then(
@@ -176,7 +135,7 @@ export class StreamSocket {
   /** How trace lines name this connection. */
   get #name(): string {
     const local = this.conn.localAddr;
-    return dialed.has(this.conn) && "port" in local
+    return isDialed(this.conn) && "port" in local
       ? `${this.peer} via local port ${local.port}`
       : this.peer;
   }
@@ -435,47 +394,4 @@ export class StreamSocket {
     }
     return failure;
   }
-}
-
-/** Options for {@linkcode connectSocket}. */
-export interface ConnectOptions extends SocketOptions, OpenOptions {
-  /** The server's host name or address when given a port. Default `127.0.0.1`. */
-  host?: string;
-}
-
-/**
- * Connects to a server (see `openConnection` in `connect.ts`) and returns
- * the traced {@linkcode StreamSocket}; failures (refused, unknown host, TLS
- * handshake, timeout, interrupted) reject as {@linkcode NetError}. Takes an
- * {@linkcode Endpoint} (TCP, TLS or Unix), or a port for plain TCP to
- * `options.host`. A TLS connection is returned with its handshake done, so
- * a rejected certificate fails here.
- *
- * @example
- * ```ts
- * import { connectSocket } from "./socket.ts";
- * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
- * const socket = await connectSocket(listener.addr.port, { host: "127.0.0.1" });
- * socket.close();
- * listener.close();
- * ```
- */
-export async function connectSocket(
-  target: Endpoint | number,
-  options: ConnectOptions = {},
-): Promise<StreamSocket> {
-  const endpoint = typeof target === "number"
-    ? endpointOf({ host: options.host, port: target })
-    : target;
-  const conn = await openConnection(endpoint, options);
-  dialed.add(conn);
-  const socket = new StreamSocket(conn, options);
-  if (options.reporter?.tracing) {
-    options.reporter.trace(
-      "port" in conn.localAddr
-        ? `connected to ${socket.peer} from ${socket.local} (local port chosen by the OS)`
-        : `connected to ${socket.peer}`,
-    );
-  }
-  return socket;
 }

@@ -14,7 +14,7 @@ import {
   formatEndpoint,
 } from "../protocol/endpoint.ts";
 import { errorMessage, NetError, toNetError } from "../protocol/errors.ts";
-import { numberUnixClient } from "../protocol/socket.ts";
+import { numberUnixClient } from "../protocol/peer_names.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { quoted } from "../output/escape.ts";
 import type { ServerKind, ServerSummary } from "./summary.ts";

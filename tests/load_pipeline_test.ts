@@ -10,7 +10,7 @@ import { createServer, type Socket as NodeSocket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { equal, match, ok, rejects } from "node:assert/strict";
 import { PipelinedConnection, type PipelineJob } from "../client/_pipeline.ts";
-import { connectSocket } from "../protocol/socket.ts";
+import { connectSocket } from "../protocol/dial.ts";
 import { NetError } from "../protocol/errors.ts";
 import { serveEcho } from "../server/echo.ts";
 import { readBytes, writeAll } from "./_net.ts";

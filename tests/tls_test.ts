@@ -10,7 +10,7 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import type { TlsEndpoint } from "../protocol/endpoint.ts";
-import { connectSocket } from "../protocol/socket.ts";
+import { connectSocket } from "../protocol/dial.ts";
 import { serveEcho } from "../server/echo.ts";
 import { testCerts, tlsServerEndpoint } from "./certs.ts";
 import {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { captureReporter, lines, runCli, spawnServer } from "./_helpers.ts";
-import { connectSocket, StreamSocket } from "../protocol/socket.ts";
+import { connectSocket } from "../protocol/dial.ts";
+import { StreamSocket } from "../protocol/socket.ts";
 import { NetError } from "../protocol/errors.ts";
 
 const TRACE = /^\[trace \+\d+\.\d{6}s\] /;
