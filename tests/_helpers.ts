@@ -23,6 +23,29 @@ export { netdemoCommand, residentKiB, takesV8Flags } from "./children.ts";
 /** The permissions the compiled binary is granted (deno.json's "compile"). */
 export const BINARY_PERMISSIONS: string[] = binaryPermissions();
 
+/**
+ * Runs `deno run mod.ts ARGS...` with only `grants` and no prompt, for the
+ * tests of what a missing Deno grant says: only `deno run` can lack one
+ * (a compiled binary carries its grants), so such tests skip under
+ * `NETDEMO_BIN`.
+ */
+export function runWithGrants(
+  args: string[],
+  grants: string[],
+): Promise<Deno.CommandOutput> {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      ...["run", "--quiet", "--no-prompt", ...grants],
+      new URL("../mod.ts", import.meta.url).pathname,
+      ...args,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+}
+
 /** What a finished CLI run printed and returned. */
 export interface CliResult {
   /** The exit code. */

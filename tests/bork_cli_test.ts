@@ -3,6 +3,7 @@ import {
   assertOneLineFailure,
   CliProcess,
   runCli,
+  runWithGrants,
   spawnServer,
 } from "./_helpers.ts";
 import { closedPort } from "./_net.ts";
@@ -172,18 +173,7 @@ Deno.test({
     const ungranted = (
       args: string[],
       grants: string[] = [],
-    ): Promise<Deno.CommandOutput> =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          ...["run", "--no-prompt", ...grants],
-          new URL("../mod.ts", import.meta.url).pathname,
-          ...args,
-        ],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1" },
-      }).output();
+    ): Promise<Deno.CommandOutput> => runWithGrants(args, grants);
     const tcp = await ungranted(["client", "hello", "-p", `${closedPort()}`]);
     equal(tcp.code, 1);
     match(

@@ -7,7 +7,12 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { assertOneLineFailure, runCli, spawnQuietEcho } from "./_helpers.ts";
+import {
+  assertOneLineFailure,
+  runCli,
+  runWithGrants,
+  spawnQuietEcho,
+} from "./_helpers.ts";
 import { testCerts } from "./certs.ts";
 
 const certs = await testCerts();
@@ -97,17 +102,7 @@ Deno.test({
       [["report", "merge", certs.ca], `cannot read "${certs.ca}"`],
     ];
     for (const [args, what] of cases) {
-      const output = await new Deno.Command(Deno.execPath(), {
-        args: [
-          ...["run", "--quiet", "--no-prompt", "--allow-net"],
-          new URL("../mod.ts", import.meta.url).pathname,
-          ...args,
-        ],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1" },
-      }).output();
+      const output = await runWithGrants(args, ["--allow-net"]);
       const stderr = new TextDecoder().decode(output.stderr);
       equal(output.code, 1, `${args.join(" ")}: ${stderr}`);
       equal(
