@@ -1,8 +1,8 @@
 /**
  * The application lesson's header and message rules: what a received header
  * must hold and what a whole message becomes, with the reasons a peer's bytes
- * are refused, and how a message's JSON fields read as text. The stream decoder (`app_decoder.ts`) applies them to bytes as
- * they arrive.
+ * are refused, and how a message's JSON fields read as text. The stream
+ * decoder (`app_decoder.ts`) applies them to bytes as they arrive.
  *
  * @module
  */

@@ -9,8 +9,8 @@
  * slowly its bytes trickle in, and what all unfinished requests together hold
  * (a request's buffers while it arrives, then its response until written)
  * stays within one server-wide budget, however many peers send them and
- * leave their responses unread. A reply quotes a bounded excerpt of a peer's field, so
- * no response is a multiple of its request.
+ * leave their responses unread. A reply quotes a bounded excerpt of a
+ * peer's field, so no response is a multiple of its request.
  *
  * @module
  */

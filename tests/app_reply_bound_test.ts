@@ -20,7 +20,7 @@ import {
   resultFrameLength,
   resultMessage,
 } from "../protocol/app_codec.ts";
-import { serveApp } from "../server/app.ts";
+import { type AppServerOptions, serveApp } from "../server/app.ts";
 import { captureReporter } from "./_helpers.ts";
 import { connectLocal, readToEnd, writeAll } from "./_net.ts";
 import { RESET_IS_END, resultOf } from "./_app.ts";
@@ -135,17 +135,33 @@ Deno.test("app server: a reply quotes at most 60 characters of a long action or 
   }
 });
 
-Deno.test("app server: an unread response counts against --max-pending-bytes until written", async () => {
-  // 16 MiB is far more than the kernel's socket buffers take from a writer
-  // whose peer never reads, so the first response stays unwritten.
-  const big = "x".repeat(16 << 20);
+/**
+ * An app server whose table's entry `big` is `big`, with a budget of 20 MiB
+ * for unfinished requests, and the log it writes.
+ */
+function serveBig(
+  big: string,
+  options: Partial<AppServerOptions> = {},
+): {
+  server: ReturnType<typeof serveApp>;
+  log: ReturnType<typeof captureReporter>;
+} {
   const log = captureReporter();
   const server = serveApp({
     port: 0,
     reporter: log.reporter,
     table: new Map([["big", big]]),
     maxPendingBytes: 20 << 20,
+    ...options,
   });
+  return { server, log };
+}
+
+Deno.test("app server: an unread response counts against --max-pending-bytes until written", async () => {
+  // 16 MiB is far more than the kernel's socket buffers take from a writer
+  // whose peer never reads, so the first response stays unwritten.
+  const big = "x".repeat(16 << 20);
+  const { server, log } = serveBig(big);
   const port = server.addr.port;
   const request = encodeAppMessage(appRequest("search", "big"));
   const reader = await connectLocal(port);
@@ -191,14 +207,7 @@ Deno.test("app server: a request's own bytes leave the budget when its response 
   // 10 MiB of request and 12 MiB of response each fit in 20 MiB, together
   // they would not: the request is done with once it is answered.
   const big = "x".repeat(12 << 20);
-  const log = captureReporter();
-  const server = serveApp({
-    port: 0,
-    reporter: log.reporter,
-    table: new Map([["big", big]]),
-    maxPendingBytes: 20 << 20,
-    maxContentLength: 16 << 20,
-  });
+  const { server, log } = serveBig(big, { maxContentLength: 16 << 20 });
   const request = encodeAppMessage(
     jsonMessage({ action: "search", value: "big", pad: "y".repeat(10 << 20) }),
   );
