@@ -12,6 +12,8 @@ import { terminalSafe } from "./escape.ts";
 /** A function that receives one finished line of output, without newline. */
 export type LineSink = (line: string) => void;
 
+const encoder = new TextEncoder();
+
 /** Options for {@linkcode Reporter}. */
 export interface ReporterOptions {
   /** Keep only essential lines (listening, errors, summaries). Default false. */
@@ -33,9 +35,24 @@ export interface ReporterOptions {
   now?: () => number;
 }
 
+/**
+ * The exit code when stdout's reader has gone (`netdemo ... | head -1`):
+ * 128 + 13, as for a program that SIGPIPE ends. Deno ignores SIGPIPE, and
+ * `console.log` drops the error, which left a `--watch` or a server's log
+ * writing into nothing for ever while the shell waited on the pipeline.
+ */
+export const EXIT_STDOUT_CLOSED = 141;
+
 function writeStdout(line: string): void {
-  // deno-lint-ignore no-console
-  console.log(line);
+  let bytes = encoder.encode(`${line}\n`);
+  try {
+    while (bytes.length > 0) {
+      bytes = bytes.subarray(Deno.stdout.writeSync(bytes));
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) Deno.exit(EXIT_STDOUT_CLOSED);
+    throw error;
+  }
 }
 
 function writeStderr(line: string): void {
@@ -78,8 +95,6 @@ function stderrIsTerminal(): boolean {
     return false;
   }
 }
-
-const encoder = new TextEncoder();
 
 /** Moves the cursor home and clears the screen. */
 const CLEAR_SCREEN = "\x1b[H\x1b[2J";

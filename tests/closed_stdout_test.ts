@@ -1,0 +1,92 @@
+/**
+ * netdemo at the head of a pipeline whose reader leaves (`| head -n 1`):
+ * at its next line it exits 141, silently, as a program that SIGPIPE ends,
+ * so that the shell's pipeline ends too. Deno ignores SIGPIPE, and before
+ * this a `--watch` or a server's log went on writing into nothing.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, match } from "node:assert/strict";
+import { LineLog, netdemoCommand, spawnQuietEcho } from "./_helpers.ts";
+import { connectLocal } from "./_net.ts";
+
+/**
+ * netdemo's output through `head -n 1`, and netdemo's exit code on stderr.
+ * `timeout` only bounds a netdemo that never notices (it then exits 124).
+ */
+const PIPELINE =
+  'timeout 30 "$@" | head -n 1; echo "exit ${PIPESTATUS[0]}" >&2';
+
+/** `netdemo ARGS... | head -n 1` under bash, read line by line. */
+class HeadPipeline {
+  readonly out: string[] = [];
+  readonly err: string[] = [];
+  readonly lines = new LineLog();
+  readonly done: Promise<Deno.CommandStatus>;
+
+  constructor(args: string[]) {
+    const { program, prefix } = netdemoCommand();
+    const child = new Deno.Command("bash", {
+      args: ["-c", PIPELINE, "bash", program, ...prefix, ...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const reading = Promise.all([
+      this.lines.read(child.stdout, this.out),
+      this.lines.read(child.stderr, this.err),
+    ]);
+    this.done = reading.then(() => child.status);
+  }
+}
+
+Deno.test("closed stdout: sockets --watch | head -n 1 ends with exit 141 and no message", async () => {
+  const pipeline = new HeadPipeline(["sockets", "--watch"]);
+  equal((await pipeline.done).code, 0);
+  deepEqual(pipeline.err, ["exit 141"]);
+  equal(pipeline.out.length, 1);
+  match(pipeline.out[0], /^Proto +Recv-Q +Send-Q/);
+});
+
+Deno.test("closed stdout: a server whose log reader left exits 141 at its next line", async () => {
+  const pipeline = new HeadPipeline(["server", "echo", "--port", "0"]);
+  const listening = await pipeline.lines.waitFor(/^Listening on /);
+  const port = Number(listening.slice(listening.lastIndexOf(":") + 1));
+  let exited = false;
+  pipeline.done.then(() => exited = true);
+  // Each accepted connection is a log line; the first one written after
+  // head has gone ends the server. Until then they land in the pipe.
+  for (let attempt = 0; attempt < 200 && !exited; attempt++) {
+    try {
+      (await connectLocal(port)).close();
+    } catch {
+      break; // refused: the server has exited
+    }
+  }
+  equal((await pipeline.done).code, 0);
+  deepEqual(pipeline.err, ["exit 141"]);
+  deepEqual(pipeline.out, [listening]);
+});
+
+Deno.test("closed stdout: a load run's --interval lines through head -n 1 stop the run at the second line", async () => {
+  const server = await spawnQuietEcho();
+  try {
+    const pipeline = new HeadPipeline([
+      "client",
+      "multi",
+      "--port",
+      String(server.port),
+      "--duration",
+      "600",
+      "--interval",
+      "0.1",
+    ]);
+    equal((await pipeline.done).code, 0);
+    deepEqual(pipeline.err, ["exit 141"]);
+    equal(pipeline.out.length, 1);
+  } finally {
+    await server.process.stop();
+  }
+});
