@@ -9,6 +9,7 @@ import {
   DEFAULT_HOST,
   DEFAULT_PORT,
   hostProblem,
+  unixPathProblem,
 } from "../protocol/address.ts";
 import { DEFAULT_GRACE_MS, DEFAULT_MAX_CONNS } from "../server/serve.ts";
 import { DEFAULT_MAX_CONTENT } from "../protocol/app_codec.ts";
@@ -44,7 +45,7 @@ const UNIX_OPTION = {
     kind: "text",
     placeholder: "PATH",
     description: "use the Unix domain socket PATH instead of --host/--port",
-    check: (path: string) => path === "" ? "must name a path" : undefined,
+    check: unixPathProblem,
   },
 } satisfies OptionDecls;
 

@@ -139,3 +139,31 @@ export function hostProblem(host: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The longest path a Unix socket can be bound to or reached at, in bytes:
+ * the kernel's `sun_path` holds 108 bytes on Linux (104 on the BSDs and
+ * macOS) with the terminating zero. Deno's own error for a longer one,
+ * "path must be shorter than SUN_LEN", comes only at the connect or bind.
+ */
+export const MAX_UNIX_PATH_BYTES: number = Deno.build.os === "linux"
+  ? 107
+  : 103;
+
+/**
+ * Says what is wrong with a Unix socket path a user typed, or undefined.
+ * The sentence continues `--unix ...`.
+ *
+ * @example
+ * ```ts
+ * import { unixPathProblem } from "./address.ts";
+ * unixPathProblem(""); // "must name a path"
+ * unixPathProblem("/tmp/echo.sock"); // undefined
+ * ```
+ */
+export function unixPathProblem(path: string): string | undefined {
+  if (path === "") return "must name a path";
+  const bytes = new TextEncoder().encode(path).length;
+  if (bytes <= MAX_UNIX_PATH_BYTES) return undefined;
+  return `must be a path of at most ${MAX_UNIX_PATH_BYTES} bytes, the longest a Unix socket can have; this one has ${bytes}: use a shorter one (e.g. in /tmp)`;
+}

@@ -73,6 +73,10 @@ Deno.test("transport options: combinations that cannot work are usage errors nam
     [["client", ["--unix", "/tmp/x", "--host", "::1"]], /not --host too$/],
     [["client", ["--unix="]], /^--unix must name a path$/],
     [
+      ["server", ["--unix", `/tmp/${"é".repeat(52)}`]],
+      /^--unix must be a path of at most 107 bytes, the longest a Unix socket can have; this one has 109: use a shorter one \(e\.g\. in \/tmp\)$/,
+    ],
+    [
       ["client", ["--unix", "/tmp/x", "--tls"]],
       /^--tls works over TCP only, not with --unix$/,
     ],
@@ -88,6 +92,14 @@ Deno.test("transport options: combinations that cannot work are usage errors nam
       return true;
     });
   }
+});
+
+Deno.test("transport options: --unix takes a path of 107 bytes, the kernel's longest", () => {
+  const path = `/tmp/${"x".repeat(102)}`;
+  deepEqual(endpointOf("client", ["--unix", path]), {
+    transport: "unix",
+    path,
+  });
 });
 
 Deno.test("transport options: an unreadable or non-PEM file is one sentence naming it", () => {
