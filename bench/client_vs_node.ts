@@ -11,7 +11,8 @@ import {
   type LoadFigure,
   ROUND_TRIPS_PER_SECOND,
 } from "./_figures.ts";
-import type { BenchComparison, Runner } from "./_runner.ts";
+import type { BenchComparison } from "./_comparison.ts";
+import type { Runner } from "./_runner.ts";
 import type { RowPlan } from "./_runs.ts";
 import { CLIENT_LABELS, type GeneratorName } from "./_servers.ts";
 import type { Row } from "./_table.ts";

@@ -36,7 +36,8 @@ import {
   versionOf,
   whyUnpinned,
 } from "./_machine.ts";
-import { type BenchComparison, Runner, type Settings } from "./_runner.ts";
+import type { BenchComparison, Settings } from "./_comparison.ts";
+import { Runner } from "./_runner.ts";
 import { GENERATOR_LABELS, type GeneratorName } from "./_servers.ts";
 import { errorRow, formatTable, type Row } from "./_table.ts";
 import { clientVsC } from "./client_vs_c.ts";

@@ -15,7 +15,8 @@ import {
   ROUND_TRIPS_PER_SECOND,
   SERVER_CPU_PER_ROUND_TRIP,
 } from "./_figures.ts";
-import type { BenchComparison, Runner } from "./_runner.ts";
+import type { BenchComparison } from "./_comparison.ts";
+import type { Runner } from "./_runner.ts";
 import type { RowPlan } from "./_runs.ts";
 import {
   GENERATOR_LABELS,

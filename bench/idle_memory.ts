@@ -10,7 +10,8 @@
 import { residentKiB } from "../tests/children.ts";
 import { establishedOnPort } from "./_procfs.ts";
 import { formatErrors } from "./_figures.ts";
-import { type BenchComparison, lastJson, type Runner } from "./_runner.ts";
+import type { BenchComparison } from "./_comparison.ts";
+import { lastJson, type Runner } from "./_runner.ts";
 import { HOST, SERVER_LABELS, type ServerName } from "./_servers.ts";
 import { compareRow, type Row, series } from "./_table.ts";
 

@@ -7,7 +7,8 @@
  */
 
 import { describeLoads, SERVER_CPU_PER_ROUND_TRIP } from "./_figures.ts";
-import type { BenchComparison, Runner } from "./_runner.ts";
+import type { BenchComparison } from "./_comparison.ts";
+import type { Runner } from "./_runner.ts";
 import type { Row } from "./_table.ts";
 
 type Mode = "quiet" | "default";

@@ -11,7 +11,8 @@
  */
 
 import type { LoadFigure } from "./_figures.ts";
-import type { BenchComparison, Runner } from "./_runner.ts";
+import type { BenchComparison } from "./_comparison.ts";
+import type { Runner } from "./_runner.ts";
 import type { Metric, Runs } from "./_runs.ts";
 import { compareRow, type Row, series } from "./_table.ts";
 

@@ -13,7 +13,8 @@ import {
   SERVER_CPU_PER_MIB,
   type StreamFigure,
 } from "./_figures.ts";
-import type { BenchComparison, Runner, StreamOptions } from "./_runner.ts";
+import type { BenchComparison, StreamOptions } from "./_comparison.ts";
+import type { Runner } from "./_runner.ts";
 import type { RowPlan } from "./_runs.ts";
 import { SERVER_LABELS, type ServerName } from "./_servers.ts";
 import type { Row } from "./_table.ts";

@@ -9,7 +9,8 @@
  */
 
 import { describeLoads, latency, type LoadFigure } from "./_figures.ts";
-import type { BenchComparison, Runner } from "./_runner.ts";
+import type { BenchComparison } from "./_comparison.ts";
+import type { Runner } from "./_runner.ts";
 import type { RowPlan } from "./_runs.ts";
 import { SERVER_LABELS, type ServerName } from "./_servers.ts";
 import type { Row } from "./_table.ts";

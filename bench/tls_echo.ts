@@ -18,7 +18,8 @@ import {
   SERVER_CPU_PER_MIB,
   SERVER_CPU_PER_ROUND_TRIP,
 } from "./_figures.ts";
-import type { BenchComparison, Runner, StreamOptions } from "./_runner.ts";
+import type { BenchComparison, StreamOptions } from "./_comparison.ts";
+import type { Runner } from "./_runner.ts";
 import type { Metric } from "./_runs.ts";
 import type { ServerName, Transport } from "./_servers.ts";
 import type { Row } from "./_table.ts";

@@ -12,7 +12,8 @@ import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
-import { type LoadReport, REPORT_SCHEMA, roundTo } from "./load_report.ts";
+import { roundTo } from "./load_report.ts";
+import { type LoadResult, loadResult } from "./_load_result.ts";
 import { connectionFailure } from "./_many.ts";
 import { FailureTally } from "./failures.ts";
 import { Connector } from "./_connect.ts";
@@ -30,6 +31,7 @@ export {
   MAX_PIPELINE,
 } from "./_load_options.ts";
 export type { IntervalReport, LoadReport } from "./load_report.ts";
+export type { LoadResult } from "./_load_result.ts";
 
 /**
  * How long round trips still in flight when the time is up may take before
@@ -37,25 +39,6 @@ export type { IntervalReport, LoadReport } from "./load_report.ts";
  * warm-up, the duration and this together, so they must fit in one.
  */
 export const DRAIN_MS = 2_000;
-
-/** The client fell behind when it sent less than this share of its schedule. */
-const BEHIND_SHARE = 0.99;
-
-/** What {@linkcode runLoad} resolves. */
-export interface LoadResult {
-  /** The report, as `--json` prints it. */
-  report: LoadReport;
-  /** The failures by kind, with the first one's message. */
-  failures: FailureTally;
-  /** True when the client sent under 99% of its `rate` schedule. */
-  behind: boolean;
-  /**
-   * Set when a timed run ended before its duration because failures had
-   * stopped every connection: the seconds it ran, warm-up included. Its
-   * rates cover only that time.
-   */
-  endedEarlyAfter?: number;
-}
 
 /**
  * Opens the connections (at most 128 connects in flight, paced by
@@ -375,48 +358,20 @@ class LoadRun {
   }
 
   #finish(end: number): LoadResult {
-    const { config } = this.#plan;
-    const { rate, percentiles, size } = config;
-    const roundTrips = this.#roundTrips;
-    const opened = this.#connector.opened;
-    const failures = this.#failures;
-    const started = this.#started;
-    const seconds = (end - started) / 1000;
-    const perSecond = seconds > 0 ? roundTrips / seconds : 0;
-    const sentRate = rate === null || this.#sent === 0
-      ? 0
-      : this.#sent / ((this.#lastSendAt - started) / 1000 + 1 / rate);
-    // Rates below one a second keep three significant digits, not one
-    // decimal, which would turn 1e-7/s into 0.
-    const achieved = rate === null
-      ? null
-      : sentRate >= 1
-      ? roundTo(sentRate, 1)
-      : Number(sentRate.toPrecision(3));
-    const interrupted = this.#options.signal?.aborted === true;
-    const report: LoadReport = {
-      schema: REPORT_SCHEMA,
-      config,
-      sources: 1,
-      interrupted,
-      durationSeconds: roundTo(seconds, 3),
-      connectionsOpened: opened,
-      connectionsPerSecond: roundTo(seconds > 0 ? opened / seconds : 0, 1),
-      roundTrips,
-      roundTripsPerSecond: roundTo(perSecond, 1),
-      bytesPerSecond: Math.round(perSecond * size),
-      achievedRate: achieved,
-      latencyMs: this.#latency.stats(percentiles),
-      uncorrectedLatencyMs: this.#uncorrected?.stats(percentiles) ?? null,
-      connectLatencyMs: this.#connectLatency.stats(percentiles),
-      errors: { ...failures.counts } as Record<string, number>,
+    return loadResult({
+      config: this.#plan.config,
+      started: this.#started,
+      end,
+      roundTrips: this.#roundTrips,
+      sent: this.#sent,
+      lastSendAt: this.#lastSendAt,
+      opened: this.#connector.opened,
+      failures: this.#failures,
+      latency: this.#latency,
+      uncorrected: this.#uncorrected,
+      connectLatency: this.#connectLatency,
       intervals: this.#meter?.intervals ?? [],
-      histogram: this.#latency.encode(),
-      uncorrectedHistogram: this.#uncorrected?.encode() ?? null,
-      connectHistogram: this.#connectLatency.encode(),
-    };
-    const behind = rate !== null && !interrupted && failures.total === 0 &&
-      sentRate < BEHIND_SHARE * rate;
-    return { report, failures, behind };
+      interrupted: this.#options.signal?.aborted === true,
+    });
   }
 }

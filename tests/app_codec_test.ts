@@ -1,7 +1,7 @@
 /**
  * The app protocol's codec: exact bytes as the course's Python code writes
- * them, round trips through any chunking, and every rejection with its
- * reason.
+ * them, and round trips through any chunking. Its rejections are in
+ * `app_codec_reject_test.ts`.
  */
 
 import assert from "node:assert/strict";
@@ -13,26 +13,20 @@ import {
   DEFAULT_MAX_CONTENT,
   encodeAppMessage,
   jsonMessage,
-  ProtocolError,
-  type ProtocolReason,
   pythonJson,
 } from "../protocol/app_codec.ts";
 import { concatBytes } from "../protocol/bytes.ts";
 import { randomChunks, seededRandom } from "./_random.ts";
+import {
+  decodeAll,
+  frameWithHeader,
+  handBuilt,
+  headerText,
+  protocolErrorFrom,
+  PYTHON_SEARCH_REQUEST,
+} from "./_app_frames.ts";
 
 const utf8 = new TextEncoder();
-
-/** Bytes written out by hand: a length prefix, then literal text. */
-function handBuilt(prefix: [number, number], text: string): Uint8Array {
-  return concatBytes([new Uint8Array(prefix), utf8.encode(text)]);
-}
-
-// What Python's libclient sends for `search morpheus` (0x67 = 103 header bytes).
-const PYTHON_SEARCH_REQUEST = handBuilt(
-  [0x00, 0x67],
-  '{"byteorder": "little", "content-type": "text/json", "content-encoding": "utf-8", "content-length": 41}' +
-    '{"action": "search", "value": "morpheus"}',
-);
 
 // What Python's libserver sends for a result with emoji: 37 content bytes.
 const PYTHON_EMOJI_RESPONSE = concatBytes([
@@ -46,64 +40,6 @@ const PYTHON_EMOJI_RESPONSE = concatBytes([
   new Uint8Array([0xf0, 0x9f, 0x8f, 0x90]), // U+1F3D0
   utf8.encode('"}'),
 ]);
-
-function protocolErrorFrom(action: () => unknown): ProtocolError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ProtocolError) return error;
-    throw error;
-  }
-  throw new Error("expected a ProtocolError, but nothing was thrown");
-}
-
-function decodeAll(
-  bytes: Uint8Array,
-  options = {},
-): readonly AppMessage[] {
-  const decoder = new AppDecoder(options);
-  const messages = decoder.push(bytes);
-  decoder.end();
-  return messages;
-}
-
-function rejection(
-  bytes: Uint8Array,
-  reason: ProtocolReason,
-  options: { maxContentLength?: number } = {},
-): ProtocolError {
-  let caught: unknown;
-  try {
-    decodeAll(bytes, options);
-  } catch (error) {
-    caught = error;
-  }
-  if (!(caught instanceof ProtocolError)) {
-    throw new Error(`expected a ProtocolError (${reason}), got ${caught}`);
-  }
-  assert.deepEqual(caught.reason, reason, caught.message);
-  return caught;
-}
-
-/** A frame whose header is `header` (any text) and content `content`. */
-function frameWithHeader(header: string, content = ""): Uint8Array {
-  const headerBytes = utf8.encode(header);
-  return concatBytes([
-    new Uint8Array([headerBytes.length >> 8, headerBytes.length & 0xff]),
-    headerBytes,
-    utf8.encode(content),
-  ]);
-}
-
-function headerText(fields: Record<string, unknown>): string {
-  return JSON.stringify({
-    "byteorder": "little",
-    "content-type": "binary/custom-client-binary-type",
-    "content-encoding": "binary",
-    "content-length": 0,
-    ...fields,
-  });
-}
 
 Deno.test("app codec: a search request is byte for byte what Python's libclient sends", () => {
   const bytes = encodeAppMessage({
@@ -235,148 +171,6 @@ Deno.test("app codec: unknown header keys are ignored", () => {
     ),
   );
   assert.deepEqual(message.content, utf8.encode("hi"));
-});
-
-Deno.test("app codec: a header length of 0 is rejected", () => {
-  rejection(new Uint8Array([0, 0]), "empty-header");
-});
-
-Deno.test("app codec: a header that is not UTF-8 is rejected", () => {
-  rejection(new Uint8Array([0, 3, 0x7b, 0xff, 0x7d]), "header-not-utf8");
-});
-
-Deno.test("app codec: a header that is not JSON is rejected", () => {
-  rejection(frameWithHeader('{"byteorder": '), "header-not-json");
-  // Python's json module refuses a byte order mark too.
-  rejection(
-    frameWithHeader(`\ufeff${headerText({})}`),
-    "header-not-json",
-  );
-});
-
-Deno.test("app codec: a header that is JSON but not an object is rejected", () => {
-  for (const header of ["[1, 2]", '"text"', "null", "42"]) {
-    rejection(frameWithHeader(header), "header-not-object");
-  }
-});
-
-Deno.test("app codec: each missing required key is rejected by name", () => {
-  for (
-    const key of [
-      "byteorder",
-      "content-type",
-      "content-encoding",
-      "content-length",
-    ]
-  ) {
-    const fields = JSON.parse(headerText({}));
-    delete fields[key];
-    const error = rejection(
-      frameWithHeader(JSON.stringify(fields)),
-      "missing-key",
-    );
-    assert.deepEqual(error.message, `the header has no "${key}" key`);
-  }
-});
-
-Deno.test("app codec: a byteorder other than little or big is rejected", () => {
-  rejection(
-    frameWithHeader(headerText({ byteorder: "middle" })),
-    "bad-byteorder",
-  );
-});
-
-Deno.test("app codec: content-type and content-encoding must be strings", () => {
-  rejection(
-    frameWithHeader(headerText({ "content-type": 5 })),
-    "bad-content-type",
-  );
-  rejection(
-    frameWithHeader(headerText({ "content-encoding": null })),
-    "bad-content-encoding",
-  );
-});
-
-Deno.test("app codec: a content-length that is not a non-negative safe integer is rejected", () => {
-  for (const length of [-1, 1.5, "5", null, 2 ** 53, true]) {
-    rejection(
-      frameWithHeader(headerText({ "content-length": length })),
-      "bad-content-length",
-    );
-  }
-});
-
-Deno.test("app codec: a content-length above the limit is rejected before any content arrives", () => {
-  const header = frameWithHeader(headerText({ "content-length": 11 }));
-  const decoder = new AppDecoder({ maxContentLength: 10 });
-  // Only the header is fed: the rejection must not wait for the content.
-  const error = protocolErrorFrom(() => decoder.push(header));
-  assert.deepEqual(error.reason, "content-too-long");
-  assert.deepEqual(
-    error.message,
-    "the content-length 11 is above the limit of 10 bytes",
-  );
-  rejection(
-    frameWithHeader(headerText({ "content-length": DEFAULT_MAX_CONTENT + 1 })),
-    "content-too-long",
-  );
-});
-
-Deno.test("app codec: text/json content must be utf-8 encoded", () => {
-  const error = rejection(
-    frameWithHeader(
-      headerText({
-        "content-type": "text/json",
-        "content-encoding": "latin-1",
-        "content-length": 2,
-      }),
-      "{}",
-    ),
-    "bad-json-encoding",
-  );
-  assert.deepEqual(
-    error.message,
-    'text/json content must be utf-8 encoded, got "latin-1"',
-  );
-});
-
-Deno.test("app codec: text/json content that is not UTF-8 or not JSON is rejected", () => {
-  const jsonHeader = (length: number): string =>
-    headerText({
-      "content-type": "text/json",
-      "content-encoding": "utf-8",
-      "content-length": length,
-    });
-  rejection(
-    concatBytes([
-      frameWithHeader(jsonHeader(3)),
-      new Uint8Array([0x22, 0xc3, 0x22]),
-    ]),
-    "content-not-utf8",
-  );
-  rejection(frameWithHeader(jsonHeader(5), "{'a'}"), "content-not-json");
-  rejection(frameWithHeader(jsonHeader(0)), "content-not-json");
-});
-
-Deno.test("app codec: a stream that ends inside a message is truncated", () => {
-  const decoder = new AppDecoder();
-  decoder.push(PYTHON_SEARCH_REQUEST.subarray(0, 60));
-  const error = protocolErrorFrom(() => decoder.end());
-  assert.deepEqual(error.reason, "truncated");
-  assert.deepEqual(
-    error.message,
-    "the stream ended in the middle of the header (58 of 103 bytes)",
-  );
-  const whole = new AppDecoder();
-  assert.deepEqual(whole.push(PYTHON_SEARCH_REQUEST).length, 1);
-  whole.end(); // a clean end between messages is fine
-});
-
-Deno.test("app codec: a failed decoder keeps failing with the same error", () => {
-  const decoder = new AppDecoder();
-  const first = protocolErrorFrom(() => decoder.push(new Uint8Array([0, 0])));
-  const again = protocolErrorFrom(() => decoder.push(PYTHON_SEARCH_REQUEST));
-  assert.equal(again, first);
 });
 
 function randomMessage(random: () => number, limit: number): AppMessageInit {

@@ -1,6 +1,8 @@
 /**
- * `netdemo client multi`: the lesson's multi-connection client and its load
- * mode, against the real echo server and against small misbehaving servers.
+ * `netdemo client multi`: the lesson's multi-connection client, and its
+ * load mode's failures, against the real echo server and against small
+ * misbehaving servers. The load report's forms are in
+ * `multi_load_report_test.ts`.
  *
  * @module
  */
@@ -12,7 +14,6 @@ import {
 } from "node:net";
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { runMulti } from "../client/multi.ts";
-import { runLoad } from "../client/load.ts";
 import { serveEcho } from "../server/echo.ts";
 import {
   captureReporter,
@@ -281,55 +282,6 @@ Deno.test("client multi: asking for more connections than the open-file limit sa
   );
 });
 
-Deno.test("client multi: load mode with --rounds makes exactly conns x rounds round trips", async () => {
-  const server = serveEcho({ port: 0 });
-  try {
-    const { report, failures } = await runLoad({
-      port: server.addr.port,
-      connections: 4,
-      rounds: 25,
-      size: 3000,
-    });
-    equal(report.connectionsOpened, 4);
-    equal(report.roundTrips, 100);
-    equal(report.latencyMs.count, 100);
-    deepEqual(report.errors, {});
-    equal(failures.total, 0);
-    const { p50, p90, p99, max } = report.latencyMs;
-    ok(p50! > 0);
-    ok(p50! <= p90! && p90! <= p99! && p99! <= max!);
-  } finally {
-    await server.close();
-  }
-});
-
-Deno.test("client multi: --json prints one object: the load report", async () => {
-  const { result } = await multiAgainstEcho([
-    "--conns",
-    "3",
-    "--rounds",
-    "40",
-    "--size",
-    "100",
-    "--json",
-  ]);
-  equal(result.code, 0, result.stderr);
-  const out = lines(result.stdout);
-  equal(out.length, 1);
-  // Every field is checked in load_test.ts; here, that the figures agree.
-  const report = JSON.parse(out[0]);
-  equal(report.schema, 1);
-  equal(report.connectionsOpened, 3);
-  equal(report.roundTrips, 120);
-  deepEqual(report.errors, {});
-  ok(report.durationSeconds > 0);
-  ok(report.roundTripsPerSecond > 0);
-  // One direction's bytes: round trips x message size.
-  ok(
-    Math.abs(report.bytesPerSecond - report.roundTripsPerSecond * 100) <= 100,
-  );
-});
-
 Deno.test("client multi: load mode against a server that alters bytes counts mismatches and exits 1", async () => {
   const server = misbehavingServer(2, async (conn) => {
     const bytes = await readBytes(conn, 10);
@@ -352,34 +304,6 @@ Deno.test("client multi: load mode against a server that alters bytes counts mis
     result.stderr,
     /^error: 2 errors in the load run: 2 returned different bytes \(first: .*\)\n$/,
   );
-});
-
-Deno.test("client multi: load mode prints a readable report", async () => {
-  const server = serveEcho({ port: 0 });
-  try {
-    const result = await runCli([
-      "client",
-      "multi",
-      "--port",
-      `${server.addr.port}`,
-      "--rounds",
-      "10",
-    ]);
-    equal(result.code, 0, result.stderr);
-    const out = lines(result.stdout);
-    equal(out[0], "Connections:   2 of 2 opened");
-    match(out[1], /^Round trips: {3}20 of 64 bytes in \d+\.\d\d s$/);
-    match(out[2], /^Rate: {10}\d+ round trips\/s, .*\/s echoed$/);
-    match(
-      out[3],
-      /^Latency: {7}p50 \d+\.\d{3} ms, p90 \d+\.\d{3} ms, p99 \d+\.\d{3} ms, p99\.9 \d+\.\d{3} ms, max \d+\.\d{3} ms, mean \d+\.\d{3} ms$/,
-    );
-    match(out[4], /^Connect: {7}p50 \d+\.\d{3} ms, .* max \d+\.\d{3} ms/);
-    equal(out[5], "Errors:        none");
-    equal(out.length, 6);
-  } finally {
-    await server.close();
-  }
 });
 
 Deno.test("client multi: usage mistakes exit 2 with one line", async () => {

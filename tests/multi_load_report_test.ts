@@ -1,0 +1,106 @@
+/**
+ * `netdemo client multi`'s load mode as a user reads it: exact round-trip
+ * counts, the `--json` report's figures agreeing with each other, and the
+ * text report's lines. Every JSON field's type is checked in
+ * `load_test.ts`.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { runLoad } from "../client/load.ts";
+import { serveEcho } from "../server/echo.ts";
+import { type CliResult, lines, runCli } from "./_helpers.ts";
+
+/** Runs `netdemo client multi --port PORT ARGS...` against an echo server. */
+async function multiAgainstEcho(args: string[]): Promise<CliResult> {
+  const server = serveEcho({ port: 0 });
+  try {
+    return await runCli([
+      "client",
+      "multi",
+      "--port",
+      `${server.addr.port}`,
+      ...args,
+    ]);
+  } finally {
+    await server.close();
+  }
+}
+
+Deno.test("client multi: load mode with --rounds makes exactly conns x rounds round trips", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    const { report, failures } = await runLoad({
+      port: server.addr.port,
+      connections: 4,
+      rounds: 25,
+      size: 3000,
+    });
+    equal(report.connectionsOpened, 4);
+    equal(report.roundTrips, 100);
+    equal(report.latencyMs.count, 100);
+    deepEqual(report.errors, {});
+    equal(failures.total, 0);
+    const { p50, p90, p99, max } = report.latencyMs;
+    ok(p50! > 0);
+    ok(p50! <= p90! && p90! <= p99! && p99! <= max!);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("client multi: --json prints one object: the load report", async () => {
+  const result = await multiAgainstEcho([
+    "--conns",
+    "3",
+    "--rounds",
+    "40",
+    "--size",
+    "100",
+    "--json",
+  ]);
+  equal(result.code, 0, result.stderr);
+  const out = lines(result.stdout);
+  equal(out.length, 1);
+  // Every field is checked in load_test.ts; here, that the figures agree.
+  const report = JSON.parse(out[0]);
+  equal(report.schema, 1);
+  equal(report.connectionsOpened, 3);
+  equal(report.roundTrips, 120);
+  deepEqual(report.errors, {});
+  ok(report.durationSeconds > 0);
+  ok(report.roundTripsPerSecond > 0);
+  // One direction's bytes: round trips x message size.
+  ok(
+    Math.abs(report.bytesPerSecond - report.roundTripsPerSecond * 100) <= 100,
+  );
+});
+
+Deno.test("client multi: load mode prints a readable report", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    const result = await runCli([
+      "client",
+      "multi",
+      "--port",
+      `${server.addr.port}`,
+      "--rounds",
+      "10",
+    ]);
+    equal(result.code, 0, result.stderr);
+    const out = lines(result.stdout);
+    equal(out[0], "Connections:   2 of 2 opened");
+    match(out[1], /^Round trips: {3}20 of 64 bytes in \d+\.\d\d s$/);
+    match(out[2], /^Rate: {10}\d+ round trips\/s, .*\/s echoed$/);
+    match(
+      out[3],
+      /^Latency: {7}p50 \d+\.\d{3} ms, p90 \d+\.\d{3} ms, p99 \d+\.\d{3} ms, p99\.9 \d+\.\d{3} ms, max \d+\.\d{3} ms, mean \d+\.\d{3} ms$/,
+    );
+    match(out[4], /^Connect: {7}p50 \d+\.\d{3} ms, .* max \d+\.\d{3} ms/);
+    equal(out[5], "Errors:        none");
+    equal(out.length, 6);
+  } finally {
+    await server.close();
+  }
+});
