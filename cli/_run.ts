@@ -9,6 +9,20 @@ import { NetError } from "../protocol/errors.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { formatSummary, type ServerHandle } from "../server/summary.ts";
 
+/** The exit code of a runtime failure (refused, reset, timeout, ...). */
+export const EXIT_FAILURE = 1;
+
+/** The exit code of a usage error: a mistake on the command line. */
+export const EXIT_USAGE = 2;
+
+/**
+ * The exit code when stdout's reader has gone (`netdemo ... | head -1`):
+ * 128 + 13, as for a program that SIGPIPE ends. Deno ignores SIGPIPE and
+ * `console.log` drops the error, which left a `--watch` or a server's log
+ * writing into nothing for ever while the shell waited on the pipeline.
+ */
+export const EXIT_STDOUT_CLOSED = 141;
+
 /** The exit code of a client stopped by Ctrl-C, as shells expect. */
 export const EXIT_INTERRUPTED = 130;
 

@@ -17,6 +17,7 @@ import { COMMANDS, MODES, modesOf } from "./modes.ts";
 import { commandHelp, mainHelp } from "./_overview.ts";
 import { closestName, modeHint } from "./_suggest.ts";
 import { runtimeHint } from "./_hints.ts";
+import { EXIT_FAILURE, EXIT_STDOUT_CLOSED, EXIT_USAGE } from "./_run.ts";
 
 /** Options for {@linkcode main}. */
 export interface MainOptions {
@@ -92,7 +93,8 @@ export async function main(
   args: string[],
   options: MainOptions = {},
 ): Promise<number> {
-  const reporter = options.reporter ?? new Reporter();
+  const reporter = options.reporter ??
+    new Reporter({ onStdoutClosed: () => Deno.exit(EXIT_STDOUT_CLOSED) });
   let mode: Mode | undefined;
   try {
     // Nothing typed is a usage error like any other: one line on stderr,
@@ -160,9 +162,9 @@ export async function main(
       const command = error.command ?? mode?.name ?? "";
       const help = ["netdemo", command, "--help"].filter(Boolean).join(" ");
       reporter.error(`${error.message} (see '${help}')`);
-      return 2;
+      return EXIT_USAGE;
     }
     reporter.error(errorMessage(error) + runtimeHint(error));
-    return 1;
+    return EXIT_FAILURE;
   }
 }

@@ -122,11 +122,11 @@ export function planLoad(options: LoadOptions): LoadPlan {
     makePayload(options.size ?? DEFAULT_LOAD_SIZE);
   const { rate, rounds, lifetime } = options;
   if (rounds !== undefined && options.durationMs !== undefined) {
-    throw new RangeError("Give either rounds or durationMs, not both.");
+    throw new RangeError("Give either rounds or durationMs, not both");
   }
   const omitMs = options.omitMs ?? 0;
   if (rounds !== undefined && omitMs > 0) {
-    throw new RangeError("A warm-up (omitMs) needs a timed run, not rounds.");
+    throw new RangeError("A warm-up (omitMs) needs a timed run, not rounds");
   }
   const durationMs = rounds === undefined
     ? options.durationMs ?? DEFAULT_LOAD_DURATION_MS
@@ -201,7 +201,7 @@ function checkLoadOptions(options: LoadOptions): void {
   for (const percentile of options.percentiles ?? []) {
     if (!(percentile > 0 && percentile <= 100)) {
       throw new RangeError(
-        `percentiles must be numbers above 0 and at most 100, got ${percentile}.`,
+        `percentiles must be numbers above 0 and at most 100, got ${percentile}`,
       );
     }
   }

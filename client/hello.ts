@@ -52,7 +52,7 @@ export async function runHello(
   const message = options.message ?? DEFAULT_HELLO_MESSAGE;
   if (message === "") {
     // Nothing sent would be answered by nothing: say so rather than wait.
-    throw new RangeError("message must not be empty.");
+    throw new RangeError("message must not be empty");
   }
   const socket = await connectClient(options);
   try {

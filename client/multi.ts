@@ -99,7 +99,7 @@ class MultiRun {
     checkWhole(options.connections, "connections", { min: 1 });
     checkPositive(options.timeoutMs, "timeoutMs");
     if (options.messages?.some((message) => message === "")) {
-      throw new RangeError("messages must not hold an empty message.");
+      throw new RangeError("messages must not hold an empty message");
     }
     this.#options = options;
     this.#reporter = options.reporter ?? SILENT;

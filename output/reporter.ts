@@ -22,6 +22,12 @@ export interface ReporterOptions {
   trace?: boolean;
   /** Where program output goes. Default: standard output. */
   stdout?: LineSink;
+  /**
+   * Called when standard output's reader has gone (the default `stdout`
+   * only). The CLI exits then, as a program that SIGPIPE ends; by default
+   * the line is dropped, so that a library's caller decides.
+   */
+  onStdoutClosed?: () => void;
   /** Where diagnostics go. Default: standard error. */
   stderr?: LineSink;
   /**
@@ -36,21 +42,18 @@ export interface ReporterOptions {
 }
 
 /**
- * The exit code when stdout's reader has gone (`netdemo ... | head -1`):
- * 128 + 13, as for a program that SIGPIPE ends. Deno ignores SIGPIPE, and
- * `console.log` drops the error, which left a `--watch` or a server's log
- * writing into nothing for ever while the shell waited on the pipeline.
+ * Writes a line to stdout; false when stdout's reader has gone (EPIPE:
+ * `netdemo ... | head -1`), which `console.log` would hide.
  */
-export const EXIT_STDOUT_CLOSED = 141;
-
-function writeStdout(line: string): void {
+function writeStdout(line: string): boolean {
   let bytes = encoder.encode(`${line}\n`);
   try {
     while (bytes.length > 0) {
       bytes = bytes.subarray(Deno.stdout.writeSync(bytes));
     }
+    return true;
   } catch (error) {
-    if (error instanceof Deno.errors.BrokenPipe) Deno.exit(EXIT_STDOUT_CLOSED);
+    if (error instanceof Deno.errors.BrokenPipe) return false;
     throw error;
   }
 }
@@ -134,7 +137,11 @@ export class Reporter {
   constructor(options: ReporterOptions = {}) {
     this.verbose = !options.quiet;
     this.tracing = options.trace ?? false;
-    this.#stdout = options.stdout ?? writeStdout;
+    const closed = options.onStdoutClosed;
+    this.#stdout = options.stdout ??
+      ((line) => {
+        if (!writeStdout(line)) closed?.();
+      });
     this.#stderr = options.stderr ?? writeStderr;
     const terminal = options.stderr === undefined && stderrIsTerminal();
     this.#color = options.color ?? (terminal && colorAllowed());

@@ -83,7 +83,7 @@ export function endpointOf(options: EndpointOptions): Endpoint {
       checkWhole(endpoint.port, "endpoint.port", { min: 0, max: 65535 });
     } else if (transport !== "unix") {
       throw new RangeError(
-        `endpoint.transport must be "tcp", "tls" or "unix", got "${transport}".`,
+        `endpoint.transport must be "tcp", "tls" or "unix", got "${transport}"`,
       );
     }
     return endpoint;

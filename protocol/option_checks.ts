@@ -29,7 +29,7 @@ export function checkWhole(
   const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
   if (!Number.isSafeInteger(value) || value < bounds.min || value > max) {
     throw new RangeError(
-      `${name} must be a whole number from ${bounds.min} to ${max}, got ${value}.`,
+      `${name} must be a whole number from ${bounds.min} to ${max}, got ${value}`,
     );
   }
 }
@@ -58,7 +58,7 @@ export function checkPositive(
     throw new RangeError(
       `${name} must be a number ${options.orZero ? "of 0 or more" : "above 0"}${
         options.orInfinity ? " (or Infinity: never)" : ""
-      }, got ${value}.`,
+      }, got ${value}`,
     );
   }
 }

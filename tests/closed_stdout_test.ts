@@ -2,13 +2,14 @@
  * netdemo at the head of a pipeline whose reader leaves (`| head -n 1`):
  * at its next line it exits 141, silently, as a program that SIGPIPE ends,
  * so that the shell's pipeline ends too. Deno ignores SIGPIPE, and before
- * this a `--watch` or a server's log went on writing into nothing.
+ * this a `--watch` or a server's log went on writing into nothing. The
+ * exit is the CLI's: the library's Reporter only drops the lines.
  *
  * @module
  */
 
 import { deepEqual, equal, match } from "node:assert/strict";
-import { LineLog, netdemoCommand, spawnQuietEcho } from "./_helpers.ts";
+import { LineLog, lines, netdemoCommand, spawnQuietEcho } from "./_helpers.ts";
 import { connectLocal } from "./_net.ts";
 
 /**
@@ -89,4 +90,28 @@ Deno.test("closed stdout: a load run's --interval lines through head -n 1 stop t
   } finally {
     await server.process.stop();
   }
+});
+
+Deno.test("closed stdout: the library's own Reporter drops the lines and leaves the exit to its caller", async () => {
+  const reporter = new URL("../output/reporter.ts", import.meta.url).href;
+  const script = `import { Reporter } from "${reporter}";
+const reporter = new Reporter();
+for (let i = 0; i < 10000; i++) reporter.always("line " + i);
+console.error("still running");`;
+  const output = await new Deno.Command("bash", {
+    args: [
+      "-c",
+      '"$@" | head -n 1 >/dev/null; echo "exit ${PIPESTATUS[0]}" >&2',
+      "bash",
+      Deno.execPath(),
+      "eval",
+      script,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  deepEqual(lines(new TextDecoder().decode(output.stderr)), [
+    "still running",
+    "exit 0",
+  ]);
 });
