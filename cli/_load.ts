@@ -14,6 +14,7 @@ import {
   formatInterval,
   formatLoadReport,
   type LoadOptions,
+  type LoadResult,
   MAX_LOAD_SIZE,
   MAX_PIPELINE,
   runLoad,
@@ -213,15 +214,7 @@ export async function runLoadCommand(
     const { report, failures } = result;
     if (json) reporter.always(JSON.stringify(report));
     else for (const line of formatLoadReport(report)) reporter.always(line);
-    if (result.behind) {
-      reporter.warn(
-        `the client fell behind its schedule: it sent ${
-          (report.achievedRate ?? 0) >= 1
-            ? Math.round(report.achievedRate ?? 0)
-            : report.achievedRate
-        } of ${report.config.rate} round trips/s requested; its latencies include its own delay`,
-      );
-    }
+    if (result.behind) reporter.warn(behindWarning(result));
     if (result.endedEarlyAfter !== undefined) {
       const { omitSeconds, durationSeconds } = report.config;
       reporter.warn(
@@ -301,4 +294,23 @@ async function readPayload(path: string): Promise<Uint8Array> {
     );
   }
   return bytes;
+}
+
+/**
+ * Says why a `--rate` run sent less than its schedule: its pipelines were
+ * full (the round trips set the pace, as in wrk2 with too few
+ * connections), or the client itself could not keep up.
+ */
+function behindWarning(result: LoadResult): string {
+  const { config, achievedRate } = result.report;
+  const sent = (achievedRate ?? 0) >= 1
+    ? Math.round(achievedRate ?? 0)
+    : achievedRate;
+  const shortfall = `it sent ${sent} of ${config.rate} round trips/s requested`;
+  if (!result.heldBack) {
+    return `the client fell behind its schedule: ${shortfall}; its latencies include its own delay`;
+  }
+  const { connections, pipeline } = config;
+  const on = `${connections} connection${connections === 1 ? "" : "s"}`;
+  return `the schedule was held back by its pipelines: ${shortfall}, with at most ${pipeline} in flight on each of ${on} (connections x pipeline / round-trip time caps the rate); give more --conns or a deeper --pipeline`;
 }

@@ -30,11 +30,19 @@ export class IntervalMeter {
   #errors = 0;
   #latency = new LatencyRecorder();
 
-  /** Starts the first interval at `runStart`, for messages of `size` bytes. */
-  constructor(runStart: number, size: number) {
+  /**
+   * Starts the first interval at `runStart`, for messages of `size` bytes;
+   * `errors` is the run's error count then (a warm-up's), left out of it.
+   */
+  constructor(
+    runStart: number,
+    size: number,
+    options: { errors?: number } = {},
+  ) {
     this.#runStart = runStart;
     this.#start = runStart;
     this.#size = size;
+    this.#errors = options.errors ?? 0;
   }
 
   /** Records one round trip's latency in the current interval. */

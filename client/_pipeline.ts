@@ -67,6 +67,10 @@ export interface PipelineJob {
   onSend(sentAt: number): void;
   /** Called as each echo is complete: its planned and actual send times. */
   onEcho(plannedAt: number, sentAt: number, now: number): void;
+  /** Called once every message is sent and echoed (before the close). */
+  onDone?(): void;
+  /** The watchdog's limit, for its error's words. Default: not named. */
+  watchdogMs?: number;
 }
 
 /** Why a connection was stopped from outside, which decides what it reports. */
@@ -151,7 +155,13 @@ export class PipelinedConnection {
     const peer = this.socket.peer;
     if (this.#stopReason === "failed") throw this.#failure;
     if (this.#stopReason === "watchdog") {
-      throw new NetError("timeout", `${peer} made no progress in time`);
+      const limit = this.#job.watchdogMs;
+      throw new NetError(
+        "timeout",
+        `${peer} made no progress ${
+          limit === undefined ? "in time" : `within ${limit / 1000} s`
+        }`,
+      );
     }
     if (this.#stopReason === "drain" && this.inFlight > 0) {
       throw new NetError(
@@ -391,6 +401,7 @@ export class PipelinedConnection {
   // end of stream and drop the echoes they still hold.
   #finish(): void {
     if (this.#stopped || this.#tailTimer !== undefined) return;
+    this.#job.onDone?.();
     this.#tailTimer = setTimeout(() => this.#halt("tail"), TAIL_MS);
     this.socket.closeWrite().catch(this.#fail);
   }

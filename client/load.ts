@@ -11,9 +11,8 @@
 import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { LatencyRecorder } from "./latency.ts";
-import { IntervalMeter } from "./_intervals.ts";
 import { roundTo } from "./load_report.ts";
-import { type LoadResult, loadResult } from "./_load_result.ts";
+import { LoadFigures, type LoadResult } from "./_load_figures.ts";
 import { connectionFailure } from "./_many.ts";
 import { FailureTally } from "./failures.ts";
 import { Connector } from "./_connect.ts";
@@ -31,7 +30,7 @@ export {
   MAX_PIPELINE,
 } from "./_load_options.ts";
 export type { IntervalReport, LoadReport } from "./load_report.ts";
-export type { LoadResult } from "./_load_result.ts";
+export type { LoadResult } from "./_load_figures.ts";
 
 /**
  * How long round trips still in flight when the time is up may take before
@@ -75,35 +74,32 @@ class LoadRun {
   #reporter: Reporter;
   #connector: Connector;
   #failures = new FailureTally();
-  #latency = new LatencyRecorder();
-  // Only under a rate: a closed loop sends each message as it is due.
-  #uncorrected: LatencyRecorder | undefined;
-  #connectLatency = new LatencyRecorder();
+  #figures: LoadFigures;
   #active = new Set<PipelinedConnection>();
   #ticker = new Ticker();
   #timers: Timer[] = [];
-  #meter: IntervalMeter | undefined;
-  #roundTrips = 0;
-  #sent = 0;
-  #started = performance.now();
-  #lastSendAt = this.#started;
-  #lastEchoAt = 0;
   #deadline = Infinity;
   /** Aborted when a timed run's drain time is up. */
   #drained = new AbortController();
-  #progressAt = 0;
-  #progressCount = 0;
-  #counting = false;
   /** Slots that ended because their connect failed. */
   #gaveUp = 0;
+  /** Slots of a counted run still sending or awaiting echoes. */
+  #slotsBusy = 0;
+  #intervalTimer: Timer | undefined;
+  #interruptedAt = Infinity;
+  /** When the connections were open and sending began. */
+  #begun = 0;
 
   constructor(options: LoadOptions) {
     this.#options = options;
     this.#plan = planLoad(options);
     this.#reporter = options.reporter ?? SILENT;
-    if (this.#plan.rate !== undefined) {
-      this.#uncorrected = new LatencyRecorder();
-    }
+    const connectLatency = new LatencyRecorder();
+    this.#figures = new LoadFigures({
+      config: this.#plan.config,
+      failures: this.#failures,
+      connectLatency,
+    });
     this.#connector = new Connector({
       endpoint: this.#plan.endpoint,
       connections: this.#plan.slots,
@@ -112,7 +108,7 @@ class LoadRun {
       connectOptions: options.connectOptions,
       connectTimeoutMs: this.#plan.connectTimeoutMs,
       connectRate: options.connectRate,
-      connectLatency: this.#connectLatency,
+      connectLatency,
       onFailure: (failure) => this.#failures.add(failure),
     });
     this.#connector.signal.addEventListener("abort", this.#stop, {
@@ -132,13 +128,15 @@ class LoadRun {
         throw limitError;
       }
       const started = performance.now();
+      this.#begun = started;
       const schedule = new Schedule({ rate, slots }, started);
+      this.#slotsBusy = slots;
       if (durationMs !== undefined) {
         const runMs = omitMs + durationMs;
         this.#deadline = started + runMs;
         this.#timers.push(setTimeout(this.#drain, runMs + DRAIN_MS));
       }
-      this.#startWatching(started);
+      this.#startWatching();
       if (omitMs > 0) {
         this.#timers.push(setTimeout(this.#startCounting, omitMs));
       } else {
@@ -148,14 +146,28 @@ class LoadRun {
         first.map((socket, slot) => this.#runSlot(slot, socket, schedule)),
       );
       const ended = performance.now();
+      const figures = this.#figures;
       // A run that ended inside its warm-up measured nothing.
-      if (!this.#counting) this.#resetFigures(ended);
+      if (!figures.counting) figures.reset(ended, this.#connector.opened);
       // The run's figures end at its last echo, not after the wait for a
       // server that never closes: the last interval ends there too, so
       // that the intervals add up to the run.
-      const end = this.#roundTrips > 0 ? this.#lastEchoAt : ended;
+      const limits = {
+        deadline: this.#deadline,
+        // A timed run that ended before its deadline had every
+        // connection fail; a counted one ends when its rounds are done.
+        stoppedAt: Math.min(
+          this.#interruptedAt,
+          ended < this.#deadline && durationMs !== undefined ? ended : Infinity,
+        ),
+      };
+      const end = figures.roundTrips === 0 ? ended : figures.end(limits);
       this.#closeInterval(end, true);
-      const result = this.#finish(end);
+      const result = figures.result(end, {
+        ...limits,
+        opened: this.#connector.opened,
+        interrupted: this.#options.signal?.aborted === true,
+      });
       // A slot of a timed run ends early only when a connect fails; when
       // every one did, the run ended before its duration (a run that never
       // opened a connection did not run at all: its errors say why).
@@ -177,6 +189,7 @@ class LoadRun {
 
   // On the caller's abort, or when the open-file limit was hit.
   #stop = (): void => {
+    this.#interruptedAt = Math.min(this.#interruptedAt, performance.now());
     this.#ticker.release();
     for (const connection of this.#active) connection.stop("interrupt");
   };
@@ -194,8 +207,30 @@ class LoadRun {
     socket: StreamSocket | undefined,
     schedule: Schedule,
   ): Promise<void> {
+    let busy = true;
+    // A counted run's last echo ends its intervals, though the connection
+    // may wait on for a server that keeps it open.
+    const over = (): void => {
+      if (!busy) return;
+      busy = false;
+      if (--this.#slotsBusy === 0) clearInterval(this.#intervalTimer);
+    };
+    try {
+      await this.#slotLoop(slot, socket, schedule, over);
+    } finally {
+      over();
+    }
+  }
+
+  async #slotLoop(
+    slot: number,
+    first: StreamSocket | undefined,
+    schedule: Schedule,
+    over: () => void,
+  ): Promise<void> {
     const { rounds, lifetime, durationMs } = this.#plan;
     const connector = this.#connector;
+    let socket = first;
     let index = 0;
     while (socket !== undefined) {
       // Interrupted while this one was still connecting.
@@ -213,8 +248,12 @@ class LoadRun {
         deadline: this.#deadline,
         plannedAt: (i) => schedule.plannedAt(slot, base + i),
         wakeAt: this.#wakeAt,
-        onSend: this.#onSend,
-        onEcho: this.#onEcho,
+        onSend: this.#figures.onSend,
+        onEcho: this.#figures.onEcho,
+        watchdogMs: this.#options.timeoutMs,
+        onDone: rounds === undefined ? undefined : () => {
+          if (base + connection.sent === rounds) over();
+        },
       });
       this.#active.add(connection);
       let failed = false;
@@ -254,21 +293,7 @@ class LoadRun {
     this.#ticker.at(time, wake);
   };
 
-  #onSend = (at: number): void => {
-    this.#sent++;
-    this.#lastSendAt = at;
-  };
-
-  #onEcho = (plannedAt: number, sentAt: number, now: number): void => {
-    const ms = now - plannedAt;
-    this.#latency.record(ms);
-    this.#meter?.record(ms);
-    this.#uncorrected?.record(now - sentAt);
-    this.#roundTrips++;
-    this.#lastEchoAt = now;
-  };
-
-  #startWatching(started: number): void {
+  #startWatching(): void {
     const { timeoutMs } = this.#options;
     // The socket gets no timeout of its own: that would arm and clear a
     // timer on every read and write. One watchdog for all connections does
@@ -279,9 +304,9 @@ class LoadRun {
         Math.min(1000, Math.max(10, timeoutMs / 4)),
       ));
     }
-    this.#started = started;
-    this.#progressAt = started;
-    this.#timers.push(setInterval(() => this.#showProgress(), 1000));
+    this.#timers.push(setInterval(() => {
+      this.#reporter.progress(this.#figures.progressLine(performance.now()));
+    }, 1000));
   }
 
   // The round-trip figures start here: at once, or when the warm-up is
@@ -289,28 +314,23 @@ class LoadRun {
   // with their whole latency; connects and failures during the warm-up
   // still count.
   #startCounting = (): void => {
-    const now = performance.now();
-    this.#resetFigures(now);
+    // At the warm-up's nominal end, even when its timer fired late (the
+    // client stopped, or busy), as iperf3's -O boundary is fixed.
+    const now = Math.min(
+      performance.now(),
+      this.#begun + this.#plan.omitMs,
+    );
+    this.#figures.reset(now, this.#connector.opened);
     const { intervalMs } = this.#options;
     if (intervalMs !== undefined) {
-      this.#meter = new IntervalMeter(now, this.#plan.payload.length);
-      this.#timers.push(
-        setInterval(() => this.#intervalTick(intervalMs), intervalMs),
+      this.#figures.startIntervals(now);
+      this.#intervalTimer = setInterval(
+        () => this.#intervalTick(intervalMs),
+        intervalMs,
       );
+      this.#timers.push(this.#intervalTimer);
     }
   };
-
-  #resetFigures(now: number): void {
-    this.#counting = true;
-    this.#latency.reset();
-    this.#uncorrected?.reset();
-    this.#roundTrips = 0;
-    this.#sent = 0;
-    this.#started = now;
-    this.#lastSendAt = now;
-    this.#progressAt = now;
-    this.#progressCount = 0;
-  }
 
   #stopStuck(limitMs: number): void {
     const now = performance.now();
@@ -325,22 +345,6 @@ class LoadRun {
     }
   }
 
-  #showProgress(): void {
-    const now = performance.now();
-    const perSecond = (this.#roundTrips - this.#progressCount) /
-      ((now - this.#progressAt) / 1000);
-    this.#progressAt = now;
-    this.#progressCount = this.#roundTrips;
-    const p99 = this.#latency.percentile(99);
-    this.#reporter.progress(
-      `${((now - this.#started) / 1000).toFixed(0)} s elapsed: ${
-        Math.round(perSecond)
-      } round trips/s, p99 so far ${
-        p99?.toFixed(3) ?? "-"
-      } ms, ${this.#failures.total} errors`,
-    );
-  }
-
   #intervalTick(ms: number): void {
     const now = performance.now();
     // The tick at the duration's end would leave a sliver of an interval
@@ -349,29 +353,7 @@ class LoadRun {
   }
 
   #closeInterval(now: number, last: boolean): void {
-    const totals = {
-      roundTrips: this.#roundTrips,
-      errors: this.#failures.total,
-    };
-    const interval = this.#meter?.close(now, totals, last);
+    const interval = this.#figures.closeInterval(now, last);
     if (interval) this.#options.onInterval?.(interval);
-  }
-
-  #finish(end: number): LoadResult {
-    return loadResult({
-      config: this.#plan.config,
-      started: this.#started,
-      end,
-      roundTrips: this.#roundTrips,
-      sent: this.#sent,
-      lastSendAt: this.#lastSendAt,
-      opened: this.#connector.opened,
-      failures: this.#failures,
-      latency: this.#latency,
-      uncorrected: this.#uncorrected,
-      connectLatency: this.#connectLatency,
-      intervals: this.#meter?.intervals ?? [],
-      interrupted: this.#options.signal?.aborted === true,
-    });
   }
 }

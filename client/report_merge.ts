@@ -92,7 +92,9 @@ export function mergeReports(
   reports: readonly LoadReport[],
   names: readonly string[] = [],
 ): LoadReport {
-  if (reports.length === 0) throw new RangeError("reports must hold at least one report, got none");
+  if (reports.length === 0) {
+    throw new RangeError("reports must hold at least one report, got none");
+  }
   const percentiles = [
     ...new Set(reports.flatMap((report) => report.config.percentiles)),
   ].sort((a, b) => a - b);

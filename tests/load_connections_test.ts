@@ -37,6 +37,25 @@ Deno.test("load: --lifetime replaces connections: conns x ceil(rounds / lifetime
   equal(report.roundTrips, 30);
   equal(report.connectLatencyMs.count, 9);
   equal(report.config.lifetime, 4);
+  // The churn rate counts the 6 replacements, not the 3 opened before the
+  // clock started (within the rounding of both figures).
+  const seconds = report.durationSeconds;
+  const [low, high] = [6 / (seconds + 0.0005), 6 / (seconds - 0.0005)];
+  ok(
+    report.connectionsPerSecond >= low - 0.05 &&
+      report.connectionsPerSecond <= high + 0.05,
+    `${report.connectionsPerSecond}/s over ${seconds} s`,
+  );
+});
+
+Deno.test("load: connections opened before the clock started are no churn: 0 a second", async () => {
+  const result = await loadAgainstEcho(
+    ["--conns", "5", "--rounds", "3", "--lifetime", "1000", "--json"],
+  );
+  equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  equal(report.connectionsOpened, 5);
+  equal(report.connectionsPerSecond, 0);
 });
 
 Deno.test("load: --connect-rate spaces the connects", async () => {

@@ -117,33 +117,77 @@ function keepOpenEcho(): { port: number; close(): Promise<void> } {
 Deno.test("load: against a server that keeps connections open, the last interval ends with the run's last echo", async () => {
   const server = keepOpenEcho();
   try {
-    const result = await runCli([
-      "client",
-      "multi",
-      "--port",
-      `${server.port}`,
-      "--conns",
-      "2",
-      "--duration",
-      "0.6",
-      "--interval",
-      "0.2",
-      "--json",
+    const run = (args: string[]) =>
+      runCli([
+        ...["client", "multi", "--port", `${server.port}`, "--conns", "2"],
+        ...args,
+        "--json",
+      ]);
+    // A timed run, and a counted one, whose end is its last echo alone.
+    const results = await Promise.all([
+      run(["--duration", "0.6", "--interval", "0.2"]),
+      run(["--rounds", "50", "--interval", "0.05"]),
     ]);
-    equal(result.code, 0, result.stderr);
-    const report = JSON.parse(result.stdout);
-    const last = report.intervals.at(-1);
-    // The client waits up to 2 s for the server's close after the run;
-    // that wait is neither in the run's duration nor in an interval.
-    ok(report.durationSeconds < 1, `${report.durationSeconds}`);
-    ok(
-      last.endSeconds <= report.durationSeconds + 0.001,
-      `last interval ${last.startSeconds}-${last.endSeconds} s, run ${report.durationSeconds} s`,
-    );
-    equal(intervalRoundTrips(report), report.roundTrips);
+    for (const result of results) {
+      equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout);
+      const last = report.intervals.at(-1);
+      // The client waits up to 2 s for the server's close after the run;
+      // that wait is neither in the run's duration nor in an interval.
+      ok(report.durationSeconds < 1, `${report.durationSeconds}`);
+      ok(
+        last.endSeconds <= report.durationSeconds + 0.001,
+        `last interval ${last.startSeconds}-${last.endSeconds} s, run ${report.durationSeconds} s`,
+      );
+      equal(intervalRoundTrips(report), report.roundTrips);
+    }
   } finally {
     await server.close();
   }
+});
+
+Deno.test("load: the warm-up's errors are the run's, not its first interval's", async () => {
+  // The first two connections are closed at once, well inside the 0.3 s
+  // warm-up; their replacements are echoed.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const handlers: Promise<void>[] = [];
+    let accepted = 0;
+    for await (const conn of listener) {
+      if (++accepted <= 2) {
+        conn.close();
+        continue;
+      }
+      handlers.push((async () => {
+        const buffer = new Uint8Array(4096);
+        try {
+          for (let got; (got = await conn.read(buffer)) !== null;) {
+            await writeAll(conn, buffer.subarray(0, got));
+          }
+        } catch {
+          // The client closed first.
+        } finally {
+          conn.close();
+        }
+      })());
+      // Leaving the loop closes the listener.
+      if (accepted === 4) break;
+    }
+    await Promise.all(handlers);
+  })();
+  const result = await runCli([
+    ...["client", "multi", "--port", `${listener.addr.port}`, "--conns", "2"],
+    ...["--omit", "0.3", "--duration", "0.4", "--interval", "0.2", "--json"],
+  ]);
+  await served;
+  equal(result.code, 1, result.stderr);
+  const report = JSON.parse(result.stdout);
+  deepEqual(report.errors, { "closed-early": 2 });
+  ok(report.intervals.length >= 2, JSON.stringify(report.intervals));
+  deepEqual(
+    report.intervals.map((interval: { errors: number }) => interval.errors),
+    report.intervals.map(() => 0),
+  );
 });
 
 Deno.test("load: --percentiles chooses the reported percentiles, each with its unit", async () => {

@@ -1,11 +1,12 @@
 /**
- * The load mode's schedule: intended send times under `--rate`, and the
- * pacing of `--connect-rate`.
+ * The load mode's schedule: intended send times under `--rate`, the
+ * pacing of `--connect-rate`, and the rates a run on a schedule reports.
  *
  * @module
  */
 
 import { deepEqual, equal, ok } from "node:assert/strict";
+import { loadAgainstEcho } from "./_load.ts";
 import {
   EARLY_MS,
   Pacer,
@@ -103,4 +104,40 @@ Deno.test("schedule: releasing the ticker wakes every waiting sender at once", a
   );
   ticker.release();
   await waiting;
+});
+
+Deno.test("schedule: a run that kept its --rate reports that rate, never more than it sent", async () => {
+  // 4/s for 1 s: sends at 0, 0.25, 0.5 and 0.75 s. Ending the figures at
+  // the last echo would give 4 / 0.75 = 5.3/s; 5 rounds at 10/s, 12.5/s.
+  const [timed, counted] = await Promise.all([
+    loadAgainstEcho(
+      ["--conns", "1", "--rate", "4", "--duration", "1", "--json"],
+    ),
+    loadAgainstEcho([
+      "--conns",
+      "1",
+      "--rate",
+      "10",
+      "--rounds",
+      "5",
+      "--json",
+    ]),
+  ]);
+  for (
+    const [result, trips, rate] of [[timed, 4, 4], [counted, 5, 10]] as const
+  ) {
+    equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    equal(report.roundTrips, trips);
+    ok(
+      report.roundTripsPerSecond <= report.achievedRate + 0.1,
+      `${report.roundTripsPerSecond} round trips/s, sent ${report.achievedRate}/s`,
+    );
+    ok(
+      report.roundTripsPerSecond <= rate * 1.01,
+      `${report.roundTripsPerSecond}/s`,
+    );
+    // Bytes are round trips x 64, to the rounding of the rate's decimal.
+    ok(Math.abs(report.bytesPerSecond - report.roundTripsPerSecond * 64) <= 4);
+  }
 });

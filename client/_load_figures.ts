@@ -1,0 +1,265 @@
+/**
+ * A load run's figures: what is counted of every send and echo once the
+ * warm-up is over, the intervals, the progress line, and at the end the
+ * {@linkcode LoadResult} (rates over the counted time, the achieved send
+ * rate, latency statistics and histograms, and whether and why the client
+ * fell behind its schedule). The run itself, in `load.ts`, drives the
+ * connections and only hands this what happens.
+ *
+ * @module
+ */
+
+import type { FailureTally } from "./failures.ts";
+import { LatencyRecorder } from "./latency.ts";
+import { IntervalMeter } from "./_intervals.ts";
+import {
+  type IntervalReport,
+  type LoadConfig,
+  type LoadReport,
+  REPORT_SCHEMA,
+  roundTo,
+} from "./load_report.ts";
+
+/** The client fell behind when it sent less than this share of its schedule. */
+const BEHIND_SHARE = 0.99;
+
+/**
+ * Its pipelines held a run back when, on average, this share of their
+ * places (connections x pipeline) had a message in flight.
+ */
+const FULL_SHARE = 0.75;
+
+/** What {@linkcode runLoad} resolves. */
+export interface LoadResult {
+  /** The report, as `--json` prints it. */
+  report: LoadReport;
+  /** The failures by kind, with the first one's message. */
+  failures: FailureTally;
+  /** True when the client sent under 99% of its `rate` schedule. */
+  behind: boolean;
+  /**
+   * True when, behind its schedule, the run was held back by its pipelines
+   * rather than by the client: on average 75% of their places (connections
+   * x pipeline) had a message in flight, so connections x pipeline /
+   * round-trip time capped the rate.
+   */
+  heldBack: boolean;
+  /**
+   * Set when a timed run ended before its duration because failures had
+   * stopped every connection: the seconds it ran, warm-up included. Its
+   * rates cover only that time.
+   */
+  endedEarlyAfter?: number;
+}
+
+/** When a run's sending was to end, and when it was interrupted. */
+export interface RunLimits {
+  /** A timed run's end of sending. Default: none (a counted run). */
+  deadline?: number;
+  /**
+   * When the run stopped, if before its deadline: Ctrl-C or SIGTERM, or
+   * every connection failed. Default: never.
+   */
+  stoppedAt?: number;
+}
+
+/** What {@linkcode LoadFigures} counts against. */
+export interface LoadFiguresOptions {
+  /** What was asked. */
+  config: LoadConfig;
+  /** The run's failures by kind (the connector adds to them too). */
+  failures: FailureTally;
+  /** The connect latencies the connector records. */
+  connectLatency: LatencyRecorder;
+}
+
+/**
+ * The counted figures of one run. The per-message callbacks are bound
+ * once, as properties, so that handing them to every connection costs
+ * nothing per message.
+ *
+ * @example
+ * ```ts ignore
+ * const figures = new LoadFigures({ config, failures, connectLatency });
+ * figures.reset(performance.now(), 2);
+ * // ... connections call figures.onSend and figures.onEcho
+ * const result = figures.result(figures.end({}), { opened: 2 });
+ * ```
+ */
+export class LoadFigures {
+  /** Round trips counted. */
+  roundTrips = 0;
+  /** When counting began (after any warm-up). */
+  started = performance.now();
+  /** True once counting began. */
+  counting = false;
+  #config: LoadConfig;
+  #failures: FailureTally;
+  #connectLatency: LatencyRecorder;
+  #latency = new LatencyRecorder();
+  // Only under a rate: a closed loop sends each message as it is due.
+  #uncorrected: LatencyRecorder | undefined;
+  #meter: IntervalMeter | undefined;
+  #sent = 0;
+  #lastSendAt = this.started;
+  #lastEchoAt = 0;
+  #openedBefore = 0;
+  #progressAt = this.started;
+  #progressCount = 0;
+
+  /** Starts with nothing counted. */
+  constructor(options: LoadFiguresOptions) {
+    this.#config = options.config;
+    this.#failures = options.failures;
+    this.#connectLatency = options.connectLatency;
+    if (options.config.rate !== null) {
+      this.#uncorrected = new LatencyRecorder();
+    }
+  }
+
+  /** Counts a message handed to the OS at `at`. */
+  onSend = (at: number): void => {
+    this.#sent++;
+    this.#lastSendAt = at;
+  };
+
+  /** Counts a whole echo: its planned and actual send times, and now. */
+  onEcho = (plannedAt: number, sentAt: number, now: number): void => {
+    const ms = now - plannedAt;
+    this.#latency.record(ms);
+    this.#meter?.record(ms);
+    this.#uncorrected?.record(now - sentAt);
+    this.roundTrips++;
+    this.#lastEchoAt = now;
+  };
+
+  /**
+   * Counting begins (again) at `now`, when `opened` connections are open
+   * already: they are no churn.
+   */
+  reset(now: number, opened: number): void {
+    this.counting = true;
+    this.#latency.reset();
+    this.#uncorrected?.reset();
+    this.roundTrips = 0;
+    this.#sent = 0;
+    this.started = now;
+    this.#lastSendAt = now;
+    this.#progressAt = now;
+    this.#progressCount = 0;
+    this.#openedBefore = opened;
+  }
+
+  /** Starts cutting the counted time into intervals, from `now`. */
+  startIntervals(now: number): void {
+    // Failures of the warm-up are not the first interval's.
+    this.#meter = new IntervalMeter(now, this.#config.size, {
+      errors: this.#failures.total,
+    });
+  }
+
+  /** Closes the current interval at `now` (see `IntervalMeter.close`). */
+  closeInterval(now: number, last: boolean): IntervalReport | undefined {
+    const totals = {
+      roundTrips: this.roundTrips,
+      errors: this.#failures.total,
+    };
+    return this.#meter?.close(now, totals, last);
+  }
+
+  /** The live progress line at `now`: the rate since the last one. */
+  progressLine(now: number): string {
+    const perSecond = (this.roundTrips - this.#progressCount) /
+      ((now - this.#progressAt) / 1000);
+    this.#progressAt = now;
+    this.#progressCount = this.roundTrips;
+    const p99 = this.#latency.percentile(99);
+    return `${((now - this.started) / 1000).toFixed(0)} s elapsed: ${
+      Math.round(perSecond)
+    } round trips/s, p99 so far ${
+      p99?.toFixed(3) ?? "-"
+    } ms, ${this.#failures.total} errors`;
+  }
+
+  /**
+   * When the counted time ends: at the last echo, or at the end of the
+   * schedule's span if that is later (see `#scheduleEnd`).
+   */
+  end(limits: RunLimits): number {
+    return Math.max(this.#lastEchoAt, this.#scheduleEnd(limits));
+  }
+
+  // Under a rate, the schedule's span: a timed run's lasts to its deadline
+  // (or to when it stopped), so that messages that were due and never sent
+  // (a stall longer than the late-send allowance) lower the achieved rate
+  // rather than vanish; a counted run's ends one step (1 / rate) after its
+  // last send. Ending at the last echo instead would put a run that kept
+  // its schedule above its rate, by up to D / (D - 1 / rate).
+  #scheduleEnd(limits: RunLimits): number {
+    const { rate } = this.#config;
+    if (rate === null) return -Infinity;
+    const step = this.#lastSendAt + 1000 / rate;
+    const deadline = limits.deadline ?? Infinity;
+    const stoppedAt = limits.stoppedAt ?? Infinity;
+    if (Number.isFinite(deadline)) {
+      return Math.max(step, Math.min(deadline, stoppedAt));
+    }
+    return Math.min(step, stoppedAt);
+  }
+
+  /** The report and verdicts, for counted time ending at `end`. */
+  result(
+    end: number,
+    run: RunLimits & { opened: number; interrupted: boolean },
+  ): LoadResult {
+    const config = this.#config;
+    const { rate, percentiles, size } = config;
+    const { roundTrips, started } = this;
+    const failures = this.#failures;
+    const sent = this.#sent;
+    const seconds = (end - started) / 1000;
+    const perSecond = seconds > 0 ? roundTrips / seconds : 0;
+    const sentRate = rate === null || sent === 0
+      ? 0
+      : sent / ((this.#scheduleEnd(run) - started) / 1000);
+    // Rates below one a second keep three significant digits, not one
+    // decimal, which would turn 1e-7/s into 0.
+    const achieved = rate === null
+      ? null
+      : sentRate >= 1
+      ? roundTo(sentRate, 1)
+      : Number(sentRate.toPrecision(3));
+    const { interrupted, opened } = run;
+    const churn = opened - this.#openedBefore;
+    const report: LoadReport = {
+      schema: REPORT_SCHEMA,
+      config,
+      sources: 1,
+      interrupted,
+      durationSeconds: roundTo(seconds, 3),
+      connectionsOpened: opened,
+      connectionsPerSecond: roundTo(seconds > 0 ? churn / seconds : 0, 1),
+      roundTrips,
+      roundTripsPerSecond: roundTo(perSecond, 1),
+      bytesPerSecond: Math.round(perSecond * size),
+      achievedRate: achieved,
+      latencyMs: this.#latency.stats(percentiles),
+      uncorrectedLatencyMs: this.#uncorrected?.stats(percentiles) ?? null,
+      connectLatencyMs: this.#connectLatency.stats(percentiles),
+      errors: { ...failures.counts } as Record<string, number>,
+      intervals: this.#meter?.intervals ?? [],
+      histogram: this.#latency.encode(),
+      uncorrectedHistogram: this.#uncorrected?.encode() ?? null,
+      connectHistogram: this.#connectLatency.encode(),
+    };
+    const behind = rate !== null && !interrupted && failures.total === 0 &&
+      sentRate < BEHIND_SHARE * rate;
+    // Little's law: messages in flight on average = completions per second
+    // x seconds each spends in flight (the uncorrected latency).
+    const inFlight = perSecond *
+      ((report.uncorrectedLatencyMs?.mean ?? 0) / 1000);
+    const heldBack = behind &&
+      inFlight >= FULL_SHARE * config.connections * config.pipeline;
+    return { report, failures, behind, heldBack };
+  }
+}
