@@ -27,7 +27,7 @@ import type { OptionDecls, Values } from "./_options.ts";
 import { fileProblem, readFileBounded } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
 import { decimalNumber, MAX_SECONDS } from "./_values.ts";
-import { EXIT_INTERRUPTED, superviseClient } from "./_run.ts";
+import { stopExitCode, superviseClient } from "./_run.ts";
 
 /** The load mode's options; giving any of them selects load mode. */
 export const LOAD_OPTIONS = {
@@ -223,7 +223,7 @@ export async function runLoadCommand(
         } s asked: every connection had stopped on an error, so its rates cover only the time it ran`,
       );
     }
-    if (signal.aborted) return EXIT_INTERRUPTED;
+    if (signal.aborted) return stopExitCode(signal);
     if (failures.total > 0) {
       const noun = failures.total === 1 ? "error" : "errors";
       throw new NetError(

@@ -8,6 +8,7 @@
 import { NetError } from "../protocol/errors.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { formatSummary, type ServerHandle } from "../server/summary.ts";
+import { hangupIgnored } from "../system/signals.ts";
 
 /** The exit code of a runtime failure (refused, reset, timeout, ...). */
 export const EXIT_FAILURE = 1;
@@ -16,12 +17,13 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /**
- * The exit code when stdout's reader has gone (`netdemo ... | head -1`):
- * 128 + 13, as for a program that SIGPIPE ends. Deno ignores SIGPIPE and
- * `console.log` drops the error, which left a `--watch` or a server's log
- * writing into nothing for ever while the shell waited on the pipeline.
+ * The exit code when the reader of stdout or stderr has gone
+ * (`netdemo ... | head -1`): 128 + 13, as for a program that SIGPIPE ends.
+ * Deno ignores SIGPIPE and `console.log` drops the error, which left a
+ * `--watch` or a server's log writing into nothing for ever while the
+ * shell waited on the pipeline.
  */
-export const EXIT_STDOUT_CLOSED = 141;
+export const EXIT_OUTPUT_CLOSED = 141;
 
 /** The exit code of a client stopped by Ctrl-C, as shells expect. */
 export const EXIT_INTERRUPTED = 130;
@@ -29,23 +31,63 @@ export const EXIT_INTERRUPTED = 130;
 /** The exit code of a client stopped by SIGTERM (128 + 15), as shells expect. */
 export const EXIT_TERMINATED = 143;
 
-type StopSignal = "SIGINT" | "SIGTERM";
+/** The exit code of a client stopped by a hangup (128 + 1), as shells expect. */
+export const EXIT_HUNG_UP = 129;
+
+type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
+const EXIT_CODES: Record<StopSignal, number> = {
+  SIGINT: EXIT_INTERRUPTED,
+  SIGTERM: EXIT_TERMINATED,
+  SIGHUP: EXIT_HUNG_UP,
+};
 
 const SIGNALS: StopSignal[] = Deno.build.os === "windows"
   ? ["SIGINT"]
   : ["SIGINT", "SIGTERM"];
 
-function onSignals(handler: (signal: StopSignal) => void): () => void {
-  const listeners = SIGNALS.map((signal) => {
-    const listener = (): void => handler(signal);
+/**
+ * Calls `handler` on each stop signal; resolves the function that removes
+ * the listeners. SIGHUP stops a run too, unless this process inherited it
+ * ignored (`nohup`): then it stays ignored. Deno's first signal listener
+ * of any kind replaces SIGHUP's inherited disposition with a handler of
+ * its own, under which a SIGHUP with no listener ends the process, so the
+ * disposition is read before any listener is added (and a nohup'd run
+ * gets a listener that does nothing).
+ */
+async function onSignals(
+  handler: (signal: StopSignal) => void,
+): Promise<() => void> {
+  const ignored = Deno.build.os === "windows"
+    ? undefined
+    : await hangupIgnored();
+  const listeners: { signal: StopSignal; listener: () => void }[] = [];
+  function listen(signal: StopSignal, listener: () => void): void {
     Deno.addSignalListener(signal, listener);
-    return { signal, listener };
-  });
+    listeners.push({ signal, listener });
+  }
+  for (const signal of SIGNALS) listen(signal, () => handler(signal));
+  if (ignored === false) listen("SIGHUP", () => handler("SIGHUP"));
+  if (ignored === true) listen("SIGHUP", () => {});
   return () => {
     for (const { signal, listener } of listeners) {
       Deno.removeSignalListener(signal, listener);
     }
   };
+}
+
+/**
+ * The exit code of a client whose run `signal` stopped: 130 after Ctrl-C,
+ * 143 after SIGTERM, 129 after a hangup (the signal's reason names it).
+ *
+ * @example
+ * ```ts
+ * import { stopExitCode } from "./_run.ts";
+ * stopExitCode(AbortSignal.abort("SIGTERM")); // 143
+ * ```
+ */
+export function stopExitCode(signal: AbortSignal): number {
+  return EXIT_CODES[signal.reason as StopSignal] ?? EXIT_INTERRUPTED;
 }
 
 /** How the stop line names a signal: Ctrl-C is an interrupt, TERM is not. */
@@ -78,7 +120,7 @@ export async function superviseServer(
 ): Promise<number> {
   let server: ServerHandle | undefined;
   let signals = 0;
-  const removeListeners = onSignals((signal) => {
+  const removeListeners = await onSignals((signal) => {
     signals++;
     if (signals === 1) {
       reporter.note(`${signalName(signal)}, exiting`);
@@ -101,9 +143,9 @@ export async function superviseServer(
 }
 
 /**
- * Runs a client's work with an abort signal that Ctrl-C / SIGTERM fires;
- * resolves the work's exit code, or 130 when it was interrupted (143 when
- * it was terminated).
+ * Runs a client's work with an abort signal that Ctrl-C, SIGTERM or a
+ * hangup fires; resolves the work's exit code, or the signal's (130, 143
+ * or 129: see {@linkcode stopExitCode}) when it was stopped.
  *
  * @example
  * ```ts
@@ -118,17 +160,17 @@ export async function superviseClient(
 ): Promise<number> {
   const controller = new AbortController();
   let stoppedBy: StopSignal | undefined;
-  const removeListeners = onSignals((signal) => {
+  const removeListeners = await onSignals((signal) => {
     if (stoppedBy !== undefined) return;
     stoppedBy = signal;
     reporter.note(`${signalName(signal)}, exiting`);
-    controller.abort();
+    controller.abort(signal);
   });
   try {
     return await work(controller.signal);
   } catch (error) {
     if (error instanceof NetError && error.kind === "interrupted") {
-      return stoppedBy === "SIGTERM" ? EXIT_TERMINATED : EXIT_INTERRUPTED;
+      return stopExitCode(controller.signal);
     }
     throw error;
   } finally {

@@ -17,7 +17,7 @@ import { COMMANDS, MODES, modesOf } from "./modes.ts";
 import { commandHelp, mainHelp } from "./_overview.ts";
 import { closestName, modeHint } from "./_suggest.ts";
 import { runtimeHint } from "./_hints.ts";
-import { EXIT_FAILURE, EXIT_STDOUT_CLOSED, EXIT_USAGE } from "./_run.ts";
+import { EXIT_FAILURE, EXIT_OUTPUT_CLOSED, EXIT_USAGE } from "./_run.ts";
 
 /** Options for {@linkcode main}. */
 export interface MainOptions {
@@ -94,7 +94,7 @@ export async function main(
   options: MainOptions = {},
 ): Promise<number> {
   const reporter = options.reporter ??
-    new Reporter({ onStdoutClosed: () => Deno.exit(EXIT_STDOUT_CLOSED) });
+    new Reporter({ onOutputClosed: () => Deno.exit(EXIT_OUTPUT_CLOSED) });
   let mode: Mode | undefined;
   try {
     // Nothing typed is a usage error like any other: one line on stderr,

@@ -13,8 +13,7 @@ import {
   formatTable,
   type SocketFilter,
 } from "../sockets/table.ts";
-import { repeatUntilAborted, watchScreen } from "../sockets/watch.ts";
-import type { Reporter } from "../output/reporter.ts";
+import { repeatUntilAborted, showWatchRound } from "../sockets/watch.ts";
 import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";
 import { jsonOption } from "./_shared_options.ts";
@@ -81,7 +80,6 @@ export const sockets = {
       }
       return 0;
     }
-    const terminal = stdoutIsTerminal();
     return await superviseClient(async (signal) => {
       await repeatUntilAborted(async (round) => {
         const records = await listSockets(filter);
@@ -89,7 +87,7 @@ export const sockets = {
           reporter.always(formatJson(records));
           return;
         }
-        showRound(reporter, formatTable(records), { round, terminal });
+        showWatchRound(reporter, formatTable(records), round);
       }, { signal });
       return 0;
     }, reporter);
@@ -103,24 +101,6 @@ function stateValue(text: string): { value: string } | { problem: string } {
     : { value: state };
 }
 
-function showRound(
-  reporter: Reporter,
-  lines: string[],
-  options: { round: number; terminal: boolean },
-): void {
-  const time = new Date().toLocaleTimeString();
-  if (options.terminal) {
-    const screen = watchScreen(lines, {
-      title: `Every 1 s, Ctrl-C to stop. ${time}`,
-      height: terminalHeight(),
-    });
-    reporter.redraw(screen);
-    return;
-  }
-  if (options.round > 0) reporter.always(`--- ${time} ---`);
-  for (const line of lines) reporter.always(line);
-}
-
 function noneLine(filter: SocketFilter): string {
   const conditions = [
     filter.port === undefined ? "" : ` --port ${filter.port}`,
@@ -129,21 +109,4 @@ function noneLine(filter: SocketFilter): string {
   return conditions === ""
     ? "no TCP sockets found"
     : `no TCP sockets match${conditions}`;
-}
-
-function terminalHeight(): number {
-  try {
-    // A terminal that reports no rows has not said how tall it is.
-    return Deno.consoleSize().rows || 24;
-  } catch {
-    return 24;
-  }
-}
-
-function stdoutIsTerminal(): boolean {
-  try {
-    return Deno.stdout.isTerminal();
-  } catch {
-    return false;
-  }
 }

@@ -23,11 +23,12 @@ export interface ReporterOptions {
   /** Where program output goes. Default: standard output. */
   stdout?: LineSink;
   /**
-   * Called when standard output's reader has gone (the default `stdout`
-   * only). The CLI exits then, as a program that SIGPIPE ends; by default
-   * the line is dropped, so that a library's caller decides.
+   * Called when the reader of standard output or standard error has gone
+   * (the default sinks only). The CLI exits then, as a program that
+   * SIGPIPE ends; by default the line is dropped, so that a library's
+   * caller decides.
    */
-  onStdoutClosed?: () => void;
+  onOutputClosed?: () => void;
   /** Where diagnostics go. Default: standard error. */
   stderr?: LineSink;
   /**
@@ -35,32 +36,39 @@ export interface ReporterOptions {
    * unset and `TERM` is not `dumb`.
    */
   color?: boolean;
-  /** Show a live progress line. Default: when stderr is a terminal. */
+  /**
+   * Show a live progress line. Default: when stderr is a terminal, and not
+   * a dumb one.
+   */
   progress?: boolean;
+  /**
+   * Redraw `--watch` screens in place. Default: when stdout is a terminal,
+   * and not a dumb one.
+   */
+  redraws?: boolean;
   /** Clock for trace timestamps, in milliseconds. Default `performance.now`. */
   now?: () => number;
 }
 
 /**
- * Writes a line to stdout; false when stdout's reader has gone (EPIPE:
- * `netdemo ... | head -1`), which `console.log` would hide.
+ * Writes a line to stdout or stderr; false when its reader has gone (EPIPE:
+ * `netdemo ... | head -1`), which `console.log` would hide. Any other
+ * failure of stdout is an error (a full disk); one of stderr cannot be
+ * told anywhere, so the line is dropped.
  */
-function writeStdout(line: string): boolean {
+function writeLine(stream: typeof Deno.stdout, line: string): boolean {
   let bytes = encoder.encode(`${line}\n`);
   try {
-    while (bytes.length > 0) {
-      bytes = bytes.subarray(Deno.stdout.writeSync(bytes));
-    }
+    while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.BrokenPipe) return false;
-    throw error;
+    if (stream === Deno.stderr) return true;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot write to standard output: ${reason}`, {
+      cause: error,
+    });
   }
-}
-
-function writeStderr(line: string): void {
-  // deno-lint-ignore no-console
-  console.error(line);
 }
 
 /**
@@ -99,6 +107,14 @@ function stderrIsTerminal(): boolean {
   }
 }
 
+function stdoutIsTerminal(): boolean {
+  try {
+    return Deno.stdout.isTerminal();
+  } catch {
+    return false;
+  }
+}
+
 /** Moves the cursor home and clears the screen. */
 const CLEAR_SCREEN = "\x1b[H\x1b[2J";
 
@@ -125,6 +141,11 @@ export class Reporter {
   readonly verbose: boolean;
   /** True when socket steps are traced (`--trace`). */
   readonly tracing: boolean;
+  /**
+   * True when {@linkcode Reporter.redraw} can clear the screen: stdout is a
+   * terminal, and not a dumb one.
+   */
+  readonly redraws: boolean;
   #stdout: LineSink;
   #stderr: LineSink;
   #color: boolean;
@@ -137,19 +158,24 @@ export class Reporter {
   constructor(options: ReporterOptions = {}) {
     this.verbose = !options.quiet;
     this.tracing = options.trace ?? false;
-    const closed = options.onStdoutClosed;
+    const closed = options.onOutputClosed;
     this.#stdout = options.stdout ??
       ((line) => {
-        if (!writeStdout(line)) closed?.();
+        if (!writeLine(Deno.stdout, line)) closed?.();
       });
-    this.#stderr = options.stderr ?? writeStderr;
+    this.#stderr = options.stderr ??
+      ((line) => {
+        if (!writeLine(Deno.stderr, line)) closed?.();
+      });
+    // The progress line is written to the terminal itself, so a reporter
+    // whose diagnostics go to a sink of its own shows none by default; nor
+    // does a dumb terminal, which cannot erase it.
     const terminal = options.stderr === undefined && stderrIsTerminal();
     this.#color = options.color ?? (terminal && colorAllowed());
-    // The progress line is written to the terminal itself, so a reporter
-    // whose diagnostics go to a sink of its own never shows one.
-    const ownSink = options.stderr !== undefined &&
-      options.stderr !== writeStderr;
-    this.#progress = !ownSink && (options.progress ?? terminal);
+    this.#progress = options.progress ?? (terminal && termName() !== "dumb");
+    this.redraws = options.redraws ??
+      (options.stdout === undefined && stdoutIsTerminal() &&
+        termName() !== "dumb");
     this.#now = options.now ?? (() => performance.now());
     this.#start = this.#now();
   }
@@ -166,6 +192,7 @@ export class Reporter {
       stderr: this.#stderr,
       color: this.#color,
       progress: this.#progress,
+      redraws: this.redraws,
       now: this.#now,
     });
   }

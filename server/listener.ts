@@ -14,6 +14,7 @@ import {
   formatEndpoint,
 } from "../protocol/endpoint.ts";
 import { errorMessage, NetError, toNetError } from "../protocol/errors.ts";
+import { listensOnUnixPath } from "../sockets/unix_listeners.ts";
 import { numberUnixClient } from "../protocol/peer_names.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { quoted } from "../output/escape.ts";
@@ -98,7 +99,7 @@ export function openListener(
     }
     throw toNetError(error, { address, host: endpoint.host });
   }
-  announce(listener, reporter);
+  announceOrClose(listener, reporter);
   if (isWildcardHost(endpoint.host)) {
     reporter.warn(
       `listening on every interface (${
@@ -115,25 +116,32 @@ function isUnusableKeyPair(error: unknown): boolean {
     /certificate|key/i.test(error.message);
 }
 
-function announce(listener: Deno.Listener, reporter: Reporter): void {
+// A server that cannot print its first line (stdout on a full disk) does
+// not go on listening: its socket is closed, a Unix one's file with it.
+function announceOrClose(listener: Deno.Listener, reporter: Reporter): void {
   const address = formatAddr(listener.addr);
-  reporter.always(`Listening on ${address}`);
+  try {
+    reporter.always(`Listening on ${address}`);
+  } catch (error) {
+    listener.close();
+    throw error;
+  }
   reporter.trace(`listen on ${address}`);
 }
 
 /**
  * Binds a Unix socket. A socket file already at the path is either live
  * (someone accepts on it: "already in use") or stale (left by a server that
- * died): only a stale one is removed. Telling them apart takes a connect,
- * which Deno only offers asynchronously, so in that case the listener binds
- * (and prints its line) a moment later, and its first accept reports "in use".
+ * died): only a stale one is removed. Telling them apart takes reading
+ * /proc/net/unix (or, where that cannot be read, a connect), which is
+ * asynchronous, so in that case the listener binds (and prints its line) a
+ * moment later, and its first accept reports "in use".
  */
 function listenUnix(path: string, reporter: Reporter): ServerListener {
   const address = `unix:${path}`;
+  let listener: Deno.UnixListener | undefined;
   try {
-    const listener = Deno.listen({ transport: "unix", path });
-    announce(listener, reporter);
-    return new NumberingListener(Promise.resolve(listener), path);
+    listener = Deno.listen({ transport: "unix", path });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       // A bind's NotFound is the path's directory, not a missing server.
@@ -156,7 +164,11 @@ function listenUnix(path: string, reporter: Reporter): ServerListener {
       );
     }
   }
-  return new NumberingListener(replaceStale(path, reporter), path);
+  if (listener === undefined) {
+    return new NumberingListener(replaceStale(path, reporter), path);
+  }
+  announceOrClose(listener, reporter);
+  return new NumberingListener(Promise.resolve(listener), path);
 }
 
 /** The directory part of a socket path ("." for a bare name). */
@@ -197,26 +209,45 @@ async function replaceStale(
   reporter: Reporter,
 ): Promise<Deno.UnixListener> {
   const address = `unix:${path}`;
-  try {
-    (await Deno.connect({ transport: "unix", path })).close();
-  } catch (error) {
-    if (!(error instanceof Deno.errors.ConnectionRefused)) {
-      throw toNetError(error, { address });
-    }
-    reporter.note(`Removing stale socket file ${path} (nothing listens on it)`);
-    try {
-      Deno.removeSync(path);
-      const listener = Deno.listen({ transport: "unix", path });
-      announce(listener, reporter);
-      return listener;
-    } catch (error) {
-      throw toNetError(error, { address });
-    }
-  }
-  throw new NetError(
+  const inUse = new NetError(
     "address-in-use",
     `${address} is already in use: another program is listening there`,
   );
+  // The table first: a probe connect would be a connection to whoever
+  // listens, and a one-connection server (the bork lesson) would end on it.
+  const listed = await listensOnUnixPath(path);
+  if (listed === true) throw inUse;
+  if (listed === undefined) {
+    try {
+      (await Deno.connect({ transport: "unix", path })).close();
+      throw inUse;
+    } catch (error) {
+      if (error === inUse) throw error;
+      // A full backlog is someone listening, too busy to accept.
+      if (error instanceof Deno.errors.WouldBlock) throw inUse;
+      if (!(error instanceof Deno.errors.ConnectionRefused)) {
+        throw toNetError(error, { address });
+      }
+    }
+  }
+  reporter.note(`Removing stale socket file ${path} (nothing listens on it)`);
+  try {
+    Deno.removeSync(path);
+  } catch (error) {
+    // Another server starting at the same moment removed it first.
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw toNetError(error, { address });
+    }
+  }
+  let listener: Deno.UnixListener;
+  try {
+    listener = Deno.listen({ transport: "unix", path });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) throw inUse;
+    throw toNetError(error, { address });
+  }
+  announceOrClose(listener, reporter);
+  return listener;
 }
 
 function isSocketFile(path: string): boolean {

@@ -2,16 +2,14 @@
  * Reading this machine's TCP sockets from `/proc/net/tcp` and
  * `/proc/net/tcp6` (Linux only).
  *
- * Deno 2.9 guards every file under /proc behind the `--allow-all` flag:
- * `--allow-read=/proc/net` alone is refused. So the tables are read directly
- * when that is allowed, and otherwise through `cat` when the program may run
- * it (`--allow-run=/bin/cat`), which grants far less than `--allow-all`. With
- * neither, the error says which permission to give.
+ * Deno guards the files under /proc behind `--allow-all`; they are read as
+ * `system/proc_files.ts` explains.
  *
  * @module
  */
 
-import { errorMessage, NetError } from "../protocol/errors.ts";
+import { NetError } from "../protocol/errors.ts";
+import { readProcFile } from "../system/proc_files.ts";
 import {
   parseProcNet,
   type SocketRecord,
@@ -20,7 +18,7 @@ import {
 import { selectSockets, type SocketFilter } from "./table.ts";
 
 /** The files read, IPv4 first. */
-export const PROC_NET_TABLES: readonly {
+const PROC_NET_TABLES: readonly {
   path: string;
   protocol: TcpProtocol;
 }[] = [
@@ -53,7 +51,7 @@ export async function listSockets(
   }
   const records: SocketRecord[] = [];
   for (const { path, protocol } of PROC_NET_TABLES) {
-    const text = await readTable(path);
+    const text = await readProcFile(path);
     if (text === null) {
       if (protocol === "tcp6") continue;
       throw new NetError(
@@ -64,70 +62,4 @@ export async function listSockets(
     records.push(...parseProcNet(text, protocol));
   }
   return selectSockets(records, filter);
-}
-
-/** Reads one table's text; null when the file does not exist. */
-async function readTable(path: string): Promise<string | null> {
-  // Asking first avoids Deno's interactive permission prompt in a terminal.
-  if (Deno.permissions.querySync({ name: "read", path }).state === "granted") {
-    try {
-      return await Deno.readTextFile(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return null;
-      if (!(error instanceof Deno.errors.NotCapable)) {
-        throw new NetError(
-          "other",
-          `cannot read ${path}: ${errorMessage(error)}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      // Read access alone is not enough for /proc: try cat below.
-    }
-  }
-  if (
-    Deno.permissions.querySync({ name: "run", command: CAT }).state ===
-      "granted"
-  ) {
-    return await readWithCat(path);
-  }
-  throw new NetError(
-    "permission-denied",
-    `cannot read ${path}: Deno opens files under /proc only with --allow-all, or netdemo reads them through cat with --allow-run=/bin/cat`,
-  );
-}
-
-/**
- * An absolute path, so that `--allow-run=/bin/cat` grants exactly this
- * program and a PATH entry cannot stand in for it.
- */
-const CAT = "/bin/cat";
-
-async function readWithCat(path: string): Promise<string | null> {
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command(CAT, {
-      args: [path],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    throw new NetError(
-      "other",
-      `cannot run cat to read ${path}: ${errorMessage(error)}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  const decoder = new TextDecoder();
-  if (output.success) return decoder.decode(output.stdout);
-  const complaint = decoder.decode(output.stderr).trim();
-  if (/No such file/i.test(complaint)) return null;
-  throw new NetError(
-    "other",
-    `cannot read ${path}: ${complaint || `cat exited with ${output.code}`}`,
-  );
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { Reporter } from "../output/reporter.ts";
+
 /** Options for {@linkcode repeatUntilAborted}. */
 export interface RepeatOptions {
   /** Pause between the end of one step and the start of the next, in ms. Default 1000. */
@@ -81,4 +83,45 @@ export function watchScreen(
     ...rows.slice(0, shown),
     `... ${rows.length - shown} more`,
   ];
+}
+
+/**
+ * Shows one round of `--watch`: on a terminal that can be cleared, the
+ * screen is redrawn from its top; elsewhere (a pipe, a file, a dumb
+ * terminal) the rounds follow each other, parted by a time line.
+ *
+ * @example
+ * ```ts
+ * import { showWatchRound } from "./watch.ts";
+ * import { Reporter } from "../output/reporter.ts";
+ * const lines: string[] = [];
+ * const reporter = new Reporter({ stdout: (line) => lines.push(line) });
+ * showWatchRound(reporter, ["Proto Recv-Q Send-Q"], 1);
+ * ```
+ */
+export function showWatchRound(
+  reporter: Reporter,
+  lines: string[],
+  round: number,
+): void {
+  const time = new Date().toLocaleTimeString();
+  if (reporter.redraws) {
+    const screen = watchScreen(lines, {
+      title: `Every 1 s, Ctrl-C to stop. ${time}`,
+      height: terminalHeight(),
+    });
+    reporter.redraw(screen);
+    return;
+  }
+  if (round > 0) reporter.always(`--- ${time} ---`);
+  for (const line of lines) reporter.always(line);
+}
+
+function terminalHeight(): number {
+  try {
+    // A terminal that reports no rows has not said how tall it is.
+    return Deno.consoleSize().rows || 24;
+  } catch {
+    return 24;
+  }
 }

@@ -84,6 +84,8 @@ export interface CliProcessOptions {
    * under `deno run`: see {@linkcode takesV8Flags}). Default: none.
    */
   v8Flags?: string[];
+  /** A command that runs netdemo, e.g. `["nohup"]`. Default: none. */
+  under?: string[];
 }
 
 /** Options for {@linkcode runCli}. */
@@ -98,7 +100,7 @@ function spawnNetdemo(
   options: RunCliOptions,
 ): Deno.ChildProcess {
   const { program, prefix } = netdemoCommand({ v8Flags: options.v8Flags });
-  const argv = [program, ...prefix, ...args];
+  const argv = [...(options.under ?? []), program, ...prefix, ...args];
   const limited = options.openFileLimit === undefined
     ? argv
     : withOpenFileLimit(argv, options.openFileLimit);

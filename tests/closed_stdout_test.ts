@@ -19,6 +19,10 @@ import { connectLocal } from "./_net.ts";
 const PIPELINE =
   'timeout 30 "$@" | head -n 1; echo "exit ${PIPESTATUS[0]}" >&2';
 
+/** The same with netdemo's stderr through head, and its stdout dropped. */
+const STDERR_PIPELINE =
+  'timeout 30 "$@" 2>&1 >/dev/null | head -n 1; echo "exit ${PIPESTATUS[0]}" >&2';
+
 /** `netdemo ARGS... | head -n 1` under bash, read line by line. */
 class HeadPipeline {
   readonly out: string[] = [];
@@ -26,10 +30,11 @@ class HeadPipeline {
   readonly lines = new LineLog();
   readonly done: Promise<Deno.CommandStatus>;
 
-  constructor(args: string[]) {
+  constructor(args: string[], options: { stderr?: boolean } = {}) {
     const { program, prefix } = netdemoCommand();
+    const script = options.stderr ? STDERR_PIPELINE : PIPELINE;
     const child = new Deno.Command("bash", {
-      args: ["-c", PIPELINE, "bash", program, ...prefix, ...args],
+      args: ["-c", script, "bash", program, ...prefix, ...args],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -51,25 +56,31 @@ Deno.test("closed stdout: sockets --watch | head -n 1 ends with exit 141 and no 
   match(pipeline.out[0], /^Proto +Recv-Q +Send-Q/);
 });
 
-Deno.test("closed stdout: a server whose log reader left exits 141 at its next line", async () => {
-  const pipeline = new HeadPipeline(["server", "echo", "--port", "0"]);
-  const listening = await pipeline.lines.waitFor(/^Listening on /);
-  const port = Number(listening.slice(listening.lastIndexOf(":") + 1));
-  let exited = false;
-  pipeline.done.then(() => exited = true);
-  // Each accepted connection is a log line; the first one written after
-  // head has gone ends the server. Until then they land in the pipe.
-  for (let attempt = 0; attempt < 200 && !exited; attempt++) {
-    try {
-      (await connectLocal(port)).close();
-    } catch {
-      break; // refused: the server has exited
+for (const stderr of [false, true]) {
+  const stream = stderr ? "--trace on stderr" : "log";
+  Deno.test(`closed stdout: a server whose ${stream} reader left exits 141 at its next line`, async () => {
+    const pipeline = new HeadPipeline(
+      ["server", "echo", "--port", "0", ...(stderr ? ["--trace"] : [])],
+      { stderr },
+    );
+    const first = await pipeline.lines.waitFor(/listen(ing)? on /i);
+    const port = Number(first.slice(first.lastIndexOf(":") + 1));
+    let exited = false;
+    pipeline.done.then(() => exited = true);
+    // Each accepted connection is a line; the first one written after
+    // head has gone ends the server. Until then they land in the pipe.
+    for (let attempt = 0; attempt < 200 && !exited; attempt++) {
+      try {
+        (await connectLocal(port)).close();
+      } catch {
+        break; // refused: the server has exited
+      }
     }
-  }
-  equal((await pipeline.done).code, 0);
-  deepEqual(pipeline.err, ["exit 141"]);
-  deepEqual(pipeline.out, [listening]);
-});
+    equal((await pipeline.done).code, 0);
+    deepEqual(pipeline.err, ["exit 141"]);
+    deepEqual(pipeline.out, [first]);
+  });
+}
 
 Deno.test("closed stdout: a load run's --interval lines through head -n 1 stop the run at the second line", async () => {
   const server = await spawnQuietEcho();

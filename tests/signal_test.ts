@@ -8,7 +8,7 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { CliProcess, spawnServer } from "./_helpers.ts";
+import { CliProcess, spawnQuietEcho, spawnServer } from "./_helpers.ts";
 import { connectLocal } from "./_net.ts";
 
 const cases = [
@@ -20,6 +20,7 @@ const cases = [
 const FIRST_LINE = {
   SIGINT: "interrupted, exiting",
   SIGTERM: "SIGTERM received, exiting",
+  SIGHUP: "SIGHUP received, exiting",
 };
 const SECOND_LINE = {
   SIGINT: "interrupted again, closing open connections now",
@@ -69,7 +70,13 @@ for (const { mode, signals } of cases) {
   });
 }
 
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+const CLIENT_STOPS = [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const;
+
+for (const [signal, code] of CLIENT_STOPS) {
   Deno.test(`signals: a client stopped by ${signal} names it and exits ${code}`, async () => {
     // A server that accepts and never answers: the client waits for it.
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -91,3 +98,44 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     }
   });
 }
+
+Deno.test("signals: a load run stopped by SIGTERM or a hangup prints its report so far and exits 143 or 129", async () => {
+  const server = await spawnQuietEcho();
+  try {
+    for (const [signal, code] of CLIENT_STOPS.slice(1)) {
+      const client = new CliProcess([
+        ...["client", "multi", "--port", `${server.port}`],
+        ...["--duration", "60", "--interval", "0.1"],
+      ]);
+      await client.waitForLine(/^\[ *0\.00-/);
+      const status = await client.stop(signal);
+      equal(status.code, code, `${signal}: ${client.stderrLines.join(" | ")}`);
+      deepEqual(client.stderrLines, [FIRST_LINE[signal]]);
+      ok(client.stdoutLines.some((line) => line.startsWith("Round trips:")));
+    }
+  } finally {
+    await server.process.stop();
+  }
+});
+
+Deno.test("signals: a server ends on a hangup with its summary, and under nohup a hangup is ignored", async () => {
+  const plain = await spawnServer(["server", "echo", "--port", "0"]);
+  const status = await plain.process.stop("SIGHUP");
+  equal(status.code, 0);
+  deepEqual(plain.process.stderrLines, [FIRST_LINE.SIGHUP]);
+  match(plain.process.stdoutLines.at(-1) ?? "", /^Served 0 connections, /);
+  // nohup leaves SIGHUP ignored, and Deno's first signal listener would
+  // otherwise let a hangup end the process. Pending signals are delivered
+  // lowest first, so the hangup comes before the SIGTERM that stops it.
+  const nohup = new CliProcess(["server", "echo", "--port", "0"], {
+    under: ["nohup"],
+  });
+  await nohup.waitForLine(/^Listening on /);
+  nohup.child.kill("SIGHUP");
+  nohup.child.kill("SIGTERM");
+  equal((await nohup.finished()).code, 0, nohup.stderrLines.join(" | "));
+  deepEqual(
+    nohup.stderrLines.filter((line) => !line.startsWith("nohup:")),
+    [FIRST_LINE.SIGTERM],
+  );
+});

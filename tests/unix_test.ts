@@ -157,6 +157,29 @@ Deno.test("unix: a stale socket file is replaced; a live one is 'already in use'
   }
 });
 
+Deno.test("unix: a second server on a live bork's path is refused without spending bork's one connection", async () => {
+  const dir = await socketDir();
+  const path = `${dir.path}/bork.sock`;
+  const bork = await spawnServer(["server", "bork", "--unix", path]);
+  try {
+    const second = await runCli(["server", "echo", "--unix", path]);
+    assertOneLineFailure(second, /is already in use: another program/);
+    // The bork lesson serves one connection, then exits: a probe connect
+    // would have been it. Its one client is still to come.
+    const hello = await runCli(["client", "hello", "--unix", path]);
+    equal(hello.code, 0, hello.stderr);
+    equal((await bork.process.finished()).code, 0);
+    equal(
+      bork.process.stdoutLines.filter((line) => line.startsWith("Connected by"))
+        .length,
+      1,
+    );
+  } finally {
+    await bork.process.stop();
+    dir.remove();
+  }
+});
+
 Deno.test("unix: a server whose socket's directory does not exist says so, not 'refused'", async () => {
   const dir = await socketDir();
   try {

@@ -1,0 +1,87 @@
+/**
+ * Reading files under /proc. Deno 2.9 guards every one of them behind
+ * `--allow-all`: `--allow-read=/proc/net` alone is refused. So a file is
+ * read directly when that is allowed, and otherwise through `cat` when the
+ * program may run it (`--allow-run=/bin/cat`), which grants far less than
+ * `--allow-all`. With neither, the error says which permission to give.
+ *
+ * @module
+ */
+
+import { errorMessage, NetError } from "../protocol/errors.ts";
+
+/**
+ * Reads a file under /proc with the grants netdemo's binary has; resolves
+ * null when the file does not exist. Throws a NetError when neither grant
+ * allows it.
+ *
+ * @example
+ * ```ts
+ * import { readProcFile } from "./proc_files.ts";
+ * const text = await readProcFile("/proc/net/tcp");
+ * ```
+ */
+export async function readProcFile(path: string): Promise<string | null> {
+  // Asking first avoids Deno's interactive permission prompt in a terminal.
+  if (Deno.permissions.querySync({ name: "read", path }).state === "granted") {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return null;
+      if (!(error instanceof Deno.errors.NotCapable)) {
+        throw new NetError(
+          "other",
+          `cannot read ${path}: ${errorMessage(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      // Read access alone is not enough for /proc: try cat below.
+    }
+  }
+  if (
+    Deno.permissions.querySync({ name: "run", command: CAT }).state ===
+      "granted"
+  ) {
+    return await readWithCat(path);
+  }
+  throw new NetError(
+    "permission-denied",
+    `cannot read ${path}: Deno opens files under /proc only with --allow-all, or netdemo reads them through cat with --allow-run=/bin/cat`,
+  );
+}
+
+/**
+ * An absolute path, so that `--allow-run=/bin/cat` grants exactly this
+ * program and a PATH entry cannot stand in for it.
+ */
+const CAT = "/bin/cat";
+
+async function readWithCat(path: string): Promise<string | null> {
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command(CAT, {
+      args: [path],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    throw new NetError(
+      "other",
+      `cannot run cat to read ${path}: ${errorMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const decoder = new TextDecoder();
+  if (output.success) return decoder.decode(output.stdout);
+  const complaint = decoder.decode(output.stderr).trim();
+  if (/No such file/i.test(complaint)) return null;
+  throw new NetError(
+    "other",
+    `cannot read ${path}: ${complaint || `cat exited with ${output.code}`}`,
+  );
+}
