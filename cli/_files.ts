@@ -17,6 +17,26 @@ class NotRegularFile extends Error {}
 const SYNC_CHUNK = 64 * 1024;
 
 /**
+ * Reads what a user named as `path` (`-` for stdin), up to `limit` bytes,
+ * as {@linkcode readFileBounded} does: more than `limit` back means it was
+ * larger.
+ *
+ * @example
+ * ```ts
+ * import { readNamed } from "./_files.ts";
+ * const bytes = await readNamed("deno.json", 1024 * 1024);
+ * ```
+ */
+export async function readNamed(
+  path: string,
+  limit: number,
+): Promise<Uint8Array> {
+  return path === "-"
+    ? await readBytes(Deno.stdin.readable, limit)
+    : await readFileBounded(path, limit);
+}
+
+/**
  * Reads the regular file at `path`, up to `limit` bytes: as
  * {@linkcode readBytes} does, a file larger than that gives back more than
  * `limit` bytes (and no more than a chunk beyond), for the caller to say so.

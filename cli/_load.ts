@@ -20,11 +20,10 @@ import {
   runLoad,
 } from "../client/load.ts";
 import { DEFAULT_PERCENTILES } from "../client/latency.ts";
-import { readBytes } from "../protocol/bytes.ts";
 import { NetError } from "../protocol/errors.ts";
 import type { Reporter } from "../output/reporter.ts";
 import type { OptionDecls, Values } from "./_options.ts";
-import { fileProblem, readFileBounded } from "./_files.ts";
+import { fileProblem, readNamed } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
 import { decimalNumber, MAX_SECONDS } from "./_values.ts";
 import { stopExitCode, superviseClient } from "./_run.ts";
@@ -275,9 +274,7 @@ async function readPayload(path: string): Promise<Uint8Array> {
   const name = path === "-" ? "stdin" : `"${path}"`;
   let bytes: Uint8Array;
   try {
-    bytes = path === "-"
-      ? await readBytes(Deno.stdin.readable, MAX_LOAD_SIZE)
-      : await readFileBounded(path, MAX_LOAD_SIZE);
+    bytes = await readNamed(path, MAX_LOAD_SIZE);
   } catch (error) {
     throw new Error(
       `cannot read --payload-file ${name}: ${fileProblem(error)}`,

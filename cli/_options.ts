@@ -9,7 +9,7 @@
  */
 
 /** What every option declaration has. */
-interface BaseDecl {
+export interface BaseDecl {
   /** What it does, one line. */
   description: string;
   /** A one-letter alias, e.g. `p` for `-p`. */

@@ -125,7 +125,15 @@ export const TIMEOUT_OPTION = {
   },
 } satisfies OptionDecls;
 
-/** `--json`, with the words of the mode that prints JSON. */
+/**
+ * `--json`, with the words of the mode that prints JSON.
+ *
+ * @example
+ * ```ts
+ * import { jsonOption } from "./_shared_options.ts";
+ * const OPTIONS = { ...jsonOption("print the table as JSON") };
+ * ```
+ */
 export function jsonOption(description: string): { json: FlagDecl } {
   return { json: { kind: "flag", description, short: "J" } };
 }
@@ -153,7 +161,15 @@ export const MAX_CONNS_OPTION = {
   },
 } satisfies OptionDecls;
 
-/** `--idle-timeout` for a server, with its default in ms (none: never). */
+/**
+ * `--idle-timeout` for a server, with its default in ms (none: never).
+ *
+ * @example
+ * ```ts
+ * import { idleTimeoutOption } from "./_shared_options.ts";
+ * const OPTIONS = { ...idleTimeoutOption(30_000) };
+ * ```
+ */
 export function idleTimeoutOption(
   defaultMs?: number,
 ): { "idle-timeout": TimeoutDecl } {
@@ -171,7 +187,15 @@ export function idleTimeoutOption(
 /** The largest `--max-content` accepted: 1 GiB. */
 const MAX_CONTENT_CEILING = 1024 * 1024 * 1024;
 
-/** `--max-content` of the app server and client, with its words. */
+/**
+ * `--max-content` of the app server and client, with its words.
+ *
+ * @example
+ * ```ts
+ * import { maxContentOption } from "./_shared_options.ts";
+ * const OPTIONS = { ...maxContentOption("largest content accepted") };
+ * ```
+ */
 export function maxContentOption(
   description: string,
 ): { "max-content": IntegerDecl } {

@@ -78,22 +78,24 @@ export function closestName(
 }
 
 /**
- * A hint for an unknown mode of `command`: its course partner's mode, or
- * the closest mode name; empty when there is none.
+ * A hint for `word`, an unknown mode of `command`: its course partner's
+ * mode, or the closest of `modes`; empty when there is none.
  *
  * @example
  * ```ts
  * import { modeHint } from "./_suggest.ts";
- * modeHint("client", "echo", ["hello", "count", "multi", "app"]);
+ * modeHint("echo", {
+ *   command: "client",
+ *   modes: ["hello", "count", "multi", "app"],
+ * });
  * // "; did you mean multi (the echo server's client)?"
  * ```
  */
 export function modeHint(
-  command: string,
   word: string,
-  modes: Iterable<string>,
+  options: { command: string; modes: Iterable<string> },
 ): string {
-  const partner = PARTNERS[`${command} ${word}`];
-  const guess = partner ?? closestName(word, modes);
+  const partner = PARTNERS[`${options.command} ${word}`];
+  const guess = partner ?? closestName(word, options.modes);
   return guess === undefined ? "" : `; did you mean ${guess}?`;
 }

@@ -5,7 +5,15 @@
  * @module
  */
 
-/** A mistake in the command line; the CLI prints it and exits 2. */
+/**
+ * A mistake in the command line; the CLI prints it and exits 2.
+ *
+ * @example
+ * ```ts
+ * import { UsageError } from "./_usage.ts";
+ * throw new UsageError('--port must be an integer from 0 to 65535, got "x"');
+ * ```
+ */
 export class UsageError extends Error {
   /**
    * The command whose `--help` the message points to, e.g. `server`; when

@@ -20,16 +20,22 @@ export const MAX_SECONDS: number = Math.floor((2 ** 31 - 1) / 1000);
 
 /**
  * Tells whether `text` is an integer in plain decimal digits: `0`, `80`,
- * `-5` (when `negative`), but not `080`, `+80`, ` 80`, `0x50` or `1e3`.
+ * `-5` (with `negative`), but not `080`, `+80`, ` 80`, `0x50` or `1e3`.
  *
  * @example
  * ```ts
  * import { plainInteger } from "./_values.ts";
- * plainInteger("080", false); // false
+ * plainInteger("080"); // false
+ * plainInteger("-5", { negative: true }); // true
  * ```
  */
-export function plainInteger(text: string, negative: boolean): boolean {
-  return (negative ? /^-?(0|[1-9]\d*)$/ : /^(0|[1-9]\d*)$/).test(text);
+export function plainInteger(
+  text: string,
+  options: { negative?: boolean } = {},
+): boolean {
+  return (options.negative ? /^-?(0|[1-9]\d*)$/ : /^(0|[1-9]\d*)$/).test(
+    text,
+  );
 }
 
 /**
@@ -65,7 +71,9 @@ export function readValue(
     }
     case "integer": {
       const max = decl.max ?? Number.MAX_SAFE_INTEGER;
-      const value = plainInteger(text, decl.min < 0) ? Number(text) : NaN;
+      const value = plainInteger(text, { negative: decl.min < 0 })
+        ? Number(text)
+        : NaN;
       if (!Number.isSafeInteger(value) || value < decl.min || value > max) {
         // Past the largest safe integer "of 1 or more" would not say why.
         refuse(

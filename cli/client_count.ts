@@ -94,7 +94,7 @@ export const clientCount = {
 
 /** START: an integer of any size, in plain decimal digits. */
 function startValue(text: string): bigint {
-  if (!plainInteger(text, true)) {
+  if (!plainInteger(text, { negative: true })) {
     throw new UsageError(
       `START must be an integer in decimal digits, got "${text}"`,
     );

@@ -63,7 +63,7 @@ function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
     throw new UsageError(
       `unknown ${command} mode "${modeName}" (one of: ${
         [...modes.keys()].join(", ")
-      })${modeHint(command, modeName, modes.keys())}`,
+      })${modeHint(modeName, { command, modes: modes.keys() })}`,
       command,
     );
   }

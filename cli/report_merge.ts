@@ -16,8 +16,7 @@ import {
 import type { LoadReport } from "../client/load_report.ts";
 import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";
-import { fileProblem, readFileBounded } from "./_files.ts";
-import { readBytes } from "../protocol/bytes.ts";
+import { fileProblem, readNamed } from "./_files.ts";
 import { jsonOption } from "./_shared_options.ts";
 import { UsageError } from "./_usage.ts";
 
@@ -83,9 +82,7 @@ const MAX_REPORT_BYTES = 64 * 1024 * 1024;
 async function readText(name: string, label: string): Promise<string> {
   let bytes: Uint8Array;
   try {
-    bytes = name === "-"
-      ? await readBytes(Deno.stdin.readable, MAX_REPORT_BYTES)
-      : await readFileBounded(name, MAX_REPORT_BYTES);
+    bytes = await readNamed(name, MAX_REPORT_BYTES);
   } catch (error) {
     throw new ReportError(`cannot read ${label}: ${fileProblem(error)}`, {
       cause: error,

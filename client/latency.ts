@@ -114,9 +114,12 @@ export class LatencyRecorder {
     try {
       histogram = decodeFromCompressedBase64(encoded, 64, false);
     } catch (error) {
-      throw new RangeError("is not HdrHistogram compressed base64", {
-        cause: error,
-      });
+      throw new RangeError(
+        "The histogram is not HdrHistogram compressed base64",
+        {
+          cause: error,
+        },
+      );
     }
     const recorder = new LatencyRecorder();
     recorder.#histogram.add(histogram);
@@ -133,7 +136,7 @@ export class LatencyRecorder {
         !withinBucket(max, histogram.maxValue)
       ) {
         throw new RangeError(
-          "does not agree with the report's own min or max latency",
+          "The histogram does not agree with the report's own min or max latency",
         );
       }
       recorder.#min = min;

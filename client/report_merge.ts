@@ -164,11 +164,11 @@ function decode(
       max: stats?.max,
     });
   } catch (error) {
-    // The recorder's reason ends the sentence.
-    throw new ReportError(
-      `${name} holds a histogram that ${(error as Error).message}`,
-      { cause: error },
-    );
+    // The recorder's sentence, about this file's histogram.
+    const reason = (error as Error).message.replace(/^The histogram /, "");
+    throw new ReportError(`${name} holds a histogram that ${reason}`, {
+      cause: error,
+    });
   }
 }
 

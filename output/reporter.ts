@@ -71,6 +71,21 @@ function writeLine(stream: typeof Deno.stdout, line: string): boolean {
   }
 }
 
+/** The sinks that write to the process's own stdout and stderr. */
+const STANDARD_SINKS = new WeakSet<LineSink>();
+
+/** A sink writing to `stream`, calling `closed` when its reader has gone. */
+function standardSink(
+  stream: typeof Deno.stdout,
+  closed: (() => void) | undefined,
+): LineSink {
+  const sink = (line: string): void => {
+    if (!writeLine(stream, line)) closed?.();
+  };
+  STANDARD_SINKS.add(sink);
+  return sink;
+}
+
 /**
  * Tells whether colour suits a terminal: not when `NO_COLOR` is set (the
  * no-color.org convention) or `TERM` is `dumb`.
@@ -159,20 +174,17 @@ export class Reporter {
     this.verbose = !options.quiet;
     this.tracing = options.trace ?? false;
     const closed = options.onOutputClosed;
-    this.#stdout = options.stdout ??
-      ((line) => {
-        if (!writeLine(Deno.stdout, line)) closed?.();
-      });
-    this.#stderr = options.stderr ??
-      ((line) => {
-        if (!writeLine(Deno.stderr, line)) closed?.();
-      });
-    // The progress line is written to the terminal itself, so a reporter
-    // whose diagnostics go to a sink of its own shows none by default; nor
-    // does a dumb terminal, which cannot erase it.
+    this.#stdout = options.stdout ?? standardSink(Deno.stdout, closed);
+    this.#stderr = options.stderr ?? standardSink(Deno.stderr, closed);
     const terminal = options.stderr === undefined && stderrIsTerminal();
     this.#color = options.color ?? (terminal && colorAllowed());
-    this.#progress = options.progress ?? (terminal && termName() !== "dumb");
+    // The progress line is written to the terminal itself, so a reporter
+    // whose diagnostics go to a sink of its own never shows one; nor does
+    // a dumb terminal, which cannot erase it.
+    const ownSink = options.stderr !== undefined &&
+      !STANDARD_SINKS.has(options.stderr);
+    this.#progress = !ownSink &&
+      (options.progress ?? (terminal && termName() !== "dumb"));
     this.redraws = options.redraws ??
       (options.stdout === undefined && stdoutIsTerminal() &&
         termName() !== "dumb");

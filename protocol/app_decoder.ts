@@ -137,6 +137,8 @@ export class AppDecoder {
         if (message) (messages ??= []).push(message);
       }
     } catch (error) {
+      // An unexpected error is named, not quoted: its message may hold any
+      // amount of what the peer sent.
       const failure = this.#fail(
         error instanceof ProtocolError ? error : new ProtocolError(
           "undecodable",

@@ -99,6 +99,18 @@ const REQUIRED_KEYS = [
  * Checks a received header against the format's rules and returns its
  * required fields; anything else throws a {@linkcode ProtocolError} naming
  * the broken rule.
+ *
+ * @example
+ * ```ts
+ * import { parseAppHeader } from "./app_header.ts";
+ * const header = parseAppHeader(
+ *   new TextEncoder().encode(
+ *     '{"byteorder": "little", "content-type": "text/json", "content-encoding": "utf-8", "content-length": 2}',
+ *   ),
+ *   1024,
+ * );
+ * header.contentLength; // 2
+ * ```
  */
 export function parseAppHeader(
   bytes: Uint8Array,
@@ -187,6 +199,18 @@ function isUtf8Name(name: string): boolean {
 /**
  * Makes a message of a header and its whole content: `text/json` content must
  * be UTF-8 JSON, any other type is kept as opaque bytes.
+ *
+ * @example
+ * ```ts
+ * import { finishAppMessage, parseAppHeader } from "./app_header.ts";
+ * const header = parseAppHeader(
+ *   new TextEncoder().encode(
+ *     '{"byteorder": "little", "content-type": "text/json", "content-encoding": "utf-8", "content-length": 2}',
+ *   ),
+ *   1024,
+ * );
+ * finishAppMessage(header, new TextEncoder().encode("{}")).kind; // "json"
+ * ```
  */
 export function finishAppMessage(
   header: AppHeader,

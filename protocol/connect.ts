@@ -2,8 +2,10 @@
  * Opening a stream connection to a server (TCP, TLS over TCP, or a Unix
  * socket): within a timeout and an abort signal, with TCP no-delay, the TLS
  * handshake done before it is returned, traced when `--trace` is on, and
- * every failure turned into a {@linkcode NetError}. This is the only place
- * that connects; `connectSocket` (in `dial.ts`) wraps what it opens.
+ * every failure turned into a {@linkcode NetError}. Every client connects
+ * here; `connectSocket` (in `dial.ts`) wraps what it opens. (A Unix server
+ * that cannot read /proc/net/unix probes a socket file with a bare connect
+ * of its own, in `server/listener.ts`: it wants the raw error.)
  *
  * @module
  */

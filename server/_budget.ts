@@ -42,7 +42,17 @@ export class ByteBudget {
   }
 }
 
-/** What one connection holds of a {@linkcode ByteBudget}. */
+/**
+ * What one connection holds of a {@linkcode ByteBudget}.
+ *
+ * @example
+ * ```ts
+ * import { ByteBudget } from "./_budget.ts";
+ * const claim = new ByteBudget(1024 * 1024).claim();
+ * claim.take(4096); // true
+ * claim.release();
+ * ```
+ */
 export class Claim {
   #budget: ByteBudget;
   #held = 0;

@@ -76,7 +76,6 @@ const SMALL_READ = 1024;
 const LARGE_READ = 65536;
 
 /** The text before the echoed bytes in a binary response. */
-export { BINARY_RESPONSE_PREFIX } from "../protocol/app_codec.ts";
 
 /** Options for {@linkcode serveApp}. */
 export interface AppServerOptions extends ConnectionServerOptions {

@@ -14,7 +14,16 @@ import { quoted } from "../output/escape.ts";
 /** A table larger than this is refused rather than read into memory. */
 export const MAX_TABLE_BYTES = 16 * 1024 * 1024;
 
-/** Why a table could not be loaded; the message is one sentence. */
+/**
+ * Why a table could not be loaded; the message is one sentence.
+ *
+ * @example
+ * ```ts
+ * import { TableError } from "./app_table.ts";
+ * const error = new TableError('"t.json" is not a JSON object');
+ * error.message; // '"t.json" is not a JSON object'
+ * ```
+ */
 export class TableError extends Error {
   /** Creates the error with its sentence. */
   constructor(message: string) {

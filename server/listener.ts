@@ -53,16 +53,8 @@ export interface ServerListener {
  * `Listening on ADDRESS` (always, as the first line) and warns when every
  * interface is bound. Failures (address in use, not this machine's address,
  * unknown host, unreadable certificate) throw a NetError.
- *
- * @example
- * ```ts
- * import { openListener } from "./listener.ts";
- * import { SILENT } from "../output/reporter.ts";
- * const listener = openListener({ port: 0 }, SILENT);
- * listener.close();
- * ```
  */
-export function openListener(
+function openListener(
   options: ListenOptions,
   reporter: Reporter,
 ): ServerListener {
@@ -139,9 +131,9 @@ function announceOrClose(listener: Deno.Listener, reporter: Reporter): void {
  */
 function listenUnix(path: string, reporter: Reporter): ServerListener {
   const address = `unix:${path}`;
-  let listener: Deno.UnixListener | undefined;
+  let bound: Bound | undefined;
   try {
-    listener = Deno.listen({ transport: "unix", path });
+    bound = bindUnix(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       // A bind's NotFound is the path's directory, not a missing server.
@@ -164,11 +156,11 @@ function listenUnix(path: string, reporter: Reporter): ServerListener {
       );
     }
   }
-  if (listener === undefined) {
+  if (bound === undefined) {
     return new NumberingListener(replaceStale(path, reporter), path);
   }
-  announceOrClose(listener, reporter);
-  return new NumberingListener(Promise.resolve(listener), path);
+  announceOrClose(bound.listener, reporter);
+  return new NumberingListener(Promise.resolve(bound), path);
 }
 
 /** The directory part of a socket path ("." for a bare name). */
@@ -178,36 +170,86 @@ function directoryOf(path: string): string {
 }
 
 /** A Unix listener (perhaps still binding) that numbers its clients. */
+/** A bound Unix listener and its socket file's identity, taken at once. */
+interface Bound {
+  listener: Deno.UnixListener;
+  own: string | undefined;
+}
+
+/** Binds `path`; its file's identity is taken before anyone can see it. */
+function bindUnix(path: string): Bound {
+  const listener = Deno.listen({ transport: "unix", path });
+  return { listener, own: fileIdentity(path) };
+}
+
 class NumberingListener implements ServerListener {
   readonly addr: Deno.NetAddr;
   #ready: Promise<Deno.UnixListener>;
+  #path: string;
+  #own: string | undefined;
   #closed = false;
   #accepted = 0;
+  #accepting: Promise<unknown> = Promise.resolve();
 
-  constructor(binding: Promise<Deno.UnixListener>, path: string) {
+  constructor(binding: Promise<Bound>, path: string) {
     this.addr = { transport: "unix", path } as unknown as Deno.NetAddr;
-    this.#ready = binding.then((listener) => {
-      if (this.#closed) listener.close();
+    this.#path = path;
+    this.#ready = binding.then(({ listener, own }) => {
+      this.#own = own;
+      if (this.#closed) this.#closeListener(listener);
       return listener;
     });
   }
 
   async accept(): Promise<Deno.Conn> {
-    const conn = await (await this.#ready).accept();
+    const accepting = (await this.#ready).accept();
+    this.#accepting = accepting.catch(() => {});
+    const conn = await accepting;
     numberUnixClient(conn, ++this.#accepted);
     return conn;
   }
 
   close(): void {
     this.#closed = true;
-    this.#ready.then((listener) => listener.close(), () => {});
+    this.#ready.then((listener) => this.#closeListener(listener), () => {});
+  }
+
+  // Deno 2.9.6 removes the path when a Unix listener's resource goes,
+  // whatever is there by then: a newer server's socket (after someone
+  // removed this one's) or a plain file. Such a file is moved aside until
+  // the resource is gone, which is once a pending accept has failed.
+  #closeListener(listener: Deno.UnixListener): void {
+    const path = this.#path;
+    const now = fileIdentity(path);
+    if (now === undefined || now === this.#own) return listener.close();
+    const aside = `${path}.${Deno.pid}.kept`;
+    try {
+      Deno.renameSync(path, aside);
+    } catch {
+      return listener.close();
+    }
+    listener.close();
+    this.#accepting.finally(() => Deno.renameSync(aside, path));
+  }
+}
+
+/**
+ * A file's device, inode, kind and change time, or undefined when there is
+ * none: a file made where one was just removed may get its inode number.
+ */
+function fileIdentity(path: string): string | undefined {
+  try {
+    const { dev, ino, isSocket, ctime } = Deno.lstatSync(path);
+    return `${dev}:${ino}:${isSocket}:${ctime?.getTime()}`;
+  } catch {
+    return undefined;
   }
 }
 
 async function replaceStale(
   path: string,
   reporter: Reporter,
-): Promise<Deno.UnixListener> {
+): Promise<Bound> {
   const address = `unix:${path}`;
   const inUse = new NetError(
     "address-in-use",
@@ -239,15 +281,15 @@ async function replaceStale(
       throw toNetError(error, { address });
     }
   }
-  let listener: Deno.UnixListener;
+  let bound: Bound;
   try {
-    listener = Deno.listen({ transport: "unix", path });
+    bound = bindUnix(path);
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) throw inUse;
     throw toNetError(error, { address });
   }
-  announceOrClose(listener, reporter);
-  return listener;
+  announceOrClose(bound.listener, reporter);
+  return bound;
 }
 
 function isSocketFile(path: string): boolean {

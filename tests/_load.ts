@@ -32,8 +32,9 @@ export async function loadAgainstEcho(
   }
 }
 
-const NUMBER_OR_NULL = (value: unknown) =>
-  value === null || typeof value === "number";
+function numberOrNull(value: unknown): boolean {
+  return value === null || typeof value === "number";
+}
 
 /** Checks every field of a report against the README's types. */
 export function assertReportShape(report: Record<string, unknown>): void {
@@ -95,7 +96,7 @@ export function assertReportShape(report: Record<string, unknown>): void {
       "connectTimeoutSeconds",
       "intervalSeconds",
     ]
-  ) ok(NUMBER_OR_NULL(config[key]), key);
+  ) ok(numberOrNull(config[key]), key);
   ok(config.payloadFile === null || typeof config.payloadFile === "string");
   ok(Array.isArray(config.percentiles));
   for (
@@ -110,7 +111,7 @@ export function assertReportShape(report: Record<string, unknown>): void {
     ]
   ) equal(typeof report[key], "number", key);
   equal(typeof report.interrupted, "boolean");
-  ok(NUMBER_OR_NULL(report.achievedRate));
+  ok(numberOrNull(report.achievedRate));
   const percentileKeys = (config.percentiles as number[]).map((p) => `p${p}`);
   const statsKeys = ["count", "max", "mean", "min", "stddev", ...percentileKeys]
     .sort();
@@ -120,7 +121,7 @@ export function assertReportShape(report: Record<string, unknown>): void {
     deepEqual(Object.keys(stats!).sort(), statsKeys, key);
     equal(typeof stats!.count, "number");
     for (const [name, value] of Object.entries(stats!)) {
-      ok(NUMBER_OR_NULL(value), `${key}.${name}`);
+      ok(numberOrNull(value), `${key}.${name}`);
       if (stats!.count === 0) ok(name === "count" || value === null);
     }
   }

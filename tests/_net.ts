@@ -9,6 +9,16 @@
 
 import { concatBytes } from "../protocol/bytes.ts";
 
+/** The UTF-8 bytes of `text`. */
+export function encode(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** `bytes` read as UTF-8. */
+export function decode(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
 /**
  * Connects to `port` on 127.0.0.1.
  *

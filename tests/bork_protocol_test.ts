@@ -1,12 +1,10 @@
 import { deepEqual } from "node:assert/strict";
+import { decode, encode } from "./_net.ts";
 import {
   BorkReplier,
   borkReply,
   isCompleteBorkReply,
 } from "../protocol/bork.ts";
-
-const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
-const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 Deno.test("bork reply: the suffix goes at the end of a chunk without newline", () => {
   deepEqual(decode(borkReply(encode("Hello"))), "Hello bork bork bork");

@@ -4,10 +4,7 @@ import { runHello } from "../client/hello.ts";
 import { runCount } from "../client/count.ts";
 import { NetError } from "../protocol/errors.ts";
 import { captureReporter } from "./_helpers.ts";
-import { closedPort } from "./_net.ts";
-
-const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
-const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+import { closedPort, decode, encode } from "./_net.ts";
 
 /** Reads from a raw connection until `length` bytes came (or EOF). */
 async function readBytes(conn: Deno.Conn, length: number): Promise<string> {

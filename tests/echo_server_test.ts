@@ -7,10 +7,14 @@ import {
   spawnQuietEcho,
   spawnServer,
 } from "./_helpers.ts";
-import { connectLocal, readBytes, readToEnd, writeAll } from "./_net.ts";
-
-const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
-const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+import {
+  connectLocal,
+  decode,
+  encode,
+  readBytes,
+  readToEnd,
+  writeAll,
+} from "./_net.ts";
 
 function localAddress(conn: Deno.Conn): string {
   return `127.0.0.1:${(conn.localAddr as Deno.NetAddr).port}`;

@@ -11,14 +11,11 @@
 import { equal, match, ok } from "node:assert/strict";
 import {
   appRequest,
+  BINARY_RESPONSE_PREFIX,
   CLIENT_BINARY_TYPE,
   encodeAppMessage,
 } from "../protocol/app_codec.ts";
-import {
-  BINARY_RESPONSE_PREFIX,
-  DEFAULT_MAX_PENDING_BYTES,
-  serveApp,
-} from "../server/app.ts";
+import { DEFAULT_MAX_PENDING_BYTES, serveApp } from "../server/app.ts";
 import {
   captureReporter,
   residentKiB,

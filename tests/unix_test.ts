@@ -180,6 +180,23 @@ Deno.test("unix: a second server on a live bork's path is refused without spendi
   }
 });
 
+Deno.test("unix: a stopping server removes its own socket file, not one that has taken its path", async () => {
+  const dir = await socketDir();
+  const path = `${dir.path}/taken.sock`;
+  try {
+    const server = await spawnServer(["server", "echo", "--unix", path]);
+    // Someone removes the socket file and puts a file of their own there;
+    // Deno would remove whatever is at the path when the listener closes.
+    Deno.removeSync(path);
+    Deno.writeTextFileSync(path, "not the server's\n");
+    equal((await server.process.stop("SIGTERM")).code, 0);
+    equal(Deno.readTextFileSync(path), "not the server's\n");
+    equal([...Deno.readDirSync(dir.path)].length, 1, "nothing left aside");
+  } finally {
+    dir.remove();
+  }
+});
+
 Deno.test("unix: a server whose socket's directory does not exist says so, not 'refused'", async () => {
   const dir = await socketDir();
   try {
