@@ -93,8 +93,35 @@ export async function main(
   args: string[],
   options: MainOptions = {},
 ): Promise<number> {
-  const reporter = options.reporter ??
-    new Reporter({ onOutputClosed: () => Deno.exit(EXIT_OUTPUT_CLOSED) });
+  const reporter = options.reporter ?? new Reporter({
+    queued: true,
+    onOutputClosed: () => Deno.exit(EXIT_OUTPUT_CLOSED),
+    onOutputFailed: stdoutFailed,
+  });
+  const code = await dispatch(args, reporter);
+  await reporter.flush();
+  return code;
+}
+
+/**
+ * Stdout cannot be written (a full disk): said on stderr at once, since
+ * the queue holds what comes after, and the program ends as a runtime
+ * failure does.
+ */
+function stdoutFailed(error: unknown): never {
+  const reason = error instanceof Error ? error.message : String(error);
+  try {
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(
+        `error: cannot write to standard output: ${reason}\n`,
+      ),
+    );
+  } finally {
+    Deno.exit(EXIT_FAILURE);
+  }
+}
+
+async function dispatch(args: string[], reporter: Reporter): Promise<number> {
   let mode: Mode | undefined;
   try {
     // Nothing typed is a usage error like any other: one line on stderr,

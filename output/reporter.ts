@@ -8,6 +8,7 @@
 
 import { styleText } from "node:util";
 import { terminalSafe } from "./escape.ts";
+import { OutputQueue } from "./_output_queue.ts";
 
 /** A function that receives one finished line of output, without newline. */
 export type LineSink = (line: string) => void;
@@ -29,6 +30,19 @@ export interface ReporterOptions {
    * caller decides.
    */
   onOutputClosed?: () => void;
+  /**
+   * With `queued`: called when writing to standard output fails otherwise
+   * (a full disk). Default: the line is dropped.
+   */
+  onOutputFailed?: (error: unknown) => void;
+  /**
+   * Write standard output and error through the process's one output
+   * queue, so that a reader that stops reading never stops the program
+   * (the CLI does; await {@linkcode Reporter.flush} before exiting).
+   * Default false: each line is written at once, and a blocked reader
+   * blocks the writer.
+   */
+  queued?: boolean;
   /** Where diagnostics go. Default: standard error. */
   stderr?: LineSink;
   /**
@@ -74,14 +88,23 @@ function writeLine(stream: typeof Deno.stdout, line: string): boolean {
 /** The sinks that write to the process's own stdout and stderr. */
 const STANDARD_SINKS = new WeakSet<LineSink>();
 
-/** A sink writing to `stream`, calling `closed` when its reader has gone. */
+/** The process's one queue of output, for reporters that are `queued`. */
+const QUEUE = new OutputQueue();
+
+/**
+ * A sink writing to `stream` (through the queue when `queued`), calling
+ * `closed` when its reader has gone.
+ */
 function standardSink(
-  stream: typeof Deno.stdout,
-  closed: (() => void) | undefined,
+  stream: "stdout" | "stderr",
+  options: { queued: boolean; closed?: () => void },
 ): LineSink {
-  const sink = (line: string): void => {
-    if (!writeLine(stream, line)) closed?.();
-  };
+  const target = stream === "stdout" ? Deno.stdout : Deno.stderr;
+  const sink = options.queued
+    ? (line: string): void => QUEUE.push(stream, encoder.encode(`${line}\n`))
+    : (line: string): void => {
+      if (!writeLine(target, line)) options.closed?.();
+    };
   STANDARD_SINKS.add(sink);
   return sink;
 }
@@ -168,14 +191,21 @@ export class Reporter {
   #progressShown = false;
   #now: () => number;
   #start: number;
+  #queued: boolean;
 
   /** Creates a reporter; with no options it prints to the terminal. */
   constructor(options: ReporterOptions = {}) {
     this.verbose = !options.quiet;
     this.tracing = options.trace ?? false;
     const closed = options.onOutputClosed;
-    this.#stdout = options.stdout ?? standardSink(Deno.stdout, closed);
-    this.#stderr = options.stderr ?? standardSink(Deno.stderr, closed);
+    const queued = this.#queued = options.queued ?? false;
+    // The reporter that makes the standard sinks sets what the queue calls
+    // (those made by `with` share its sinks, and its handlers).
+    if (queued && options.stdout === undefined) {
+      QUEUE.handlers = { onClosed: closed, onFailed: options.onOutputFailed };
+    }
+    this.#stdout = options.stdout ?? standardSink("stdout", { queued, closed });
+    this.#stderr = options.stderr ?? standardSink("stderr", { queued, closed });
     const terminal = options.stderr === undefined && stderrIsTerminal();
     this.#color = options.color ?? (terminal && colorAllowed());
     // The progress line is written to the terminal itself, so a reporter
@@ -206,7 +236,13 @@ export class Reporter {
       progress: this.#progress,
       redraws: this.redraws,
       now: this.#now,
+      queued: this.#queued,
     });
+  }
+
+  /** Resolves once every line printed so far is written (when `queued`). */
+  async flush(): Promise<void> {
+    if (this.#queued) await QUEUE.flush();
   }
 
   /** Prints an ordinary event line on stdout, unless quiet. */
@@ -265,7 +301,7 @@ export class Reporter {
   /** Shows a live progress line on stderr, only when stderr is a terminal. */
   progress(line: string): void {
     if (!this.#progress) return;
-    Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${oneLine(line)}`));
+    this.#raw(`\r\x1b[2K${oneLine(line)}`);
     this.#progressShown = true;
   }
 
@@ -282,7 +318,14 @@ export class Reporter {
   #clearProgress(): void {
     if (!this.#progressShown) return;
     this.#progressShown = false;
-    Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
+    this.#raw("\r\x1b[2K");
+  }
+
+  // Bytes for the terminal itself, with no newline (the progress line).
+  #raw(text: string): void {
+    const bytes = encoder.encode(text);
+    if (this.#queued) QUEUE.push("stderr", bytes);
+    else Deno.stderr.writeSync(bytes);
   }
 
   #paint(format: "red" | "yellow" | "dim", text: string): string {

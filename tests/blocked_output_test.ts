@@ -1,0 +1,100 @@
+/**
+ * A server whose stdout nobody reads (`| less` left at its prompt, a
+ * terminal paused with Ctrl-S) goes on serving: its lines wait in a
+ * bounded queue instead of blocking the event loop in a write, and come
+ * out, in order, once the reader reads again.
+ *
+ * @module
+ */
+
+import { equal, match, ok } from "node:assert/strict";
+import { lines, netdemoCommand } from "./_helpers.ts";
+import { connectLocal, readToEnd, writeAll } from "./_net.ts";
+
+/** Bytes the client sends: four times what a pipe buffers. */
+const SENT = 256 * 1024;
+
+/** How long the test waits for an answer before calling the server stuck. */
+const STUCK_MS = 10_000;
+
+Deno.test("blocked stdout: the bork server answers 256 KiB while nobody reads its log, then the log comes out whole", async () => {
+  const { program, prefix } = netdemoCommand();
+  const child = new Deno.Command(program, {
+    args: [...prefix, "server", "bork", "--port", "0"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const reader = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the server exited before listening");
+    text += decoder.decode(value, { stream: true });
+  }
+  const port = Number(/^Listening on \S+:(\d+)$/m.exec(text)![1]);
+  // From here on nobody reads the server's stdout until the client is done:
+  // it logs every chunk it receives, far more than a pipe holds.
+  const conn = await connectLocal(port);
+  const chunk = new Uint8Array(4096).fill(0x61);
+  const sending = (async () => {
+    for (let sent = 0; sent < SENT; sent += chunk.length) {
+      await writeAll(conn, chunk);
+    }
+    await conn.closeWrite();
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error("the server stopped answering while its stdout was unread"),
+        ),
+      STUCK_MS,
+    );
+  });
+  let answered: Uint8Array;
+  try {
+    answered = await Promise.race([readToEnd(conn), stuck]);
+    await sending;
+  } finally {
+    clearTimeout(timer);
+    conn.close();
+  }
+  ok(answered.length >= SENT, `${answered.length} bytes answered`);
+  // Now read the log: everything is there, ending with the summary.
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    text += decoder.decode(read.value, { stream: true });
+  }
+  const status = await child.status;
+  equal(status.code, 0);
+  const log = lines(text);
+  match(log.at(-1) ?? "", /^Served 1 connection, /);
+  ok(!text.includes("dropped"), "nothing was dropped");
+});
+
+Deno.test("blocked stdout: the queue is bounded; what it drops is counted in one line on stderr", async () => {
+  const reporter = new URL("../output/reporter.ts", import.meta.url).href;
+  // 100,000 lines of 100 bytes, printed faster than any write completes:
+  // about 10 MB, against the queue's 4 MiB.
+  const script = `import { Reporter } from "${reporter}";
+const reporter = new Reporter({ queued: true });
+for (let i = 0; i < 100000; i++) reporter.always("x".repeat(99));
+await reporter.flush();`;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(output.code, 0);
+  const printed = lines(new TextDecoder().decode(output.stdout)).length;
+  const note = new TextDecoder().decode(output.stderr);
+  const dropped =
+    /^netdemo: (\d+) lines were dropped while the output was blocked\n$/
+      .exec(note);
+  ok(dropped !== null, note);
+  ok(printed < 50_000, `${printed} lines printed`);
+  equal(printed + Number(dropped[1]), 100_000);
+});
