@@ -12,11 +12,7 @@ import {
   DEFAULT_SEARCH_TABLE,
   serveApp,
 } from "../server/app.ts";
-import {
-  loadSearchTable,
-  TableError,
-  tableOrigin,
-} from "../server/app_table.ts";
+import { loadSearchTable, tableOrigin } from "../server/app_table.ts";
 import { counted } from "../output/count.ts";
 import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";
@@ -31,7 +27,6 @@ import {
   SERVER_TRANSPORT_OPTIONS,
   TRACE_OPTION,
 } from "./_shared_options.ts";
-import { UsageError } from "./_usage.ts";
 import { superviseServer } from "./_run.ts";
 
 function tableSize(table: ReadonlyMap<string, string>): string {
@@ -103,7 +98,7 @@ export const serverApp = {
       endpoint: endpointValue(command, "server"),
       table: source === undefined
         ? DEFAULT_SEARCH_TABLE
-        : await tableFrom(source),
+        : await loadSearchTable(source),
       maxContentLength: values["max-content"],
       maxConns: values["max-conns"],
       maxPendingBytes: values["max-pending-bytes"],
@@ -121,12 +116,3 @@ export const serverApp = {
     }, reporter);
   },
 } satisfies Mode<typeof OPTIONS>;
-
-async function tableFrom(source: string): Promise<Map<string, string>> {
-  try {
-    return await loadSearchTable(source);
-  } catch (error) {
-    if (error instanceof TableError) throw new UsageError(error.message);
-    throw error;
-  }
-}

@@ -276,7 +276,9 @@ for (const json of [true, false]) {
       })();
       const client = new CliProcess([
         ...["client", "multi", "--port", `${listener.addr.port}`],
-        ...["--conns", "1", "--duration", "60", ...(json ? ["--json"] : [])],
+        ...["--conns", "1", "--duration", "60"],
+        // The text run is cut inside a warm-up, and says so.
+        ...(json ? ["--json"] : ["--omit", "30"]),
       ]);
       try {
         await received;
@@ -293,9 +295,10 @@ for (const json of [true, false]) {
             client.stdoutLines.join("\n"),
           );
           ok(
-            client.stdoutLines.some((line) =>
-              /^Round trips: {3}0 of 64 bytes in /.test(line)
+            client.stdoutLines.includes(
+              "Round trips:   0 of 64 bytes in 0.00 s, interrupted during its 30 s warm-up: nothing counted",
             ),
+            client.stdoutLines.join("\n"),
           );
         }
       } finally {
