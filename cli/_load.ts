@@ -300,9 +300,11 @@ async function readPayload(path: string): Promise<Uint8Array> {
  */
 function behindWarning(result: LoadResult): string {
   const { config, achievedRate } = result.report;
-  const sent = (achievedRate ?? 0) >= 1
-    ? Math.round(achievedRate ?? 0)
-    : achievedRate;
+  const achieved = achievedRate ?? 0;
+  // Whole round trips/s, unless rounding would reach the rate asked for.
+  const sent = achieved < 1 || Math.round(achieved) >= (config.rate ?? 0)
+    ? achieved
+    : Math.round(achieved);
   const shortfall = `it sent ${sent} of ${config.rate} round trips/s requested`;
   if (!result.heldBack) {
     return `the client fell behind its schedule: ${shortfall}; its latencies include its own delay`;

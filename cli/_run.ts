@@ -96,6 +96,31 @@ function signalName(signal: StopSignal): string {
 }
 
 /**
+ * Waits until `reporter` has written everything, as a C program's exit
+ * does, with the stop signals still heard: a signal now (the program is
+ * already ending, and a reader has stopped reading) ends it at once with
+ * `code`, and under `nohup` a hangup stays ignored.
+ *
+ * @example
+ * ```ts
+ * import { flushBeforeExit } from "./_run.ts";
+ * import { Reporter } from "../output/reporter.ts";
+ * await flushBeforeExit(new Reporter({ queued: true }), 0);
+ * ```
+ */
+export async function flushBeforeExit(
+  reporter: Reporter,
+  code: number,
+): Promise<void> {
+  const removeListeners = await onSignals(() => Deno.exit(code));
+  try {
+    await reporter.flush();
+  } finally {
+    removeListeners();
+  }
+}
+
+/**
  * Starts a server with Ctrl-C / SIGTERM already handled (a signal that
  * arrives right after the `Listening on` line must still stop it cleanly),
  * waits for it to stop by itself or on a signal, then prints its summary;

@@ -17,7 +17,12 @@ import { COMMANDS, MODES, modesOf } from "./modes.ts";
 import { commandHelp, mainHelp } from "./_overview.ts";
 import { closestName, modeHint } from "./_suggest.ts";
 import { runtimeHint } from "./_hints.ts";
-import { EXIT_FAILURE, EXIT_OUTPUT_CLOSED, EXIT_USAGE } from "./_run.ts";
+import {
+  EXIT_FAILURE,
+  EXIT_OUTPUT_CLOSED,
+  EXIT_USAGE,
+  flushBeforeExit,
+} from "./_run.ts";
 
 /** Options for {@linkcode main}. */
 export interface MainOptions {
@@ -99,7 +104,7 @@ export async function main(
     onOutputFailed: stdoutFailed,
   });
   const code = await dispatch(args, reporter);
-  await reporter.flush();
+  await flushBeforeExit(reporter, code);
   return code;
 }
 

@@ -12,6 +12,7 @@
 import type { FailureTally } from "./failures.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
+import { EARLY_MS } from "./_schedule.ts";
 import {
   type IntervalReport,
   type LoadConfig,
@@ -101,11 +102,16 @@ export class LoadFigures {
   #uncorrected: LatencyRecorder | undefined;
   #meter: IntervalMeter | undefined;
   #sent = 0;
+  #lastPlannedAt = this.started;
   #lastSendAt = this.started;
   #lastEchoAt = 0;
   #openedBefore = 0;
   #progressAt = this.started;
   #progressCount = 0;
+  // Every echo, warm-up included: what the live progress line shows.
+  #allTrips = 0;
+  // Messages due before this are the warm-up's, whenever they complete.
+  #countFrom = -Infinity;
 
   /** Starts with nothing counted. */
   constructor(options: LoadFiguresOptions) {
@@ -117,14 +123,18 @@ export class LoadFigures {
     }
   }
 
-  /** Counts a message handed to the OS at `at`. */
-  onSend = (at: number): void => {
+  /** Counts a message handed to the OS at `at`, by when it was due. */
+  onSend = (at: number, plannedAt: number): void => {
+    if (plannedAt < this.#countFrom) return;
     this.#sent++;
+    this.#lastPlannedAt = plannedAt;
     this.#lastSendAt = at;
   };
 
   /** Counts a whole echo: its planned and actual send times, and now. */
   onEcho = (plannedAt: number, sentAt: number, now: number): void => {
+    this.#allTrips++;
+    if (plannedAt < this.#countFrom) return;
     const ms = now - plannedAt;
     this.#latency.record(ms);
     this.#meter?.record(ms);
@@ -134,26 +144,38 @@ export class LoadFigures {
   };
 
   /**
-   * Counting begins (again) at `now`, when `opened` connections are open
-   * already: they are no churn.
+   * The figures are of messages due from `countFrom` on (the end of a
+   * warm-up, fixed in advance as iperf3's `-O` is): one due before then
+   * is left out whenever it completes, and one due after is counted even
+   * if the warm-up's timer fires late (a stopped or busy client).
    */
-  reset(now: number, opened: number): void {
+  begin(countFrom: number): void {
+    this.#countFrom = countFrom;
+    this.started = countFrom;
+    this.#lastPlannedAt = countFrom;
+    this.#lastSendAt = countFrom;
+    this.#progressAt = countFrom;
+  }
+
+  /**
+   * The warm-up is over, with `opened` connections open: they are no
+   * churn.
+   */
+  startCounting(opened: number): void {
     this.counting = true;
-    this.#latency.reset();
-    this.#uncorrected?.reset();
-    this.roundTrips = 0;
-    this.#sent = 0;
-    this.started = now;
-    this.#lastSendAt = now;
-    this.#progressAt = now;
-    this.#progressCount = 0;
     this.#openedBefore = opened;
   }
 
-  /** Starts cutting the counted time into intervals, from `now`. */
-  startIntervals(now: number): void {
+  /** The run ended at `now`, inside its warm-up: nothing was counted. */
+  endedInWarmUp(now: number, opened: number): void {
+    this.started = now;
+    this.#openedBefore = opened;
+  }
+
+  /** Starts cutting the counted time into intervals. */
+  startIntervals(): void {
     // Failures of the warm-up are not the first interval's.
-    this.#meter = new IntervalMeter(now, this.#config.size, {
+    this.#meter = new IntervalMeter(this.started, this.#config.size, {
       errors: this.#failures.total,
     });
   }
@@ -169,10 +191,10 @@ export class LoadFigures {
 
   /** The live progress line at `now`: the rate since the last one. */
   progressLine(now: number): string {
-    const perSecond = (this.roundTrips - this.#progressCount) /
+    const perSecond = (this.#allTrips - this.#progressCount) /
       ((now - this.#progressAt) / 1000);
     this.#progressAt = now;
-    this.#progressCount = this.roundTrips;
+    this.#progressCount = this.#allTrips;
     const p99 = this.#latency.percentile(99);
     return `${((now - this.started) / 1000).toFixed(0)} s elapsed: ${
       Math.round(perSecond)
@@ -193,12 +215,17 @@ export class LoadFigures {
   // (or to when it stopped), so that messages that were due and never sent
   // (a stall longer than the late-send allowance) lower the achieved rate
   // rather than vanish; a counted run's ends one step (1 / rate) after its
-  // last send. Ending at the last echo instead would put a run that kept
-  // its schedule above its rate, by up to D / (D - 1 / rate).
+  // last message was due, or was sent if that was late. Ending at the last
+  // echo instead would put a run that kept its schedule above its rate, by
+  // up to D / (D - 1 / rate).
   #scheduleEnd(limits: RunLimits): number {
     const { rate } = this.#config;
     if (rate === null) return -Infinity;
-    const step = this.#lastSendAt + 1000 / rate;
+    // A send later than its due time by more than the timer's own
+    // millisecond was held back, by the client or its pipelines, and the
+    // span takes it in: the achieved rate then falls below the schedule.
+    const last = Math.max(this.#lastPlannedAt, this.#lastSendAt - EARLY_MS);
+    const step = last + 1000 / rate;
     const deadline = limits.deadline ?? Infinity;
     const stoppedAt = limits.stoppedAt ?? Infinity;
     if (Number.isFinite(deadline)) {

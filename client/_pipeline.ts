@@ -63,8 +63,8 @@ export interface PipelineJob {
   plannedAt(index: number): number | undefined;
   /** Calls `wake` at a planned time. Default: a timer of this connection's own. */
   wakeAt?(time: number, wake: () => void): void;
-  /** Called as each message is handed to the OS. */
-  onSend(sentAt: number): void;
+  /** Called as each message is handed to the OS, with when it was due. */
+  onSend(sentAt: number, plannedAt: number): void;
   /** Called as each echo is complete: its planned and actual send times. */
   onEcho(plannedAt: number, sentAt: number, now: number): void;
   /** Called once every message is sent and echoed (before the close). */
@@ -217,10 +217,11 @@ export class PipelinedConnection {
         break;
       }
       // Sent early (within a timer tick): count from the actual send.
-      this.#planned.push(planned === undefined ? now : Math.min(planned, now));
+      const due = planned === undefined ? now : Math.min(planned, now);
+      this.#planned.push(due);
       this.#sentAt.push(now);
       this.sent++;
-      job.onSend(now);
+      job.onSend(now, due);
       await this.socket.writeAll(job.payload, SENDING);
     }
     this.#writerDone = true;
@@ -250,7 +251,7 @@ export class PipelinedConnection {
       this.#planned.push(now);
       this.#sentAt.push(now);
       this.sent++;
-      job.onSend(now);
+      job.onSend(now, now);
       let written = 0;
       if (conn !== undefined) {
         try {

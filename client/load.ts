@@ -87,8 +87,6 @@ class LoadRun {
   #slotsBusy = 0;
   #intervalTimer: Timer | undefined;
   #interruptedAt = Infinity;
-  /** When the connections were open and sending began. */
-  #begun = 0;
 
   constructor(options: LoadOptions) {
     this.#options = options;
@@ -128,7 +126,7 @@ class LoadRun {
         throw limitError;
       }
       const started = performance.now();
-      this.#begun = started;
+      this.#figures.begin(started + omitMs);
       const schedule = new Schedule({ rate, slots }, started);
       this.#slotsBusy = slots;
       if (durationMs !== undefined) {
@@ -148,7 +146,9 @@ class LoadRun {
       const ended = performance.now();
       const figures = this.#figures;
       // A run that ended inside its warm-up measured nothing.
-      if (!figures.counting) figures.reset(ended, this.#connector.opened);
+      if (!figures.counting) {
+        figures.endedInWarmUp(ended, this.#connector.opened);
+      }
       // The run's figures end at its last echo, not after the wait for a
       // server that never closes: the last interval ends there too, so
       // that the intervals add up to the run.
@@ -309,21 +309,16 @@ class LoadRun {
     }, 1000));
   }
 
-  // The round-trip figures start here: at once, or when the warm-up is
-  // over. Round trips in flight then count when their echo comes back,
-  // with their whole latency; connects and failures during the warm-up
-  // still count.
+  // The warm-up is over (or there is none). Which round trips count was
+  // fixed at the start: those due from its nominal end on
+  // (LoadFigures.begin), so a late timer moves nothing; this marks the end
+  // for the churn count and starts the intervals. Connects and failures
+  // during the warm-up still count.
   #startCounting = (): void => {
-    // At the warm-up's nominal end, even when its timer fired late (the
-    // client stopped, or busy), as iperf3's -O boundary is fixed.
-    const now = Math.min(
-      performance.now(),
-      this.#begun + this.#plan.omitMs,
-    );
-    this.#figures.reset(now, this.#connector.opened);
+    this.#figures.startCounting(this.#connector.opened);
     const { intervalMs } = this.#options;
     if (intervalMs !== undefined) {
-      this.#figures.startIntervals(now);
+      this.#figures.startIntervals();
       this.#intervalTimer = setInterval(
         () => this.#intervalTick(intervalMs),
         intervalMs,

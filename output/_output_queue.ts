@@ -5,16 +5,21 @@
  * `| less` left at its prompt, a terminal paused with Ctrl-S) blocks the
  * whole event loop: a server stops serving, and its signal listeners,
  * which run on that loop, never see Ctrl-C. The queue is bounded: past
- * {@linkcode QUEUE_LIMIT_BYTES}, lines are dropped and counted, and one
- * line on stderr says how many once the output moves again.
+ * {@linkcode QUEUE_LIMIT_BYTES}, per-event lines are dropped and counted,
+ * and one line on stderr says how many once the output moves again; the
+ * lines a user ran the program for (results, summaries, errors) are kept
+ * up to {@linkcode ESSENTIAL_LIMIT_BYTES}.
  *
  * @module
  */
 
 import { concatBytes } from "../protocol/bytes.ts";
 
-/** The most bytes waiting to be written before lines are dropped. */
+/** The most bytes waiting before per-event lines are dropped. */
 export const QUEUE_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** The most bytes waiting before even essential lines are dropped. */
+export const ESSENTIAL_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** Where a queued chunk goes. */
 export type Stream = "stdout" | "stderr";
@@ -48,13 +53,12 @@ export class OutputQueue {
 
   /**
    * Queues `bytes` for `stream`; drops them, and counts the drop, when the
-   * queue already holds its limit (a single chunk larger than that still
-   * goes, alone).
+   * queue already holds its limit (the larger one for `essential` bytes; a
+   * single chunk larger than that still goes, alone).
    */
-  push(stream: Stream, bytes: Uint8Array): void {
-    if (
-      this.#chunks.length > 0 && this.#bytes + bytes.length > QUEUE_LIMIT_BYTES
-    ) {
+  push(stream: Stream, bytes: Uint8Array, essential = false): void {
+    const limit = essential ? ESSENTIAL_LIMIT_BYTES : QUEUE_LIMIT_BYTES;
+    if (this.#chunks.length > 0 && this.#bytes + bytes.length > limit) {
       this.#dropped++;
       return;
     }

@@ -85,8 +85,15 @@ function writeLine(stream: typeof Deno.stdout, line: string): boolean {
   }
 }
 
+/**
+ * A sink as the reporter calls it: `essential` marks a line the user ran
+ * the program for, which a full output queue keeps (a {@linkcode LineSink}
+ * of the caller's own ignores it).
+ */
+type Sink = (line: string, essential?: boolean) => void;
+
 /** The sinks that write to the process's own stdout and stderr. */
-const STANDARD_SINKS = new WeakSet<LineSink>();
+const STANDARD_SINKS = new WeakSet<Sink>();
 
 /** The process's one queue of output, for reporters that are `queued`. */
 const QUEUE = new OutputQueue();
@@ -98,10 +105,11 @@ const QUEUE = new OutputQueue();
 function standardSink(
   stream: "stdout" | "stderr",
   options: { queued: boolean; closed?: () => void },
-): LineSink {
+): Sink {
   const target = stream === "stdout" ? Deno.stdout : Deno.stderr;
   const sink = options.queued
-    ? (line: string): void => QUEUE.push(stream, encoder.encode(`${line}\n`))
+    ? (line: string, essential?: boolean): void =>
+      QUEUE.push(stream, encoder.encode(`${line}\n`), essential)
     : (line: string): void => {
       if (!writeLine(target, line)) options.closed?.();
     };
@@ -184,8 +192,8 @@ export class Reporter {
    * terminal, and not a dumb one.
    */
   readonly redraws: boolean;
-  #stdout: LineSink;
-  #stderr: LineSink;
+  #stdout: Sink;
+  #stderr: Sink;
   #color: boolean;
   #progress: boolean;
   #progressShown = false;
@@ -247,12 +255,12 @@ export class Reporter {
 
   /** Prints an ordinary event line on stdout, unless quiet. */
   info(line: string): void {
-    if (this.verbose) this.#out(line);
+    if (this.verbose) this.#out(line, false);
   }
 
   /** Prints a line on stdout even when quiet (listening line, summaries). */
   always(line: string): void {
-    this.#out(line);
+    this.#out(line, true);
   }
 
   /**
@@ -260,29 +268,32 @@ export class Reporter {
    * unless quiet: it is a diagnostic, not a result.
    */
   problem(line: string): void {
-    if (this.verbose) this.#err(oneLine(line));
+    if (this.verbose) this.#err(oneLine(line), false);
   }
 
   /** Prints a plain diagnostic line on stderr, even when quiet. */
   note(line: string): void {
-    this.#err(oneLine(line));
+    this.#err(oneLine(line), true);
   }
 
   /** Prints a warning on stderr, even when quiet. */
   warn(line: string): void {
-    this.#err(this.#paint("yellow", `warning: ${oneLine(line)}`));
+    this.#err(this.#paint("yellow", `warning: ${oneLine(line)}`), true);
   }
 
   /** Prints an error on stderr, even when quiet. */
   error(line: string): void {
-    this.#err(this.#paint("red", `error: ${oneLine(line)}`));
+    this.#err(this.#paint("red", `error: ${oneLine(line)}`), true);
   }
 
   /** Prints one socket step on stderr with the time since start, if tracing. */
   trace(step: string): void {
     if (!this.tracing) return;
     const seconds = ((this.#now() - this.#start) / 1000).toFixed(6);
-    this.#err(this.#paint("dim", `[trace +${seconds}s] ${oneLine(step)}`));
+    this.#err(
+      this.#paint("dim", `[trace +${seconds}s] ${oneLine(step)}`),
+      false,
+    );
   }
 
   /**
@@ -292,9 +303,12 @@ export class Reporter {
    */
   redraw(lines: readonly string[]): void {
     this.#clearProgress();
-    if (lines.length === 0) this.#stdout(CLEAR_SCREEN);
+    if (lines.length === 0) this.#stdout(CLEAR_SCREEN, true);
     lines.forEach((line, index) =>
-      this.#stdout(`${index === 0 ? CLEAR_SCREEN : ""}${terminalSafe(line)}`)
+      this.#stdout(
+        `${index === 0 ? CLEAR_SCREEN : ""}${terminalSafe(line)}`,
+        true,
+      )
     );
   }
 
@@ -305,14 +319,14 @@ export class Reporter {
     this.#progressShown = true;
   }
 
-  #out(line: string): void {
+  #out(line: string, essential: boolean): void {
     this.#clearProgress();
-    this.#stdout(terminalSafe(line));
+    this.#stdout(terminalSafe(line), essential);
   }
 
-  #err(line: string): void {
+  #err(line: string, essential: boolean): void {
     this.#clearProgress();
-    this.#stderr(line);
+    this.#stderr(line, essential);
   }
 
   #clearProgress(): void {

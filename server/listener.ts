@@ -228,19 +228,34 @@ class NumberingListener implements ServerListener {
     } catch {
       return listener.close();
     }
+    // Put back once Deno has unlinked the path, or at the latest when the
+    // program exits (a closed stdout ends it at once).
+    let back = false;
+    const putBack = (): void => {
+      if (back) return;
+      back = true;
+      globalThis.removeEventListener("unload", putBack);
+      try {
+        Deno.renameSync(aside, path);
+      } catch {
+        // Nothing more can be done for it here.
+      }
+    };
+    globalThis.addEventListener("unload", putBack);
     listener.close();
-    this.#accepting.finally(() => Deno.renameSync(aside, path));
+    this.#accepting.finally(putBack);
   }
 }
 
 /**
- * A file's device, inode, kind and change time, or undefined when there is
+ * A file's device, inode, kind and birth time, or undefined when there is
  * none: a file made where one was just removed may get its inode number.
+ * Not its change time, which a chmod or a rename moves.
  */
 function fileIdentity(path: string): string | undefined {
   try {
-    const { dev, ino, isSocket, ctime } = Deno.lstatSync(path);
-    return `${dev}:${ino}:${isSocket}:${ctime?.getTime()}`;
+    const { dev, ino, isSocket, birthtime } = Deno.lstatSync(path);
+    return `${dev}:${ino}:${isSocket}:${birthtime?.getTime()}`;
   } catch {
     return undefined;
   }
@@ -257,19 +272,19 @@ async function replaceStale(
   );
   // The table first: a probe connect would be a connection to whoever
   // listens, and a one-connection server (the bork lesson) would end on it.
-  const listed = await listensOnUnixPath(path);
-  if (listed === true) throw inUse;
-  if (listed === undefined) {
-    try {
-      (await Deno.connect({ transport: "unix", path })).close();
-      throw inUse;
-    } catch (error) {
-      if (error === inUse) throw error;
-      // A full backlog is someone listening, too busy to accept.
-      if (error instanceof Deno.errors.WouldBlock) throw inUse;
-      if (!(error instanceof Deno.errors.ConnectionRefused)) {
-        throw toNetError(error, { address });
-      }
+  if (await listensOnUnixPath(path)) throw inUse;
+  // Not listed (or no table): only a refused connect proves it stale, and
+  // a listener the table could not show (another network namespace) is
+  // worth the connection.
+  try {
+    (await Deno.connect({ transport: "unix", path })).close();
+    throw inUse;
+  } catch (error) {
+    if (error === inUse) throw error;
+    // A full backlog is someone listening, too busy to accept.
+    if (error instanceof Deno.errors.WouldBlock) throw inUse;
+    if (!(error instanceof Deno.errors.ConnectionRefused)) {
+      throw toNetError(error, { address });
     }
   }
   reporter.note(`Removing stale socket file ${path} (nothing listens on it)`);

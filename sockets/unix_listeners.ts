@@ -14,9 +14,10 @@ import { readProcFile } from "../system/proc_files.ts";
 const ACCEPTS = 0x10000;
 
 /**
- * Whether a socket of this network namespace listens on `path` (a
- * relative path taken from this process's directory, as a relative one in
- * the table is); undefined when the table cannot be read.
+ * Whether a socket of this network namespace listens on `path`, however
+ * either is spelled (a relative one in the table is taken from this
+ * process's directory); undefined when the table cannot be read. A false
+ * is no proof: a listener in another network namespace is not listed.
  *
  * @example
  * ```ts
@@ -35,21 +36,30 @@ export async function listensOnUnixPath(
     return undefined;
   }
   if (text === null) return undefined;
-  const wanted = absolute(path);
+  const wanted = canonical(path);
   for (const line of text.split("\n").slice(1)) {
     // Num RefCount Protocol Flags Type St Inode Path (which may hold spaces)
     const match = /^\S+\s+\S+\s+\S+\s+([0-9A-Fa-f]+)\s+\S+\s+\S+\s+\d+ (.+)$/
       .exec(line);
     if (match === null || (parseInt(match[1], 16) & ACCEPTS) === 0) continue;
-    if (absolute(match[2]) === wanted) return true;
+    if (canonical(match[2]) === wanted) return true;
   }
   return false;
 }
 
-function absolute(path: string): string {
-  if (path.startsWith("/") || path.startsWith("@")) return path;
+/**
+ * The path with its directory resolved (`..`, `//`, symbolic links) and a
+ * relative one taken from this process's directory, so that two spellings
+ * of one socket compare equal. An abstract name (`@`) is left as it is.
+ */
+function canonical(path: string): string {
+  if (path.startsWith("@")) return path;
+  const slash = path.lastIndexOf("/");
+  const directory = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+  const name = path.slice(slash + 1);
   try {
-    return `${Deno.cwd()}/${path}`.replace(/\/\.\//g, "/");
+    const real = Deno.realPathSync(directory);
+    return real === "/" ? `/${name}` : `${real}/${name}`;
   } catch {
     return path;
   }

@@ -92,6 +92,11 @@ export interface CliProcessOptions {
 export interface RunCliOptions extends CliProcessOptions {
   /** Bytes to feed on stdin (then closed). Default: no stdin. */
   stdin?: string | Uint8Array;
+  /**
+   * Kill it after this many ms: for a run that should end by itself but,
+   * broken, would serve for ever. Default: never.
+   */
+  killAfterMs?: number;
 }
 
 /** Spawns `netdemo ARGS...` with piped stdout and stderr. */
@@ -110,6 +115,9 @@ function spawnNetdemo(
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
+    signal: options.killAfterMs === undefined
+      ? undefined
+      : AbortSignal.timeout(options.killAfterMs),
   }).spawn();
 }
 

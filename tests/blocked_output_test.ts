@@ -75,13 +75,15 @@ Deno.test("blocked stdout: the bork server answers 256 KiB while nobody reads it
   ok(!text.includes("dropped"), "nothing was dropped");
 });
 
-Deno.test("blocked stdout: the queue is bounded; what it drops is counted in one line on stderr", async () => {
+Deno.test("blocked stdout: the queue is bounded; what it drops is counted in one line on stderr, and a summary is kept", async () => {
   const reporter = new URL("../output/reporter.ts", import.meta.url).href;
-  // 100,000 lines of 100 bytes, printed faster than any write completes:
-  // about 10 MB, against the queue's 4 MiB.
+  // 100,000 event lines of 100 bytes, printed faster than any write
+  // completes: about 10 MB, against the queue's 4 MiB. Then the summary,
+  // which a full queue still keeps.
   const script = `import { Reporter } from "${reporter}";
 const reporter = new Reporter({ queued: true });
-for (let i = 0; i < 100000; i++) reporter.always("x".repeat(99));
+for (let i = 0; i < 100000; i++) reporter.info("x".repeat(99));
+reporter.always("Served 1 connection");
 await reporter.flush();`;
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["eval", script],
@@ -89,7 +91,9 @@ await reporter.flush();`;
     stderr: "piped",
   }).output();
   equal(output.code, 0);
-  const printed = lines(new TextDecoder().decode(output.stdout)).length;
+  const out = lines(new TextDecoder().decode(output.stdout));
+  equal(out.at(-1), "Served 1 connection");
+  const printed = out.length - 1;
   const note = new TextDecoder().decode(output.stderr);
   const dropped =
     /^netdemo: (\d+) lines were dropped while the output was blocked\n$/

@@ -7,6 +7,7 @@
 
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { loadAgainstEcho } from "./_load.ts";
+import { CliProcess, spawnQuietEcho } from "./_helpers.ts";
 import {
   EARLY_MS,
   Pacer,
@@ -139,5 +140,36 @@ Deno.test("schedule: a run that kept its --rate reports that rate, never more th
     );
     // Bytes are round trips x 64, to the rounding of the rate's decimal.
     ok(Math.abs(report.bytesPerSecond - report.roundTripsPerSecond * 64) <= 4);
+  }
+});
+
+Deno.test("schedule: a client stopped across its warm-up's end still reports no more than its rate", async () => {
+  // SIGSTOP 0.3 s into a 0.5 s warm-up, for 0.6 s: messages due in the
+  // warm-up must stay out of the figures, and the counted time must start
+  // at the warm-up's end, however late its timer fires.
+  const server = await spawnQuietEcho();
+  const client = new CliProcess([
+    ...["client", "multi", "--port", `${server.port}`, "--conns", "2"],
+    ...["--rate", "200", "--omit", "0.5", "--duration", "1", "--json"],
+    "--trace",
+  ]);
+  try {
+    await client.waitForLine(/\] write 64 bytes /);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    client.child.kill("SIGSTOP");
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    client.child.kill("SIGCONT");
+    const status = await client.finished();
+    equal(status.code, 0, client.stderrLines.slice(-3).join(" | "));
+    const report = JSON.parse(client.stdoutLines.at(-1)!);
+    ok(report.achievedRate <= 202, `sent ${report.achievedRate}/s of 200`);
+    ok(
+      report.roundTripsPerSecond <= report.achievedRate + 0.1,
+      `${report.roundTripsPerSecond} round trips/s, sent ${report.achievedRate}/s`,
+    );
+    ok(report.durationSeconds >= 0.99, `${report.durationSeconds} s counted`);
+  } finally {
+    await client.stop();
+    await server.process.stop();
   }
 });

@@ -162,8 +162,20 @@ Deno.test("unix: a second server on a live bork's path is refused without spendi
   const path = `${dir.path}/bork.sock`;
   const bork = await spawnServer(["server", "bork", "--unix", path]);
   try {
-    const second = await runCli(["server", "echo", "--unix", path]);
-    assertOneLineFailure(second, /is already in use: another program/);
+    // However the path is spelled: a miss would remove a live socket.
+    for (
+      const spelling of [
+        path,
+        `${dir.path}//bork.sock`,
+        `${dir.path}/../${dir.path.split("/").at(-1)}/bork.sock`,
+      ]
+    ) {
+      // A broken check would start a server that runs on: 10 s ends it.
+      const second = await runCli(["server", "echo", "--unix", spelling], {
+        killAfterMs: 10_000,
+      });
+      assertOneLineFailure(second, /is already in use: another program/);
+    }
     // The bork lesson serves one connection, then exits: a probe connect
     // would have been it. Its one client is still to come.
     const hello = await runCli(["client", "hello", "--unix", path]);
