@@ -52,8 +52,8 @@ const SIGNALS: StopSignal[] = Deno.build.os === "windows"
  * ignored (`nohup`): then it stays ignored. Deno's first signal listener
  * of any kind replaces SIGHUP's inherited disposition with a handler of
  * its own, under which a SIGHUP with no listener ends the process, so the
- * disposition is read before any listener is added (and a nohup'd run
- * gets a listener that does nothing).
+ * disposition is read before any listener is added (and a nohup'd
+ * process gets, for good, a listener that does nothing).
  */
 async function onSignals(
   handler: (signal: StopSignal) => void,
@@ -68,12 +68,26 @@ async function onSignals(
   }
   for (const signal of SIGNALS) listen(signal, () => handler(signal));
   if (ignored === false) listen("SIGHUP", () => handler("SIGHUP"));
-  if (ignored === true) listen("SIGHUP", () => {});
+  if (ignored === true) keepIgnoringHangups();
   return () => {
     for (const { signal, listener } of listeners) {
       Deno.removeSignalListener(signal, listener);
     }
   };
+}
+
+let hangupsIgnored = false;
+
+/**
+ * For the rest of the process, a listener that does nothing with SIGHUP:
+ * one removed with the others would leave a hangup that is still on its
+ * way to JavaScript (it may be behind a SIGTERM) with no listener, and
+ * Deno then ends the process.
+ */
+function keepIgnoringHangups(): void {
+  if (hangupsIgnored) return;
+  hangupsIgnored = true;
+  Deno.addSignalListener("SIGHUP", () => {});
 }
 
 /**

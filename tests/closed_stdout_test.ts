@@ -126,3 +126,17 @@ console.error("still running");`;
     "exit 0",
   ]);
 });
+
+Deno.test("closed stdout: a stdout that cannot be written (a full disk) is one error line and exit 1", async () => {
+  const { program, prefix } = netdemoCommand();
+  const output = await new Deno.Command("bash", {
+    args: ["-c", '"$@" >/dev/full', "bash", program, ...prefix, "--help"],
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  equal(output.code, 1);
+  deepEqual(lines(new TextDecoder().decode(output.stderr)), [
+    "error: cannot write to standard output: No space left on device (os error 28)",
+  ]);
+});

@@ -7,6 +7,8 @@
 
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { loadAgainstEcho } from "./_load.ts";
+import { runLoad } from "../client/load.ts";
+import { serveEcho } from "../server/echo.ts";
 import { CliProcess, spawnQuietEcho } from "./_helpers.ts";
 import {
   EARLY_MS,
@@ -172,4 +174,59 @@ Deno.test("schedule: a client stopped across its warm-up's end still reports no 
     await client.stop();
     await server.process.stop();
   }
+});
+
+Deno.test("schedule: a --rate run interrupted early counts the time it ran", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    const controller = new AbortController();
+    const stopping = setTimeout(() => controller.abort("SIGINT"), 500);
+    const { report } = await runLoad({
+      port: server.addr.port,
+      connections: 1,
+      rate: 200,
+      durationMs: 10_000,
+      signal: controller.signal,
+    });
+    clearTimeout(stopping);
+    // Stopped at 0.5 s of 10: the rates cover that half second.
+    equal(report.interrupted, true);
+    ok(report.durationSeconds < 2, `${report.durationSeconds} s`);
+    ok(report.roundTripsPerSecond > 100, `${report.roundTripsPerSecond}/s`);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("schedule: a run whose pipeline is mostly full but that kept its schedule is not 'held back'", async () => {
+  // Each echo 8 ms late at 100/s on one connection: 0.8 in flight on
+  // average, but every message goes when due.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    listener.close();
+    const buffer = new Uint8Array(4096);
+    try {
+      for (let got; (got = await conn.read(buffer)) !== null;) {
+        await new Promise((resolve) => setTimeout(resolve, 8));
+        await conn.write(buffer.subarray(0, got));
+      }
+    } catch {
+      // The client closed first.
+    } finally {
+      conn.close();
+    }
+  })();
+  const result = await runLoad({
+    port: listener.addr.port,
+    connections: 1,
+    rate: 100,
+    durationMs: 1000,
+  });
+  await served;
+  // Held back is a reason for being behind, never a verdict of its own.
+  ok(
+    !result.heldBack || result.behind,
+    `held back, though it sent ${result.report.achievedRate}/s of 100`,
+  );
 });

@@ -94,12 +94,16 @@ Deno.test("transport options: combinations that cannot work are usage errors nam
   }
 });
 
-Deno.test("transport options: --unix takes a path of 107 bytes, the kernel's longest", () => {
+Deno.test("transport options: --unix takes a path of 107 bytes, the kernel's longest, and not 108", () => {
   const path = `/tmp/${"x".repeat(102)}`;
   deepEqual(endpointOf("client", ["--unix", path]), {
     transport: "unix",
     path,
   });
+  throws(
+    () => endpointOf("client", ["--unix", `${path}x`]),
+    /this one has 108: use a shorter one/,
+  );
 });
 
 Deno.test("transport options: an unreadable or non-PEM file is one sentence naming it", () => {
