@@ -102,3 +102,47 @@ await reporter.flush();`;
   ok(printed < 50_000, `${printed} lines printed`);
   equal(printed + Number(dropped[1]), 100_000);
 });
+
+/** Runs `script` with `deno eval`, stderr sent where `stderrTo` says. */
+async function evalWith(
+  script: string,
+  stderrTo = "",
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command("bash", {
+    args: ["-c", `"$@" ${stderrTo}`, "bash", Deno.execPath(), "eval", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+const REPORTER = new URL("../output/reporter.ts", import.meta.url).href;
+
+Deno.test("blocked stdout: a single line larger than the queue's bound still goes whole when nothing waits", async () => {
+  const result = await evalWith(`import { Reporter } from "${REPORTER}";
+const reporter = new Reporter({ queued: true });
+reporter.info("x".repeat(5 * 1024 * 1024));
+await reporter.flush();`);
+  equal(result.code, 0);
+  equal(result.stdout.length, 5 * 1024 * 1024 + 1);
+  equal(result.stderr, "");
+});
+
+Deno.test("blocked stdout: a stderr that cannot be written does not take stdout's lines with it", async () => {
+  const result = await evalWith(
+    `import { Reporter } from "${REPORTER}";
+const reporter = new Reporter({ queued: true });
+reporter.note("a");
+reporter.always("b");
+reporter.always("c");
+await reporter.flush();`,
+    "2>/dev/full",
+  );
+  equal(result.code, 0);
+  equal(result.stdout, "b\nc\n");
+});

@@ -265,3 +265,27 @@ Deno.test("table: JSON is one line holding an array of the records", () => {
   assert.deepEqual(parsed[1].localAddress, "::1");
   assert.deepEqual(formatJson([]), "[]");
 });
+
+Deno.test("proc files: read through cat, as the binary's grants allow, a missing file is null and a present one its text", async () => {
+  const module = new URL("../system/proc_files.ts", import.meta.url).href;
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(
+      script,
+      `import { readProcFile } from "${module}";
+console.log(JSON.stringify(await readProcFile("/proc/netdemo-no-such-file")));
+console.log((await readProcFile("/proc/net/tcp"))?.startsWith("  sl") ?? null);`,
+    );
+    // Without --allow-all Deno opens nothing under /proc: cat reads it.
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-run=/bin/cat", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    assert.equal(output.code, 0, decoder.decode(output.stderr));
+    assert.deepEqual(decoder.decode(output.stdout), "null\ntrue\n");
+  } finally {
+    await Deno.remove(script);
+  }
+});
