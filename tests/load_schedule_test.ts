@@ -230,3 +230,33 @@ Deno.test("schedule: a run whose pipeline is mostly full but that kept its sched
     `held back, though it sent ${result.report.achievedRate}/s of 100`,
   );
 });
+
+Deno.test("schedule: a closed-loop counted run's time ends at its last echo, not its last send", async () => {
+  // Each echo 100 ms late: 3 round trips take 0.3 s, and the last send is
+  // at 0.2 s.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    listener.close();
+    const buffer = new Uint8Array(4096);
+    try {
+      for (let got; (got = await conn.read(buffer)) !== null;) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await conn.write(buffer.subarray(0, got));
+      }
+    } catch {
+      // The client closed first.
+    } finally {
+      conn.close();
+    }
+  })();
+  const { report } = await runLoad({
+    port: listener.addr.port,
+    connections: 1,
+    rounds: 3,
+  });
+  await served;
+  equal(report.roundTrips, 3);
+  ok(report.durationSeconds >= 0.29, `${report.durationSeconds} s`);
+  ok(report.roundTripsPerSecond <= 10.5, `${report.roundTripsPerSecond}/s`);
+});
