@@ -167,3 +167,19 @@ export function unixPathProblem(path: string): string | undefined {
   if (bytes <= MAX_UNIX_PATH_BYTES) return undefined;
   return `must be a path of at most ${MAX_UNIX_PATH_BYTES} bytes, the longest a Unix socket can have; this one has ${bytes}: use a shorter one (e.g. in /tmp)`;
 }
+
+/**
+ * The directory part of a socket path: "." for a bare name, "/" for one
+ * at the root.
+ *
+ * @example
+ * ```ts
+ * import { directoryOf } from "./address.ts";
+ * directoryOf("/tmp/echo.sock"); // "/tmp"
+ * directoryOf("echo.sock"); // "."
+ * ```
+ */
+export function directoryOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+}

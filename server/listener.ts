@@ -7,7 +7,12 @@
  * @module
  */
 
-import { bareHost, formatAddr, isWildcardHost } from "../protocol/address.ts";
+import {
+  bareHost,
+  directoryOf,
+  formatAddr,
+  isWildcardHost,
+} from "../protocol/address.ts";
 import {
   type Endpoint,
   endpointOf,
@@ -161,12 +166,6 @@ function listenUnix(path: string, reporter: Reporter): ServerListener {
   }
   announceOrClose(bound.listener, reporter);
   return new NumberingListener(Promise.resolve(bound), path);
-}
-
-/** The directory part of a socket path ("." for a bare name). */
-function directoryOf(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
 }
 
 /** A Unix listener (perhaps still binding) that numbers its clients. */

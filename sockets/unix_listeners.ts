@@ -8,6 +8,7 @@
  * @module
  */
 
+import { directoryOf } from "../protocol/address.ts";
 import { readProcFile } from "../system/proc_files.ts";
 
 /** `__SO_ACCEPTCON` in the Flags column: the socket listens. */
@@ -54,11 +55,9 @@ export async function listensOnUnixPath(
  */
 function canonical(path: string): string {
   if (path.startsWith("@")) return path;
-  const slash = path.lastIndexOf("/");
-  const directory = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
-  const name = path.slice(slash + 1);
+  const name = path.slice(path.lastIndexOf("/") + 1);
   try {
-    const real = Deno.realPathSync(directory);
+    const real = Deno.realPathSync(directoryOf(path));
     return real === "/" ? `/${name}` : `${real}/${name}`;
   } catch {
     return path;

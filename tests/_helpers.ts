@@ -136,7 +136,11 @@ export async function runCli(
     );
     await writer.close();
   }
-  const output = await child.output();
+  return commandResult(await child.output());
+}
+
+/** A finished command's exit code and output, decoded. */
+export function commandResult(output: Deno.CommandOutput): CliResult {
   const decoder = new TextDecoder();
   return {
     code: output.code,

@@ -12,9 +12,43 @@ import {
   type RunCliOptions,
   spawnQuietEcho,
 } from "./_helpers.ts";
+import { writeAll } from "./_net.ts";
 
 /** One mebibyte. */
 export const MIB = 1024 * 1024;
+
+/** A one-connection echo server from {@linkcode slowEcho}. */
+export interface SlowEcho {
+  /** Its port. */
+  port: number;
+  /** Settles once its one connection has ended. */
+  served: Promise<void>;
+}
+
+/**
+ * An echo server for one connection that answers each read `delayMs`
+ * late: a round trip of known length, or, with one message in flight, a
+ * rate of known ceiling.
+ */
+export function slowEcho(delayMs: number): SlowEcho {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    listener.close();
+    const buffer = new Uint8Array(4096);
+    try {
+      for (let got; (got = await conn.read(buffer)) !== null;) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await writeAll(conn, buffer.subarray(0, got));
+      }
+    } catch {
+      // The client closed first.
+    } finally {
+      conn.close();
+    }
+  })();
+  return { port: listener.addr.port, served };
+}
 
 /** Runs `client multi --port PORT ARGS...` against a spawned echo server. */
 export async function loadAgainstEcho(

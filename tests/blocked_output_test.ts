@@ -8,7 +8,12 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { lines, netdemoCommand } from "./_helpers.ts";
+import {
+  type CliResult,
+  commandResult,
+  lines,
+  netdemoCommand,
+} from "./_helpers.ts";
 import { connectLocal, readToEnd, writeAll } from "./_net.ts";
 
 /** Bytes the client sends: four times what a pipe buffers. */
@@ -107,18 +112,14 @@ await reporter.flush();`;
 async function evalWith(
   script: string,
   stderrTo = "",
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command("bash", {
-    args: ["-c", `"$@" ${stderrTo}`, "bash", Deno.execPath(), "eval", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+): Promise<CliResult> {
+  return commandResult(
+    await new Deno.Command("bash", {
+      args: ["-c", `"$@" ${stderrTo}`, "bash", Deno.execPath(), "eval", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output(),
+  );
 }
 
 const REPORTER = new URL("../output/reporter.ts", import.meta.url).href;

@@ -7,35 +7,15 @@
  */
 
 import { equal, match } from "node:assert/strict";
-import {
-  CliProcess,
-  type CliResult,
-  lines,
-  netdemoCommand,
-  runCli,
-} from "./_helpers.ts";
+import { CliProcess, type CliResult, lines, runCli } from "./_helpers.ts";
 import { startPythonServer } from "./_python.ts";
 
 /**
  * Runs `netdemo ARGS...`, killed after 10 s: a value wrongly accepted would
  * start a server, or a run, that never ends.
  */
-async function runBriefly(args: string[]): Promise<CliResult> {
-  const { program, prefix } = netdemoCommand();
-  const output = await new Deno.Command(program, {
-    args: [...prefix, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-    signal: AbortSignal.timeout(10_000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function runBriefly(args: string[]): Promise<CliResult> {
+  return runCli(args, { killAfterMs: 10_000 });
 }
 
 /** Asserts a usage error: exit 2, nothing on stdout, one matching stderr line. */

@@ -6,7 +6,7 @@
  */
 
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { loadAgainstEcho } from "./_load.ts";
+import { loadAgainstEcho, slowEcho } from "./_load.ts";
 import { runLoad } from "../client/load.ts";
 import { serveEcho } from "../server/echo.ts";
 import { CliProcess, spawnQuietEcho } from "./_helpers.ts";
@@ -201,24 +201,9 @@ Deno.test("schedule: a --rate run interrupted early counts the time it ran", asy
 Deno.test("schedule: a run whose pipeline is mostly full but that kept its schedule is not 'held back'", async () => {
   // Each echo 8 ms late at 100/s on one connection: 0.8 in flight on
   // average, but every message goes when due.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const served = (async () => {
-    const conn = await listener.accept();
-    listener.close();
-    const buffer = new Uint8Array(4096);
-    try {
-      for (let got; (got = await conn.read(buffer)) !== null;) {
-        await new Promise((resolve) => setTimeout(resolve, 8));
-        await conn.write(buffer.subarray(0, got));
-      }
-    } catch {
-      // The client closed first.
-    } finally {
-      conn.close();
-    }
-  })();
+  const { port, served } = slowEcho(8);
   const result = await runLoad({
-    port: listener.addr.port,
+    port,
     connections: 1,
     rate: 100,
     durationMs: 1000,
@@ -234,24 +219,9 @@ Deno.test("schedule: a run whose pipeline is mostly full but that kept its sched
 Deno.test("schedule: a closed-loop counted run's time ends at its last echo, not its last send", async () => {
   // Each echo 100 ms late: 3 round trips take 0.3 s, and the last send is
   // at 0.2 s.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const served = (async () => {
-    const conn = await listener.accept();
-    listener.close();
-    const buffer = new Uint8Array(4096);
-    try {
-      for (let got; (got = await conn.read(buffer)) !== null;) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        await conn.write(buffer.subarray(0, got));
-      }
-    } catch {
-      // The client closed first.
-    } finally {
-      conn.close();
-    }
-  })();
+  const { port, served } = slowEcho(100);
   const { report } = await runLoad({
-    port: listener.addr.port,
+    port,
     connections: 1,
     rounds: 3,
   });

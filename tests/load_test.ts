@@ -18,6 +18,7 @@ import {
   intervalRoundTrips,
   loadAgainstEcho,
   MIB,
+  slowEcho,
 } from "./_load.ts";
 
 for (const size of [16 * MIB, 64 * MIB]) {
@@ -328,22 +329,9 @@ Deno.test("load: a run its pipeline held under 99% of its schedule says so, and 
   // Each echo 25 ms late, one in flight: at most 40 of the 48/s asked
   // (83%), so the warning's 99% bound, not a looser one, is what shows;
   // and the one place was always taken, so the pipeline is named.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const served = (async () => {
-    const conn = await listener.accept();
-    listener.close();
-    const buffer = new Uint8Array(4096);
-    try {
-      for (let got; (got = await conn.read(buffer)) !== null;) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-        await writeAll(conn, buffer.subarray(0, got));
-      }
-    } finally {
-      conn.close();
-    }
-  })();
+  const { port, served } = slowEcho(25);
   const result = await runCli([
-    ...["client", "multi", "--port", `${listener.addr.port}`, "--conns", "1"],
+    ...["client", "multi", "--port", `${port}`, "--conns", "1"],
     ...["--rate", "48", "--duration", "1"],
   ]);
   await served;
