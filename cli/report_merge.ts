@@ -9,6 +9,7 @@
 import { formatLoadReport } from "../client/load.ts";
 import {
   mergeReports,
+  mixedLoops,
   parseReport,
   ReportError,
   unevenDurations,
@@ -56,13 +57,16 @@ export const reportMerge = {
       throw new UsageError("stdin (-) can be read only once");
     }
     const reports: LoadReport[] = [];
-    for (const name of names) {
-      const label = name === "-" ? "stdin" : `"${name}"`;
-      reports.push(parseReport(await readText(name, label), label));
+    const labels = names.map((name) => name === "-" ? "stdin" : `"${name}"`);
+    for (const [i, name] of names.entries()) {
+      reports.push(parseReport(await readText(name, labels[i]), labels[i]));
     }
-    const merged = mergeReports(reports, names);
-    const uneven = unevenDurations(reports);
-    if (uneven !== undefined) reporter.warn(uneven);
+    const merged = mergeReports(reports, labels);
+    for (
+      const caveat of [mixedLoops(reports, labels), unevenDurations(reports)]
+    ) {
+      if (caveat !== undefined) reporter.warn(caveat);
+    }
     if (command.values.json) {
       reporter.always(JSON.stringify(merged));
     } else {

@@ -204,3 +204,31 @@ export function unevenDurations(
   }
   return `the runs lasted from ${shortest} s to ${longest} s: their rates are added as if they had run side by side throughout, so the merged rates overstate the load`;
 }
+
+/**
+ * Says, in one sentence, when some of the merged runs kept a `--rate`
+ * schedule and others ran closed-loop: their latencies measure different
+ * things (from the schedule, from the send), so the merged percentiles mix
+ * the two; else undefined. `names` label the reports as in
+ * {@linkcode mergeReports}.
+ *
+ * @example
+ * ```ts
+ * import { mixedLoops } from "./report_merge.ts";
+ * // mixedLoops([ratedRun, closedLoopRun], ["a.json", "b.json"]):
+ * // "a.json ran at --rate and b.json closed-loop: ..."
+ * ```
+ */
+export function mixedLoops(
+  reports: readonly LoadReport[],
+  names: readonly string[] = [],
+): string | undefined {
+  const rated = reports.map((report) => report.config.rate !== null);
+  const open = rated.indexOf(true);
+  const closed = rated.indexOf(false);
+  if (open < 0 || closed < 0) return undefined;
+  const name = (i: number) => names[i] ?? `report ${i + 1}`;
+  return `${name(open)} ran at --rate and ${
+    name(closed)
+  } closed-loop: the merged latencies mix latency from the schedule with latency from the send, and the merge gives no rate and no uncorrected latency`;
+}

@@ -145,6 +145,61 @@ Deno.test("report merge: runs of unequal length are merged with a one-line warni
   }
 });
 
+Deno.test("report merge: a --rate run merged with a closed-loop run says, in one line, that their latencies mix, and gives no rate", async () => {
+  const [rated] = await twoReports();
+  const server = await spawnQuietEcho();
+  const dir = await Deno.makeTempDir();
+  try {
+    const closed = await runCli([
+      "client",
+      "multi",
+      "--port",
+      `${server.port}`,
+      "--conns",
+      "2",
+      "--rounds",
+      "100",
+      "--json",
+    ]);
+    equal(closed.code, 0, closed.stderr);
+    // Of one length, so that only the mix is worth a warning.
+    await Deno.writeTextFile(
+      `${dir}/closed.json`,
+      JSON.stringify({
+        ...JSON.parse(closed.stdout),
+        durationSeconds: JSON.parse(rated).durationSeconds,
+      }),
+    );
+    const result = await runCli(
+      ["report", "merge", "-", `${dir}/closed.json`, "--json"],
+      { stdin: rated },
+    );
+    equal(result.code, 0, result.stderr);
+    equal(
+      result.stderr,
+      `warning: stdin ran at --rate and "${dir}/closed.json" closed-loop: the merged latencies mix latency from the schedule with latency from the send, and the merge gives no rate and no uncorrected latency\n`,
+    );
+    const merged = JSON.parse(result.stdout);
+    equal(merged.roundTrips, 600 + 200);
+    equal(merged.config.rate, null);
+    equal(merged.achievedRate, null);
+    equal(merged.uncorrectedLatencyMs, null);
+    equal(merged.latencyMs.count, 800);
+    // Two runs of one kind merge without it.
+    const same = await runCli([
+      "report",
+      "merge",
+      `${dir}/closed.json`,
+      `${dir}/closed.json`,
+    ]);
+    equal(same.code, 0, same.stderr);
+    equal(same.stderr, "");
+  } finally {
+    await server.process.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1 for a file", async () => {
   const dir = await Deno.makeTempDir();
   try {
