@@ -205,7 +205,7 @@ export class LoadFigures {
 
   /**
    * When the counted time ends: at the last echo, or at the end of the
-   * schedule's span if that is later (see `#scheduleEnd`).
+   * run's span if that is later (see `#scheduleEnd`).
    */
   end(limits: RunLimits): number {
     return Math.max(this.#lastEchoAt, this.#scheduleEnd(limits));
@@ -218,16 +218,23 @@ export class LoadFigures {
   // last message was due, or was sent if that was late. Ending at the last
   // echo instead would put a run that kept its schedule above its rate, by
   // up to D / (D - 1 / rate).
+  // Without a rate, a timed run's span is still its duration: a server that
+  // stops answering halfway must halve the rates, as wrk's and iperf3's
+  // wall-clock figures do, not leave them as they were before the stall.
   #scheduleEnd(limits: RunLimits): number {
     const { rate } = this.#config;
-    if (rate === null) return -Infinity;
+    const deadline = limits.deadline ?? Infinity;
+    const stoppedAt = limits.stoppedAt ?? Infinity;
+    if (rate === null) {
+      return Number.isFinite(deadline)
+        ? Math.min(deadline, stoppedAt)
+        : -Infinity;
+    }
     // A send later than its due time by more than the timer's own
     // millisecond was held back, by the client or its pipelines, and the
     // span takes it in: the achieved rate then falls below the schedule.
     const last = Math.max(this.#lastPlannedAt, this.#lastSendAt - EARLY_MS);
     const step = last + 1000 / rate;
-    const deadline = limits.deadline ?? Infinity;
-    const stoppedAt = limits.stoppedAt ?? Infinity;
     if (Number.isFinite(deadline)) {
       return Math.max(step, Math.min(deadline, stoppedAt));
     }

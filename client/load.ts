@@ -149,9 +149,10 @@ class LoadRun {
       if (!figures.counting) {
         figures.endedInWarmUp(ended, this.#connector.opened);
       }
-      // The run's figures end at its last echo, not after the wait for a
-      // server that never closes: the last interval ends there too, so
-      // that the intervals add up to the run.
+      // The figures end at the last echo, or at a timed run's deadline if
+      // that is later, never after the wait for a server that never
+      // closes: the last interval ends there too, so that the intervals
+      // add up to the run.
       const limits = {
         deadline: this.#deadline,
         // A timed run that ended before its deadline had every
@@ -161,7 +162,14 @@ class LoadRun {
           ended < this.#deadline && durationMs !== undefined ? ended : Infinity,
         ),
       };
-      const end = figures.roundTrips === 0 ? ended : figures.end(limits);
+      // With no echo, the time counted is still the duration's, not the
+      // drain's wait after it for echoes that never came.
+      const end = figures.roundTrips === 0
+        ? Math.max(
+          figures.started,
+          Math.min(ended, this.#deadline, limits.stoppedAt),
+        )
+        : figures.end(limits);
       this.#closeInterval(end, true);
       const result = figures.result(end, {
         ...limits,

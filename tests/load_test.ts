@@ -183,6 +183,43 @@ Deno.test("load: closed loop, the same stall hides in the percentiles (why --rat
   }
 });
 
+Deno.test("load: closed loop, a server that stops answering for good lowers the rates: they are over the whole duration", async () => {
+  // 0.3 s into a 1 s run the server stops reading until after the 2 s the
+  // client waits for its last echoes. Ending the time at the last echo
+  // would report 0.3 s and the rate before the stall, over 3x too high.
+  const server = stallingServer(300, 3500);
+  try {
+    const { report, failures } = await runLoad({
+      port: server.port,
+      connections: 2,
+      durationMs: 1000,
+      intervalMs: 250,
+    });
+    ok(
+      report.durationSeconds >= 1 && report.durationSeconds < 1.1,
+      `${report.durationSeconds} s`,
+    );
+    ok(
+      report.roundTripsPerSecond <= report.roundTrips / 1,
+      `${report.roundTripsPerSecond}/s for ${report.roundTrips}`,
+    );
+    // The message in flight on each connection when the stall began never
+    // came back: two errors, in the last interval, which ends with the run.
+    equal(failures.total, 2, failures.describeWithFirst());
+    const { intervals } = report;
+    equal(intervals.length, 4);
+    equal(intervals.at(-1)!.endSeconds, report.durationSeconds);
+    equal(intervals.reduce((sum, i) => sum + i.errors, 0), 2);
+    equal(
+      intervals.reduce((sum, i) => sum + i.roundTrips, 0),
+      report.roundTrips,
+    );
+    equal(intervals.at(-1)!.roundTrips, 0);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("load: --rate keeps its schedule: round trips within 2% of rate x duration", async () => {
   const result = await loadAgainstEcho([
     "--rate",
