@@ -89,11 +89,14 @@ export function connectionFailure(error: unknown, address: string): NetError {
 export function checkOpenFileLimit(connections: number): void {
   const limit = openFileLimit();
   if (limit === undefined) return;
-  const open = openFileCount() ?? 0;
-  if (connections + open <= limit) return;
+  const open = openFileCount();
+  if (connections + (open ?? 0) <= limit) return;
+  const inUse = open === undefined
+    ? ", fewer than that"
+    : ` and ${open} are in use already`;
   throw new NetError(
     "too-many-open-files",
-    `cannot open ${connections} connections: this process may have at most ${limit} open files (ulimit -n) and ${open} are in use already; ask for fewer or raise the limit`,
+    `cannot open ${connections} connections: this process may have at most ${limit} open files (ulimit -n)${inUse}; ask for fewer or raise the limit`,
   );
 }
 

@@ -6,26 +6,13 @@
  * @module
  */
 
-/**
- * What `read` finds at `path`, or undefined when it cannot be read. Only
- * what the permissions already allow is read: a permission prompt would
- * stall a run, and the compiled binary is not given /proc/self at all.
- */
-function readIfAllowed<T>(
-  path: string,
-  read: () => T | undefined,
-): T | undefined {
-  try {
-    const state = Deno.permissions.querySync({ name: "read", path }).state;
-    return state === "granted" ? read() : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { readProcFileSync } from "./proc_files.ts";
 
 /**
  * The soft limit on open files (`ulimit -n`): Infinity when unlimited,
- * undefined when it cannot be read.
+ * undefined when it cannot be read. It is read through `cat` when Deno
+ * may not open /proc itself; `cat` inherits the limit, but this process's
+ * own file is named, as `cat`'s /proc/self would be `cat`.
  *
  * @example
  * ```ts
@@ -34,12 +21,10 @@ function readIfAllowed<T>(
  * ```
  */
 export function openFileLimit(): number | undefined {
-  const path = "/proc/self/limits";
-  return readIfAllowed(path, () => {
-    const match = /^Max open files\s+(\S+)/m.exec(Deno.readTextFileSync(path));
-    if (match === null) return undefined;
-    return match[1] === "unlimited" ? Infinity : Number(match[1]);
-  });
+  const text = readProcFileSync(`/proc/${Deno.pid}/limits`);
+  const match = /^Max open files\s+(\S+)/m.exec(text ?? "");
+  if (match === null) return undefined;
+  return match[1] === "unlimited" ? Infinity : Number(match[1]);
 }
 
 /**
@@ -53,10 +38,18 @@ export function openFileLimit(): number | undefined {
  * ```
  */
 export function openFileCount(): number | undefined {
+  // A directory, which cat cannot list: without --allow-all it is unknown.
   const path = "/proc/self/fd";
-  return readIfAllowed(path, () => {
+  try {
+    if (
+      Deno.permissions.querySync({ name: "read", path }).state !== "granted"
+    ) {
+      return undefined;
+    }
     let open = 0;
     for (const _ of Deno.readDirSync(path)) open++;
     return open;
-  });
+  } catch {
+    return undefined;
+  }
 }

@@ -22,8 +22,7 @@ import { errorMessage, NetError } from "../protocol/errors.ts";
  * ```
  */
 export async function readProcFile(path: string): Promise<string | null> {
-  // Asking first avoids Deno's interactive permission prompt in a terminal.
-  if (Deno.permissions.querySync({ name: "read", path }).state === "granted") {
+  if (mayReadDirectly(path)) {
     try {
       return await Deno.readTextFile(path);
     } catch (error) {
@@ -40,16 +39,53 @@ export async function readProcFile(path: string): Promise<string | null> {
       // Read access alone is not enough for /proc: try cat below.
     }
   }
-  if (
-    Deno.permissions.querySync({ name: "run", command: CAT }).state ===
-      "granted"
-  ) {
-    return await readWithCat(path);
-  }
+  if (mayRunCat()) return await readWithCat(path);
   throw new NetError(
     "permission-denied",
     `cannot read ${path}: Deno opens files under /proc only with --allow-all, or netdemo reads them through cat with --allow-run=/bin/cat`,
   );
+}
+
+/**
+ * Reads a file under /proc as {@linkcode readProcFile} does, but blocking,
+ * for a check made once before anything starts; undefined when no grant
+ * allows it or it cannot be read, as the check is then skipped.
+ *
+ * @example
+ * ```ts
+ * import { readProcFileSync } from "./proc_files.ts";
+ * readProcFileSync(`/proc/${Deno.pid}/limits`)?.includes("Max open files");
+ * ```
+ */
+export function readProcFileSync(path: string): string | undefined {
+  try {
+    if (mayReadDirectly(path)) return Deno.readTextFileSync(path);
+  } catch {
+    // Read access alone is not enough for /proc: try cat below.
+  }
+  if (!mayRunCat()) return undefined;
+  try {
+    const output = new Deno.Command(CAT, {
+      args: [path],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    return output.success ? new TextDecoder().decode(output.stdout) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Asking first avoids Deno's interactive permission prompt in a terminal.
+function mayReadDirectly(path: string): boolean {
+  return Deno.permissions.querySync({ name: "read", path }).state ===
+    "granted";
+}
+
+function mayRunCat(): boolean {
+  return Deno.permissions.querySync({ name: "run", command: CAT }).state ===
+    "granted";
 }
 
 /**

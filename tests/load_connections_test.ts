@@ -331,10 +331,42 @@ Deno.test("load: a message still unechoed 2 s after the duration is one timeout 
   (await served).close();
   equal(result.code, 1, result.stdout);
   ok(lines(result.stdout).includes("Errors:        1 timed out"));
+  // The time counted is the run's, not the 2 s waited after it.
+  ok(
+    lines(result.stdout).includes("Round trips:   0 of 64 bytes in 0.20 s"),
+    result.stdout,
+  );
   match(
     result.stderr,
     /^error: 1 error in the load run: 1 timed out \(first: 127\.0\.0\.1:\d+ did not echo 1 message\(s\) by the run's end\)\n$/,
   );
+});
+
+Deno.test("client multi: more connections than the open-file limit allows is one line before any connect, with the binary's permissions", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    // /proc/self/limits is read through cat: Deno opens /proc only under
+    // --allow-all. The count of files in use needs a directory listing,
+    // which cat cannot give, so the line does without it.
+    const results = await Promise.all(
+      [[], ["--duration", "1"]].map((args) =>
+        runCli([
+          ...["client", "multi", "--port", `${listener.addr.port}`],
+          ...["--conns", "100", ...args],
+        ], { openFileLimit: 64 })
+      ),
+    );
+    for (const result of results) {
+      equal(result.code, 1, result.stderr);
+      equal(result.stdout, "");
+      equal(
+        result.stderr,
+        "error: cannot open 100 connections: this process may have at most 64 open files (ulimit -n), fewer than that; ask for fewer or raise the limit\n",
+      );
+    }
+  } finally {
+    listener.close();
+  }
 });
 
 Deno.test("load: a timed run whose every connection fails says it stopped early, and before what", async () => {
