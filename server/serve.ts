@@ -17,6 +17,7 @@ import { type Reporter, SILENT } from "../output/reporter.ts";
 import { ConnectionRegistry } from "./_connections.ts";
 import { Delay } from "./_delay.ts";
 import type { EventLog } from "./_event_log.ts";
+import { DescriptorLog } from "./_descriptor_log.ts";
 import {
   describeAcceptFailure,
   endsAccepting,
@@ -197,9 +198,17 @@ class AcceptLoop implements ConnectionServer {
   }
 
   async #acceptAll(): Promise<void> {
+    const descriptors = new DescriptorLog(this.#reporter);
+    try {
+      await this.#acceptUntilStopped(descriptors);
+    } finally {
+      descriptors.end();
+    }
+  }
+
+  async #acceptUntilStopped(descriptors: DescriptorLog): Promise<void> {
     const { listener } = this.#listening;
     const log = this.#connections.log;
-    let outOfDescriptors = false;
     let failedInARow = 0;
     while (!this.#stopping) {
       if (this.#tls && this.open >= this.#maxConns) {
@@ -213,14 +222,8 @@ class AcceptLoop implements ConnectionServer {
         if (this.#stopping) return;
         if (endsAccepting(error)) throw error;
         if (isOutOfDescriptors(error)) {
-          // The waiting client stays in the backlog; one line per episode,
-          // not one per retry, keeps the log readable.
-          if (!outOfDescriptors) {
-            outOfDescriptors = true;
-            this.#reporter.error(
-              `too many open files (${this.open} connections open): not accepting until some close; raise the limit with 'ulimit -n'`,
-            );
-          }
+          // The waiting client stays in the backlog.
+          descriptors.ranOut(this.open, performance.now());
           await this.#retry.wait(EMFILE_RETRY_MS);
           continue;
         }
@@ -232,10 +235,7 @@ class AcceptLoop implements ConnectionServer {
         continue;
       }
       failedInARow = 0;
-      if (outOfDescriptors) {
-        outOfDescriptors = false;
-        this.#reporter.info(`Accepting connections again (${this.open} open)`);
-      }
+      descriptors.recovered(this.open);
       this.#admit(conn);
     }
   }
