@@ -95,9 +95,13 @@ export function endpointValue(
     transport: "tls",
     host,
     port,
-    cert: cert === undefined ? undefined : readPem(cert, "--tls-cert", true),
-    key: key === undefined ? undefined : readPem(key, "--tls-key"),
-    caCerts: ca === undefined ? undefined : [readPem(ca, "--tls-ca", true)],
+    cert: cert === undefined
+      ? undefined
+      : readPem(cert, "--tls-cert", "certificate"),
+    key: key === undefined ? undefined : readPem(key, "--tls-key", "key"),
+    caCerts: ca === undefined
+      ? undefined
+      : [readPem(ca, "--tls-ca", "certificate")],
     serverName: values["tls-server-name"],
   };
 }
@@ -109,11 +113,16 @@ export function endpointValue(
 const MAX_PEM_BYTES = 4 * 1024 * 1024;
 
 /**
- * Reads a PEM file named by `option`; `certificates` demands a CERTIFICATE
- * block in it, for a key file given as a CA is otherwise found out only in
- * the handshake, as "not signed by a trusted CA".
+ * Reads a PEM file named by `option` and demands a block of what it should
+ * hold: a key file given as a CA is otherwise found out only in the
+ * handshake, as "not signed by a trusted CA", and a certificate given as
+ * the key by Deno's own sentence, which names no file.
  */
-function readPem(path: string, option: string, certificates = false): string {
+function readPem(
+  path: string,
+  option: string,
+  holds: "certificate" | "key",
+): string {
   let bytes: Uint8Array;
   try {
     bytes = readFileBoundedSync(path, MAX_PEM_BYTES);
@@ -147,15 +156,25 @@ function readPem(path: string, option: string, certificates = false): string {
       );
     }
   }
-  if (certificates && !blocks.some(([, label]) => label === "CERTIFICATE")) {
+  const found = [...new Set(blocks.map(([, label]) => label))].join(", ");
+  if (
+    holds === "certificate" &&
+    !blocks.some(([, label]) => label === "CERTIFICATE")
+  ) {
     throw new Error(
-      `${option} file "${path}" holds no certificate (no BEGIN CERTIFICATE block; found ${
-        [...new Set(blocks.map(([, label]) => label))].join(", ")
-      })`,
+      `${option} file "${path}" holds no certificate (no BEGIN CERTIFICATE block; found ${found})`,
+    );
+  }
+  if (holds === "key" && !blocks.some(([, label]) => KEY_LABEL.test(label))) {
+    throw new Error(
+      `${option} file "${path}" holds no private key netdemo can use (no unencrypted BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block; found ${found})`,
     );
   }
   return text;
 }
+
+/** The labels of the unencrypted private keys Deno's TLS reads. */
+const KEY_LABEL = /^(RSA |EC )?PRIVATE KEY$/;
 
 /** One PEM block: its label and its base64 body. */
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \1-----/g;

@@ -20,8 +20,8 @@ import type {
   TimeoutDecl,
 } from "./_options.ts";
 
-/** `--host` and `--port`, as every server and client takes them. */
-export const ADDRESS_OPTIONS = {
+/** `--host` and `--port`, as every server takes them. */
+export const SERVER_ADDRESS_OPTIONS = {
   host: {
     kind: "text",
     placeholder: "HOST",
@@ -32,11 +32,27 @@ export const ADDRESS_OPTIONS = {
   port: {
     kind: "integer",
     placeholder: "PORT",
-    description: "TCP port; 0 picks a free one for a server",
+    description: "TCP port; 0 picks a free one",
     min: 0,
     max: 65535,
     default: DEFAULT_PORT,
     short: "p",
+  },
+} satisfies OptionDecls;
+
+/**
+ * `--host` and `--port`, as every client takes them: the server's. Port 0
+ * stays in range, so that a client given it hears why it cannot connect
+ * there rather than only that 0 is too small.
+ */
+export const CLIENT_ADDRESS_OPTIONS = {
+  host: {
+    ...SERVER_ADDRESS_OPTIONS.host,
+    description: "the server's host name or IP address, without a port",
+  },
+  port: {
+    ...SERVER_ADDRESS_OPTIONS.port,
+    description: "the server's TCP port",
   },
 } satisfies OptionDecls;
 

@@ -10,7 +10,7 @@ import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";
 import { endpointValue } from "./_endpoint.ts";
 import {
-  ADDRESS_OPTIONS,
+  CLIENT_ADDRESS_OPTIONS,
   CLIENT_TRANSPORT_OPTIONS,
   maxContentOption,
   QUIET_OPTION,
@@ -20,7 +20,7 @@ import {
 import { superviseClient } from "./_run.ts";
 
 const OPTIONS = {
-  ...ADDRESS_OPTIONS,
+  ...CLIENT_ADDRESS_OPTIONS,
   ...CLIENT_TRANSPORT_OPTIONS,
   ...maxContentOption("largest response content accepted"),
   ...TIMEOUT_OPTION,

@@ -16,7 +16,7 @@ import type { OptionDecls } from "./_options.ts";
 import { endpointValue } from "./_endpoint.ts";
 import { plainInteger } from "./_values.ts";
 import {
-  ADDRESS_OPTIONS,
+  CLIENT_ADDRESS_OPTIONS,
   CLIENT_TRANSPORT_OPTIONS,
   QUIET_OPTION,
   TIMEOUT_OPTION,
@@ -29,7 +29,7 @@ import { superviseClient } from "./_run.ts";
 const MAX_START_DIGITS = 1000;
 
 const OPTIONS = {
-  ...ADDRESS_OPTIONS,
+  ...CLIENT_ADDRESS_OPTIONS,
   ...CLIENT_TRANSPORT_OPTIONS,
   times: {
     kind: "integer",

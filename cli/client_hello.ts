@@ -10,7 +10,7 @@ import type { OptionDecls } from "./_options.ts";
 import { endpointValue } from "./_endpoint.ts";
 import { nonEmpty } from "./_values.ts";
 import {
-  ADDRESS_OPTIONS,
+  CLIENT_ADDRESS_OPTIONS,
   CLIENT_TRANSPORT_OPTIONS,
   QUIET_OPTION,
   TIMEOUT_OPTION,
@@ -19,7 +19,7 @@ import {
 import { superviseClient } from "./_run.ts";
 
 const OPTIONS = {
-  ...ADDRESS_OPTIONS,
+  ...CLIENT_ADDRESS_OPTIONS,
   ...CLIENT_TRANSPORT_OPTIONS,
   message: {
     kind: "text",

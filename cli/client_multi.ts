@@ -19,7 +19,7 @@ import type { OptionDecls } from "./_options.ts";
 import { endpointValue } from "./_endpoint.ts";
 import { nonEmpty } from "./_values.ts";
 import {
-  ADDRESS_OPTIONS,
+  CLIENT_ADDRESS_OPTIONS,
   CLIENT_TRANSPORT_OPTIONS,
   jsonOption,
   QUIET_OPTION,
@@ -34,7 +34,7 @@ import { superviseClient } from "./_run.ts";
 const MAX_CONNECTIONS = 60_000;
 
 const OPTIONS = {
-  ...ADDRESS_OPTIONS,
+  ...CLIENT_ADDRESS_OPTIONS,
   ...CLIENT_TRANSPORT_OPTIONS,
   conns: {
     kind: "integer",

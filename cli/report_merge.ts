@@ -70,7 +70,8 @@ export const reportMerge = {
     if (command.values.json) {
       reporter.always(JSON.stringify(merged));
     } else {
-      reporter.always(`Merged:        ${merged.sources} runs`);
+      const runs = merged.sources === 1 ? "run" : "runs";
+      reporter.always(`Merged:        ${merged.sources} ${runs}`);
       for (const line of formatLoadReport(merged)) reporter.always(line);
     }
     return 0;

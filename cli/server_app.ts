@@ -18,12 +18,12 @@ import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";
 import { endpointValue } from "./_endpoint.ts";
 import {
-  ADDRESS_OPTIONS,
   GRACE_OPTION,
   idleTimeoutOption,
   MAX_CONNS_OPTION,
   maxContentOption,
   QUIET_OPTION,
+  SERVER_ADDRESS_OPTIONS,
   SERVER_TRANSPORT_OPTIONS,
   TRACE_OPTION,
 } from "./_shared_options.ts";
@@ -34,7 +34,7 @@ function tableSize(table: ReadonlyMap<string, string>): string {
 }
 
 const OPTIONS = {
-  ...ADDRESS_OPTIONS,
+  ...SERVER_ADDRESS_OPTIONS,
   ...SERVER_TRANSPORT_OPTIONS,
   table: {
     kind: "text",

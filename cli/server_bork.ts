@@ -10,15 +10,15 @@ import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";
 import { endpointValue } from "./_endpoint.ts";
 import {
-  ADDRESS_OPTIONS,
   QUIET_OPTION,
+  SERVER_ADDRESS_OPTIONS,
   SERVER_TRANSPORT_OPTIONS,
   TRACE_OPTION,
 } from "./_shared_options.ts";
 import { superviseServer } from "./_run.ts";
 
 const OPTIONS = {
-  ...ADDRESS_OPTIONS,
+  ...SERVER_ADDRESS_OPTIONS,
   ...SERVER_TRANSPORT_OPTIONS,
   "keep-open": {
     kind: "flag",

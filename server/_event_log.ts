@@ -62,7 +62,10 @@ export class EventLog {
     return this.#reporter.verbose;
   }
 
-  /** A connection event (accepted, refused, ended, reset, closed). */
+  /**
+   * A connection's event (accepted, refused, ended, reset, closed) or a
+   * request's line.
+   */
   event(line: string): void {
     if (!this.#reporter.verbose) return;
     if (this.#allow()) this.#reporter.info(line);
@@ -132,7 +135,9 @@ export class EventLog {
       );
     }
     if (this.#events > 0) {
-      parts.push(`${counted(this.#events, "connection event")} not shown`);
+      // A server's other lines are its connections' and requests' events.
+      const noun = this.#reads > 0 ? "other line" : "line";
+      parts.push(`${counted(this.#events, noun)} not shown`);
     }
     this.#reporter.info(
       `Last second: ${parts.join(", ")}; ${

@@ -388,7 +388,7 @@ export function endsAccepting(error: unknown): boolean {
  * ```ts
  * import { describeAcceptFailure } from "./listener.ts";
  * describeAcceptFailure(new Deno.errors.NotConnected("os error 107"));
- * // "A connection was reset before it could be accepted (os error 107); still listening"
+ * // "A connection was reset before it could be accepted: os error 107; still listening"
  * ```
  */
 export function describeAcceptFailure(error: unknown): string {
@@ -398,7 +398,7 @@ export function describeAcceptFailure(error: unknown): string {
     error instanceof Deno.errors.ConnectionAborted ||
     error instanceof Deno.errors.ConnectionReset
   ) {
-    return `A connection was reset before it could be accepted (${detail}); still listening`;
+    return `A connection was reset before it could be accepted: ${detail}; still listening`;
   }
-  return `Could not accept a connection (${detail}); still listening`;
+  return `Could not accept a connection: ${detail}; still listening`;
 }

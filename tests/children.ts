@@ -77,7 +77,14 @@ export function netdemoCommand(
   const v8 = flags.length > 0 ? [`--v8-flags=${flags.join(",")}`] : [];
   return {
     program: Deno.execPath(),
-    prefix: ["run", "--quiet", ...v8, ...binaryPermissions(), `${ROOT}mod.ts`],
+    prefix: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      ...v8,
+      ...binaryPermissions(),
+      `${ROOT}mod.ts`,
+    ],
   };
 }
 

@@ -18,7 +18,7 @@ import { testCerts } from "./certs.ts";
 const certs = await testCerts();
 const keyFile = certs.serverKey.replaceAll(".", "\\.");
 
-Deno.test("files: a --tls-ca or --tls-cert file with no certificate in it is one line naming it, exit 1", async () => {
+Deno.test("files: a --tls-ca or --tls-cert file with no certificate in it, or a --tls-key file with no key, is one line naming it, exit 1", async () => {
   const keyAsCa = await runCli([
     ...["client", "hello", "-p", "1", "--tls-ca", certs.serverKey],
   ]);
@@ -39,7 +39,20 @@ Deno.test("files: a --tls-ca or --tls-cert file with no certificate in it is one
       `^error: --tls-cert file "${keyFile}" holds no certificate \\(no BEGIN CERTIFICATE block; found PRIVATE KEY\\)$`,
     ),
   );
-  equal(keyAsCa.stdout + keyAsCert.stdout, "");
+  // A certificate given as the key: Deno's own words name no file.
+  const certAsKey = await runCli([
+    ...["server", "echo", "-p", "0"],
+    ...["--tls-cert", certs.serverCert, "--tls-key", certs.serverCert],
+  ]);
+  assertOneLineFailure(
+    certAsKey,
+    new RegExp(
+      `^error: --tls-key file "${
+        certs.serverCert.replaceAll(".", "\\.")
+      }" holds no private key netdemo can use \\(no unencrypted BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block; found CERTIFICATE\\)$`,
+    ),
+  );
+  equal(keyAsCa.stdout + keyAsCert.stdout + certAsKey.stdout, "");
 });
 
 Deno.test("files: report merge's config.percentiles is the union of the reports', as README says", async () => {
