@@ -47,7 +47,11 @@ function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
       "",
     );
   }
-  const direct = (MODES as Record<string, Mode>)[command];
+  // A one-word mode (`sockets`); own keys only, or `constructor` would
+  // find Object, and "server bork" typed as one word would find a mode.
+  const direct = Object.hasOwn(MODES, command) && !command.includes(" ")
+    ? (MODES as Record<string, Mode>)[command]
+    : undefined;
   if (direct !== undefined) return { mode: direct, rest: args.slice(1) };
   const modes = modesOf(command);
   if (modes.size === 0) {

@@ -31,6 +31,11 @@ function assertUsageError(
 Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
   const cases: [string[], RegExp][] = [
     [["launch"], /unknown command "launch"/],
+    // Names every object has are no commands, nor two words in one.
+    [["constructor"], /^error: unknown command "constructor" \(see/],
+    [["toString"], /^error: unknown command "toString" \(see/],
+    [["help", "__proto__"], /^error: unknown command "__proto__" \(see/],
+    [["server bork"], /^error: unknown command "server bork" \(see/],
     [["server"], /missing the server mode/],
     [["server", "nope"], /unknown server mode "nope"/],
     [["client", "hello", "--bogus"], /unknown option '--bogus' \(see/],
