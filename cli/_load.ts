@@ -177,6 +177,7 @@ export async function runLoadCommand(
     throw new UsageError("give --size or --payload-file, not both");
   }
   checkRunLength(values);
+  checkConnectRamp(values["connect-rate"], common.connections ?? 2);
   const payloadFile = values["payload-file"];
   const options: LoadOptions = {
     ...common,
@@ -248,6 +249,25 @@ function checkRunLength(values: LoadValues): void {
     `${
       values.omit === undefined ? "--duration" : "--omit plus --duration"
     } must be at most ${longest} seconds (the longest a timer can wait, less the ${tail} s the last echoes get), got ${seconds}`,
+  );
+}
+
+/**
+ * Refuses a `--connect-rate` so low that the first connections, which the
+ * run waits for before its clock starts, could not all be opened within
+ * the longest wait a timer has: the run would hang silently.
+ */
+function checkConnectRamp(
+  rate: number | undefined,
+  connections: number,
+): void {
+  if (rate === undefined) return;
+  const seconds = (connections - 1) / rate;
+  if (seconds <= MAX_SECONDS) return;
+  throw new UsageError(
+    `--connect-rate ${rate} would take ${
+      Number(seconds.toPrecision(3))
+    } s to open ${connections} connections, longer than a timer can wait (${MAX_SECONDS} s, about 24.8 days); give a higher rate`,
   );
 }
 

@@ -104,6 +104,15 @@ Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file
     [["--pipeline", "0"], /--pipeline must be an integer from 1 to/],
     [["--lifetime", "0"], /--lifetime must be an integer of 1 or more/],
     [["--connect-rate", "-1"], /--connect-rate must be a number more than 0/],
+    // The run's clock waits for its first connections: never, at this rate.
+    [
+      ["--connect-rate", "1e-9", "--duration", "1"],
+      /^error: --connect-rate 1e-9 would take 1000000000 s to open 2 connections, longer than a timer can wait \(2147483 s, about 24\.8 days\); give a higher rate/,
+    ],
+    [
+      ["--connect-rate", "1e-6", "--conns", "4", "--rounds", "1"],
+      /would take 3000000 s to open 4 connections/,
+    ],
     [
       ["--connect-timeout", "-1"],
       /--connect-timeout must be a number of seconds \(0 or more\)/,
