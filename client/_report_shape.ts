@@ -8,6 +8,8 @@
  * @module
  */
 
+import { percentileKey } from "./latency.ts";
+
 /** A field's check: undefined when the value is fine, else what it must be. */
 type Check = (value: unknown) => string | undefined;
 
@@ -81,7 +83,12 @@ function percentiles(value: unknown): string | undefined {
 function errors(value: unknown): string | undefined {
   if (!isObject(value)) return "an object of error counts by kind";
   for (const [kind, n] of Object.entries(value)) {
-    if (!KIND.test(kind) || count(n) !== undefined) {
+    if (!KIND.test(kind)) {
+      return `an object of error counts by kind, each kind lower-case words joined by "-" (as "closed-early"), not ${
+        JSON.stringify(kind)
+      }`;
+    }
+    if (count(n) !== undefined) {
       return "an object of error counts by kind (a whole number for each)";
     }
   }
@@ -92,10 +99,17 @@ function list(value: unknown): string | undefined {
   return Array.isArray(value) ? undefined : "a list";
 }
 
+/** The figures every latency object holds besides its percentiles. */
+const LATENCY_KEYS = ["count", "min", "mean", "stddev", "max"];
+
 function latency(value: unknown): string | undefined {
   if (!isObject(value)) return "an object of latency figures";
   if (count(value.count) !== undefined) {
     return "an object of latency figures with a whole-number count";
+  }
+  const missing = LATENCY_KEYS.find((key) => !(key in value));
+  if (missing !== undefined) {
+    return `an object of latency figures with a "${missing}"`;
   }
   for (const [key, figure] of Object.entries(value)) {
     if (key !== "count" && orNull(amount)(figure) !== undefined) {
@@ -141,7 +155,8 @@ const REPORT: Record<string, Check> = {
   connectionsPerSecond: amount,
   roundTrips: count,
   roundTripsPerSecond: amount,
-  bytesPerSecond: amount,
+  // Whole bytes: the report rounds them.
+  bytesPerSecond: count,
   achievedRate: orNull(amount),
   latencyMs: latency,
   uncorrectedLatencyMs: orNull(latency),
@@ -182,5 +197,18 @@ export function reportProblem(
     const problem = check(report[key]);
     if (problem !== undefined) return `"${key}" must be ${problem}`;
   }
+  // Each latency object gives every percentile the report was asked for.
+  for (const key of LATENCIES) {
+    const figures = report[key] as Record<string, unknown> | null;
+    if (figures === null) continue;
+    for (const percentile of config.percentiles as number[]) {
+      const name = percentileKey(percentile);
+      if (!(name in figures)) {
+        return `"${key}" must hold "${name}", as "config.percentiles" asks`;
+      }
+    }
+  }
   return undefined;
 }
+
+const LATENCIES = ["latencyMs", "uncorrectedLatencyMs", "connectLatencyMs"];

@@ -108,7 +108,7 @@ export class LatencyRecorder {
    */
   static decode(
     encoded: string,
-    exact: { min?: number | null; max?: number | null } = {},
+    exact: { min?: number | null; max?: number | null; count?: number } = {},
   ): LatencyRecorder {
     let histogram: Histogram;
     try {
@@ -119,6 +119,11 @@ export class LatencyRecorder {
         {
           cause: error,
         },
+      );
+    }
+    if (exact.count !== undefined && histogram.totalCount !== exact.count) {
+      throw new RangeError(
+        `The histogram holds ${histogram.totalCount} samples, not the report's own count of ${exact.count}`,
       );
     }
     const recorder = new LatencyRecorder();

@@ -108,11 +108,17 @@ export function mergeReports(
   const errors: Record<string, number> = {};
   reports.forEach((report, i) => {
     const name = names[i] ?? `report ${i + 1}`;
-    latency.add(decode(report.histogram, report.latencyMs, name));
-    connect.add(decode(report.connectHistogram, report.connectLatencyMs, name));
+    addTo(latency, decode(report.histogram, report.latencyMs, name), name);
+    addTo(
+      connect,
+      decode(report.connectHistogram, report.connectLatencyMs, name),
+      name,
+    );
     if (allRated) {
-      uncorrected.add(
+      addTo(
+        uncorrected,
         decode(report.uncorrectedHistogram!, report.uncorrectedLatencyMs, name),
+        name,
       );
     }
     for (const [kind, count] of Object.entries(report.errors)) {
@@ -162,6 +168,7 @@ function decode(
     return LatencyRecorder.decode(encoded, {
       min: stats?.min,
       max: stats?.max,
+      count: stats?.count,
     });
   } catch (error) {
     // The recorder's sentence, about this file's histogram.
@@ -169,6 +176,23 @@ function decode(
     throw new ReportError(`${name} holds a histogram that ${reason}`, {
       cause: error,
     });
+  }
+}
+
+// HdrHistogram's counts are exact only below 2^53: past that the sum is
+// refused rather than rounded.
+function addTo(
+  sum: LatencyRecorder,
+  one: LatencyRecorder,
+  name: string,
+): void {
+  try {
+    sum.add(one);
+  } catch (error) {
+    throw new ReportError(
+      `${name} holds more samples than can be added to the others' and still be counted exactly`,
+      { cause: error },
+    );
   }
 }
 

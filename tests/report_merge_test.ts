@@ -7,7 +7,11 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { build, decodeFromCompressedBase64 } from "hdr-histogram-js";
+import {
+  build,
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+} from "hdr-histogram-js";
 import { lines, makeFifo, runCli, spawnQuietEcho } from "./_helpers.ts";
 
 /** Two real reports from two concurrent runs against one echo server. */
@@ -200,6 +204,27 @@ Deno.test("report merge: a --rate run merged with a closed-loop run says, in one
   }
 });
 
+/**
+ * `report` with a histogram of 2^52 samples: two of them add up past the
+ * largest count HdrHistogram keeps exactly.
+ */
+function hugeReport(
+  report: Record<string, Record<string, unknown>>,
+): Record<string, unknown> {
+  const histogram = build({ bitBucketSize: 64, useWebAssembly: false });
+  histogram.recordValueWithCount(1000, 2 ** 52);
+  return {
+    ...report,
+    histogram: encodeIntoCompressedBase64(histogram),
+    latencyMs: {
+      ...report.latencyMs,
+      count: 2 ** 52,
+      min: 1,
+      max: 1,
+    },
+  };
+}
+
 Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1 for a file", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -225,6 +250,24 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
         ...report,
         histogram: "HISTFAAAAxyz",
       }),
+      "kindname.json": JSON.stringify({
+        ...report,
+        errors: { "\u001b[31mevil": 3 },
+      }),
+      "nomin.json": JSON.stringify({
+        ...report,
+        latencyMs: { ...report.latencyMs, min: undefined },
+      }),
+      "nop99.json": JSON.stringify({
+        ...report,
+        connectLatencyMs: { ...report.connectLatencyMs, p99: undefined },
+      }),
+      "halfbyte.json": JSON.stringify({ ...report, bytesPerSecond: 0.5 }),
+      "count.json": JSON.stringify({
+        ...report,
+        latencyMs: { ...report.latencyMs, count: report.latencyMs.count + 1 },
+      }),
+      "huge.json": JSON.stringify(hugeReport(report)),
     };
     for (const [name, text] of Object.entries(files)) {
       await Deno.writeTextFile(`${dir}/${name}`, text);
@@ -285,6 +328,32 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
         ["histogram.json"],
         1,
         /holds a histogram that is not HdrHistogram compressed base64$/,
+      ],
+      [
+        ["kindname.json"],
+        1,
+        /: "errors" must be an object of error counts by kind, each kind lower-case words joined by "-" \(as "closed-early"\), not "\\u001b\[31mevil"$/,
+      ],
+      [
+        ["nomin.json"],
+        1,
+        /: "latencyMs" must be an object of latency figures with a "min"$/,
+      ],
+      [
+        ["nop99.json"],
+        1,
+        /: "connectLatencyMs" must hold "p99", as "config\.percentiles" asks$/,
+      ],
+      [["halfbyte.json"], 1, /: "bytesPerSecond" must be a whole number/],
+      [
+        ["count.json"],
+        1,
+        /holds a histogram that holds 600 samples, not the report's own count of 601$/,
+      ],
+      [
+        ["huge.json", "huge.json"],
+        1,
+        /"[^"]*huge\.json" holds more samples than can be added to the others' and still be counted exactly$/,
       ],
     ];
     const results = await Promise.all(
