@@ -137,6 +137,24 @@ export function hostProblem(host: string): string | undefined {
   if (!valid) {
     return `must be a host name (letters, digits, dots, hyphens) or an IP address, got "${host}"`;
   }
+  if (!bare.includes(":")) return nameLengthProblem(host);
+  return undefined;
+}
+
+/** A DNS name's limits (RFC 1035): labels of 1 to 63, 253 in all. */
+function nameLengthProblem(host: string): string | undefined {
+  const name = host.endsWith(".") ? host.slice(0, -1) : host;
+  if (name.length > 253) {
+    return `must be a host name of at most 253 characters, got one of ${name.length}`;
+  }
+  const labels = name.split(".");
+  if (labels.includes("")) {
+    return `must be a host name or IP address, got "${host}", which has two dots in a row`;
+  }
+  const long = labels.find((label) => label.length > 63);
+  if (long !== undefined) {
+    return `must be a host name whose parts between dots have at most 63 characters, got one of ${long.length}`;
+  }
   return undefined;
 }
 

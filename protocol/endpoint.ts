@@ -114,8 +114,8 @@ export function formatEndpoint(endpoint: Endpoint): string {
 }
 
 /**
- * The name a TLS client verifies: `serverName`, else the host without
- * brackets.
+ * The name a TLS client verifies: `serverName`, else the host, either
+ * without the brackets of an IPv6 address.
  *
  * @example
  * ```ts
@@ -124,5 +124,5 @@ export function formatEndpoint(endpoint: Endpoint): string {
  * ```
  */
 export function tlsServerName(endpoint: TlsEndpoint): string {
-  return endpoint.serverName ?? bareHost(endpoint.host);
+  return bareHost(endpoint.serverName ?? endpoint.host);
 }

@@ -142,6 +142,19 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
       ["client", "hello", "--tls-server-name", ""],
       /--tls-server-name must not be empty/,
     ],
+    // What the resolver or TLS refused later as a runtime error.
+    [
+      ["client", "hello", "--host", "a..b"],
+      /^error: --host must be a host name or IP address, got "a\.\.b", which has two dots in a row \(see/,
+    ],
+    [
+      ["client", "hello", "--tls-server-name", "x".repeat(300)],
+      /--tls-server-name must be a host name of at most 253 characters, got one of 300/,
+    ],
+    [
+      ["client", "hello", "--host", `${"y".repeat(64)}.example`],
+      /--host must be a host name whose parts between dots have at most 63 characters, got one of 64/,
+    ],
     [
       ["client", "hello", "--tls-server-name", "example.com:443"],
       /--tls-server-name must be a name without a port, got "example\.com:443"/,

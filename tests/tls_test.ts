@@ -135,6 +135,16 @@ Deno.test("tls: each failed handshake is one line for the client (exit 1) and on
     ]);
     equal(served.code, 0, served.stderr);
     equal(served.stdout.trimEnd().split("\n").at(-1), "Received: still here");
+    // An IPv6 name is verified without the brackets --host takes too.
+    const bracketed = await runCli([
+      ...["client", "hello", "--port", port("good"), "--tls-ca", certs.ca],
+      ...["--tls-server-name", "[::1]", "--message", "by address"],
+    ]);
+    equal(bracketed.code, 0, bracketed.stderr);
+    equal(
+      bracketed.stdout.trimEnd().split("\n").at(-1),
+      "Received: by address",
+    );
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.close()));
   }
