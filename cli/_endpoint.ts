@@ -147,12 +147,21 @@ function readPem(
     );
   }
   // Checked here, because the TLS library reports bad base64 as a byte
-  // position, after the connection is made.
+  // position, and a block that is not DER as "BadEncoding", both after
+  // the connection is made and neither naming the file.
   for (const [, label, body] of blocks) {
     const base64 = body.replace(/\s+/g, "");
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0) {
       throw new Error(
         `${option} file "${path}" is not valid PEM: its ${label} block is not base64`,
+      );
+    }
+    const first = DER_FIRST_INSIDE[label];
+    if (first !== undefined && !isDerSequence(atobBytes(base64), first)) {
+      throw new Error(
+        `${option} file "${path}" is not valid PEM: its ${label} block does not hold a DER-encoded ${
+          label === "CERTIFICATE" ? "certificate" : "key"
+        }`,
       );
     }
   }
@@ -175,6 +184,40 @@ function readPem(
 
 /** The labels of the unencrypted private keys Deno's TLS reads. */
 const KEY_LABEL = /^(RSA |EC )?PRIVATE KEY$/;
+
+/**
+ * The blocks whose DER is checked, each with the tag its outer SEQUENCE
+ * starts with: a certificate's to-be-signed SEQUENCE, a key's version
+ * INTEGER.
+ */
+const DER_FIRST_INSIDE: Readonly<Record<string, number>> = {
+  "CERTIFICATE": 0x30,
+  "PRIVATE KEY": 0x02,
+  "RSA PRIVATE KEY": 0x02,
+  "EC PRIVATE KEY": 0x02,
+};
+
+function atobBytes(base64: string): Uint8Array {
+  return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+}
+
+/**
+ * True when `der` is one DER SEQUENCE whose length is exactly the rest of
+ * it and whose first element has the tag `firstInside`.
+ */
+function isDerSequence(der: Uint8Array, firstInside: number): boolean {
+  if (der.length < 2 || der[0] !== 0x30) return false;
+  let length = der[1];
+  let header = 2;
+  if (length >= 0x80) {
+    const bytes = length & 0x7f;
+    if (bytes === 0 || bytes > 4 || der.length < 2 + bytes) return false;
+    length = 0;
+    for (let i = 0; i < bytes; i++) length = length * 256 + der[2 + i];
+    header += bytes;
+  }
+  return header + length === der.length && der[header] === firstInside;
+}
 
 /** One PEM block: its label and its base64 body. */
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \1-----/g;

@@ -9,6 +9,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import {
   assertOneLineFailure,
+  type CliResult,
   runCli,
   runWithGrants,
   spawnQuietEcho,
@@ -53,6 +54,81 @@ Deno.test("files: a --tls-ca or --tls-cert file with no certificate in it, or a 
     ),
   );
   equal(keyAsCa.stdout + keyAsCert.stdout + certAsKey.stdout, "");
+});
+
+Deno.test("files: a certificate or key that is not DER, or a key of another certificate, is one line naming the file or option, exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const block = (label: string, base64: string) =>
+      `-----BEGIN ${label}-----\n${base64}\n-----END ${label}-----\n`;
+    const badCert = `${dir}/bad-cert.pem`;
+    const badKey = `${dir}/bad-key.pem`;
+    await Deno.writeTextFile(badCert, block("CERTIFICATE", "AAAA"));
+    await Deno.writeTextFile(badKey, block("PRIVATE KEY", "AAAA"));
+    // A key whose DER holds together but whose contents do not.
+    const pem = await Deno.readTextFile(certs.serverKey);
+    const der = Uint8Array.from(
+      atob(pem.replace(/-----[^-]+-----|\s/g, "")),
+      (char) => char.charCodeAt(0),
+    );
+    for (let i = 10; i < 40; i++) der[i] ^= 0x55;
+    const corruptKey = `${dir}/corrupt-key.pem`;
+    await Deno.writeTextFile(
+      corruptKey,
+      block("PRIVATE KEY", btoa(String.fromCharCode(...der))),
+    );
+    const server = (cert: string, key: string) =>
+      runCli([
+        "server",
+        "echo",
+        "-p",
+        "0",
+        "--tls-cert",
+        cert,
+        "--tls-key",
+        key,
+      ]);
+    const escaped = (path: string) => path.replaceAll(".", "\\.");
+    const cases: [Promise<CliResult>, RegExp][] = [
+      [
+        runCli(["client", "hello", "-p", "1", "--tls-ca", badCert]),
+        new RegExp(
+          `^error: --tls-ca file "${
+            escaped(badCert)
+          }" is not valid PEM: its CERTIFICATE block does not hold a DER-encoded certificate$`,
+        ),
+      ],
+      [
+        server(badCert, certs.serverKey),
+        new RegExp(
+          `^error: --tls-cert file "${escaped(badCert)}" is not valid`,
+        ),
+      ],
+      [
+        server(certs.serverCert, badKey),
+        new RegExp(
+          `^error: --tls-key file "${
+            escaped(badKey)
+          }" is not valid PEM: its PRIVATE KEY block does not hold a DER-encoded key$`,
+        ),
+      ],
+      [
+        server(certs.serverCert, corruptKey),
+        /^error: cannot serve TLS on 127\.0\.0\.1:0: the --tls-key does not decode as an RSA, ECDSA or EdDSA private key$/,
+      ],
+      [
+        server(certs.serverCert, certs.wrongKey),
+        /^error: cannot serve TLS on 127\.0\.0\.1:0: the --tls-key is not the private key of the --tls-cert certificate$/,
+      ],
+    ];
+    for (const [run, expected] of cases) {
+      const result = await run;
+      assertOneLineFailure(result, expected);
+      equal(result.stdout, "");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("files: report merge's config.percentiles is the union of the reports', as README says", async () => {
