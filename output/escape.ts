@@ -7,7 +7,8 @@
  * The style: printable UTF-8 as it is; `\n`, `\r`, `\t` and `\\` by name;
  * other control characters and bytes that are not valid UTF-8 as `\xNN`;
  * invisible line and format characters (U+2028, U+2029, U+FEFF, bidi
- * controls) as `\uNNNN`.
+ * controls, every other Unicode format character but the joiners) as
+ * `\uNNNN`.
  *
  * @module
  */
@@ -16,17 +17,18 @@ import { counted } from "./count.ts";
 
 /**
  * Characters that are not controls but that a terminal would act on or
- * hide: line and paragraph separators, direction marks and overrides
- * (U+061C, U+200E/F, U+202A-E, U+2066-9), and invisible ones that would make
- * a line differ from what was sent (soft hyphen, zero-width space, word
- * joiner and invisible operators, BOM, tags). Zero-width joiners stay: emoji
- * and scripts need them.
+ * hide: every format character (Unicode's Cf: direction marks and
+ * overrides, soft hyphen, zero-width space, word joiner and invisible
+ * operators, BOM, tags, annotation marks) but the zero-width joiner and
+ * non-joiner, which emoji and scripts need; line and paragraph separators;
+ * and the blank letters that draw nothing (the Hangul fillers, the
+ * combining grapheme joiner).
  */
 const FORMAT =
-  "\\u00ad\\u061c\\u200b\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff\\u{e0000}-\\u{e007f}";
+  "(?![\\u200c\\u200d])\\p{Cf}|[\\u034f\\u115f\\u1160\\u2028\\u2029\\u3164\\uffa0]";
 
 /** What {@linkcode escapeText} escapes: controls, the backslash, FORMAT. */
-const UNSAFE = new RegExp(`[\\p{Cc}\\\\${FORMAT}]`, "gu");
+const UNSAFE = new RegExp(`[\\p{Cc}\\\\]|${FORMAT}`, "gu");
 
 const NAMED: Record<string, string> = {
   "\n": "\\n",
@@ -67,10 +69,10 @@ export function escapeText(text: string): string {
  * backslash, tab and newline, so a line already escaped, or JSON, shows as
  * itself.
  */
-const ACTIVE = new RegExp(`[^\\P{Cc}\\t\\n]|[${FORMAT}]`, "gu");
+const ACTIVE = new RegExp(`[^\\P{Cc}\\t\\n]|${FORMAT}`, "gu");
 
 /** {@linkcode ACTIVE} and the newline, for lines that must stay one line. */
-const ACTIVE_OR_NEWLINE = new RegExp(`[^\\P{Cc}\\t]|[${FORMAT}]`, "gu");
+const ACTIVE_OR_NEWLINE = new RegExp(`[^\\P{Cc}\\t]|${FORMAT}`, "gu");
 
 /**
  * Makes a finished line safe for a terminal, as the last step before it is

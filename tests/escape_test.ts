@@ -33,7 +33,14 @@ Deno.test("escape: control, line-separator and bidi characters are shown, never 
     escapeText("a\u00adb\u061cc\u200bd\u2060e\u{e0041}"),
     "a\\u00adb\\u061cc\\u200bd\\u2060e\\u{e0041}",
   );
-  // A zero-width joiner is part of an emoji, and stays.
+  // Every other format character, and the letters that draw nothing.
+  deepEqual(
+    escapeText("a\u206ab\ufff9c\u180ed\u3164e\u115ff\u034fg\u{1d173}h"),
+    "a\\u206ab\\ufff9c\\u180ed\\u3164e\\u115ff\\u034fg\\u{1d173}h",
+  );
+  // A zero-width joiner is part of an emoji, and stays, as does the
+  // non-joiner that Persian and Indic text need.
+  deepEqual(escapeText("\u0645\u200c\u06cc"), "\u0645\u200c\u06cc");
   deepEqual(escapeText("\u{1F469}\u200d\u{1F4BB}"), "\u{1F469}\u200d\u{1F4BB}");
 });
 
