@@ -70,6 +70,9 @@ export class StreamSocket {
   // An accepted TLS connection until its handshake ends: closing it then
   // would free nothing (see close()).
   #handshaking = false;
+  // Set once an accepted TLS connection's handshake succeeded: until then
+  // the peer's end of stream is a handshake it gave up, not a plain EOF.
+  #handshook = false;
   #freed: PromiseWithResolvers<void> | undefined;
 
   /** Wraps a connection, typically one just accepted or connected. */
@@ -81,6 +84,7 @@ export class StreamSocket {
       this.#handshaking = true;
       (conn as Deno.TlsConn).handshake().then(
         (info) => {
+          this.#handshook = true;
           this.#handshakeEnded();
           this.#reporter.trace(
             `TLS handshake with ${this.peer} done (${describeHandshake(info)})`,
@@ -374,6 +378,15 @@ export class StreamSocket {
         {
           cause: error,
         },
+      );
+    } else if (
+      error instanceof Deno.errors.UnexpectedEof && "handshake" in this.conn &&
+      !isDialed(this.conn) && !this.#handshook
+    ) {
+      failure = new NetError(
+        "tls",
+        `TLS handshake with ${this.peer} failed: the peer closed the connection before the handshake ended`,
+        { cause: error },
       );
     } else {
       failure = toNetError(error, {

@@ -23,6 +23,7 @@ import {
 import { everyLesson } from "./_lessons.ts";
 import { startPython } from "./_python.ts";
 import { randomBytes, seededRandom } from "./_random.ts";
+import { writeAll } from "./_net.ts";
 
 const certs = await testCerts();
 const caPem = Deno.readTextFileSync(certs.ca);
@@ -190,6 +191,30 @@ Deno.test("tls: a plain TCP client of a TLS server says the server speaks TLS (e
   } finally {
     await server.close();
     await app.process.stop();
+  }
+});
+
+Deno.test("tls: a peer that sends part of a TLS hello and closes is a TLS handshake failure in the server's log, not a bare end of file", async () => {
+  const log = captureReporter();
+  const server = serveEcho({
+    endpoint: tlsServerEndpoint(certs.serverCert, certs.serverKey),
+    reporter: log.reporter,
+  });
+  try {
+    const conn = await Deno.connect({ port: server.addr.port });
+    // A handshake record's header and the start of a ClientHello, no more.
+    await writeAll(
+      conn,
+      new Uint8Array([0x16, 0x03, 0x01, 0x00, 0xc8, 0x01, 0x00, 0x00, 0xc4]),
+    );
+    conn.close();
+    const line = await log.waitFor(/ ended: /);
+    match(
+      line,
+      /^Connection from 127\.0\.0\.1:\d+ ended: TLS handshake with 127\.0\.0\.1:\d+ failed: the peer closed the connection before the handshake ended$/,
+    );
+  } finally {
+    await server.close();
   }
 });
 
