@@ -33,7 +33,8 @@ export function plainInteger(
   text: string,
   options: { negative?: boolean } = {},
 ): boolean {
-  return (options.negative ? /^-?(0|[1-9]\d*)$/ : /^(0|[1-9]\d*)$/).test(
+  // "-0" is 0 written a second way, as "00" would be.
+  return (options.negative ? /^(0|-?[1-9]\d*)$/ : /^(0|[1-9]\d*)$/).test(
     text,
   );
 }

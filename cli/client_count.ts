@@ -67,7 +67,7 @@ export const clientCount = {
     } s of silence.`,
   positionals: [{
     name: "START",
-    description: "the first number to send (an integer of any size)",
+    description: "the first number to send (an integer of up to 1000 digits)",
   }],
   options: OPTIONS,
   examples: [
@@ -92,7 +92,7 @@ export const clientCount = {
   },
 } satisfies Mode<typeof OPTIONS>;
 
-/** START: an integer of any size, in plain decimal digits. */
+/** START: an integer of up to 1000 digits, in plain decimal digits. */
 function startValue(text: string): bigint {
   if (!plainInteger(text, { negative: true })) {
     throw new UsageError(
