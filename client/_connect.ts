@@ -13,6 +13,7 @@ import { NetError } from "../protocol/errors.ts";
 import { type ConnectOptions, connectSocket } from "../protocol/dial.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
+import { seconds } from "../output/count.ts";
 import type { LatencyRecorder } from "./latency.ts";
 import {
   checkOpenFileLimit,
@@ -222,9 +223,7 @@ export class Connector {
       if (!timedOut) throw error;
       throw new NetError(
         "timeout",
-        `could not connect to ${this.address} within ${
-          (limitMs ?? 0) / 1000
-        } s`,
+        `could not connect to ${this.address} within ${seconds(limitMs ?? 0)}`,
       );
     } finally {
       clearTimeout(timer);

@@ -12,7 +12,7 @@ import type { StreamSocket } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { incompleteTail, quoted } from "../output/escape.ts";
 import { concatBytes } from "../protocol/bytes.ts";
-import { counted } from "../output/count.ts";
+import { counted, seconds } from "../output/count.ts";
 import { connectionFailure, firstFailure } from "./_many.ts";
 import { tlsAnswerError } from "./common.ts";
 
@@ -189,8 +189,8 @@ export class EchoCheck {
       throw new NetError(
         "timeout",
         `${socket.peer} did not close connection ${index} within ${
-          endWaitMs / 1000
-        } s after echoing it in full`,
+          seconds(endWaitMs)
+        } after echoing it in full`,
         { cause: error },
       );
     } finally {

@@ -14,6 +14,7 @@ import type { StreamSocket } from "../protocol/socket.ts";
 import { connectionFailure } from "./_many.ts";
 import { tlsAnswerError } from "./common.ts";
 import { EARLY_MS, sleepUntil } from "./_schedule.ts";
+import { seconds } from "../output/count.ts";
 
 /** What a failed write was doing, and a failed read. */
 const SENDING = "while sending";
@@ -159,7 +160,7 @@ export class PipelinedConnection {
       throw new NetError(
         "timeout",
         `${peer} made no progress ${
-          limit === undefined ? "in time" : `within ${limit / 1000} s`
+          limit === undefined ? "in time" : `within ${seconds(limit)}`
         }`,
       );
     }

@@ -22,3 +22,19 @@ export function counted(
   const plural = options.plural ?? `${noun}s`;
   return `${count} ${count === 1 || count === 1n ? noun : plural}`;
 }
+
+/**
+ * A span of `ms` milliseconds as the seconds a user typed, without the
+ * float noise of the round trip through milliseconds (1e-9 s is
+ * 1.0000000000000002e-6 ms).
+ *
+ * @example
+ * ```ts
+ * import { seconds } from "./count.ts";
+ * seconds(1e-9 * 1000); // "1e-9 s"
+ * seconds(2500); // "2.5 s"
+ * ```
+ */
+export function seconds(ms: number): string {
+  return `${Number((ms / 1000).toPrecision(12))} s`;
+}

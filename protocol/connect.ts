@@ -26,6 +26,7 @@ import {
   toNetError,
 } from "./errors.ts";
 import type { Reporter } from "../output/reporter.ts";
+import { seconds } from "../output/count.ts";
 
 /** Options for {@linkcode openConnection}. */
 export interface OpenOptions {
@@ -146,8 +147,8 @@ export async function openConnection(
       throw new NetError(
         "timeout",
         `could not connect to ${address} within ${
-          (options.timeoutMs ?? 0) / 1000
-        } s`,
+          seconds(options.timeoutMs ?? 0)
+        }`,
         { cause: error },
       );
     }

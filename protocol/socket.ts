@@ -14,7 +14,7 @@ import { isDialed, peerName } from "./peer_names.ts";
 import { errorName, NetError, toNetError } from "./errors.ts";
 import { describeHandshake, setTcpNoDelay } from "./connect.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
-import { counted } from "../output/count.ts";
+import { counted, seconds } from "../output/count.ts";
 
 /** Options for {@linkcode StreamSocket} and `connectSocket` (`dial.ts`). */
 export interface SocketOptions {
@@ -360,8 +360,8 @@ export class StreamSocket {
       failure = new NetError(
         "timeout",
         `no progress from ${this.peer} within ${
-          (this.#timeoutMs ?? 0) / 1000
-        } s ${during}`,
+          seconds(this.#timeoutMs ?? 0)
+        } ${during}`,
         { cause: error },
       );
     } else if (this.#signal?.aborted) {

@@ -101,6 +101,24 @@ Deno.test("values: the longest timeout a timer holds is accepted and waits", asy
   equal(lines(result.stderr).length, 1, result.stderr);
 });
 
+Deno.test("values: a timeout in its error is the seconds typed, without float noise", async () => {
+  // Accepts and never answers: the wait for the reply is what times out.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  try {
+    const result = await runCli([
+      ...["client", "hello", "-p", `${listener.addr.port}`],
+      ...["--timeout", "1e-9"],
+    ]);
+    equal(result.code, 1, result.stderr);
+    match(result.stderr, / within 1e-9 s/);
+    equal(lines(result.stderr).length, 1, result.stderr);
+  } finally {
+    listener.close();
+    (await accepted.catch(() => undefined))?.close();
+  }
+});
+
 Deno.test("values: --connect-timeout 0 is never, though --timeout is set", async () => {
   // Its one-place backlog full, the server's kernel drops further SYNs, so
   // a connect waits until something gives up on it.
