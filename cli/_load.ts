@@ -177,7 +177,7 @@ export async function runLoadCommand(
     throw new UsageError("give --size or --payload-file, not both");
   }
   checkRunLength(values);
-  checkConnectRamp(values["connect-rate"], common.connections ?? 2);
+  checkConnectRamp(values, common.connections ?? 2);
   const payloadFile = values["payload-file"];
   const options: LoadOptions = {
     ...common,
@@ -253,15 +253,19 @@ function checkRunLength(values: LoadValues): void {
 }
 
 /**
- * Refuses a `--connect-rate` so low that the first connections, which the
- * run waits for before its clock starts, could not all be opened within
- * the longest wait a timer has: the run would hang silently.
+ * Refuses a `--connect-rate` so low that the connections a run must open
+ * could not all be opened within the longest wait a timer has: the run
+ * would hang silently. A run waits for its first connections before its
+ * clock starts; a counted run with `--lifetime` must also open every
+ * replacement, where a timed one makes none due after its end.
  */
-function checkConnectRamp(
-  rate: number | undefined,
-  connections: number,
-): void {
+function checkConnectRamp(values: LoadValues, slots: number): void {
+  const rate = values["connect-rate"];
   if (rate === undefined) return;
+  const { rounds, lifetime } = values;
+  const connections = rounds !== undefined && lifetime !== undefined
+    ? slots * Math.ceil(rounds / lifetime)
+    : slots;
   const seconds = (connections - 1) / rate;
   if (seconds <= MAX_SECONDS) return;
   throw new UsageError(

@@ -45,6 +45,11 @@ export class IntervalMeter {
     this.#errors = options.errors ?? 0;
   }
 
+  /** When the current interval began. */
+  get start(): number {
+    return this.#start;
+  }
+
   /** Records one round trip's latency in the current interval. */
   record(ms: number): void {
     this.#latency.record(ms);
@@ -52,8 +57,8 @@ export class IntervalMeter {
 
   /**
    * Closes the current interval at `now`, given the run's totals so far,
-   * and starts the next. With `last`, an interval in which nothing
-   * happened is dropped rather than reported.
+   * and starts the next. With `last`, an interval of no time is dropped;
+   * one in which nothing happened is the run's time too, and is kept.
    */
   close(
     now: number,
@@ -63,9 +68,7 @@ export class IntervalMeter {
     const trips = totals.roundTrips - this.#trips;
     const errors = totals.errors - this.#errors;
     const seconds = (now - this.#start) / 1000;
-    if (last && (seconds <= 0 || (trips === 0 && errors === 0))) {
-      return undefined;
-    }
+    if (last && seconds <= 0) return undefined;
     const perSecond = seconds > 0 ? trips / seconds : 0;
     const interval: IntervalReport = {
       startSeconds: roundTo((this.#start - this.#runStart) / 1000, 3),

@@ -180,6 +180,11 @@ export class LoadFigures {
     });
   }
 
+  /** When the current interval began; -Infinity without intervals. */
+  get intervalStart(): number {
+    return this.#meter?.start ?? -Infinity;
+  }
+
   /** Closes the current interval at `now` (see `IntervalMeter.close`). */
   closeInterval(now: number, last: boolean): IntervalReport | undefined {
     const totals = {
@@ -205,10 +210,17 @@ export class LoadFigures {
 
   /**
    * When the counted time ends: at the last echo, or at the end of the
-   * run's span if that is later (see `#scheduleEnd`).
+   * run's span if that is later (see `#scheduleEnd`); a counted run's at
+   * its last failure if that came later still, as the time it waited for
+   * an echo that never came is the run's (a timed run's wait after its
+   * deadline is not: those echoes were due by its end).
    */
   end(limits: RunLimits): number {
-    return Math.max(this.#lastEchoAt, this.#scheduleEnd(limits));
+    const failedAt = limits.deadline === undefined ||
+        !Number.isFinite(limits.deadline)
+      ? Math.min(this.#failures.lastAt, limits.stoppedAt ?? Infinity)
+      : -Infinity;
+    return Math.max(this.#lastEchoAt, this.#scheduleEnd(limits), failedAt);
   }
 
   // Under a rate, the schedule's span: a timed run's lasts to its deadline

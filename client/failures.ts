@@ -63,12 +63,15 @@ export class FailureTally {
   first: NetError | undefined;
   /** How many failures in all. */
   total = 0;
+  /** When the last failure was counted (`performance.now()`), or -Infinity. */
+  lastAt = -Infinity;
 
   /** Counts one failure. */
   add(failure: NetError): void {
     this.counts[failure.kind] = (this.counts[failure.kind] ?? 0) + 1;
     this.first ??= failure;
     this.total++;
+    this.lastAt = performance.now();
   }
 
   /** The tally as text, most frequent kind first: `2 reset by server, 1 refused`. */

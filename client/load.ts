@@ -17,7 +17,7 @@ import { connectionFailure } from "./_many.ts";
 import { FailureTally } from "./failures.ts";
 import { Connector } from "./_connect.ts";
 import { PipelinedConnection } from "./_pipeline.ts";
-import { Schedule, Ticker } from "./_schedule.ts";
+import { Schedule, sleepUntil, Ticker } from "./_schedule.ts";
 import { type LoadOptions, type LoadPlan, planLoad } from "./_load_options.ts";
 
 export { formatInterval, formatLoadReport } from "./load_report.ts";
@@ -140,9 +140,18 @@ class LoadRun {
       } else {
         this.#startCounting();
       }
+      this.#gaveUp += first.filter((socket) => socket === undefined).length;
       await Promise.all(
         first.map((socket, slot) => this.#runSlot(slot, socket, schedule)),
       );
+      // A slot whose next connection would be due after the deadline (slow
+      // --connect-rate churn) ends early; the run still lasts its duration.
+      if (
+        durationMs !== undefined && this.#gaveUp < slots &&
+        !this.#connector.stopped
+      ) {
+        await sleepUntil(this.#deadline, this.#connector.signal);
+      }
       const ended = performance.now();
       const figures = this.#figures;
       // A run that ended inside its warm-up measured nothing.
@@ -163,13 +172,18 @@ class LoadRun {
         ),
       };
       // With no echo, the time counted is still the duration's, not the
-      // drain's wait after it for echoes that never came.
-      const end = figures.roundTrips === 0
-        ? Math.max(
-          figures.started,
-          Math.min(ended, this.#deadline, limits.stoppedAt),
-        )
-        : figures.end(limits);
+      // drain's wait after it for echoes that never came. An interval
+      // closed later than either still ran within the run: the time
+      // counted reaches it, or the intervals would outlast the run.
+      const end = Math.max(
+        figures.intervalStart,
+        figures.roundTrips === 0
+          ? Math.max(
+            figures.started,
+            Math.min(ended, this.#deadline, limits.stoppedAt),
+          )
+          : figures.end(limits),
+      );
       this.#closeInterval(end, true);
       const result = figures.result(end, {
         ...limits,
@@ -179,7 +193,6 @@ class LoadRun {
       // A slot of a timed run ends early only when a connect fails; when
       // every one did, the run ended before its duration (a run that never
       // opened a connection did not run at all: its errors say why).
-      this.#gaveUp += first.filter((socket) => socket === undefined).length;
       if (
         durationMs !== undefined && this.#gaveUp === slots &&
         this.#connector.opened > 0 && ended < this.#deadline &&

@@ -38,15 +38,24 @@ export class DescriptorLog {
     this.#reporter = reporter;
   }
 
-  /** An accept failed for want of descriptors, with `open` connections. */
+  /**
+   * An accept failed for want of descriptors, with `open` connections: the
+   * first failure of an episode, or a retry within it.
+   */
   ranOut(open: number, now: number): void {
-    if (this.#out) return;
-    this.#out = true;
-    this.#said = now - this.#printedAt >= DESCRIPTOR_LINE_MS;
-    if (!this.#said) {
+    if (this.#out && this.#said) return;
+    if (!this.#out) {
+      this.#out = true;
       this.#unsaid++;
-      return;
     }
+    // Asked again at every retry, so that an episode that began unsaid is
+    // said once it has lasted past the pause: a stuck server is never
+    // silent for longer than that.
+    this.#said = now - this.#printedAt >= DESCRIPTOR_LINE_MS;
+    if (!this.#said) return;
+    // This episode is the line's own; those before it since the last line
+    // are counted in it.
+    this.#unsaid--;
     const since = this.#unsaid === 0
       ? ""
       : ` (reached ${times(this.#unsaid)} more since the last such line)`;

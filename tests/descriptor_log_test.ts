@@ -42,6 +42,23 @@ Deno.test("descriptor log: churn at the limit is one line and one recovery per t
   ]);
 });
 
+Deno.test("descriptor log: an episode that began unsaid is said once it outlasts the pause, and its recovery with it", () => {
+  const { reporter, out, err } = captureReporter({ quiet: true });
+  const log = new DescriptorLog(reporter);
+  log.ranOut(40, 0);
+  log.recovered(39);
+  // Out again 2 s later, and stuck: retried every 100 ms.
+  for (let ms = 2_000; ms <= 13_000; ms += 100) log.ranOut(40, ms);
+  deepEqual(err, [LIMIT_LINE, LIMIT_LINE]);
+  log.recovered(20);
+  log.end();
+  deepEqual(out, [
+    "Accepting connections again (39 open)",
+    "Accepting connections again (20 open)",
+  ]);
+  deepEqual(err.length, 2);
+});
+
 Deno.test("descriptor log: a server that never ran out says nothing, and one that ran out once says nothing at its end", () => {
   const { reporter, out, err } = captureReporter();
   const log = new DescriptorLog(reporter);

@@ -77,6 +77,24 @@ Deno.test("load: --connect-rate spaces the connects", async () => {
   }
 });
 
+Deno.test("load: a timed run whose next connection would be due after its end still lasts its duration", async () => {
+  // One round per connection at 0.5 connections a second: the second
+  // would be due at 2 s, after the 1 s run, so it is never opened.
+  const result = await loadAgainstEcho([
+    ...["--conns", "1", "--lifetime", "1", "--connect-rate", "0.5"],
+    ...["--duration", "1", "--json"],
+  ]);
+  equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  equal(report.roundTrips, 1);
+  equal(report.connectionsOpened, 1);
+  ok(
+    report.durationSeconds >= 1 && report.durationSeconds < 1.5,
+    `${report.durationSeconds} s`,
+  );
+  equal(result.stderr, "");
+});
+
 Deno.test("load: churn under --connect-rate ends with --duration: no connect is made for after it", async () => {
   const server = serveEcho({ port: 0 });
   try {
@@ -112,6 +130,11 @@ Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file
     [
       ["--connect-rate", "1e-6", "--conns", "4", "--rounds", "1"],
       /would take 3000000 s to open 4 connections/,
+    ],
+    // A counted run must open every replacement too: 2 x ceil(5 / 2).
+    [
+      ["--connect-rate", "1e-6", "--lifetime", "2", "--rounds", "5"],
+      /would take 5000000 s to open 6 connections/,
     ],
     [
       ["--connect-timeout", "-1"],

@@ -220,6 +220,54 @@ Deno.test("load: closed loop, a server that stops answering for good lowers the 
   }
 });
 
+Deno.test("load: a counted run that ends on timeouts counts the time it waited, and its last interval holds them", async () => {
+  // The server stops reading 0.2 s in; each connection's message in
+  // flight then times out 0.5 s later, and a counted run ends there.
+  const server = stallingServer(200, 3000);
+  try {
+    const { report, failures } = await runLoad({
+      port: server.port,
+      connections: 2,
+      rounds: 1_000_000,
+      timeoutMs: 500,
+      intervalMs: 250,
+    });
+    equal(failures.counts.timeout, 2, failures.describeWithFirst());
+    ok(report.durationSeconds >= 0.7, `${report.durationSeconds} s`);
+    const { intervals } = report;
+    equal(intervals.at(-1)!.endSeconds, report.durationSeconds);
+    equal(intervals.reduce((sum, i) => sum + i.errors, 0), 2);
+    equal(
+      intervals.reduce((sum, i) => sum + i.roundTrips, 0),
+      report.roundTrips,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("load: a timed run interrupted while nothing came back ends its intervals where its time ends", async () => {
+  const server = stallingServer(200, 3000);
+  try {
+    const { report } = await runLoad({
+      port: server.port,
+      connections: 2,
+      durationMs: 10_000,
+      intervalMs: 250,
+      signal: AbortSignal.timeout(900),
+    });
+    equal(report.interrupted, true);
+    ok(report.durationSeconds >= 0.9, `${report.durationSeconds} s`);
+    // The last interval has no round trip in it, and is the run's all the
+    // same: dropping it would end the intervals 0.15 s short.
+    const last = report.intervals.at(-1)!;
+    equal(last.endSeconds, report.durationSeconds);
+    equal(last.roundTrips, 0);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("load: --rate keeps its schedule: round trips within 2% of rate x duration", async () => {
   const result = await loadAgainstEcho([
     "--rate",
