@@ -9,7 +9,7 @@
 
 import { DEFAULT_PORT } from "../protocol/address.ts";
 import type { Endpoint } from "../protocol/endpoint.ts";
-import { fileProblem, readFileBoundedSync } from "./_files.ts";
+import { readPem } from "./_pem.ts";
 import { UsageError } from "./_usage.ts";
 
 /** The typed values of the address and transport options. */
@@ -97,127 +97,13 @@ export function endpointValue(
     port,
     cert: cert === undefined
       ? undefined
-      : readPem(cert, "--tls-cert", "certificate"),
-    key: key === undefined ? undefined : readPem(key, "--tls-key", "key"),
+      : readPem(cert, { option: "--tls-cert", holds: "certificate" }),
+    key: key === undefined
+      ? undefined
+      : readPem(key, { option: "--tls-key", holds: "key" }),
     caCerts: ca === undefined
       ? undefined
-      : [readPem(ca, "--tls-ca", "certificate")],
+      : [readPem(ca, { option: "--tls-ca", holds: "certificate" })],
     serverName: values["tls-server-name"],
   };
 }
-
-/**
- * The largest certificate or key file read. A bundle of every public root
- * certificate is about 0.2 MiB.
- */
-const MAX_PEM_BYTES = 4 * 1024 * 1024;
-
-/**
- * Reads a PEM file named by `option` and demands a block of what it should
- * hold: a key file given as a CA is otherwise found out only in the
- * handshake, as "not signed by a trusted CA", and a certificate given as
- * the key by Deno's own sentence, which names no file.
- */
-function readPem(
-  path: string,
-  option: string,
-  holds: "certificate" | "key",
-): string {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileBoundedSync(path, MAX_PEM_BYTES);
-  } catch (error) {
-    throw new Error(
-      `cannot read ${option} file "${path}": ${fileProblem(error)}`,
-    );
-  }
-  if (bytes.length > MAX_PEM_BYTES) {
-    throw new Error(
-      `${option} file "${path}" is larger than ${MAX_PEM_BYTES} bytes, too large for a certificate or key`,
-    );
-  }
-  const text = new TextDecoder().decode(bytes);
-  if (!text.includes("-----BEGIN ")) {
-    throw new Error(`${option} file "${path}" is not in PEM format`);
-  }
-  const blocks = [...text.matchAll(PEM_BLOCK)];
-  if (blocks.length === 0) {
-    throw new Error(
-      `${option} file "${path}" is not in PEM format: no BEGIN line has its END line`,
-    );
-  }
-  // Checked here, because the TLS library reports bad base64 as a byte
-  // position, and a block that is not DER as "BadEncoding", both after
-  // the connection is made and neither naming the file.
-  for (const [, label, body] of blocks) {
-    const base64 = body.replace(/\s+/g, "");
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0) {
-      throw new Error(
-        `${option} file "${path}" is not valid PEM: its ${label} block is not base64`,
-      );
-    }
-    const first = DER_FIRST_INSIDE[label];
-    if (first !== undefined && !isDerSequence(atobBytes(base64), first)) {
-      throw new Error(
-        `${option} file "${path}" is not valid PEM: its ${label} block does not hold a DER-encoded ${
-          label === "CERTIFICATE" ? "certificate" : "key"
-        }`,
-      );
-    }
-  }
-  const found = [...new Set(blocks.map(([, label]) => label))].join(", ");
-  if (
-    holds === "certificate" &&
-    !blocks.some(([, label]) => label === "CERTIFICATE")
-  ) {
-    throw new Error(
-      `${option} file "${path}" holds no certificate (no BEGIN CERTIFICATE block; found ${found})`,
-    );
-  }
-  if (holds === "key" && !blocks.some(([, label]) => KEY_LABEL.test(label))) {
-    throw new Error(
-      `${option} file "${path}" holds no private key netdemo can use (no unencrypted BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block; found ${found})`,
-    );
-  }
-  return text;
-}
-
-/** The labels of the unencrypted private keys Deno's TLS reads. */
-const KEY_LABEL = /^(RSA |EC )?PRIVATE KEY$/;
-
-/**
- * The blocks whose DER is checked, each with the tag its outer SEQUENCE
- * starts with: a certificate's to-be-signed SEQUENCE, a key's version
- * INTEGER.
- */
-const DER_FIRST_INSIDE: Readonly<Record<string, number>> = {
-  "CERTIFICATE": 0x30,
-  "PRIVATE KEY": 0x02,
-  "RSA PRIVATE KEY": 0x02,
-  "EC PRIVATE KEY": 0x02,
-};
-
-function atobBytes(base64: string): Uint8Array {
-  return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-}
-
-/**
- * True when `der` is one DER SEQUENCE whose length is exactly the rest of
- * it and whose first element has the tag `firstInside`.
- */
-function isDerSequence(der: Uint8Array, firstInside: number): boolean {
-  if (der.length < 2 || der[0] !== 0x30) return false;
-  let length = der[1];
-  let header = 2;
-  if (length >= 0x80) {
-    const bytes = length & 0x7f;
-    if (bytes === 0 || bytes > 4 || der.length < 2 + bytes) return false;
-    length = 0;
-    for (let i = 0; i < bytes; i++) length = length * 256 + der[2 + i];
-    header += bytes;
-  }
-  return header + length === der.length && der[header] === firstInside;
-}
-
-/** One PEM block: its label and its base64 body. */
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \1-----/g;

@@ -64,6 +64,14 @@ Deno.test("files: a certificate or key that is not DER, or a key of another cert
     const badCert = `${dir}/bad-cert.pem`;
     const badKey = `${dir}/bad-key.pem`;
     await Deno.writeTextFile(badCert, block("CERTIFICATE", "AAAA"));
+    // DER, but a SEQUENCE of one empty SEQUENCE: no certificate's shape.
+    const notCert = `${dir}/not-cert.pem`;
+    await Deno.writeTextFile(notCert, block("CERTIFICATE", "MAIwAA=="));
+    const encrypted = `${dir}/encrypted.pem`;
+    await Deno.writeTextFile(
+      encrypted,
+      "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00112233445566778899AABBCCDDEEFF\n\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+    );
     await Deno.writeTextFile(badKey, block("PRIVATE KEY", "AAAA"));
     // A key whose DER holds together but whose contents do not.
     const pem = await Deno.readTextFile(certs.serverKey);
@@ -71,7 +79,14 @@ Deno.test("files: a certificate or key that is not DER, or a key of another cert
       atob(pem.replace(/-----[^-]+-----|\s/g, "")),
       (char) => char.charCodeAt(0),
     );
-    for (let i = 10; i < 40; i++) der[i] ^= 0x55;
+    // PKCS #8: SEQUENCE { INTEGER, SEQUENCE (algorithm), OCTET STRING }.
+    // The file check walks the outer elements only; the key inside the
+    // OCTET STRING loses its own SEQUENCE tag.
+    let at = der[1] < 0x80 ? 2 : 2 + (der[1] & 0x7f);
+    at += 2 + der[at + 1];
+    at += 2 + der[at + 1];
+    equal(der[at], 0x04, "the key's OCTET STRING");
+    der[at + 2] ^= 0xff;
     const corruptKey = `${dir}/corrupt-key.pem`;
     await Deno.writeTextFile(
       corruptKey,
@@ -96,6 +111,22 @@ Deno.test("files: a certificate or key that is not DER, or a key of another cert
           `^error: --tls-ca file "${
             escaped(badCert)
           }" is not valid PEM: its CERTIFICATE block does not hold a DER-encoded certificate$`,
+        ),
+      ],
+      [
+        runCli(["client", "hello", "-p", "1", "--tls-ca", notCert]),
+        new RegExp(
+          `^error: --tls-ca file "${
+            escaped(notCert)
+          }" is not valid PEM: its CERTIFICATE block does not hold a DER-encoded certificate$`,
+        ),
+      ],
+      [
+        server(certs.serverCert, encrypted),
+        new RegExp(
+          `^error: --tls-key file "${
+            escaped(encrypted)
+          }" holds an encrypted private key, which netdemo cannot use: decrypt it first \\(openssl pkey -in KEY -out PLAIN\\)$`,
         ),
       ],
       [
