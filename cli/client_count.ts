@@ -99,9 +99,10 @@ function startValue(text: string): bigint {
       `START must be an integer in decimal digits, got "${text}"`,
     );
   }
-  if (text.length > MAX_START_DIGITS) {
+  const digits = text.replace(/^-/, "").length;
+  if (digits > MAX_START_DIGITS) {
     throw new UsageError(
-      `START must have at most ${MAX_START_DIGITS} digits, got ${text.length}`,
+      `START must have at most ${MAX_START_DIGITS} digits, got ${digits}`,
     );
   }
   return BigInt(text);

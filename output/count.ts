@@ -36,5 +36,6 @@ export function counted(
  * ```
  */
 export function seconds(ms: number): string {
-  return `${Number((ms / 1000).toPrecision(12))} s`;
+  // 15 significant digits: all a double holds exactly, none of the noise.
+  return `${Number((ms / 1000).toPrecision(15))} s`;
 }

@@ -19,13 +19,18 @@ import { counted } from "./count.ts";
  * Characters that are not controls but that a terminal would act on or
  * hide: every format character (Unicode's Cf: direction marks and
  * overrides, soft hyphen, zero-width space, word joiner and invisible
- * operators, BOM, tags, annotation marks) but the zero-width joiner and
- * non-joiner, which emoji and scripts need; line and paragraph separators;
- * and the blank letters that draw nothing (the Hangul fillers, the
- * combining grapheme joiner).
+ * operators, BOM, tags, annotation marks) but those text needs to look as
+ * written (the zero-width joiner and non-joiner, the Arabic and Syriac
+ * signs drawn above numbers, and tags inside a flag emoji such as
+ * England's); line and paragraph separators; and the letters that draw
+ * nothing (the Hangul fillers, the combining grapheme joiner, the Khmer
+ * inherent vowels).
  */
-const FORMAT =
-  "(?![\\u200c\\u200d])\\p{Cf}|[\\u034f\\u115f\\u1160\\u2028\\u2029\\u3164\\uffa0]";
+const FORMAT = [
+  "(?![\\u200c\\u200d\\u0600-\\u0605\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u{110bd}\\u{110cd}\\u{e0020}-\\u{e007f}])\\p{Cf}",
+  "(?<!\\u{1f3f4}[\\u{e0020}-\\u{e007e}]*)[\\u{e0020}-\\u{e007f}]",
+  "[\\u034f\\u115f\\u1160\\u17b4\\u17b5\\u2028\\u2029\\u3164\\uffa0]",
+].join("|");
 
 /** What {@linkcode escapeText} escapes: controls, the backslash, FORMAT. */
 const UNSAFE = new RegExp(`[\\p{Cc}\\\\]|${FORMAT}`, "gu");

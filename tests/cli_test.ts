@@ -88,6 +88,11 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
       ["client", "count", "9".repeat(1001)],
       /^error: START must have at most 1000 digits, got 1001/,
     ],
+    // The sign is no digit: -(1000 nines) is in range, and so sent.
+    [
+      ["client", "count", "--", `-${"9".repeat(1001)}`],
+      /^error: START must have at most 1000 digits, got 1001/,
+    ],
     [
       ["client", "count", "1", "--times", "0"],
       /--times must be an integer of 1 or more, got "0"/,

@@ -41,6 +41,14 @@ Deno.test("escape: control, line-separator and bidi characters are shown, never 
   // A zero-width joiner is part of an emoji, and stays, as does the
   // non-joiner that Persian and Indic text need.
   deepEqual(escapeText("\u0645\u200c\u06cc"), "\u0645\u200c\u06cc");
+  // Format characters that draw: the Arabic number sign over digits, and
+  // the tags that make a flag (England's) rather than hide text.
+  deepEqual(escapeText("\u0600\u0661\u0662"), "\u0600\u0661\u0662");
+  const england =
+    "\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}";
+  deepEqual(escapeText(england), england);
+  deepEqual(escapeText("x\u{E0067}\u{E0062}"), "x\\u{e0067}\\u{e0062}");
+  deepEqual(escapeText("\u17b4"), "\\u17b4");
   deepEqual(escapeText("\u{1F469}\u200d\u{1F4BB}"), "\u{1F469}\u200d\u{1F4BB}");
 });
 
