@@ -104,6 +104,10 @@ export const CLIENT_TRANSPORT_OPTIONS = {
 
 /** What is wrong with a `--tls-server-name`: a host, without a port. */
 function serverNameProblem(name: string): string | undefined {
+  // A zone names an interface of this machine, not the server.
+  if (name.includes("%")) {
+    return `must be a name or address without a zone (%...), got "${name}"`;
+  }
   const problem = hostProblem(name);
   return problem?.startsWith("must not include a port")
     ? `must be a name without a port, got "${name}"`

@@ -144,6 +144,10 @@ export function hostProblem(host: string): string | undefined {
 /** A DNS name's limits (RFC 1035): labels of 1 to 63, 253 in all. */
 function nameLengthProblem(host: string): string | undefined {
   const name = host.endsWith(".") ? host.slice(0, -1) : host;
+  // A root dot is a DNS name's; the resolver refuses "1.2.3.4." outright.
+  if (name !== host && /^[\d.]+$/.test(name)) {
+    return `must be a host name or IP address, got "${host}": an IP address takes no trailing dot`;
+  }
   if (name.length > 253) {
     return `must be a host name of at most 253 characters, got one of ${name.length}`;
   }

@@ -162,6 +162,14 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
       /--tls-server-name must be a host name of at most 253 characters, got one of 300/,
     ],
     [
+      ["client", "hello", "--host", "1.2.3.4."],
+      /--host must be a host name or IP address, got "1\.2\.3\.4\.": an IP address takes no trailing dot/,
+    ],
+    [
+      ["client", "hello", "--tls-server-name", "[fe80::1%lo]"],
+      /--tls-server-name must be a name or address without a zone \(%\.\.\.\), got "\[fe80::1%lo\]"/,
+    ],
+    [
       ["client", "hello", "--host", `${"y".repeat(64)}.example`],
       /--host must be a host name whose parts between dots have at most 63 characters, got one of 64/,
     ],
