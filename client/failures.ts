@@ -64,7 +64,7 @@ export class FailureTally {
   /** How many failures in all. */
   total = 0;
   /** When the last failure was counted (`performance.now()`), or -Infinity. */
-  lastAt = -Infinity;
+  lastAt: number = -Infinity;
 
   /** Counts one failure. */
   add(failure: NetError): void {
