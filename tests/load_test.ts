@@ -257,7 +257,8 @@ Deno.test("load: a timed run interrupted while nothing came back ends its interv
       signal: AbortSignal.timeout(900),
     });
     equal(report.interrupted, true);
-    ok(report.durationSeconds >= 0.9, `${report.durationSeconds} s`);
+    // Counted from the first send, after the connects: under the 0.9 s.
+    ok(report.durationSeconds >= 0.5, `${report.durationSeconds} s`);
     // The last interval has no round trip in it, and is the run's all the
     // same: dropping it would end the intervals 0.15 s short.
     const last = report.intervals.at(-1)!;
@@ -300,9 +301,11 @@ Deno.test("load: --rate keeps its schedule: round trips within 2% of rate x dura
   if (result.stderr === "") {
     ok(report.achievedRate >= 1980, `${report.achievedRate}, no warning`);
   } else {
+    // A machine busy enough to slow the echoes fills the pipelines too:
+    // either reason may be the one given.
     match(
       result.stderr,
-      /^warning: the client fell behind its schedule: it sent \d+ of 2000 round trips\/s requested; [^\n]*\n$/,
+      /^warning: the (client fell behind its schedule|schedule was held back by its pipelines): it sent \d+ of 2000 round trips\/s requested[;,] [^\n]*\n$/,
     );
     ok(report.achievedRate <= 1980, `${report.achievedRate}, warned`);
   }
