@@ -10,9 +10,11 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import {
   assertOneLineFailure,
   type CliResult,
+  lines,
   runCli,
   runWithGrants,
   spawnQuietEcho,
+  spawnServer,
 } from "./_helpers.ts";
 import { testCerts } from "./certs.ts";
 
@@ -73,12 +75,30 @@ Deno.test("files: a certificate or key that is not DER, or a key of another cert
       "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00112233445566778899AABBCCDDEEFF\n\nAAAA\n-----END RSA PRIVATE KEY-----\n",
     );
     await Deno.writeTextFile(badKey, block("PRIVATE KEY", "AAAA"));
-    // A key whose DER holds together but whose contents do not.
-    const pem = await Deno.readTextFile(certs.serverKey);
-    const der = Uint8Array.from(
-      atob(pem.replace(/-----[^-]+-----|\s/g, "")),
-      (char) => char.charCodeAt(0),
+    const badEcKey = `${dir}/bad-ec-key.pem`;
+    await Deno.writeTextFile(badEcKey, block("EC PRIVATE KEY", "AAAA"));
+    // The certificate's own DER with two bytes after it, and a key's DER
+    // labelled as a certificate: each fails a check of its own.
+    const certDer = derOf(await Deno.readTextFile(certs.serverCert));
+    const trailing = `${dir}/trailing.pem`;
+    await Deno.writeTextFile(
+      trailing,
+      block("CERTIFICATE", btoa(String.fromCharCode(...certDer, 0, 0))),
     );
+    const keyAsCert = `${dir}/key-as-cert.pem`;
+    await Deno.writeTextFile(
+      keyAsCert,
+      block(
+        "CERTIFICATE",
+        btoa(
+          String.fromCharCode(
+            ...derOf(await Deno.readTextFile(certs.serverKey)),
+          ),
+        ),
+      ),
+    );
+    // A key whose DER holds together but whose contents do not.
+    const der = derOf(await Deno.readTextFile(certs.serverKey));
     // PKCS #8: SEQUENCE { INTEGER, SEQUENCE (algorithm), OCTET STRING }.
     // The file check walks the outer elements only; the key inside the
     // OCTET STRING loses its own SEQUENCE tag.
@@ -121,6 +141,18 @@ Deno.test("files: a certificate or key that is not DER, or a key of another cert
           }" is not valid PEM: its CERTIFICATE block does not hold a DER-encoded certificate$`,
         ),
       ],
+      ...[trailing, keyAsCert].map((file): [Promise<CliResult>, RegExp] => [
+        runCli(["client", "hello", "-p", "1", "--tls-ca", file]),
+        new RegExp(
+          `^error: --tls-ca file "${
+            escaped(file)
+          }" is not valid PEM: its CERTIFICATE block does not hold a DER-encoded certificate$`,
+        ),
+      ]),
+      [
+        server(certs.serverCert, badEcKey),
+        /its EC PRIVATE KEY block does not hold a DER-encoded key$/,
+      ],
       [
         server(certs.serverCert, encrypted),
         new RegExp(
@@ -156,6 +188,84 @@ Deno.test("files: a certificate or key that is not DER, or a key of another cert
       const result = await run;
       assertOneLineFailure(result, expected);
       equal(result.stdout, "");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The DER bytes of a PEM text's one block. */
+function derOf(pem: string): Uint8Array {
+  return Uint8Array.from(
+    atob(pem.replace(/-----[^-]+-----|\s/g, "")),
+    (char) => char.charCodeAt(0),
+  );
+}
+
+Deno.test("files: the key formats openssl writes are served: SEC1 EC, PKCS #1 RSA and ed25519 keys", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const openssl = async (args: string[]) => {
+      const { code, stderr } = await new Deno.Command("openssl", {
+        args,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      equal(code, 0, new TextDecoder().decode(stderr));
+    };
+    // genrsa takes its bit count last, after -out.
+    const keys: [string, (key: string) => string[]][] = [
+      [
+        "ec",
+        (
+          key,
+        ) => [
+          "ecparam",
+          "-name",
+          "prime256v1",
+          "-genkey",
+          "-noout",
+          "-out",
+          key,
+        ],
+      ],
+      ["rsa", (key) => ["genrsa", "-traditional", "-out", key, "2048"]],
+      ["ed25519", (key) => ["genpkey", "-algorithm", "ed25519", "-out", key]],
+    ];
+    for (const [name, make] of keys) {
+      const key = `${dir}/${name}.key`;
+      const cert = `${dir}/${name}.pem`;
+      await openssl(make(key));
+      // Signed by the tests' CA: a self-signed server certificate is a
+      // CA used as an end entity, which rustls refuses.
+      await openssl([
+        ...["req", "-new", "-key", key, "-out", `${dir}/${name}.csr`],
+        ...["-subj", "/CN=localhost"],
+      ]);
+      await Deno.writeTextFile(
+        `${dir}/${name}.ext`,
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n",
+      );
+      await openssl([
+        ...["x509", "-req", "-in", `${dir}/${name}.csr`, "-days", "1"],
+        ...["-CA", certs.ca, "-CAkey", `${certs.dir}/ca.key`],
+        ...["-CAcreateserial", "-CAserial", `${dir}/ca.srl`],
+        ...["-extfile", `${dir}/${name}.ext`, "-out", cert],
+      ]);
+      const server = await spawnServer([
+        ...["server", "echo", "--port", "0", "--quiet"],
+        ...["--tls-cert", cert, "--tls-key", key],
+      ]);
+      try {
+        const result = await runCli([
+          ...["client", "hello", "--port", `${server.port}`],
+          ...["--tls-ca", certs.ca, "--tls-server-name", "localhost"],
+        ]);
+        equal(result.code, 0, `${name}: ${result.stderr}`);
+        equal(lines(result.stdout).at(-1), "Received: Hello, World!", name);
+      } finally {
+        await server.process.stop();
+      }
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -161,6 +161,16 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
       ["client", "hello", "--tls-server-name", "x".repeat(300)],
       /--tls-server-name must be a host name of at most 253 characters, got one of 300/,
     ],
+    // 254 characters in labels of at most 63: one past DNS's 253.
+    [
+      [
+        "client",
+        "hello",
+        "--host",
+        `${"a".repeat(63)}.`.repeat(3) + "d".repeat(62),
+      ],
+      /--host must be a host name of at most 253 characters, got one of 254/,
+    ],
     [
       ["client", "hello", "--host", "1.2.3.4."],
       /--host must be a host name or IP address, got "1\.2\.3\.4\.": an IP address takes no trailing dot/,

@@ -35,8 +35,10 @@ Deno.test("escape: control, line-separator and bidi characters are shown, never 
   );
   // Every other format character, and the letters that draw nothing.
   deepEqual(
-    escapeText("a\u206ab\ufff9c\u180ed\u3164e\u115ff\u034fg\u{1d173}h"),
-    "a\\u206ab\\ufff9c\\u180ed\\u3164e\\u115ff\\u034fg\\u{1d173}h",
+    escapeText(
+      "a\u206ab\ufff9c\u180ed\u3164e\u115ff\u034fg\u{1d173}h\u1160i\uffa0",
+    ),
+    "a\\u206ab\\ufff9c\\u180ed\\u3164e\\u115ff\\u034fg\\u{1d173}h\\u1160i\\uffa0",
   );
   // A zero-width joiner is part of an emoji, and stays, as does the
   // non-joiner that Persian and Indic text need.
@@ -86,6 +88,11 @@ Deno.test("escape: a finished line keeps its backslashes and tabs, and loses onl
   );
   equal(terminalSafe("one\ntwo"), "one\ntwo");
   equal(terminalSafe("one\ntwo", { singleLine: true }), "one\\ntwo");
+  // A one-line diagnostic loses format characters as any line does.
+  equal(
+    terminalSafe("a\u202eb\u2066c\nd", { singleLine: true }),
+    "a\\u202eb\\u2066c\\nd",
+  );
   // JSON stays JSON of the same value: \u2028 is a JSON escape too.
   // DEL and C1 controls are all JSON.stringify leaves raw, with these.
   const hostile = "x\u2028y\u202e\x7f\x9b\x1b\u00ad\u{e0041}";
