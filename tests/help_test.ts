@@ -149,6 +149,12 @@ Deno.test("help: short flags are listed, and the bork and count summaries say wh
   match(count, /waiting for each reply \("N bork bork bork"\)/);
   match(count, /saying so on stderr after 5 s of silence/);
   match(count, /^ {2}-t, --timeout SECONDS /m);
+  match(count, /an integer of up to 1000 digits/);
+  const hello = await helpOf(["client", "hello"]);
+  match(
+    hello,
+    /--host HOST +the server's host name or IP address, without a port/,
+  );
   const multi = await helpOf(["client", "multi"]);
   match(multi, /^ {2}-c, --conns N /m);
   match(multi, /^ {2}-J, --json /m);

@@ -269,6 +269,65 @@ Deno.test("load: a timed run interrupted while nothing came back ends its interv
   }
 });
 
+/** A server that reads everything and never answers. */
+function deafServer(): { port: number; close(): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served: Promise<void>[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      served.push((async () => {
+        const buffer = new Uint8Array(4096);
+        try {
+          while (await conn.read(buffer) !== null);
+        } catch {
+          // The client reset it.
+        } finally {
+          conn.close();
+        }
+      })());
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    async close() {
+      listener.close();
+      await accepting;
+      await Promise.all(served);
+    },
+  };
+}
+
+Deno.test("load: with no echo at all, a timed run's time is its duration, or until it was stopped, never the wait after it", async () => {
+  const server = deafServer();
+  try {
+    const [timed, stopped] = await Promise.all([
+      runLoad({ port: server.port, connections: 1, durationMs: 500 }),
+      runLoad({
+        port: server.port,
+        connections: 1,
+        durationMs: 10_000,
+        signal: AbortSignal.timeout(500),
+      }),
+    ]);
+    for (const { report } of [timed, stopped]) equal(report.roundTrips, 0);
+    // Not 2.5 s: the 2 s the client waits for last echoes is not counted.
+    ok(
+      timed.report.durationSeconds >= 0.5 &&
+        timed.report.durationSeconds < 0.6,
+      `${timed.report.durationSeconds} s`,
+    );
+    equal(timed.failures.counts.timeout, 1);
+    // Not 10 s: the run was stopped after about half a second.
+    equal(stopped.report.interrupted, true);
+    ok(
+      stopped.report.durationSeconds < 1,
+      `${stopped.report.durationSeconds} s`,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("load: --rate keeps its schedule: round trips within 2% of rate x duration", async () => {
   const result = await loadAgainstEcho([
     "--rate",

@@ -198,6 +198,34 @@ Deno.test("report merge: a --rate run merged with a closed-loop run says, in one
     ]);
     equal(same.code, 0, same.stderr);
     equal(same.stderr, "");
+    const one = await runCli(["report", "merge", `${dir}/closed.json`]);
+    equal(lines(one.stdout)[0], "Merged:        1 run");
+    // A closed-loop report has no uncorrected latency: the figures after
+    // it are checked all the same.
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/closed.json`));
+    const broken: [string, Record<string, unknown>, RegExp][] = [
+      [
+        "nop99",
+        { connectLatencyMs: { ...report.connectLatencyMs, p99: undefined } },
+        /: "connectLatencyMs" must hold "p99", as "config\.percentiles" asks$/,
+      ],
+      ...["count", "min", "mean", "stddev", "max"].map((
+        key,
+      ): [string, Record<string, unknown>, RegExp] => [
+        `no${key}`,
+        { latencyMs: { ...report.latencyMs, [key]: undefined } },
+        new RegExp(`: "latencyMs" must be an object of latency figures with a`),
+      ]),
+    ];
+    for (const [name, change, expected] of broken) {
+      await Deno.writeTextFile(
+        `${dir}/${name}.json`,
+        JSON.stringify({ ...report, ...change }),
+      );
+      const result = await runCli(["report", "merge", `${dir}/${name}.json`]);
+      equal(result.code, 1, `${name}: ${result.stderr}`);
+      match(result.stderr.trim(), expected, name);
+    }
   } finally {
     await server.process.stop();
     await Deno.remove(dir, { recursive: true });

@@ -15,6 +15,7 @@ import { serverEcho } from "../cli/server_echo.ts";
 import { formatAddr } from "../protocol/address.ts";
 import type { Endpoint } from "../protocol/endpoint.ts";
 import { tlsReason } from "../protocol/errors.ts";
+import { describeAcceptFailure } from "../server/listener.ts";
 import { testCerts } from "./certs.ts";
 
 const certs = await testCerts();
@@ -61,6 +62,29 @@ Deno.test("transport options: plain TCP, Unix, and TLS for a server and a client
       caCerts: undefined,
       serverName: "localhost",
     },
+  );
+});
+
+Deno.test("addresses: a DNS root dot and a name of exactly 253 characters are hosts", () => {
+  const longest = `${"a".repeat(63)}.`.repeat(3) + "d".repeat(61);
+  equal(longest.length, 253);
+  for (const host of ["localhost.", "example.com.", longest, `${longest}.`]) {
+    deepEqual(endpointOf("client", ["--host", host]), {
+      transport: "tcp",
+      host,
+      port: 65432,
+    });
+  }
+});
+
+Deno.test("addresses: an accept that failed is one line without nested parentheses", () => {
+  equal(
+    describeAcceptFailure(new Deno.errors.NotConnected("os error 107")),
+    "A connection was reset before it could be accepted: os error 107; still listening",
+  );
+  equal(
+    describeAcceptFailure(new Deno.errors.PermissionDenied("os error 1")),
+    "Could not accept a connection: os error 1; still listening",
   );
 });
 
