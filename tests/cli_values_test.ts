@@ -113,6 +113,13 @@ Deno.test("values: a timeout in its error is the seconds typed, without float no
     equal(result.code, 1, result.stderr);
     match(result.stderr, / within 1e-9 s/);
     equal(lines(result.stderr).length, 1, result.stderr);
+    // The load client's connect and progress limits say it alike.
+    const load = await runCli([
+      ...["client", "multi", "-p", `${listener.addr.port}`],
+      ...["--conns", "1", "--rounds", "1", "--timeout", "1e-9"],
+    ]);
+    equal(load.code, 1, load.stderr);
+    match(load.stderr, / within 1e-9 s/);
   } finally {
     listener.close();
     (await accepted.catch(() => undefined))?.close();
