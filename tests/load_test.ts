@@ -289,7 +289,7 @@ function deafServer(): { port: number; close(): Promise<void> } {
   })();
   return {
     port: listener.addr.port,
-    async close() {
+    async close(): Promise<void> {
       listener.close();
       await accepting;
       await Promise.all(served);
