@@ -275,3 +275,28 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
   };
   return new NetError(kind, messages[kind], { cause: error });
 }
+
+/**
+ * The TLS library's reason for refusing a server's certificate and key, in
+ * the options' words where it is one netdemo knows; else its own.
+ *
+ * @example
+ * ```ts
+ * import { keyPairReason } from "./errors.ts";
+ * keyPairReason(new Error("keys may not be consistent: KeyMismatch"));
+ * // "the --tls-key is not the private key of the --tls-cert certificate"
+ * ```
+ */
+export function keyPairReason(error: Error): string {
+  const { message } = error;
+  if (/KeyMismatch/.test(message)) {
+    return "the --tls-key is not the private key of the --tls-cert certificate";
+  }
+  if (/failed to parse private key/i.test(message)) {
+    return "the --tls-key does not decode as an RSA, ECDSA or EdDSA private key";
+  }
+  if (/BadEncoding|certificate.*(decod|pars)/i.test(message)) {
+    return `the --tls-cert certificate does not decode (${message})`;
+  }
+  return message;
+}

@@ -18,7 +18,12 @@ import {
   endpointOf,
   formatEndpoint,
 } from "../protocol/endpoint.ts";
-import { errorMessage, NetError, toNetError } from "../protocol/errors.ts";
+import {
+  errorMessage,
+  keyPairReason,
+  NetError,
+  toNetError,
+} from "../protocol/errors.ts";
 import { listensOnUnixPath } from "../sockets/unix_listeners.ts";
 import { numberUnixClient } from "../protocol/peer_names.ts";
 import type { Reporter } from "../output/reporter.ts";
@@ -90,7 +95,7 @@ function openListener(
     if (endpoint.transport === "tls" && isUnusableKeyPair(error)) {
       throw new NetError(
         "other",
-        `cannot serve TLS on ${address}: ${keyPairProblem(error as Error)}`,
+        `cannot serve TLS on ${address}: ${keyPairReason(error as Error)}`,
         { cause: error },
       );
     }
@@ -108,24 +113,6 @@ function openListener(
 }
 
 /** A certificate or key that Deno.listenTls could not use. */
-/**
- * The TLS library's reason for refusing a certificate and key, in the
- * options' words where it is one netdemo knows; else its own.
- */
-function keyPairProblem(error: Error): string {
-  const { message } = error;
-  if (/KeyMismatch/.test(message)) {
-    return "the --tls-key is not the private key of the --tls-cert certificate";
-  }
-  if (/failed to parse private key/i.test(message)) {
-    return "the --tls-key does not decode as an RSA, ECDSA or EdDSA private key";
-  }
-  if (/BadEncoding|certificate.*(decod|pars)/i.test(message)) {
-    return `the --tls-cert certificate does not decode (${message})`;
-  }
-  return message;
-}
-
 function isUnusableKeyPair(error: unknown): boolean {
   return error instanceof Error && !(error instanceof NetError) &&
     /certificate|key/i.test(error.message);

@@ -1,0 +1,107 @@
+/**
+ * `netdemo client multi`'s load mode, its connection churn: `--lifetime`
+ * replacements and their rate, `--connect-rate` spacing, and churn that
+ * ends with a timed run's duration.
+ *
+ * @module
+ */
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { runLoad } from "../client/load.ts";
+import { serveEcho } from "../server/echo.ts";
+import { assertReportShape, loadAgainstEcho } from "./_load.ts";
+
+Deno.test("load: --lifetime replaces connections: conns x ceil(rounds / lifetime) opened", async () => {
+  const result = await loadAgainstEcho([
+    "--conns",
+    "3",
+    "--rounds",
+    "10",
+    "--lifetime",
+    "4",
+    "--json",
+  ]);
+  equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  assertReportShape(report);
+  equal(report.connectionsOpened, 9);
+  equal(report.roundTrips, 30);
+  equal(report.connectLatencyMs.count, 9);
+  equal(report.config.lifetime, 4);
+  // The churn rate counts the 6 replacements, not the 3 opened before the
+  // clock started (within the rounding of both figures).
+  const seconds = report.durationSeconds;
+  const [low, high] = [6 / (seconds + 0.0005), 6 / (seconds - 0.0005)];
+  ok(
+    report.connectionsPerSecond >= low - 0.05 &&
+      report.connectionsPerSecond <= high + 0.05,
+    `${report.connectionsPerSecond}/s over ${seconds} s`,
+  );
+});
+
+Deno.test("load: connections opened before the clock started are no churn: 0 a second", async () => {
+  const result = await loadAgainstEcho(
+    ["--conns", "5", "--rounds", "3", "--lifetime", "1000", "--json"],
+  );
+  equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  equal(report.connectionsOpened, 5);
+  equal(report.connectionsPerSecond, 0);
+});
+
+Deno.test("load: --connect-rate spaces the connects", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    const begun = performance.now();
+    const { report } = await runLoad({
+      port: server.addr.port,
+      connections: 5,
+      rounds: 1,
+      connectRate: 50,
+    });
+    equal(report.connectionsOpened, 5);
+    // Five connects at 50/s: the fifth waits 80 ms after the first.
+    ok(performance.now() - begun >= 80 - 1);
+    equal(report.config.connectRate, 50);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("load: a timed run whose next connection would be due after its end still lasts its duration", async () => {
+  // One round per connection at 0.5 connections a second: the second
+  // would be due at 2 s, after the 1 s run, so it is never opened.
+  const result = await loadAgainstEcho([
+    ...["--conns", "1", "--lifetime", "1", "--connect-rate", "0.5"],
+    ...["--duration", "1", "--json"],
+  ]);
+  equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  equal(report.roundTrips, 1);
+  equal(report.connectionsOpened, 1);
+  ok(
+    report.durationSeconds >= 1 && report.durationSeconds < 1.5,
+    `${report.durationSeconds} s`,
+  );
+  equal(result.stderr, "");
+});
+
+Deno.test("load: churn under --connect-rate ends with --duration: no connect is made for after it", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    // One connection of one round trip, whose replacement the pacer would
+    // let through only 5 s after the first: after the 0.3 s run.
+    const { report } = await runLoad({
+      port: server.addr.port,
+      connections: 1,
+      lifetime: 1,
+      connectRate: 0.2,
+      durationMs: 300,
+    });
+    equal(report.connectionsOpened, 1);
+    equal(report.roundTrips, 1);
+    deepEqual(report.errors, {});
+  } finally {
+    await server.close();
+  }
+});
