@@ -130,8 +130,9 @@ export function formatLoadReport(report: LoadReport): string[] {
   // Every TLS connection opened is one full handshake, so under --lifetime
   // churn the connection rate is the handshake rate.
   const handshakes = config.transport === "tls" ? " TLS handshakes" : "";
-  // Churn (--lifetime, or new connections after failures) opens more.
-  const churned = config.lifetime !== null || report.sources > 1 ||
+  // Churn (--lifetime, or new connections after failures) opens more; a
+  // merge's connections are summed, so the same test holds for it.
+  const churned = config.lifetime !== null ||
     report.connectionsOpened > config.connections;
   const opened = !churned
     ? `${report.connectionsOpened} of ${config.connections} opened`

@@ -198,6 +198,8 @@ Deno.test("report merge: a --rate run merged with a closed-loop run says, in one
     ]);
     equal(same.code, 0, same.stderr);
     equal(same.stderr, "");
+    // Without churn, a merge's connections read as a run's do.
+    equal(lines(same.stdout)[1], "Connections:   4 of 4 opened");
     const one = await runCli(["report", "merge", `${dir}/closed.json`]);
     equal(lines(one.stdout)[0], "Merged:        1 run");
     // A closed-loop report has no uncorrected latency: the figures after
