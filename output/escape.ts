@@ -21,19 +21,27 @@ import { counted } from "./count.ts";
  * overrides, soft hyphen, zero-width space, word joiner and invisible
  * operators, BOM, tags, annotation marks) but those text needs to look as
  * written (the zero-width joiner and non-joiner, the Arabic and Syriac
- * signs drawn above numbers, and tags inside a flag emoji such as
- * England's); line and paragraph separators; and the letters that draw
+ * signs drawn above numbers, and the tags of a flag emoji such as
+ * England's, matched whole by FLAG); line and paragraph separators; and
+ * the letters that draw
  * nothing (the Hangul fillers, the combining grapheme joiner, the Khmer
  * inherent vowels).
  */
 const FORMAT = [
-  "(?![\\u200c\\u200d\\u0600-\\u0605\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u{110bd}\\u{110cd}\\u{e0020}-\\u{e007f}])\\p{Cf}",
-  "(?<!\\u{1f3f4}[\\u{e0020}-\\u{e007e}]*)[\\u{e0020}-\\u{e007f}]",
+  "(?![\\u200c\\u200d\\u0600-\\u0605\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u{110bd}\\u{110cd}])\\p{Cf}",
   "[\\u034f\\u115f\\u1160\\u17b4\\u17b5\\u2028\\u2029\\u3164\\uffa0]",
 ].join("|");
 
+/**
+ * A flag emoji of a region (Unicode's emoji tag sequence): the black flag,
+ * two to six tag letters or digits, the cancel tag. Matched first and kept
+ * whole; any other tag is escaped, so tags cannot carry hidden text.
+ */
+const FLAG =
+  "\\u{1f3f4}[\\u{e0030}-\\u{e0039}\\u{e0061}-\\u{e007a}]{2,6}\\u{e007f}";
+
 /** What {@linkcode escapeText} escapes: controls, the backslash, FORMAT. */
-const UNSAFE = new RegExp(`[\\p{Cc}\\\\]|${FORMAT}`, "gu");
+const UNSAFE = new RegExp(`${FLAG}|[\\p{Cc}\\\\]|${FORMAT}`, "gu");
 
 const NAMED: Record<string, string> = {
   "\n": "\\n",
@@ -66,7 +74,15 @@ function escapeCharacter(character: string): string {
  * ```
  */
 export function escapeText(text: string): string {
-  return text.replace(UNSAFE, escapeCharacter);
+  return text.replace(
+    UNSAFE,
+    (found) => isFlag(found) ? found : escapeCharacter(found),
+  );
+}
+
+// A match longer than one character is FLAG's.
+function isFlag(found: string): boolean {
+  return found.length > 2;
 }
 
 /**
@@ -74,10 +90,10 @@ export function escapeText(text: string): string {
  * backslash, tab and newline, so a line already escaped, or JSON, shows as
  * itself.
  */
-const ACTIVE = new RegExp(`[^\\P{Cc}\\t\\n]|${FORMAT}`, "gu");
+const ACTIVE = new RegExp(`${FLAG}|[^\\P{Cc}\\t\\n]|${FORMAT}`, "gu");
 
 /** {@linkcode ACTIVE} and the newline, for lines that must stay one line. */
-const ACTIVE_OR_NEWLINE = new RegExp(`[^\\P{Cc}\\t]|${FORMAT}`, "gu");
+const ACTIVE_OR_NEWLINE = new RegExp(`${FLAG}|[^\\P{Cc}\\t]|${FORMAT}`, "gu");
 
 /**
  * Makes a finished line safe for a terminal, as the last step before it is
@@ -110,6 +126,7 @@ export function terminalSafe(
  * (C0 controls never reach here from JSON, which escapes them itself).
  */
 function escapeInLine(character: string): string {
+  if (isFlag(character)) return character;
   if ((character.codePointAt(0) ?? 0) < 0x7f) return escapeCharacter(character);
   // Code unit by code unit, so that a tag character is a JSON surrogate pair.
   let shown = "";

@@ -50,6 +50,13 @@ Deno.test("escape: control, line-separator and bidi characters are shown, never 
     "\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}";
   deepEqual(escapeText(england), england);
   deepEqual(escapeText("x\u{E0067}\u{E0062}"), "x\\u{e0067}\\u{e0062}");
+  // Only a whole flag: tags after a black flag that spell anything else
+  // (capitals, spaces, no cancel tag) would hide text, and are shown.
+  deepEqual(
+    escapeText("\u{1F3F4}\u{E0053}\u{E0020}\u{E0078} ok"),
+    "\u{1F3F4}\\u{e0053}\\u{e0020}\\u{e0078} ok",
+  );
+  deepEqual(terminalSafe(england), england);
   deepEqual(escapeText("\u17b4"), "\\u17b4");
   deepEqual(escapeText("\u{1F469}\u200d\u{1F4BB}"), "\u{1F469}\u200d\u{1F4BB}");
 });
