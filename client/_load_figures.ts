@@ -210,14 +210,19 @@ export class LoadFigures {
 
   /**
    * When the counted time ends: at the last echo, or at the end of the
-   * run's span if that is later (see `#scheduleEnd`); a counted run's at
-   * its last failure if that came later still, as the time it waited for
-   * an echo that never came is the run's (a timed run's wait after its
-   * deadline is not: those echoes were due by its end).
+   * run's span if that is later (see `#scheduleEnd`); a counted run
+   * short of its round trips at its last failure if that came later
+   * still, as the time it waited for an echo that never came is the run's
+   * (a timed run's wait after its deadline is not: those echoes were due
+   * by its end).
    */
   end(limits: RunLimits): number {
-    const failedAt = limits.deadline === undefined ||
-        !Number.isFinite(limits.deadline)
+    const { rounds, connections } = this.#config;
+    // Once every round trip is in, a failure (a reset as the server
+    // closes) came during the wait for its close, which is not the run's.
+    const waitedFor = rounds !== null &&
+      this.roundTrips < rounds * connections;
+    const failedAt = waitedFor
       ? Math.min(this.#failures.lastAt, limits.stoppedAt ?? Infinity)
       : -Infinity;
     return Math.max(this.#lastEchoAt, this.#scheduleEnd(limits), failedAt);

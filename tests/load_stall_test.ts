@@ -11,6 +11,7 @@
 import { equal, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
 import { writeAll } from "./_net.ts";
+import { startPythonServer } from "./_python.ts";
 
 /**
  * An echo server that stops reading for `stallMs` once, `afterMs` after
@@ -264,5 +265,26 @@ Deno.test("load: with no echo at all, a timed run's time is its duration, or unt
     );
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("load: a counted run whose every round trip came back is not lengthened by a reset as the server closes", async () => {
+  const { server, port } = await startPythonServer(
+    "reset_on_close_server.py",
+    ["--delay", "1.5"],
+  );
+  try {
+    const { report, failures } = await runLoad({
+      port: Number(port),
+      connections: 2,
+      rounds: 100,
+    });
+    equal(report.roundTrips, 200);
+    // The resets are the run's errors, told as such...
+    equal(failures.counts.reset, 2, failures.describeWithFirst());
+    // ...but came 1.5 s after the last echo, in the wait for the close.
+    ok(report.durationSeconds < 1, `${report.durationSeconds} s`);
+  } finally {
+    await server.kill();
   }
 });
