@@ -230,11 +230,14 @@ class LoadRun {
   ): Promise<void> {
     let busy = true;
     // A counted run's last echo ends its intervals, though the connection
-    // may wait on for a server that keeps it open.
+    // may wait on for a server that keeps it open; a timed run's go on to
+    // its deadline, though its churn ended sooner.
     const over = (): void => {
       if (!busy) return;
       busy = false;
-      if (--this.#slotsBusy === 0) clearInterval(this.#intervalTimer);
+      if (--this.#slotsBusy === 0 && this.#plan.durationMs === undefined) {
+        clearInterval(this.#intervalTimer);
+      }
     };
     try {
       await this.#slotLoop(slot, socket, schedule, over);

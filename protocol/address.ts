@@ -144,9 +144,21 @@ export function hostProblem(host: string): string | undefined {
 /** A DNS name's limits (RFC 1035): labels of 1 to 63, 253 in all. */
 function nameLengthProblem(host: string): string | undefined {
   const name = host.endsWith(".") ? host.slice(0, -1) : host;
-  // A root dot is a DNS name's; the resolver refuses "1.2.3.4." outright.
-  if (name !== host && /^[\d.]+$/.test(name)) {
-    return `must be a host name or IP address, got "${host}": an IP address takes no trailing dot`;
+  // All numbers is an IPv4 address, never a name: the resolver would read
+  // the old short forms ("127.1", "0x7f.1", "2130706433") as some other
+  // address, off this machine perhaps.
+  const parts = name.split(".");
+  if (parts.every((part) => /^(\d+|0x[\da-f]*)$/i.test(part))) {
+    const quad = parts.length === 4 &&
+      parts.every((part) =>
+        /^(0|[1-9]\d{0,2})$/.test(part) && Number(part) <= 255
+      );
+    if (!quad) {
+      return `must be a host name or an IPv4 address of four numbers from 0 to 255 (as 127.0.0.1), got "${host}"`;
+    }
+    if (name !== host) {
+      return `must be a host name or IP address, got "${host}": an IP address takes no trailing dot`;
+    }
   }
   if (name.length > 253) {
     return `must be a host name of at most 253 characters, got one of ${name.length}`;

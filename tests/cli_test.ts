@@ -171,6 +171,17 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
       ],
       /--host must be a host name of at most 253 characters, got one of 254/,
     ],
+    // The resolver's short IPv4 forms would reach other addresses.
+    ...["127.1", "0x7f.1", "2130706433", "999.1.1.1", "010.0.0.1"].map((
+      host,
+    ): [string[], RegExp] => [
+      ["client", "hello", "--host", host],
+      new RegExp(
+        `--host must be a host name or an IPv4 address of four numbers from 0 to 255 \\(as 127\\.0\\.0\\.1\\), got "${
+          host.replaceAll(".", "\\.")
+        }"`,
+      ),
+    ]),
     [
       ["client", "hello", "--host", "1.2.3.4."],
       /--host must be a host name or IP address, got "1\.2\.3\.4\.": an IP address takes no trailing dot/,

@@ -73,7 +73,7 @@ Deno.test("load: a timed run whose next connection would be due after its end st
   // would be due at 2 s, after the 1 s run, so it is never opened.
   const result = await loadAgainstEcho([
     ...["--conns", "1", "--lifetime", "1", "--connect-rate", "0.5"],
-    ...["--duration", "1", "--json"],
+    ...["--duration", "1", "--interval", "0.25", "--json"],
   ]);
   equal(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout);
@@ -83,6 +83,9 @@ Deno.test("load: a timed run whose next connection would be due after its end st
     report.durationSeconds >= 1 && report.durationSeconds < 1.5,
     `${report.durationSeconds} s`,
   );
+  // Its intervals go on to the end too, one a quarter second.
+  equal(report.intervals.length, 4, JSON.stringify(report.intervals));
+  equal(report.intervals.at(-1).endSeconds, report.durationSeconds);
   equal(result.stderr, "");
 });
 
