@@ -93,7 +93,7 @@ export function readPem(path: string, options: PemOptions): string {
       `${option} file "${path}" holds no certificate (no BEGIN CERTIFICATE block; found ${found})`,
     );
   }
-  if (holds === "key" && !blocks.some(([, label]) => KEY_LABEL.test(label))) {
+  if (holds === "key" && !blocks.some(([, label]) => KEY_LABELS.has(label))) {
     throw new Error(
       `${option} file "${path}" holds no private key netdemo can use (no unencrypted BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block; found ${found})`,
     );
@@ -102,11 +102,17 @@ export function readPem(path: string, options: PemOptions): string {
 }
 
 /** The labels of the unencrypted private keys Deno's TLS reads. */
-const KEY_LABEL = /^(RSA |EC )?PRIVATE KEY$/;
+const KEY_LABELS = new Set([
+  "PRIVATE KEY",
+  "RSA PRIVATE KEY",
+  "EC PRIVATE KEY",
+]);
 
 /** An encrypted key, in PKCS #8 or in OpenSSL's older PEM headers. */
 const ENCRYPTED_KEY =
   /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
+
+const KEY_SHAPE = { starts: [0x02] };
 
 /**
  * The blocks whose DER is checked, each with the tags its outer SEQUENCE
@@ -118,9 +124,7 @@ const DER_SHAPES: Readonly<
   Record<string, { starts: readonly number[]; exact?: boolean }>
 > = {
   "CERTIFICATE": { starts: [0x30, 0x30, 0x03], exact: true },
-  "PRIVATE KEY": { starts: [0x02] },
-  "RSA PRIVATE KEY": { starts: [0x02] },
-  "EC PRIVATE KEY": { starts: [0x02] },
+  ...Object.fromEntries([...KEY_LABELS].map((label) => [label, KEY_SHAPE])),
 };
 
 function atobBytes(base64: string): Uint8Array {

@@ -137,12 +137,16 @@ export function hostProblem(host: string): string | undefined {
   if (!valid) {
     return `must be a host name (letters, digits, dots, hyphens) or an IP address, got "${host}"`;
   }
-  if (!bare.includes(":")) return nameLengthProblem(host);
+  if (!bare.includes(":")) return nameProblem(host);
   return undefined;
 }
 
-/** A DNS name's limits (RFC 1035): labels of 1 to 63, 253 in all. */
-function nameLengthProblem(host: string): string | undefined {
+/**
+ * What is wrong with a host that is no IPv6 address: an all-numeric one
+ * that is no plain IPv4 address, or a name past DNS's limits (RFC 1035:
+ * labels of 1 to 63 characters, 253 in all).
+ */
+function nameProblem(host: string): string | undefined {
   const name = host.endsWith(".") ? host.slice(0, -1) : host;
   // All numbers is an IPv4 address, never a name: the resolver would read
   // the old short forms ("127.1", "0x7f.1", "2130706433") as some other

@@ -9,7 +9,7 @@
 import { errorMessage, NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
-import { counted } from "../output/count.ts";
+import { counted, seconds } from "../output/count.ts";
 import { Delay } from "./_delay.ts";
 import { EventLog } from "./_event_log.ts";
 import type { ServerSummary } from "./summary.ts";
@@ -206,7 +206,7 @@ export class ConnectionRegistry {
       [...live].filter((connection) => !abandoned.has(connection)).length;
     if (!this.#graceNow && open() > 0) {
       this.#reporter.info(
-        `Waiting up to ${graceMs / 1000} s for ${
+        `Waiting up to ${seconds(graceMs)} for ${
           counted(open(), "open connection")
         }`,
       );
@@ -242,8 +242,8 @@ export class ConnectionRegistry {
         connection.stop();
         this.log.event(
           `Closing idle connection from ${connection.socket.peer} after ${
-            idleTimeoutMs / 1000
-          } s without traffic${closingNote(connection.socket)}`,
+            seconds(idleTimeoutMs)
+          } without traffic${closingNote(connection.socket)}`,
         );
       }
     }

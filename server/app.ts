@@ -35,7 +35,7 @@ import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { excerpt } from "../output/escape.ts";
-import { counted } from "../output/count.ts";
+import { counted, seconds } from "../output/count.ts";
 import { ByteBudget, type Claim } from "./_budget.ts";
 import type { EventLog } from "./_event_log.ts";
 import { closingNote } from "./_connections.ts";
@@ -225,8 +225,8 @@ class RequestHandler {
       socket.close();
       log.event(
         `Cut off ${socket.peer}: no complete request within ${
-          this.#requestTimeoutMs / 1000
-        } s (--request-timeout), ${counted(socket.bytesRead, "byte")} received${
+          seconds(this.#requestTimeoutMs)
+        } (--request-timeout), ${counted(socket.bytesRead, "byte")} received${
           closingNote(socket)
         }`,
       );

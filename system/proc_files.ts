@@ -65,12 +65,7 @@ export function readProcFileSync(path: string): string | undefined {
   }
   if (!mayRunCat()) return undefined;
   try {
-    const output = new Deno.Command(CAT, {
-      args: [path],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
+    const output = catOf(path).outputSync();
     return output.success ? new TextDecoder().decode(output.stdout) : undefined;
   } catch {
     return undefined;
@@ -94,15 +89,20 @@ function mayRunCat(): boolean {
  */
 const CAT = "/bin/cat";
 
+/** `cat PATH`, its output and complaint piped back. */
+function catOf(path: string): Deno.Command {
+  return new Deno.Command(CAT, {
+    args: [path],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
 async function readWithCat(path: string): Promise<string | null> {
   let output: Deno.CommandOutput;
   try {
-    output = await new Deno.Command(CAT, {
-      args: [path],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    output = await catOf(path).output();
   } catch (error) {
     throw new NetError(
       "other",
