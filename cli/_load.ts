@@ -318,9 +318,10 @@ async function readPayload(path: string): Promise<Uint8Array> {
 }
 
 /**
- * Says why a `--rate` run sent less than its schedule: its pipelines were
- * full (the round trips set the pace, as in wrk2 with too few
- * connections), or the client itself could not keep up.
+ * Says why a `--rate` run sent less than its schedule: its connections
+ * came too slowly for `--lifetime` churn, its pipelines were full (the
+ * round trips set the pace, as in wrk2 with too few connections), or the
+ * client itself could not keep up.
  */
 function behindWarning(result: LoadResult): string {
   const { config, achievedRate } = result.report;
@@ -330,6 +331,15 @@ function behindWarning(result: LoadResult): string {
     ? achieved
     : Math.round(achieved);
   const shortfall = `it sent ${sent} of ${config.rate} round trips/s requested`;
+  if (result.waitedForConnections) {
+    const pace = config.connectRate === null
+      ? "a longer --lifetime"
+      : `a --connect-rate above ${config.connectRate}/s or a longer --lifetime`;
+    const rounds = config.lifetime === 1
+      ? "1 round trip"
+      : `${config.lifetime} round trips`;
+    return `the schedule waited for new connections: ${shortfall}; each connection closed after its --lifetime of ${rounds}, and its slot stood empty while the next connect waited its turn; give ${pace}`;
+  }
   if (!result.heldBack) {
     return `the client fell behind its schedule: ${shortfall}; its latencies include its own delay`;
   }

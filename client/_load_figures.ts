@@ -46,6 +46,13 @@ export interface LoadResult {
    */
   heldBack: boolean;
   /**
+   * True when, behind its schedule and not held back by its pipelines, the
+   * run waited for new connections: under `lifetime` churn its slots stood
+   * without a connection for at least 1% of the schedule's time (a slow
+   * `connectRate`, or slow connects), while their messages fell due.
+   */
+  waitedForConnections: boolean;
+  /**
    * Set when a timed run ended before its duration because failures had
    * stopped every connection: the seconds it ran, warm-up included. Its
    * rates cover only that time.
@@ -261,7 +268,12 @@ export class LoadFigures {
   /** The report and verdicts, for counted time ending at `end`. */
   result(
     end: number,
-    run: RunLimits & { opened: number; interrupted: boolean },
+    run: RunLimits & {
+      opened: number;
+      interrupted: boolean;
+      /** Milliseconds the slots stood empty while messages fell due. */
+      emptyMs?: number;
+    },
   ): LoadResult {
     const config = this.#config;
     const { rate, percentiles, size } = config;
@@ -270,9 +282,8 @@ export class LoadFigures {
     const sent = this.#sent;
     const seconds = (end - started) / 1000;
     const perSecond = seconds > 0 ? roundTrips / seconds : 0;
-    const sentRate = rate === null || sent === 0
-      ? 0
-      : sent / ((this.#scheduleEnd(run) - started) / 1000);
+    const spanMs = this.#scheduleEnd(run) - started;
+    const sentRate = rate === null || sent === 0 ? 0 : sent / (spanMs / 1000);
     // Rates below one a second keep three significant digits, not one
     // decimal, which would turn 1e-7/s into 0.
     const achieved = rate === null
@@ -311,6 +322,9 @@ export class LoadFigures {
       ((report.uncorrectedLatencyMs?.mean ?? 0) / 1000);
     const heldBack = behind &&
       inFlight >= FULL_SHARE * config.connections * config.pipeline;
-    return { report, failures, behind, heldBack };
+    const waitedForConnections = behind && !heldBack &&
+      config.lifetime !== null &&
+      (run.emptyMs ?? 0) >= (1 - BEHIND_SHARE) * config.connections * spanMs;
+    return { report, failures, behind, heldBack, waitedForConnections };
   }
 }

@@ -87,6 +87,10 @@ class LoadRun {
   #slotsBusy = 0;
   #intervalTimer: Timer | undefined;
   #interruptedAt = Infinity;
+  /** When the counted figures begin (after the warm-up). */
+  #countFrom = 0;
+  /** Time the slots stood without a connection while messages fell due. */
+  #emptyMs = 0;
 
   constructor(options: LoadOptions) {
     this.#options = options;
@@ -126,7 +130,8 @@ class LoadRun {
         throw limitError;
       }
       const started = performance.now();
-      this.#figures.begin(started + omitMs);
+      this.#countFrom = started + omitMs;
+      this.#figures.begin(this.#countFrom);
       const schedule = new Schedule({ rate, slots }, started);
       this.#slotsBusy = slots;
       if (durationMs !== undefined) {
@@ -189,6 +194,7 @@ class LoadRun {
         ...limits,
         opened: this.#connector.opened,
         interrupted: this.#options.signal?.aborted === true,
+        emptyMs: this.#emptyMs,
       });
       // A slot of a timed run ends early only when a connect fails; when
       // every one did, the run ended before its duration (a run that never
@@ -303,13 +309,23 @@ class LoadRun {
       // A replacement is due no later than the deadline, and its connect
       // is given up at the drain, so churn cannot run past the duration.
       const failuresBefore = this.#failures.total;
+      const dueFrom = Math.max(performance.now(), next);
       socket = await connector.open(slot, {
         before: this.#deadline,
         until: this.#drained.signal,
       });
-      if (socket === undefined && this.#failures.total > failuresBefore) {
-        this.#gaveUp++;
-      }
+      const failedToOpen = this.#failures.total > failuresBefore;
+      if (socket === undefined && failedToOpen) this.#gaveUp++;
+      // No replacement in time (the next connect's turn came after the
+      // deadline): the slot stood empty for the rest of the run.
+      const refilled = socket !== undefined || failedToOpen ||
+          connector.stopped
+        ? performance.now()
+        : this.#deadline;
+      this.#emptyMs += Math.max(
+        0,
+        refilled - Math.max(dueFrom, this.#countFrom),
+      );
     }
   }
 

@@ -6,10 +6,10 @@
  * @module
  */
 
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
 import { serveEcho } from "../server/echo.ts";
-import { assertReportShape, loadAgainstEcho } from "./_load.ts";
+import { assertReportShape, loadAgainstEcho, slowEcho } from "./_load.ts";
 
 Deno.test("load: --lifetime replaces connections: conns x ceil(rounds / lifetime) opened", async () => {
   const result = await loadAgainstEcho([
@@ -107,4 +107,62 @@ Deno.test("load: churn under --connect-rate ends with --duration: no connect is 
   } finally {
     await server.close();
   }
+});
+
+Deno.test("load: a --rate run whose --lifetime churn waits on --connect-rate says it waited for connections", async () => {
+  // One round trip per connection, a new one four times a second: of the
+  // 50 messages due in the 0.5 s run, about two go out.
+  const result = await loadAgainstEcho([
+    ...["--conns", "1", "--rate", "100", "--lifetime", "1"],
+    ...["--connect-rate", "4", "--duration", "0.5", "--json"],
+  ]);
+  equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  ok(report.roundTrips <= 3, `${report.roundTrips} round trips`);
+  match(
+    result.stderr,
+    new RegExp(
+      "^warning: the schedule waited for new connections: it sent [0-9.]+ " +
+        "of 100 round trips/s requested; each connection closed after its " +
+        "--lifetime of 1 round trip, and its slot stood empty while the " +
+        "next connect waited its turn; give a --connect-rate above 4/s or " +
+        "a longer --lifetime\n$",
+    ),
+  );
+});
+
+Deno.test("load: churn that ends early under --rate (the next connect due after the end) is a wait for connections, not a slow client", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    const result = await runLoad({
+      port: server.addr.port,
+      connections: 1,
+      rate: 20,
+      lifetime: 1,
+      connectRate: 0.5,
+      durationMs: 500,
+    });
+    equal(result.report.roundTrips, 1);
+    equal(result.behind, true);
+    equal(result.waitedForConnections, true);
+    equal(result.heldBack, false);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("load: a --lifetime run held back by a slow server's round trips is held back, not waiting for connections", async () => {
+  // 50 ms a round trip with one in flight: at most 20 of the 100/s asked.
+  const server = slowEcho(50);
+  const result = await runLoad({
+    port: server.port,
+    connections: 1,
+    rate: 100,
+    lifetime: 1000,
+    durationMs: 500,
+  });
+  await server.served;
+  equal(result.behind, true);
+  equal(result.heldBack, true);
+  equal(result.waitedForConnections, false);
 });
