@@ -25,6 +25,7 @@ import type { Reporter } from "../output/reporter.ts";
 import type { OptionDecls, Values } from "./_options.ts";
 import { fileProblem, readNamed } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
+import { seconds } from "../output/count.ts";
 import { decimalNumber, MAX_SECONDS } from "./_values.ts";
 import { stopExitCode, superviseClient } from "./_run.ts";
 
@@ -217,10 +218,15 @@ export async function runLoadCommand(
     if (result.behind) reporter.warn(behindWarning(result));
     if (result.endedEarlyAfter !== undefined) {
       const { omitSeconds, durationSeconds } = report.config;
+      const why = failures.counts["too-many-open-files"]
+        ? "the process ran out of file descriptors"
+        : "every connection had stopped on an error";
       reporter.warn(
-        `the run stopped ${result.endedEarlyAfter} s after its start, not after the ${
-          omitSeconds + (durationSeconds ?? 0)
-        } s asked: every connection had stopped on an error, so its rates cover only the time it ran`,
+        `the run stopped ${
+          seconds(result.endedEarlyAfter * 1000)
+        } after its start, not after the ${
+          seconds((omitSeconds + (durationSeconds ?? 0)) * 1000)
+        } asked: ${why}, so its rates cover only the time it ran`,
       );
     }
     if (signal.aborted) return stopExitCode(signal);

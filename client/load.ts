@@ -14,6 +14,7 @@ import { LatencyRecorder } from "./latency.ts";
 import { roundTo } from "./load_report.ts";
 import { LoadFigures, type LoadResult } from "./_load_figures.ts";
 import { connectionFailure } from "./_many.ts";
+import { NetError } from "../protocol/errors.ts";
 import { FailureTally } from "./failures.ts";
 import { Connector } from "./_connect.ts";
 import { PipelinedConnection } from "./_pipeline.ts";
@@ -158,6 +159,16 @@ class LoadRun {
         await sleepUntil(this.#deadline, this.#connector.signal);
       }
       const ended = performance.now();
+      // Out of file descriptors on a replacement connect: the connector
+      // stopped every connection, which the run reports as its error.
+      if (this.#connector.limitError !== undefined) {
+        this.#failures.add(
+          new NetError(
+            "too-many-open-files",
+            `cannot open a new connection to ${this.#connector.address}: the process reached its open-file limit, which stopped the run; raise ulimit -n or ask for fewer connections`,
+          ),
+        );
+      }
       const figures = this.#figures;
       // A run that ended inside its warm-up measured nothing.
       if (!figures.counting) {
@@ -197,10 +208,13 @@ class LoadRun {
         emptyMs: this.#emptyMs,
       });
       // A slot of a timed run ends early only when a connect fails; when
-      // every one did, the run ended before its duration (a run that never
+      // every one did (or the open-file limit stopped them all), the run
+      // ended before its duration (a run that never
       // opened a connection did not run at all: its errors say why).
+      const allFailed = this.#gaveUp === slots ||
+        this.#connector.limitError !== undefined;
       if (
-        durationMs !== undefined && this.#gaveUp === slots &&
+        durationMs !== undefined && allFailed &&
         this.#connector.opened > 0 && ended < this.#deadline &&
         !result.report.interrupted
       ) {

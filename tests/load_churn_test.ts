@@ -1,7 +1,8 @@
 /**
  * `netdemo client multi`'s load mode, its connection churn: `--lifetime`
- * replacements and their rate, `--connect-rate` spacing, and churn that
- * ends with a timed run's duration.
+ * replacements and their rate, `--connect-rate` spacing, churn that ends
+ * with a timed run's duration, churn that waits on its connects, and churn
+ * that reaches the open-file limit.
  *
  * @module
  */
@@ -9,6 +10,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
 import { serveEcho } from "../server/echo.ts";
+import { CliProcess, spawnQuietEcho } from "./_helpers.ts";
 import { assertReportShape, loadAgainstEcho, slowEcho } from "./_load.ts";
 
 Deno.test("load: --lifetime replaces connections: conns x ceil(rounds / lifetime) opened", async () => {
@@ -165,4 +167,47 @@ Deno.test("load: a --lifetime run held back by a slow server's round trips is he
   equal(result.behind, true);
   equal(result.heldBack, true);
   equal(result.waitedForConnections, false);
+});
+
+Deno.test("load: churn that reaches the open-file limit mid-run stops the run with that error, exit 1", async () => {
+  const server = await spawnQuietEcho();
+  const client = new CliProcess([
+    ...["client", "multi", "--port", `${server.port}`, "--conns", "2"],
+    ...["--lifetime", "1", "--omit", "0.1", "--duration", "5.1"],
+    ...["--interval", "0.2"],
+  ]);
+  try {
+    await client.waitForLine(/^\[ *0\.00-/);
+    // Lowered under the descriptors the run holds: the next connect of
+    // the churn gets EMFILE, as it would at a limit reached for real.
+    const lowered = await new Deno.Command("python3", {
+      args: [
+        "-c",
+        "import resource, sys; resource.prlimit(int(sys.argv[1]), resource.RLIMIT_NOFILE, (10, 10))",
+        `${client.child.pid}`,
+      ],
+    }).output();
+    equal(lowered.code, 0, new TextDecoder().decode(lowered.stderr));
+    const status = await client.finished();
+    equal(status.code, 1, client.stderrLines.join("\n"));
+    ok(
+      client.stdoutLines.includes("Errors:        1 over the open-file limit"),
+      client.stdoutLines.join("\n"),
+    );
+    const [warning, error, ...rest] = client.stderrLines;
+    // The time asked is the seconds typed (0.1 + 5.1 is 5.199999999999999
+    // in binary floating point).
+    match(
+      warning,
+      /^warning: the run stopped \d+(\.\d+)? s after its start, not after the 5\.2 s asked: the process ran out of file descriptors, so its rates cover only the time it ran$/,
+    );
+    match(
+      error,
+      /^error: 1 error in the load run: 1 over the open-file limit \(first: cannot open a new connection to 127\.0\.0\.1:\d+: the process reached its open-file limit, which stopped the run; raise ulimit -n or ask for fewer connections\)$/,
+    );
+    deepEqual(rest, []);
+  } finally {
+    await client.stop();
+    await server.process.stop();
+  }
 });
