@@ -119,6 +119,8 @@ export class LoadFigures {
   #allTrips = 0;
   // Messages due before this are the warm-up's, whenever they complete.
   #countFrom = -Infinity;
+  /** When the run began, its warm-up included. */
+  #runStart = 0;
 
   /** Starts with nothing counted. */
   constructor(options: LoadFiguresOptions) {
@@ -161,7 +163,8 @@ export class LoadFigures {
     this.started = countFrom;
     this.#lastPlannedAt = countFrom;
     this.#lastSendAt = countFrom;
-    this.#progressAt = countFrom;
+    this.#runStart = performance.now();
+    this.#progressAt = this.#runStart;
   }
 
   /**
@@ -201,18 +204,28 @@ export class LoadFigures {
     return this.#meter?.close(now, totals, last);
   }
 
-  /** The live progress line at `now`: the rate since the last one. */
+  /**
+   * The live progress line at `now`: the rate since the last one. During
+   * the warm-up nothing is counted yet, so the line says how far into it
+   * the run is, without the (empty) latency.
+   */
   progressLine(now: number): string {
     const perSecond = (this.#allTrips - this.#progressCount) /
-      ((now - this.#progressAt) / 1000);
+      Math.max((now - this.#progressAt) / 1000, 1e-3);
     this.#progressAt = now;
     this.#progressCount = this.#allTrips;
+    const rate = `${Math.round(perSecond)} round trips/s`;
+    const errors = `${this.#failures.total} errors`;
+    if (now < this.#countFrom) {
+      const warmUp = (this.#countFrom - this.#runStart) / 1000;
+      return `warming up, ${((now - this.#runStart) / 1000).toFixed(0)} of ${
+        roundTo(warmUp, 1)
+      } s: ${rate}, ${errors}`;
+    }
     const p99 = this.#latency.percentile(99);
-    return `${((now - this.started) / 1000).toFixed(0)} s elapsed: ${
-      Math.round(perSecond)
-    } round trips/s, p99 so far ${
-      p99?.toFixed(3) ?? "-"
-    } ms, ${this.#failures.total} errors`;
+    return `${
+      ((now - this.started) / 1000).toFixed(0)
+    } s elapsed: ${rate}, p99 so far ${p99?.toFixed(3) ?? "-"} ms, ${errors}`;
   }
 
   /**

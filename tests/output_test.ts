@@ -1,7 +1,7 @@
 /**
  * Output conventions: exact counting past 2^53, the count client's word
  * after 5 s of silence, colour only where it belongs, singular nouns, the
- * `--watch` screen, and the demo's lessons.
+ * `--watch` screen, the load's progress line, and the demo's lessons.
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
@@ -193,4 +193,44 @@ Deno.test("demo: lessons 1-4 in the README's order; lesson 1 shows the reset; le
     lesson2.trimEnd().split("\n").at(-1) ?? "",
     /^server \| Served 2 connections, echoed 88 bytes, up /,
   );
+});
+
+Deno.test("output: on a terminal, the load's progress line says it is warming up, then counts from the warm-up's end", async () => {
+  const server = await spawnServer(["server", "echo", "--quiet", "-p", "0"]);
+  try {
+    const { program, prefix } = netdemoCommand();
+    const line = [
+      ...[program, ...prefix, "client", "multi", "-p", `${server.port}`],
+      ...["--conns", "2", "--omit", "1.6", "--duration", "1.5"],
+    ].map((word) => `'${word}'`).join(" ");
+    const output = await new Deno.Command("script", {
+      args: ["-qec", line, "/dev/null"],
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TERM: "xterm" },
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+    }).output();
+    equal(output.code, 0);
+    // Each progress line is drawn after a carriage return and a clear,
+    // with no newline: the next clear follows it.
+    const progress = new TextDecoder().decode(output.stdout)
+      .split("\r\x1b[2K").slice(1)
+      .filter((text) => text !== "" && !text.includes("\n"));
+    // A tick a second: the first falls in the 1.6 s warm-up, the ones
+    // after it in the counted time, each with a rate of 0 or more.
+    match(
+      progress[0] ?? "",
+      /^warming up, 1 of 1\.6 s: \d+ round trips\/s, 0 errors$/,
+    );
+    const counted = progress.slice(1).filter((text) => !/^warming/.test(text));
+    ok(counted.length > 0, JSON.stringify(progress));
+    for (const text of counted) {
+      match(
+        text,
+        /^\d+ s elapsed: \d+ round trips\/s, p99 so far \d+\.\d{3} ms, 0 errors$/,
+      );
+    }
+  } finally {
+    await server.process.stop();
+  }
 });
