@@ -94,11 +94,15 @@ function isIPv6(text: string): boolean {
  * ```ts
  * import { isWildcardHost } from "./address.ts";
  * isWildcardHost("0.0.0.0"); // true
+ * isWildcardHost("[0::0]"); // true
+ * isWildcardHost("::1"); // false
  * ```
  */
 export function isWildcardHost(host: string): boolean {
   const bare = bareHost(host);
-  return bare === "0.0.0.0" || bare === "::" || bare === "";
+  if (bare === "0.0.0.0" || bare === "") return true;
+  // Any spelling of the unspecified IPv6 address: only zero groups.
+  return isIPv6(bare) && /^[0:]+$/.test(bare);
 }
 
 /**

@@ -96,7 +96,9 @@ function openListener(
     throw toNetError(error, { address, host: endpoint.host });
   }
   announceOrClose(listener, reporter);
-  if (isWildcardHost(endpoint.host)) {
+  // The bound address, not the typed one: "::0", "0:0:0:0:0:0:0:0" and
+  // "[0::0]" bind every interface too, and all come back as "::".
+  if (isWildcardHost(listener.addr.hostname)) {
     reporter.warn(
       `listening on every interface (${
         formatAddr(listener.addr)

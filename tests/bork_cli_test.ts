@@ -1,4 +1,4 @@
-import { equal, match } from "node:assert/strict";
+import { deepEqual, equal, match } from "node:assert/strict";
 import {
   assertOneLineFailure,
   CliProcess,
@@ -273,6 +273,25 @@ Deno.test("e2e: binding every interface prints a warning on stderr", async () =>
     new RegExp(`listening on every interface \\(0\\.0\\.0\\.0:${port}\\)`),
   );
   equal((await process.stop("SIGTERM")).code, 0);
+});
+
+Deno.test("e2e: every spelling of the unspecified IPv6 address gets the warning; ::1 does not", async () => {
+  const hosts = ["::0", "0:0:0:0:0:0:0:0", "[0::0]", "::1"];
+  const servers = await Promise.all(
+    hosts.map((host) =>
+      spawnServer(["server", "echo", "--host", host, "--port", "0"])
+    ),
+  );
+  const warnings = await Promise.all(servers.map(async ({ process }) => {
+    equal((await process.stop("SIGTERM")).code, 0);
+    return process.stderrLines.filter((line) => line.startsWith("warning: "));
+  }));
+  servers.slice(0, 3).forEach(({ port }, index) => {
+    deepEqual(warnings[index], [
+      `warning: listening on every interface ([::]:${port}): other machines can connect`,
+    ], hosts[index]);
+  });
+  deepEqual(warnings[3], [], "::1");
 });
 
 Deno.test("e2e: a server that closes without replying is one line, exit 1", async () => {
