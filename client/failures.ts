@@ -38,7 +38,11 @@ export function describeFailureCounts(
   return Object.entries(counts)
     .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
     .map(([kind, count]) =>
-      `${count} ${KIND_LABELS[kind as FailureKind] ?? kind}`
+      `${count} ${
+        Object.hasOwn(KIND_LABELS, kind)
+          ? KIND_LABELS[kind as FailureKind]
+          : kind
+      }`
     )
     .join(", ");
 }

@@ -122,7 +122,8 @@ export function mergeReports(
       );
     }
     for (const [kind, count] of Object.entries(report.errors)) {
-      errors[kind] = (errors[kind] ?? 0) + count;
+      // An own property only: a kind read from a file may be "constructor".
+      errors[kind] = (Object.hasOwn(errors, kind) ? errors[kind] : 0) + count;
     }
   });
   const sum = (pick: (report: LoadReport) => number): number =>

@@ -406,3 +406,37 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("report merge: an error kind named like a member every object has (constructor) is counted as any other kind", async () => {
+  const [first, second] = await twoReports();
+  const dir = await Deno.makeTempDir();
+  try {
+    const withKinds = (errors: Record<string, number>): string =>
+      JSON.stringify({ ...JSON.parse(first), errors });
+    await Deno.writeTextFile(
+      `${dir}/a.json`,
+      withKinds({ constructor: 2, refused: 1 }),
+    );
+    await Deno.writeTextFile(`${dir}/b.json`, withKinds({ constructor: 3 }));
+    const json = await runCli(
+      ["report", "merge", `${dir}/a.json`, `${dir}/b.json`, "--json"],
+    );
+    equal(json.code, 0, json.stderr);
+    deepEqual(JSON.parse(json.stdout).errors, { constructor: 5, refused: 1 });
+    const text = await runCli(["report", "merge", `${dir}/a.json`, "-"], {
+      stdin: JSON.stringify({
+        ...JSON.parse(second),
+        errors: { constructor: 1 },
+      }),
+    });
+    equal(text.code, 0, text.stderr);
+    ok(
+      lines(text.stdout).includes(
+        "Errors:        3 constructor, 1 refused",
+      ),
+      text.stdout,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
