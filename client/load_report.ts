@@ -116,6 +116,12 @@ const TRANSPORT_NAMES: Record<LoadConfig["transport"], string> = {
   unix: "Unix socket",
 };
 
+// Whole numbers from 100 a second up; below that three significant digits,
+// so that a run at --rate 0.5 does not read as 1/s, nor one at 0.3 as 0.
+function perSecond(value: number): number {
+  return value >= 100 ? Math.round(value) : Number(value.toPrecision(3));
+}
+
 /**
  * The report as lines for a person; `--json` prints the object instead.
  *
@@ -142,7 +148,7 @@ export function formatLoadReport(report: LoadReport): string[] {
   const rate = config.rate === null
     ? ""
     : `; requested ${config.rate}/s, sent ${
-      Math.round(report.achievedRate ?? 0)
+      perSecond(report.achievedRate ?? 0)
     }/s`;
   // Reports from before the field had no warm-up.
   const omitted = config.omitSeconds ?? 0;
@@ -159,7 +165,7 @@ export function formatLoadReport(report: LoadReport): string[] {
     `Round trips:   ${report.roundTrips} of ${config.size} bytes in ${
       report.durationSeconds.toFixed(2)
     } s${warmUp}`,
-    `Rate:          ${Math.round(report.roundTripsPerSecond)} round trips/s, ${
+    `Rate:          ${perSecond(report.roundTripsPerSecond)} round trips/s, ${
       formatBytes(report.bytesPerSecond)
     }/s echoed${rate}`,
     `Latency:       ${formatStats(report.latencyMs, config.percentiles)}`,
@@ -206,7 +212,7 @@ export function formatInterval(interval: IntervalReport): string {
     ? "1 error"
     : `${interval.errors} errors`;
   return `[${span.padStart(13)}] ${
-    String(Math.round(interval.roundTripsPerSecond)).padStart(8)
+    String(perSecond(interval.roundTripsPerSecond)).padStart(8)
   } round trips/s ${
     (interval.bytesPerSecond / 1e6).toFixed(2).padStart(8)
   } MB/s  p50 ${formatMs(interval.latencyMs.p50)}  p99 ${

@@ -61,7 +61,7 @@ Deno.test("load: --interval prints iperf3-style lines, and the JSON intervals ad
     for (const line of intervalLines) {
       match(
         line,
-        /^\[ *\d+\.\d\d-\d+\.\d\d s\] +\d+ round trips\/s +\d+\.\d\d MB\/s {2}p50 (\d+\.\d{3} ms|-) {2}p99 (\d+\.\d{3} ms|-) {2}\d+ errors?$/,
+        /^\[ *\d+\.\d\d-\d+\.\d\d s\] +\d+(\.\d+)? round trips\/s +\d+\.\d\d MB\/s {2}p50 (\d+\.\d{3} ms|-) {2}p99 (\d+\.\d{3} ms|-) {2}\d+ errors?$/,
       );
     }
     const json = await runCli([...args, "--json"]);

@@ -77,6 +77,25 @@ Deno.test("client multi: --json prints one object: the load report", async () =>
   );
 });
 
+Deno.test("client multi: a rate under 100/s keeps three digits in the text report: 1.5/s is not 2/s", async () => {
+  // One message at 1.5/s: its span is the schedule's step, 1/1.5 s.
+  const result = await multiAgainstEcho(
+    ["--conns", "1", "--rate", "1.5", "--rounds", "1", "--json"],
+  );
+  equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  equal(report.achievedRate, 1.5);
+  const merged = await runCli(["report", "merge", "-"], {
+    stdin: result.stdout,
+  });
+  equal(merged.code, 0, merged.stderr);
+  const rate = lines(merged.stdout).find((line) => line.startsWith("Rate:"));
+  match(
+    rate ?? "",
+    /^Rate: {10}1\.5 round trips\/s, 96 B\/s echoed; requested 1\.5\/s, sent 1\.5\/s$/,
+  );
+});
+
 Deno.test("client multi: load mode prints a readable report", async () => {
   const server = serveEcho({ port: 0 });
   try {
@@ -92,7 +111,7 @@ Deno.test("client multi: load mode prints a readable report", async () => {
     const out = lines(result.stdout);
     equal(out[0], "Connections:   2 of 2 opened");
     match(out[1], /^Round trips: {3}20 of 64 bytes in \d+\.\d\d s$/);
-    match(out[2], /^Rate: {10}\d+ round trips\/s, .*\/s echoed$/);
+    match(out[2], /^Rate: {10}\d+(\.\d+)? round trips\/s, .*\/s echoed$/);
     match(
       out[3],
       /^Latency: {7}p50 \d+\.\d{3} ms, p90 \d+\.\d{3} ms, p99 \d+\.\d{3} ms, p99\.9 \d+\.\d{3} ms, max \d+\.\d{3} ms, mean \d+\.\d{3} ms$/,
