@@ -7,8 +7,8 @@
  * The style: printable UTF-8 as it is; `\n`, `\r`, `\t` and `\\` by name;
  * other control characters and bytes that are not valid UTF-8 as `\xNN`;
  * invisible line and format characters (U+2028, U+2029, U+FEFF, bidi
- * controls, every other Unicode format character but the joiners) as
- * `\uNNNN`.
+ * controls, every other Unicode format character but the joiners) and lone
+ * surrogates as `\uNNNN`.
  *
  * @module
  */
@@ -25,11 +25,14 @@ import { counted } from "./count.ts";
  * England's, matched whole by FLAG); line and paragraph separators; and
  * the letters that draw
  * nothing (the Hangul fillers, the combining grapheme joiner, the Khmer
- * inherent vowels).
+ * inherent vowels); and a lone surrogate.
  */
 const FORMAT = [
   "(?![\\u200c\\u200d\\u0600-\\u0605\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u{110bd}\\u{110cd}])\\p{Cf}",
   "[\\u034f\\u115f\\u1160\\u17b4\\u17b5\\u2028\\u2029\\u3164\\uffa0]",
+  // Half of a surrogate pair alone (JSON can carry one): no character,
+  // which the terminal's encoder would turn into U+FFFD.
+  "\\p{Cs}",
 ].join("|");
 
 /**
@@ -260,9 +263,17 @@ export function describeBytes(bytes: Uint8Array, limit: number): string {
  */
 export function excerpt(value: string | Uint8Array, limit: number): string {
   const shown = typeof value === "string"
-    ? escapeText(value.slice(0, limit))
+    ? escapeText(value.slice(0, splitsPair(value, limit) ? limit - 1 : limit))
     : escapeBytes(value.subarray(0, limit));
   return value.length > limit ? `${shown}...` : shown;
+}
+
+// True when cutting `text` at `index` would split a surrogate pair (an
+// emoji, say): the excerpt then ends before the pair, not in its middle.
+function splitsPair(text: string, index: number): boolean {
+  const high = text.charCodeAt(index - 1);
+  const low = text.charCodeAt(index);
+  return high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff;
 }
 
 /** The length of the UTF-8 sequence a lead byte starts, 0 when invalid. */

@@ -6,8 +6,8 @@
 
 import { equal, ok } from "node:assert/strict";
 import { runCli, spawnServer } from "./_helpers.ts";
-import { answerOnce } from "./_net.ts";
-import { encodeAppMessage } from "../protocol/app_codec.ts";
+import { answerOnce, readToEnd, writeAll } from "./_net.ts";
+import { appRequest, encodeAppMessage } from "../protocol/app_codec.ts";
 
 const HOSTILE = "A\x1b[2J\x07B";
 const SHOWN = "A\\x1b[2J\\x07B";
@@ -217,4 +217,33 @@ Deno.test("escape: server app shows a binary request's content type escaped, on 
     process.stdoutLines.join("\n"),
   );
   assertNoControls(process.stdoutLines.join("\n"), "server app's output");
+});
+
+Deno.test("escape: server app's log never cuts an emoji in half at its excerpt's end, and shows a lone surrogate as \\udXXX", async () => {
+  const { process, port } = await spawnServer(["server", "app", "-p", "0"]);
+  try {
+    // The 60-character excerpt would end between the emoji's two halves.
+    const long = `${"a".repeat(59)}\u{1F600}b`;
+    const result = await runCli(
+      ["client", "app", "search", long, "-p", `${port}`],
+    );
+    equal(result.code, 0, result.stderr);
+    await process.waitForLine(/^Sent text\/json response/);
+    // A lone half, as JSON's \ud83d carries it from another client.
+    using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await writeAll(conn, encodeAppMessage(appRequest("search", "x\ud83dy")));
+    await readToEnd(conn);
+    await process.waitForLines(/^Sent text\/json response/, 2);
+    const requests = process.stdoutLines.filter((line) =>
+      line.startsWith("Request from ")
+    );
+    ok(
+      requests[0].endsWith(`action "search", value "${"a".repeat(59)}..."`),
+      requests[0],
+    );
+    ok(requests[1].endsWith(`value "x\\ud83dy"`), requests[1]);
+    ok(!process.stdoutLines.join("\n").includes("\ufffd"));
+  } finally {
+    await process.stop();
+  }
 });
