@@ -216,6 +216,9 @@ export async function runLoadCommand(
     if (json) reporter.always(JSON.stringify(report));
     else for (const line of formatLoadReport(report)) reporter.always(line);
     if (result.behind) reporter.warn(behindWarning(result));
+    else if (stalledQuietly(result)) {
+      reporter.warn(stallWarning(result, shortfallOf(result)));
+    }
     if (result.endedEarlyAfter !== undefined) {
       const { omitSeconds, durationSeconds } = report.config;
       const why = failures.counts["too-many-open-files"]
@@ -323,20 +326,51 @@ async function readPayload(path: string): Promise<Uint8Array> {
   return bytes;
 }
 
-/**
- * Says why a `--rate` run sent less than its schedule: its connections
- * came too slowly for `--lifetime` churn, its pipelines were full (the
- * round trips set the pace, as in wrk2 with too few connections), or the
- * client itself could not keep up.
- */
-function behindWarning(result: LoadResult): string {
+/** `it sent N of M round trips/s requested`, for the warnings. */
+function shortfallOf(result: LoadResult): string {
   const { config, achievedRate } = result.report;
   const achieved = achievedRate ?? 0;
   // Whole round trips/s, unless rounding would reach the rate asked for.
   const sent = achieved < 1 || Math.round(achieved) >= (config.rate ?? 0)
     ? achieved
     : Math.round(achieved);
-  const shortfall = `it sent ${sent} of ${config.rate} round trips/s requested`;
+  return `it sent ${sent} of ${config.rate} round trips/s requested`;
+}
+
+/**
+ * True for a run that kept its schedule but for messages left unsent
+ * behind a stall at its end, with no error or interruption to say so.
+ */
+function stalledQuietly(result: LoadResult): boolean {
+  return result.stalledUnsent > 0 && result.failures.total === 0 &&
+    !result.report.interrupted;
+}
+
+/**
+ * A server stall that held due messages back: how long, and the messages
+ * it left unsent at the run's end, which no latency shows.
+ */
+function stallWarning(result: LoadResult, shortfall: string): string {
+  const longest = seconds(Math.round(result.longestStallMs / 100) * 100);
+  const held =
+    `the server stalled: ${shortfall}, as a message already due waited up to ${longest} for an echo to free a place in its pipeline`;
+  const count = result.stalledUnsent;
+  if (count === 0) return `${held}; the latencies include that wait`;
+  const messages = count === 1 ? "1 message" : `${count} messages`;
+  return `${held}; ${messages} due in the run ${
+    count === 1 ? "was" : "were"
+  } never sent, as their connections still waited for echoes 1 s after its end, and the latencies leave them out`;
+}
+
+/**
+ * Says why a `--rate` run sent less than its schedule: its connections
+ * came too slowly for `--lifetime` churn, its pipelines were full (the
+ * round trips set the pace, as in wrk2 with too few connections), a stall
+ * at its end left messages unsent, or the client itself could not keep up.
+ */
+function behindWarning(result: LoadResult): string {
+  const { config } = result.report;
+  const shortfall = shortfallOf(result);
   if (result.waitedForConnections) {
     const pace = config.connectRate === null
       ? "a longer --lifetime"
@@ -345,6 +379,9 @@ function behindWarning(result: LoadResult): string {
       ? "1 round trip"
       : `${config.lifetime} round trips`;
     return `the schedule waited for new connections: ${shortfall}; each connection closed after its --lifetime of ${rounds}, and its slot stood empty while the next connect waited its turn; give ${pace}`;
+  }
+  if (!result.heldBack && result.longestStallMs > 0) {
+    return stallWarning(result, shortfall);
   }
   if (!result.heldBack) {
     return `the client fell behind its schedule: ${shortfall}; its latencies include its own delay`;

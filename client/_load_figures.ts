@@ -13,6 +13,7 @@ import type { FailureTally } from "./failures.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
 import { EARLY_MS } from "./_schedule.ts";
+import type { Stall } from "./_pipeline.ts";
 import {
   type IntervalReport,
   type LoadConfig,
@@ -42,7 +43,8 @@ export interface LoadResult {
    * True when, behind its schedule, the run was held back by its pipelines
    * rather than by the client: on average 75% of their places (connections
    * x pipeline) had a message in flight, so connections x pipeline /
-   * round-trip time capped the rate.
+   * round-trip time capped the rate; never when a stall did (see
+   * `longestStallMs`).
    */
   heldBack: boolean;
   /**
@@ -52,6 +54,19 @@ export interface LoadResult {
    * `connectRate`, or slow connects), while their messages fell due.
    */
   waitedForConnections: boolean;
+  /**
+   * The longest time, in milliseconds, that a message already due in a
+   * `rate` run waited for a place in its connection's pipeline, full of
+   * messages the server did not echo; 0 when none waited 1 s or more.
+   */
+  longestStallMs: number;
+  /**
+   * Messages due in a `rate` run that were never sent because their
+   * connections' pipelines were still full of unanswered messages 1 s
+   * after the run's end (a server stall there): the latencies leave them
+   * out.
+   */
+  stalledUnsent: number;
   /**
    * Set when a timed run ended before its duration because failures had
    * stopped every connection: the seconds it ran, warm-up included. Its
@@ -121,6 +136,8 @@ export class LoadFigures {
   #countFrom = -Infinity;
   /** When the run began, its warm-up included. */
   #runStart = 0;
+  #stalledUnsent = 0;
+  #longestStallMs = 0;
 
   /** Starts with nothing counted. */
   constructor(options: LoadFiguresOptions) {
@@ -138,6 +155,13 @@ export class LoadFigures {
     this.#sent++;
     this.#lastPlannedAt = plannedAt;
     this.#lastSendAt = at;
+  };
+
+  /** Counts a stall that held a due message back, unless in the warm-up. */
+  onStall = ({ plannedAt, ms, unsent }: Stall): void => {
+    if (plannedAt < this.#countFrom) return;
+    this.#longestStallMs = Math.max(this.#longestStallMs, ms);
+    this.#stalledUnsent += unsent;
   };
 
   /** Counts a whole echo: its planned and actual send times, and now. */
@@ -333,11 +357,24 @@ export class LoadFigures {
     // x seconds each spends in flight (the uncorrected latency).
     const inFlight = perSecond *
       ((report.uncorrectedLatencyMs?.mean ?? 0) / 1000);
-    const heldBack = behind &&
+    // One wait for an echo much longer than the round trips' usual time
+    // is a stall, whatever the average says: more connections or a deeper
+    // pipeline would have stalled as well.
+    const stalled = this.#longestStallMs >
+      2 * (report.uncorrectedLatencyMs?.mean ?? 0);
+    const heldBack = behind && !stalled &&
       inFlight >= FULL_SHARE * config.connections * config.pipeline;
     const waitedForConnections = behind && !heldBack &&
       config.lifetime !== null &&
       (run.emptyMs ?? 0) >= (1 - BEHIND_SHARE) * config.connections * spanMs;
-    return { report, failures, behind, heldBack, waitedForConnections };
+    return {
+      report,
+      failures,
+      behind,
+      heldBack,
+      waitedForConnections,
+      longestStallMs: this.#longestStallMs,
+      stalledUnsent: this.#stalledUnsent,
+    };
   }
 }

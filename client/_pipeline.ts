@@ -32,6 +32,12 @@ const READ_CHUNK = 64 * 1024;
 const LATE_SEND_MS = 1_000;
 
 /**
+ * A message already due that waits this long for a place in its pipeline
+ * waits for a stalled server, not for the usual time of a round trip.
+ */
+const STALL_MS = 1_000;
+
+/**
  * The largest message a closed-loop connection with one message in flight
  * sends before reading its echo (see `#lockstep`). Socket buffers are at
  * least 4 KiB each even under memory pressure, so the four between client
@@ -70,8 +76,27 @@ export interface PipelineJob {
   onEcho(plannedAt: number, sentAt: number, now: number): void;
   /** Called once every message is sent and echoed (before the close). */
   onDone?(): void;
+  /**
+   * Called when a message due at `plannedAt` waited `ms` (at least
+   * `STALL_MS`) for a place in the pipeline, full of messages the server
+   * did not echo: a stall. `unsent` counts the messages due before the
+   * deadline that were then never sent, as sending had stopped 1 s after
+   * the deadline (`LATE_SEND_MS`) by the time a place came free: the
+   * latencies cannot show those.
+   */
+  onStall?(stall: Stall): void;
   /** The watchdog's limit, for its error's words. Default: not named. */
   watchdogMs?: number;
+}
+
+/** A due message held back by a full pipeline (see `PipelineJob.onStall`). */
+export interface Stall {
+  /** When the message was due. */
+  plannedAt: number;
+  /** How long it waited for a place, in milliseconds. */
+  ms: number;
+  /** Messages due before the deadline that were then never sent. */
+  unsent: number;
 }
 
 /** Why a connection was stopped from outside, which decides what it reports. */
@@ -197,7 +222,9 @@ export class PipelinedConnection {
     const job = this.#job;
     const signal = this.#stopper.signal;
     for (let index = 0; index < job.limit; index++) {
+      let waitFrom = 0;
       while (this.inFlight >= job.window && !this.#stopped) {
+        waitFrom ||= performance.now();
         await new Promise<void>((resolve) => this.#wakeWriter = resolve);
       }
       const planned = job.plannedAt(index);
@@ -214,8 +241,19 @@ export class PipelinedConnection {
       }
       if (this.#stopped) return;
       const now = performance.now();
+      // How long a message already due waited for a place in the pipeline.
+      const stalled = waitFrom === 0 || planned === undefined
+        ? 0
+        : now - Math.max(waitFrom, planned);
       if (now >= job.deadline + (planned === undefined ? 0 : LATE_SEND_MS)) {
+        if (stalled >= STALL_MS) {
+          const unsent = this.#dueBeforeDeadline(index);
+          job.onStall?.({ plannedAt: planned!, ms: stalled, unsent });
+        }
         break;
+      }
+      if (stalled >= STALL_MS) {
+        job.onStall?.({ plannedAt: planned!, ms: stalled, unsent: 0 });
       }
       // Sent early (within a timer tick): count from the actual send.
       const due = planned === undefined ? now : Math.min(planned, now);
@@ -227,6 +265,21 @@ export class PipelinedConnection {
     }
     this.#writerDone = true;
     if (this.inFlight === 0) this.#finish();
+  }
+
+  // How many messages from `index` on are due before the deadline: the
+  // schedule only moves forward, so the first one due at or after it is
+  // found by halving.
+  #dueBeforeDeadline(index: number): number {
+    const job = this.#job;
+    let low = index;
+    let high = Number.isFinite(job.limit) ? job.limit : Number.MAX_SAFE_INTEGER;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      if ((job.plannedAt(middle) ?? Infinity) < job.deadline) low = middle + 1;
+      else high = middle;
+    }
+    return low - index;
   }
 
   // Closed loop, one message in flight, and a message too small to fill

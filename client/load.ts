@@ -294,6 +294,7 @@ class LoadRun {
         wakeAt: this.#wakeAt,
         onSend: this.#figures.onSend,
         onEcho: this.#figures.onEcho,
+        onStall: this.#figures.onStall,
         watchdogMs: this.#options.timeoutMs,
         onDone: rounds === undefined ? undefined : () => {
           if (base + connection.sent === rounds) over();

@@ -8,9 +8,10 @@
  * @module
  */
 
-import { equal, ok } from "node:assert/strict";
+import { equal, match, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
 import { writeAll } from "./_net.ts";
+import { runCli } from "./_helpers.ts";
 import { startPythonServer } from "./_python.ts";
 
 /**
@@ -93,18 +94,53 @@ Deno.test("load: a --rate stall past the run's end lowers the achieved rate: wha
   // 100/s sent, with no warning.
   const server = stallingServer(200, 1800);
   try {
-    const { report, behind } = await runLoad({
+    const result = await runLoad({
       port: server.port,
       connections: 1,
       rate: 100,
       durationMs: 500,
     });
+    const { report, behind } = result;
     ok(report.roundTrips < 40, `${report.roundTrips} round trips`);
     ok(report.achievedRate! < 90, `sent ${report.achievedRate}/s`);
     equal(behind, true);
     ok(report.roundTripsPerSecond <= report.achievedRate! + 0.1);
+    // The 50 due in the run (0 to 490 ms) were each echoed or left unsent
+    // behind the stall, which one of them waited out.
+    equal(result.stalledUnsent, 50 - report.roundTrips);
+    ok(result.longestStallMs >= 1500, `${result.longestStallMs} ms`);
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("load: a --rate run that a server stall held back says so: how long, and what it left unsent, not that the client was slow", async () => {
+  // Ends past the 1 s allowed for late sends: what was due then is unsent.
+  const long = stallingServer(200, 1800);
+  // Ends within it: the messages due go out late, their wait counted.
+  const short = stallingServer(1000, 1200);
+  try {
+    const [unsent, late] = await Promise.all([
+      [long.port, "0.5"],
+      [short.port, "1.5"],
+    ].map(([port, duration]) =>
+      runCli([
+        ...["client", "multi", "--port", `${port}`, "--conns", "1"],
+        ...["--rate", "100", "--duration", `${duration}`],
+      ])
+    ));
+    equal(unsent.code, 0, unsent.stderr);
+    match(
+      unsent.stderr,
+      /^warning: the server stalled: it sent \d+ of 100 round trips\/s requested, as a message already due waited up to 1\.[78] s for an echo to free a place in its pipeline; \d+ messages due in the run were never sent, as their connections still waited for echoes 1 s after its end, and the latencies leave them out\n$/,
+    );
+    equal(late.code, 0, late.stderr);
+    match(
+      late.stderr,
+      /^warning: the server stalled: it sent \d+ of 100 round trips\/s requested, as a message already due waited up to 1\.[12] s for an echo to free a place in its pipeline; the latencies include that wait\n$/,
+    );
+  } finally {
+    await Promise.all([long.close(), short.close()]);
   }
 });
 
