@@ -320,7 +320,12 @@ class LoadRun {
       const next = schedule.plannedAt(slot, index) ?? performance.now();
       const finished = !failed &&
         (connection.sent < limit || index === rounds);
-      if (finished || connector.stopped || next >= this.#deadline) return;
+      // Under --rate a slot that fell behind has its next message long due:
+      // the clock, too, ends churn at the deadline.
+      if (
+        finished || connector.stopped || next >= this.#deadline ||
+        performance.now() >= this.#deadline
+      ) return;
       // A replacement is due no later than the deadline, and its connect
       // is given up at the drain, so churn cannot run past the duration.
       const failuresBefore = this.#failures.total;

@@ -211,3 +211,30 @@ Deno.test("load: churn that reaches the open-file limit mid-run stops the run wi
     await server.process.stop();
   }
 });
+
+Deno.test("load: under --rate, connections that keep timing out are replaced only until the run's end", async () => {
+  // Accepts and never reads: each connection times out after 0.3 s of no
+  // progress, and the slot's messages are long due by then.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  try {
+    const { report } = await runLoad({
+      port: listener.addr.port,
+      connections: 1,
+      rate: 100,
+      durationMs: 1000,
+      timeoutMs: 300,
+    });
+    // At 0 s and then about every 0.3-0.4 s until 1 s: at most four.
+    ok(report.connectionsOpened <= 4, `${report.connectionsOpened} opened`);
+    equal(report.errors.timeout, report.connectionsOpened);
+    equal(held.length, report.connectionsOpened);
+  } finally {
+    listener.close();
+    await accepting;
+    for (const conn of held) conn.close();
+  }
+});
