@@ -10,7 +10,9 @@ import { formatLoadReport } from "../client/load.ts";
 import {
   mergeReports,
   mixedLoops,
+  mixedSettings,
   parseReport,
+  repeatedRun,
   ReportError,
   unevenDurations,
 } from "../client/report_merge.ts";
@@ -62,9 +64,13 @@ export const reportMerge = {
       reports.push(parseReport(await readText(name, labels[i]), labels[i]));
     }
     const merged = mergeReports(reports, labels);
-    for (
-      const caveat of [mixedLoops(reports, labels), unevenDurations(reports)]
-    ) {
+    const caveats = [
+      repeatedRun(reports, labels),
+      mixedLoops(reports, labels),
+      mixedSettings(reports, labels),
+      unevenDurations(reports),
+    ];
+    for (const caveat of caveats) {
       if (caveat !== undefined) reporter.warn(caveat);
     }
     if (command.values.json) {

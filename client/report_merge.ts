@@ -257,3 +257,77 @@ export function mixedLoops(
     name(closed)
   } closed-loop: the merged latencies mix latency from the schedule with latency from the send, and the merge gives no rate and no uncorrected latency`;
 }
+
+/**
+ * Says, in one sentence, when the merged runs differ in what a round trip
+ * was (the message size, the transport, the messages in flight per
+ * connection): the merged report shows the first run's settings, and its
+ * latencies mix round trips of both kinds; else undefined. `names` label
+ * the reports as in {@linkcode mergeReports}.
+ *
+ * @example
+ * ```ts
+ * import { mixedSettings } from "./report_merge.ts";
+ * // mixedSettings([run64, run1MiB], ["a.json", "b.json"]):
+ * // "the runs differ in message size (64 bytes in a.json, 1048576 in b.json): ..."
+ * ```
+ */
+export function mixedSettings(
+  reports: readonly LoadReport[],
+  names: readonly string[] = [],
+): string | undefined {
+  const settings: [string, (report: LoadReport) => string][] = [
+    ["message size", (report) => `${report.config.size}`],
+    ["transport", (report) => report.config.transport],
+    ["--pipeline", (report) => `${report.config.pipeline}`],
+  ];
+  const name = (i: number) => names[i] ?? `report ${i + 1}`;
+  const differ: string[] = [];
+  for (const [label, of] of settings) {
+    const first = of(reports[0]);
+    const index = reports.findIndex((report) => of(report) !== first);
+    if (index < 0) continue;
+    const unit = label === "message size" ? " bytes" : "";
+    differ.push(
+      `${label} (${first}${unit} in ${name(0)}, ${of(reports[index])} in ${
+        name(index)
+      })`,
+    );
+  }
+  if (differ.length === 0) return undefined;
+  return `the runs differ in ${
+    differ.join(", ")
+  }: the merged report shows the first's settings, and its latencies mix round trips of both`;
+}
+
+/**
+ * Says, in one sentence, when two of the reports are one run given twice
+ * (the same file under two names, say), which the merge would count
+ * twice; else undefined. Two real runs never match in every figure and
+ * every histogram bucket.
+ *
+ * @example
+ * ```ts
+ * import { repeatedRun } from "./report_merge.ts";
+ * // repeatedRun([run, run], ["a.json", "./a.json"]):
+ * // "a.json and ./a.json hold the same run: ..."
+ * ```
+ */
+export function repeatedRun(
+  reports: readonly LoadReport[],
+  names: readonly string[] = [],
+): string | undefined {
+  const seen = new Map<string, number>();
+  const name = (i: number) => names[i] ?? `report ${i + 1}`;
+  for (const [i, report] of reports.entries()) {
+    const key = JSON.stringify(report);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      return `${name(earlier)} and ${
+        name(i)
+      } hold the same run: it is counted twice`;
+    }
+    seen.set(key, i);
+  }
+  return undefined;
+}

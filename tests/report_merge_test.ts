@@ -189,7 +189,7 @@ Deno.test("report merge: a --rate run merged with a closed-loop run says, in one
     equal(merged.achievedRate, null);
     equal(merged.uncorrectedLatencyMs, null);
     equal(merged.latencyMs.count, 800);
-    // Two runs of one kind merge without it.
+    // Two runs of one kind merge without the mix's warning.
     const same = await runCli([
       "report",
       "merge",
@@ -197,7 +197,11 @@ Deno.test("report merge: a --rate run merged with a closed-loop run says, in one
       `${dir}/closed.json`,
     ]);
     equal(same.code, 0, same.stderr);
-    equal(same.stderr, "");
+    // Only that it is one run twice: not a mix of loops or settings.
+    equal(
+      same.stderr,
+      `warning: "${dir}/closed.json" and "${dir}/closed.json" hold the same run: it is counted twice\n`,
+    );
     // Without churn, a merge's connections read as a run's do.
     equal(lines(same.stdout)[1], "Connections:   4 of 4 opened");
     const one = await runCli(["report", "merge", `${dir}/closed.json`]);
@@ -436,6 +440,38 @@ Deno.test("report merge: an error kind named like a member every object has (con
       ),
       text.stdout,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("report merge: runs that differ in message size, transport or pipeline are merged with a one-line warning naming the differences", async () => {
+  const [first, second] = await twoReports();
+  const dir = await Deno.makeTempDir();
+  try {
+    const other = JSON.parse(second);
+    other.config = {
+      ...other.config,
+      size: 1048576,
+      transport: "unix",
+      pipeline: 4,
+    };
+    await Deno.writeTextFile(`${dir}/a.json`, first);
+    await Deno.writeTextFile(`${dir}/b.json`, JSON.stringify(other));
+    const result = await runCli(
+      ["report", "merge", `${dir}/a.json`, `${dir}/b.json`],
+    );
+    equal(result.code, 0, result.stderr);
+    equal(
+      result.stderr,
+      `warning: the runs differ in message size (64 bytes in "${dir}/a.json", 1048576 in "${dir}/b.json"), transport (tcp in "${dir}/a.json", unix in "${dir}/b.json"), --pipeline (1 in "${dir}/a.json", 4 in "${dir}/b.json"): the merged report shows the first's settings, and its latencies mix round trips of both\n`,
+    );
+    // Runs alike in all three merge without it.
+    const alike = await runCli(["report", "merge", "-", `${dir}/a.json`], {
+      stdin: second,
+    });
+    equal(alike.code, 0, alike.stderr);
+    equal(alike.stderr, "");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
