@@ -235,8 +235,11 @@ export async function runLoadCommand(
     if (signal.aborted) return stopExitCode(signal);
     if (failures.total > 0) {
       const noun = failures.total === 1 ? "error" : "errors";
+      const kind = failures.mainKind();
+      // Refused after it had served (a server stopped mid-run): no hint to
+      // start the server first.
       throw new NetError(
-        failures.mainKind(),
+        kind === "refused" && report.connectionsOpened > 0 ? "other" : kind,
         `${failures.total} ${noun} in the load run: ${failures.describeWithFirst()}`,
       );
     }

@@ -2,7 +2,7 @@
  * `netdemo client multi`'s load mode end to end, its connections:
  * `--connect-timeout`, a server that closes early, failed connections
  * replaced, the open-file limit, Ctrl-C while connecting, and usage
- * mistakes (churn: `load_churn_test.ts`).
+ * mistakes, and a server that stops after serving (churn: `load_churn_test.ts`).
  *
  * @module
  */
@@ -377,4 +377,28 @@ Deno.test("load: Ctrl-C while connections are still being opened ends the run th
     for (const conn of held) conn.close();
     listener.close();
   }
+});
+
+Deno.test("load: a server that stops after serving gets no 'start the server first' hint for the refused connects that follow", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    await writeAll(conn, await readBytes(conn, 64));
+    // Closed before the client's end of stream is answered: the client's
+    // next connection (its --lifetime is one round trip) is refused.
+    await readBytes(conn, 1).catch(() => {});
+    listener.close();
+    conn.close();
+  })();
+  const result = await runCli([
+    ...["client", "multi", "--port", `${listener.addr.port}`, "--conns", "1"],
+    ...["--rounds", "3", "--lifetime", "1"],
+  ]);
+  await served;
+  equal(result.code, 1);
+  match(result.stdout, /^Errors: {8}1 refused$/m);
+  match(
+    result.stderr,
+    /^error: 1 error in the load run: 1 refused \(first: connection to 127\.0\.0\.1:\d+ refused: no server is listening there\)\n$/,
+  );
 });
