@@ -295,7 +295,12 @@ export class LoadFigures {
     // millisecond was held back, by the client or its pipelines, and the
     // span takes it in: the achieved rate then falls below the schedule.
     const last = Math.max(this.#lastPlannedAt, this.#lastSendAt - EARLY_MS);
-    const step = last + 1000 / rate;
+    // Never shorter than the schedule takes to send what was sent: a last
+    // send that went up to EARLY_MS early must not put the rates above it.
+    const step = Math.max(
+      last + 1000 / rate,
+      this.started + this.#sent * 1000 / rate,
+    );
     if (Number.isFinite(deadline)) {
       return Math.max(step, Math.min(deadline, stoppedAt));
     }
