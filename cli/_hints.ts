@@ -18,7 +18,7 @@ import { NetError } from "../protocol/errors.ts";
  * import { runtimeHint } from "./_hints.ts";
  * import { NetError } from "../protocol/errors.ts";
  * runtimeHint(new NetError("refused", "connection to 127.0.0.1:1 refused"));
- * // '; start the server first, and give the port its "Listening on" line shows'
+ * // '; start the server first, and give the host and port its "Listening on" line shows'
  * ```
  */
 export function runtimeHint(error: unknown): string {
@@ -27,7 +27,7 @@ export function runtimeHint(error: unknown): string {
   switch (error.kind) {
     case "refused":
       return `; start the server first, and give the ${
-        unix ? "path" : "port"
+        unix ? "path" : "host and port"
       } its "Listening on" line shows`;
     case "address-in-use":
       // Not for a path held by a file that is no socket: its own words say.

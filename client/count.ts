@@ -94,7 +94,7 @@ export async function runCount(
           reporter.note(
             `${what} from ${socket.peer} after ${
               (options.silenceNoticeMs ?? DEFAULT_SILENCE_NOTICE_MS) / 1000
-            } s; still waiting for "${text}${BORK_SUFFIX}" (is it a bork server? Ctrl-C stops)`,
+            } s; still waiting for "${text}${BORK_SUFFIX}" (is it a bork server, and not busy with another client? Ctrl-C stops)`,
           );
         }, options.silenceNoticeMs ?? DEFAULT_SILENCE_NOTICE_MS);
       let reply: Uint8Array;

@@ -359,9 +359,9 @@ export class StreamSocket {
     if (this.#timedOut) {
       failure = new NetError(
         "timeout",
-        `no progress from ${this.peer} within ${
+        `${this.peer} made no progress for ${
           seconds(this.#timeoutMs ?? 0)
-        } ${during}`,
+        } (--timeout) ${during}`,
         { cause: error },
       );
     } else if (this.#signal?.aborted) {

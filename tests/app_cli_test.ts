@@ -215,7 +215,7 @@ Deno.test("netdemo client app: no server listening is exit 1 with one line", asy
   assert.equal(result.code, 1);
   assert.equal(
     result.stderr,
-    `error: connection to 127.0.0.1:${port} refused: no server is listening there; start the server first, and give the port its "Listening on" line shows\n`,
+    `error: connection to 127.0.0.1:${port} refused: no server is listening there; start the server first, and give the host and port its "Listening on" line shows\n`,
   );
 });
 

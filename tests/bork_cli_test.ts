@@ -228,7 +228,7 @@ Deno.test("e2e: --timeout expires on a silent server: one line, exit 1", async (
   (await accepted).close();
   assertOneLineFailure(
     result,
-    /no progress from 127\.0\.0\.1:\d+ within 0\.2 s/,
+    /127\.0\.0\.1:\d+ made no progress for 0\.2 s \(--timeout\) before replying/,
   );
 });
 

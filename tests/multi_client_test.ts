@@ -266,7 +266,7 @@ Deno.test("client multi: a refused connection exits 1: a failed line per connect
   equal(result.code, 1);
   deepEqual(
     summaryOf(result.stderr),
-    `error: 2 of 2 connections failed: 2 refused (first: connection to 127.0.0.1:${port} refused: no server is listening there); start the server first, and give the port its "Listening on" line shows\n`,
+    `error: 2 of 2 connections failed: 2 refused (first: connection to 127.0.0.1:${port} refused: no server is listening there); start the server first, and give the host and port its "Listening on" line shows\n`,
   );
 });
 

@@ -60,8 +60,8 @@ Deno.test("count: with no --timeout, 5 s without the reply prints one stderr lin
       clients.map((client) => client.waitForLine(/^No (complete )?reply /)),
     );
     deepEqual(lines, [
-      `No reply from 127.0.0.1:${silent.addr.port} after 5 s; still waiting for "7 bork bork bork" (is it a bork server? Ctrl-C stops)`,
-      `No complete reply (1 byte so far) from 127.0.0.1:${echoing.addr.port} after 5 s; still waiting for "7 bork bork bork" (is it a bork server? Ctrl-C stops)`,
+      `No reply from 127.0.0.1:${silent.addr.port} after 5 s; still waiting for "7 bork bork bork" (is it a bork server, and not busy with another client? Ctrl-C stops)`,
+      `No complete reply (1 byte so far) from 127.0.0.1:${echoing.addr.port} after 5 s; still waiting for "7 bork bork bork" (is it a bork server, and not busy with another client? Ctrl-C stops)`,
     ]);
     for (const [i, client] of clients.entries()) {
       ok(client.stderrLines.includes(lines[i]), "the notice is on stderr");
