@@ -76,11 +76,16 @@ export function readValue(
         ? Number(text)
         : NaN;
       if (!Number.isSafeInteger(value) || value < decl.min || value > max) {
+        // "080" and "+80" are in range: what is wrong is how they are written.
+        const written = /^[+-]?\d+$/.test(text) &&
+            Number(text) >= decl.min && Number(text) <= max
+          ? " in plain decimal digits (no + and no leading zero)"
+          : "";
         // Past the largest safe integer "of 1 or more" would not say why.
         refuse(
           decl.max !== undefined || value > max
-            ? `must be an integer from ${decl.min} to ${max}`
-            : `must be an integer of ${decl.min} or more`,
+            ? `must be an integer from ${decl.min} to ${max}${written}`
+            : `must be an integer of ${decl.min} or more${written}`,
         );
       }
       return value;

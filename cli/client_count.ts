@@ -96,7 +96,7 @@ export const clientCount = {
 function startValue(text: string): bigint {
   if (!plainInteger(text, { negative: true })) {
     throw new UsageError(
-      `START must be an integer in decimal digits, got "${text}"`,
+      `START must be an integer in plain decimal digits (no + and no leading zero), got "${text}"`,
     );
   }
   const digits = text.replace(/^-/, "").length;

@@ -185,7 +185,7 @@ export class PipelinedConnection {
       throw new NetError(
         "timeout",
         `${peer} made no progress ${
-          limit === undefined ? "in time" : `within ${seconds(limit)}`
+          limit === undefined ? "in time" : `for ${seconds(limit)} (--timeout)`
         }`,
       );
     }

@@ -78,7 +78,7 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     [["client", "count"], /missing START/],
     [
       ["client", "count", "ten"],
-      /START must be an integer in decimal digits, got "ten"/,
+      /START must be an integer in plain decimal digits \(no \+ and no leading zero\), got "ten"/,
     ],
     [["client", "count", "--", "1.5"], /START .* got "1.5"/],
     [["client", "count", "1e3"], /START .* got "1e3"/],

@@ -178,7 +178,7 @@ Deno.test("options: each mistake is one sentence naming the option", () => {
     [["x", "--name", "--keep"], "--name needs a value"],
     [
       ["x", "--port", "080"],
-      '--port must be an integer from 0 to 65535, got "080"',
+      '--port must be an integer from 0 to 65535 in plain decimal digits (no + and no leading zero), got "080"',
     ],
     [
       ["x", "--offset", "11"],
