@@ -48,13 +48,15 @@ function editDistance(a: string, b: string): number {
 /**
  * The name among `names` that `word` most likely misspells: the same
  * letters without hyphens, or one or two edits away (one for short
- * names); undefined when none is that close.
+ * names), or else the one name it begins (of three letters or more);
+ * undefined when none is that close.
  *
  * @example
  * ```ts
  * import { closestName } from "./_suggest.ts";
  * closestName("keepopen", ["keep-open", "quiet"]); // "keep-open"
  * closestName("prot", ["port", "host"]); // "port"
+ * closestName("keep", ["keep-open", "quiet"]); // "keep-open"
  * closestName("xyz", ["port", "host"]); // undefined
  * ```
  */
@@ -74,7 +76,13 @@ export function closestName(
       bestDistance = distance;
     }
   }
-  return best;
+  if (best !== undefined || word.length < 3) return best;
+  // The start of one name only (`keep` for `keep-open`): that name.
+  const lower = word.toLowerCase();
+  const started = [...names].filter((name) =>
+    name.toLowerCase().startsWith(lower)
+  );
+  return started.length === 1 ? started[0] : undefined;
 }
 
 /**

@@ -68,6 +68,15 @@ function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
   }
   if (modeName === "--help" || modeName === "-h") return commandHelp(command);
   const mode = modes.get(modeName);
+  // An option where the mode belongs, as at the top: say where it goes.
+  if (mode === undefined && modeName.startsWith("-")) {
+    throw new UsageError(
+      `expected a ${command} mode before "${modeName}" (one of: ${
+        [...modes.keys()].join(", ")
+      }); options follow the mode`,
+      command,
+    );
+  }
   if (mode === undefined) {
     throw new UsageError(
       `unknown ${command} mode "${modeName}" (one of: ${

@@ -58,6 +58,22 @@ Deno.test("modes: an option where the command belongs says the command comes fir
   }
 });
 
+Deno.test("modes: an option where the mode belongs says the mode comes first", async () => {
+  for (
+    const [command, option, modes] of [
+      ["server", "--keep-open", "bork, echo, app"],
+      ["client", "-V", "hello, count, multi, app"],
+    ]
+  ) {
+    assertUsage(
+      await runCli([command, option, "bork"]),
+      new RegExp(
+        `^error: expected a ${command} mode before "${option}" \\(one of: ${modes}\\); options follow the mode \\(see 'netdemo ${command} --help'\\)\n$`,
+      ),
+    );
+  }
+});
+
 Deno.test("modes: a misspelt --help in the command's place is pointed to --help", async () => {
   for (const option of ["--hlep", "--halp", "-help"]) {
     assertUsage(

@@ -58,6 +58,8 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
       /^error: unknown option '--keepopen'; did you mean --keep-open\? \(see 'netdemo server bork --help'\)$/,
     ],
     [["client", "hello", "--prot", "1"], /'--prot'; did you mean --port\?/],
+    // The start of one option only is that option.
+    [["server", "bork", "--keep"], /'--keep'; did you mean --keep-open\?/],
     [["client", "multi", "--durration", "1"], /did you mean --duration\?/],
     [["client", "hello", "-z"], /^error: unknown option '-z' \(see/],
     [
