@@ -242,7 +242,10 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
   const during = context.during ? ` ${context.during}` : "";
   const detail = errorMessage(error);
   const messages: Record<FailureKind, string> = {
-    "refused": `connection to ${address} refused: no server is listening there`,
+    // A Unix socket path with no file at all: most likely a typo in it.
+    "refused": error instanceof Deno.errors.NotFound
+      ? `connection to ${address} refused: there is no socket file at that path`
+      : `connection to ${address} refused: no server is listening there`,
     "reset": `${address} reset the connection${during}`,
     "timeout": `${address} timed out${during}`,
     "host-not-found": `host "${context.host ?? address}" was not found`,

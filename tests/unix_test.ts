@@ -237,7 +237,21 @@ Deno.test("unix: a client finds no server, and --unix excludes --port and TLS", 
     ]);
     assertOneLineFailure(
       missing,
-      /^error: connection to unix:\S+ refused: no server is listening there; start the server first, and give the path its "Listening on" line shows$/,
+      /^error: connection to unix:\S+ refused: there is no socket file at that path; start the server first, and give the path its "Listening on" line shows$/,
+    );
+    // A socket file left by a server that died: no listener behind it.
+    const stale = `${dir.path}/stale`;
+    const made = await new Deno.Command("python3", {
+      args: [
+        "-c",
+        "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+        stale,
+      ],
+    }).output();
+    equal(made.code, 0);
+    assertOneLineFailure(
+      await runCli(["client", "hello", "--unix", stale]),
+      /^error: connection to unix:\S+ refused: no server is listening there; start the server first/,
     );
     equal(withPort.code, 2);
     match(withPort.stderr, /^error: --unix replaces --host and --port/);
