@@ -164,7 +164,7 @@ export const GRACE_OPTION = {
     kind: "seconds",
     placeholder: "SECONDS",
     description:
-      "on Ctrl-C or SIGTERM, let open connections go on this long, then close them (0, or a second signal: close at once)",
+      "on Ctrl-C, SIGTERM or SIGHUP, let open connections go on this long, then close them (0, or a second signal: close at once)",
     default: DEFAULT_GRACE_MS,
   },
 } satisfies OptionDecls;

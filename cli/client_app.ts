@@ -18,6 +18,7 @@ import {
   TRACE_OPTION,
 } from "./_shared_options.ts";
 import { superviseClient } from "./_run.ts";
+import { UsageError } from "./_usage.ts";
 
 const OPTIONS = {
   ...CLIENT_ADDRESS_OPTIONS,
@@ -56,6 +57,11 @@ export const clientApp = {
   ],
   run(command, reporter): Promise<number> {
     const [action, value] = command.positionals;
+    if (action === "") {
+      throw new UsageError(
+        'ACTION must not be empty: "search", or a word sent with VALUE as binary',
+      );
+    }
     const options = {
       endpoint: endpointValue(command, "client"),
       maxContentLength: command.values["max-content"],

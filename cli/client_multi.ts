@@ -39,7 +39,8 @@ const OPTIONS = {
   conns: {
     kind: "integer",
     placeholder: "N",
-    description: "connections to open at once",
+    description:
+      `connections to open at once (at most ${MAX_CONNECTIONS}, about the local ports there are)`,
     min: 1,
     max: MAX_CONNECTIONS,
     default: DEFAULT_MULTI_CONNECTIONS,

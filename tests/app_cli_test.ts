@@ -193,6 +193,7 @@ Deno.test("netdemo app: usage errors exit 2 with one line", async () => {
   const cases = [
     ["client", "app", "search"],
     ["client", "app", "search", "a", "b"],
+    ["client", "app", "", "x"],
     ["client", "app", "--max-content", "lots", "search", "a"],
     ["server", "app", "--max-content", "-1"],
     ["server", "app", "--request-timeout", "soon"],
