@@ -152,13 +152,15 @@ export function formatLoadReport(report: LoadReport): string[] {
     }/s`;
   // Reports from before the field had no warm-up.
   const omitted = config.omitSeconds ?? 0;
-  // A run stopped before its warm-up was over counted nothing at all.
-  const cutInWarmUp = report.interrupted && report.roundTrips === 0 &&
-    report.durationSeconds === 0;
+  // A run that ended before its warm-up was over (stopped, or every
+  // connection failed) counted nothing at all.
+  const cutInWarmUp = report.roundTrips === 0 && report.durationSeconds === 0;
   const warmUp = omitted === 0
     ? ""
     : cutInWarmUp
-    ? `, interrupted during its ${omitted} s warm-up: nothing counted`
+    ? `, ${
+      report.interrupted ? "interrupted during" : "ended within"
+    } its ${omitted} s warm-up: nothing counted`
     : `, after a ${omitted} s warm-up not counted`;
   const lines = [
     `Connections:   ${opened}`,

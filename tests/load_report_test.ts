@@ -310,3 +310,17 @@ for (const json of [true, false]) {
     },
   );
 }
+
+Deno.test("load report: a run whose every connect failed within its warm-up says it ended there, not that a warm-up ran", async () => {
+  const result = await runCli([
+    ...["client", "multi", "--port", `${closedPort()}`],
+    ...["--omit", "1", "--duration", "1"],
+  ]);
+  equal(result.code, 1);
+  ok(
+    lines(result.stdout).includes(
+      "Round trips:   0 of 64 bytes in 0.00 s, ended within its 1 s warm-up: nothing counted",
+    ),
+    result.stdout,
+  );
+});
