@@ -104,11 +104,18 @@ async function readResponse(
     if (!(error instanceof ProtocolError)) throw error;
     throw new NetError(
       "protocol",
-      `${socket.peer} sent a malformed response: ${error.message}`,
+      `${socket.peer} sent a malformed response: ${error.message}${NOT_APP}`,
       { cause: error },
     );
   }
 }
+
+/**
+ * What a malformed response usually means for a learner: another lesson's
+ * server on that port (an echo server sends the request back, which has
+ * no "result").
+ */
+const NOT_APP = "; is it an app server?";
 
 function showResponse(response: AppMessage, peer: string): string {
   if (response.kind === "binary") {
@@ -118,7 +125,7 @@ function showResponse(response: AppMessage, peer: string): string {
   if (result === undefined) {
     throw new NetError(
       "protocol",
-      `${peer} sent a malformed response: the text/json response has no "result"`,
+      `${peer} sent a malformed response: the text/json response has no "result"${NOT_APP}`,
     );
   }
   return `Got result: ${escapeText(fieldText(result))}`;

@@ -336,15 +336,15 @@ Deno.test("app client: a malformed, truncated or result-less response is a proto
   const cases: [Uint8Array, RegExp][] = [
     [
       new Uint8Array([0, 0]),
-      /sent a malformed response: the header length is 0$/,
+      /sent a malformed response: the header length is 0; is it an app server\?$/,
     ],
     [
       encodeAppMessage(appRequest("search", "x")).subarray(0, 50),
-      /sent a malformed response: the stream ended in the middle of the header \(48 of \d+ bytes\)$/,
+      /sent a malformed response: the stream ended in the middle of the header \(48 of \d+ bytes\); is it an app server\?$/,
     ],
     [
       encodeAppMessage(jsonMessage({ answer: 42 })),
-      /sent a malformed response: the text\/json response has no "result"$/,
+      /sent a malformed response: the text\/json response has no "result"; is it an app server\?$/,
     ],
   ];
   for (const [reply, pattern] of cases) {
