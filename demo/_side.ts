@@ -32,7 +32,9 @@ export function sideReporter(
       terminal.always(prefix + line);
       options.onLine?.(line);
     },
-    stderr: (line) => terminal.note(prefix + line),
+    // One transcript on stdout, in order: `deno task demo | less` keeps
+    // the errors the lessons are about (the second client's reset).
+    stderr: (line) => terminal.always(prefix + line),
   });
 }
 

@@ -24,7 +24,7 @@ import { heading, sideReporter } from "./_side.ts";
  */
 export async function echoLesson(): Promise<void> {
   heading(
-    "Lesson 2: handling multiple connections (the echo server and the multi client)",
+    "Lesson 2: many connections (the echo server and the multi client)",
   );
   const serverReporter = sideReporter("server");
   const server = serveEcho({ port: 0, reporter: serverReporter });

@@ -23,7 +23,7 @@ import { borkServer, heading, sideReporter } from "./_side.ts";
  * ```
  */
 export async function socketsLesson(): Promise<void> {
-  heading("Lesson 4: seeing the sockets (netdemo sockets, like netstat -an)");
+  heading("Seeing the sockets (netdemo sockets, like netstat -an)");
   const server = borkServer();
   const port = server.addr.port;
   const table = sideReporter("table");
