@@ -397,13 +397,16 @@ export class StreamSocket {
     }
     if (this.#reporter.tracing) {
       // After a timeout or an abort the runtime's error only says that the
-      // socket was closed under the call, so the kind alone is the story.
+      // socket was closed under the call, so the kind alone is the story;
+      // after a close of this side's own (a watchdog, the run's end), the
+      // close is, and the report names its reason.
       const name = failure.kind === "timeout" || failure.kind === "interrupted"
         ? ""
         : ` (${errorName(error)})`;
-      this.#reporter.trace(
-        `error on ${this.#name} ${during}: ${failure.kind}${name}`,
-      );
+      const what = this.#closed && failure.kind === "closed-early"
+        ? "closed on this side"
+        : `${failure.kind}${name}`;
+      this.#reporter.trace(`error on ${this.#name} ${during}: ${what}`);
     }
     return failure;
   }

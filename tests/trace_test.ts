@@ -170,3 +170,31 @@ Deno.test("trace: a write to a peer that reset the connection is traced as an er
     /^close connection to 127\.0\.0\.1:\d+ \(read 1 byte, wrote 3 bytes\)$/,
   ]);
 });
+
+Deno.test("trace: a load connection its watchdog stops is traced as closed on this side, and reported as timed out", async () => {
+  // Accepts and never reads or answers.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  try {
+    const result = await runCli([
+      ...["client", "multi", "--port", `${listener.addr.port}`, "--conns", "1"],
+      ...["--rounds", "1", "--timeout", "0.3", "--trace"],
+    ]);
+    assert.equal(result.code, 1);
+    const errors = lines(result.stderr).filter((line) =>
+      / error on /.test(line)
+    );
+    assert.equal(errors.length, 1, result.stderr);
+    assert.match(
+      errors[0],
+      / while waiting for the echo: closed on this side$/,
+    );
+    assert.match(
+      result.stderr,
+      /\nerror: 1 error in the load run: 1 timed out \(first: 127\.0\.0\.1:\d+ made no progress for 0\.3 s \(--timeout\)\)\n$/,
+    );
+  } finally {
+    listener.close();
+    (await accepted.catch(() => undefined))?.close();
+  }
+});
