@@ -212,6 +212,9 @@ async function handshake(
   const onAbort = (): void => tls.close();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
+    // Aborted (a timeout, Ctrl-C) while startTls was being set up: no
+    // listener heard it, and a silent peer would hold the handshake.
+    if (signal.aborted) onAbort();
     const info = await tls.handshake();
     reporter?.trace(
       `TLS handshake with ${
