@@ -127,7 +127,6 @@ class BorkServer implements ServerHandle {
         if (answer) {
           this.#log.event(`Received ${quoted(answer.text)}`);
           await socket.writeAll(answer.reply);
-          this.#listening.summary.bytesSent += answer.reply.length;
           this.#log.event(`Replied ${quoted(answer.reply)}`);
         }
         if (count === null) {
@@ -145,6 +144,10 @@ class BorkServer implements ServerHandle {
       }
       if (!(error instanceof NetError)) throw error;
       this.#log.event(`Connection to ${socket.peer} ended: ${error.message}`);
+    } finally {
+      // What the OS took, a reply cut off by a reset included, as the echo
+      // and app servers count.
+      this.#listening.summary.bytesSent += socket.bytesWritten;
     }
   }
 }
