@@ -143,7 +143,7 @@ class BorkServer implements ServerHandle {
         return;
       }
       if (!(error instanceof NetError)) throw error;
-      this.#log.event(`Connection to ${socket.peer} ended: ${error.message}`);
+      this.#log.event(`Connection from ${socket.peer} ended: ${error.message}`);
     } finally {
       // What the OS took, a reply cut off by a reset included, as the echo
       // and app servers count.

@@ -170,3 +170,24 @@ Deno.test("bork server: works on IPv6 loopback with the bracketed address", asyn
   equal(server.out[0], `Listening on [::1]:${handle.addr.port}`);
   equal(decode(result.reply), "Hello, World! bork bork bork");
 });
+
+Deno.test("bork server: a client's reset is logged as the echo server logs it, 'Connection from ... ended'", async () => {
+  const server = captureReporter();
+  const handle = serveBork({ port: 0, reporter: server.reporter });
+  // Sends a chunk, takes its reply, then resets (SO_LINGER 0).
+  const reset = await new Deno.Command("python3", {
+    args: [
+      "-c",
+      "import socket, struct, sys; s = socket.create_connection(('127.0.0.1', int(sys.argv[1]))); s.sendall(b'x'); s.recv(64); s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.close()",
+      `${handle.addr.port}`,
+    ],
+  }).output();
+  equal(reset.code, 0);
+  await handle.closed;
+  const ended = server.out.filter((line) => /^Connection /.test(line));
+  equal(ended.length, 1, server.out.join("\n"));
+  match(
+    ended[0],
+    /^Connection from 127\.0\.0\.1:\d+ ended: 127\.0\.0\.1:\d+ reset the connection/,
+  );
+});
