@@ -89,3 +89,31 @@ export async function startPythonServer(
     throw error;
   }
 }
+
+/**
+ * Runs `python3 -c CODE ARGS...` to its end, for a one-line peer or a
+ * system call Deno does not offer; rejects with Python's stderr if it
+ * fails.
+ *
+ * @example
+ * ```ts
+ * import { runPythonSnippet } from "./_python.ts";
+ * await runPythonSnippet("import sys; assert sys.argv[1] == 'x'", ["x"]);
+ * ```
+ */
+export async function runPythonSnippet(
+  code: string,
+  args: string[],
+): Promise<void> {
+  const { code: status, stderr } = await new Deno.Command("python3", {
+    args: ["-c", code, ...args],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (status !== 0) {
+    throw new Error(
+      `python3 -c failed (${status}): ${new TextDecoder().decode(stderr)}`,
+    );
+  }
+}

@@ -5,6 +5,7 @@ import { runCount } from "../client/count.ts";
 import { NetError } from "../protocol/errors.ts";
 import { captureReporter } from "./_helpers.ts";
 import { closedPort, decode, encode } from "./_net.ts";
+import { runPythonSnippet } from "./_python.ts";
 
 /** Reads from a raw connection until `length` bytes came (or EOF). */
 async function readBytes(conn: Deno.Conn, length: number): Promise<string> {
@@ -175,14 +176,10 @@ Deno.test("bork server: a client's reset is logged as the echo server logs it, '
   const server = captureReporter();
   const handle = serveBork({ port: 0, reporter: server.reporter });
   // Sends a chunk, takes its reply, then resets (SO_LINGER 0).
-  const reset = await new Deno.Command("python3", {
-    args: [
-      "-c",
-      "import socket, struct, sys; s = socket.create_connection(('127.0.0.1', int(sys.argv[1]))); s.sendall(b'x'); s.recv(64); s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.close()",
-      `${handle.addr.port}`,
-    ],
-  }).output();
-  equal(reset.code, 0);
+  await runPythonSnippet(
+    "import socket, struct, sys; s = socket.create_connection(('127.0.0.1', int(sys.argv[1]))); s.sendall(b'x'); s.recv(64); s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.close()",
+    [`${handle.addr.port}`],
+  );
   await handle.closed;
   const ended = server.out.filter((line) => /^Connection /.test(line));
   equal(ended.length, 1, server.out.join("\n"));

@@ -11,6 +11,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
 import { serveEcho } from "../server/echo.ts";
 import { CliProcess, spawnQuietEcho } from "./_helpers.ts";
+import { runPythonSnippet } from "./_python.ts";
 import { assertReportShape, loadAgainstEcho, slowEcho } from "./_load.ts";
 
 Deno.test("load: --lifetime replaces connections: conns x ceil(rounds / lifetime) opened", async () => {
@@ -180,14 +181,10 @@ Deno.test("load: churn that reaches the open-file limit mid-run stops the run wi
     await client.waitForLine(/^\[ *0\.00-/);
     // Lowered under the descriptors the run holds: the next connect of
     // the churn gets EMFILE, as it would at a limit reached for real.
-    const lowered = await new Deno.Command("python3", {
-      args: [
-        "-c",
-        "import resource, sys; resource.prlimit(int(sys.argv[1]), resource.RLIMIT_NOFILE, (10, 10))",
-        `${client.child.pid}`,
-      ],
-    }).output();
-    equal(lowered.code, 0, new TextDecoder().decode(lowered.stderr));
+    await runPythonSnippet(
+      "import resource, sys; resource.prlimit(int(sys.argv[1]), resource.RLIMIT_NOFILE, (10, 10))",
+      [`${client.child.pid}`],
+    );
     const status = await client.finished();
     equal(status.code, 1, client.stderrLines.join("\n"));
     ok(

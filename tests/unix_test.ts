@@ -15,7 +15,7 @@ import {
   spawnServer,
 } from "./_helpers.ts";
 import { everyLesson } from "./_lessons.ts";
-import { startPython } from "./_python.ts";
+import { runPythonSnippet, startPython } from "./_python.ts";
 
 /** A fresh directory for socket files, removed by `remove()`. */
 async function socketDir(): Promise<{ path: string; remove(): void }> {
@@ -114,15 +114,7 @@ Deno.test("unix: a stale socket file is replaced; a live one is 'already in use'
   const stale = `${dir.path}/stale.sock`;
   const live = `${dir.path}/live.sock`;
   const plain = `${dir.path}/plain`;
-  // A socket bound and closed without unlinking: a server that died.
-  const made = await new Deno.Command("python3", {
-    args: [
-      "-c",
-      "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()",
-      stale,
-    ],
-  }).output();
-  equal(made.code, 0);
+  await staleSocketFile(stale);
   Deno.writeTextFileSync(plain, "keep me\n");
   const server = serveEcho({ endpoint: { transport: "unix", path: live } });
   try {
@@ -239,16 +231,8 @@ Deno.test("unix: a client finds no server, and --unix excludes --port and TLS", 
       missing,
       /^error: connection to unix:\S+ refused: there is no socket file at that path; start the server first, and give the path its "Listening on" line shows$/,
     );
-    // A socket file left by a server that died: no listener behind it.
     const stale = `${dir.path}/stale`;
-    const made = await new Deno.Command("python3", {
-      args: [
-        "-c",
-        "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
-        stale,
-      ],
-    }).output();
-    equal(made.code, 0);
+    await staleSocketFile(stale);
     assertOneLineFailure(
       await runCli(["client", "hello", "--unix", stale]),
       /^error: connection to unix:\S+ refused: no server is listening there; start the server first/,
@@ -323,3 +307,14 @@ Deno.test("unix: a client bound to a path of its own is named by it, escaped, so
   ok(lines.includes(`Accepted connection from ${name}`), lines.join("\n"));
   ok(!lines.includes(forged), lines.join("\n"));
 });
+
+/**
+ * Leaves a socket file at `path` as a server that died would: bound,
+ * never unlinked, nothing listening behind it.
+ */
+async function staleSocketFile(path: string): Promise<void> {
+  await runPythonSnippet(
+    "import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()",
+    [path],
+  );
+}
