@@ -53,6 +53,9 @@ export const CLIENT_ADDRESS_OPTIONS = {
   port: {
     ...SERVER_ADDRESS_OPTIONS.port,
     description: "the server's TCP port",
+    // 0 is read, to be refused with its own sentence (a server's choice).
+    mistake:
+      "must be the server's port, an integer from 1 to 65535 in plain decimal digits",
   },
 } satisfies OptionDecls;
 

@@ -66,6 +66,11 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
       ["server", "bork", "--port", "abc"],
       /--port must be an integer from 0 to 65535, got "abc"/,
     ],
+    // A client's port is the server's: 0 is no port to connect to.
+    [
+      ["client", "hello", "--port", "70000"],
+      /--port must be the server's port, an integer from 1 to 65535 in plain decimal digits, got "70000"/,
+    ],
     [["server", "bork", "--port", "70000"], /got "70000"/],
     [["server", "bork", "--port", "-1"], /got "-1"/],
     [
