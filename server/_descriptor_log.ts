@@ -79,9 +79,9 @@ export class DescriptorLog {
   end(): void {
     if (this.#unsaid === 0) return;
     this.#reporter.note(
-      `The open-file limit was reached ${
+      `Since the last line about the open-file limit, it was reached ${
         times(this.#unsaid)
-      } more after the last line that said so`,
+      } more`,
     );
     this.#unsaid = 0;
   }

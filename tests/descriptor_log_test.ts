@@ -32,9 +32,9 @@ Deno.test("descriptor log: churn at the limit is one line and one recovery per t
   deepEqual(err, [
     LIMIT_LINE,
     `${LIMIT_LINE} (reached ${second - 1} times more since the last such line)`,
-    `The open-file limit was reached ${
+    `Since the last line about the open-file limit, it was reached ${
       60 - second - 1
-    } times more after the last line that said so`,
+    } times more`,
   ]);
   deepEqual(out, [
     "Accepting connections again (39 open)",
@@ -60,7 +60,7 @@ Deno.test("descriptor log: an episode that began unsaid is said once it outlasts
     "Accepting connections again (20 open)",
   ]);
   deepEqual(err.slice(2), [
-    "The open-file limit was reached once more after the last line that said so",
+    "Since the last line about the open-file limit, it was reached once more",
   ]);
 });
 
