@@ -86,6 +86,10 @@ class LoadRun {
   #gaveUp = 0;
   /** Slots of a counted run still sending or awaiting echoes. */
   #slotsBusy = 0;
+  /** True once the slots run (their connections opened). */
+  #running = false;
+  /** False when a stop came after a counted run's round trips were done. */
+  #cutShort = true;
   #intervalTimer: Timer | undefined;
   #interruptedAt = Infinity;
   /** When the counted figures begin (after the warm-up). */
@@ -135,6 +139,7 @@ class LoadRun {
       this.#figures.begin(this.#countFrom);
       const schedule = new Schedule({ rate, slots }, started);
       this.#slotsBusy = slots;
+      this.#running = true;
       if (durationMs !== undefined) {
         const runMs = omitMs + durationMs;
         this.#deadline = started + runMs;
@@ -204,7 +209,7 @@ class LoadRun {
       const result = figures.result(end, {
         ...limits,
         opened: this.#connector.opened,
-        interrupted: this.#options.signal?.aborted === true,
+        interrupted: this.#options.signal?.aborted === true && this.#cutShort,
         emptyMs: this.#emptyMs,
       });
       // A slot of a timed run ends early only when a connect fails; when
@@ -230,6 +235,12 @@ class LoadRun {
 
   // On the caller's abort, or when the open-file limit was hit.
   #stop = (): void => {
+    // A Ctrl-C in a counted run's wait for the server's close, every round
+    // trip done, cut nothing short: its figures are whole.
+    if (this.#interruptedAt === Infinity) {
+      this.#cutShort = !(this.#running && this.#slotsBusy === 0 &&
+        this.#plan.durationMs === undefined);
+    }
     this.#interruptedAt = Math.min(this.#interruptedAt, performance.now());
     this.#ticker.release();
     for (const connection of this.#active) connection.stop("interrupt");
