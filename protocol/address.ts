@@ -73,18 +73,39 @@ export function bareHost(host: string): string {
  * an IPv4 address, and a zone (`%eth0`) after.
  */
 function isIPv6(text: string): boolean {
+  return ipv6Groups(text) !== undefined;
+}
+
+/**
+ * The eight 16-bit groups of an IPv6 address (see {@linkcode isIPv6}), or
+ * undefined when `text` is not one.
+ */
+function ipv6Groups(text: string): number[] | undefined {
   const address = text.replace(/%[\w.-]+$/, "");
   const halves = address.split("::");
-  if (halves.length > 2) return false;
-  const groups = halves.map((half) => half === "" ? [] : half.split(":"));
-  const all = groups.flat();
-  const last = all.at(-1) ?? "";
+  if (halves.length > 2) return undefined;
+  const parts = halves.map((half) => half === "" ? [] : half.split(":"));
+  const last = parts.flat().at(-1) ?? "";
   const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(last);
-  if (ipv4 && ipv4.slice(1).some((part) => Number(part) > 255)) return false;
-  const hex = ipv4 ? all.slice(0, -1) : all;
-  if (!hex.every((group) => /^[0-9A-Fa-f]{1,4}$/.test(group))) return false;
-  const count = hex.length + (ipv4 ? 2 : 0);
-  return halves.length === 2 ? count < 8 : count === 8;
+  if (ipv4 && ipv4.slice(1).some((part) => Number(part) > 255)) {
+    return undefined;
+  }
+  const [a, b, c, d] = ipv4 ? ipv4.slice(1).map(Number) : [];
+  const tail = ipv4 ? [a * 256 + b, c * 256 + d] : [];
+  const groups = parts.map((half, i) =>
+    ipv4 && i === parts.length - 1 ? half.slice(0, -1) : half
+  );
+  const hex = groups.flat();
+  if (!hex.every((group) => /^[0-9A-Fa-f]{1,4}$/.test(group))) return undefined;
+  const count = hex.length + tail.length;
+  if (halves.length === 2 ? count >= 8 : count !== 8) return undefined;
+  const numbers = groups.map((half) =>
+    half.map((group) => parseInt(group, 16))
+  );
+  const zeros = Array(8 - count).fill(0);
+  return halves.length === 2
+    ? [...numbers[0], ...zeros, ...numbers[1], ...tail]
+    : [...numbers[0], ...tail];
 }
 
 /**
@@ -95,14 +116,20 @@ function isIPv6(text: string): boolean {
  * import { isWildcardHost } from "./address.ts";
  * isWildcardHost("0.0.0.0"); // true
  * isWildcardHost("[0::0]"); // true
+ * isWildcardHost("::ffff:0.0.0.0"); // true
  * isWildcardHost("::1"); // false
  * ```
  */
 export function isWildcardHost(host: string): boolean {
   const bare = bareHost(host);
   if (bare === "0.0.0.0" || bare === "") return true;
-  // Any spelling of the unspecified IPv6 address: only zero groups.
-  return isIPv6(bare) && /^[0:]+$/.test(bare);
+  const groups = ipv6Groups(bare);
+  if (groups === undefined) return false;
+  // The unspecified IPv6 address in any spelling, or IPv4's mapped into
+  // IPv6 (::ffff:0.0.0.0), which binds every IPv4 interface.
+  const others = groups.filter((_, i) => i !== 5);
+  return others.every((group) => group === 0) &&
+    (groups[5] === 0 || groups[5] === 0xffff);
 }
 
 /**

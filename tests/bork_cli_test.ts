@@ -276,7 +276,8 @@ Deno.test("e2e: binding every interface prints a warning on stderr", async () =>
 });
 
 Deno.test("e2e: every spelling of the unspecified IPv6 address gets the warning; ::1 does not", async () => {
-  const hosts = ["::0", "0:0:0:0:0:0:0:0", "[0::0]", "::1"];
+  // The last wildcard is IPv4's, mapped: every IPv4 interface.
+  const hosts = ["::0", "0:0:0:0:0:0:0:0", "[0::0]", "::ffff:0.0.0.0", "::1"];
   const servers = await Promise.all(
     hosts.map((host) =>
       spawnServer(["server", "echo", "--host", host, "--port", "0"])
@@ -286,12 +287,13 @@ Deno.test("e2e: every spelling of the unspecified IPv6 address gets the warning;
     equal((await process.stop("SIGTERM")).code, 0);
     return process.stderrLines.filter((line) => line.startsWith("warning: "));
   }));
-  servers.slice(0, 3).forEach(({ port }, index) => {
+  servers.slice(0, 4).forEach(({ port }, index) => {
+    const address = index === 3 ? `0.0.0.0:${port}` : `[::]:${port}`;
     deepEqual(warnings[index], [
-      `warning: listening on every interface ([::]:${port}): other machines can connect`,
+      `warning: listening on every interface (${address}): other machines can connect`,
     ], hosts[index]);
   });
-  deepEqual(warnings[3], [], "::1");
+  deepEqual(warnings[4], [], "::1");
 });
 
 Deno.test("e2e: a server that closes without replying is one line, exit 1", async () => {
