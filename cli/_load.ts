@@ -26,6 +26,7 @@ import type { OptionDecls, Values } from "./_options.ts";
 import { fileProblem, readNamed } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
 import { seconds } from "../output/count.ts";
+import { roundPerSecond } from "../client/load_report.ts";
 import { decimalNumber, MAX_SECONDS } from "./_values.ts";
 import { stopExitCode, superviseClient } from "./_run.ts";
 
@@ -333,10 +334,9 @@ async function readPayload(path: string): Promise<Uint8Array> {
 function shortfallOf(result: LoadResult): string {
   const { config, achievedRate } = result.report;
   const achieved = achievedRate ?? 0;
-  // Whole round trips/s, unless rounding would reach the rate asked for.
-  const sent = achieved < 1 || Math.round(achieved) >= (config.rate ?? 0)
-    ? achieved
-    : Math.round(achieved);
+  // As the report rounds it, unless that would reach the rate asked for.
+  const rounded = roundPerSecond(achieved);
+  const sent = rounded >= (config.rate ?? 0) ? achieved : rounded;
   return `it sent ${sent} of ${config.rate} round trips/s requested`;
 }
 
@@ -345,24 +345,48 @@ function shortfallOf(result: LoadResult): string {
  * behind a stall at its end, with no error or interruption to say so.
  */
 function stalledQuietly(result: LoadResult): boolean {
-  return result.stalledUnsent > 0 && result.failures.total === 0 &&
+  return (result.report.unsentRoundTrips ?? 0) > 0 &&
+    result.longestStallMs > 0 && result.failures.total === 0 &&
     !result.report.interrupted;
 }
 
 /**
- * A server stall that held due messages back: how long, and the messages
- * it left unsent at the run's end, which no latency shows.
+ * A server stall that held due messages back: how long, the messages due
+ * in the run never sent (which no latency shows), and the pipelines' own
+ * cap when they would have held the schedule back without the stall.
  */
 function stallWarning(result: LoadResult, shortfall: string): string {
+  const { unsentRoundTrips } = result.report;
   const longest = seconds(Math.round(result.longestStallMs / 100) * 100);
-  const held =
-    `the server stalled: ${shortfall}, as a message already due waited up to ${longest} for an echo to free a place in its pipeline`;
-  const count = result.stalledUnsent;
-  if (count === 0) return `${held}; the latencies include that wait`;
-  const messages = count === 1 ? "1 message" : `${count} messages`;
-  return `${held}; ${messages} due in the run ${
-    count === 1 ? "was" : "were"
-  } never sent, as their connections still waited for echoes 1 s after its end, and the latencies leave them out`;
+  const parts = [
+    `the server stalled: ${shortfall}, as messages already due waited up to ${longest} for the server to answer the ones before them`,
+  ];
+  const count = unsentRoundTrips ?? 0;
+  parts.push(
+    count === 0
+      ? "the latencies include that wait"
+      : `${count === 1 ? "1 message" : `${count} messages`} due in the run ${
+        count === 1 ? "was" : "were"
+      } never sent, and the latencies leave them out`,
+  );
+  const cap = result.pipelineCap;
+  if (cap !== null) {
+    parts.push(
+      `besides, at their usual round trip its pipelines allow about ${
+        roundPerSecond(cap)
+      } round trips/s (${
+        pipelinesOf(result)
+      }); give more --conns or a deeper --pipeline`,
+    );
+  }
+  return parts.join("; ");
+}
+
+// `at most 1 in flight on each of 2 connections`.
+function pipelinesOf(result: LoadResult): string {
+  const { connections, pipeline } = result.report.config;
+  const on = `${connections} connection${connections === 1 ? "" : "s"}`;
+  return `at most ${pipeline} in flight on each of ${on}`;
 }
 
 /**
@@ -389,7 +413,7 @@ function behindWarning(result: LoadResult): string {
   if (!result.heldBack) {
     return `the client fell behind its schedule: ${shortfall}; its latencies include its own delay`;
   }
-  const { connections, pipeline } = config;
-  const on = `${connections} connection${connections === 1 ? "" : "s"}`;
-  return `the schedule was held back by its pipelines: ${shortfall}, with at most ${pipeline} in flight on each of ${on} (connections x pipeline / round-trip time caps the rate); give more --conns or a deeper --pipeline`;
+  return `the schedule was held back by its pipelines: ${shortfall}, with ${
+    pipelinesOf(result)
+  } (connections x pipeline / round-trip time caps the rate); give more --conns or a deeper --pipeline`;
 }

@@ -6,7 +6,7 @@
  */
 
 import { LatencyRecorder } from "./latency.ts";
-import { type IntervalReport, roundTo } from "./load_report.ts";
+import { type IntervalReport, roundRate, roundTo } from "./load_report.ts";
 
 /**
  * Cuts a run into intervals: it keeps the latencies of the current
@@ -74,7 +74,7 @@ export class IntervalMeter {
       startSeconds: roundTo((this.#start - this.#runStart) / 1000, 3),
       endSeconds: roundTo((now - this.#runStart) / 1000, 3),
       roundTrips: trips,
-      roundTripsPerSecond: roundTo(perSecond, 1),
+      roundTripsPerSecond: roundRate(perSecond),
       bytesPerSecond: Math.round(perSecond * this.#size),
       latencyMs: {
         p50: this.#latency.percentile(50),

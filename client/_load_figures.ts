@@ -19,6 +19,7 @@ import {
   type LoadConfig,
   type LoadReport,
   REPORT_SCHEMA,
+  roundRate,
   roundTo,
 } from "./load_report.ts";
 
@@ -61,12 +62,11 @@ export interface LoadResult {
    */
   longestStallMs: number;
   /**
-   * Messages due in a `rate` run that were never sent because their
-   * connections' pipelines were still full of unanswered messages 1 s
-   * after the run's end (a server stall there): the latencies leave them
-   * out.
+   * Under `rate`, the round trips per second its pipelines allow at their
+   * usual round trip (connections x pipeline / the median uncorrected
+   * latency), when that is under 99% of the rate asked; else null.
    */
-  stalledUnsent: number;
+  pipelineCap: number | null;
   /**
    * Set when a timed run ended before its duration because failures had
    * stopped every connection: the seconds it ran, warm-up included. Its
@@ -136,7 +136,6 @@ export class LoadFigures {
   #countFrom = -Infinity;
   /** When the run began, its warm-up included. */
   #runStart = 0;
-  #stalledUnsent = 0;
   #longestStallMs = 0;
 
   /** Starts with nothing counted. */
@@ -158,10 +157,9 @@ export class LoadFigures {
   };
 
   /** Counts a stall that held a due message back, unless in the warm-up. */
-  onStall = ({ plannedAt, ms, unsent }: Stall): void => {
+  onStall = ({ plannedAt, ms }: Stall): void => {
     if (plannedAt < this.#countFrom) return;
     this.#longestStallMs = Math.max(this.#longestStallMs, ms);
-    this.#stalledUnsent += unsent;
   };
 
   /** Counts a whole echo: its planned and actual send times, and now. */
@@ -180,15 +178,16 @@ export class LoadFigures {
    * The figures are of messages due from `countFrom` on (the end of a
    * warm-up, fixed in advance as iperf3's `-O` is): one due before then
    * is left out whenever it completes, and one due after is counted even
-   * if the warm-up's timer fires late (a stopped or busy client).
+   * if the warm-up's timer fires late (a stopped or busy client). The
+   * run (and its schedule) began at `runStart`.
    */
-  begin(countFrom: number): void {
+  begin(countFrom: number, runStart: number): void {
     this.#countFrom = countFrom;
     this.started = countFrom;
     this.#lastPlannedAt = countFrom;
     this.#lastSendAt = countFrom;
-    this.#runStart = performance.now();
-    this.#progressAt = this.#runStart;
+    this.#runStart = runStart;
+    this.#progressAt = runStart;
   }
 
   /**
@@ -307,6 +306,37 @@ export class LoadFigures {
     return Math.min(step, stoppedAt);
   }
 
+  // Messages the schedule had due from the warm-up's end to the run's (its
+  // deadline, or when it was stopped; a counted run's every round), the
+  // slots taken together: message k of the run is due k / rate seconds
+  // after its start.
+  #dueBefore(limits: RunLimits, rate: number): number {
+    const step = 1000 / rate;
+    const end = Math.min(
+      limits.deadline ?? Infinity,
+      limits.stoppedAt ?? Infinity,
+    );
+    const { rounds, connections } = this.#config;
+    const all = rounds === null ? Infinity : rounds * connections;
+    // A hair under each boundary: omit and duration are whole multiples of
+    // the step as often as not, and floating point must not add one.
+    const index = (time: number): number =>
+      Math.max(0, Math.ceil((time - this.#runStart) / step - 1e-9));
+    const last = Number.isFinite(end) ? Math.min(index(end), all) : all;
+    return Number.isFinite(last)
+      ? Math.max(0, last - index(this.#countFrom))
+      : 0;
+  }
+
+  #pipelineCap(): number | null {
+    const { rate, connections, pipeline } = this.#config;
+    const median = this.#uncorrected?.percentile(50);
+    // A median of 0 (every echo within a microsecond) caps nothing.
+    if (rate === null || !median) return null;
+    const cap = connections * pipeline * 1000 / median;
+    return cap < BEHIND_SHARE * rate ? cap : null;
+  }
+
   /** The report and verdicts, for counted time ending at `end`. */
   result(
     end: number,
@@ -326,15 +356,12 @@ export class LoadFigures {
     const perSecond = seconds > 0 ? roundTrips / seconds : 0;
     const spanMs = this.#scheduleEnd(run) - started;
     const sentRate = rate === null || sent === 0 ? 0 : sent / (spanMs / 1000);
-    // Rates below one a second keep three significant digits, not one
-    // decimal, which would turn 1e-7/s into 0.
-    const achieved = rate === null
-      ? null
-      : sentRate >= 1
-      ? roundTo(sentRate, 1)
-      : Number(sentRate.toPrecision(3));
+    const achieved = rate === null ? null : roundRate(sentRate);
     const { interrupted, opened } = run;
     const churn = opened - this.#openedBefore;
+    const unsent = rate === null
+      ? null
+      : Math.max(0, this.#dueBefore(run, rate) - sent);
     const report: LoadReport = {
       schema: REPORT_SCHEMA,
       config,
@@ -344,9 +371,10 @@ export class LoadFigures {
       connectionsOpened: opened,
       connectionsPerSecond: roundTo(seconds > 0 ? churn / seconds : 0, 1),
       roundTrips,
-      roundTripsPerSecond: roundTo(perSecond, 1),
+      roundTripsPerSecond: roundRate(perSecond),
       bytesPerSecond: Math.round(perSecond * size),
       achievedRate: achieved,
+      unsentRoundTrips: unsent,
       latencyMs: this.#latency.stats(percentiles),
       uncorrectedLatencyMs: this.#uncorrected?.stats(percentiles) ?? null,
       connectLatencyMs: this.#connectLatency.stats(percentiles),
@@ -379,7 +407,7 @@ export class LoadFigures {
       heldBack,
       waitedForConnections,
       longestStallMs: this.#longestStallMs,
-      stalledUnsent: this.#stalledUnsent,
+      pipelineCap: this.#pipelineCap(),
     };
   }
 }

@@ -29,13 +29,13 @@ const READ_CHUNK = 64 * 1024;
  * scheduled (its lateness shows in the latency and the achieved rate); one
  * that is further behind than this stops, or the run would never end.
  */
-const LATE_SEND_MS = 1_000;
+export const LATE_SEND_MS = 1_000;
 
 /**
  * A message already due that waits this long for a place in its pipeline
  * waits for a stalled server, not for the usual time of a round trip.
  */
-const STALL_MS = 1_000;
+export const STALL_MS = 1_000;
 
 /**
  * The largest message a closed-loop connection with one message in flight
@@ -79,24 +79,19 @@ export interface PipelineJob {
   /**
    * Called when a message due at `plannedAt` waited `ms` (at least
    * `STALL_MS`) for a place in the pipeline, full of messages the server
-   * did not echo: a stall. `unsent` counts the messages due before the
-   * deadline that were then never sent, as sending had stopped 1 s after
-   * the deadline (`LATE_SEND_MS`) by the time a place came free: the
-   * latencies cannot show those.
+   * did not echo: a stall.
    */
   onStall?(stall: Stall): void;
   /** The watchdog's limit, for its error's words. Default: not named. */
   watchdogMs?: number;
 }
 
-/** A due message held back by a full pipeline (see `PipelineJob.onStall`). */
+/** A due message held back by unanswered ones (see `PipelineJob.onStall`). */
 export interface Stall {
   /** When the message was due. */
   plannedAt: number;
-  /** How long it waited for a place, in milliseconds. */
+  /** How long it waited for the server's echoes, in milliseconds. */
   ms: number;
-  /** Messages due before the deadline that were then never sent. */
-  unsent: number;
 }
 
 /** Why a connection was stopped from outside, which decides what it reports. */
@@ -126,6 +121,8 @@ export class PipelinedConnection {
   sent = 0;
   /** Messages echoed whole so far. */
   echoed = 0;
+  /** When the last message was handed to the OS (pipelined sends only). */
+  lastSentAt = -Infinity;
   #job: PipelineJob;
   // Send times of the messages in flight, oldest at #head.
   #planned: number[] = [];
@@ -245,41 +242,23 @@ export class PipelinedConnection {
       const stalled = waitFrom === 0 || planned === undefined
         ? 0
         : now - Math.max(waitFrom, planned);
-      if (now >= job.deadline + (planned === undefined ? 0 : LATE_SEND_MS)) {
-        if (stalled >= STALL_MS) {
-          const unsent = this.#dueBeforeDeadline(index);
-          job.onStall?.({ plannedAt: planned!, ms: stalled, unsent });
-        }
-        break;
-      }
       if (stalled >= STALL_MS) {
-        job.onStall?.({ plannedAt: planned!, ms: stalled, unsent: 0 });
+        job.onStall?.({ plannedAt: planned!, ms: stalled });
+      }
+      if (now >= job.deadline + (planned === undefined ? 0 : LATE_SEND_MS)) {
+        break;
       }
       // Sent early (within a timer tick): count from the actual send.
       const due = planned === undefined ? now : Math.min(planned, now);
       this.#planned.push(due);
       this.#sentAt.push(now);
       this.sent++;
+      this.lastSentAt = now;
       job.onSend(now, due);
       await this.socket.writeAll(job.payload, SENDING);
     }
     this.#writerDone = true;
     if (this.inFlight === 0) this.#finish();
-  }
-
-  // How many messages from `index` on are due before the deadline: the
-  // schedule only moves forward, so the first one due at or after it is
-  // found by halving.
-  #dueBeforeDeadline(index: number): number {
-    const job = this.#job;
-    let low = index;
-    let high = Number.isFinite(job.limit) ? job.limit : Number.MAX_SAFE_INTEGER;
-    while (low < high) {
-      const middle = Math.floor((low + high) / 2);
-      if ((job.plannedAt(middle) ?? Infinity) < job.deadline) low = middle + 1;
-      else high = middle;
-    }
-    return low - index;
   }
 
   // Closed loop, one message in flight, and a message too small to fill

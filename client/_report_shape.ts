@@ -147,6 +147,11 @@ const OPTIONAL_CONFIG: Record<string, Check> = {
   omitSeconds: amount,
 };
 
+/** Fields older reports of this schema may lack (read as null). */
+const OPTIONAL_REPORT: Record<string, Check> = {
+  unsentRoundTrips: orNull(count),
+};
+
 const REPORT: Record<string, Check> = {
   sources: positiveCount,
   interrupted: flag,
@@ -194,6 +199,11 @@ export function reportProblem(
     if (problem !== undefined) return `"config.${key}" must be ${problem}`;
   }
   for (const [key, check] of Object.entries(REPORT)) {
+    const problem = check(report[key]);
+    if (problem !== undefined) return `"${key}" must be ${problem}`;
+  }
+  for (const [key, check] of Object.entries(OPTIONAL_REPORT)) {
+    if (!(key in report)) continue;
     const problem = check(report[key]);
     if (problem !== undefined) return `"${key}" must be ${problem}`;
   }

@@ -17,7 +17,7 @@ import { connectionFailure } from "./_many.ts";
 import { NetError } from "../protocol/errors.ts";
 import { FailureTally } from "./failures.ts";
 import { Connector } from "./_connect.ts";
-import { PipelinedConnection } from "./_pipeline.ts";
+import { LATE_SEND_MS, PipelinedConnection, STALL_MS } from "./_pipeline.ts";
 import { Schedule, sleepUntil, Ticker } from "./_schedule.ts";
 import { type LoadOptions, type LoadPlan, planLoad } from "./_load_options.ts";
 
@@ -136,7 +136,7 @@ class LoadRun {
       }
       const started = performance.now();
       this.#countFrom = started + omitMs;
-      this.#figures.begin(this.#countFrom);
+      this.#figures.begin(this.#countFrom, started);
       const schedule = new Schedule({ rate, slots }, started);
       this.#slotsBusy = slots;
       this.#running = true;
@@ -328,14 +328,29 @@ class LoadRun {
       }
       index += connection.sent;
       // No replacement that would have nothing left to send.
-      const next = schedule.plannedAt(slot, index) ?? performance.now();
+      const planned = schedule.plannedAt(slot, index);
+      const now = performance.now();
+      const next = planned ?? now;
       const finished = !failed &&
         (connection.sent < limit || index === rounds);
+      // Its --lifetime's last echoes kept the slot's next message waiting
+      // (since it was due, or since the last send if that came later: the
+      // slot's lag before then was not this wait): a stall as much as a
+      // full pipeline's (see PipelineJob.onStall).
+      const waited = planned === undefined
+        ? 0
+        : now - Math.max(planned, connection.lastSentAt);
+      if (!failed && waited >= STALL_MS) {
+        this.#figures.onStall({ plannedAt: planned!, ms: waited });
+      }
       // Under --rate a slot that fell behind has its next message long due:
-      // the clock, too, ends churn at the deadline.
+      // the clock, too, ends churn, at the deadline after a failure, else
+      // where a late send still may go (LATE_SEND_MS after it).
+      const lastChance = this.#deadline +
+        (failed || planned === undefined ? 0 : LATE_SEND_MS);
       if (
         finished || connector.stopped || next >= this.#deadline ||
-        performance.now() >= this.#deadline
+        now >= lastChance
       ) return;
       // A replacement is due no later than the deadline, and its connect
       // is given up at the drain, so churn cannot run past the duration.

@@ -91,6 +91,12 @@ export interface LoadReport {
   bytesPerSecond: number;
   /** Messages sent per second against the schedule, or null without a rate. */
   achievedRate: number | null;
+  /**
+   * Under `rate`, messages the schedule had due in the run that were never
+   * sent (the client behind, or a stall past the run's end): in no
+   * latency. Null without a rate (or in a report older than the field).
+   */
+  unsentRoundTrips: number | null;
   /** Round-trip latency; under `rate`, from each message's scheduled send. */
   latencyMs: LatencyStats;
   /** Under `rate`, latency from each message's actual send; else null. */
@@ -116,9 +122,19 @@ const TRANSPORT_NAMES: Record<LoadConfig["transport"], string> = {
   unix: "Unix socket",
 };
 
-// Whole numbers from 100 a second up; below that three significant digits,
-// so that a run at --rate 0.5 does not read as 1/s, nor one at 0.3 as 0.
-function perSecond(value: number): number {
+/**
+ * A rate as the text report prints it: whole numbers from 100 a second up,
+ * three significant digits below, so that a run at `--rate 0.5` does not
+ * read as 1/s, nor one at 0.3 as 0.
+ *
+ * @example
+ * ```ts
+ * import { roundPerSecond } from "./load_report.ts";
+ * roundPerSecond(31846.4); // 31846
+ * roundPerSecond(4.6667); // 4.67
+ * ```
+ */
+export function roundPerSecond(value: number): number {
   return value >= 100 ? Math.round(value) : Number(value.toPrecision(3));
 }
 
@@ -148,8 +164,12 @@ export function formatLoadReport(report: LoadReport): string[] {
   const rate = config.rate === null
     ? ""
     : `; requested ${config.rate}/s, sent ${
-      perSecond(report.achievedRate ?? 0)
-    }/s`;
+      roundPerSecond(report.achievedRate ?? 0)
+    }/s${
+      report.unsentRoundTrips
+        ? `, ${report.unsentRoundTrips} due never sent`
+        : ""
+    }`;
   // Reports from before the field had no warm-up.
   const omitted = config.omitSeconds ?? 0;
   // A run that ended before its warm-up was over (stopped, or every
@@ -167,9 +187,9 @@ export function formatLoadReport(report: LoadReport): string[] {
     `Round trips:   ${report.roundTrips} of ${config.size} bytes in ${
       report.durationSeconds.toFixed(2)
     } s${warmUp}`,
-    `Rate:          ${perSecond(report.roundTripsPerSecond)} round trips/s, ${
-      formatBytes(report.bytesPerSecond)
-    }/s echoed${rate}`,
+    `Rate:          ${
+      roundPerSecond(report.roundTripsPerSecond)
+    } round trips/s, ${formatBytes(report.bytesPerSecond)}/s echoed${rate}`,
     `Latency:       ${formatStats(report.latencyMs, config.percentiles)}`,
   ];
   if (report.uncorrectedLatencyMs !== null) {
@@ -214,7 +234,7 @@ export function formatInterval(interval: IntervalReport): string {
     ? "1 error"
     : `${interval.errors} errors`;
   return `[${span.padStart(13)}] ${
-    String(perSecond(interval.roundTripsPerSecond)).padStart(8)
+    String(roundPerSecond(interval.roundTripsPerSecond)).padStart(8)
   } round trips/s ${
     (interval.bytesPerSecond / 1e6).toFixed(2).padStart(8)
   } MB/s  p50 ${formatMs(interval.latencyMs.p50)}  p99 ${
@@ -255,4 +275,19 @@ function formatBytes(bytes: number): string {
 export function roundTo(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
+}
+
+/**
+ * A rate as the JSON report keeps it: one decimal from 1 a second up,
+ * three significant digits below, so that 0.04/s does not become 0.
+ *
+ * @example
+ * ```ts
+ * import { roundRate } from "./load_report.ts";
+ * roundRate(1903.46); // 1903.5
+ * roundRate(0.0401); // 0.0401
+ * ```
+ */
+export function roundRate(value: number): number {
+  return value >= 1 ? roundTo(value, 1) : Number(value.toPrecision(3));
 }

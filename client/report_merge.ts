@@ -8,7 +8,7 @@
  */
 
 import { LatencyRecorder, type LatencyStats } from "./latency.ts";
-import { type LoadReport, REPORT_SCHEMA } from "./load_report.ts";
+import { type LoadReport, REPORT_SCHEMA, roundRate } from "./load_report.ts";
 import { reportProblem } from "./_report_shape.ts";
 
 /**
@@ -143,10 +143,13 @@ export function mergeReports(
     connectionsOpened: sum((report) => report.connectionsOpened),
     connectionsPerSecond: round1(sum((report) => report.connectionsPerSecond)),
     roundTrips: sum((report) => report.roundTrips),
-    roundTripsPerSecond: round1(sum((report) => report.roundTripsPerSecond)),
+    roundTripsPerSecond: roundRate(sum((report) => report.roundTripsPerSecond)),
     bytesPerSecond: sum((report) => report.bytesPerSecond),
     achievedRate: allRated
-      ? round1(sum((report) => report.achievedRate ?? 0))
+      ? roundRate(sum((report) => report.achievedRate ?? 0))
+      : null,
+    unsentRoundTrips: allRated
+      ? sum((report) => report.unsentRoundTrips ?? 0)
       : null,
     latencyMs: latency.stats(percentiles),
     uncorrectedLatencyMs: allRated ? uncorrected.stats(percentiles) : null,

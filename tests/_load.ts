@@ -92,6 +92,7 @@ export function assertReportShape(report: Record<string, unknown>): void {
     "sources",
     "uncorrectedHistogram",
     "uncorrectedLatencyMs",
+    "unsentRoundTrips",
   ]);
   equal(report.schema, 1);
   const config = report.config as Record<string, unknown>;
@@ -146,6 +147,12 @@ export function assertReportShape(report: Record<string, unknown>): void {
   ) equal(typeof report[key], "number", key);
   equal(typeof report.interrupted, "boolean");
   ok(numberOrNull(report.achievedRate));
+  // A count under --rate, null in a closed loop, as achievedRate.
+  equal(report.unsentRoundTrips === null, report.achievedRate === null);
+  ok(
+    report.unsentRoundTrips === null ||
+      Number.isSafeInteger(report.unsentRoundTrips),
+  );
   const percentileKeys = (config.percentiles as number[]).map((p) => `p${p}`);
   const statsKeys = ["count", "max", "mean", "min", "stddev", ...percentileKeys]
     .sort();

@@ -16,11 +16,13 @@ import { startPythonServer } from "./_python.ts";
 
 /**
  * An echo server that stops reading for `stallMs` once, `afterMs` after
- * the first bytes arrive, on every connection at the same time.
+ * the first bytes arrive, on every connection at the same time; with
+ * `delayMs`, each echo also waits that long.
  */
 function stallingServer(
   afterMs: number,
   stallMs: number,
+  options: { delayMs?: number } = {},
 ): { port: number; close(): Promise<void> } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   let stallFrom = Infinity;
@@ -38,6 +40,9 @@ function stallingServer(
         const got = await conn.read(buffer);
         if (got === null) break;
         if (stallFrom === Infinity) stallFrom = performance.now() + afterMs;
+        if (options.delayMs !== undefined) {
+          await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+        }
         await writeAll(conn, buffer.subarray(0, got));
       }
     } catch {
@@ -107,7 +112,7 @@ Deno.test("load: a --rate stall past the run's end lowers the achieved rate: wha
     ok(report.roundTripsPerSecond <= report.achievedRate! + 0.1);
     // The 50 due in the run (0 to 490 ms) were each echoed or left unsent
     // behind the stall, which one of them waited out.
-    equal(result.stalledUnsent, 50 - report.roundTrips);
+    equal(report.unsentRoundTrips, 50 - report.roundTrips);
     ok(result.longestStallMs >= 1500, `${result.longestStallMs} ms`);
   } finally {
     await server.close();
@@ -115,32 +120,59 @@ Deno.test("load: a --rate stall past the run's end lowers the achieved rate: wha
 });
 
 Deno.test("load: a --rate run that a server stall held back says so: how long, and what it left unsent, not that the client was slow", async () => {
-  // Ends past the 1 s allowed for late sends: what was due then is unsent.
+  // Ends past the 1 s allowed for late sends: what was due then is unsent,
+  // whether a connection waits for a place in its pipeline or, at the end
+  // of its --lifetime, for the echo before its replacement.
   const long = stallingServer(200, 1800);
+  const churned = stallingServer(200, 1800);
   // Ends within it: the messages due go out late, their wait counted.
   const short = stallingServer(1000, 1200);
+  // One message in flight, each echo 20 ms late: the pipeline alone caps
+  // the rate at about 50/s, which the stall's line adds.
+  const capped = stallingServer(200, 1800, { delayMs: 20 });
   try {
-    const [unsent, late] = await Promise.all([
-      [long.port, "0.5"],
-      [short.port, "1.5"],
-    ].map(([port, duration]) =>
+    const runs: [number, string, string[]][] = [
+      [long.port, "0.5", []],
+      [churned.port, "0.5", ["--lifetime", "1"]],
+      [short.port, "1.5", []],
+      [capped.port, "0.5", []],
+    ];
+    const [unsent, lifetime, late, cap] = await Promise.all(runs.map((
+      [port, duration, more],
+    ) =>
       runCli([
         ...["client", "multi", "--port", `${port}`, "--conns", "1"],
-        ...["--rate", "100", "--duration", `${duration}`],
+        ...["--rate", "100", "--duration", `${duration}`, "--json"],
+        ...more,
       ])
     ));
-    equal(unsent.code, 0, unsent.stderr);
-    match(
-      unsent.stderr,
-      /^warning: the server stalled: it sent \d+ of 100 round trips\/s requested, as a message already due waited up to 1\.[78] s for an echo to free a place in its pipeline; \d+ messages due in the run were never sent, as their connections still waited for echoes 1 s after its end, and the latencies leave them out\n$/,
-    );
+    const stalled =
+      "^warning: the server stalled: it sent [0-9.]+ of 100 round trips/s requested, as messages already due waited up to 1\\.[78] s for the server to answer the ones before them; ";
+    for (const result of [unsent, lifetime]) {
+      equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout);
+      // Of the 50 due in the 0.5 s, each was echoed or never sent.
+      equal(report.unsentRoundTrips, 50 - report.roundTrips, result.stdout);
+      match(
+        result.stderr,
+        new RegExp(
+          `${stalled}${report.unsentRoundTrips} messages due in the run were never sent, and the latencies leave them out\n$`,
+        ),
+      );
+    }
     equal(late.code, 0, late.stderr);
+    equal(JSON.parse(late.stdout).unsentRoundTrips, 0);
     match(
       late.stderr,
-      /^warning: the server stalled: it sent \d+ of 100 round trips\/s requested, as a message already due waited up to 1\.[12] s for an echo to free a place in its pipeline; the latencies include that wait\n$/,
+      /^warning: the server stalled: it sent [0-9.]+ of 100 round trips\/s requested, as messages already due waited up to 1\.[12] s for the server to answer the ones before them; the latencies include that wait\n$/,
+    );
+    equal(cap.code, 0, cap.stderr);
+    match(
+      cap.stderr,
+      /; besides, at their usual round trip its pipelines allow about \d+(\.\d+)? round trips\/s \(at most 1 in flight on each of 1 connection\); give more --conns or a deeper --pipeline\n$/,
     );
   } finally {
-    await Promise.all([long.close(), short.close()]);
+    await Promise.all([long, churned, short, capped].map((s) => s.close()));
   }
 });
 

@@ -228,7 +228,7 @@ Deno.test("load: a run its pipeline held under 99% of its schedule says so, and 
   equal(result.code, 0, result.stderr);
   match(
     result.stderr,
-    /^warning: the schedule was held back by its pipelines: it sent (\d+) of 48 round trips\/s requested, with at most 1 in flight on each of 1 connection \(connections x pipeline \/ round-trip time caps the rate\); give more --conns or a deeper --pipeline\n$/,
+    /^warning: the schedule was held back by its pipelines: it sent ([0-9.]+) of 48 round trips\/s requested, with at most 1 in flight on each of 1 connection \(connections x pipeline \/ round-trip time caps the rate\); give more --conns or a deeper --pipeline\n$/,
   );
 });
 

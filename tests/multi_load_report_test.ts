@@ -94,6 +94,15 @@ Deno.test("client multi: a rate under 100/s keeps three digits in the text repor
     rate ?? "",
     /^Rate: {10}1\.5 round trips\/s, 96 B\/s echoed; requested 1\.5\/s, sent 1\.5\/s$/,
   );
+  // Under 0.05/s, one decimal would say 0 in the JSON too. (A counted
+  // run's span is its schedule's: one step of 25 s, though it ends sooner.)
+  const slow = await multiAgainstEcho(
+    ["--conns", "1", "--rate", "0.04", "--rounds", "1", "--json"],
+  );
+  equal(slow.code, 0, slow.stderr);
+  const slowReport = JSON.parse(slow.stdout);
+  equal(slowReport.roundTripsPerSecond, 0.04);
+  equal(slowReport.achievedRate, 0.04);
 });
 
 Deno.test("client multi: load mode prints a readable report", async () => {
