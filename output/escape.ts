@@ -263,17 +263,25 @@ export function describeBytes(bytes: Uint8Array, limit: number): string {
  */
 export function excerpt(value: string | Uint8Array, limit: number): string {
   const shown = typeof value === "string"
-    ? escapeText(value.slice(0, splitsPair(value, limit) ? limit - 1 : limit))
+    ? escapeText(value.slice(0, wholeCharacters(value, limit)))
     : escapeBytes(value.subarray(0, limit));
   return value.length > limit ? `${shown}...` : shown;
 }
 
-// True when cutting `text` at `index` would split a surrogate pair (an
-// emoji, say): the excerpt then ends before the pair, not in its middle.
-function splitsPair(text: string, index: number): boolean {
-  const high = text.charCodeAt(index - 1);
-  const low = text.charCodeAt(index);
-  return high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff;
+/** Splits text into what a reader sees as one character each. */
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+// How much of `text`, at most `limit` code units, ends between two
+// characters as a reader sees them: an excerpt never ends inside an emoji
+// (a flag, a family joined by ZWJ, a skin tone) nor splits a surrogate pair.
+function wholeCharacters(text: string, limit: number): number {
+  if (text.length <= limit) return text.length;
+  let end = 0;
+  for (const { index, segment } of GRAPHEMES.segment(text)) {
+    if (index + segment.length > limit) break;
+    end = index + segment.length;
+  }
+  return end;
 }
 
 /** The length of the UTF-8 sequence a lead byte starts, 0 when invalid. */

@@ -101,6 +101,13 @@ export interface AppServerOptions extends ConnectionServerOptions {
 const LOG_EXCERPT = 60;
 
 /**
+ * How much of a value is taken before it is cut to the excerpt: enough
+ * past it that the character the cut falls in (an emoji of several code
+ * points) arrives whole, and excerpt() can end before it.
+ */
+const LOG_TAKEN = LOG_EXCERPT + 64;
+
+/**
  * Makes the response to one decoded request, as the course's server does:
  * `search` looks the value up; another action inside JSON is an error
  * result; a binary request gets its first 10 bytes back. A reply quotes
@@ -369,8 +376,7 @@ function describe(request: AppMessage): string {
     } "${excerpt(request.content, LOG_EXCERPT)}"`;
   }
   const { action, value } = requestFields(request.value);
-  // One character past the excerpt tells excerpt() to mark the cut.
   return `text/json, action "${
-    excerpt(fieldText(action, LOG_EXCERPT + 1), LOG_EXCERPT)
-  }", value "${excerpt(fieldText(value, LOG_EXCERPT + 1), LOG_EXCERPT)}"`;
+    excerpt(fieldText(action, LOG_TAKEN), LOG_EXCERPT)
+  }", value "${excerpt(fieldText(value, LOG_TAKEN), LOG_EXCERPT)}"`;
 }

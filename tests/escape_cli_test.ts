@@ -219,7 +219,7 @@ Deno.test("escape: server app shows a binary request's content type escaped, on 
   assertNoControls(process.stdoutLines.join("\n"), "server app's output");
 });
 
-Deno.test("escape: server app's log never cuts an emoji in half at its excerpt's end, and shows a lone surrogate as \\udXXX", async () => {
+Deno.test("escape: server app's log never cuts an emoji (of one code point or several) at its excerpt's end, and shows a lone surrogate as \\udXXX", async () => {
   const { process, port } = await spawnServer(["server", "app", "-p", "0"]);
   try {
     // The 60-character excerpt would end between the emoji's two halves.
@@ -243,6 +243,35 @@ Deno.test("escape: server app's log never cuts an emoji in half at its excerpt's
     );
     ok(requests[1].endsWith(`value "x\\ud83dy"`), requests[1]);
     ok(!process.stdoutLines.join("\n").includes("\ufffd"));
+    // Nor inside an emoji of several code points: a flag, a family joined
+    // by zero-width joiners, a skin tone.
+    const clusters: [string, number][] = [
+      ["\u{1F1EB}\u{1F1F7}", 58],
+      ["\u{1F468}\u200d\u{1F469}\u200d\u{1F467}", 56],
+      ["\u{1F44D}\u{1F3FD}", 58],
+    ];
+    for (const [emoji, before] of clusters) {
+      const value = `${"a".repeat(before)}${emoji}b`;
+      const sent = await runCli([
+        "client",
+        "app",
+        "search",
+        value,
+        "-p",
+        `${port}`,
+      ]);
+      equal(sent.code, 0, sent.stderr);
+    }
+    await process.waitForLines(/^Sent text\/json response/, 5);
+    const cut = process.stdoutLines.filter((line) =>
+      line.startsWith("Request from ")
+    ).slice(2);
+    clusters.forEach(([emoji, before], i) => {
+      ok(
+        cut[i].endsWith(`value "${"a".repeat(before)}..."`),
+        `${JSON.stringify(emoji)}: ${cut[i]}`,
+      );
+    });
   } finally {
     await process.stop();
   }
