@@ -287,20 +287,22 @@ export function mixedSettings(
   const name = (i: number) => names[i] ?? `report ${i + 1}`;
   const differ: string[] = [];
   for (const [label, of] of settings) {
-    const first = of(reports[0]);
-    const index = reports.findIndex((report) => of(report) !== first);
-    if (index < 0) continue;
+    // Each value once, with the first report that has it.
+    const firsts = new Map<string, number>();
+    reports.forEach((report, i) => {
+      if (!firsts.has(of(report))) firsts.set(of(report), i);
+    });
+    if (firsts.size < 2) continue;
     const unit = label === "message size" ? " bytes" : "";
-    differ.push(
-      `${label} (${first}${unit} in ${name(0)}, ${of(reports[index])} in ${
-        name(index)
-      })`,
+    const values = [...firsts].map(([value, i], n) =>
+      `${value}${n === 0 ? unit : ""} in ${name(i)}`
     );
+    differ.push(`${label} (${values.join(", ")})`);
   }
   if (differ.length === 0) return undefined;
   return `the runs differ in ${
     differ.join(", ")
-  }: the merged report shows the first's settings, and its latencies mix round trips of both`;
+  }: the merged report shows the first's settings, and its latencies mix round trips of each kind`;
 }
 
 /**

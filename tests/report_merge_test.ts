@@ -456,15 +456,20 @@ Deno.test("report merge: runs that differ in message size, transport or pipeline
       transport: "unix",
       pipeline: 4,
     };
+    // A third transport is named too, each value once.
+    const tls = JSON.parse(first);
+    tls.config = { ...tls.config, transport: "tls" };
     await Deno.writeTextFile(`${dir}/a.json`, first);
     await Deno.writeTextFile(`${dir}/b.json`, JSON.stringify(other));
+    await Deno.writeTextFile(`${dir}/c.json`, JSON.stringify(tls));
     const result = await runCli(
-      ["report", "merge", `${dir}/a.json`, `${dir}/b.json`],
+      ["report", "merge", ...["a", "b", "c"].map((f) => `${dir}/${f}.json`)],
     );
     equal(result.code, 0, result.stderr);
+    const [a, b, c] = ["a", "b", "c"].map((f) => `"${dir}/${f}.json"`);
     equal(
       result.stderr,
-      `warning: the runs differ in message size (64 bytes in "${dir}/a.json", 1048576 in "${dir}/b.json"), transport (tcp in "${dir}/a.json", unix in "${dir}/b.json"), --pipeline (1 in "${dir}/a.json", 4 in "${dir}/b.json"): the merged report shows the first's settings, and its latencies mix round trips of both\n`,
+      `warning: the runs differ in message size (64 bytes in ${a}, 1048576 in ${b}), transport (tcp in ${a}, unix in ${b}, tls in ${c}), --pipeline (1 in ${a}, 4 in ${b}): the merged report shows the first's settings, and its latencies mix round trips of each kind\n`,
     );
     // Runs alike in all three merge without it.
     const alike = await runCli(["report", "merge", "-", `${dir}/a.json`], {
