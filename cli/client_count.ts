@@ -95,8 +95,12 @@ export const clientCount = {
 /** START: an integer of up to 1000 digits, in plain decimal digits. */
 function startValue(text: string): bigint {
   if (!plainInteger(text, { negative: true })) {
+    // "+5" and "05" are integers: what is wrong is how they are written.
+    const written = /^[+-]?\d+$/.test(text)
+      ? " (no + and no leading zero)"
+      : "";
     throw new UsageError(
-      `START must be an integer in plain decimal digits (no + and no leading zero), got "${text}"`,
+      `START must be an integer in plain decimal digits${written}, got "${text}"`,
     );
   }
   const digits = text.replace(/^-/, "").length;

@@ -177,6 +177,14 @@ async function dispatch(args: string[], reporter: Reporter): Promise<number> {
       if (args.length > 3) {
         throw new UsageError(`unexpected argument "${args[3]}"`, "help");
       }
+      if (args[1].startsWith("-")) {
+        throw new UsageError(
+          `help takes a command (one of: ${commandNames()}), not the option "${
+            args[1]
+          }"`,
+          "help",
+        );
+      }
       args = [...args.slice(1), "--help"];
     }
     const found = findMode(args);

@@ -85,7 +85,16 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     [["client", "count"], /missing START/],
     [
       ["client", "count", "ten"],
-      /START must be an integer in plain decimal digits \(no \+ and no leading zero\), got "ten"/,
+      /START must be an integer in plain decimal digits, got "ten"/,
+    ],
+    // An integer written with a leading zero is told how to write it.
+    [
+      ["client", "count", "05"],
+      /START must be an integer in plain decimal digits \(no \+ and no leading zero\), got "05"/,
+    ],
+    [
+      ["help", "--version"],
+      /^error: help takes a command \(one of: server, client, sockets, report, help\), not the option "--version"/,
     ],
     [["client", "count", "--", "1.5"], /START .* got "1.5"/],
     [["client", "count", "1e3"], /START .* got "1e3"/],
