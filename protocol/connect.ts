@@ -176,7 +176,23 @@ async function openConn(
 ): Promise<Deno.Conn> {
   if (endpoint.transport === "unix") {
     // A local connect completes or fails at once: nothing to abort.
-    return await Deno.connect({ transport: "unix", path: endpoint.path });
+    try {
+      return await Deno.connect({ transport: "unix", path: endpoint.path });
+    } catch (error) {
+      // The OS refuses a path that holds a plain file as it refuses a
+      // stale socket: tell the two apart, a mistyped path being likelier.
+      if (error instanceof Deno.errors.ConnectionRefused) {
+        const kind = fileKind(endpoint.path);
+        if (kind !== undefined && kind !== "socket") {
+          throw new NetError(
+            "refused",
+            `connection to unix:${endpoint.path} refused: the ${kind} there is not a socket`,
+            { cause: error },
+          );
+        }
+      }
+      throw error;
+    }
   }
   const tcp = await Deno.connect({
     hostname: bareHost(endpoint.host),
@@ -187,6 +203,18 @@ async function openConn(
   if (options.tcpNoDelay ?? true) setTcpNoDelay(tcp);
   if (endpoint.transport === "tcp") return tcp;
   return await handshake(tcp, endpoint, signal, options.reporter);
+}
+
+// What is at `path`, for a refused Unix connect; undefined when nothing
+// (or it cannot be seen).
+function fileKind(path: string): string | undefined {
+  try {
+    const info = Deno.lstatSync(path);
+    if (info.isSocket) return "socket";
+    return info.isDirectory ? "directory" : "file";
+  } catch {
+    return undefined;
+  }
 }
 
 /**

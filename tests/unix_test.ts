@@ -231,6 +231,13 @@ Deno.test("unix: a client finds no server, and --unix excludes --port and TLS", 
       missing,
       /^error: connection to unix:\S+ refused: there is no socket file at that path; start the server first, and give the path its "Listening on" line shows$/,
     );
+    // A plain file where the socket should be: most likely a wrong path.
+    const plain = `${dir.path}/plain`;
+    await Deno.writeTextFile(plain, "not a socket\n");
+    assertOneLineFailure(
+      await runCli(["client", "hello", "--unix", plain]),
+      /^error: connection to unix:\S+ refused: the file there is not a socket; start the server first/,
+    );
     const stale = `${dir.path}/stale`;
     await staleSocketFile(stale);
     assertOneLineFailure(
