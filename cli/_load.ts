@@ -398,6 +398,10 @@ function pipelinesOf(result: LoadResult): string {
 function behindWarning(result: LoadResult): string {
   const { config } = result.report;
   const shortfall = shortfallOf(result);
+  // A stall of a second or more outweighs every other cause.
+  if (!result.heldBack && result.longestStallMs > 0) {
+    return stallWarning(result, shortfall);
+  }
   if (result.waitedForConnections) {
     const pace = config.connectRate === null
       ? "a longer --lifetime"
@@ -406,9 +410,6 @@ function behindWarning(result: LoadResult): string {
       ? "1 round trip"
       : `${config.lifetime} round trips`;
     return `the schedule waited for new connections: ${shortfall}; each connection closed after its --lifetime of ${rounds}, and its slot stood empty while the next connect waited its turn; give ${pace}`;
-  }
-  if (!result.heldBack && result.longestStallMs > 0) {
-    return stallWarning(result, shortfall);
   }
   if (!result.heldBack) {
     return `the client fell behind its schedule: ${shortfall}; its latencies include its own delay`;

@@ -324,7 +324,10 @@ Deno.test("client multi: usage mistakes exit 2 with one line", async () => {
     [["--message", ""], /--message must not be empty/],
     [["--json", "--message", "hi"], /--message is for the lesson mode/],
     [["--rounds", "2", "--message", "hi"], /--message is for the lesson mode/],
-    [["--port", "70000"], /--port must be an integer from 0 to 65535/],
+    [
+      ["--port", "70000"],
+      /--port must be the server's port, an integer from 1 to 65535/,
+    ],
     [["--bogus"], /unknown option '--bogus'/i],
   ];
   const results = [];
