@@ -111,9 +111,11 @@ Deno.test("bork server: --keep-open serves one client after another", async () =
   });
   const first = await runHello({ port: handle.addr.port, message: "one" });
   const second = await runHello({ port: handle.addr.port, message: "two" });
-  await handle.close();
+  const summary = await handle.close();
   equal(decode(first.reply), "one bork bork bork");
   equal(decode(second.reply), "two bork bork bork");
+  // The summary's bytes are the replies': 18 bytes each.
+  equal(summary.bytesSent, 36);
   equal(server.out.filter((line) => line.startsWith("Connected by")).length, 2);
 });
 

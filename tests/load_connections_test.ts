@@ -341,6 +341,9 @@ Deno.test("load: a timed run whose every connection fails says it stopped early,
     result.stderr,
     /^warning: the run stopped \d+(\.\d+)? s after its start, not after the 30 s asked: every connection had stopped on an error, so its rates cover only the time it ran\nerror: \d+ errors in the load run: .*\(first: 127\.0\.0\.1:\d+ closed the connection before the run was over, after echoing all 64 bytes sent\)\n$/,
   );
+  // The seconds it ran, as its report's time is: a second or so.
+  const stopped = Number(/stopped (\S+) s after/.exec(result.stderr)?.[1]);
+  ok(stopped > 0.05 && stopped < 5, `stopped after ${stopped} s`);
 });
 
 Deno.test("load: Ctrl-C while connections are still being opened ends the run there", async () => {

@@ -323,4 +323,9 @@ Deno.test("load report: a run whose every connect failed within its warm-up says
     ),
     result.stdout,
   );
+  // It never reached a server: the hint to start one first.
+  match(
+    result.stderr,
+    /refused: no server is listening there\); start the server first, and give the host and port its "Listening on" line shows\n$/,
+  );
 });

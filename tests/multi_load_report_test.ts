@@ -94,6 +94,16 @@ Deno.test("client multi: a rate under 100/s keeps three digits in the text repor
     rate ?? "",
     /^Rate: {10}1\.5 round trips\/s, 96 B\/s echoed; requested 1\.5\/s, sent 1\.5\/s$/,
   );
+  // Between 10 and 100 a second, three digits still: 12.5/s, not 13/s (a
+  // late first send may stretch the span a little).
+  const tens = await multiAgainstEcho(
+    ["--conns", "1", "--rate", "12.5", "--rounds", "1"],
+  );
+  equal(tens.code, 0, tens.stderr);
+  match(
+    tens.stdout,
+    /^Rate: {10}1[12]\.\d round trips\/s, \d+ B\/s echoed; requested 12\.5\/s, sent 1[12]\.\d\/s$/m,
+  );
   // Under 0.05/s, one decimal would say 0 in the JSON too. (A counted
   // run's span is its schedule's: one step of 25 s, though it ends sooner.)
   const slow = await multiAgainstEcho(

@@ -181,6 +181,10 @@ Deno.test("options: each mistake is one sentence naming the option", () => {
       '--port must be an integer from 0 to 65535 in plain decimal digits (no + and no leading zero), got "080"',
     ],
     [
+      ["x", "--port", "+80"],
+      '--port must be an integer from 0 to 65535 in plain decimal digits (no + and no leading zero), got "+80"',
+    ],
+    [
       ["x", "--offset", "11"],
       '--offset must be an integer from -10 to 10, got "11"',
     ],

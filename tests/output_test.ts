@@ -227,6 +227,10 @@ Deno.test("output: on a terminal, the load's progress line says it is warming up
       progress[0] ?? "",
       /^warming up, 1 of 1\.6 s: \d+ round trips\/s, 0 errors$/,
     );
+    // Over the second since the run began: what two connections to a
+    // local echo server can do, not a rate over a sliver of time.
+    const first = Number(/: (\d+) round trips/.exec(progress[0])?.[1]);
+    ok(first < 1_000_000, progress[0]);
     const counted = progress.slice(1).filter((text) => !/^warming/.test(text));
     ok(counted.length > 0, JSON.stringify(progress));
     for (const text of counted) {
