@@ -69,7 +69,19 @@ interface Bound {
 /** Binds `path`; its file's identity is taken before anyone can see it. */
 function bindUnix(path: string): Bound {
   const listener = Deno.listen({ transport: "unix", path });
-  return { listener, own: fileIdentity(path) };
+  const own = fileIdentity(path);
+  // Deno unlinks the path as the listener's resource goes, which an exit
+  // on a closed or full stdout comes before: the exit removes it then, if
+  // it is still this server's own.
+  globalThis.addEventListener("unload", () => {
+    if (own === undefined || fileIdentity(path) !== own) return;
+    try {
+      Deno.removeSync(path);
+    } catch {
+      // Removed by now after all.
+    }
+  });
+  return { listener, own };
 }
 
 /** A Unix listener (perhaps still binding) that numbers its clients. */

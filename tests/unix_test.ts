@@ -11,6 +11,7 @@ import { serveEcho } from "../server/echo.ts";
 import {
   assertOneLineFailure,
   CliProcess,
+  netdemoCommand,
   runCli,
   spawnServer,
 } from "./_helpers.ts";
@@ -325,3 +326,26 @@ async function staleSocketFile(path: string): Promise<void> {
     [path],
   );
 }
+
+Deno.test("unix: a server whose stdout is full exits 1 and leaves no socket file behind", async () => {
+  const dir = await socketDir();
+  try {
+    const path = `${dir.path}/full.sock`;
+    const { program, prefix } = netdemoCommand();
+    const output = await new Deno.Command("bash", {
+      args: [
+        "-c",
+        '"$@" >/dev/full',
+        "bash",
+        ...[program, ...prefix, "server", "echo", "--unix", path],
+      ],
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    equal(output.code, 1, new TextDecoder().decode(output.stderr));
+    ok(!exists(path), "socket file left behind");
+  } finally {
+    dir.remove();
+  }
+});
