@@ -446,10 +446,12 @@ Deno.test("report merge: an error kind named like a member every object has (con
 });
 
 Deno.test("report merge: runs that differ in message size, transport or pipeline are merged with a one-line warning naming the differences", async () => {
-  const [first, second] = await twoReports();
+  const [first] = await twoReports();
   const dir = await Deno.makeTempDir();
   try {
-    const other = JSON.parse(second);
+    // One run's figures under other settings: of one length, so that only
+    // the settings are worth a warning.
+    const other = JSON.parse(first);
     other.config = {
       ...other.config,
       size: 1048576,
@@ -472,8 +474,10 @@ Deno.test("report merge: runs that differ in message size, transport or pipeline
       `warning: the runs differ in message size (64 bytes in ${a}, 1048576 in ${b}), transport (tcp in ${a}, unix in ${b}, tls in ${c}), --pipeline (1 in ${a}, 4 in ${b}): the merged report shows the first's settings, and its latencies mix round trips of each kind\n`,
     );
     // Runs alike in all three merge without it.
+    // (A figure apart, or it would be the same run twice.)
+    const twin = { ...JSON.parse(first), connectionsPerSecond: 1 };
     const alike = await runCli(["report", "merge", "-", `${dir}/a.json`], {
-      stdin: second,
+      stdin: JSON.stringify(twin),
     });
     equal(alike.code, 0, alike.stderr);
     equal(alike.stderr, "");
