@@ -57,8 +57,9 @@ export interface LoadResult {
   waitedForConnections: boolean;
   /**
    * The longest time, in milliseconds, that a message already due in a
-   * `rate` run waited for a place in its connection's pipeline, full of
-   * messages the server did not echo; 0 when none waited 1 s or more.
+   * `rate` run waited for the server to answer the ones before it (for a
+   * place in its pipeline, or under `lifetime` for its connection's last
+   * echoes); 0 when none waited 1 s or more.
    */
   longestStallMs: number;
   /**
@@ -240,10 +241,9 @@ export class LoadFigures {
     const rate = `${Math.round(perSecond)} round trips/s`;
     const errors = `${this.#failures.total} errors`;
     if (now < this.#countFrom) {
-      const warmUp = (this.#countFrom - this.#runStart) / 1000;
-      return `warming up, ${((now - this.#runStart) / 1000).toFixed(0)} of ${
-        roundTo(warmUp, 1)
-      } s: ${rate}, ${errors}`;
+      return `warming up, ${
+        ((now - this.#runStart) / 1000).toFixed(0)
+      } of ${this.#config.omitSeconds} s: ${rate}, ${errors}`;
     }
     const p99 = this.#latency.percentile(99);
     return `${

@@ -355,7 +355,7 @@ class LoadRun {
       // A replacement is due no later than the deadline, and its connect
       // is given up at the drain, so churn cannot run past the duration.
       const failuresBefore = this.#failures.total;
-      const dueFrom = Math.max(performance.now(), next);
+      const dueFrom = Math.max(now, next);
       socket = await connector.open(slot, {
         before: this.#deadline,
         until: this.#drained.signal,

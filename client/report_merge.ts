@@ -8,7 +8,12 @@
  */
 
 import { LatencyRecorder, type LatencyStats } from "./latency.ts";
-import { type LoadReport, REPORT_SCHEMA, roundRate } from "./load_report.ts";
+import {
+  type LoadReport,
+  REPORT_SCHEMA,
+  roundRate,
+  roundTo,
+} from "./load_report.ts";
 import { reportProblem } from "./_report_shape.ts";
 
 /**
@@ -107,7 +112,7 @@ export function mergeReports(
   );
   const errors: Record<string, number> = {};
   reports.forEach((report, i) => {
-    const name = names[i] ?? `report ${i + 1}`;
+    const name = reportName(names, i);
     addTo(latency, decode(report.histogram, report.latencyMs, name), name);
     addTo(
       connect,
@@ -141,7 +146,10 @@ export function mergeReports(
     interrupted: reports.some((report) => report.interrupted),
     durationSeconds: Math.max(...reports.map((r) => r.durationSeconds)),
     connectionsOpened: sum((report) => report.connectionsOpened),
-    connectionsPerSecond: round1(sum((report) => report.connectionsPerSecond)),
+    connectionsPerSecond: roundTo(
+      sum((report) => report.connectionsPerSecond),
+      1,
+    ),
     roundTrips: sum((report) => report.roundTrips),
     roundTripsPerSecond: roundRate(sum((report) => report.roundTripsPerSecond)),
     bytesPerSecond: sum((report) => report.bytesPerSecond),
@@ -200,8 +208,9 @@ function addTo(
   }
 }
 
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
+// How the messages name report `i`: its file, else its place.
+function reportName(names: readonly string[], i: number): string {
+  return names[i] ?? `report ${i + 1}`;
 }
 
 /**
@@ -255,7 +264,7 @@ export function mixedLoops(
   const open = rated.indexOf(true);
   const closed = rated.indexOf(false);
   if (open < 0 || closed < 0) return undefined;
-  const name = (i: number) => names[i] ?? `report ${i + 1}`;
+  const name = (i: number) => reportName(names, i);
   return `${name(open)} ran at --rate and ${
     name(closed)
   } closed-loop: the merged latencies mix latency from the schedule with latency from the send, and the merge gives no rate and no uncorrected latency`;
@@ -265,7 +274,7 @@ export function mixedLoops(
  * Says, in one sentence, when the merged runs differ in what a round trip
  * was (the message size, the transport, the messages in flight per
  * connection): the merged report shows the first run's settings, and its
- * latencies mix round trips of both kinds; else undefined. `names` label
+ * latencies mix round trips of each kind; else undefined. `names` label
  * the reports as in {@linkcode mergeReports}.
  *
  * @example
@@ -284,7 +293,7 @@ export function mixedSettings(
     ["transport", (report) => report.config.transport],
     ["--pipeline", (report) => `${report.config.pipeline}`],
   ];
-  const name = (i: number) => names[i] ?? `report ${i + 1}`;
+  const name = (i: number) => reportName(names, i);
   const differ: string[] = [];
   for (const [label, of] of settings) {
     // Each value once, with the first report that has it.
@@ -323,7 +332,7 @@ export function repeatedRun(
   names: readonly string[] = [],
 ): string | undefined {
   const seen = new Map<string, number>();
-  const name = (i: number) => names[i] ?? `report ${i + 1}`;
+  const name = (i: number) => reportName(names, i);
   for (const [i, report] of reports.entries()) {
     const key = JSON.stringify(report);
     const earlier = seen.get(key);

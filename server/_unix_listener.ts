@@ -64,6 +64,8 @@ export function listenUnix(
 interface Bound {
   listener: Deno.UnixListener;
   own: string | undefined;
+  /** The exit's removal of the file (an "unload" listener). */
+  removeOwn: () => void;
 }
 
 /** Binds `path`; its file's identity is taken before anyone can see it. */
@@ -73,15 +75,16 @@ function bindUnix(path: string): Bound {
   // Deno unlinks the path as the listener's resource goes, which an exit
   // on a closed or full stdout comes before: the exit removes it then, if
   // it is still this server's own.
-  globalThis.addEventListener("unload", () => {
+  const removeOwn = (): void => {
     if (own === undefined || fileIdentity(path) !== own) return;
     try {
       Deno.removeSync(path);
     } catch {
       // Removed by now after all.
     }
-  });
-  return { listener, own };
+  };
+  globalThis.addEventListener("unload", removeOwn);
+  return { listener, own, removeOwn };
 }
 
 /** A Unix listener (perhaps still binding) that numbers its clients. */
@@ -90,6 +93,7 @@ class NumberingListener implements ServerListener {
   #ready: Promise<Deno.UnixListener>;
   #path: string;
   #own: string | undefined;
+  #removeOwn = (): void => {};
   #closed = false;
   #accepted = 0;
   #accepting: Promise<unknown> = Promise.resolve();
@@ -97,8 +101,9 @@ class NumberingListener implements ServerListener {
   constructor(binding: Promise<Bound>, path: string) {
     this.addr = { transport: "unix", path } as unknown as Deno.NetAddr;
     this.#path = path;
-    this.#ready = binding.then(({ listener, own }) => {
+    this.#ready = binding.then(({ listener, own, removeOwn }) => {
       this.#own = own;
+      this.#removeOwn = removeOwn;
       if (this.#closed) this.#closeListener(listener);
       return listener;
     });
@@ -122,6 +127,11 @@ class NumberingListener implements ServerListener {
   // removed this one's) or a plain file. Such a file is moved aside until
   // the resource is gone, which is once a pending accept has failed.
   #closeListener(listener: Deno.UnixListener): void {
+    // Once the resource is gone Deno has unlinked the path itself.
+    const removeOwn = this.#removeOwn;
+    this.#accepting.finally(() =>
+      globalThis.removeEventListener("unload", removeOwn)
+    );
     const path = this.#path;
     const now = fileIdentity(path);
     if (now === undefined || now === this.#own) return listener.close();
