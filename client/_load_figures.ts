@@ -13,7 +13,7 @@ import type { FailureTally } from "./failures.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
 import { EARLY_MS } from "./_schedule.ts";
-import type { Stall } from "./_pipeline.ts";
+import { type Stall, STALL_MS } from "./_pipeline.ts";
 import {
   type IntervalReport,
   type LoadConfig,
@@ -59,7 +59,9 @@ export interface LoadResult {
    * The longest time, in milliseconds, that a message already due in a
    * `rate` run waited for the server to answer the ones before it (for a
    * place in its pipeline, or under `lifetime` for its connection's last
-   * echoes); 0 when none waited 1 s or more.
+   * echoes), when that was a stall: 1 s or more, or, in a run behind its
+   * schedule for no other cause, 0.1 s or more and at least half the time
+   * the schedule ran over; else 0.
    */
   longestStallMs: number;
   /**
@@ -138,6 +140,7 @@ export class LoadFigures {
   /** When the run began, its warm-up included. */
   #runStart = 0;
   #longestStallMs = 0;
+  #longestWaitMs = 0;
 
   /** Starts with nothing counted. */
   constructor(options: LoadFiguresOptions) {
@@ -160,7 +163,10 @@ export class LoadFigures {
   /** Counts a stall that held a due message back, unless in the warm-up. */
   onStall = ({ plannedAt, ms }: Stall): void => {
     if (plannedAt < this.#countFrom) return;
-    this.#longestStallMs = Math.max(this.#longestStallMs, ms);
+    this.#longestWaitMs = Math.max(this.#longestWaitMs, ms);
+    if (ms >= STALL_MS) {
+      this.#longestStallMs = Math.max(this.#longestStallMs, ms);
+    }
   };
 
   /** Counts a whole echo: its planned and actual send times, and now. */
@@ -208,9 +214,11 @@ export class LoadFigures {
 
   /** Starts cutting the counted time into intervals. */
   startIntervals(): void {
-    // Failures of the warm-up are not the first interval's.
+    // Failures of the warm-up are not the first interval's; without one,
+    // the first connects' are, or the intervals' errors would not add up
+    // to the run's.
     this.#meter = new IntervalMeter(this.started, this.#config.size, {
-      errors: this.#failures.total,
+      errors: this.#config.omitSeconds > 0 ? this.#failures.total : 0,
     });
   }
 
@@ -400,13 +408,26 @@ export class LoadFigures {
     const waitedForConnections = behind && !heldBack &&
       config.lifetime !== null &&
       (run.emptyMs ?? 0) >= (1 - BEHIND_SHARE) * config.connections * spanMs;
+    // A shorter wait for the server near the run's end, which pushed its
+    // last sends past the deadline, is still the server's doing when it
+    // covers at least half the time the schedule ran over, rather than
+    // the client's: one stalled answer delays every message queued
+    // behind it, so the run can run over by no more than about the wait.
+    const overrunMs = rate === null ? 0 : spanMs - sent * 1000 / rate;
+    const wait = this.#longestWaitMs;
+    const shortStall = behind && !heldBack && !waitedForConnections &&
+        this.#longestStallMs === 0 &&
+        wait > 2 * (report.uncorrectedLatencyMs?.mean ?? 0) &&
+        wait >= overrunMs / 2
+      ? wait
+      : 0;
     return {
       report,
       failures,
       behind,
       heldBack,
       waitedForConnections,
-      longestStallMs: this.#longestStallMs,
+      longestStallMs: this.#longestStallMs || shortStall,
       pipelineCap: this.#pipelineCap(),
     };
   }

@@ -38,6 +38,14 @@ export const LATE_SEND_MS = 1_000;
 export const STALL_MS = 1_000;
 
 /**
+ * The shortest such wait reported to `PipelineJob.onStall`: under
+ * `STALL_MS` it is a stall only when it accounts for a run's shortfall
+ * (see `LoadFigures.result`). The client's own pauses (a collection, a
+ * busy event loop) are far shorter.
+ */
+export const SHORT_STALL_MS = 100;
+
+/**
  * The largest message a closed-loop connection with one message in flight
  * sends before reading its echo (see `#lockstep`). Socket buffers are at
  * least 4 KiB each even under memory pressure, so the four between client
@@ -78,8 +86,8 @@ export interface PipelineJob {
   onDone?(): void;
   /**
    * Called when a message due at `plannedAt` waited `ms` (at least
-   * `STALL_MS`) for a place in the pipeline, full of messages the server
-   * did not echo: a stall.
+   * `SHORT_STALL_MS`) for a place in the pipeline, full of messages the
+   * server did not echo: a stall, if long enough.
    */
   onStall?(stall: Stall): void;
   /** The watchdog's limit, for its error's words. Default: not named. */
@@ -242,7 +250,7 @@ export class PipelinedConnection {
       const stalled = waitFrom === 0 || planned === undefined
         ? 0
         : now - Math.max(waitFrom, planned);
-      if (stalled >= STALL_MS) {
+      if (stalled >= SHORT_STALL_MS) {
         job.onStall?.({ plannedAt: planned!, ms: stalled });
       }
       if (now >= job.deadline + (planned === undefined ? 0 : LATE_SEND_MS)) {

@@ -17,7 +17,11 @@ import { connectionFailure } from "./_many.ts";
 import { NetError } from "../protocol/errors.ts";
 import { FailureTally } from "./failures.ts";
 import { Connector } from "./_connect.ts";
-import { LATE_SEND_MS, PipelinedConnection, STALL_MS } from "./_pipeline.ts";
+import {
+  LATE_SEND_MS,
+  PipelinedConnection,
+  SHORT_STALL_MS,
+} from "./_pipeline.ts";
 import { Schedule, sleepUntil, Ticker } from "./_schedule.ts";
 import { type LoadOptions, type LoadPlan, planLoad } from "./_load_options.ts";
 
@@ -340,7 +344,7 @@ class LoadRun {
       const waited = planned === undefined
         ? 0
         : now - Math.max(planned, connection.lastSentAt);
-      if (!failed && waited >= STALL_MS) {
+      if (!failed && waited >= SHORT_STALL_MS) {
         this.#figures.onStall({ plannedAt: planned!, ms: waited });
       }
       // Under --rate a slot that fell behind has its next message long due:

@@ -185,8 +185,8 @@ export function formatLoadReport(report: LoadReport): string[] {
   const lines = [
     `Connections:   ${opened}`,
     `Round trips:   ${report.roundTrips} of ${config.size} bytes in ${
-      report.durationSeconds.toFixed(2)
-    } s${warmUp}`,
+      spanText(report)
+    }${warmUp}`,
     `Rate:          ${
       roundPerSecond(report.roundTripsPerSecond)
     } round trips/s, ${formatBytes(report.bytesPerSecond)}/s echoed${rate}`,
@@ -240,6 +240,18 @@ export function formatInterval(interval: IntervalReport): string {
   } MB/s  p50 ${formatMs(interval.latencyMs.p50)}  p99 ${
     formatMs(interval.latencyMs.p99)
   }  ${errors}`;
+}
+
+// Two decimals, as iperf3 gives, unless they would read 0.00 for a run
+// that took time: the rate beside it was divided by that time.
+function spanText(report: LoadReport): string {
+  const { durationSeconds, roundTrips } = report;
+  if (durationSeconds >= 0.01 || (durationSeconds === 0 && roundTrips === 0)) {
+    return `${durationSeconds.toFixed(2)} s`;
+  }
+  return durationSeconds > 0
+    ? `${durationSeconds.toFixed(3)} s`
+    : "under 0.001 s";
 }
 
 function formatStats(stats: LatencyStats, percentiles: number[]): string {

@@ -190,6 +190,20 @@ Deno.test("load: the warm-up's errors are the run's, not its first interval's", 
   );
 });
 
+Deno.test("load: without a warm-up, the first connects' failures are the first interval's", async () => {
+  const result = await runCli([
+    ...["client", "multi", "--port", `${closedPort()}`, "--conns", "3"],
+    ...["--duration", "1", "--interval", "0.5", "--json"],
+  ]);
+  equal(result.code, 1, result.stderr);
+  const report = JSON.parse(result.stdout);
+  deepEqual(report.errors, { refused: 3 });
+  deepEqual(
+    report.intervals.map((interval: { errors: number }) => interval.errors),
+    [3],
+  );
+});
+
 Deno.test("load: --percentiles chooses the reported percentiles, each with its unit", async () => {
   const result = await loadAgainstEcho([
     "--rounds",

@@ -132,14 +132,19 @@ Deno.test("load: a --rate run that a server stall held back says so: how long, a
   // One message in flight, each echo 20 ms late: the pipeline alone caps
   // the rate at about 50/s, which the stall's line adds.
   const capped = stallingServer(200, 1800, { delayMs: 20 });
+  // Under a second, from 0.1 s before the end: it only pushes the last
+  // sends past the deadline, which lowers the achieved rate just as a
+  // slow client would; the wait for the server says whose doing it was.
+  const brief = stallingServer(400, 500);
   try {
     const runs: [number, string, string[]][] = [
       [long.port, "0.5", []],
       [churned.port, "0.5", ["--lifetime", "1"]],
       [short.port, "1.5", []],
       [capped.port, "0.5", []],
+      [brief.port, "0.5", []],
     ];
-    const [unsent, lifetime, late, cap] = await Promise.all(runs.map((
+    const [unsent, lifetime, late, cap, end] = await Promise.all(runs.map((
       [port, duration, more],
     ) =>
       runCli([
@@ -173,8 +178,16 @@ Deno.test("load: a --rate run that a server stall held back says so: how long, a
       cap.stderr,
       /; besides, at their usual round trip its pipelines allow about \d+(\.\d+)? round trips\/s \(at most 1 in flight on each of 1 connection\); give more --conns or a deeper --pipeline\n$/,
     );
+    equal(end.code, 0, end.stderr);
+    equal(JSON.parse(end.stdout).unsentRoundTrips, 0);
+    match(
+      end.stderr,
+      /^warning: the server stalled: it sent [0-9.]+ of 100 round trips\/s requested, as messages already due waited up to 0\.[4-6] s for the server to answer the ones before them; the latencies include that wait\n$/,
+    );
   } finally {
-    await Promise.all([long, churned, short, capped].map((s) => s.close()));
+    await Promise.all(
+      [long, churned, short, capped, brief].map((s) => s.close()),
+    );
   }
 });
 
