@@ -24,10 +24,13 @@ export interface AppDecoderOptions {
   /**
    * Asked, when a header or a content begins, for room to hold its declared
    * length; false fails the decoding with an "over-budget"
-   * {@linkcode ProtocolError} before any of it is kept. A server shares one
-   * budget among its connections this way: a request either has room for
-   * all of its declared bytes or is refused at once, so no budget is spent
-   * on a half-received request that is later refused. Default: always yes.
+   * {@linkcode ProtocolError} before any of it is kept. By then the decoder
+   * no longer holds the part before (a content's header is parsed and
+   * dropped), so the room asked for takes that part's place. A server
+   * shares one budget among its connections this way: each part either has
+   * room for all of its declared bytes or is refused at once, so no budget
+   * is spent on a half-received part that is later refused. Default:
+   * always yes.
    */
   reserve?: (bytes: number) => boolean;
 }

@@ -224,9 +224,16 @@ class RequestHandler {
   /** Reads one request, answers it, and is done with the connection. */
   async serve({ socket, log }: Connection): Promise<void> {
     const claim = this.#budget.claim();
+    const reading: ReadState = { grown: 0 };
     const decoder = new AppDecoder({
       maxContentLength: this.#maxContentLength,
-      reserve: (bytes) => claim.take(bytes),
+      // A part's room takes the place of the part before it, which the
+      // decoder no longer holds: a header's bytes are not charged again
+      // while its content arrives.
+      reserve: (bytes) => {
+        claim.shrinkTo(reading.grown);
+        return claim.take(bytes);
+      },
     });
     const deadline = new RequestDeadline(this.#requestTimeoutMs, () => {
       socket.close();
@@ -239,7 +246,11 @@ class RequestHandler {
       );
     });
     try {
-      const reply = await this.#reply(socket, decoder, { claim, log });
+      const reply = await this.#reply(socket, decoder, {
+        claim,
+        log,
+        reading,
+      });
       deadline.clear();
       if (reply === undefined) return;
       // The request is garbage now (only its reply is left); the reply is
@@ -281,13 +292,13 @@ class RequestHandler {
   async #reply(
     socket: StreamSocket,
     decoder: AppDecoder,
-    { claim, log }: { claim: Claim; log: EventLog },
+    how: RequestReading,
   ): Promise<Reply | undefined> {
-    const request = await readRequest(socket, decoder, { claim, log });
+    const request = await readRequest(socket, decoder, how);
     if (request === undefined) return undefined;
     const reply = replyTo(request, this.#table);
     if (this.#reporter.verbose) {
-      log.event(`Request from ${socket.peer}: ${describe(request)}`);
+      how.log.event(`Request from ${socket.peer}: ${describe(request)}`);
     }
     return reply;
   }
@@ -331,6 +342,18 @@ class RequestDeadline {
   }
 }
 
+/** How much a connection's read buffer has grown beyond `SMALL_READ`. */
+interface ReadState {
+  grown: number;
+}
+
+/** What reading a request charges and logs to. */
+interface RequestReading {
+  claim: Claim;
+  log: EventLog;
+  reading: ReadState;
+}
+
 /**
  * Reads until the decoder has a whole request; undefined when the peer
  * closed without one.
@@ -338,7 +361,7 @@ class RequestDeadline {
 async function readRequest(
   socket: StreamSocket,
   decoder: AppDecoder,
-  { claim, log }: { claim: Claim; log: EventLog },
+  { claim, log, reading }: RequestReading,
 ): Promise<AppMessage | undefined> {
   // Small while idle; larger once a request proves to be big and the
   // budget has room for it (the claim holds the decoder's buffers and
@@ -356,14 +379,13 @@ async function readRequest(
     }
     const [request] = decoder.push(buffer.subarray(0, count));
     if (request !== undefined) return request;
-    const grown = buffer.length - SMALL_READ;
-    // The decoder drops its header's buffer when the content begins.
-    claim.shrinkTo(decoder.held + grown);
+    claim.shrinkTo(decoder.held + reading.grown);
     if (
-      count === buffer.length && grown === 0 &&
+      count === buffer.length && reading.grown === 0 &&
       claim.take(LARGE_READ - SMALL_READ)
     ) {
       buffer = new Uint8Array(LARGE_READ);
+      reading.grown = LARGE_READ - SMALL_READ;
     }
   }
 }

@@ -293,6 +293,8 @@ export interface CapturedReporter {
   err: string[];
   /** Resolves the first line (stdout or stderr, past or future) matching. */
   waitFor(pattern: RegExp): Promise<string>;
+  /** Resolves once `count` lines (past or future) have matched `pattern`. */
+  waitForCount(pattern: RegExp, count: number): Promise<string>;
 }
 
 /** A reporter whose lines land in arrays, for in-process tests. */
@@ -309,10 +311,13 @@ export function captureReporter(
     color: false,
     progress: false,
   });
-  function waitFor(pattern: RegExp): Promise<string> {
-    return lines.waitFor(pattern);
-  }
-  return { reporter, out, err, waitFor };
+  return {
+    reporter,
+    out,
+    err,
+    waitFor: (pattern) => lines.waitFor(pattern),
+    waitForCount: (pattern, count) => lines.waitForCount(pattern, count),
+  };
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 import { captureReporter } from "./_helpers.ts";
 import { connectLocal, readToEnd, writeAll } from "./_net.ts";
 import { RESET_IS_END, resultOf } from "./_app.ts";
+import { frameWithHeader, headerText } from "./_app_frames.ts";
 
 const utf8 = new TextEncoder();
 
@@ -211,34 +212,40 @@ Deno.test("app server: a malformed request closes that connection and nothing el
   }
 });
 
-Deno.test("app server: the first 4 KiB of each connection are free of --max-pending-bytes, and not one byte more", async () => {
-  /** A binary request frame of exactly `total` bytes, length prefix included. */
-  function frameOf(total: number): Uint8Array {
-    let size = total;
-    for (;;) {
-      const frame = encodeAppMessage({
-        contentType: "binary/x",
-        contentEncoding: "binary",
-        content: new Uint8Array(size).fill(0x61),
-      });
-      if (frame.length === total) return frame;
-      size += total - frame.length;
-    }
+Deno.test("app server: the first 4 KiB of each connection are free of --max-pending-bytes, for its header and then its content, and not one byte more", async () => {
+  /** A binary request: a header padded to `headerBytes`, then `contentBytes`. */
+  function frameOf(headerBytes: number, contentBytes: number): Uint8Array {
+    const header = headerText({ "content-length": contentBytes });
+    return frameWithHeader(
+      header.padStart(headerBytes, " "),
+      "a".repeat(contentBytes),
+    );
   }
   const log = captureReporter();
   await withAppServer(
     { maxPendingBytes: 0, reporter: log.reporter },
     async (port) => {
-      // The budget counts the header and content, not the 2-byte prefix.
-      const answered = decodeOne(await exchangeRaw(port, frameOf(2 + 4096)));
+      // The header is parsed and dropped before its content begins, so
+      // each may take the 4 KiB (the 2-byte prefix is not counted).
+      const answered = decodeOne(await exchangeRaw(port, frameOf(4096, 4096)));
       assert.equal(answered.kind, "binary");
-      assert.equal((await exchangeRaw(port, frameOf(2 + 4097))).length, 0);
-      await log.waitFor(/would take unfinished requests past 0 bytes/);
-      assert.ok(
-        log.out.some((line) =>
+      const refused = [[4097, 10], [200, 4097]];
+      for (const [index, [header, content]] of refused.entries()) {
+        assert.equal(
+          (await exchangeRaw(port, frameOf(header, content))).length,
+          0,
+        );
+        await log.waitForCount(
+          /would take unfinished requests past 0 bytes/,
+          index + 1,
+        );
+      }
+      assert.equal(
+        log.out.filter((line) =>
           /^Closed connection from .*: its request \(\d+ bytes so far\) would take unfinished requests past 0 bytes \(--max-pending-bytes\)$/
             .test(line)
-        ),
+        ).length,
+        2,
         log.out.join("\n"),
       );
     },
