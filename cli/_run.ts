@@ -53,7 +53,10 @@ const SIGNALS: StopSignal[] = Deno.build.os === "windows"
  * of any kind replaces SIGHUP's inherited disposition with a handler of
  * its own, under which a SIGHUP with no listener ends the process, so the
  * disposition is read before any listener is added (and a nohup'd
- * process gets, for good, a listener that does nothing).
+ * process gets, for good, a listener that does nothing). When it cannot
+ * be read (`deno run` without the grant for `cat`), a hangup stops the run
+ * as any stop signal does: its summary is printed, where leaving SIGHUP
+ * without a listener would end the process with nothing said.
  */
 async function onSignals(
   handler: (signal: StopSignal) => void,
@@ -67,7 +70,12 @@ async function onSignals(
     listeners.push({ signal, listener });
   }
   for (const signal of SIGNALS) listen(signal, () => handler(signal));
-  if (ignored === false) listen("SIGHUP", () => handler("SIGHUP"));
+  if (
+    ignored === false ||
+    (ignored === undefined && Deno.build.os !== "windows")
+  ) {
+    listen("SIGHUP", () => handler("SIGHUP"));
+  }
   if (ignored === true) keepIgnoringHangups();
   return () => {
     for (const { signal, listener } of listeners) {

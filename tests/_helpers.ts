@@ -86,6 +86,8 @@ export interface CliProcessOptions {
   v8Flags?: string[];
   /** A command that runs netdemo, e.g. `["nohup"]`. Default: none. */
   under?: string[];
+  /** Deno grants instead of the binary's (see `netdemoCommand`). */
+  grants?: string[];
 }
 
 /** Options for {@linkcode runCli}. */
@@ -104,7 +106,10 @@ function spawnNetdemo(
   args: string[],
   options: RunCliOptions,
 ): Deno.ChildProcess {
-  const { program, prefix } = netdemoCommand({ v8Flags: options.v8Flags });
+  const { program, prefix } = netdemoCommand({
+    v8Flags: options.v8Flags,
+    grants: options.grants,
+  });
   const argv = [...(options.under ?? []), program, ...prefix, ...args];
   const limited = options.openFileLimit === undefined
     ? argv

@@ -39,6 +39,11 @@ export interface NetdemoCommandOptions {
    * {@linkcode takesV8Flags} is false these are refused rather than dropped.
    */
   v8Flags?: string[];
+  /**
+   * The Deno grants instead of the binary's, for tests of a run that lacks
+   * one (only under `deno run`, as V8 flags). Default: the binary's.
+   */
+  grants?: string[];
 }
 
 /**
@@ -73,6 +78,9 @@ export function netdemoCommand(
       }).`,
     );
   }
+  if (bin && options.grants !== undefined) {
+    throw new Error("The binary in NETDEMO_BIN carries its own grants.");
+  }
   if (bin) return { program: bin, prefix: [] };
   const v8 = flags.length > 0 ? [`--v8-flags=${flags.join(",")}`] : [];
   return {
@@ -82,7 +90,7 @@ export function netdemoCommand(
       "--quiet",
       "--no-prompt",
       ...v8,
-      ...binaryPermissions(),
+      ...(options.grants ?? binaryPermissions()),
       `${ROOT}mod.ts`,
     ],
   };

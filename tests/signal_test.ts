@@ -8,7 +8,12 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { CliProcess, spawnQuietEcho, spawnServer } from "./_helpers.ts";
+import {
+  BINARY_PERMISSIONS,
+  CliProcess,
+  spawnQuietEcho,
+  spawnServer,
+} from "./_helpers.ts";
 import { connectLocal } from "./_net.ts";
 
 const cases = [
@@ -138,6 +143,27 @@ Deno.test("signals: a server ends on a hangup with its summary, and under nohup 
     nohup.stderrLines.filter((line) => !line.startsWith("nohup:")),
     [FIRST_LINE.SIGTERM],
   );
+});
+
+Deno.test({
+  name:
+    "signals: under deno run without the grant for cat, a hangup still stops a server with its summary",
+  // The compiled binary carries its grants; only deno run can lack one.
+  ignore: Deno.env.get("NETDEMO_BIN") !== undefined,
+  async fn(): Promise<void> {
+    // Whether SIGHUP was inherited ignored cannot be read then; left
+    // without a listener, a hangup would end the process silently.
+    const server = new CliProcess(["server", "echo", "--port", "0"], {
+      grants: BINARY_PERMISSIONS.filter((grant) =>
+        !grant.startsWith("--allow-run")
+      ),
+    });
+    await server.waitForLine(/^Listening on /);
+    const status = await server.stop("SIGHUP");
+    equal(status.code, 0, server.stderrLines.join(" | "));
+    deepEqual(server.stderrLines, [FIRST_LINE.SIGHUP]);
+    match(server.stdoutLines.at(-1) ?? "", /^Served 0 connections, /);
+  },
 });
 
 Deno.test("signals: Ctrl-C while a counted load run waits for the server's close, every round trip done, exits 130 with a whole report", async () => {
