@@ -227,7 +227,11 @@ export class LatencyRecorder {
     const stats: LatencyStats = {
       count: this.count,
       min: empty ? null : this.#min / MICROS_PER_MS,
-      mean: empty ? null : roundMs(h.mean / MICROS_PER_MS),
+      // The histogram's mean is of its buckets' midpoints, which can lie
+      // past an extreme (one sample's mean a microsecond above its max).
+      mean: empty ? null : roundMs(
+        Math.min(Math.max(h.mean, this.#min), this.#max) / MICROS_PER_MS,
+      ),
       stddev: empty ? null : roundMs(h.stdDeviation / MICROS_PER_MS),
     };
     for (const percentile of percentiles) {

@@ -60,6 +60,23 @@ Deno.test("latency: no percentile exceeds the slowest sample", () => {
   ok(p99! <= max!, `${p99} > ${max}`);
 });
 
+Deno.test("latency: the mean lies between the extremes, and is the sample's own when there is one", () => {
+  // 3.455 ms sits in a bucket of 4 µs whose midpoint is above it.
+  for (const ms of [3.455, 5.558, 3.9, 250.001]) {
+    const one = new LatencyRecorder();
+    one.record(ms);
+    const stats = one.stats([50]);
+    equal(stats.mean, ms);
+    equal(stats.min, ms);
+    equal(stats.max, ms);
+  }
+  const random = seededRandom(7);
+  const many = new LatencyRecorder();
+  for (let i = 0; i < 1000; i++) many.record(3.4 + random() / 100);
+  const { min, mean, max } = many.stats([50]);
+  ok(min! <= mean! && mean! <= max!, `${min} ${mean} ${max}`);
+});
+
 Deno.test("latency: the encoding is HdrHistogram's compressed base64, in microseconds", () => {
   const latency = new LatencyRecorder();
   for (const ms of [0.05, 0.2, 0.2, 3, 250]) latency.record(ms);
