@@ -37,13 +37,13 @@ export interface MainOptions {
 function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
   const [command, modeName, ...rest] = args;
   // No command is spelled like an option, so a near command would
-  // mislead; --help is the one option that may come first.
+  // mislead; --help and --version are the options that may come first.
   if (command.startsWith("-")) {
-    const help = closestName(command, ["--help"]);
+    const option = closestName(command, ["--help", "--version"]);
     throw new UsageError(
-      help === undefined
+      option === undefined
         ? `expected a command before "${command}" (one of: ${commandNames()}); options follow the command and its mode`
-        : `unknown option "${command}"; did you mean --help?`,
+        : `unknown option "${command}"; did you mean ${option}?`,
       "",
     );
   }
@@ -55,7 +55,9 @@ function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
   if (direct !== undefined) return { mode: direct, rest: args.slice(1) };
   const modes = modesOf(command);
   if (modes.size === 0) {
-    const guess = closestName(command, [...Object.keys(COMMANDS), "help"]);
+    // `version` is asked for as an option, as in most programs.
+    const guess = closestName(command, [...Object.keys(COMMANDS), "help"]) ??
+      (closestName(command, ["version"]) && "--version");
     throw new UsageError(
       `unknown command "${command}"${
         guess === undefined ? "" : `; did you mean ${guess}?`

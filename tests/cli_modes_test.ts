@@ -74,12 +74,20 @@ Deno.test("modes: an option where the mode belongs says the mode comes first", a
   }
 });
 
-Deno.test("modes: a misspelt --help in the command's place is pointed to --help", async () => {
-  for (const option of ["--hlep", "--halp", "-help"]) {
+Deno.test("modes: a misspelt --help or --version in the command's place is pointed to it", async () => {
+  const typos = [
+    ...[["--hlep", "--help"], ["--halp", "--help"], ["-help", "--help"]],
+    ...[["--verison", "--version"], ["--versoin", "--version"]],
+  ];
+  assertUsage(
+    await runCli(["version"]),
+    /^error: unknown command "version"; did you mean --version\? \(see 'netdemo --help'\)\n$/,
+  );
+  for (const [option, meant] of typos) {
     assertUsage(
       await runCli([option]),
       new RegExp(
-        `^error: unknown option "${option}"; did you mean --help\\? \\(see 'netdemo --help'\\)\n$`,
+        `^error: unknown option "${option}"; did you mean ${meant}\\? \\(see 'netdemo --help'\\)\n$`,
       ),
     );
   }
