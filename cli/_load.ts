@@ -27,7 +27,7 @@ import { fileProblem, readNamed } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
 import { seconds } from "../output/count.ts";
 import { roundPerSecond } from "../client/load_report.ts";
-import { decimalNumber, MAX_SECONDS } from "./_values.ts";
+import { decimalNumber, fileName, MAX_SECONDS } from "./_values.ts";
 import { stopExitCode, superviseClient } from "./_run.ts";
 
 /** The load mode's options; giving any of them selects load mode. */
@@ -104,6 +104,7 @@ export const LOAD_OPTIONS = {
   "payload-file": {
     kind: "text",
     placeholder: "FILE|-",
+    check: fileName,
     description:
       "load mode: send this file's bytes (- reads stdin) as every message, instead of --size",
   },

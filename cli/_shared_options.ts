@@ -19,6 +19,7 @@ import type {
   OptionDecls,
   TimeoutDecl,
 } from "./_options.ts";
+import { fileName } from "./_values.ts";
 
 /** `--host` and `--port`, as every server takes them. */
 export const SERVER_ADDRESS_OPTIONS = {
@@ -74,11 +75,13 @@ export const SERVER_TRANSPORT_OPTIONS = {
   "tls-cert": {
     kind: "text",
     placeholder: "FILE",
+    check: fileName,
     description: "serve TLS with this PEM certificate chain (needs --tls-key)",
   },
   "tls-key": {
     kind: "text",
     placeholder: "FILE",
+    check: fileName,
     description: "the PEM private key of --tls-cert",
   },
 } satisfies OptionDecls;
@@ -93,6 +96,7 @@ export const CLIENT_TRANSPORT_OPTIONS = {
   "tls-ca": {
     kind: "text",
     placeholder: "FILE",
+    check: fileName,
     description:
       "also trust the CA certificates in this PEM file (implies --tls)",
   },

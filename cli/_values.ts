@@ -159,3 +159,17 @@ export function decimalNumber(text: string): number {
 export function nonEmpty(text: string): string | undefined {
   return text === "" ? "must not be empty" : undefined;
 }
+
+/**
+ * Says what is wrong with an empty file name: a mistake on the command
+ * line (an unset shell variable, most often), not a file to look for.
+ *
+ * @example
+ * ```ts
+ * import { fileName } from "./_values.ts";
+ * fileName(""); // "must name a file"
+ * ```
+ */
+export function fileName(text: string): string | undefined {
+  return text === "" ? "must name a file" : undefined;
+}

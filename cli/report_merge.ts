@@ -55,6 +55,9 @@ export const reportMerge = {
   ],
   async run(command, reporter): Promise<number> {
     const names = command.positionals;
+    if (names.includes("")) {
+      throw new UsageError('FILE must name a file, got ""');
+    }
     if (names.filter((name) => name === "-").length > 1) {
       throw new UsageError("stdin (-) can be read only once");
     }

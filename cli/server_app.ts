@@ -28,6 +28,7 @@ import {
   TRACE_OPTION,
 } from "./_shared_options.ts";
 import { superviseServer } from "./_run.ts";
+import { fileName } from "./_values.ts";
 
 function tableSize(table: ReadonlyMap<string, string>): string {
   return counted(table.size, "entry", { plural: "entries" });
@@ -39,6 +40,7 @@ const OPTIONS = {
   table: {
     kind: "text",
     placeholder: "FILE.json",
+    check: fileName,
     description:
       'search table, a JSON object of strings; "-" reads it from stdin',
     defaultText: `built-in, ${tableSize(DEFAULT_SEARCH_TABLE)}`,

@@ -226,6 +226,22 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     // An empty message is a usage error in every mode that takes one.
     [["client", "hello", "--message", ""], /--message must not be empty/],
     [["client", "multi", "--message", ""], /--message must not be empty/],
+    // So is an empty file name: most often an unset shell variable.
+    [["server", "app", "--table", ""], /--table must name a file/],
+    [
+      ["client", "multi", "--payload-file", "", "--rounds", "1"],
+      /--payload-file must name a file/,
+    ],
+    [
+      ["server", "echo", "--tls-cert", "", "--tls-key", "k.pem"],
+      /--tls-cert must name a file/,
+    ],
+    [
+      ["server", "echo", "--tls-cert", "c.pem", "--tls-key", ""],
+      /--tls-key must name a file/,
+    ],
+    [["client", "hello", "--tls-ca", ""], /--tls-ca must name a file/],
+    [["report", "merge", "a.json", ""], /FILE must name a file, got ""/],
     [["help", "client", "multi", "x"], /unexpected argument "x"/],
     [["help", "sockets", "x"], /unexpected argument "x"/],
     [["--version", "x"], /unexpected argument "x"/],
