@@ -264,8 +264,62 @@ export function describeBytes(bytes: Uint8Array, limit: number): string {
 export function excerpt(value: string | Uint8Array, limit: number): string {
   const shown = typeof value === "string"
     ? escapeText(value.slice(0, wholeCharacters(value, limit)))
-    : escapeBytes(value.subarray(0, limit));
+    : escapeBytes(value.subarray(0, wholeBytes(value, limit)));
   return value.length > limit ? `${shown}...` : shown;
+}
+
+/**
+ * {@linkcode excerpt} in double quotes, a `"` inside shown as `\"` (as
+ * {@linkcode quoted} does), so that a quote the peer sent cannot end the
+ * quoted value early as a reader sees it.
+ *
+ * @example
+ * ```ts
+ * import { quotedExcerpt } from "./escape.ts";
+ * quotedExcerpt('say "hi" now', 8); // '"say \\"hi\\"..."'
+ * ```
+ */
+export function quotedExcerpt(
+  value: string | Uint8Array,
+  limit: number,
+): string {
+  return `"${excerpt(value, limit).replaceAll('"', '\\"')}"`;
+}
+
+/** How many bytes past a cut are enough to see the character it falls in. */
+const LOOK_PAST = 64;
+
+// How much of `bytes`, at most `limit`, ends between two characters as a
+// reader sees them, as `wholeCharacters` does for text: a cut inside a
+// valid character would show its first bytes as `\xNN`, which says the
+// peer sent bytes that are not UTF-8. Where the bytes are not UTF-8
+// anyway, only a cut-off sequence at the end is left out.
+function wholeBytes(bytes: Uint8Array, limit: number): number {
+  if (bytes.length <= limit) return bytes.length;
+  const seen = bytes.subarray(0, limit + LOOK_PAST);
+  let text: string;
+  try {
+    text = strictUtf8.decode(seen.subarray(0, incompleteTail(seen)));
+  } catch {
+    return incompleteTail(bytes.subarray(0, limit));
+  }
+  let end = 0;
+  for (const { segment } of GRAPHEMES.segment(text)) {
+    const size = utf8Length(segment);
+    if (end + size > limit) break;
+    end += size;
+  }
+  return end;
+}
+
+// The UTF-8 length of well-formed text.
+function utf8Length(text: string): number {
+  let size = 0;
+  for (const character of text) {
+    const point = character.codePointAt(0)!;
+    size += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
+  }
+  return size;
 }
 
 /** Splits text into what a reader sees as one character each. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { quoted } from "../output/escape.ts";
+import { quotedExcerpt } from "../output/escape.ts";
 
 /** Why a message was rejected; tests and logs tell the cases apart by it. */
 export type ProtocolReason =
@@ -184,7 +184,7 @@ export function parseAppHeader(
     throw new ProtocolError(
       "bad-json-encoding",
       `text/json content must be utf-8 encoded, got ${
-        quoted(contentEncoding.slice(0, 40))
+        quotedExcerpt(contentEncoding, 40)
       }`,
     );
   }

@@ -34,7 +34,7 @@ import {
 import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
-import { excerpt } from "../output/escape.ts";
+import { excerpt, quotedExcerpt } from "../output/escape.ts";
 import { counted, seconds } from "../output/count.ts";
 import { ByteBudget, type Claim } from "./_budget.ts";
 import type { EventLog } from "./_event_log.ts";
@@ -395,10 +395,10 @@ function describe(request: AppMessage): string {
     // The content type is the peer's text too: escaped and cut like the rest.
     return `${excerpt(request.header.contentType, LOG_EXCERPT)}, ${
       counted(request.content.length, "byte")
-    } "${excerpt(request.content, LOG_EXCERPT)}"`;
+    } ${quotedExcerpt(request.content, LOG_EXCERPT)}`;
   }
   const { action, value } = requestFields(request.value);
-  return `text/json, action "${
-    excerpt(fieldText(action, LOG_TAKEN), LOG_EXCERPT)
-  }", value "${excerpt(fieldText(value, LOG_TAKEN), LOG_EXCERPT)}"`;
+  return `text/json, action ${
+    quotedExcerpt(fieldText(action, LOG_TAKEN), LOG_EXCERPT)
+  }, value ${quotedExcerpt(fieldText(value, LOG_TAKEN), LOG_EXCERPT)}`;
 }

@@ -9,7 +9,7 @@
 
 import { readBytes } from "../protocol/bytes.ts";
 import { errorMessage } from "../protocol/errors.ts";
-import { quoted } from "../output/escape.ts";
+import { quotedExcerpt } from "../output/escape.ts";
 
 /** A table larger than this is refused rather than read into memory. */
 export const MAX_TABLE_BYTES = 16 * 1024 * 1024;
@@ -155,7 +155,7 @@ function parseTable(text: string, source: string): Map<string, string> {
     if (typeof value !== "string") {
       throw new TableError(
         `${tableName(source)}: the value of ${
-          quoted(key.slice(0, 40))
+          quotedExcerpt(key, 40)
         } is not a string`,
       );
     }

@@ -6,6 +6,7 @@ import {
   excerpt,
   incompleteTail,
   quoted,
+  quotedExcerpt,
   terminalSafe,
 } from "../output/escape.ts";
 import { Reporter } from "../output/reporter.ts";
@@ -85,6 +86,21 @@ Deno.test("escape: an excerpt is escaped and marked with ... only when cut", () 
   deepEqual(excerpt("abcdef", 3), "abc...");
   deepEqual(excerpt(utf8.encode("ab\xff"), 2), "ab...");
   deepEqual(excerpt(new Uint8Array([0x68, 0xff]), 2), "h\\xff");
+});
+
+Deno.test("escape: an excerpt of bytes ends between characters, so valid UTF-8 is never shown as \\xNN", () => {
+  const x = (count: number) => "x".repeat(count);
+  // Cut inside a 3- and a 4-byte character, and between a flag's halves.
+  equal(excerpt(utf8.encode(`${x(59)}東京`), 60), `${x(59)}...`);
+  equal(excerpt(utf8.encode(`${x(58)}🐢🐢`), 60), `${x(58)}...`);
+  equal(excerpt(utf8.encode(`${x(54)}🇫🇷🇫🇷`), 60), `${x(54)}...`);
+  equal(excerpt(utf8.encode(`${x(52)}🇫🇷🇫🇷`), 60), `${x(52)}🇫🇷...`);
+  // Bytes that are not UTF-8 stay \xNN; only a cut-off sequence goes.
+  const bad = new Uint8Array([...utf8.encode(x(58)), 0xff, 0xe6, 0x9d, 0xb1]);
+  equal(excerpt(bad, 60), `${x(58)}\\xff...`);
+  // In quotes, a quote the peer sent cannot close the value.
+  equal(quotedExcerpt('say "hi" now', 8), '"say \\"hi\\"..."');
+  equal(quotedExcerpt(`${"a".repeat(39)}🐢tail`, 40), `"${"a".repeat(39)}..."`);
 });
 
 Deno.test("escape: a finished line keeps its backslashes and tabs, and loses only what a terminal acts on", () => {
