@@ -146,7 +146,8 @@ export async function flushBeforeExit(
  * Starts a server with Ctrl-C / SIGTERM already handled (a signal that
  * arrives right after the `Listening on` line must still stop it cleanly),
  * waits for it to stop by itself or on a signal, then prints its summary;
- * resolves the exit code (0). A second signal ends the server's grace at
+ * resolves the exit code (0). A `start` that waits (for a table on stdin)
+ * and is stopped meanwhile ends the run at once, with nothing to sum up. A second signal ends the server's grace at
  * once: what is still open is closed, and the summary follows.
  *
  * @example
@@ -162,16 +163,21 @@ export async function flushBeforeExit(
  * ```
  */
 export async function superviseServer(
-  start: () => ServerHandle,
+  start: () => ServerHandle | Promise<ServerHandle>,
   reporter: Reporter,
 ): Promise<number> {
   let server: ServerHandle | undefined;
   let signals = 0;
+  let stopBeforeStart = (): void => {};
+  const stoppedBeforeStart = new Promise<undefined>((resolve) => {
+    stopBeforeStart = () => resolve(undefined);
+  });
   const removeListeners = await onSignals((signal) => {
     signals++;
     if (signals === 1) {
       reporter.note(`${signalName(signal)}, exiting`);
-      server?.close();
+      if (server === undefined) stopBeforeStart();
+      else server.close();
     } else if (signals === 2) {
       reporter.note(
         `${signalName(signal)} again, closing open connections now`,
@@ -180,7 +186,13 @@ export async function superviseServer(
     }
   });
   try {
-    server = start();
+    // A start may wait (for a table on stdin); a stop signal meanwhile
+    // ends the run there, with nothing served and so no summary.
+    const starting = Promise.resolve().then(start);
+    starting.catch(() => {}); // Given up on, its failure is no news.
+    const started = await Promise.race([starting, stoppedBeforeStart]);
+    if (started === undefined) return 0;
+    server = started;
     if (signals > 0) server.close({ now: signals > 1 });
     reporter.always(formatSummary(await server.closed));
     return 0;

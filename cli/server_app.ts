@@ -91,16 +91,8 @@ export const serverApp = {
   async run(command, reporter): Promise<number> {
     const { values } = command;
     const source = values.table;
-    if (source === "-" && Deno.stdin.isTerminal()) {
-      reporter.note(
-        "Reading the search table (a JSON object) from standard input; end it with Ctrl-D",
-      );
-    }
     const options = {
       endpoint: endpointValue(command, "server"),
-      table: source === undefined
-        ? DEFAULT_SEARCH_TABLE
-        : await loadSearchTable(source),
       maxContentLength: values["max-content"],
       maxConns: values["max-conns"],
       maxPendingBytes: values["max-pending-bytes"],
@@ -109,10 +101,20 @@ export const serverApp = {
       graceMs: values.grace,
       reporter,
     };
-    return await superviseServer(() => {
-      const server = serveApp(options);
+    // The table is read once Ctrl-C is heard: from a terminal, or a pipe
+    // slow to end, it may take a while.
+    return await superviseServer(async () => {
+      if (source === "-" && Deno.stdin.isTerminal()) {
+        reporter.note(
+          "Reading the search table (a JSON object) from standard input; end it with Ctrl-D",
+        );
+      }
+      const table = source === undefined
+        ? DEFAULT_SEARCH_TABLE
+        : await loadSearchTable(source);
+      const server = serveApp({ ...options, table });
       reporter.info(
-        `Search table: ${tableSize(options.table)} (${tableOrigin(source)})`,
+        `Search table: ${tableSize(table)} (${tableOrigin(source)})`,
       );
       return server;
     }, reporter);

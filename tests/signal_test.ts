@@ -11,6 +11,8 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import {
   BINARY_PERMISSIONS,
   CliProcess,
+  LineLog,
+  netdemoCommand,
   spawnQuietEcho,
   spawnServer,
 } from "./_helpers.ts";
@@ -164,6 +166,38 @@ Deno.test({
     deepEqual(server.stderrLines, [FIRST_LINE.SIGHUP]);
     match(server.stdoutLines.at(-1) ?? "", /^Served 0 connections, /);
   },
+});
+
+Deno.test("signals: Ctrl-C on the terminal while the app server waits for its table on stdin is a clean stop, exit 0", async () => {
+  // On a terminal (script's), where the prompt for the table is printed
+  // once Ctrl-C is heard, and Ctrl-C is the terminal's own.
+  const { program, prefix } = netdemoCommand();
+  const line = [program, ...prefix, "server", "app", "--table", "-"]
+    .map((word) => `'${word}'`).join(" ");
+  // exec: a shell between would take the Ctrl-C as its own, and exit 130.
+  const terminal = new Deno.Command("script", {
+    args: ["-qec", `exec ${line}`, "/dev/null"],
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TERM: "dumb" },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const log = new LineLog();
+  const seen: string[] = [];
+  const read = log.read(terminal.stdout, seen);
+  const keys = terminal.stdin.getWriter();
+  try {
+    await log.waitFor(/Reading the search table .*; end it with Ctrl-D/);
+    await keys.write(new TextEncoder().encode("\x03"));
+    await log.waitFor(/interrupted, exiting/);
+  } finally {
+    await keys.close();
+  }
+  await read;
+  const status = await terminal.status;
+  equal(status.code, 0, `${status.code}: ${seen.join(" | ")}`);
+  ok(!seen.some((text) => text.includes("Listening on")), seen.join(" | "));
 });
 
 Deno.test("signals: Ctrl-C while a counted load run waits for the server's close, every round trip done, exits 130 with a whole report", async () => {
