@@ -53,6 +53,10 @@ class BorkServer implements ServerHandle {
   #log: EventLog;
   #current: StreamSocket | undefined;
   #stopping = false;
+  // A client still in its TLS handshake when the server stops: its read
+  // would wait for the peer for ever, so the server stops without it.
+  #abandoned = Promise.withResolvers<void>();
+  #abandonedSocket: StreamSocket | undefined;
 
   constructor(options: BorkServerOptions) {
     this.#reporter = options.reporter ?? SILENT;
@@ -76,7 +80,16 @@ class BorkServer implements ServerHandle {
       } catch {
         // The server had already stopped by itself.
       }
-      this.#current?.close();
+      const current = this.#current;
+      current?.close();
+      if (current?.closing) {
+        this.#log.event(
+          `Closing connection to ${current.peer}: the server is stopping (its TLS handshake was still pending)`,
+        );
+        this.#abandonedSocket = current;
+        current.abandon();
+        this.#abandoned.resolve();
+      }
     }
     return this.closed;
   }
@@ -101,7 +114,7 @@ class BorkServer implements ServerHandle {
         this.#listening.summary.connections++;
         this.#reporter.trace(`accept from ${socket.peer}`);
         this.#log.event(`Connected by ${socket.peer}`);
-        await this.#serveOne(socket);
+        await Promise.race([this.#serveOne(socket), this.#abandoned.promise]);
         socket.close();
         this.#current = undefined;
         if (!this.#keepOpen) break;
@@ -136,10 +149,13 @@ class BorkServer implements ServerHandle {
       }
     } catch (error) {
       if (this.#stopping) {
-        // Else the log would stop short, and only the client could tell.
-        this.#log.event(
-          `Closing connection to ${socket.peer}: the server is stopping`,
-        );
+        // Else the log would stop short, and only the client could tell
+        // (an abandoned handshake was said at the stop).
+        if (socket !== this.#abandonedSocket) {
+          this.#log.event(
+            `Closing connection to ${socket.peer}: the server is stopping`,
+          );
+        }
         return;
       }
       if (!(error instanceof NetError)) throw error;

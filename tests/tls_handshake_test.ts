@@ -20,7 +20,7 @@ const STILL_COUNTED =
 
 /** Starts `netdemo server MODE --port 0 ARGS...` over TLS with the test certificate. */
 function spawnTls(
-  mode: "echo" | "app",
+  mode: "echo" | "app" | "bork",
   args: string[],
 ): ReturnType<typeof spawnServer> {
   return spawnServer([
@@ -172,6 +172,29 @@ Deno.test("tls: a stop closes a connection still in its handshake once the grace
     ok(
       server.stdoutLines.includes("Closing 1 connection still open"),
       server.stdoutLines.join("\n"),
+    );
+  } finally {
+    silent.close();
+    await server.stop("SIGTERM");
+  }
+});
+
+Deno.test("tls: a bork server stops while its one client is still in its handshake, saying so", async () => {
+  const { process: server, port } = await spawnTls("bork", []);
+  const silent = await Deno.connect({ port });
+  try {
+    await server.waitForLine(/^Connected by /);
+    equal(await stopWithin(server, 10_000), 0);
+    ok(
+      server.stdoutLines.some((line) =>
+        /^Closing connection to 127\.0\.0\.1:\d+: the server is stopping \(its TLS handshake was still pending\)$/
+          .test(line)
+      ),
+      server.stdoutLines.join("\n"),
+    );
+    match(
+      server.stdoutLines.at(-1) ?? "",
+      /^Served 1 connection, sent 0 bytes/,
     );
   } finally {
     silent.close();
