@@ -143,7 +143,7 @@ export class TlsError extends Error {
  */
 export function isTlsFailure(error: unknown): boolean {
   return error instanceof Deno.errors.InvalidData &&
-    /certificate|alert|corrupt|handshake|InvalidContentType|InvalidMessage|message/i
+    /certificate|alert|corrupt|handshake|incompatible|InvalidContentType|InvalidMessage|message/i
       .test(error.message);
 }
 
@@ -152,6 +152,20 @@ const ALERTS: Record<string, string> = {
   BadCertificate: "the peer rejected our certificate",
   CertificateExpired: "the peer says our certificate has expired",
 };
+
+/**
+ * What the two sides of a handshake had nothing in common of, by the TLS
+ * library's name for it ("peer is incompatible: ...").
+ */
+const INCOMPATIBLE: Record<string, string> = {
+  NoCipherSuitesInCommon: "no cipher suite",
+  NoKxGroupsInCommon: "no key-exchange group",
+  NoSignatureSchemesInCommon: "no signature scheme",
+};
+
+/** How the TLS library says that a peer speaks only an older TLS. */
+const OLD_VERSION =
+  /SignatureAlgorithmsExtensionRequired|SupportedVersionsExtensionRequired|Tls12NotOffered|VersionNotOffered|ProtocolVersion/;
 
 /**
  * Says in words why a TLS handshake failed, from the runtime's message.
@@ -176,6 +190,17 @@ export function tlsReason(detail: string): string {
   const alert = /fatal alert: (\w+)/.exec(detail);
   if (alert) return ALERTS[alert[1]] ?? `the peer sent the alert ${alert[1]}`;
   if (/certificate expired/.test(detail)) return "its certificate has expired";
+  const incompatible = /peer is incompatible: (\w+)/.exec(detail);
+  if (incompatible) {
+    // A ClientHello older than TLS 1.2 lacks what rustls asks for first.
+    if (OLD_VERSION.test(incompatible[1])) {
+      return "the peer offers no TLS version in common (netdemo speaks TLS 1.2 and 1.3)";
+    }
+    const none = INCOMPATIBLE[incompatible[1]];
+    return none === undefined
+      ? `the peer's TLS settings do not fit this side's (${incompatible[1]})`
+      : `the peer has ${none} in common with this side`;
+  }
   if (
     /corrupt|InvalidContentType|InvalidMessage|unexpected (handshake )?message/i
       .test(detail)

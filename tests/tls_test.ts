@@ -300,6 +300,42 @@ Deno.test("tls: openssl s_client talks to netdemo's TLS echo server", async () =
   }
 });
 
+Deno.test("tls: an openssl client with nothing in common with the server is told so in words", async () => {
+  const log = captureReporter();
+  const server = serveEcho({
+    endpoint: tlsServerEndpoint(certs.serverCert, certs.serverKey),
+    reporter: log.reporter,
+  });
+  try {
+    const cases: [string[], string][] = [
+      [["-tls1_1"], "offers no TLS version in common"],
+      [
+        ["-tls1_3", "-ciphersuites", "TLS_AES_128_CCM_8_SHA256"],
+        "has no cipher suite in common with this side",
+      ],
+      [["-groups", "ffdhe2048"], "has no key-exchange group in common"],
+    ];
+    for (const [index, [options, reason]] of cases.entries()) {
+      await new Deno.Command("openssl", {
+        args: [
+          ...["s_client", "-connect", `127.0.0.1:${server.addr.port}`],
+          ...options,
+        ],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      const line = await log.waitForCount(
+        / ended: TLS handshake with /,
+        index + 1,
+      );
+      ok(line.includes(`failed: the peer ${reason}`), line);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("tls: netdemo's clients talk to a Python ssl echo server", async () => {
   const python = startPython("stream_peers.py", [
     "tls-server",

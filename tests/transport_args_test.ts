@@ -189,4 +189,12 @@ Deno.test("tls reasons: each runtime message becomes its sentence", () => {
     tlsReason("received corrupt message of type InvalidContentType"),
     "the peer does not speak TLS",
   );
+  equal(
+    tlsReason("peer is incompatible: NoSignatureSchemesInCommon"),
+    "the peer has no signature scheme in common with this side",
+  );
+  equal(
+    tlsReason("peer is incompatible: SomethingNew"),
+    "the peer's TLS settings do not fit this side's (SomethingNew)",
+  );
 });
