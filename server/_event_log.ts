@@ -21,6 +21,8 @@ export interface EventLogOptions {
   open: () => number;
   /** Whose log it is: the summary names data lines as this server does. */
   kind: ServerKind;
+  /** The clock, in ms (for tests). Default: `performance.now`. */
+  now?: () => number;
 }
 
 /**
@@ -43,8 +45,13 @@ export class EventLog {
   #reporter: Reporter;
   #open: () => number;
   #kind: ServerKind;
-  #windowStart = -Infinity;
-  #linesInWindow = 0;
+  #now: () => number;
+  // When the last LINES_PER_SECOND lines were printed, oldest at #next: a
+  // sliding second, so no second holds more of them, however it is cut
+  // (fixed windows let 20 at the end of one and 20 at the start of the
+  // next through).
+  #shownAt = new Float64Array(LINES_PER_SECOND).fill(-Infinity);
+  #next = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #reads = 0;
   #bytes = 0;
@@ -55,6 +62,7 @@ export class EventLog {
     this.#reporter = reporter;
     this.#open = options.open;
     this.#kind = options.kind;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** True when lines may be printed (the reporter is not quiet). */
@@ -101,13 +109,10 @@ export class EventLog {
 
   #allow(): boolean {
     if (this.#timer !== undefined) return false;
-    const now = performance.now();
-    if (now - this.#windowStart >= 1000) {
-      this.#windowStart = now;
-      this.#linesInWindow = 0;
-    }
-    if (this.#linesInWindow < LINES_PER_SECOND) {
-      this.#linesInWindow++;
+    const now = this.#now();
+    if (now - this.#shownAt[this.#next] >= 1000) {
+      this.#shownAt[this.#next] = now;
+      this.#next = (this.#next + 1) % LINES_PER_SECOND;
       return true;
     }
     this.#timer = setTimeout(() => this.#tick(), 1000);
@@ -118,9 +123,9 @@ export class EventLog {
     if (this.#flush()) {
       this.#timer = setTimeout(() => this.#tick(), 1000);
     } else {
-      // A quiet second: back to one line per event.
+      // A quiet second: back to one line per event (every line shown
+      // before it is over a second old by now).
       this.#timer = undefined;
-      this.#windowStart = -Infinity;
     }
   }
 

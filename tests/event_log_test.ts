@@ -29,3 +29,29 @@ Deno.test("event log: past its 20 lines a second it counts, naming reads apart f
     "Last second: 2 lines not shown; 1 connection open",
   ]);
 });
+
+Deno.test("event log: no second holds more than 20 lines, wherever it starts", () => {
+  let now = 0;
+  const lines = captureReporter();
+  const log = new EventLog(lines.reporter, {
+    open: () => 0,
+    kind: "echo",
+    now: () => now,
+  });
+  for (let i = 0; i < 5; i++) log.event(`early ${i}`);
+  now = 900;
+  for (let i = 0; i < 15; i++) log.event(`late ${i}`);
+  // A second after the first lines, but 15 were printed 0.15 s ago: 5
+  // more fit in the second up to now, then the rest is counted.
+  now = 1050;
+  for (let i = 0; i < 10; i++) log.event(`next ${i}`);
+  log.close();
+  deepEqual(lines.out.slice(20), [
+    "next 0",
+    "next 1",
+    "next 2",
+    "next 3",
+    "next 4",
+    "Last second: 5 lines not shown; 0 connections open",
+  ]);
+});
