@@ -74,7 +74,8 @@ export const LOAD_OPTIONS = {
   pipeline: {
     kind: "integer",
     placeholder: "N",
-    description: "load mode: most messages in flight per connection",
+    description:
+      `load mode: most messages in flight per connection (at most ${MAX_PIPELINE})`,
     min: 1,
     max: MAX_PIPELINE,
     default: DEFAULT_PIPELINE,
@@ -256,13 +257,21 @@ export async function runLoadCommand(
 function checkRunLength(values: LoadValues): void {
   const tail = DRAIN_MS / 1000;
   const longest = MAX_SECONDS - tail;
-  const seconds = ((values.omit ?? 0) +
-    (values.duration ?? DEFAULT_LOAD_DURATION_MS)) / 1000;
+  // As typed, not as ms: 2147482.5, not 2147482.4999999998.
+  const asGiven = (ms: number): number => Number((ms / 1000).toPrecision(15));
+  const omit = asGiven(values.omit ?? 0);
+  const duration = asGiven(values.duration ?? DEFAULT_LOAD_DURATION_MS);
+  const seconds = asGiven(
+    (values.omit ?? 0) +
+      (values.duration ?? DEFAULT_LOAD_DURATION_MS),
+  );
   if (values.rounds !== undefined || seconds <= longest) return;
+  const why =
+    `(the longest a timer can wait, less the ${tail} s the last echoes get)`;
   throw new UsageError(
-    `${
-      values.omit === undefined ? "--duration" : "--omit plus --duration"
-    } must be at most ${longest} seconds (the longest a timer can wait, less the ${tail} s the last echoes get), got ${seconds}`,
+    values.omit === undefined
+      ? `--duration must be at most ${longest} seconds ${why}, got "${duration}"`
+      : `--omit plus --duration must be at most ${longest} seconds together ${why}, got ${omit} + ${duration} = ${seconds}`,
   );
 }
 

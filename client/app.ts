@@ -102,6 +102,14 @@ async function readResponse(
     }
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
+    // Well formed, only larger than this side takes: no server's fault.
+    if (error.reason === "content-too-long") {
+      throw new NetError(
+        "protocol",
+        `${socket.peer} sent a response larger than this client takes: ${error.message} (--max-content); raise --max-content to take it`,
+        { cause: error },
+      );
+    }
     throw new NetError(
       "protocol",
       `${socket.peer} sent a malformed response: ${error.message}${NOT_APP}`,

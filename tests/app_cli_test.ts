@@ -269,3 +269,21 @@ Deno.test("netdemo server app: --max-content refuses a larger request, and the c
     await process.stop();
   }
 });
+
+Deno.test("netdemo client app: a response over its own --max-content names that option, not the server", async () => {
+  const { process, port } = await spawnServer(["server", "app", "--port", "0"]);
+  try {
+    const result = await runAppClient(port, [
+      ...["search", "café", "--max-content", "10"],
+    ]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^error: 127\\.0\\.0\\.1:${port} sent a response larger than this client takes: the content-length \\d+ is above the limit of 10 bytes \\(--max-content\\); raise --max-content to take it\n$`,
+      ),
+    );
+  } finally {
+    await process.stop();
+  }
+});

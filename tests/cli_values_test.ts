@@ -83,11 +83,15 @@ Deno.test("values: no seconds option takes more than a timer can wait (2147483 s
     // last echoes get.
     [
       ["client", "multi", "--duration", "2147483"],
-      /^error: --duration must be at most 2147481 seconds \(the longest a timer can wait, less the 2 s the last echoes get\), got 2147483/,
+      /^error: --duration must be at most 2147481 seconds \(the longest a timer can wait, less the 2 s the last echoes get\), got "2147483"/,
+    ],
+    [
+      ["client", "multi", "--duration", "2147482.5"],
+      /^error: --duration must be at most 2147481 seconds .*, got "2147482\.5"/,
     ],
     [
       ["client", "multi", "--omit", "2000000", "--duration", "200000"],
-      /^error: --omit plus --duration must be at most 2147481 seconds .*, got 2200000/,
+      /^error: --omit plus --duration must be at most 2147481 seconds together .*, got 2000000 \+ 200000 = 2200000 /,
     ],
   ]);
 });
