@@ -413,8 +413,14 @@ function behindWarning(result: LoadResult): string {
     return stallWarning(result, shortfall);
   }
   if (result.waitedForConnections) {
+    // Each connection carries --lifetime round trips, so the schedule
+    // needs rate / lifetime new ones a second; when that is not above the
+    // rate given, the connects themselves were slow.
+    const needed = roundPerSecond((config.rate ?? 0) / (config.lifetime ?? 1));
     const pace = config.connectRate === null
       ? "a longer --lifetime"
+      : needed > config.connectRate
+      ? `a --connect-rate of at least ${needed}/s (--rate / --lifetime) or a longer --lifetime`
       : `a --connect-rate above ${config.connectRate}/s or a longer --lifetime`;
     const rounds = config.lifetime === 1
       ? "1 round trip"

@@ -128,8 +128,8 @@ Deno.test("load: a --rate run whose --lifetime churn waits on --connect-rate say
       "^warning: the schedule waited for new connections: it sent [0-9.]+ " +
         "of 100 round trips/s requested; each connection closed after its " +
         "--lifetime of 1 round trip, and its slot stood empty while the " +
-        "next connect waited its turn; give a --connect-rate above 4/s or " +
-        "a longer --lifetime\n$",
+        "next connect waited its turn; give a --connect-rate of at least " +
+        "100/s \\(--rate / --lifetime\\) or a longer --lifetime\n$",
     ),
   );
 });
