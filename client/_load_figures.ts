@@ -254,9 +254,14 @@ export class LoadFigures {
       } of ${this.#config.omitSeconds} s: ${rate}, ${errors}`;
     }
     const p99 = this.#latency.percentile(99);
-    return `${
-      ((now - this.started) / 1000).toFixed(0)
-    } s elapsed: ${rate}, p99 so far ${p99?.toFixed(3) ?? "-"} ms, ${errors}`;
+    const elapsed = `${((now - this.started) / 1000).toFixed(0)} s elapsed`;
+    // A tick right at the warm-up's end: its rate is the warm-up's.
+    if (p99 === null) {
+      return this.#config.omitSeconds > 0
+        ? `warm-up over: ${rate}, ${errors}`
+        : `${elapsed}: ${rate}, nothing counted yet, ${errors}`;
+    }
+    return `${elapsed}: ${rate}, p99 so far ${p99.toFixed(3)} ms, ${errors}`;
   }
 
   /**

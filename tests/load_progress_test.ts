@@ -1,0 +1,46 @@
+/**
+ * The load's live progress line, tick by tick: in the warm-up, at its end
+ * (before anything is counted), and in the counted time.
+ *
+ * @module
+ */
+
+import { equal } from "node:assert/strict";
+import { LoadFigures } from "../client/_load_figures.ts";
+import { planLoad } from "../client/_load_options.ts";
+import { FailureTally } from "../client/failures.ts";
+import { LatencyRecorder } from "../client/latency.ts";
+
+/** Figures of a run planned with `omitMs` of warm-up, begun at time 0. */
+function figuresWith(omitMs: number): LoadFigures {
+  const { config } = planLoad({ port: 1, omitMs, durationMs: 2000 });
+  const figures = new LoadFigures({
+    config,
+    failures: new FailureTally(),
+    connectLatency: new LatencyRecorder(),
+  });
+  figures.begin(omitMs, 0);
+  return figures;
+}
+
+Deno.test("load progress: a tick at the warm-up's end says it is over, not '0 s elapsed' with no latency", () => {
+  const warm = figuresWith(1000);
+  warm.onSend(500, 500);
+  warm.onEcho(500, 500, 500.2);
+  equal(
+    warm.progressLine(999),
+    "warming up, 1 of 1 s: 1 round trips/s, 0 errors",
+  );
+  equal(warm.progressLine(1000), "warm-up over: 0 round trips/s, 0 errors");
+  warm.onSend(1500, 1500);
+  warm.onEcho(1500, 1500, 1500.25);
+  equal(
+    warm.progressLine(2000),
+    "1 s elapsed: 1 round trips/s, p99 so far 0.250 ms, 0 errors",
+  );
+  // Without a warm-up, a first tick with nothing back yet says so.
+  equal(
+    figuresWith(0).progressLine(1000),
+    "1 s elapsed: 0 round trips/s, nothing counted yet, 0 errors",
+  );
+});
