@@ -204,8 +204,10 @@ export class ConnectionRegistry {
     }
     const open = (): number =>
       [...live].filter((connection) => !abandoned.has(connection)).length;
+    // Said even under --quiet: a server that waits after Ctrl-C with
+    // nothing said looks hung.
     if (!this.#graceNow && open() > 0) {
-      this.#reporter.info(
+      this.#reporter.always(
         `Waiting up to ${seconds(graceMs)} for ${
           counted(open(), "open connection")
         }`,
@@ -214,7 +216,7 @@ export class ConnectionRegistry {
       this.#grace.end();
     }
     if (open() > 0) {
-      this.#reporter.info(
+      this.#reporter.always(
         `Closing ${counted(open(), "connection")} still open`,
       );
       this.stopAll();

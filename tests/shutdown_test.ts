@@ -165,3 +165,21 @@ for (const signal of SIGNALS) {
     }
   });
 }
+
+Deno.test("shutdown: a --quiet server still says it waits out its grace, and what it closes then", async () => {
+  // --trace shows the accept, which --quiet would otherwise keep quiet.
+  const { server, conn } = await spawnConnected(
+    ["server", "echo", "--quiet", "--trace", "--port", "0", "--grace", "0.3"],
+    (port) => new RegExp(`accept from 127\\.0\\.0\\.1:${port}$`),
+  );
+  try {
+    server.process.child.kill("SIGINT");
+    equal(await conn.read(new Uint8Array(16)), null);
+    await checkExit(server, 1);
+    const lines = server.process.stdoutLines;
+    ok(lines.includes("Waiting up to 0.3 s for 1 open connection"), `${lines}`);
+    ok(lines.includes("Closing 1 connection still open"), `${lines}`);
+  } finally {
+    conn.close();
+  }
+});
