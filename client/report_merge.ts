@@ -78,7 +78,15 @@ export function parseReport(text: string, name: string): LoadReport {
       `${name} is not a complete netdemo load report: ${problem}`,
     );
   }
-  return value as LoadReport;
+  // Every round trip counted has its latency: a file where the two differ
+  // was edited or cut, and would merge into totals that are not a run's.
+  const complete = value as LoadReport;
+  if (complete.roundTrips !== complete.latencyMs.count) {
+    throw new ReportError(
+      `${name} does not add up: "roundTrips" is ${complete.roundTrips}, but its latencies count ${complete.latencyMs.count} round trips`,
+    );
+  }
+  return complete;
 }
 
 /**

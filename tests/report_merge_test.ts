@@ -250,6 +250,7 @@ function hugeReport(
   return {
     ...report,
     histogram: encodeIntoCompressedBase64(histogram),
+    roundTrips: 2 ** 52,
     latencyMs: {
       ...report.latencyMs,
       count: 2 ** 52,
@@ -299,9 +300,11 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
       "halfbyte.json": JSON.stringify({ ...report, bytesPerSecond: 0.5 }),
       "count.json": JSON.stringify({
         ...report,
+        roundTrips: report.roundTrips + 1,
         latencyMs: { ...report.latencyMs, count: report.latencyMs.count + 1 },
       }),
       "huge.json": JSON.stringify(hugeReport(report)),
+      "edited.json": JSON.stringify({ ...report, roundTrips: 999999 }),
     };
     for (const [name, text] of Object.entries(files)) {
       await Deno.writeTextFile(`${dir}/${name}`, text);
@@ -383,6 +386,11 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
         ["count.json"],
         1,
         /holds a histogram that holds 600 samples, not the report's own count of 601$/,
+      ],
+      [
+        ["edited.json"],
+        1,
+        /"[^"]*edited\.json" does not add up: "roundTrips" is 999999, but its latencies count 600 round trips$/,
       ],
       [
         ["huge.json", "huge.json"],
