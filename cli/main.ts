@@ -141,6 +141,19 @@ function stdoutFailed(error: unknown): never {
   }
 }
 
+/**
+ * Deno hands over the command line as UTF-8 text, each byte that is not
+ * UTF-8 replaced by U+FFFD: a message, a value or a file name typed in
+ * another encoding would then be used as other bytes than typed, silently.
+ */
+function warnReplaced(words: string[], reporter: Reporter): void {
+  const replaced = words.find((word) => word.includes("\uFFFD"));
+  if (replaced === undefined) return;
+  reporter.warn(
+    `the argument "${replaced}" holds U+FFFD (\uFFFD), what Deno makes of bytes that are not UTF-8: if it was typed in another encoding, netdemo uses other bytes than were typed`,
+  );
+}
+
 async function dispatch(args: string[], reporter: Reporter): Promise<number> {
   let mode: Mode | undefined;
   try {
@@ -204,6 +217,7 @@ async function dispatch(args: string[], reporter: Reporter): Promise<number> {
       reporter.always(formatHelp(mode));
       return 0;
     }
+    warnReplaced(found.rest, reporter);
     const flags = parsed.values as Record<string, unknown>;
     return await mode.run(
       parsed,

@@ -5,7 +5,7 @@
  */
 
 import { equal, ok } from "node:assert/strict";
-import { runCli, spawnServer } from "./_helpers.ts";
+import { netdemoCommand, runCli, spawnServer } from "./_helpers.ts";
 import { answerOnce, readToEnd, writeAll } from "./_net.ts";
 import { appRequest, encodeAppMessage } from "../protocol/app_codec.ts";
 
@@ -275,4 +275,28 @@ Deno.test("escape: server app's log never cuts an emoji (of one code point or se
   } finally {
     await process.stop();
   }
+});
+
+Deno.test("escape: an argument whose bytes are not UTF-8 gets a warning, as Deno has replaced them", async () => {
+  const { program, prefix } = netdemoCommand();
+  // Deno.Command takes strings: a shell puts the Latin-1 é (0xe9) in.
+  const output = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      `exec "$@" --message "$(printf 'caf\\351')"`,
+      "sh",
+      ...[program, ...prefix, "client", "hello", "-p", "1"],
+    ],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(output.code, 1);
+  const lines = new TextDecoder().decode(output.stderr).split("\n");
+  equal(
+    lines[0],
+    'warning: the argument "caf\uFFFD" holds U+FFFD (\uFFFD), what Deno makes of bytes that are not UTF-8: if it was typed in another encoding, netdemo uses other bytes than were typed',
+  );
+  ok(lines[1].startsWith("error: connection to 127.0.0.1:1 refused"), lines[1]);
 });
