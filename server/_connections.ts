@@ -95,6 +95,7 @@ export function closingNote(socket: StreamSocket): string {
  * const summary = {
  *   kind: "echo" as const,
  *   connections: 0,
+ *   refused: 0,
  *   bytesSent: 0,
  *   uptimeSeconds: 0,
  * };

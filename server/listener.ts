@@ -148,6 +148,7 @@ export function startListening(
   const summary: ServerSummary = {
     kind,
     connections: 0,
+    refused: 0,
     bytesSent: 0,
     uptimeSeconds: 0,
   };

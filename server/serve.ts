@@ -264,6 +264,7 @@ class AcceptLoop implements ConnectionServer {
       this.#reporter.trace(`accept from ${socket.peer}`);
     }
     if (this.open >= this.#maxConns) {
+      this.#listening.summary.refused++;
       this.#connections.log.event(
         `Refused connection from ${socket.peer}: already serving ${this.#maxConns} (--max-conns)`,
       );

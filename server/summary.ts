@@ -39,6 +39,11 @@ export interface ServerSummary {
   kind: ServerKind;
   /** Connections accepted over the server's life. */
   connections: number;
+  /**
+   * Connections accepted only to be closed at once, beyond `--max-conns`:
+   * not among `connections`, which were served.
+   */
+  refused: number;
   /** Bytes the server sent to clients (for the echo server, the echoes). */
   bytesSent: number;
   /** Seconds from listening to stopping. */
@@ -76,6 +81,7 @@ export interface ServerHandle {
  * formatSummary({
  *   kind: "echo",
  *   connections: 2,
+ *   refused: 0,
  *   bytesSent: 10,
  *   uptimeSeconds: 1.5,
  * });
@@ -83,7 +89,10 @@ export interface ServerHandle {
  * ```
  */
 export function formatSummary(summary: ServerSummary): string {
-  return `Served ${counted(summary.connections, "connection")}, ${
+  const refused = summary.refused > 0
+    ? ` (and refused ${summary.refused} beyond --max-conns)`
+    : "";
+  return `Served ${counted(summary.connections, "connection")}${refused}, ${
     sentVerb(summary.kind)
   } ${counted(summary.bytesSent, "byte")}, up ${
     summary.uptimeSeconds.toFixed(1)

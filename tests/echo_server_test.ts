@@ -1,5 +1,6 @@
 import { equal, match, ok } from "node:assert/strict";
 import { serveEcho } from "../server/echo.ts";
+import { formatSummary } from "../server/summary.ts";
 import {
   captureReporter,
   residentKiB,
@@ -224,6 +225,11 @@ Deno.test("echo server: beyond --max-conns a connection is closed at once and lo
   second.close();
   const summary = await server.close();
   equal(summary.connections, 2);
+  equal(summary.refused, 1);
+  match(
+    formatSummary(summary),
+    /^Served 2 connections \(and refused 1 beyond --max-conns\), echoed 24 bytes, up /,
+  );
 });
 
 Deno.test("echo server: --idle-timeout closes a quiet connection with a line", async () => {
