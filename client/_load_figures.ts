@@ -141,6 +141,7 @@ export class LoadFigures {
   #runStart = 0;
   #longestStallMs = 0;
   #longestWaitMs = 0;
+  #longestLateWakeMs = 0;
 
   /** Starts with nothing counted. */
   constructor(options: LoadFiguresOptions) {
@@ -167,6 +168,12 @@ export class LoadFigures {
     if (ms >= STALL_MS) {
       this.#longestStallMs = Math.max(this.#longestStallMs, ms);
     }
+  };
+
+  /** Counts a late wake of the client's own, unless in the warm-up. */
+  onLateWake = ({ plannedAt, ms }: Stall): void => {
+    if (plannedAt < this.#countFrom) return;
+    this.#longestLateWakeMs = Math.max(this.#longestLateWakeMs, ms);
   };
 
   /** Counts a whole echo: its planned and actual send times, and now. */
@@ -418,11 +425,15 @@ export class LoadFigures {
     // covers at least half the time the schedule ran over, rather than
     // the client's: one stalled answer delays every message queued
     // behind it, so the run can run over by no more than about the wait.
+    // Not when the client's own timers woke late by half as much: a busy
+    // or paused client is slow to read its echoes too, and its waits for
+    // them then look like the server's.
     const overrunMs = rate === null ? 0 : spanMs - sent * 1000 / rate;
     const wait = this.#longestWaitMs;
     const shortStall = behind && !heldBack && !waitedForConnections &&
         this.#longestStallMs === 0 &&
         wait > 2 * (report.uncorrectedLatencyMs?.mean ?? 0) &&
+        wait > 2 * this.#longestLateWakeMs &&
         wait >= overrunMs / 2
       ? wait
       : 0;

@@ -90,6 +90,12 @@ export interface PipelineJob {
    * server did not echo: a stall, if long enough.
    */
   onStall?(stall: Stall): void;
+  /**
+   * Called when the writer woke `ms` (at least `SHORT_STALL_MS`) after the
+   * planned time it slept until: the client's own delay (a busy or paused
+   * process), which no server caused.
+   */
+  onLateWake?(late: Stall): void;
   /** The watchdog's limit, for its error's words. Default: not named. */
   watchdogMs?: number;
 }
@@ -228,28 +234,37 @@ export class PipelinedConnection {
     const signal = this.#stopper.signal;
     for (let index = 0; index < job.limit; index++) {
       let waitFrom = 0;
+      let freedAt = 0;
       while (this.inFlight >= job.window && !this.#stopped) {
         waitFrom ||= performance.now();
         await new Promise<void>((resolve) => this.#wakeWriter = resolve);
+        freedAt = performance.now();
       }
       const planned = job.plannedAt(index);
+      let slept = false;
       if (planned !== undefined) {
         if (planned >= job.deadline) break;
-        if (planned - performance.now() >= EARLY_MS) {
+        if (planned - (freedAt || performance.now()) >= EARLY_MS) {
           await new Promise<void>((wake) => {
             this.#wakeTimed = wake;
             if (job.wakeAt) job.wakeAt(planned, wake);
             else sleepUntil(planned, signal).then(wake);
           });
           this.#wakeTimed = undefined;
+          slept = true;
         }
       }
       if (this.#stopped) return;
       const now = performance.now();
-      // How long a message already due waited for a place in the pipeline.
+      if (slept && now - planned! >= SHORT_STALL_MS) {
+        job.onLateWake?.({ plannedAt: planned!, ms: now - planned! });
+      }
+      // How long a message already due waited for a place in the pipeline:
+      // until the place freed, not until the send, which the client's own
+      // delays (a late timer) may put off further.
       const stalled = waitFrom === 0 || planned === undefined
         ? 0
-        : now - Math.max(waitFrom, planned);
+        : freedAt - Math.max(waitFrom, planned);
       if (stalled >= SHORT_STALL_MS) {
         job.onStall?.({ plannedAt: planned!, ms: stalled });
       }

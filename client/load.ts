@@ -310,6 +310,7 @@ class LoadRun {
         onSend: this.#figures.onSend,
         onEcho: this.#figures.onEcho,
         onStall: this.#figures.onStall,
+        onLateWake: this.#figures.onLateWake,
         watchdogMs: this.#options.timeoutMs,
         onDone: rounds === undefined ? undefined : () => {
           if (base + connection.sent === rounds) over();

@@ -10,8 +10,9 @@
 
 import { equal, match, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
+import { serveEcho } from "../server/echo.ts";
 import { writeAll } from "./_net.ts";
-import { runCli } from "./_helpers.ts";
+import { CliProcess, runCli } from "./_helpers.ts";
 import { slowEcho } from "./_load.ts";
 import { startPythonServer } from "./_python.ts";
 
@@ -408,5 +409,30 @@ Deno.test("load: a counted run whose every round trip came back is not lengthene
     ok(report.durationSeconds < 1, `${report.durationSeconds} s`);
   } finally {
     await server.kill();
+  }
+});
+
+Deno.test("load: a client paused near a --rate run's end (SIGSTOP) fell behind itself; the server is not blamed", async () => {
+  const server = serveEcho({ port: 0 });
+  const client = new CliProcess([
+    ...["client", "multi", "--port", `${server.addr.port}`, "--conns", "2"],
+    ...["--rate", "100", "--duration", "1", "--interval", "0.25"],
+  ]);
+  try {
+    await client.waitForLine(/^\[ *0\.50-0\.75 s\]/);
+    // Stopped with its echoes all back: its timers wake late, which is no
+    // wait for the server however long it lasts.
+    client.child.kill("SIGSTOP");
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    client.child.kill("SIGCONT");
+    const status = await client.finished();
+    equal(status.code, 0, client.stderrLines.join("\n"));
+    match(
+      client.stderrLines.join("\n"),
+      /^warning: the client fell behind its schedule: /,
+    );
+  } finally {
+    await client.stop();
+    await server.close();
   }
 });
