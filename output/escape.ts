@@ -160,24 +160,32 @@ export function escapeBytes(bytes: Uint8Array): string {
   let shown = "";
   let index = 0;
   while (index < bytes.length) {
-    const size = sequenceLength(bytes[index]);
-    let character: string | undefined;
-    if (size > 0 && index + size <= bytes.length) {
-      try {
-        character = strictUtf8.decode(bytes.subarray(index, index + size));
-      } catch {
-        character = undefined;
-      }
-    }
-    if (character === undefined) {
+    const size = validSequence(bytes, index);
+    if (size === 0) {
       shown += `\\x${bytes[index].toString(16).padStart(2, "0")}`;
       index += 1;
     } else {
-      shown += escapeText(character);
+      shown += escapeText(
+        strictUtf8.decode(bytes.subarray(index, index + size)),
+      );
       index += size;
     }
   }
   return shown;
+}
+
+// The length of the valid UTF-8 character at `index`, 0 when the byte
+// there starts none (invalid, or cut off by the end).
+function validSequence(bytes: Uint8Array, index: number): number {
+  const size = sequenceLength(bytes[index]);
+  if (size === 0 || index + size > bytes.length) return 0;
+  if (size === 1) return 1;
+  try {
+    strictUtf8.decode(bytes.subarray(index, index + size));
+    return size;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -292,22 +300,40 @@ const LOOK_PAST = 64;
 // How much of `bytes`, at most `limit`, ends between two characters as a
 // reader sees them, as `wholeCharacters` does for text: a cut inside a
 // valid character would show its first bytes as `\xNN`, which says the
-// peer sent bytes that are not UTF-8. Where the bytes are not UTF-8
-// anyway, only a cut-off sequence at the end is left out.
+// peer sent bytes that are not UTF-8. The cut falls in a run of valid
+// UTF-8 between two bytes that are not (or the ends), which is read as
+// text to find where its characters end.
 function wholeBytes(bytes: Uint8Array, limit: number): number {
   if (bytes.length <= limit) return bytes.length;
   const seen = bytes.subarray(0, limit + LOOK_PAST);
-  let text: string;
-  try {
-    text = strictUtf8.decode(seen.subarray(0, incompleteTail(seen)));
-  } catch {
-    return incompleteTail(bytes.subarray(0, limit));
+  let runStart = 0;
+  let runEnd = seen.length;
+  for (let index = 0; index < seen.length;) {
+    const size = validSequence(seen, index);
+    if (size > 0) {
+      index += size;
+    } else if (index < limit) {
+      runStart = ++index;
+    } else {
+      runEnd = index;
+      break;
+    }
   }
-  let end = 0;
+  const text = strictUtf8.decode(seen.subarray(runStart, runEnd));
+  let end = runStart;
   for (const { segment } of GRAPHEMES.segment(text)) {
     const size = utf8Length(segment);
     if (end + size > limit) break;
     end += size;
+  }
+  // One character longer than the whole excerpt (a letter under dozens of
+  // accents): its code points, rather than nothing.
+  if (end === runStart && runStart < limit) {
+    for (const character of text) {
+      const size = utf8Length(character);
+      if (end + size > limit) break;
+      end += size;
+    }
   }
   return end;
 }
@@ -334,6 +360,14 @@ function wholeCharacters(text: string, limit: number): number {
   for (const { index, segment } of GRAPHEMES.segment(text)) {
     if (index + segment.length > limit) break;
     end = index + segment.length;
+  }
+  // As for bytes: a first character longer than the excerpt is cut
+  // between its code points, never inside a surrogate pair.
+  if (end === 0) {
+    for (const character of text) {
+      if (end + character.length > limit) break;
+      end += character.length;
+    }
   }
   return end;
 }

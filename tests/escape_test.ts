@@ -98,6 +98,24 @@ Deno.test("escape: an excerpt of bytes ends between characters, so valid UTF-8 i
   // Bytes that are not UTF-8 stay \xNN; only a cut-off sequence goes.
   const bad = new Uint8Array([...utf8.encode(x(58)), 0xff, 0xe6, 0x9d, 0xb1]);
   equal(excerpt(bad, 60), `${x(58)}\\xff...`);
+  // A byte that is not UTF-8 before the cut leaves the characters after it
+  // whole: the flag is not halved.
+  const flagged = new Uint8Array([
+    ...utf8.encode(x(56)),
+    0xff,
+    ...utf8.encode("🇫🇷"),
+    ...utf8.encode(x(10)),
+  ]);
+  equal(excerpt(flagged, 60), `${x(56)}\\xff...`);
+  const family = new Uint8Array([
+    ...utf8.encode(`${x(50)}👨‍👩‍👧`),
+    0xff,
+  ]);
+  equal(excerpt(family, 60), `${x(50)}...`);
+  // One character longer than the excerpt is cut between code points.
+  const accents = `e${"\u0301".repeat(40)}`;
+  equal(excerpt(utf8.encode(accents), 60), `e${"\u0301".repeat(29)}...`);
+  equal(excerpt(accents, 20), `e${"\u0301".repeat(19)}...`);
   // In quotes, a quote the peer sent cannot close the value.
   equal(quotedExcerpt('say "hi" now', 8), '"say \\"hi\\"..."');
   equal(quotedExcerpt(`${"a".repeat(39)}🐢tail`, 40), `"${"a".repeat(39)}..."`);
