@@ -151,6 +151,10 @@ const ALERTS: Record<string, string> = {
   UnknownCA: "the peer does not trust the CA that signed our certificate",
   BadCertificate: "the peer rejected our certificate",
   CertificateExpired: "the peer says our certificate has expired",
+  ProtocolVersion:
+    "the peer speaks no TLS version in common with netdemo (TLS 1.2 and 1.3)",
+  HandshakeFailure:
+    "the peer found nothing in common with this side's TLS (no cipher suite, key-exchange group or signature scheme both accept)",
 };
 
 /**

@@ -194,6 +194,10 @@ Deno.test("tls reasons: each runtime message becomes its sentence", () => {
     "the peer has no signature scheme in common with this side",
   );
   equal(
+    tlsReason("received fatal alert: ProtocolVersion"),
+    "the peer speaks no TLS version in common with netdemo (TLS 1.2 and 1.3)",
+  );
+  equal(
     tlsReason("peer is incompatible: SomethingNew"),
     "the peer's TLS settings do not fit this side's (SomethingNew)",
   );
