@@ -92,7 +92,7 @@ export function parseCommand<O extends OptionDecls>(
         ? closestName(token.name, [...Object.keys(spec.options), "help"])
         : undefined;
       throw new UsageError(
-        `unknown option '${token.rawName}'${
+        `unknown option "${token.rawName}"${
           guess === undefined ? "" : `; did you mean --${guess}?`
         }`,
       );

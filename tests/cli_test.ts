@@ -38,7 +38,7 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     [["server bork"], /^error: unknown command "server bork" \(see/],
     [["server"], /missing the server mode/],
     [["server", "nope"], /unknown server mode "nope"/],
-    [["client", "hello", "--bogus"], /unknown option '--bogus' \(see/],
+    [["client", "hello", "--bogus"], /unknown option "--bogus" \(see/],
     // A near miss gets the likely name; a course partner's name its mode.
     [
       ["clinet", "hello"],
@@ -55,13 +55,13 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     [["client", "multy"], /; did you mean multi\? \(see/],
     [
       ["server", "bork", "--keepopen"],
-      /^error: unknown option '--keepopen'; did you mean --keep-open\? \(see 'netdemo server bork --help'\)$/,
+      /^error: unknown option "--keepopen"; did you mean --keep-open\? \(see 'netdemo server bork --help'\)$/,
     ],
-    [["client", "hello", "--prot", "1"], /'--prot'; did you mean --port\?/],
+    [["client", "hello", "--prot", "1"], /"--prot"; did you mean --port\?/],
     // The start of one option only is that option.
-    [["server", "bork", "--keep"], /'--keep'; did you mean --keep-open\?/],
+    [["server", "bork", "--keep"], /"--keep"; did you mean --keep-open\?/],
     [["client", "multi", "--durration", "1"], /did you mean --duration\?/],
-    [["client", "hello", "-z"], /^error: unknown option '-z' \(see/],
+    [["client", "hello", "-z"], /^error: unknown option "-z" \(see/],
     [
       ["server", "bork", "--port", "abc"],
       /--port must be an integer from 0 to 65535, got "abc"/,

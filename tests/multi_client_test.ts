@@ -328,7 +328,7 @@ Deno.test("client multi: usage mistakes exit 2 with one line", async () => {
       ["--port", "70000"],
       /--port must be the server's port, an integer from 1 to 65535/,
     ],
-    [["--bogus"], /unknown option '--bogus'/i],
+    [["--bogus"], /unknown option "--bogus"/i],
   ];
   const results = [];
   for (const [args] of cases) {

@@ -171,8 +171,8 @@ Deno.test("options: a negative number is a value or a positional, never an optio
 
 Deno.test("options: each mistake is one sentence naming the option", () => {
   const cases: [string[], string][] = [
-    [["x", "--bogus"], "unknown option '--bogus'"],
-    [["x", "-z"], "unknown option '-z'"],
+    [["x", "--bogus"], 'unknown option "--bogus"'],
+    [["x", "-z"], 'unknown option "-z"'],
     [["x", "--port"], "--port needs a value"],
     [["x", "-p"], "--port needs a value"],
     [["x", "--name", "--keep"], "--name needs a value"],
@@ -230,7 +230,7 @@ Deno.test("options: seconds are decimal with perhaps an exponent, as the README 
 Deno.test("options: --help wins over missing positionals and bad values, not over unknown options", () => {
   equal(parseCommand(SPEC, ["--help"]), null);
   equal(parseCommand(SPEC, ["-h", "--port", "nope"]), null);
-  equal(mistake(["-h", "--bogus"]), "unknown option '--bogus'");
+  equal(mistake(["-h", "--bogus"]), 'unknown option "--bogus"');
 });
 
 Deno.test("options: help shows every option with its short flag, value and default", () => {

@@ -313,7 +313,7 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
     const cases: [string[], number, RegExp][] = [
       [[], 2, /^error: missing FILE\.\.\./],
       [["-", "-"], 2, /^error: stdin \(-\) can be read only once/],
-      [["--bogus", "good.json"], 2, /^error: unknown option '--bogus'/i],
+      [["--bogus", "good.json"], 2, /^error: unknown option "--bogus"/i],
       [["nope.json"], 1, /^error: cannot read ".*nope\.json": no such file$/],
       [
         ["fifo.json"],
