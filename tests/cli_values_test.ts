@@ -103,6 +103,12 @@ Deno.test("values: the longest timeout a timer holds is accepted and waits", asy
   equal(result.code, 1, result.stderr);
   match(result.stderr, /^error: connection to 127\.0\.0\.1:1 refused/);
   equal(lines(result.stderr).length, 1, result.stderr);
+  // So is a load run of the longest duration its timer allows.
+  const longest = await runCli(
+    ["client", "multi", "-p", "1", "--duration", "2147481"],
+  );
+  equal(longest.code, 1, longest.stderr);
+  match(longest.stderr, /^error: \d+ errors? in the load run: /);
 });
 
 Deno.test("values: a timeout in its error is the seconds typed, without float noise", async () => {

@@ -293,6 +293,25 @@ Deno.test("escape: an argument whose bytes are not UTF-8 gets a warning, as Deno
     stderr: "piped",
   }).output();
   equal(output.code, 1);
+  // The same for the first word after the mode, as --message=VALUE.
+  const joined = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      `exec "$@" --message="$(printf 'caf\\351')" -p 1`,
+      "sh",
+      ...[program, ...prefix, "client", "hello"],
+    ],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  ok(
+    new TextDecoder().decode(joined.stderr).startsWith(
+      'warning: the argument "--message=caf\uFFFD" holds U+FFFD',
+    ),
+    new TextDecoder().decode(joined.stderr),
+  );
   const lines = new TextDecoder().decode(output.stderr).split("\n");
   equal(
     lines[0],

@@ -112,6 +112,14 @@ Deno.test("escape: an excerpt of bytes ends between characters, so valid UTF-8 i
     0xff,
   ]);
   equal(excerpt(family, 60), `${x(50)}...`);
+  // Not cut, a lone lead byte at the very end is the peer's: shown.
+  const lone = new Uint8Array([...utf8.encode(x(59)), 0xe6]);
+  equal(excerpt(lone, 60), `${x(59)}\\xe6`);
+  equal(
+    excerpt(utf8.encode(`${x(58)}${"\u0800".repeat(3)}`), 60),
+    `${x(58)}...`,
+  );
+  equal(excerpt(utf8.encode(`${x(54)}${"🇫🇷".repeat(20)}`), 60), `${x(54)}...`);
   // One character longer than the excerpt is cut between code points.
   const accents = `e${"\u0301".repeat(40)}`;
   equal(excerpt(utf8.encode(accents), 60), `e${"\u0301".repeat(29)}...`);

@@ -132,6 +132,16 @@ Deno.test("load: a --rate run whose --lifetime churn waits on --connect-rate say
         "100/s \\(--rate / --lifetime\\) or a longer --lifetime\n$",
     ),
   );
+  // Five round trips a connection: a fifth as many connects are needed.
+  const five = await loadAgainstEcho([
+    ...["--conns", "1", "--rate", "100", "--lifetime", "5"],
+    ...["--connect-rate", "4", "--duration", "0.5"],
+  ]);
+  equal(five.code, 0, five.stderr);
+  match(
+    five.stderr,
+    /give a --connect-rate of at least 20\/s \(--rate \/ --lifetime\) or a longer --lifetime\n$/,
+  );
 });
 
 Deno.test("load: churn that ends early under --rate (the next connect due after the end) is a wait for connections, not a slow client", async () => {

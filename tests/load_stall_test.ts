@@ -137,6 +137,9 @@ Deno.test("load: a --rate run that a server stall held back says so: how long, a
   // sends past the deadline, which lowers the achieved rate just as a
   // slow client would; the wait for the server says whose doing it was.
   const brief = stallingServer(400, 500);
+  // The same, where each connection's one round trip waits for its echo
+  // before the next connection may open (--lifetime 1).
+  const briefChurn = stallingServer(400, 500);
   try {
     const runs: [number, string, string[]][] = [
       [long.port, "0.5", []],
@@ -144,16 +147,19 @@ Deno.test("load: a --rate run that a server stall held back says so: how long, a
       [short.port, "1.5", []],
       [capped.port, "0.5", []],
       [brief.port, "0.5", []],
+      [briefChurn.port, "0.5", ["--lifetime", "1"]],
     ];
-    const [unsent, lifetime, late, cap, end] = await Promise.all(runs.map((
-      [port, duration, more],
-    ) =>
-      runCli([
-        ...["client", "multi", "--port", `${port}`, "--conns", "1"],
-        ...["--rate", "100", "--duration", `${duration}`, "--json"],
-        ...more,
-      ])
-    ));
+    const [unsent, lifetime, late, cap, end, endChurn] = await Promise.all(
+      runs.map((
+        [port, duration, more],
+      ) =>
+        runCli([
+          ...["client", "multi", "--port", `${port}`, "--conns", "1"],
+          ...["--rate", "100", "--duration", `${duration}`, "--json"],
+          ...more,
+        ])
+      ),
+    );
     const stalled =
       "^warning: the server stalled: it sent [0-9.]+ of 100 round trips/s requested, as messages already due waited up to 1\\.[78] s for the server to answer the ones before them; ";
     for (const result of [unsent, lifetime]) {
@@ -179,15 +185,21 @@ Deno.test("load: a --rate run that a server stall held back says so: how long, a
       cap.stderr,
       /; besides, at their usual round trip its pipelines allow about \d+(\.\d+)? round trips\/s \(at most 1 in flight on each of 1 connection\); give more --conns or a deeper --pipeline\n$/,
     );
-    equal(end.code, 0, end.stderr);
-    equal(JSON.parse(end.stdout).unsentRoundTrips, 0);
+    for (const result of [end, endChurn]) {
+      equal(result.code, 0, result.stderr);
+      equal(JSON.parse(result.stdout).unsentRoundTrips, 0);
+    }
+    match(
+      endChurn.stderr,
+      /^warning: the server stalled: it sent [0-9.]+ of 100 round trips\/s requested, as messages already due waited up to 0\.[4-6] s for the server to answer the ones before them; the latencies include that wait\n$/,
+    );
     match(
       end.stderr,
       /^warning: the server stalled: it sent [0-9.]+ of 100 round trips\/s requested, as messages already due waited up to 0\.[4-6] s for the server to answer the ones before them; the latencies include that wait\n$/,
     );
   } finally {
     await Promise.all(
-      [long, churned, short, capped, brief].map((s) => s.close()),
+      [long, churned, short, capped, brief, briefChurn].map((s) => s.close()),
     );
   }
 });

@@ -9,6 +9,7 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
+import { formatLoadReport } from "../client/load_report.ts";
 import { serveEcho } from "../server/echo.ts";
 import { type CliResult, lines, runCli } from "./_helpers.ts";
 
@@ -160,6 +161,27 @@ Deno.test("client multi: load mode prints a readable report", async () => {
       lines(one.stdout)[1],
       /^Round trips: {3}1 of 64 bytes in (?!0\.00 )(\d+\.\d\d\d?|under 0\.001) s$/,
     );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("client multi: a run's time shows two decimals, or the millisecond when those would read 0.00", async () => {
+  const server = serveEcho({ port: 0 });
+  try {
+    const { report } = await runLoad({
+      port: server.addr.port,
+      connections: 1,
+      rounds: 2,
+    });
+    const took = (durationSeconds: number, roundTrips = report.roundTrips) =>
+      formatLoadReport({ ...report, durationSeconds, roundTrips })[1];
+    equal(took(1.234), "Round trips:   2 of 64 bytes in 1.23 s");
+    equal(took(0.01), "Round trips:   2 of 64 bytes in 0.01 s");
+    equal(took(0.004), "Round trips:   2 of 64 bytes in 0.004 s");
+    equal(took(0), "Round trips:   2 of 64 bytes in under 0.001 s");
+    // Nothing done in no time (every connect refused) stays 0.00 s.
+    equal(took(0, 0), "Round trips:   0 of 64 bytes in 0.00 s");
   } finally {
     await server.close();
   }

@@ -305,6 +305,7 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
       }),
       "huge.json": JSON.stringify(hugeReport(report)),
       "edited.json": JSON.stringify({ ...report, roundTrips: 999999 }),
+      "fewer.json": JSON.stringify({ ...report, roundTrips: 50 }),
     };
     for (const [name, text] of Object.entries(files)) {
       await Deno.writeTextFile(`${dir}/${name}`, text);
@@ -391,6 +392,11 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
         ["edited.json"],
         1,
         /"[^"]*edited\.json" does not add up: "roundTrips" is 999999, but its latencies count 600 round trips$/,
+      ],
+      [
+        ["fewer.json"],
+        1,
+        /"[^"]*fewer\.json" does not add up: "roundTrips" is 50, but its latencies count 600 round trips$/,
       ],
       [
         ["huge.json", "huge.json"],
