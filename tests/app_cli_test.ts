@@ -119,6 +119,19 @@ Deno.test("netdemo server app: a bad table is one clear line and exit 1, as any 
     notStrings.stderr,
     /^error: the table read from standard input: the value of "a" is not a string/,
   );
+  // A long key is quoted to its first 40 characters, a quote escaped.
+  const key = `q"${"k".repeat(43)}`;
+  const longKey = await runCli(
+    ["server", "app", "--port", "0", "--table", "-"],
+    { stdin: JSON.stringify({ [key]: 1 }) },
+  );
+  assert.equal(longKey.code, 1);
+  assert.equal(
+    longKey.stderr,
+    `error: the table read from standard input: the value of "q\\"${
+      "k".repeat(38)
+    }..." is not a string\n`,
+  );
 });
 
 Deno.test("netdemo server app: --table FILE works in the binary; each file error says what happened", async (t) => {

@@ -117,6 +117,25 @@ Deno.test("app codec: text/json content must be utf-8 encoded", () => {
     error.message,
     'text/json content must be utf-8 encoded, got "latin-1"',
   );
+  // The peer's text is quoted safely: its quote escaped, cut at 40
+  // characters with ..., an emoji at the cut left whole or out.
+  const long = rejection(
+    frameWithHeader(
+      headerText({
+        "content-type": "text/json",
+        "content-encoding": `x"y\x1b${"a".repeat(35)}🐢tail`,
+        "content-length": 2,
+      }),
+      "{}",
+    ),
+    "bad-json-encoding",
+  );
+  assert.deepEqual(
+    long.message,
+    `text/json content must be utf-8 encoded, got "x\\"y\\x1b${
+      "a".repeat(35)
+    }..."`,
+  );
 });
 
 Deno.test("app codec: text/json content that is not UTF-8 or not JSON is rejected", () => {

@@ -380,3 +380,45 @@ Deno.test("app client: a malformed, truncated or result-less response is a proto
     }
   }
 });
+
+Deno.test("app server: a binary request's log line quotes its content safely, a quote inside escaped", async () => {
+  const log = captureReporter();
+  await withAppServer({ reporter: log.reporter }, async (port) => {
+    const frame = encodeAppMessage({
+      contentType: "binary/x",
+      contentEncoding: "binary",
+      content: utf8.encode('say "hi"'),
+    });
+    assert.equal(decodeOne(await exchangeRaw(port, frame)).kind, "binary");
+    await log.waitFor(/^Request from /);
+  });
+  assert.ok(
+    log.out.some((line) =>
+      /^Request from .*: binary\/x, 8 bytes "say \\"hi\\""$/.test(line)
+    ),
+    log.out.join("\n"),
+  );
+});
+
+Deno.test("app server: the 64 KiB read buffer a large request gets counts against --max-pending-bytes", async () => {
+  // A 2,000-byte header fills the first 1 KiB read, so the connection's
+  // read buffer grows to 64 KiB, which the budget then holds besides the
+  // 60,000 bytes of content: past 100,000 (and the free 4 KiB), but
+  // within 140,000.
+  const frame = frameWithHeader(
+    headerText({ "content-type": "binary/x", "content-length": 60_000 })
+      .padStart(2000, " "),
+    "a".repeat(60_000),
+  );
+  for (const [budget, served] of [[100_000, false], [140_000, true]] as const) {
+    const log = captureReporter();
+    await withAppServer(
+      { maxPendingBytes: budget, reporter: log.reporter },
+      async (port) => {
+        const reply = await exchangeRaw(port, frame);
+        assert.equal(reply.length > 0, served, `budget ${budget}`);
+        if (!served) await log.waitFor(/\(--max-pending-bytes\)$/);
+      },
+    );
+  }
+});
