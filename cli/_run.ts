@@ -147,8 +147,9 @@ export async function flushBeforeExit(
  * arrives right after the `Listening on` line must still stop it cleanly),
  * waits for it to stop by itself or on a signal, then prints its summary;
  * resolves the exit code (0). A `start` that waits (for a table on stdin)
- * and is stopped meanwhile ends the run at once, with nothing to sum up. A second signal ends the server's grace at
- * once: what is still open is closed, and the summary follows.
+ * and is stopped meanwhile ends the run at once, with nothing to sum up.
+ * A second signal ends the server's grace at once: what is still open is
+ * closed, and the summary follows.
  *
  * @example
  * ```ts

@@ -100,11 +100,14 @@ export interface PipelineJob {
   watchdogMs?: number;
 }
 
-/** A due message held back by unanswered ones (see `PipelineJob.onStall`). */
+/**
+ * A due message held back: by unanswered ones (`PipelineJob.onStall`), or
+ * by the client's own late wake (`PipelineJob.onLateWake`).
+ */
 export interface Stall {
   /** When the message was due. */
   plannedAt: number;
-  /** How long it waited for the server's echoes, in milliseconds. */
+  /** How long it was held back, in milliseconds. */
   ms: number;
 }
 
