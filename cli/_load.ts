@@ -257,14 +257,13 @@ export async function runLoadCommand(
 function checkRunLength(values: LoadValues): void {
   const tail = DRAIN_MS / 1000;
   const longest = MAX_SECONDS - tail;
+  const omitMs = values.omit ?? 0;
+  const durationMs = values.duration ?? DEFAULT_LOAD_DURATION_MS;
   // As typed, not as ms: 2147482.5, not 2147482.4999999998.
   const asGiven = (ms: number): number => Number((ms / 1000).toPrecision(15));
-  const omit = asGiven(values.omit ?? 0);
-  const duration = asGiven(values.duration ?? DEFAULT_LOAD_DURATION_MS);
-  const seconds = asGiven(
-    (values.omit ?? 0) +
-      (values.duration ?? DEFAULT_LOAD_DURATION_MS),
-  );
+  const omit = asGiven(omitMs);
+  const duration = asGiven(durationMs);
+  const seconds = asGiven(omitMs + durationMs);
   if (values.rounds !== undefined || seconds <= longest) return;
   const why =
     `(the longest a timer can wait, less the ${tail} s the last echoes get)`;

@@ -169,15 +169,12 @@ export async function superviseServer(
 ): Promise<number> {
   let server: ServerHandle | undefined;
   let signals = 0;
-  let stopBeforeStart = (): void => {};
-  const stoppedBeforeStart = new Promise<undefined>((resolve) => {
-    stopBeforeStart = () => resolve(undefined);
-  });
+  const stoppedBeforeStart = Promise.withResolvers<undefined>();
   const removeListeners = await onSignals((signal) => {
     signals++;
     if (signals === 1) {
       reporter.note(`${signalName(signal)}, exiting`);
-      if (server === undefined) stopBeforeStart();
+      if (server === undefined) stoppedBeforeStart.resolve(undefined);
       else server.close();
     } else if (signals === 2) {
       reporter.note(
@@ -191,7 +188,10 @@ export async function superviseServer(
     // ends the run there, with nothing served and so no summary.
     const starting = Promise.resolve().then(start);
     starting.catch(() => {}); // Given up on, its failure is no news.
-    const started = await Promise.race([starting, stoppedBeforeStart]);
+    const started = await Promise.race([
+      starting,
+      stoppedBeforeStart.promise,
+    ]);
     if (started === undefined) return 0;
     server = started;
     if (signals > 0) server.close({ now: signals > 1 });

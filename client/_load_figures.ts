@@ -60,8 +60,8 @@ export interface LoadResult {
    * `rate` run waited for the server to answer the ones before it (for a
    * place in its pipeline, or under `lifetime` for its connection's last
    * echoes), when that was a stall: 1 s or more, or, in a run behind its
-   * schedule for no other cause, 0.1 s or more and at least half the time
-   * the schedule ran over; else 0.
+   * schedule for no other cause, 0.1 s or more, at least half the time the
+   * schedule ran over and twice the client's own latest wake; else 0.
    */
   longestStallMs: number;
   /**
@@ -139,7 +139,6 @@ export class LoadFigures {
   #countFrom = -Infinity;
   /** When the run began, its warm-up included. */
   #runStart = 0;
-  #longestStallMs = 0;
   #longestWaitMs = 0;
   #longestLateWakeMs = 0;
 
@@ -165,9 +164,6 @@ export class LoadFigures {
   onStall = ({ plannedAt, ms }: Stall): void => {
     if (plannedAt < this.#countFrom) return;
     this.#longestWaitMs = Math.max(this.#longestWaitMs, ms);
-    if (ms >= STALL_MS) {
-      this.#longestStallMs = Math.max(this.#longestStallMs, ms);
-    }
   };
 
   /** Counts a late wake of the client's own, unless in the warm-up. */
@@ -410,10 +406,12 @@ export class LoadFigures {
     // x seconds each spends in flight (the uncorrected latency).
     const inFlight = perSecond *
       ((report.uncorrectedLatencyMs?.mean ?? 0) / 1000);
+    const wait = this.#longestWaitMs;
+    const longestStall = wait >= STALL_MS ? wait : 0;
     // One wait for an echo much longer than the round trips' usual time
     // is a stall, whatever the average says: more connections or a deeper
     // pipeline would have stalled as well.
-    const stalled = this.#longestStallMs >
+    const stalled = longestStall >
       2 * (report.uncorrectedLatencyMs?.mean ?? 0);
     const heldBack = behind && !stalled &&
       inFlight >= FULL_SHARE * config.connections * config.pipeline;
@@ -429,9 +427,8 @@ export class LoadFigures {
     // or paused client is slow to read its echoes too, and its waits for
     // them then look like the server's.
     const overrunMs = rate === null ? 0 : spanMs - sent * 1000 / rate;
-    const wait = this.#longestWaitMs;
     const shortStall = behind && !heldBack && !waitedForConnections &&
-        this.#longestStallMs === 0 &&
+        longestStall === 0 &&
         wait > 2 * (report.uncorrectedLatencyMs?.mean ?? 0) &&
         wait > 2 * this.#longestLateWakeMs &&
         wait >= overrunMs / 2
@@ -443,7 +440,7 @@ export class LoadFigures {
       behind,
       heldBack,
       waitedForConnections,
-      longestStallMs: this.#longestStallMs || shortStall,
+      longestStallMs: longestStall || shortStall,
       pipelineCap: this.#pipelineCap(),
     };
   }

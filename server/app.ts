@@ -224,14 +224,14 @@ class RequestHandler {
   /** Reads one request, answers it, and is done with the connection. */
   async serve({ socket, log }: Connection): Promise<void> {
     const claim = this.#budget.claim();
-    const reading: ReadState = { grown: 0 };
-    const decoder = new AppDecoder({
+    const decoder: AppDecoder = new AppDecoder({
       maxContentLength: this.#maxContentLength,
       // A part's room takes the place of the part before it, which the
-      // decoder no longer holds: a header's bytes are not charged again
-      // while its content arrives.
+      // decoder has dropped by now (the claim holds that part and the read
+      // buffer's growth): a header is not charged again while its content
+      // arrives.
       reserve: (bytes) => {
-        claim.shrinkTo(reading.grown);
+        claim.shrinkTo(claim.held - decoder.held);
         return claim.take(bytes);
       },
     });
@@ -246,11 +246,7 @@ class RequestHandler {
       );
     });
     try {
-      const reply = await this.#reply(socket, decoder, {
-        claim,
-        log,
-        reading,
-      });
+      const reply = await this.#reply(socket, decoder, { claim, log });
       deadline.clear();
       if (reply === undefined) return;
       // The request is garbage now (only its reply is left); the reply is
@@ -292,13 +288,13 @@ class RequestHandler {
   async #reply(
     socket: StreamSocket,
     decoder: AppDecoder,
-    how: RequestReading,
+    { claim, log }: { claim: Claim; log: EventLog },
   ): Promise<Reply | undefined> {
-    const request = await readRequest(socket, decoder, how);
+    const request = await readRequest(socket, decoder, { claim, log });
     if (request === undefined) return undefined;
     const reply = replyTo(request, this.#table);
     if (this.#reporter.verbose) {
-      how.log.event(`Request from ${socket.peer}: ${describe(request)}`);
+      log.event(`Request from ${socket.peer}: ${describe(request)}`);
     }
     return reply;
   }
@@ -342,18 +338,6 @@ class RequestDeadline {
   }
 }
 
-/** How much a connection's read buffer has grown beyond `SMALL_READ`. */
-interface ReadState {
-  grown: number;
-}
-
-/** What reading a request charges and logs to. */
-interface RequestReading {
-  claim: Claim;
-  log: EventLog;
-  reading: ReadState;
-}
-
 /**
  * Reads until the decoder has a whole request; undefined when the peer
  * closed without one.
@@ -361,7 +345,7 @@ interface RequestReading {
 async function readRequest(
   socket: StreamSocket,
   decoder: AppDecoder,
-  { claim, log, reading }: RequestReading,
+  { claim, log }: { claim: Claim; log: EventLog },
 ): Promise<AppMessage | undefined> {
   // Small while idle; larger once a request proves to be big and the
   // budget has room for it (the claim holds the decoder's buffers and
@@ -379,13 +363,13 @@ async function readRequest(
     }
     const [request] = decoder.push(buffer.subarray(0, count));
     if (request !== undefined) return request;
-    claim.shrinkTo(decoder.held + reading.grown);
+    const grown = buffer.length - SMALL_READ;
+    claim.shrinkTo(decoder.held + grown);
     if (
-      count === buffer.length && reading.grown === 0 &&
+      count === buffer.length && grown === 0 &&
       claim.take(LARGE_READ - SMALL_READ)
     ) {
       buffer = new Uint8Array(LARGE_READ);
-      reading.grown = LARGE_READ - SMALL_READ;
     }
   }
 }

@@ -279,43 +279,38 @@ Deno.test("escape: server app's log never cuts an emoji (of one code point or se
 
 Deno.test("escape: an argument whose bytes are not UTF-8 gets a warning, as Deno has replaced them", async () => {
   const { program, prefix } = netdemoCommand();
-  // Deno.Command takes strings: a shell puts the Latin-1 é (0xe9) in.
-  const output = await new Deno.Command("sh", {
-    args: [
-      "-c",
-      `exec "$@" --message "$(printf 'caf\\351')"`,
-      "sh",
-      ...[program, ...prefix, "client", "hello", "-p", "1"],
-    ],
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  // Deno.Command takes strings: a shell puts the Latin-1 é (0xe9) in,
+  // where `$@` ends.
+  async function helloWith(words: string): Promise<Deno.CommandOutput> {
+    return await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `exec "$@" ${words}`,
+        "sh",
+        ...[program, ...prefix, "client", "hello"],
+      ],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+  }
+  const output = await helloWith(`-p 1 --message "$(printf 'caf\\351')"`);
   equal(output.code, 1);
-  // The same for the first word after the mode, as --message=VALUE.
-  const joined = await new Deno.Command("sh", {
-    args: [
-      "-c",
-      `exec "$@" --message="$(printf 'caf\\351')" -p 1`,
-      "sh",
-      ...[program, ...prefix, "client", "hello"],
-    ],
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  ok(
-    new TextDecoder().decode(joined.stderr).startsWith(
-      'warning: the argument "--message=caf\uFFFD" holds U+FFFD',
-    ),
-    new TextDecoder().decode(joined.stderr),
-  );
   const lines = new TextDecoder().decode(output.stderr).split("\n");
   equal(
     lines[0],
     'warning: the argument "caf\uFFFD" holds U+FFFD (\uFFFD), what Deno makes of bytes that are not UTF-8: if it was typed in another encoding, netdemo uses other bytes than were typed',
   );
   ok(lines[1].startsWith("error: connection to 127.0.0.1:1 refused"), lines[1]);
+  // The same for the first word after the mode, as --message=VALUE.
+  const joined = new TextDecoder().decode(
+    (await helloWith(`--message="$(printf 'caf\\351')" -p 1`)).stderr,
+  );
+  ok(
+    joined.startsWith(
+      'warning: the argument "--message=caf\uFFFD" holds U+FFFD',
+    ),
+    joined,
+  );
 });

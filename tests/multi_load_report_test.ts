@@ -11,24 +11,10 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
 import { formatLoadReport } from "../client/load_report.ts";
 import { serveEcho } from "../server/echo.ts";
-import { type CliResult, lines, runCli } from "./_helpers.ts";
+import { lines, runCli } from "./_helpers.ts";
+import { loadAgainstEcho } from "./_load.ts";
 
 /** Runs `netdemo client multi --port PORT ARGS...` against an echo server. */
-async function multiAgainstEcho(args: string[]): Promise<CliResult> {
-  const server = serveEcho({ port: 0 });
-  try {
-    return await runCli([
-      "client",
-      "multi",
-      "--port",
-      `${server.addr.port}`,
-      ...args,
-    ]);
-  } finally {
-    await server.close();
-  }
-}
-
 Deno.test("client multi: load mode with --rounds makes exactly conns x rounds round trips", async () => {
   const server = serveEcho({ port: 0 });
   try {
@@ -52,7 +38,7 @@ Deno.test("client multi: load mode with --rounds makes exactly conns x rounds ro
 });
 
 Deno.test("client multi: --json prints one object: the load report", async () => {
-  const result = await multiAgainstEcho([
+  const result = await loadAgainstEcho([
     "--conns",
     "3",
     "--rounds",
@@ -80,7 +66,7 @@ Deno.test("client multi: --json prints one object: the load report", async () =>
 
 Deno.test("client multi: a rate under 100/s keeps three digits in the text report: 1.5/s is not 2/s", async () => {
   // One message at 1.5/s: its span is the schedule's step, 1/1.5 s.
-  const result = await multiAgainstEcho(
+  const result = await loadAgainstEcho(
     ["--conns", "1", "--rate", "1.5", "--rounds", "1", "--json"],
   );
   equal(result.code, 0, result.stderr);
@@ -97,7 +83,7 @@ Deno.test("client multi: a rate under 100/s keeps three digits in the text repor
   );
   // Between 10 and 100 a second, three digits still: 12.5/s, not 13/s (a
   // late first send may stretch the span a little).
-  const tens = await multiAgainstEcho(
+  const tens = await loadAgainstEcho(
     ["--conns", "1", "--rate", "12.5", "--rounds", "1"],
   );
   equal(tens.code, 0, tens.stderr);
@@ -107,7 +93,7 @@ Deno.test("client multi: a rate under 100/s keeps three digits in the text repor
   );
   // Under 0.05/s, one decimal would say 0 in the JSON too. (A counted
   // run's span is its schedule's: one step of 25 s, though it ends sooner.)
-  const slow = await multiAgainstEcho(
+  const slow = await loadAgainstEcho(
     ["--conns", "1", "--rate", "0.04", "--rounds", "1", "--json"],
   );
   equal(slow.code, 0, slow.stderr);
