@@ -66,6 +66,7 @@ export {
   type LoadReport,
   type LoadResult,
   runLoad,
+  type Verdict,
 } from "./client/load.ts";
 export type { LoadConfig } from "./client/load_report.ts";
 export type { LatencyStats } from "./client/latency.ts";

@@ -14,7 +14,6 @@ import {
   formatInterval,
   formatLoadReport,
   type LoadOptions,
-  type LoadResult,
   MAX_LOAD_SIZE,
   MAX_PIPELINE,
   runLoad,
@@ -25,8 +24,7 @@ import type { Reporter } from "../output/reporter.ts";
 import type { OptionDecls, Values } from "./_options.ts";
 import { fileProblem, readNamed } from "./_files.ts";
 import { UsageError } from "./_usage.ts";
-import { seconds } from "../output/count.ts";
-import { roundPerSecond } from "../client/load_report.ts";
+import { loadWarnings } from "../client/load_warnings.ts";
 import { decimalNumber, fileName, MAX_SECONDS } from "./_values.ts";
 import { stopExitCode, superviseClient } from "./_run.ts";
 
@@ -218,23 +216,7 @@ export async function runLoadCommand(
     const { report, failures } = result;
     if (json) reporter.always(JSON.stringify(report));
     else for (const line of formatLoadReport(report)) reporter.always(line);
-    if (result.behind) reporter.warn(behindWarning(result));
-    else if (stalledQuietly(result)) {
-      reporter.warn(stallWarning(result, shortfallOf(result)));
-    }
-    if (result.endedEarlyAfter !== undefined) {
-      const { omitSeconds, durationSeconds } = report.config;
-      const why = failures.counts["too-many-open-files"]
-        ? "the process ran out of file descriptors"
-        : "every connection had stopped on an error";
-      reporter.warn(
-        `the run stopped ${
-          seconds(result.endedEarlyAfter * 1000)
-        } after its start, not after the ${
-          seconds((omitSeconds + (durationSeconds ?? 0)) * 1000)
-        } asked: ${why}, so its rates cover only the time it ran`,
-      );
-    }
+    for (const line of loadWarnings(result)) reporter.warn(line);
     if (signal.aborted) return stopExitCode(signal);
     if (failures.total > 0) {
       const noun = failures.total === 1 ? "error" : "errors";
@@ -337,99 +319,4 @@ async function readPayload(path: string): Promise<Uint8Array> {
     );
   }
   return bytes;
-}
-
-/** `it sent N of M round trips/s requested`, for the warnings. */
-function shortfallOf(result: LoadResult): string {
-  const { config, achievedRate } = result.report;
-  const achieved = achievedRate ?? 0;
-  // As the report rounds it, unless that would reach the rate asked for.
-  const rounded = roundPerSecond(achieved);
-  const sent = rounded >= (config.rate ?? 0) ? achieved : rounded;
-  return `it sent ${sent} of ${config.rate} round trips/s requested`;
-}
-
-/**
- * True for a run that kept its schedule but for messages left unsent
- * behind a stall at its end, with no error or interruption to say so.
- */
-function stalledQuietly(result: LoadResult): boolean {
-  return (result.report.unsentRoundTrips ?? 0) > 0 &&
-    result.longestStallMs > 0 && result.failures.total === 0 &&
-    !result.report.interrupted;
-}
-
-/**
- * A server stall that held due messages back: how long, the messages due
- * in the run never sent (which no latency shows), and the pipelines' own
- * cap when they would have held the schedule back without the stall.
- */
-function stallWarning(result: LoadResult, shortfall: string): string {
-  const { unsentRoundTrips } = result.report;
-  const longest = seconds(Math.round(result.longestStallMs / 100) * 100);
-  const parts = [
-    `the server stalled: ${shortfall}, as messages already due waited up to ${longest} for the server to answer the ones before them`,
-  ];
-  const count = unsentRoundTrips ?? 0;
-  parts.push(
-    count === 0
-      ? "the latencies include that wait"
-      : `${count === 1 ? "1 message" : `${count} messages`} due in the run ${
-        count === 1 ? "was" : "were"
-      } never sent, and the latencies leave them out`,
-  );
-  const cap = result.pipelineCap;
-  if (cap !== null) {
-    parts.push(
-      `besides, at their usual round trip its pipelines allow about ${
-        roundPerSecond(cap)
-      } round trips/s (${
-        pipelinesOf(result)
-      }); give more --conns or a deeper --pipeline`,
-    );
-  }
-  return parts.join("; ");
-}
-
-// `at most 1 in flight on each of 2 connections`.
-function pipelinesOf(result: LoadResult): string {
-  const { connections, pipeline } = result.report.config;
-  const on = `${connections} connection${connections === 1 ? "" : "s"}`;
-  return `at most ${pipeline} in flight on each of ${on}`;
-}
-
-/**
- * Says why a `--rate` run sent less than its schedule: its connections
- * came too slowly for `--lifetime` churn, its pipelines were full (the
- * round trips set the pace, as in wrk2 with too few connections), a stall
- * at its end left messages unsent, or the client itself could not keep up.
- */
-function behindWarning(result: LoadResult): string {
-  const { config } = result.report;
-  const shortfall = shortfallOf(result);
-  // A stall of a second or more outweighs every other cause.
-  if (!result.heldBack && result.longestStallMs > 0) {
-    return stallWarning(result, shortfall);
-  }
-  if (result.waitedForConnections) {
-    // Each connection carries --lifetime round trips, so the schedule
-    // needs rate / lifetime new ones a second; when that is not above the
-    // rate given, the connects themselves were slow.
-    const needed = roundPerSecond((config.rate ?? 0) / (config.lifetime ?? 1));
-    const pace = config.connectRate === null
-      ? "a longer --lifetime"
-      : needed > config.connectRate
-      ? `a --connect-rate of at least ${needed}/s (--rate / --lifetime) or a longer --lifetime`
-      : `a --connect-rate above ${config.connectRate}/s or a longer --lifetime`;
-    const rounds = config.lifetime === 1
-      ? "1 round trip"
-      : `${config.lifetime} round trips`;
-    return `the schedule waited for new connections: ${shortfall}; each connection closed after its --lifetime of ${rounds}, and its slot stood empty while the next connect waited its turn; give ${pace}`;
-  }
-  if (!result.heldBack) {
-    return `the client fell behind its schedule: ${shortfall}; its latencies include its own delay`;
-  }
-  return `the schedule was held back by its pipelines: ${shortfall}, with ${
-    pipelinesOf(result)
-  } (connections x pipeline / round-trip time caps the rate); give more --conns or a deeper --pipeline`;
 }

@@ -13,7 +13,8 @@ import type { FailureTally } from "./failures.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
 import { EARLY_MS } from "./_schedule.ts";
-import { type Stall, STALL_MS } from "./_pipeline.ts";
+import type { Stall } from "./_pipeline_job.ts";
+import { BEHIND_SHARE, judgeRun, type Verdict } from "./_load_verdict.ts";
 import {
   type IntervalReport,
   type LoadConfig,
@@ -23,47 +24,12 @@ import {
   roundTo,
 } from "./load_report.ts";
 
-/** The client fell behind when it sent less than this share of its schedule. */
-const BEHIND_SHARE = 0.99;
-
-/**
- * Its pipelines held a run back when, on average, this share of their
- * places (connections x pipeline) had a message in flight.
- */
-const FULL_SHARE = 0.75;
-
 /** What {@linkcode runLoad} resolves. */
-export interface LoadResult {
+export interface LoadResult extends Verdict {
   /** The report, as `--json` prints it. */
   report: LoadReport;
   /** The failures by kind, with the first one's message. */
   failures: FailureTally;
-  /** True when the client sent under 99% of its `rate` schedule. */
-  behind: boolean;
-  /**
-   * True when, behind its schedule, the run was held back by its pipelines
-   * rather than by the client: on average 75% of their places (connections
-   * x pipeline) had a message in flight, so connections x pipeline /
-   * round-trip time capped the rate; never when a stall did (see
-   * `longestStallMs`).
-   */
-  heldBack: boolean;
-  /**
-   * True when, behind its schedule and not held back by its pipelines, the
-   * run waited for new connections: under `lifetime` churn its slots stood
-   * without a connection for at least 1% of the schedule's time (a slow
-   * `connectRate`, or slow connects), while their messages fell due.
-   */
-  waitedForConnections: boolean;
-  /**
-   * The longest time, in milliseconds, that a message already due in a
-   * `rate` run waited for the server to answer the ones before it (for a
-   * place in its pipeline, or under `lifetime` for its connection's last
-   * echoes), when that was a stall: 1 s or more, or, in a run behind its
-   * schedule for no other cause, 0.1 s or more, at least half the time the
-   * schedule ran over and twice the client's own latest wake; else 0.
-   */
-  longestStallMs: number;
   /**
    * Under `rate`, the round trips per second its pipelines allow at their
    * usual round trip (connections x pipeline / the median uncorrected
@@ -400,47 +366,24 @@ export class LoadFigures {
       uncorrectedHistogram: this.#uncorrected?.encode() ?? null,
       connectHistogram: this.#connectLatency.encode(),
     };
-    const behind = rate !== null && !interrupted && failures.total === 0 &&
-      sentRate < BEHIND_SHARE * rate;
-    // Little's law: messages in flight on average = completions per second
-    // x seconds each spends in flight (the uncorrected latency).
-    const inFlight = perSecond *
-      ((report.uncorrectedLatencyMs?.mean ?? 0) / 1000);
-    const wait = this.#longestWaitMs;
-    const longestStall = wait >= STALL_MS ? wait : 0;
-    // One wait for an echo much longer than the round trips' usual time
-    // is a stall, whatever the average says: more connections or a deeper
-    // pipeline would have stalled as well.
-    const stalled = longestStall >
-      2 * (report.uncorrectedLatencyMs?.mean ?? 0);
-    const heldBack = behind && !stalled &&
-      inFlight >= FULL_SHARE * config.connections * config.pipeline;
-    const waitedForConnections = behind && !heldBack &&
-      config.lifetime !== null &&
-      (run.emptyMs ?? 0) >= (1 - BEHIND_SHARE) * config.connections * spanMs;
-    // A shorter wait for the server near the run's end, which pushed its
-    // last sends past the deadline, is still the server's doing when it
-    // covers at least half the time the schedule ran over, rather than
-    // the client's: one stalled answer delays every message queued
-    // behind it, so the run can run over by no more than about the wait.
-    // Not when the client's own timers woke late by half as much: a busy
-    // or paused client is slow to read its echoes too, and its waits for
-    // them then look like the server's.
-    const overrunMs = rate === null ? 0 : spanMs - sent * 1000 / rate;
-    const shortStall = behind && !heldBack && !waitedForConnections &&
-        longestStall === 0 &&
-        wait > 2 * (report.uncorrectedLatencyMs?.mean ?? 0) &&
-        wait > 2 * this.#longestLateWakeMs &&
-        wait >= overrunMs / 2
-      ? wait
-      : 0;
+    const verdict = judgeRun({
+      rate,
+      connections: config.connections,
+      pipeline: config.pipeline,
+      lifetime: config.lifetime,
+      sent,
+      spanMs,
+      perSecond,
+      uncorrectedMeanMs: report.uncorrectedLatencyMs?.mean ?? 0,
+      cutShort: interrupted || failures.total > 0,
+      longestWaitMs: this.#longestWaitMs,
+      longestLateWakeMs: this.#longestLateWakeMs,
+      emptyMs: run.emptyMs ?? 0,
+    });
     return {
       report,
       failures,
-      behind,
-      heldBack,
-      waitedForConnections,
-      longestStallMs: longestStall || shortStall,
+      ...verdict,
       pipelineCap: this.#pipelineCap(),
     };
   }

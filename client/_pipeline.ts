@@ -15,6 +15,12 @@ import { connectionFailure } from "./_many.ts";
 import { tlsAnswerError } from "./common.ts";
 import { EARLY_MS, sleepUntil } from "./_schedule.ts";
 import { seconds } from "../output/count.ts";
+import {
+  LATE_SEND_MS,
+  type PipelineJob,
+  SHORT_STALL_MS,
+  type StopReason,
+} from "./_pipeline_job.ts";
 
 /** What a failed write was doing, and a failed read. */
 const SENDING = "while sending";
@@ -22,28 +28,6 @@ const WAITING = "while waiting for the echo";
 
 /** Largest read per call; a bigger message is read in several. */
 const READ_CHUNK = 64 * 1024;
-
-/**
- * How long after the run's end a message due before it may still go out
- * late. A client a little behind its schedule sends everything the run
- * scheduled (its lateness shows in the latency and the achieved rate); one
- * that is further behind than this stops, or the run would never end.
- */
-export const LATE_SEND_MS = 1_000;
-
-/**
- * A message already due that waits this long for a place in its pipeline
- * waits for a stalled server, not for the usual time of a round trip.
- */
-export const STALL_MS = 1_000;
-
-/**
- * The shortest such wait reported to `PipelineJob.onStall`: under
- * `STALL_MS` it is a stall only when it accounts for a run's shortfall
- * (see `LoadFigures.result`). The client's own pauses (a collection, a
- * busy event loop) are far shorter.
- */
-export const SHORT_STALL_MS = 100;
 
 /**
  * The largest message a closed-loop connection with one message in flight
@@ -59,60 +43,6 @@ const LOCKSTEP_MAX_BYTES = 4096;
  * half-closed connection open, which is no error.
  */
 const TAIL_MS = 2_000;
-
-/** What one connection is to do. */
-export interface PipelineJob {
-  /** The bytes of every message. */
-  payload: Uint8Array;
-  /** Most messages in flight at once (1: the next waits for the echo). */
-  window: number;
-  /** Most messages to send; Infinity for no limit. */
-  limit: number;
-  /**
-   * The end of sending, a `performance.now()` time: nothing due at or
-   * after it is sent, and a message due before it goes out at most
-   * 1 s late (`LATE_SEND_MS`).
-   */
-  deadline: number;
-  /** When message `index` (from 0) is due; undefined: as soon as it may. */
-  plannedAt(index: number): number | undefined;
-  /** Calls `wake` at a planned time. Default: a timer of this connection's own. */
-  wakeAt?(time: number, wake: () => void): void;
-  /** Called as each message is handed to the OS, with when it was due. */
-  onSend(sentAt: number, plannedAt: number): void;
-  /** Called as each echo is complete: its planned and actual send times. */
-  onEcho(plannedAt: number, sentAt: number, now: number): void;
-  /** Called once every message is sent and echoed (before the close). */
-  onDone?(): void;
-  /**
-   * Called when a message due at `plannedAt` waited `ms` (at least
-   * `SHORT_STALL_MS`) for a place in the pipeline, full of messages the
-   * server did not echo: a stall, if long enough.
-   */
-  onStall?(stall: Stall): void;
-  /**
-   * Called when the writer woke `ms` (at least `SHORT_STALL_MS`) after the
-   * planned time it slept until: the client's own delay (a busy or paused
-   * process), which no server caused.
-   */
-  onLateWake?(late: Stall): void;
-  /** The watchdog's limit, for its error's words. Default: not named. */
-  watchdogMs?: number;
-}
-
-/**
- * A due message held back: by unanswered ones (`PipelineJob.onStall`), or
- * by the client's own late wake (`PipelineJob.onLateWake`).
- */
-export interface Stall {
-  /** When the message was due. */
-  plannedAt: number;
-  /** How long it was held back, in milliseconds. */
-  ms: number;
-}
-
-/** Why a connection was stopped from outside, which decides what it reports. */
-export type StopReason = "drain" | "watchdog" | "interrupt";
 
 /**
  * A pipelined load connection over an open socket.

@@ -17,11 +17,8 @@ import { connectionFailure } from "./_many.ts";
 import { NetError } from "../protocol/errors.ts";
 import { FailureTally } from "./failures.ts";
 import { Connector } from "./_connect.ts";
-import {
-  LATE_SEND_MS,
-  PipelinedConnection,
-  SHORT_STALL_MS,
-} from "./_pipeline.ts";
+import { PipelinedConnection } from "./_pipeline.ts";
+import { LATE_SEND_MS, SHORT_STALL_MS } from "./_pipeline_job.ts";
 import { Schedule, sleepUntil, Ticker } from "./_schedule.ts";
 import { type LoadOptions, type LoadPlan, planLoad } from "./_load_options.ts";
 
@@ -36,6 +33,7 @@ export {
 } from "./_load_options.ts";
 export type { IntervalReport, LoadReport } from "./load_report.ts";
 export type { LoadResult } from "./_load_figures.ts";
+export type { Verdict } from "./_load_verdict.ts";
 
 /**
  * How long round trips still in flight when the time is up may take before

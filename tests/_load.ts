@@ -1,6 +1,7 @@
 /**
  * Helpers shared by the load-mode tests: running `client multi` against a
- * spawned echo server and checking a JSON report's shape against the README.
+ * spawned echo server, servers that stall, and checking a JSON report's
+ * shape against the README.
  *
  * @module
  */
@@ -183,4 +184,59 @@ export function intervalRoundTrips(
     (sum, interval) => sum + interval.roundTrips,
     0,
   );
+}
+
+/**
+ * An echo server that stops reading for `stallMs` once, `afterMs` after
+ * the first bytes arrive, on every connection at the same time (with
+ * `firstOnly`, on the first one accepted only); with `delayMs`, each echo
+ * also waits that long.
+ */
+export function stallingServer(
+  afterMs: number,
+  stallMs: number,
+  options: { delayMs?: number; firstOnly?: boolean } = {},
+): { port: number; close(): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let stallFrom = Infinity;
+  const conns: Deno.Conn[] = [];
+  async function serve(conn: Deno.Conn, stalls: boolean): Promise<void> {
+    const buffer = new Uint8Array(4096);
+    try {
+      while (true) {
+        const now = performance.now();
+        if (stalls && now >= stallFrom && now < stallFrom + stallMs) {
+          await new Promise((resolve) =>
+            setTimeout(resolve, stallFrom + stallMs - now)
+          );
+        }
+        const got = await conn.read(buffer);
+        if (got === null) break;
+        if (stallFrom === Infinity) stallFrom = performance.now() + afterMs;
+        if (options.delayMs !== undefined) {
+          await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+        }
+        await writeAll(conn, buffer.subarray(0, got));
+      }
+    } catch {
+      // The client closed first.
+    } finally {
+      conn.close();
+    }
+  }
+  const done = (async () => {
+    const handlers: Promise<void>[] = [];
+    for await (const conn of listener) {
+      conns.push(conn);
+      handlers.push(serve(conn, !options.firstOnly || conns.length === 1));
+    }
+    await Promise.all(handlers);
+  })();
+  return {
+    port: listener.addr.port,
+    async close(): Promise<void> {
+      listener.close();
+      await done;
+    },
+  };
 }

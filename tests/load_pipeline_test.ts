@@ -9,7 +9,8 @@
 import { createServer, type Socket as NodeSocket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { equal, match, ok, rejects } from "node:assert/strict";
-import { PipelinedConnection, type PipelineJob } from "../client/_pipeline.ts";
+import { PipelinedConnection } from "../client/_pipeline.ts";
+import type { PipelineJob } from "../client/_pipeline_job.ts";
 import { connectSocket } from "../protocol/dial.ts";
 import { NetError } from "../protocol/errors.ts";
 import { serveEcho } from "../server/echo.ts";
