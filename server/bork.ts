@@ -11,9 +11,8 @@ import { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { quoted } from "../output/escape.ts";
 import { EventLog } from "./_event_log.ts";
+import { Acceptor } from "./_accept.ts";
 import {
-  describeAcceptFailure,
-  endsAccepting,
   type Listening,
   type ListenOptions,
   startListening,
@@ -51,6 +50,7 @@ class BorkServer implements ServerHandle {
   #keepOpen: boolean;
   #listening: Listening;
   #log: EventLog;
+  #acceptor: Acceptor;
   #current: StreamSocket | undefined;
   #stopping = false;
   // A client still in its TLS handshake when the server stops: its read
@@ -68,6 +68,13 @@ class BorkServer implements ServerHandle {
       open: () => this.#current ? 1 : 0,
       kind: "bork",
     });
+    // A connection reset in the backlog fails only its own accept: without
+    // --keep-open the server still waits for its one client.
+    this.#acceptor = new Acceptor(this.#listening.listener, {
+      reporter: this.#reporter,
+      log: this.#log,
+      open: () => this.#current ? 1 : 0,
+    });
     this.addr = this.#listening.listener.addr;
     this.closed = this.#run();
   }
@@ -80,6 +87,7 @@ class BorkServer implements ServerHandle {
       } catch {
         // The server had already stopped by itself.
       }
+      this.#acceptor.end();
       const current = this.#current;
       current?.close();
       if (current?.closing) {
@@ -95,20 +103,10 @@ class BorkServer implements ServerHandle {
   }
 
   async #run(): Promise<ServerSummary> {
-    const { listener } = this.#listening;
     try {
       while (!this.#stopping) {
-        let conn: Deno.Conn;
-        try {
-          conn = await listener.accept();
-        } catch (error) {
-          if (this.#stopping) break;
-          // A connection reset in the backlog fails only its own accept:
-          // without --keep-open the server still waits for its one client.
-          if (endsAccepting(error)) throw error;
-          this.#log.event(describeAcceptFailure(error));
-          continue;
-        }
+        const conn = await this.#acceptor.next();
+        if (conn === undefined) break;
         const socket = new StreamSocket(conn, { reporter: this.#reporter });
         this.#current = socket;
         this.#listening.summary.connections++;
@@ -122,7 +120,8 @@ class BorkServer implements ServerHandle {
     } finally {
       // Closing the listener resets clients still waiting in its backlog:
       // the lesson's single-connection limitation, made visible.
-      if (!this.#stopping) listener.close();
+      if (!this.#stopping) this.#listening.listener.close();
+      this.#acceptor.end();
       this.#log.close();
     }
     return this.#listening.stopClock();

@@ -15,12 +15,9 @@ import { StreamSocket } from "../protocol/socket.ts";
 import { endpointOf } from "../protocol/endpoint.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { ConnectionRegistry } from "./_connections.ts";
-import { Delay } from "./_delay.ts";
+import { Acceptor } from "./_accept.ts";
 import type { EventLog } from "./_event_log.ts";
-import { DescriptorLog } from "./_descriptor_log.ts";
 import {
-  describeAcceptFailure,
-  endsAccepting,
   type Listening,
   type ListenOptions,
   startListening,
@@ -37,17 +34,6 @@ export const DEFAULT_MAX_CONNS = 10_000;
 
 /** Default for {@linkcode ConnectionServerOptions.graceMs}. */
 export const DEFAULT_GRACE_MS = 5_000;
-
-/** How long to wait before accepting again when out of file descriptors. */
-const EMFILE_RETRY_MS = 100;
-
-/**
- * Failed accepts in a row after which the loop pauses for
- * {@linkcode EMFILE_RETRY_MS} before trying again, so that an error that
- * keeps coming cannot spin the CPU; a storm of resets stays far below it
- * because every accepted connection resets the count.
- */
-const FAILED_ACCEPTS_BEFORE_PAUSE = 100;
 
 /** Options every concurrent server (echo, app) takes. */
 export interface ConnectionServerOptions extends ListenOptions {
@@ -121,15 +107,6 @@ export function serveConnections(
 }
 
 /**
- * True for the accept failures that a lack of file descriptors causes
- * (EMFILE, ENFILE): they pass once some connections close.
- */
-function isOutOfDescriptors(error: unknown): boolean {
-  return error instanceof Error &&
-    /os error 2[34]|too many open files/i.test(error.message);
-}
-
-/**
  * The listener's side of a concurrent server: accepts for as long as the
  * server runs, within `--max-conns` and the open-file limit, hands each
  * connection to the {@linkcode ConnectionRegistry}, and stops when closed.
@@ -142,7 +119,7 @@ class AcceptLoop implements ConnectionServer {
   #graceMs: number;
   #listening: Listening;
   #connections: ConnectionRegistry;
-  #retry = new Delay();
+  #acceptor: Acceptor;
   #stopping = false;
   #tls: boolean;
   #wakeAccept: (() => void) | undefined;
@@ -157,6 +134,11 @@ class AcceptLoop implements ConnectionServer {
       summary: this.#listening.summary,
       idleTimeoutMs: options.idleTimeoutMs,
     });
+    this.#acceptor = new Acceptor(this.#listening.listener, {
+      reporter: this.#reporter,
+      log: this.#connections.log,
+      open: () => this.open,
+    });
     this.#tls = endpointOf(options).transport === "tls";
     this.addr = this.#listening.listener.addr;
     this.closed = this.#run();
@@ -170,7 +152,7 @@ class AcceptLoop implements ConnectionServer {
     if (!this.#stopping) {
       this.#stopping = true;
       this.#listening.listener.close();
-      this.#retry.end();
+      this.#acceptor.end();
       this.#wakeAccept?.();
     }
     // Before the drain has begun, a zero grace does the same.
@@ -191,51 +173,20 @@ class AcceptLoop implements ConnectionServer {
       }
       await this.#connections.drain(this.#graceMs);
     } finally {
-      this.#retry.end();
+      this.#acceptor.end();
       this.#connections.close();
     }
     return this.#listening.stopClock();
   }
 
   async #acceptAll(): Promise<void> {
-    const descriptors = new DescriptorLog(this.#reporter);
-    try {
-      await this.#acceptUntilStopped(descriptors);
-    } finally {
-      descriptors.end();
-    }
-  }
-
-  async #acceptUntilStopped(descriptors: DescriptorLog): Promise<void> {
-    const { listener } = this.#listening;
-    const log = this.#connections.log;
-    let failedInARow = 0;
     while (!this.#stopping) {
       if (this.#tls && this.open >= this.#maxConns) {
         await this.#waitForRoom();
         continue;
       }
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (this.#stopping) return;
-        if (endsAccepting(error)) throw error;
-        if (isOutOfDescriptors(error)) {
-          // The waiting client stays in the backlog.
-          descriptors.ranOut(this.open, performance.now());
-          await this.#retry.wait(EMFILE_RETRY_MS);
-          continue;
-        }
-        log.event(describeAcceptFailure(error));
-        if (++failedInARow >= FAILED_ACCEPTS_BEFORE_PAUSE) {
-          failedInARow = 0;
-          await this.#retry.wait(EMFILE_RETRY_MS);
-        }
-        continue;
-      }
-      failedInARow = 0;
-      descriptors.recovered(this.open);
+      const conn = await this.#acceptor.next();
+      if (conn === undefined) return;
       this.#admit(conn);
     }
   }

@@ -7,6 +7,7 @@ import {
   spawnServer,
 } from "./_helpers.ts";
 import { closedPort } from "./_net.ts";
+import { runPythonSnippet } from "./_python.ts";
 
 Deno.test("e2e: server bork and client hello, as the lesson shows", async () => {
   const { process, port } = await spawnServer([
@@ -314,4 +315,56 @@ Deno.test("e2e: a server that closes without replying is one line, exit 1", asyn
   ]);
   await serve;
   assertOneLineFailure(result, /closed the connection before replying/);
+});
+
+/**
+ * Sets process `pid`'s soft limit of open files to its lowest free
+ * descriptor number plus `spare`, leaving its hard limit: with no spare,
+ * its next open or accept fails (a new descriptor takes the lowest free
+ * number, which the limit bounds).
+ */
+async function limitOpenFiles(pid: number, spare: number): Promise<void> {
+  await runPythonSnippet(
+    "import os, resource, sys; pid = int(sys.argv[1]); " +
+      "used = {int(fd) for fd in os.listdir(f'/proc/{pid}/fd')}; " +
+      "free = min(set(range(len(used) + 1)) - used); " +
+      "hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]; " +
+      "resource.prlimit(pid, resource.RLIMIT_NOFILE, (free + int(sys.argv[2]), hard))",
+    [String(pid), String(spare)],
+  );
+}
+
+Deno.test("e2e: --keep-open out of file descriptors says so once, retries without a line per failure, and serves the waiting client once it can", async () => {
+  const { process, port } = await spawnServer([
+    ...["server", "bork", "--port", "0", "--keep-open"],
+  ]);
+  const pid = process.child.pid;
+  let code: number;
+  try {
+    // Not one descriptor left for the next accept.
+    await limitOpenFiles(pid, 0);
+    const ranOut = process.waitForLine(/too many open files/i);
+    const hello = runCli([
+      ...["client", "hello", "--port", String(port), "--message", "waiting"],
+    ]);
+    await ranOut;
+    await limitOpenFiles(pid, 64);
+    const served = await hello;
+    equal(served.code, 0, served.stderr);
+    match(served.stdout, /Received: waiting bork bork bork/);
+  } finally {
+    code = (await process.stop("SIGINT")).code;
+  }
+  equal(code, 0);
+  const { stderrLines, stdoutLines } = process;
+  deepEqual(
+    stderrLines.filter((line) => /open files|accept/i.test(line)),
+    [
+      "error: too many open files (0 connections open): not accepting until some close; raise the limit with 'ulimit -n'",
+    ],
+  );
+  deepEqual(
+    stdoutLines.filter((line) => /accept|not shown/i.test(line)),
+    ["Accepting connections again (0 open)"],
+  );
 });
