@@ -91,14 +91,15 @@ export class OutputQueue {
       if (this.#dropped > 0 && this.#bytes === 0) {
         const dropped = this.#dropped;
         this.#dropped = 0;
-        this.#chunks.push({
-          stream: "stderr",
-          bytes: new TextEncoder().encode(
-            `netdemo: ${dropped} line${
-              dropped === 1 ? " was" : "s were"
-            } dropped while the output was blocked\n`,
-          ),
-        });
+        // Counted as any chunk, or the queue's size would end below zero
+        // and never read empty again: later drops would go unsaid.
+        const notice = new TextEncoder().encode(
+          `netdemo: ${dropped} line${
+            dropped === 1 ? " was" : "s were"
+          } dropped while the output was blocked\n`,
+        );
+        this.#chunks.push({ stream: "stderr", bytes: notice });
+        this.#bytes += notice.length;
       }
     }
     this.#writing = undefined;

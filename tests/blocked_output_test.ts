@@ -108,6 +108,34 @@ await reporter.flush();`;
   equal(printed + Number(dropped[1]), 100_000);
 });
 
+Deno.test("blocked stdout: each time the output blocks, what it dropped is counted in a line of its own", async () => {
+  const reporter = new URL("../output/reporter.ts", import.meta.url).href;
+  // Two bursts of 100,000 event lines, the queue emptied between them.
+  const script = `import { Reporter } from "${reporter}";
+const reporter = new Reporter({ queued: true });
+for (const burst of [1, 2]) {
+  for (let i = 0; i < 100000; i++) reporter.info("x".repeat(99));
+  await reporter.flush();
+}`;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(output.code, 0);
+  const printed = lines(new TextDecoder().decode(output.stdout)).length;
+  const notes = lines(new TextDecoder().decode(output.stderr));
+  const counts = notes.map((note) =>
+    Number(
+      /^netdemo: (\d+) lines were dropped while the output was blocked$/
+        .exec(note)?.[1],
+    )
+  );
+  equal(counts.length, 2, notes.join("\n"));
+  ok(counts.every((count) => count > 0), notes.join("\n"));
+  equal(printed + counts[0] + counts[1], 200_000);
+});
+
 /** Runs `script` with `deno eval`, stderr sent where `stderrTo` says. */
 async function evalWith(
   script: string,
