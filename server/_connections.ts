@@ -207,7 +207,7 @@ export class ConnectionRegistry {
       [...live].filter((connection) => !abandoned.has(connection)).length;
     // Said even under --quiet: a server that waits after Ctrl-C with
     // nothing said looks hung.
-    if (!this.#graceNow && open() > 0) {
+    if (!this.#graceNow && graceMs > 0 && open() > 0) {
       this.#reporter.always(
         `Waiting up to ${seconds(graceMs)} for ${
           counted(open(), "open connection")

@@ -166,6 +166,25 @@ for (const signal of SIGNALS) {
   });
 }
 
+Deno.test("shutdown: --grace 0 closes an open connection at once, with no wait announced", async () => {
+  const { server, conn } = await spawnConnected(
+    ["server", "echo", "--port", "0", "--grace", "0"],
+    (port) => new RegExp(`^Accepted connection from 127\\.0\\.0\\.1:${port}$`),
+  );
+  try {
+    server.process.child.kill("SIGTERM");
+    equal(await conn.read(new Uint8Array(16)), null);
+    await checkExit(server, 1);
+    const lines = server.process.stdoutLines.concat(
+      server.process.stderrLines,
+    );
+    ok(!lines.some((line) => line.startsWith("Waiting up to")), `${lines}`);
+    ok(lines.includes("Closing 1 connection still open"), `${lines}`);
+  } finally {
+    conn.close();
+  }
+});
+
 Deno.test("shutdown: a --quiet server still says it waits out its grace, and what it closes then", async () => {
   // --trace shows the accept, which --quiet would otherwise keep quiet.
   const { server, conn } = await spawnConnected(
