@@ -22,7 +22,7 @@ import { DEFAULT_PERCENTILES } from "../client/latency.ts";
 import { NetError } from "../protocol/errors.ts";
 import type { Reporter } from "../output/reporter.ts";
 import type { OptionDecls, Values } from "./_options.ts";
-import { fileProblem, readNamed } from "./_files.ts";
+import { fileProblem, readNamed } from "../system/files.ts";
 import { UsageError } from "./_usage.ts";
 import { loadWarnings } from "../client/load_warnings.ts";
 import { decimalNumber, fileName, MAX_SECONDS } from "./_values.ts";

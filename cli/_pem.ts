@@ -7,7 +7,7 @@
  * @module
  */
 
-import { fileProblem, readFileBoundedSync } from "./_files.ts";
+import { fileProblem, readFileBoundedSync } from "../system/files.ts";
 
 /**
  * The largest certificate or key file read. A bundle of every public root

@@ -19,7 +19,7 @@ import {
 import type { LoadReport } from "../client/load_report.ts";
 import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";
-import { fileProblem, readNamed } from "./_files.ts";
+import { fileProblem, readNamed } from "../system/files.ts";
 import { jsonOption } from "./_shared_options.ts";
 import { UsageError } from "./_usage.ts";
 

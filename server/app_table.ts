@@ -8,7 +8,11 @@
  */
 
 import { readBytes } from "../protocol/bytes.ts";
-import { errorMessage } from "../protocol/errors.ts";
+import {
+  fileProblem,
+  lacksFullAccess,
+  readFileBounded,
+} from "../system/files.ts";
 import { quotedExcerpt } from "../output/escape.ts";
 
 /** A table larger than this is refused rather than read into memory. */
@@ -86,28 +90,14 @@ async function readTableText(
   source: string,
   options: LoadTableOptions,
 ): Promise<string> {
-  let stream: ReadableStream<Uint8Array>;
-  if (source === "-") {
-    stream = options.stdin ?? Deno.stdin.readable;
-  } else {
-    try {
-      // Checked before opening: opening a FIFO waits for a writer.
-      const info = await Deno.stat(source);
-      if (!info.isFile && !info.isDirectory) {
-        throw new TableError(`${tableName(source)} is not a file`);
-      }
-      const file = await Deno.open(source);
-      if (!(await file.stat()).isFile) {
-        file.close();
-        throw new TableError(`${tableName(source)} is not a file`);
-      }
-      stream = file.readable;
-    } catch (error) {
-      if (error instanceof TableError) throw error;
-      throw new TableError(openFailure(error, source));
-    }
+  let bytes: Uint8Array;
+  try {
+    bytes = source === "-"
+      ? await readBytes(options.stdin ?? Deno.stdin.readable, MAX_TABLE_BYTES)
+      : await readFileBounded(source, MAX_TABLE_BYTES);
+  } catch (error) {
+    throw new TableError(readFailure(error, source));
   }
-  const bytes = await readBytes(stream, MAX_TABLE_BYTES);
   if (bytes.length > MAX_TABLE_BYTES) {
     throw new TableError(
       `${tableName(source)} is larger than ${MAX_TABLE_BYTES} bytes`,
@@ -120,22 +110,14 @@ async function readTableText(
   }
 }
 
-function openFailure(error: unknown, path: string): string {
-  if (error instanceof Deno.errors.NotFound) {
-    return `the table file "${path}" does not exist`;
-  }
-  if (error instanceof Deno.errors.NotCapable) {
-    // Only when run without --allow-read, unlike the binary and the README.
-    return `cannot read the table file "${path}": netdemo was started without --allow-read; pass it on standard input instead: --table - < ${path}`;
-  }
-  if (error instanceof Deno.errors.PermissionDenied) {
-    return `the table file "${path}" is not readable: permission denied by the file system`;
-  }
-  if (error instanceof Deno.errors.IsADirectory) {
-    return `the table file "${path}" is a directory`;
-  }
-  const detail = errorMessage(error);
-  return `cannot read the table file "${path}": ${detail}`;
+function readFailure(error: unknown, source: string): string {
+  // Only under `deno run` without --allow-read, and standard input, which
+  // needs no grant, is the way round it.
+  const hint = error instanceof Deno.errors.NotCapable && source !== "-" &&
+      !lacksFullAccess(error)
+    ? `; pass it on standard input instead: --table - < ${source}`
+    : "";
+  return `cannot read ${tableName(source)}: ${fileProblem(error)}${hint}`;
 }
 
 function parseTable(text: string, source: string): Map<string, string> {

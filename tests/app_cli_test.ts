@@ -165,9 +165,9 @@ Deno.test("netdemo server app: --table FILE works in the binary; each file error
     const cases: [string, RegExp][] = [
       [
         "missing.json",
-        /^error: the table file ".*missing\.json" does not exist\n$/,
+        /^error: cannot read the table file ".*missing\.json": no such file\n$/,
       ],
-      [".", /^error: the table file ".*" (is a directory|is not a file)\n$/],
+      [".", /^error: cannot read the table file ".*": it is a directory\n$/],
       [
         "broken.json",
         /^error: the table file ".*broken\.json" is not valid JSON\n$/,
@@ -176,7 +176,7 @@ Deno.test("netdemo server app: --table FILE works in the binary; each file error
       ["numbers.json", /: the value of "a" is not a string\n$/],
       [
         "fifo.json",
-        /^error: the table file ".*fifo\.json" is not a file\n$/,
+        /^error: cannot read the table file ".*fifo\.json": it is not a regular file \(a FIFO, a device or a socket\)\n$/,
       ],
     ];
     for (const [name, expected] of cases) {

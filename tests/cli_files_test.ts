@@ -343,3 +343,42 @@ Deno.test({
     }
   },
 });
+
+Deno.test("files: a descriptor or device path such as /dev/stdin, which Deno opens only under --allow-all, says so and points to -, exit 1", async () => {
+  const refused =
+    "Deno opens a descriptor or device path such as /dev/stdin only under --allow-all; give - for standard input";
+  const cases: [string[], string][] = [
+    [["report", "merge", "/dev/stdin"], `cannot read "/dev/stdin"`],
+    [
+      ["client", "multi", "-p", "1", "--payload-file", "/proc/self/fd/0"],
+      `cannot read --payload-file "/proc/self/fd/0"`,
+    ],
+    [
+      ["server", "app", "-p", "0", "--table", "/dev/fd/0"],
+      `cannot read the table file "/dev/fd/0"`,
+    ],
+  ];
+  for (const [args, what] of cases) {
+    const result = await runCli(args, { stdin: "{}" });
+    equal(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
+    equal(result.stderr, `error: ${what}: ${refused}\n`);
+    equal(result.stdout, "");
+  }
+});
+
+Deno.test({
+  name:
+    "files: under deno run without --allow-read, the app server's table file says that grant is missing and how to pass it on stdin",
+  ignore: Deno.env.get("NETDEMO_BIN") !== undefined,
+  async fn(): Promise<void> {
+    const output = await runWithGrants(
+      ["server", "app", "-p", "0", "--table", certs.ca],
+      ["--allow-net"],
+    );
+    equal(output.code, 1);
+    equal(
+      new TextDecoder().decode(output.stderr),
+      `error: cannot read the table file "${certs.ca}": netdemo was started without --allow-read; pass it on standard input instead: --table - < ${certs.ca}\n`,
+    );
+  },
+});

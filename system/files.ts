@@ -1,6 +1,6 @@
 /**
  * Files the user names on the command line (certificates, a payload, load
- * reports): read with a size limit, never from a FIFO or a device (which
+ * reports, the app server's table): read with a size limit, never from a FIFO or a device (which
  * could block or never end), and why one could not be read, in the same few
  * words everywhere.
  *
@@ -23,7 +23,7 @@ const SYNC_CHUNK = 64 * 1024;
  *
  * @example
  * ```ts
- * import { readNamed } from "./_files.ts";
+ * import { readNamed } from "./files.ts";
  * const bytes = await readNamed("deno.json", 1024 * 1024);
  * ```
  */
@@ -46,7 +46,7 @@ export async function readNamed(
  *
  * @example
  * ```ts
- * import { readFileBounded } from "./_files.ts";
+ * import { readFileBounded } from "./files.ts";
  * const bytes = await readFileBounded("deno.json", 1024 * 1024);
  * bytes.length > 0; // true
  * ```
@@ -74,7 +74,7 @@ export async function readFileBounded(
  *
  * @example
  * ```ts
- * import { readFileBoundedSync } from "./_files.ts";
+ * import { readFileBoundedSync } from "./files.ts";
  * readFileBoundedSync("deno.json", 1024 * 1024).length > 0; // true
  * ```
  */
@@ -105,7 +105,7 @@ function checkRegular(info: Deno.FileInfo, path: string): void {
  *
  * @example
  * ```ts
- * import { fileProblem } from "./_files.ts";
+ * import { fileProblem } from "./files.ts";
  * fileProblem(new Deno.errors.NotFound("x")); // "no such file"
  * ```
  */
@@ -114,6 +114,9 @@ export function fileProblem(error: unknown): string {
   if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
   if (error instanceof NotRegularFile) {
     return "it is not a regular file (a FIFO, a device or a socket)";
+  }
+  if (lacksFullAccess(error)) {
+    return "Deno opens a descriptor or device path such as /dev/stdin only under --allow-all; give - for standard input";
   }
   // Deno's own check, not the file's mode: only `deno run` without the
   // grant meets it (the compiled binary carries it), and chmod cannot help.
@@ -124,4 +127,20 @@ export function fileProblem(error: unknown): string {
     return "permission denied by the file system";
   }
   return errorMessage(error);
+}
+
+/**
+ * True for Deno's refusal of a path that only `--allow-all` opens (such
+ * as `/dev/stdin` or `/proc/self/fd/0`), which `--allow-read` does not
+ * grant.
+ *
+ * @example
+ * ```ts
+ * import { lacksFullAccess } from "./files.ts";
+ * lacksFullAccess(new Deno.errors.NotCapable("x")); // false
+ * ```
+ */
+export function lacksFullAccess(error: unknown): boolean {
+  return error instanceof Deno.errors.NotCapable &&
+    /--allow-all/.test(error.message);
 }
