@@ -117,7 +117,10 @@ function readFailure(error: unknown, source: string): string {
       !lacksFullAccess(error)
     ? `; pass it on standard input instead: --table - < ${source}`
     : "";
-  return `cannot read ${tableName(source)}: ${fileProblem(error)}${hint}`;
+  const what = source === "-"
+    ? "the table from standard input"
+    : tableName(source);
+  return `cannot read ${what}: ${fileProblem(error)}${hint}`;
 }
 
 function parseTable(text: string, source: string): Map<string, string> {

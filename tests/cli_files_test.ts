@@ -10,7 +10,9 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import {
   assertOneLineFailure,
   type CliResult,
+  commandResult,
   lines,
+  netdemoCommand,
   runCli,
   runWithGrants,
   spawnQuietEcho,
@@ -381,4 +383,37 @@ Deno.test({
       `error: cannot read the table file "${certs.ca}": netdemo was started without --allow-read; pass it on standard input instead: --table - < ${certs.ca}\n`,
     );
   },
+});
+
+Deno.test("files: - with a directory on standard input names what was read and why, exit 1", async () => {
+  const { program, prefix } = netdemoCommand();
+  const cases: [string[], string][] = [
+    [["report", "merge", "-"], "cannot read stdin"],
+    [
+      ["client", "multi", "-p", "1", "--payload-file", "-"],
+      "cannot read --payload-file stdin",
+    ],
+    [
+      ["server", "app", "-p", "0", "--table", "-"],
+      "cannot read the table from standard input",
+    ],
+  ];
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [args, what] of cases) {
+      const result = commandResult(
+        await new Deno.Command("bash", {
+          args: ["-c", '"$@" < "$0"', dir, program, ...prefix, ...args],
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+          env: { NO_COLOR: "1" },
+        }).output(),
+      );
+      equal(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
+      equal(result.stderr, `error: ${what}: it is a directory\n`);
+    }
+  } finally {
+    await Deno.remove(dir);
+  }
 });
