@@ -13,6 +13,7 @@ import type { FailureTally } from "./failures.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
 import { EARLY_MS } from "./_schedule.ts";
+import { SHORT_STALL_MS } from "./_pipeline_job.ts";
 import type { Stall } from "./_pipeline_job.ts";
 import { BEHIND_SHARE, judgeRun, type Verdict } from "./_load_verdict.ts";
 import {
@@ -23,6 +24,14 @@ import {
   roundRate,
   roundTo,
 } from "./load_report.ts";
+
+/**
+ * How long before a stop a message may fall due and still not count as
+ * never sent: a client on schedule has the messages of its last few
+ * milliseconds pending, and a wait shorter than a short stall
+ * (`SHORT_STALL_MS`) is no shortfall anywhere else either.
+ */
+const STOP_SLACK_MS = SHORT_STALL_MS;
 
 /** What {@linkcode runLoad} resolves. */
 export interface LoadResult extends Verdict {
@@ -282,22 +291,27 @@ export class LoadFigures {
       last + 1000 / rate,
       this.started + this.#sent * 1000 / rate,
     );
-    if (Number.isFinite(deadline)) {
-      return Math.max(step, Math.min(deadline, stoppedAt));
+    if (stoppedAt < deadline) {
+      // Cut short (Ctrl-C, or every connection failed): the span ends at
+      // the stop, or at the step after the last send when that came within
+      // STOP_SLACK_MS of it, so that messages due in the last moments,
+      // which a timer a little late had not sent yet, do not lower the rate.
+      return Math.min(stoppedAt, Math.max(step, stoppedAt - STOP_SLACK_MS));
     }
-    return Math.min(step, stoppedAt);
+    return Number.isFinite(deadline) ? Math.max(step, deadline) : step;
   }
 
   // Messages the schedule had due from the warm-up's end to the run's (its
-  // deadline, or when it was stopped; a counted run's every round), the
+  // deadline, or STOP_SLACK_MS before it was stopped; a counted run's every
+  // round), the
   // slots taken together: message k of the run is due k / rate seconds
   // after its start.
   #dueBefore(limits: RunLimits, rate: number): number {
     const step = 1000 / rate;
-    const end = Math.min(
-      limits.deadline ?? Infinity,
-      limits.stoppedAt ?? Infinity,
-    );
+    const deadline = limits.deadline ?? Infinity;
+    const stoppedAt = limits.stoppedAt ?? Infinity;
+    // Those due in the last moments before a stop had no fair chance yet.
+    const end = stoppedAt < deadline ? stoppedAt - STOP_SLACK_MS : deadline;
     const { rounds, connections } = this.#config;
     const all = rounds === null ? Infinity : rounds * connections;
     // A hair under each boundary: omit and duration are whole multiples of
@@ -337,7 +351,11 @@ export class LoadFigures {
     const seconds = (end - started) / 1000;
     const perSecond = seconds > 0 ? roundTrips / seconds : 0;
     const spanMs = this.#scheduleEnd(run) - started;
-    const sentRate = rate === null || sent === 0 ? 0 : sent / (spanMs / 1000);
+    // A span cut at a stop can be shorter than the schedule needed for
+    // what was sent: every message then went out on time.
+    const sentRate = rate === null || sent === 0
+      ? 0
+      : Math.min(rate, sent / (spanMs / 1000));
     const achieved = rate === null ? null : roundRate(sentRate);
     const { interrupted, opened } = run;
     const churn = opened - this.#openedBefore;
@@ -372,6 +390,7 @@ export class LoadFigures {
       pipeline: config.pipeline,
       lifetime: config.lifetime,
       sent,
+      sentRate,
       spanMs,
       perSecond,
       uncorrectedMeanMs: report.uncorrectedLatencyMs?.mean ?? 0,

@@ -60,6 +60,8 @@ export interface RunFacts {
   lifetime: number | null;
   /** Messages sent. */
   sent: number;
+  /** Messages sent per second of the schedule's span. */
+  sentRate: number;
   /** The schedule's span, in milliseconds, to its last send. */
   spanMs: number;
   /** Round trips completed per second of counted time. */
@@ -85,16 +87,15 @@ export interface RunFacts {
  * import { judgeRun } from "./_load_verdict.ts";
  * judgeRun({
  *   rate: 100, connections: 1, pipeline: 1, lifetime: null, sent: 100,
- *   spanMs: 1000, perSecond: 100, uncorrectedMeanMs: 0.2, cutShort: false,
+ *   sentRate: 100, spanMs: 1000, perSecond: 100, uncorrectedMeanMs: 0.2, cutShort: false,
  *   longestWaitMs: 0, longestLateWakeMs: 0, emptyMs: 0,
  * }).behind; // false
  * ```
  */
 export function judgeRun(facts: RunFacts): Verdict {
   const { rate, connections, pipeline, spanMs, sent } = facts;
-  const sentRate = rate === null || sent === 0 ? 0 : sent / (spanMs / 1000);
   const behind = rate !== null && !facts.cutShort &&
-    sentRate < BEHIND_SHARE * rate;
+    facts.sentRate < BEHIND_SHARE * rate;
   // Little's law: messages in flight on average = completions per second
   // x seconds each spends in flight (the uncorrected latency).
   const mean = facts.uncorrectedMeanMs;

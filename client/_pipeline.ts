@@ -96,6 +96,14 @@ export class PipelinedConnection {
     return this.sent - this.echoed;
   }
 
+  /**
+   * True once every message is sent and echoed: what is left is the wait
+   * for the server's end of stream.
+   */
+  get done(): boolean {
+    return this.#writerDone && this.inFlight === 0;
+  }
+
   /** Stops the connection now; what it reports depends on `reason`. */
   stop(reason: StopReason | "tail"): void {
     this.#halt(reason);

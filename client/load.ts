@@ -189,10 +189,16 @@ class LoadRun {
         deadline: this.#deadline,
         // A timed run that ended before its deadline had every
         // connection fail; a counted one ends when its rounds are done.
-        stoppedAt: Math.min(
-          this.#interruptedAt,
-          ended < this.#deadline && durationMs !== undefined ? ended : Infinity,
-        ),
+        // A stop that cut nothing short (every echo in, nothing more due)
+        // ends nothing: the span is the schedule's.
+        stoppedAt: this.#cutShort
+          ? Math.min(
+            this.#interruptedAt,
+            ended < this.#deadline && durationMs !== undefined
+              ? ended
+              : Infinity,
+          )
+          : Infinity,
       };
       // With no echo, the time counted is still the duration's, not the
       // drain's wait after it for echoes that never came. An interval
@@ -237,16 +243,26 @@ class LoadRun {
 
   // On the caller's abort, or when the open-file limit was hit.
   #stop = (): void => {
-    // A Ctrl-C in a counted run's wait for the server's close, every round
-    // trip done, cut nothing short: its figures are whole.
+    // A Ctrl-C in the wait for the server's close, every round trip done
+    // (a counted run's rounds, or a timed run's echoes after its end),
+    // cut nothing short: its figures are whole.
     if (this.#interruptedAt === Infinity) {
-      this.#cutShort = !(this.#running && this.#slotsBusy === 0 &&
-        this.#plan.durationMs === undefined);
+      this.#cutShort = !(this.#running && this.#allEchoed());
     }
     this.#interruptedAt = Math.min(this.#interruptedAt, performance.now());
     this.#ticker.release();
     for (const connection of this.#active) connection.stop("interrupt");
   };
+
+  // Every slot's work is done: a counted run's slots say so as their last
+  // echo comes; a timed run's slot is busy until its loop ends, so each
+  // busy one must have its connection sent and echoed in full.
+  #allEchoed(): boolean {
+    if (this.#plan.durationMs === undefined) return this.#slotsBusy === 0;
+    let done = 0;
+    for (const connection of this.#active) if (connection.done) done++;
+    return done === this.#slotsBusy;
+  }
 
   #drain = (): void => {
     this.#drained.abort();

@@ -236,3 +236,56 @@ Deno.test("schedule: a closed-loop counted run's time ends at its last echo, not
   ok(report.durationSeconds >= 0.29, `${report.durationSeconds} s`);
   ok(report.roundTripsPerSecond <= 10.5, `${report.roundTripsPerSecond}/s`);
 });
+
+/** `runLoad` against an in-process echo server, stopped as by Ctrl-C. */
+async function interruptedLoad(
+  options: Parameters<typeof runLoad>[0],
+  afterMs: number,
+): ReturnType<typeof runLoad> {
+  const server = serveEcho({ port: 0 });
+  const controller = new AbortController();
+  const stopping = setTimeout(() => controller.abort("SIGINT"), afterMs);
+  try {
+    return await runLoad({
+      ...options,
+      port: server.addr.port,
+      signal: controller.signal,
+    });
+  } finally {
+    clearTimeout(stopping);
+    await server.close();
+  }
+}
+
+Deno.test("schedule: a slow --rate run interrupted between sends ends at the stop, not a step after its last send, and kept its rate", async () => {
+  // One message at 0 s, the next due at 5 s; stopped at 0.3 s.
+  const timed = await interruptedLoad(
+    { connections: 1, rate: 0.2, durationMs: 20_000, intervalMs: 100 },
+    300,
+  );
+  const counted = await interruptedLoad(
+    { connections: 1, rate: 0.2, rounds: 5 },
+    300,
+  );
+  for (const { report } of [timed, counted]) {
+    equal(report.interrupted, true);
+    equal(report.roundTrips, 1);
+    ok(report.durationSeconds < 2, `${report.durationSeconds} s`);
+    ok(report.achievedRate! <= 0.2, `sent ${report.achievedRate}/s`);
+    equal(report.unsentRoundTrips, 0);
+  }
+  equal(
+    timed.report.intervals.at(-1)?.endSeconds,
+    timed.report.durationSeconds,
+  );
+});
+
+Deno.test("schedule: a --rate run interrupted on schedule leaves no message 'due never sent' for a timer's usual lateness", async () => {
+  const { report } = await interruptedLoad(
+    { connections: 20, rate: 2000, durationMs: 10_000 },
+    500,
+  );
+  equal(report.interrupted, true);
+  equal(report.unsentRoundTrips, 0);
+  equal(report.achievedRate, 2000);
+});

@@ -200,32 +200,46 @@ Deno.test("signals: Ctrl-C on the terminal while the app server waits for its ta
   ok(!seen.some((text) => text.includes("Listening on")), seen.join(" | "));
 });
 
-Deno.test("signals: Ctrl-C while a counted load run waits for the server's close, every round trip done, exits 130 with a whole report", async () => {
-  // Echoes, then keeps the connection open after the client's end of stream.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const sawEnd = (async () => {
-    const conn = await listener.accept();
-    const buffer = new Uint8Array(4096);
-    for (let got; (got = await conn.read(buffer)) !== null;) {
-      await conn.write(buffer.subarray(0, got));
+for (
+  const [kind, args, roundTrips] of [
+    ["counted", ["--rounds", "5"], 5],
+    // 10 messages due, at 0, 20, ... 180 ms.
+    ["timed", ["--rate", "50", "--duration", "0.2"], 10],
+  ] as const
+) {
+  Deno.test(`signals: Ctrl-C while a ${kind} load run waits for the server's close, every round trip done, exits 130 with a whole report`, async () => {
+    // Echoes, then keeps the connection open after the client's end of
+    // stream.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const sawEnd = (async () => {
+      const conn = await listener.accept();
+      const buffer = new Uint8Array(4096);
+      for (let got; (got = await conn.read(buffer)) !== null;) {
+        await conn.write(buffer.subarray(0, got));
+      }
+      return conn;
+    })();
+    const client = new CliProcess([
+      ...["client", "multi", "--port", `${listener.addr.port}`, "--conns", "1"],
+      ...args,
+      "--json",
+    ]);
+    let conn: Deno.Conn | undefined;
+    try {
+      conn = await sawEnd;
+      const status = await client.stop("SIGINT");
+      equal(status.code, 130);
+      const report = JSON.parse(client.stdoutLines[0]);
+      equal(report.roundTrips, roundTrips);
+      equal(report.interrupted, false);
+      // Nothing was cut: the timed run's span is its duration.
+      if (kind === "timed") {
+        ok(report.durationSeconds >= 0.2, `${report.durationSeconds} s`);
+      }
+    } finally {
+      await client.stop();
+      conn?.close();
+      listener.close();
     }
-    return conn;
-  })();
-  const client = new CliProcess([
-    ...["client", "multi", "--port", `${listener.addr.port}`, "--conns", "1"],
-    ...["--rounds", "5", "--json"],
-  ]);
-  let conn: Deno.Conn | undefined;
-  try {
-    conn = await sawEnd;
-    const status = await client.stop("SIGINT");
-    equal(status.code, 130);
-    const report = JSON.parse(client.stdoutLines[0]);
-    equal(report.roundTrips, 5);
-    equal(report.interrupted, false);
-  } finally {
-    await client.stop();
-    conn?.close();
-    listener.close();
-  }
-});
+  });
+}
