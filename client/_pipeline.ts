@@ -25,6 +25,8 @@ import {
 /** What a failed write was doing, and a failed read. */
 const SENDING = "while sending";
 const WAITING = "while waiting for the echo";
+/** What a failed read was doing once every echo was in. */
+const ENDING = "while waiting for the end";
 
 /** Largest read per call; a bigger message is read in several. */
 const READ_CHUNK = 64 * 1024;
@@ -293,12 +295,12 @@ export class PipelinedConnection {
     while (true) {
       let got: number | null;
       if (conn === undefined) {
-        got = await socket.read(buffer, WAITING);
+        got = await socket.read(buffer, this.#waitingFor);
       } else {
         try {
           got = await conn.read(buffer);
         } catch (error) {
-          got = socket.endOfRead(error, WAITING);
+          got = socket.endOfRead(error, this.#waitingFor);
         }
         if (got !== null) socket.bytesRead += got;
       }
@@ -308,6 +310,11 @@ export class PipelinedConnection {
       }
       this.#consume(buffer, got, performance.now());
     }
+  }
+
+  // Every echo in and the half-close sent: a reset now ends no round trip.
+  get #waitingFor(): string {
+    return this.#tailTimer === undefined ? WAITING : ENDING;
   }
 
   #closedEarly(): NetError {

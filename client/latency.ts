@@ -44,7 +44,8 @@ export const DEFAULT_PERCENTILES: readonly number[] = [50, 90, 99, 99.9];
 export type LatencyStats = { count: number } & Record<string, number | null>;
 
 /**
- * The JSON key of a percentile: `p50`, `p99.9`.
+ * The JSON key of a percentile: `p50`, `p99.9`, and in plain decimals
+ * however small (`p0.0000001`, not `p1e-7`).
  *
  * @example
  * ```ts
@@ -53,7 +54,12 @@ export type LatencyStats = { count: number } & Record<string, number | null>;
  * ```
  */
 export function percentileKey(percentile: number): string {
-  return `p${percentile}`;
+  const text = String(percentile);
+  // Below 1e-6 JavaScript writes an exponent; at most 100, never above.
+  const exponent = /^\d(?:\.(\d+))?e-(\d+)$/.exec(text);
+  if (exponent === null) return `p${text}`;
+  const digits = Number(exponent[2]) + (exponent[1]?.length ?? 0);
+  return `p${percentile.toFixed(Math.min(digits, 100))}`;
 }
 
 /**

@@ -20,6 +20,7 @@ import { Connector } from "./_connect.ts";
 import { PipelinedConnection } from "./_pipeline.ts";
 import { LATE_SEND_MS, SHORT_STALL_MS } from "./_pipeline_job.ts";
 import { Schedule, sleepUntil, Ticker } from "./_schedule.ts";
+import { openFileLimit } from "../system/open_files.ts";
 import { type LoadOptions, type LoadPlan, planLoad } from "./_load_options.ts";
 
 export { formatInterval, formatLoadReport } from "./load_report.ts";
@@ -67,6 +68,12 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
 
 type Timer = ReturnType<typeof setTimeout>;
 
+/** Most churned connections left to wait for their server's close at once. */
+const MAX_LINGERING = 4096;
+
+/** Descriptors the runtime and the process hold besides the connections. */
+const RUNTIME_FILES = 64;
+
 /**
  * One load run's state: what it measures, the connections it runs and
  * the timers that watch them. The per-message callbacks are bound once.
@@ -98,11 +105,21 @@ class LoadRun {
   #countFrom = 0;
   /** Time the slots stood without a connection while messages fell due. */
   #emptyMs = 0;
+  /** Churned connections, every echo in, waiting for the server's close. */
+  #lingering = new Map<PipelinedConnection, Promise<unknown>>();
+  /** Most connections lingering at once. */
+  #lingerRoom = 0;
 
   constructor(options: LoadOptions) {
     this.#options = options;
     this.#plan = planLoad(options);
     this.#reporter = options.reporter ?? SILENT;
+    if (this.#plan.lifetime !== undefined) {
+      // Room left by the slots' own connections and the runtime's files.
+      const spare = (openFileLimit() ?? 1024) - this.#plan.slots -
+        RUNTIME_FILES;
+      this.#lingerRoom = Math.max(0, Math.min(MAX_LINGERING, spare));
+    }
     const connectLatency = new LatencyRecorder();
     this.#figures = new LoadFigures({
       config: this.#plan.config,
@@ -157,6 +174,7 @@ class LoadRun {
       await Promise.all(
         first.map((socket, slot) => this.#runSlot(slot, socket, schedule)),
       );
+      await Promise.all(this.#lingering.values());
       // A slot whose next connection would be due after the deadline (slow
       // --connect-rate churn) ends early; the run still lasts its duration.
       if (
@@ -260,7 +278,10 @@ class LoadRun {
   #allEchoed(): boolean {
     if (this.#plan.durationMs === undefined) return this.#slotsBusy === 0;
     let done = 0;
-    for (const connection of this.#active) if (connection.done) done++;
+    for (const connection of this.#active) {
+      // A lingering one's slot has moved on to its next connection.
+      if (connection.done && !this.#lingering.has(connection)) done++;
+    }
     return done === this.#slotsBusy;
   }
 
@@ -312,6 +333,8 @@ class LoadRun {
         return;
       }
       const base = index;
+      const echoed = Promise.withResolvers<"echoed">();
+      let echoedAt: number | undefined;
       const left = rounds === undefined ? Infinity : rounds - index;
       const limit = Math.min(left, lifetime ?? Infinity);
       const connection = new PipelinedConnection(socket, {
@@ -326,25 +349,29 @@ class LoadRun {
         onStall: this.#figures.onStall,
         onLateWake: this.#figures.onLateWake,
         watchdogMs: this.#options.timeoutMs,
-        onDone: rounds === undefined ? undefined : () => {
+        onDone: () => {
+          echoedAt = performance.now();
+          echoed.resolve("echoed");
           if (base + connection.sent === rounds) over();
         },
       });
       this.#active.add(connection);
-      let failed = false;
-      try {
-        await connection.run();
-      } catch (error) {
-        if (connector.stopped) return;
-        this.#failures.add(connectionFailure(error, socket.peer));
-        // A counted run ends at its first failure; a timed one keeps its
-        // load, as wrk does, with a new connection in the failed one's
-        // slot (its messages in flight are lost and counted in the error).
-        if (durationMs === undefined) return;
-        failed = true;
-      } finally {
-        this.#active.delete(connection);
-      }
+      const running = this.#runConnection(connection);
+      // Under churn the slot goes on once every echo is in: the old
+      // connection waits for the server's close on its own, so a server
+      // that keeps half-closed connections open does not slow the churn
+      // (as many at a time as the open-file limit leaves room for; beyond,
+      // the slot waits for the close).
+      const lingers = lifetime !== undefined &&
+        this.#lingering.size < this.#lingerRoom;
+      const outcome =
+        await (lingers ? Promise.race([running, echoed.promise]) : running);
+      if (outcome === "stopped") return;
+      // A counted run ends at its first failure; a timed one keeps its
+      // load, as wrk does, with a new connection in the failed one's
+      // slot (its messages in flight are lost and counted in the error).
+      if (outcome === "failed" && durationMs === undefined) return;
+      const failed = outcome === "failed";
       index += connection.sent;
       // No replacement that would have nothing left to send.
       const planned = schedule.plannedAt(slot, index);
@@ -356,9 +383,10 @@ class LoadRun {
       // (since it was due, or since the last send if that came later: the
       // slot's lag before then was not this wait): a stall as much as a
       // full pipeline's (see PipelineJob.onStall).
+      const freedAt = echoedAt ?? now;
       const waited = planned === undefined
         ? 0
-        : now - Math.max(planned, connection.lastSentAt);
+        : freedAt - Math.max(planned, connection.lastSentAt);
       if (!failed && waited >= SHORT_STALL_MS) {
         this.#figures.onStall({ plannedAt: planned!, ms: waited });
       }
@@ -370,11 +398,20 @@ class LoadRun {
       if (
         finished || connector.stopped || next >= this.#deadline ||
         now >= lastChance
-      ) return;
+      ) {
+        if (outcome === "echoed") await running;
+        return;
+      }
+      if (outcome === "echoed") {
+        this.#lingering.set(connection, running);
+        running.then(() => this.#lingering.delete(connection));
+      }
       // A replacement is due no later than the deadline, and its connect
       // is given up at the drain, so churn cannot run past the duration.
       const failuresBefore = this.#failures.total;
-      const dueFrom = Math.max(now, next);
+      // From the last echo: a wait for the old connection's close, when it
+      // could not linger, left the slot without a connection too.
+      const dueFrom = Math.max(freedAt, next);
       socket = await connector.open(slot, {
         before: this.#deadline,
         until: this.#drained.signal,
@@ -391,6 +428,23 @@ class LoadRun {
         0,
         refilled - Math.max(dueFrom, this.#countFrom),
       );
+    }
+  }
+
+  // A connection's run to its close, its failure counted unless the run
+  // was stopped.
+  async #runConnection(
+    connection: PipelinedConnection,
+  ): Promise<"done" | "failed" | "stopped"> {
+    try {
+      await connection.run();
+      return "done";
+    } catch (error) {
+      if (this.#connector.stopped) return "stopped";
+      this.#failures.add(connectionFailure(error, connection.socket.peer));
+      return "failed";
+    } finally {
+      this.#active.delete(connection);
     }
   }
 

@@ -296,21 +296,22 @@ export function mixedSettings(
   reports: readonly LoadReport[],
   names: readonly string[] = [],
 ): string | undefined {
-  const settings: [string, (report: LoadReport) => string][] = [
-    ["message size", (report) => `${report.config.size}`],
-    ["transport", (report) => report.config.transport],
-    ["--pipeline", (report) => `${report.config.pipeline}`],
+  // Each with the unit its first value is shown with.
+  const settings: [string, (report: LoadReport) => string, string][] = [
+    ["message size", (report) => `${report.config.size}`, " bytes"],
+    ["transport", (report) => report.config.transport, ""],
+    ["--pipeline", (report) => `${report.config.pipeline}`, ""],
+    ["--omit warm-up", (report) => `${report.config.omitSeconds}`, " s"],
   ];
   const name = (i: number) => reportName(names, i);
   const differ: string[] = [];
-  for (const [label, of] of settings) {
+  for (const [label, of, unit] of settings) {
     // Each value once, with the first report that has it.
     const firsts = new Map<string, number>();
     reports.forEach((report, i) => {
       if (!firsts.has(of(report))) firsts.set(of(report), i);
     });
     if (firsts.size < 2) continue;
-    const unit = label === "message size" ? " bytes" : "";
     const values = [...firsts].map(([value, i], n) =>
       `${value}${n === 0 ? unit : ""} in ${name(i)}`
     );
@@ -342,7 +343,8 @@ export function repeatedRun(
   const seen = new Map<string, number>();
   const name = (i: number) => reportName(names, i);
   for (const [i, report] of reports.entries()) {
-    const key = JSON.stringify(report);
+    // Key order is a writer's choice (`jq -S` sorts them): not the run's.
+    const key = JSON.stringify(report, sortedKeys);
     const earlier = seen.get(key);
     if (earlier !== undefined) {
       return `${name(earlier)} and ${
@@ -352,4 +354,14 @@ export function repeatedRun(
     seen.set(key, i);
   }
   return undefined;
+}
+
+// A JSON replacer that writes every object's keys in one order.
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return value;
+  }
+  return Object.fromEntries(
+    Object.entries(value).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0),
+  );
 }

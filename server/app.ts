@@ -34,7 +34,7 @@ import {
 import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
-import { excerpt, quotedExcerpt } from "../output/escape.ts";
+import { quotedExcerpt } from "../output/escape.ts";
 import { counted, seconds } from "../output/count.ts";
 import { ByteBudget, type Claim } from "./_budget.ts";
 import type { EventLog } from "./_event_log.ts";
@@ -376,8 +376,9 @@ async function readRequest(
 
 function describe(request: AppMessage): string {
   if (request.kind === "binary") {
-    // The content type is the peer's text too: escaped and cut like the rest.
-    return `${excerpt(request.header.contentType, LOG_EXCERPT)}, ${
+    // The content type is the peer's text too: quoted, escaped and cut like
+    // the rest, so that it cannot pass for the line's own words.
+    return `${quotedExcerpt(request.header.contentType, LOG_EXCERPT)}, ${
       counted(request.content.length, "byte")
     } ${quotedExcerpt(request.content, LOG_EXCERPT)}`;
   }

@@ -14,6 +14,7 @@ import {
   spawnQuietEcho,
 } from "./_helpers.ts";
 import { writeAll } from "./_net.ts";
+import { percentileKey } from "../client/latency.ts";
 
 /** One mebibyte. */
 export const MIB = 1024 * 1024;
@@ -154,7 +155,7 @@ export function assertReportShape(report: Record<string, unknown>): void {
     report.unsentRoundTrips === null ||
       Number.isSafeInteger(report.unsentRoundTrips),
   );
-  const percentileKeys = (config.percentiles as number[]).map((p) => `p${p}`);
+  const percentileKeys = (config.percentiles as number[]).map(percentileKey);
   const statsKeys = ["count", "max", "mean", "min", "stddev", ...percentileKeys]
     .sort();
   for (const key of ["latencyMs", "connectLatencyMs", "uncorrectedLatencyMs"]) {

@@ -46,7 +46,7 @@ Deno.test("netdemo client app: search against a spawned server prints the result
       binary.stdout,
     );
     await process.waitForLine(
-      /^Request from .*: binary\/custom-client-binary-type, 16 bytes "shouthello world"$/,
+      /^Request from .*: "binary\/custom-client-binary-type", 16 bytes "shouthello world"$/,
     );
   } finally {
     const status = await process.stop();

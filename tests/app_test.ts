@@ -214,11 +214,11 @@ Deno.test("app client: a malformed, truncated or result-less response is a proto
   }
 });
 
-Deno.test("app server: a binary request's log line quotes its content safely, a quote inside escaped", async () => {
+Deno.test("app server: a binary request's log line quotes its content type and content safely, a quote inside escaped", async () => {
   const log = captureReporter();
   await withAppServer({ reporter: log.reporter }, async (port) => {
     const frame = encodeAppMessage({
-      contentType: "binary/x",
+      contentType: 'binary/x, 9 bytes "forged"',
       contentEncoding: "binary",
       content: utf8.encode('say "hi"'),
     });
@@ -227,7 +227,8 @@ Deno.test("app server: a binary request's log line quotes its content safely, a 
   });
   assert.ok(
     log.out.some((line) =>
-      /^Request from .*: binary\/x, 8 bytes "say \\"hi\\""$/.test(line)
+      /^Request from .*: "binary\/x, 9 bytes \\"forged\\"", 8 bytes "say \\"hi\\""$/
+        .test(line)
     ),
     log.out.join("\n"),
   );

@@ -245,3 +245,60 @@ Deno.test("load: under --rate, connections that keep timing out are replaced onl
     for (const conn of held) conn.close();
   }
 });
+
+/**
+ * An echo server that keeps every connection open after the client's end
+ * of stream (as it may), until closed.
+ */
+function keepOpenServer(): { port: number; close(): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const served: Promise<void>[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      served.push((async () => {
+        const buffer = new Uint8Array(4096);
+        try {
+          for (let got; (got = await conn.read(buffer)) !== null;) {
+            await conn.write(buffer.subarray(0, got));
+          }
+        } catch {
+          // The client closed first.
+        }
+      })());
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    async close(): Promise<void> {
+      listener.close();
+      await accepting;
+      for (const conn of conns) conn.close();
+      await Promise.all(served);
+    },
+  };
+}
+
+Deno.test("load: --lifetime churn does not wait for a server that keeps half-closed connections open, and blames no stall on it", async () => {
+  const server = keepOpenServer();
+  try {
+    const result = await runLoad({
+      port: server.port,
+      connections: 2,
+      lifetime: 1,
+      rate: 100,
+      durationMs: 1000,
+    });
+    const { report } = result;
+    // 100 round trips, one per connection, where waiting 2 s for each
+    // close would have allowed about two.
+    equal(report.roundTrips, 100);
+    equal(report.connectionsOpened, 100);
+    equal(result.behind, false);
+    equal(result.longestStallMs, 0);
+    deepEqual(report.errors, {});
+  } finally {
+    await server.close();
+  }
+});

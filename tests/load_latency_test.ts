@@ -11,7 +11,11 @@ import {
   decodeFromCompressedBase64,
   encodeIntoCompressedBase64,
 } from "hdr-histogram-js";
-import { DEFAULT_PERCENTILES, LatencyRecorder } from "../client/latency.ts";
+import {
+  DEFAULT_PERCENTILES,
+  LatencyRecorder,
+  percentileKey,
+} from "../client/latency.ts";
 import { seededRandom } from "./_random.ts";
 
 Deno.test("latency: the histogram counts every sample within 0.1%", () => {
@@ -58,6 +62,18 @@ Deno.test("latency: no percentile exceeds the slowest sample", () => {
   const { p99, max } = latency.stats([99]);
   equal(max, 10.236);
   ok(p99! <= max!, `${p99} > ${max}`);
+});
+
+Deno.test("latency: a percentile's key is in plain decimals, however small", () => {
+  const recorder = new LatencyRecorder();
+  recorder.record(1000);
+  deepEqual(
+    Object.keys(recorder.stats([1e-7, 1.5e-7, 99.9, 100])).filter((key) =>
+      key.startsWith("p")
+    ),
+    ["p0.0000001", "p0.00000015", "p99.9", "p100"],
+  );
+  equal(percentileKey(50), "p50");
 });
 
 Deno.test("latency: the mean lies between the extremes, and is the sample's own when there is one", () => {

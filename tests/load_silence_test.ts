@@ -7,7 +7,7 @@
  * @module
  */
 
-import { equal, ok } from "node:assert/strict";
+import { equal, match, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
 import { stallingServer } from "./_load.ts";
 import { startPythonServer } from "./_python.ts";
@@ -169,8 +169,10 @@ Deno.test("load: a counted run whose every round trip came back is not lengthene
       rounds: 100,
     });
     equal(report.roundTrips, 200);
-    // The resets are the run's errors, told as such...
+    // The resets are the run's errors, told as such, and as what they
+    // interrupted: the wait for the end, not for an echo...
     equal(failures.counts.reset, 2, failures.describeWithFirst());
+    match(failures.describeWithFirst(), /while waiting for the end\b/);
     // ...but came 1.5 s after the last echo, in the wait for the close.
     ok(report.durationSeconds < 1, `${report.durationSeconds} s`);
   } finally {

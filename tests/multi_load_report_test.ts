@@ -71,7 +71,11 @@ Deno.test("client multi: a rate under 100/s keeps three digits in the text repor
   );
   equal(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout);
-  equal(report.achievedRate, 1.5);
+  // 1.5, or a little under when a loaded machine sent the message late.
+  ok(
+    report.achievedRate > 1.4 && report.achievedRate <= 1.5,
+    `${report.achievedRate}`,
+  );
   const merged = await runCli(["report", "merge", "-"], {
     stdin: result.stdout,
   });
@@ -79,7 +83,7 @@ Deno.test("client multi: a rate under 100/s keeps three digits in the text repor
   const rate = lines(merged.stdout).find((line) => line.startsWith("Rate:"));
   match(
     rate ?? "",
-    /^Rate: {10}1\.5 round trips\/s, \d+ B\/s echoed; requested 1\.5\/s, sent 1\.5\/s$/,
+    /^Rate: {10}1\.[45]\d? round trips\/s, \d+ B\/s echoed; requested 1\.5\/s, sent 1\.[45]\d?\/s$/,
   );
   // Between 10 and 100 a second, three digits still: 12.5/s, not 13/s (a
   // late first send may stretch the span a little).

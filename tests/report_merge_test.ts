@@ -177,6 +177,17 @@ Deno.test("report merge: a --rate run merged with a closed-loop run says, in one
     );
     // Without churn, a merge's connections read as a run's do.
     equal(lines(same.stdout)[1], "Connections:   4 of 4 opened");
+    // A copy with its keys in another order (as `jq -S` writes it) is the
+    // same run all the same.
+    const original = JSON.parse(await Deno.readTextFile(`${dir}/closed.json`));
+    const reordered = Object.fromEntries(Object.entries(original).reverse());
+    const copy = await runCli(["report", "merge", `${dir}/closed.json`, "-"], {
+      stdin: JSON.stringify(reordered),
+    });
+    equal(
+      copy.stderr,
+      `warning: "${dir}/closed.json" and stdin hold the same run: it is counted twice\n`,
+    );
     const one = await runCli(["report", "merge", `${dir}/closed.json`]);
     equal(lines(one.stdout)[0], "Merged:        1 run");
     // A closed-loop report has no uncorrected latency: the figures after
@@ -211,7 +222,7 @@ Deno.test("report merge: a --rate run merged with a closed-loop run says, in one
   }
 });
 
-Deno.test("report merge: runs that differ in message size, transport or pipeline are merged with a one-line warning naming the differences", async () => {
+Deno.test("report merge: runs that differ in message size, transport, pipeline or warm-up are merged with a one-line warning naming the differences", async () => {
   const [first] = await twoReports();
   const dir = await Deno.makeTempDir();
   try {
@@ -223,6 +234,7 @@ Deno.test("report merge: runs that differ in message size, transport or pipeline
       size: 1048576,
       transport: "unix",
       pipeline: 4,
+      omitSeconds: 2,
     };
     // A third transport is named too, each value once.
     const tls = JSON.parse(first);
@@ -237,7 +249,7 @@ Deno.test("report merge: runs that differ in message size, transport or pipeline
     const [a, b, c] = ["a", "b", "c"].map((f) => `"${dir}/${f}.json"`);
     equal(
       result.stderr,
-      `warning: the runs differ in message size (64 bytes in ${a}, 1048576 in ${b}), transport (tcp in ${a}, unix in ${b}, tls in ${c}), --pipeline (1 in ${a}, 4 in ${b}): the merged report shows the first's settings, and its latencies mix round trips of each kind\n`,
+      `warning: the runs differ in message size (64 bytes in ${a}, 1048576 in ${b}), transport (tcp in ${a}, unix in ${b}, tls in ${c}), --pipeline (1 in ${a}, 4 in ${b}), --omit warm-up (0 s in ${a}, 2 in ${b}): the merged report shows the first's settings, and its latencies mix round trips of each kind\n`,
     );
     // Runs alike in all three merge without it.
     // (A figure apart, or it would be the same run twice.)
