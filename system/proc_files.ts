@@ -89,20 +89,28 @@ function mayRunCat(): boolean {
  */
 const CAT = "/bin/cat";
 
-/** `cat PATH`, its output and complaint piped back. */
+/**
+ * `cat PATH`, its output and complaint piped back, in a session of its own:
+ * a terminal's Ctrl-C goes to its whole foreground process group, and
+ * would otherwise end a cat mid-read, which would read as a failed file
+ * rather than as the stop the program itself hears. (Only `spawn()` honours
+ * `detached`; `outputSync()`, at startup, keeps cat in the group.)
+ */
 function catOf(path: string): Deno.Command {
   return new Deno.Command(CAT, {
     args: [path],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
+    detached: true,
   });
 }
 
 async function readWithCat(path: string): Promise<string | null> {
   let output: Deno.CommandOutput;
   try {
-    output = await catOf(path).output();
+    // spawn(), as output() would leave it in this process's group.
+    output = await catOf(path).spawn().output();
   } catch (error) {
     throw new NetError(
       "other",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { listSockets } from "../sockets/list.ts";
 import type { SocketRecord } from "../sockets/proc_net.ts";
-import { CliProcess, runCli, spawnServer } from "./_helpers.ts";
+import { CliProcess, netdemoCommand, runCli, spawnServer } from "./_helpers.ts";
 import { runMain } from "./_main.ts";
 
 function describe(records: SocketRecord[]): string[] {
@@ -238,6 +238,28 @@ Deno.test("sockets CLI: --watch redraws with a separator and Ctrl-C exits 0", as
     true,
   );
   assert.equal(watcher.stdoutLines.some((l) => l.includes("\x1b")), false);
+});
+
+Deno.test("sockets CLI: a terminal's Ctrl-C that reaches the whole process group while cat reads /proc still exits 0", async () => {
+  // The helper that reads /proc/net runs in a session of its own: the
+  // terminal's SIGINT is the program's alone, and ends it cleanly.
+  const { program, prefix } = netdemoCommand();
+  const { code, stdout } = await new Deno.Command("python3", {
+    args: [
+      new URL("./python/group_interrupt.py", import.meta.url).pathname,
+      ...["--child", "cat", "--", program, ...prefix, "sockets", "--watch"],
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assert.equal(code, 0);
+  const [seen, exit, ...stderr] = new TextDecoder().decode(stdout).split("\n");
+  assert.equal(seen, "child seen");
+  assert.equal(exit, "0", stderr.join("\n"));
+  assert.deepEqual(stderr.filter((line) => line !== ""), [
+    "interrupted, exiting",
+  ]);
 });
 
 Deno.test("sockets CLI: --watch --json prints one JSON array per line", async () => {
