@@ -102,7 +102,8 @@ const ACTIVE_OR_NEWLINE = new RegExp(`${FLAG}|[^\\P{Cc}\\t]|${FORMAT}`, "gu");
  * Makes a finished line safe for a terminal, as the last step before it is
  * printed: characters a terminal would act on (escape sequences, carriage
  * returns, bells) or hide (bidi controls) are escaped in
- * {@linkcode escapeText}'s style, and nothing else changes, so text already
+ * {@linkcode escapeText}'s style (in a JSON line, DEL and above as JSON's
+ * `\uNNNN`, so it stays JSON), and nothing else changes, so text already
  * escaped or JSON keeps its backslashes. Tabs stay, and newlines too unless
  * `options.singleLine` (an error is one line, whatever its parts held).
  *
@@ -117,20 +118,37 @@ export function terminalSafe(
   line: string,
   options: { singleLine?: boolean } = {},
 ): string {
+  // Asked only of a line that holds such a character, and once.
+  let json: boolean | undefined;
   return line.replace(
     options.singleLine ? ACTIVE_OR_NEWLINE : ACTIVE,
-    escapeInLine,
+    (character) => {
+      if (isFlag(character)) return character;
+      if ((character.codePointAt(0) ?? 0) < 0x7f || !(json ??= isJson(line))) {
+        return escapeCharacter(character);
+      }
+      return jsonEscape(character);
+    },
   );
 }
 
+// A JSON document on one line, as --json prints them.
+function isJson(line: string): boolean {
+  if (line[0] !== "{" && line[0] !== "[") return false;
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * {@linkcode escapeCharacter}, but DEL and above as `\uNNNN`: the only ones
- * `JSON.stringify` leaves raw, so a JSON line stays JSON of the same value
+ * DEL and above as `\uNNNN`, for a JSON line: the only characters
+ * `JSON.stringify` leaves raw, so the line stays JSON of the same value
  * (C0 controls never reach here from JSON, which escapes them itself).
  */
-function escapeInLine(character: string): string {
-  if (isFlag(character)) return character;
-  if ((character.codePointAt(0) ?? 0) < 0x7f) return escapeCharacter(character);
+function jsonEscape(character: string): string {
   // Code unit by code unit, so that a tag character is a JSON surrogate pair.
   let shown = "";
   for (let i = 0; i < character.length; i++) {

@@ -133,7 +133,12 @@ Deno.test("escape: a finished line keeps its backslashes and tabs, and loses onl
   equal(terminalSafe('"a\\x1b" \\n\tok'), '"a\\x1b" \\n\tok');
   equal(
     terminalSafe("a\x1b[31mb\rc\x07\x9b\x7f\u202e"),
-    "a\\x1b[31mb\\rc\\x07\\u009b\\u007f\\u202e",
+    "a\\x1b[31mb\\rc\\x07\\x9b\\x7f\\u202e",
+  );
+  // In the style of text a peer sent, DEL and C1 controls included.
+  equal(
+    terminalSafe('got "a\x7fb\x9bc"'),
+    `got "${escapeText("a\x7fb\x9bc")}"`,
   );
   equal(terminalSafe("one\ntwo"), "one\ntwo");
   equal(terminalSafe("one\ntwo", { singleLine: true }), "one\\ntwo");
