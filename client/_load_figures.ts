@@ -226,13 +226,16 @@ export class LoadFigures {
     this.#progressCount = this.#allTrips;
     const rate = `${Math.round(perSecond)} round trips/s`;
     const errors = `${this.#failures.total} errors`;
+    // To a tenth: ticks come each second from the run's start, so after a
+    // warm-up of 1.2 s the first one is 0.8 s into the counted time.
+    const tenths = (ms: number): number => Number((ms / 1000).toFixed(1));
     if (now < this.#countFrom) {
       return `warming up, ${
-        ((now - this.#runStart) / 1000).toFixed(0)
+        tenths(now - this.#runStart)
       } of ${this.#config.omitSeconds} s: ${rate}, ${errors}`;
     }
     const p99 = this.#latency.percentile(99);
-    const elapsed = `${((now - this.started) / 1000).toFixed(0)} s elapsed`;
+    const elapsed = `${tenths(now - this.started)} s elapsed`;
     // A tick right at the warm-up's end: its rate is the warm-up's.
     if (p99 === null) {
       return this.#config.omitSeconds > 0

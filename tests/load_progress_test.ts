@@ -38,6 +38,14 @@ Deno.test("load progress: a tick at the warm-up's end says it is over, not '0 s 
     warm.progressLine(2000),
     "1 s elapsed: 1 round trips/s, p99 so far 0.250 ms, 0 errors",
   );
+  // A warm-up of 1.2 s: the tick at 2 s is 0.8 s into the counted time.
+  const fraction = figuresWith(1200);
+  fraction.onSend(1500, 1500);
+  fraction.onEcho(1500, 1500, 1500.25);
+  equal(
+    fraction.progressLine(2000),
+    "0.8 s elapsed: 1 round trips/s, p99 so far 0.250 ms, 0 errors",
+  );
   // Without a warm-up, a first tick with nothing back yet says so.
   equal(
     figuresWith(0).progressLine(1000),
