@@ -290,7 +290,7 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
       }`
       : `permission denied for ${address}`,
     "too-many-open-files":
-      `too many open files (the open-file limit is reached) at ${address}`,
+      `too many open files for ${address}: the process reached its open-file limit; raise it with 'ulimit -n'`,
     "closed-early": `${address} closed the connection${during}`,
     "mismatch": `${address} returned different bytes${during}`,
     "protocol": `${address} broke the protocol${during}: ${detail}`,

@@ -117,3 +117,31 @@ export async function runPythonSnippet(
     );
   }
 }
+
+/**
+ * Sets process `pid`'s soft limit of open files to its lowest free
+ * descriptor number plus `spare` (at most its hard limit, which stays):
+ * with no spare, its next open or accept fails (a new descriptor takes the
+ * lowest free number, which the limit bounds).
+ *
+ * @example
+ * ```ts
+ * import { limitOpenFiles } from "./_python.ts";
+ * await limitOpenFiles(Deno.pid, 64);
+ * ```
+ */
+export async function limitOpenFiles(
+  pid: number,
+  spare: number,
+): Promise<void> {
+  await runPythonSnippet(
+    "import os, resource, sys; pid = int(sys.argv[1]); " +
+      "used = {int(fd) for fd in os.listdir(f'/proc/{pid}/fd')}; " +
+      "free = min(set(range(len(used) + 1)) - used); " +
+      "hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]; " +
+      "soft = free + int(sys.argv[2]); " +
+      "soft = soft if hard == resource.RLIM_INFINITY else min(soft, hard); " +
+      "resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))",
+    [String(pid), String(spare)],
+  );
+}

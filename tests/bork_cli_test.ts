@@ -7,7 +7,7 @@ import {
   spawnServer,
 } from "./_helpers.ts";
 import { closedPort } from "./_net.ts";
-import { runPythonSnippet } from "./_python.ts";
+import { limitOpenFiles } from "./_python.ts";
 
 Deno.test("e2e: server bork and client hello, as the lesson shows", async () => {
   const { process, port } = await spawnServer([
@@ -316,23 +316,6 @@ Deno.test("e2e: a server that closes without replying is one line, exit 1", asyn
   await serve;
   assertOneLineFailure(result, /closed the connection before replying/);
 });
-
-/**
- * Sets process `pid`'s soft limit of open files to its lowest free
- * descriptor number plus `spare`, leaving its hard limit: with no spare,
- * its next open or accept fails (a new descriptor takes the lowest free
- * number, which the limit bounds).
- */
-async function limitOpenFiles(pid: number, spare: number): Promise<void> {
-  await runPythonSnippet(
-    "import os, resource, sys; pid = int(sys.argv[1]); " +
-      "used = {int(fd) for fd in os.listdir(f'/proc/{pid}/fd')}; " +
-      "free = min(set(range(len(used) + 1)) - used); " +
-      "hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]; " +
-      "resource.prlimit(pid, resource.RLIMIT_NOFILE, (free + int(sys.argv[2]), hard))",
-    [String(pid), String(spare)],
-  );
-}
 
 Deno.test("e2e: --keep-open out of file descriptors says so once, retries without a line per failure, and serves the waiting client once it can", async () => {
   const { process, port } = await spawnServer([

@@ -16,6 +16,7 @@ import {
   readToEnd,
   writeAll,
 } from "./_net.ts";
+import { limitOpenFiles } from "./_python.ts";
 
 function localAddress(conn: Deno.Conn): string {
   return `127.0.0.1:${(conn.localAddr as Deno.NetAddr).port}`;
@@ -359,5 +360,31 @@ Deno.test("echo server: out of file descriptors it says so once, keeps listening
     ).length,
     1,
     stdoutLines.join("\n"),
+  );
+});
+
+Deno.test("echo server: a listen that finds no descriptor left says so and names ulimit -n", async () => {
+  // This process's own limit, lowered for a moment: every descriptor
+  // below it taken by /dev/null, then the listen.
+  const held: Deno.FsFile[] = [];
+  let failure: unknown;
+  await limitOpenFiles(Deno.pid, 8);
+  try {
+    while (true) held.push(Deno.openSync("/dev/null"));
+  } catch {
+    // Full.
+  }
+  try {
+    serveEcho({ port: 0 }).close();
+  } catch (error) {
+    failure = error;
+  } finally {
+    for (const file of held) file.close();
+    await limitOpenFiles(Deno.pid, 1 << 20);
+  }
+  ok(failure instanceof Error, `listened: ${failure}`);
+  equal(
+    failure.message,
+    "too many open files for 127.0.0.1:0: the process reached its open-file limit; raise it with 'ulimit -n'",
   );
 });
