@@ -135,13 +135,71 @@ export async function limitOpenFiles(
   spare: number,
 ): Promise<void> {
   await runPythonSnippet(
-    "import os, resource, sys; pid = int(sys.argv[1]); " +
-      "used = {int(fd) for fd in os.listdir(f'/proc/{pid}/fd')}; " +
-      "free = min(set(range(len(used) + 1)) - used); " +
-      "hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]; " +
-      "soft = free + int(sys.argv[2]); " +
-      "soft = soft if hard == resource.RLIM_INFINITY else min(soft, hard); " +
-      "resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))",
-    [String(pid), String(spare)],
+    `${LIMIT_OPEN_FILES}\nlimit(int(sys.argv[1]), int(sys.argv[2]))`,
+    [
+      String(pid),
+      String(spare),
+    ],
   );
 }
+
+/**
+ * Runs `body` while this process's soft limit of open files is its lowest
+ * free descriptor plus `spare`, then puts the limit back: a helper started
+ * before lowers it and, told on its stdin, restores it, since a process at
+ * its limit could not start one.
+ *
+ * @example
+ * ```ts
+ * import { whileOpenFilesLimited } from "./_python.ts";
+ * await whileOpenFilesLimited(8, () => {});
+ * ```
+ */
+export async function whileOpenFilesLimited(
+  spare: number,
+  body: () => void | Promise<void>,
+): Promise<void> {
+  const helper = new Deno.Command("python3", {
+    args: [
+      "-c",
+      [
+        LIMIT_OPEN_FILES,
+        `old = limit(${Deno.pid}, ${spare})`,
+        "print('lowered', flush=True)",
+        "sys.stdin.readline()",
+        `resource.prlimit(${Deno.pid}, resource.RLIMIT_NOFILE, old)`,
+      ].join("\n"),
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = helper.stdout.getReader();
+  const writer = helper.stdin.getWriter();
+  try {
+    const { value } = await reader.read();
+    if (!new TextDecoder().decode(value).startsWith("lowered")) {
+      throw new Error("python3 could not lower the open-file limit");
+    }
+    await body();
+  } finally {
+    await writer.write(new TextEncoder().encode("restore\n"));
+    await writer.close();
+    while (!(await reader.read()).done);
+  }
+  if (!(await helper.status).success) {
+    throw new Error("python3 could not restore the open-file limit");
+  }
+}
+
+/** Python that defines `limit(pid, spare)`, returning the old limits. */
+const LIMIT_OPEN_FILES = [
+  "import os, resource, sys",
+  "def limit(pid, spare):\n" +
+  "  used = {int(fd) for fd in os.listdir(f'/proc/{pid}/fd')}\n" +
+  "  free = min(set(range(len(used) + 1)) - used)\n" +
+  "  old = resource.prlimit(pid, resource.RLIMIT_NOFILE)\n" +
+  "  soft = free + spare if old[1] == resource.RLIM_INFINITY else min(free + spare, old[1])\n" +
+  "  resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, old[1]))\n" +
+  "  return old",
+].join("\n");

@@ -330,7 +330,13 @@ Deno.test("e2e: --keep-open out of file descriptors says so once, retries withou
     const hello = runCli([
       ...["client", "hello", "--port", String(port), "--message", "waiting"],
     ]);
-    await ranOut;
+    // Served at once would mean the limit never bit: fail, not wait.
+    await Promise.race([
+      ranOut,
+      hello.then((result) => {
+        throw new Error(`served before running out: ${result.stdout}`);
+      }),
+    ]);
     await limitOpenFiles(pid, 64);
     const served = await hello;
     equal(served.code, 0, served.stderr);

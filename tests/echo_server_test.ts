@@ -16,7 +16,7 @@ import {
   readToEnd,
   writeAll,
 } from "./_net.ts";
-import { limitOpenFiles } from "./_python.ts";
+import { whileOpenFilesLimited } from "./_python.ts";
 
 function localAddress(conn: Deno.Conn): string {
   return `127.0.0.1:${(conn.localAddr as Deno.NetAddr).port}`;
@@ -366,22 +366,22 @@ Deno.test("echo server: out of file descriptors it says so once, keeps listening
 Deno.test("echo server: a listen that finds no descriptor left says so and names ulimit -n", async () => {
   // This process's own limit, lowered for a moment: every descriptor
   // below it taken by /dev/null, then the listen.
-  const held: Deno.FsFile[] = [];
   let failure: unknown;
-  await limitOpenFiles(Deno.pid, 8);
-  try {
-    while (true) held.push(Deno.openSync("/dev/null"));
-  } catch {
-    // Full.
-  }
-  try {
-    serveEcho({ port: 0 }).close();
-  } catch (error) {
-    failure = error;
-  } finally {
-    for (const file of held) file.close();
-    await limitOpenFiles(Deno.pid, 1 << 20);
-  }
+  await whileOpenFilesLimited(8, () => {
+    const held: Deno.FsFile[] = [];
+    try {
+      while (true) held.push(Deno.openSync("/dev/null"));
+    } catch {
+      // Full.
+    }
+    try {
+      serveEcho({ port: 0 }).close();
+    } catch (error) {
+      failure = error;
+    } finally {
+      for (const file of held) file.close();
+    }
+  });
   ok(failure instanceof Error, `listened: ${failure}`);
   equal(
     failure.message,
