@@ -82,16 +82,21 @@ export interface LoadFiguresOptions {
  * @example
  * ```ts ignore
  * const figures = new LoadFigures({ config, failures, connectLatency });
- * figures.reset(performance.now(), 2);
+ * const start = performance.now();
+ * figures.begin(start, start); // no warm-up
+ * figures.startCounting(2);
  * // ... connections call figures.onSend and figures.onEcho
- * const result = figures.result(figures.end({}), { opened: 2 });
+ * const result = figures.result(figures.end({}), {
+ *   opened: 2,
+ *   interrupted: false,
+ * });
  * ```
  */
 export class LoadFigures {
   /** Round trips counted. */
   roundTrips = 0;
   /** When counting began (after any warm-up). */
-  started = performance.now();
+  started: number = performance.now();
   /** True once counting began. */
   counting = false;
   #config: LoadConfig;

@@ -1,7 +1,8 @@
 /**
  * What the multi-connection client's two modes share: opening many
  * connections without overflowing the server's listen backlog, turning the
- * open-file limit into one plain sentence, and tallying failures by kind.
+ * open-file limit into one plain sentence, and naming a connection's
+ * failure (the tally by kind is `failures.ts`).
  *
  * @module
  */

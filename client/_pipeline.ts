@@ -71,7 +71,7 @@ export class PipelinedConnection {
   /** Messages echoed whole so far. */
   echoed = 0;
   /** When the last message was handed to the OS (pipelined sends only). */
-  lastSentAt = -Infinity;
+  lastSentAt: number = -Infinity;
   #job: PipelineJob;
   // Send times of the messages in flight, oldest at #head.
   #planned: number[] = [];
@@ -107,7 +107,7 @@ export class PipelinedConnection {
   }
 
   /** Stops the connection now; what it reports depends on `reason`. */
-  stop(reason: StopReason | "tail"): void {
+  stop(reason: StopReason): void {
     this.#halt(reason);
   }
 

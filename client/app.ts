@@ -90,7 +90,13 @@ async function readResponse(
             `${socket.peer} closed the connection without responding`,
           );
         }
+        // Throws for a response cut short; with nothing pending, the
+        // stream ended where no response had begun.
         decoder.end();
+        throw new NetError(
+          "closed-early",
+          `${socket.peer} closed the connection without a whole response`,
+        );
       } else {
         if (socket.bytesRead === count) {
           const tls = tlsAnswerError(socket, buffer.subarray(0, count));

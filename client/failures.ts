@@ -7,8 +7,12 @@
 
 import type { FailureKind, NetError } from "../protocol/errors.ts";
 
-/** How a failure kind reads in a summary: `2 reset by server`. */
-const KIND_LABELS: Partial<Record<FailureKind, string>> = {
+/**
+ * How a failure kind reads in a summary: `2 reset by server`. Every kind
+ * has its words; a kind this version does not know (from another's
+ * report) shows as written.
+ */
+const KIND_LABELS: Record<FailureKind, string> = {
   "refused": "refused",
   "reset": "reset by server",
   "closed-early": "closed early by server",
@@ -16,10 +20,13 @@ const KIND_LABELS: Partial<Record<FailureKind, string>> = {
   "timeout": "timed out",
   "host-not-found": "host not found",
   "address-unavailable": "no local address or port free",
+  "address-in-use": "local address already in use",
+  "permission-denied": "permission denied",
   "too-many-open-files": "over the open-file limit",
   "protocol": "broke the protocol",
   "tls": "TLS failures",
   "interrupted": "interrupted",
+  "other": "other errors",
 };
 
 /**

@@ -77,7 +77,11 @@ export interface LoadReport {
   sources: number;
   /** True when Ctrl-C or SIGTERM stopped the run before its end. */
   interrupted: boolean;
-  /** Seconds from the start of sending to the last echo. */
+  /**
+   * Seconds counted: from the start of sending (after any warm-up) to the
+   * last echo, a timed run's no less than its duration or until it was
+   * stopped (the README's `durationSeconds` says it in full).
+   */
   durationSeconds: number;
   /** Connections opened, replacements under `lifetime` included. */
   connectionsOpened: number;

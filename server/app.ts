@@ -75,8 +75,6 @@ const SMALL_READ = 1024;
 /** Its read buffer once the request proves to be big, budget allowing. */
 const LARGE_READ = 65536;
 
-/** The text before the echoed bytes in a binary response. */
-
 /** Options for {@linkcode serveApp}. */
 export interface AppServerOptions extends ConnectionServerOptions {
   /** What `search` looks up. Default {@linkcode DEFAULT_SEARCH_TABLE}. */

@@ -6,7 +6,7 @@
 
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { Gate } from "../client/_many.ts";
-import { FailureTally } from "../client/failures.ts";
+import { describeFailureCounts, FailureTally } from "../client/failures.ts";
 import { NetError } from "../protocol/errors.ts";
 
 Deno.test("gate: never more than its limit in flight, and every task runs", async () => {
@@ -57,6 +57,13 @@ Deno.test("failure tally: counts by kind, most frequent first, with the first fa
   equal(
     tally.describeWithFirst(),
     "2 reset by server, 1 refused (first: 127.0.0.1:1 refused the connection)",
+  );
+});
+
+Deno.test("failure tally: every kind is shown in words; one another version wrote, as written", () => {
+  equal(
+    describeFailureCounts({ "other": 3, "permission-denied": 2, "later": 1 }),
+    "3 other errors, 2 permission denied, 1 later",
   );
 });
 
