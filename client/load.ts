@@ -8,19 +8,16 @@
  * @module
  */
 
-import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { roundTo } from "./load_report.ts";
 import { LoadFigures, type LoadResult } from "./_load_figures.ts";
-import { connectionFailure } from "./_many.ts";
 import { NetError } from "../protocol/errors.ts";
 import { FailureTally } from "./failures.ts";
 import { Connector } from "./_connect.ts";
-import { PipelinedConnection } from "./_pipeline.ts";
-import { LATE_SEND_MS, SHORT_STALL_MS } from "./_pipeline_job.ts";
 import { Schedule, sleepUntil, Ticker } from "./_schedule.ts";
-import { openFileLimit } from "../system/open_files.ts";
+import { LiveConnections } from "./_live_connections.ts";
+import { Slots } from "./_load_slots.ts";
 import { type LoadOptions, type LoadPlan, planLoad } from "./_load_options.ts";
 
 export { formatInterval, formatLoadReport } from "./load_report.ts";
@@ -68,12 +65,6 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
 
 type Timer = ReturnType<typeof setTimeout>;
 
-/** Most churned connections left to wait for their server's close at once. */
-const MAX_LINGERING = 4096;
-
-/** Descriptors the runtime and the process hold besides the connections. */
-const RUNTIME_FILES = 64;
-
 /**
  * One load run's state: what it measures, the connections it runs and
  * the timers that watch them. The per-message callbacks are bound once.
@@ -85,41 +76,30 @@ class LoadRun {
   #connector: Connector;
   #failures = new FailureTally();
   #figures: LoadFigures;
-  #active = new Set<PipelinedConnection>();
+  #live: LiveConnections;
   #ticker = new Ticker();
   #timers: Timer[] = [];
   #deadline = Infinity;
   /** Aborted when a timed run's drain time is up. */
   #drained = new AbortController();
-  /** Slots that ended because their connect failed. */
-  #gaveUp = 0;
-  /** Slots of a counted run still sending or awaiting echoes. */
-  #slotsBusy = 0;
-  /** True once the slots run (their connections opened). */
-  #running = false;
+  /** The slots, once their first connections are open (the run runs). */
+  #slots: Slots | undefined;
   /** False when a stop came after a counted run's round trips were done. */
   #cutShort = true;
   #intervalTimer: Timer | undefined;
   #interruptedAt = Infinity;
-  /** When the counted figures begin (after the warm-up). */
-  #countFrom = 0;
-  /** Time the slots stood without a connection while messages fell due. */
-  #emptyMs = 0;
-  /** Churned connections, every echo in, waiting for the server's close. */
-  #lingering = new Map<PipelinedConnection, Promise<unknown>>();
-  /** Most connections lingering at once. */
-  #lingerRoom = 0;
 
   constructor(options: LoadOptions) {
     this.#options = options;
     this.#plan = planLoad(options);
     this.#reporter = options.reporter ?? SILENT;
-    if (this.#plan.lifetime !== undefined) {
-      // Room left by the slots' own connections and the runtime's files.
-      const spare = (openFileLimit() ?? 1024) - this.#plan.slots -
-        RUNTIME_FILES;
-      this.#lingerRoom = Math.max(0, Math.min(MAX_LINGERING, spare));
-    }
+    this.#live = new LiveConnections({
+      failures: this.#failures,
+      stopped: () => this.#connector.stopped,
+      lingerBeside: this.#plan.lifetime === undefined
+        ? undefined
+        : this.#plan.slots,
+    });
     const connectLatency = new LatencyRecorder();
     this.#figures = new LoadFigures({
       config: this.#plan.config,
@@ -154,31 +134,42 @@ class LoadRun {
         throw limitError;
       }
       const started = performance.now();
-      this.#countFrom = started + omitMs;
-      this.#figures.begin(this.#countFrom, started);
-      const schedule = new Schedule({ rate, slots }, started);
-      this.#slotsBusy = slots;
-      this.#running = true;
+      const countFrom = started + omitMs;
+      this.#figures.begin(countFrom, started);
       if (durationMs !== undefined) {
         const runMs = omitMs + durationMs;
         this.#deadline = started + runMs;
         this.#timers.push(setTimeout(this.#drain, runMs + DRAIN_MS));
       }
+      const slotsRun = new Slots({
+        plan: this.#plan,
+        connector: this.#connector,
+        figures: this.#figures,
+        failures: this.#failures,
+        live: this.#live,
+        schedule: new Schedule({ rate, slots }, started),
+        deadline: this.#deadline,
+        countFrom,
+        drained: this.#drained.signal,
+        wakeAt: this.#wakeAt,
+        watchdogMs: this.#options.timeoutMs,
+        // A counted run's last echo ends its intervals, though a
+        // connection may wait on for a server that keeps it open.
+        onAllEchoed: () => clearInterval(this.#intervalTimer),
+      });
+      this.#slots = slotsRun;
       this.#startWatching();
       if (omitMs > 0) {
         this.#timers.push(setTimeout(this.#startCounting, omitMs));
       } else {
         this.#startCounting();
       }
-      this.#gaveUp += first.filter((socket) => socket === undefined).length;
-      await Promise.all(
-        first.map((socket, slot) => this.#runSlot(slot, socket, schedule)),
-      );
-      await Promise.all(this.#lingering.values());
+      await slotsRun.run(first);
+      await this.#live.settled();
       // A slot whose next connection would be due after the deadline (slow
       // --connect-rate churn) ends early; the run still lasts its duration.
       if (
-        durationMs !== undefined && this.#gaveUp < slots &&
+        durationMs !== undefined && slotsRun.gaveUp < slots &&
         !this.#connector.stopped
       ) {
         await sleepUntil(this.#deadline, this.#connector.signal);
@@ -236,13 +227,13 @@ class LoadRun {
         ...limits,
         opened: this.#connector.opened,
         interrupted: this.#options.signal?.aborted === true && this.#cutShort,
-        emptyMs: this.#emptyMs,
+        emptyMs: slotsRun.emptyMs,
       });
       // A slot of a timed run ends early only when a connect fails; when
       // every one did (or the open-file limit stopped them all), the run
       // ended before its duration (a run that never
       // opened a connection did not run at all: its errors say why).
-      const allFailed = this.#gaveUp === slots ||
+      const allFailed = slotsRun.gaveUp === slots ||
         this.#connector.limitError !== undefined;
       if (
         durationMs !== undefined && allFailed &&
@@ -265,188 +256,26 @@ class LoadRun {
     // (a counted run's rounds, or a timed run's echoes after its end),
     // cut nothing short: its figures are whole.
     if (this.#interruptedAt === Infinity) {
-      this.#cutShort = !(this.#running && this.#allEchoed());
+      this.#cutShort = !(this.#slots !== undefined && this.#allEchoed());
     }
     this.#interruptedAt = Math.min(this.#interruptedAt, performance.now());
     this.#ticker.release();
-    for (const connection of this.#active) connection.stop("interrupt");
+    this.#live.stop("interrupt");
   };
 
   // Every slot's work is done: a counted run's slots say so as their last
   // echo comes; a timed run's slot is busy until its loop ends, so each
   // busy one must have its connection sent and echoed in full.
   #allEchoed(): boolean {
-    if (this.#plan.durationMs === undefined) return this.#slotsBusy === 0;
-    let done = 0;
-    for (const connection of this.#active) {
-      // A lingering one's slot has moved on to its next connection.
-      if (connection.done && !this.#lingering.has(connection)) done++;
-    }
-    return done === this.#slotsBusy;
+    const busy = this.#slots?.busy ?? this.#plan.slots;
+    if (this.#plan.durationMs === undefined) return busy === 0;
+    return this.#live.done === busy;
   }
 
   #drain = (): void => {
     this.#drained.abort();
-    for (const connection of this.#active) connection.stop("drain");
+    this.#live.stop("drain");
   };
-
-  // One slot: its connection, and the ones replacing it under --lifetime
-  // or, in a timed run, after a failure; the schedule runs on across them,
-  // so a slow reconnect shows as latency.
-  async #runSlot(
-    slot: number,
-    socket: StreamSocket | undefined,
-    schedule: Schedule,
-  ): Promise<void> {
-    let busy = true;
-    // A counted run's last echo ends its intervals, though the connection
-    // may wait on for a server that keeps it open; a timed run's go on to
-    // its deadline, though its churn ended sooner.
-    const over = (): void => {
-      if (!busy) return;
-      busy = false;
-      if (--this.#slotsBusy === 0 && this.#plan.durationMs === undefined) {
-        clearInterval(this.#intervalTimer);
-      }
-    };
-    try {
-      await this.#slotLoop(slot, socket, schedule, over);
-    } finally {
-      over();
-    }
-  }
-
-  async #slotLoop(
-    slot: number,
-    first: StreamSocket | undefined,
-    schedule: Schedule,
-    over: () => void,
-  ): Promise<void> {
-    const { rounds, lifetime, durationMs } = this.#plan;
-    const connector = this.#connector;
-    let socket = first;
-    let index = 0;
-    while (socket !== undefined) {
-      // Interrupted while this one was still connecting.
-      if (connector.stopped) {
-        socket.close();
-        return;
-      }
-      const base = index;
-      const echoed = Promise.withResolvers<"echoed">();
-      let echoedAt: number | undefined;
-      const left = rounds === undefined ? Infinity : rounds - index;
-      const limit = Math.min(left, lifetime ?? Infinity);
-      const connection = new PipelinedConnection(socket, {
-        payload: this.#plan.payload,
-        window: this.#plan.window,
-        limit,
-        deadline: this.#deadline,
-        plannedAt: (i) => schedule.plannedAt(slot, base + i),
-        wakeAt: this.#wakeAt,
-        onSend: this.#figures.onSend,
-        onEcho: this.#figures.onEcho,
-        onStall: this.#figures.onStall,
-        onLateWake: this.#figures.onLateWake,
-        watchdogMs: this.#options.timeoutMs,
-        onDone: () => {
-          echoedAt = performance.now();
-          echoed.resolve("echoed");
-          if (base + connection.sent === rounds) over();
-        },
-      });
-      this.#active.add(connection);
-      const running = this.#runConnection(connection);
-      // Under churn the slot goes on once every echo is in: the old
-      // connection waits for the server's close on its own, so a server
-      // that keeps half-closed connections open does not slow the churn
-      // (as many at a time as the open-file limit leaves room for; beyond,
-      // the slot waits for the close).
-      const lingers = lifetime !== undefined &&
-        this.#lingering.size < this.#lingerRoom;
-      const outcome =
-        await (lingers ? Promise.race([running, echoed.promise]) : running);
-      if (outcome === "stopped") return;
-      // A counted run ends at its first failure; a timed one keeps its
-      // load, as wrk does, with a new connection in the failed one's
-      // slot (its messages in flight are lost and counted in the error).
-      if (outcome === "failed" && durationMs === undefined) return;
-      const failed = outcome === "failed";
-      index += connection.sent;
-      // No replacement that would have nothing left to send.
-      const planned = schedule.plannedAt(slot, index);
-      const now = performance.now();
-      const next = planned ?? now;
-      const finished = !failed &&
-        (connection.sent < limit || index === rounds);
-      // Its --lifetime's last echoes kept the slot's next message waiting
-      // (since it was due, or since the last send if that came later: the
-      // slot's lag before then was not this wait): a stall as much as a
-      // full pipeline's (see PipelineJob.onStall).
-      const freedAt = echoedAt ?? now;
-      const waited = planned === undefined
-        ? 0
-        : freedAt - Math.max(planned, connection.lastSentAt);
-      if (!failed && waited >= SHORT_STALL_MS) {
-        this.#figures.onStall({ plannedAt: planned!, ms: waited });
-      }
-      // Under --rate a slot that fell behind has its next message long due:
-      // the clock, too, ends churn, at the deadline after a failure, else
-      // where a late send still may go (LATE_SEND_MS after it).
-      const lastChance = this.#deadline +
-        (failed || planned === undefined ? 0 : LATE_SEND_MS);
-      if (
-        finished || connector.stopped || next >= this.#deadline ||
-        now >= lastChance
-      ) {
-        if (outcome === "echoed") await running;
-        return;
-      }
-      if (outcome === "echoed") {
-        this.#lingering.set(connection, running);
-        running.then(() => this.#lingering.delete(connection));
-      }
-      // A replacement is due no later than the deadline, and its connect
-      // is given up at the drain, so churn cannot run past the duration.
-      const failuresBefore = this.#failures.total;
-      // From the last echo: a wait for the old connection's close, when it
-      // could not linger, left the slot without a connection too.
-      const dueFrom = Math.max(freedAt, next);
-      socket = await connector.open(slot, {
-        before: this.#deadline,
-        until: this.#drained.signal,
-      });
-      const failedToOpen = this.#failures.total > failuresBefore;
-      if (socket === undefined && failedToOpen) this.#gaveUp++;
-      // No replacement in time (the next connect's turn came after the
-      // deadline): the slot stood empty for the rest of the run.
-      const refilled = socket !== undefined || failedToOpen ||
-          connector.stopped
-        ? performance.now()
-        : this.#deadline;
-      this.#emptyMs += Math.max(
-        0,
-        refilled - Math.max(dueFrom, this.#countFrom),
-      );
-    }
-  }
-
-  // A connection's run to its close, its failure counted unless the run
-  // was stopped.
-  async #runConnection(
-    connection: PipelinedConnection,
-  ): Promise<"done" | "failed" | "stopped"> {
-    try {
-      await connection.run();
-      return "done";
-    } catch (error) {
-      if (this.#connector.stopped) return "stopped";
-      this.#failures.add(connectionFailure(error, connection.socket.peer));
-      return "failed";
-    } finally {
-      this.#active.delete(connection);
-    }
-  }
 
   #wakeAt = (time: number, wake: () => void): void => {
     this.#ticker.at(time, wake);
@@ -459,7 +288,7 @@ class LoadRun {
     // the same job (no progress within --timeout) at no cost per round trip.
     if (timeoutMs !== undefined) {
       this.#timers.push(setInterval(
-        () => this.#stopStuck(timeoutMs),
+        () => this.#live.stopStuck(performance.now(), timeoutMs),
         Math.min(1000, Math.max(10, timeoutMs / 4)),
       ));
     }
@@ -485,19 +314,6 @@ class LoadRun {
       this.#timers.push(this.#intervalTimer);
     }
   };
-
-  #stopStuck(limitMs: number): void {
-    const now = performance.now();
-    for (const connection of this.#active) {
-      // Asked of every connection at every tick, so that quiet time counts
-      // from the last byte moved; but a connection waiting for its next
-      // scheduled send is idle, not stuck.
-      const quiet = connection.socket.quietFor(now);
-      if (connection.inFlight > 0 && quiet >= limitMs) {
-        connection.stop("watchdog");
-      }
-    }
-  }
 
   #intervalTick(ms: number): void {
     const now = performance.now();

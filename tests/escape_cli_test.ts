@@ -208,7 +208,7 @@ Deno.test("escape: server app shows a binary request's content type escaped, on 
   );
   ok(
     request?.endsWith(
-      `: binary/x${SHOWN}\\r\\nConnection from 10.0.0.1:1 closed, 2 bytes "hi"`,
+      `: "binary/x${SHOWN}\\r\\nConnection from 10.0.0.1:1 closed", 2 bytes "hi"`,
     ),
     process.stdoutLines.join("\n"),
   );
