@@ -10,7 +10,8 @@
 import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import type { Reporter } from "../output/reporter.ts";
-import { incompleteTail, quoted } from "../output/escape.ts";
+import { quoted } from "../output/escape.ts";
+import { incompleteTail } from "../protocol/utf8.ts";
 import { concatBytes } from "../protocol/bytes.ts";
 import { counted, seconds } from "../output/count.ts";
 import { connectionFailure, firstFailure } from "./_many.ts";

@@ -8,12 +8,13 @@
  * other control characters and bytes that are not valid UTF-8 as `\xNN`;
  * invisible line and format characters (U+2028, U+2029, U+FEFF, bidi
  * controls, every other Unicode format character but the joiners) and lone
- * surrogates as `\uNNNN`.
+ * surrogates as `\uNNNN`. A long value's excerpt: `excerpt.ts`.
  *
  * @module
  */
 
 import { counted } from "./count.ts";
+import { strictUtf8, validSequence } from "../protocol/utf8.ts";
 
 /**
  * Characters that are not controls but that a terminal would act on or
@@ -52,10 +53,6 @@ const NAMED: Record<string, string> = {
   "\t": "\\t",
   "\\": "\\\\",
 };
-
-// ignoreBOM: a byte order mark a peer sent is part of what it sent, shown
-// as \ufeff, not dropped as the decoder's default would.
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function escapeCharacter(character: string): string {
   const code = character.codePointAt(0) ?? 0;
@@ -192,56 +189,6 @@ export function escapeBytes(bytes: Uint8Array): string {
   return shown;
 }
 
-// The length of the valid UTF-8 character at `index`, 0 when the byte
-// there starts none (invalid, or cut off by the end).
-function validSequence(bytes: Uint8Array, index: number): number {
-  const size = sequenceLength(bytes[index]);
-  if (size === 0 || index + size > bytes.length) return 0;
-  if (size === 1) return 1;
-  try {
-    strictUtf8.decode(bytes.subarray(index, index + size));
-    return size;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * Where a cut-off UTF-8 character at the end of `bytes` begins (a lead byte
- * whose continuation has not arrived yet), or `bytes.length` when the end is
- * whole: a reader showing a stream chunk by chunk keeps those bytes for the
- * next chunk rather than showing half a character as `\xNN`.
- *
- * @example
- * ```ts
- * import { incompleteTail } from "./escape.ts";
- * incompleteTail(new Uint8Array([0x61, 0xe2, 0x82])); // 1: "€" is cut off
- * incompleteTail(new Uint8Array([0x61, 0xff])); // 2: 0xff is no lead byte
- * ```
- */
-export function incompleteTail(bytes: Uint8Array): number {
-  for (let back = 1; back <= 3 && back <= bytes.length; back++) {
-    const at = bytes.length - back;
-    const byte = bytes[at];
-    if ((byte & 0xc0) === 0x80) continue;
-    const cutOff = sequenceLength(byte) > back &&
-      (back === 1 || secondByteFits(byte, bytes[at + 1]));
-    return cutOff ? at : bytes.length;
-  }
-  return bytes.length;
-}
-
-// The leads whose second byte is narrower than 0x80-0xbf: what falls
-// outside would make an overlong form, a surrogate or a code point past
-// U+10FFFF, which no more bytes can make a character.
-function secondByteFits(lead: number, second: number): boolean {
-  if (lead === 0xe0) return second >= 0xa0;
-  if (lead === 0xed) return second <= 0x9f;
-  if (lead === 0xf0) return second >= 0x90;
-  if (lead === 0xf4) return second <= 0x8f;
-  return true;
-}
-
 /**
  * Escapes text or bytes and puts them in double quotes (a `"` inside is
  * shown as `\"`), for lines such as `Received "..."`.
@@ -273,128 +220,4 @@ export function quoted(value: string | Uint8Array): string {
  */
 export function describeBytes(bytes: Uint8Array, limit: number): string {
   return bytes.length <= limit ? quoted(bytes) : counted(bytes.length, "byte");
-}
-
-/**
- * The escaped start of text or bytes a peer sent: at most `limit`
- * characters (of a string) or bytes (of bytes), then `...` when there was
- * more, for lines that show a long value in part.
- *
- * @example
- * ```ts
- * import { excerpt } from "./escape.ts";
- * excerpt("abcdef", 3); // "abc..."
- * excerpt(new Uint8Array([0x68, 0x07]), 3); // "h\\x07"
- * ```
- */
-export function excerpt(value: string | Uint8Array, limit: number): string {
-  const shown = typeof value === "string"
-    ? escapeText(value.slice(0, wholeCharacters(value, limit)))
-    : escapeBytes(value.subarray(0, wholeBytes(value, limit)));
-  return value.length > limit ? `${shown}...` : shown;
-}
-
-/**
- * {@linkcode excerpt} in double quotes, a `"` inside shown as `\"` (as
- * {@linkcode quoted} does), so that a quote the peer sent cannot end the
- * quoted value early as a reader sees it.
- *
- * @example
- * ```ts
- * import { quotedExcerpt } from "./escape.ts";
- * quotedExcerpt('say "hi" now', 8); // '"say \\"hi\\"..."'
- * ```
- */
-export function quotedExcerpt(
-  value: string | Uint8Array,
-  limit: number,
-): string {
-  return `"${excerpt(value, limit).replaceAll('"', '\\"')}"`;
-}
-
-/** How many bytes past a cut are enough to see the character it falls in. */
-const LOOK_PAST = 64;
-
-// How much of `bytes`, at most `limit`, ends between two characters as a
-// reader sees them, as `wholeCharacters` does for text: a cut inside a
-// valid character would show its first bytes as `\xNN`, which says the
-// peer sent bytes that are not UTF-8. The cut falls in a run of valid
-// UTF-8 between two bytes that are not (or the ends), which is read as
-// text to find where its characters end.
-function wholeBytes(bytes: Uint8Array, limit: number): number {
-  if (bytes.length <= limit) return bytes.length;
-  const seen = bytes.subarray(0, limit + LOOK_PAST);
-  let runStart = 0;
-  let runEnd = seen.length;
-  for (let index = 0; index < seen.length;) {
-    const size = validSequence(seen, index);
-    if (size > 0) {
-      index += size;
-    } else if (index < limit) {
-      runStart = ++index;
-    } else {
-      runEnd = index;
-      break;
-    }
-  }
-  const text = strictUtf8.decode(seen.subarray(runStart, runEnd));
-  let end = runStart;
-  for (const { segment } of GRAPHEMES.segment(text)) {
-    const size = utf8Length(segment);
-    if (end + size > limit) break;
-    end += size;
-  }
-  // One character longer than the whole excerpt (a letter under dozens of
-  // accents): its code points, rather than nothing.
-  if (end === runStart && runStart < limit) {
-    for (const character of text) {
-      const size = utf8Length(character);
-      if (end + size > limit) break;
-      end += size;
-    }
-  }
-  return end;
-}
-
-// The UTF-8 length of well-formed text.
-function utf8Length(text: string): number {
-  let size = 0;
-  for (const character of text) {
-    const point = character.codePointAt(0)!;
-    size += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
-  }
-  return size;
-}
-
-/** Splits text into what a reader sees as one character each. */
-const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-
-// How much of `text`, at most `limit` code units, ends between two
-// characters as a reader sees them: an excerpt never ends inside an emoji
-// (a flag, a family joined by ZWJ, a skin tone) nor splits a surrogate pair.
-function wholeCharacters(text: string, limit: number): number {
-  if (text.length <= limit) return text.length;
-  let end = 0;
-  for (const { index, segment } of GRAPHEMES.segment(text)) {
-    if (index + segment.length > limit) break;
-    end = index + segment.length;
-  }
-  // As for bytes: a first character longer than the excerpt is cut
-  // between its code points, never inside a surrogate pair.
-  if (end === 0) {
-    for (const character of text) {
-      if (end + character.length > limit) break;
-      end += character.length;
-    }
-  }
-  return end;
-}
-
-/** The length of the UTF-8 sequence a lead byte starts, 0 when invalid. */
-function sequenceLength(lead: number): number {
-  if (lead < 0x80) return 1;
-  if (lead >= 0xc2 && lead <= 0xdf) return 2;
-  if (lead >= 0xe0 && lead <= 0xef) return 3;
-  if (lead >= 0xf0 && lead <= 0xf4) return 4;
-  return 0;
 }

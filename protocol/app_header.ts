@@ -7,7 +7,7 @@
  * @module
  */
 
-import { quotedExcerpt } from "../output/escape.ts";
+import { quotedExcerpt } from "../output/excerpt.ts";
 
 /** Why a message was rejected; tests and logs tell the cases apart by it. */
 export type ProtocolReason =

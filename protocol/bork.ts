@@ -8,7 +8,7 @@
  */
 
 import { concatBytes } from "./bytes.ts";
-import { incompleteTail } from "../output/escape.ts";
+import { incompleteTail } from "./utf8.ts";
 
 /** The text added to every chunk. */
 export const BORK_SUFFIX = " bork bork bork";

@@ -34,7 +34,7 @@ import {
 import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
-import { quotedExcerpt } from "../output/escape.ts";
+import { quotedExcerpt } from "../output/excerpt.ts";
 import { counted, seconds } from "../output/count.ts";
 import { ByteBudget, type Claim } from "./_budget.ts";
 import type { EventLog } from "./_event_log.ts";

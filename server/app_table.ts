@@ -13,7 +13,7 @@ import {
   lacksFullAccess,
   readFileBounded,
 } from "../system/files.ts";
-import { quotedExcerpt } from "../output/escape.ts";
+import { quotedExcerpt } from "../output/excerpt.ts";
 
 /** A table larger than this is refused rather than read into memory. */
 export const MAX_TABLE_BYTES = 16 * 1024 * 1024;

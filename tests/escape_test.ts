@@ -3,12 +3,11 @@ import {
   describeBytes,
   escapeBytes,
   escapeText,
-  excerpt,
-  incompleteTail,
   quoted,
-  quotedExcerpt,
   terminalSafe,
 } from "../output/escape.ts";
+import { excerpt, quotedExcerpt } from "../output/excerpt.ts";
+import { incompleteTail } from "../protocol/utf8.ts";
 import { Reporter } from "../output/reporter.ts";
 
 const utf8 = new TextEncoder();
