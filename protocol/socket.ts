@@ -11,10 +11,11 @@
 
 import { formatAddr } from "./address.ts";
 import { isDialed, peerName } from "./peer_names.ts";
-import { errorName, NetError, toNetError } from "./errors.ts";
+import { errorName, type NetError } from "./errors.ts";
+import { isEndWithoutCloseNotify, socketFailure } from "./socket_failure.ts";
 import { describeHandshake, setTcpNoDelay } from "./connect.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
-import { counted, seconds } from "../output/count.ts";
+import { counted } from "../output/count.ts";
 
 /** Options for {@linkcode StreamSocket} and `connectSocket` (`dial.ts`). */
 export interface SocketOptions {
@@ -24,11 +25,6 @@ export interface SocketOptions {
   timeoutMs?: number;
   /** Aborting closes the socket; pending calls fail as "interrupted". */
   signal?: AbortSignal;
-}
-
-function isEndWithoutCloseNotify(error: unknown): boolean {
-  return error instanceof Deno.errors.UnexpectedEof &&
-    /close_notify/.test(error.message);
 }
 
 /**
@@ -355,46 +351,15 @@ export class StreamSocket {
    * connection closed under the call, or what the OS said; traced.
    */
   failure(error: unknown, during: string): NetError {
-    let failure: NetError;
-    if (this.#timedOut) {
-      failure = new NetError(
-        "timeout",
-        `${this.peer} made no progress for ${
-          seconds(this.#timeoutMs ?? 0)
-        } (--timeout) ${during}`,
-        { cause: error },
-      );
-    } else if (this.#signal?.aborted) {
-      failure = new NetError("interrupted", `interrupted ${during}`, {
-        cause: error,
-      });
-    } else if (
-      error instanceof Deno.errors.BadResource ||
-      error instanceof Deno.errors.Interrupted
-    ) {
-      failure = new NetError(
-        "closed-early",
-        `connection to ${this.peer} was closed ${during}`,
-        {
-          cause: error,
-        },
-      );
-    } else if (
-      error instanceof Deno.errors.UnexpectedEof && "handshake" in this.conn &&
-      !isDialed(this.conn) && !this.#handshook
-    ) {
-      failure = new NetError(
-        "tls",
-        `TLS handshake with ${this.peer} failed: the peer closed the connection before the handshake ended`,
-        { cause: error },
-      );
-    } else {
-      failure = toNetError(error, {
-        address: this.peer,
-        during,
-        established: this.bytesRead + this.bytesWritten > 0,
-      });
-    }
+    const failure = socketFailure(error, {
+      peer: this.peer,
+      during,
+      timeoutMs: this.#timedOut ? this.#timeoutMs ?? 0 : undefined,
+      aborted: this.#signal?.aborted === true,
+      handshakeCut: "handshake" in this.conn && !isDialed(this.conn) &&
+        !this.#handshook,
+      established: this.bytesRead + this.bytesWritten > 0,
+    });
     if (this.#reporter.tracing) {
       // After a timeout or an abort the runtime's error only says that the
       // socket was closed under the call, so the kind alone is the story;
