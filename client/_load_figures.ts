@@ -15,7 +15,7 @@ import { IntervalMeter } from "./_intervals.ts";
 import { EARLY_MS } from "./_schedule.ts";
 import { SHORT_STALL_MS } from "./_pipeline_job.ts";
 import type { Stall } from "./_pipeline_job.ts";
-import { BEHIND_SHARE, judgeRun, type Verdict } from "./_load_verdict.ts";
+import { judgeRun, pipelineCap, type Verdict } from "./_load_verdict.ts";
 import {
   type IntervalReport,
   type LoadConfig,
@@ -332,15 +332,6 @@ export class LoadFigures {
       : 0;
   }
 
-  #pipelineCap(): number | null {
-    const { rate, connections, pipeline } = this.#config;
-    const median = this.#uncorrected?.percentile(50);
-    // A median of 0 (every echo within a microsecond) caps nothing.
-    if (rate === null || !median) return null;
-    const cap = connections * pipeline * 1000 / median;
-    return cap < BEHIND_SHARE * rate ? cap : null;
-  }
-
   /** The report and verdicts, for counted time ending at `end`. */
   result(
     end: number,
@@ -411,7 +402,7 @@ export class LoadFigures {
       report,
       failures,
       ...verdict,
-      pipelineCap: this.#pipelineCap(),
+      pipelineCap: pipelineCap(config, this.#uncorrected?.percentile(50)),
     };
   }
 }

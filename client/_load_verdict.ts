@@ -10,7 +10,7 @@
 import { STALL_MS } from "./_pipeline_job.ts";
 
 /** The client fell behind when it sent less than this share of its schedule. */
-export const BEHIND_SHARE = 0.99;
+const BEHIND_SHARE = 0.99;
 
 /**
  * Its pipelines held a run back when, on average, this share of their
@@ -133,4 +133,26 @@ export function judgeRun(facts: RunFacts): Verdict {
     waitedForConnections,
     longestStallMs: longestStall || shortStall,
   };
+}
+
+/**
+ * Under a rate, the round trips per second the pipelines allow at their
+ * usual round trip (connections x pipeline / the median uncorrected
+ * latency, in ms), when that is under 99% of the rate asked; else null.
+ *
+ * @example
+ * ```ts
+ * import { pipelineCap } from "./_load_verdict.ts";
+ * pipelineCap({ rate: 1000, connections: 1, pipeline: 1 }, 2); // 500
+ * ```
+ */
+export function pipelineCap(
+  config: { rate: number | null; connections: number; pipeline: number },
+  medianMs: number | null | undefined,
+): number | null {
+  const { rate, connections, pipeline } = config;
+  // A median of 0 (every echo within a microsecond) caps nothing.
+  if (rate === null || !medianMs) return null;
+  const cap = connections * pipeline * 1000 / medianMs;
+  return cap < BEHIND_SHARE * rate ? cap : null;
 }
