@@ -10,13 +10,14 @@
 
 import type { OptionDecl } from "./_options.ts";
 import { UsageError } from "./_usage.ts";
+import { MAX_TIMER_MS } from "../system/timers.ts";
 
 /**
  * The longest duration accepted anywhere, in whole seconds: what a timer
  * can wait (2^31 - 1 ms, about 24.8 days). A longer one would fire at once
  * with a runtime warning instead of waiting.
  */
-export const MAX_SECONDS: number = Math.floor((2 ** 31 - 1) / 1000);
+export const MAX_SECONDS: number = Math.floor(MAX_TIMER_MS / 1000);
 
 /**
  * Tells whether `text` is an integer in plain decimal digits: `0`, `80`,

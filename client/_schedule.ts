@@ -7,6 +7,8 @@
  * @module
  */
 
+import { MAX_TIMER_MS, sleep } from "../system/timers.ts";
+
 /**
  * The intended send times of an open-loop run: `rate` round trips per
  * second in total, spread evenly over `slots` connections and interleaved,
@@ -54,13 +56,6 @@ export class Schedule {
 export const EARLY_MS = 1;
 
 /**
- * The longest delay a timer takes (2^31 - 1 ms, about 24.8 days): a longer
- * one fires at once with a warning, so longer waits (a rate of one in a
- * month) are taken in steps of this.
- */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
  * Waits until `time` (a `performance.now()` value) is less than
  * {@linkcode EARLY_MS} away, or until `signal` aborts.
  *
@@ -75,18 +70,8 @@ export async function sleepUntil(
   signal?: AbortSignal,
 ): Promise<void> {
   while (time - performance.now() >= EARLY_MS && !signal?.aborted) {
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(
-        done,
-        Math.min(MAX_TIMER_MS, Math.floor(time - performance.now())),
-      );
-      signal?.addEventListener("abort", done, { once: true });
-    });
+    // A wait past the timer's longest is taken in steps.
+    await sleep(Math.floor(time - performance.now()), signal);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { counted } from "../output/count.ts";
+import { sleep } from "../system/timers.ts";
 import { checkPositive, checkWhole } from "../protocol/option_checks.ts";
 import {
   BORK_SUFFIX,
@@ -115,20 +116,9 @@ export async function runCount(
   }
 }
 
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new NetError("interrupted", "interrupted while pausing"));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new NetError("interrupted", "interrupted while pausing"));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  await sleep(ms, signal);
+  if (signal?.aborted) {
+    throw new NetError("interrupted", "interrupted while pausing");
+  }
 }

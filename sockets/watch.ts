@@ -6,6 +6,7 @@
  */
 
 import type { Reporter } from "../output/reporter.ts";
+import { sleep } from "../system/timers.ts";
 
 /** Options for {@linkcode repeatUntilAborted}. */
 export interface RepeatOptions {
@@ -37,21 +38,8 @@ export async function repeatUntilAborted(
   const intervalMs = options.intervalMs ?? 1000;
   for (let round = 0; !signal.aborted; round++) {
     await step(round);
-    await pause(intervalMs, signal);
+    await sleep(intervalMs, signal);
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**
