@@ -10,6 +10,7 @@
  * @module
  */
 
+import { HOST_BYTE_ORDER } from "../system/byte_order.ts";
 import { JSON_CONTENT_TYPE, ProtocolError } from "./app_header.ts";
 
 export { AppDecoder, type AppDecoderOptions } from "./app_decoder.ts";
@@ -34,8 +35,7 @@ export const SERVER_BINARY_TYPE = "binary/custom-server-binary-type";
 export const MAX_HEADER_LENGTH = 0xffff;
 
 /** The byte order this machine reports, as Python's `sys.byteorder` does. */
-export const NATIVE_BYTEORDER: "little" | "big" =
-  new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? "little" : "big";
+export const NATIVE_BYTEORDER: "little" | "big" = HOST_BYTE_ORDER;
 
 /** What {@linkcode encodeAppMessage} needs. */
 export interface AppMessageInit {

@@ -21,6 +21,7 @@
  * @module
  */
 
+import { HOST_BYTE_ORDER } from "../system/byte_order.ts";
 import { NetError } from "../protocol/errors.ts";
 
 /** Which table a record came from: `tcp` (IPv4) or `tcp6` (IPv6). */
@@ -87,8 +88,7 @@ export interface ByteOrderOptions {
 }
 
 /** True when this machine stores numbers little-endian, as x86 and arm64 do. */
-export const HOST_LITTLE_ENDIAN: boolean =
-  new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_LITTLE_ENDIAN: boolean = HOST_BYTE_ORDER === "little";
 
 /**
  * Names a state code as printed in the `st` column (`0A` → `LISTEN`).
