@@ -87,7 +87,7 @@ export const sockets = {
           reporter.always(formatJson(records));
           return;
         }
-        showWatchRound(reporter, formatTable(records), round);
+        showWatchRound(reporter, formatTable(records), { round });
       }, { signal });
       return 0;
     }, reporter);

@@ -57,14 +57,14 @@ export class IntervalMeter {
 
   /**
    * Closes the current interval at `now`, given the run's totals so far,
-   * and starts the next. With `last`, an interval of no time is dropped;
+   * and starts the next. For the `last`, an interval of no time is dropped;
    * one in which nothing happened is the run's time too, and is kept.
    */
   close(
     now: number,
-    totals: { roundTrips: number; errors: number },
-    last = false,
+    totals: { roundTrips: number; errors: number; last?: boolean },
   ): IntervalReport | undefined {
+    const last = totals.last ?? false;
     const trips = totals.roundTrips - this.#trips;
     const errors = totals.errors - this.#errors;
     const seconds = (now - this.#start) / 1000;

@@ -211,12 +211,15 @@ export class LoadFigures {
   }
 
   /** Closes the current interval at `now` (see `IntervalMeter.close`). */
-  closeInterval(now: number, last: boolean): IntervalReport | undefined {
-    const totals = {
+  closeInterval(
+    now: number,
+    options: { last?: boolean } = {},
+  ): IntervalReport | undefined {
+    return this.#meter?.close(now, {
       roundTrips: this.roundTrips,
       errors: this.#failures.total,
-    };
-    return this.#meter?.close(now, totals, last);
+      last: options.last,
+    });
   }
 
   /**

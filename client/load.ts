@@ -222,7 +222,7 @@ class LoadRun {
           )
           : figures.end(limits),
       );
-      this.#closeInterval(end, true);
+      this.#closeInterval(end, { last: true });
       const result = figures.result(end, {
         ...limits,
         opened: this.#connector.opened,
@@ -319,11 +319,11 @@ class LoadRun {
     const now = performance.now();
     // The tick at the duration's end would leave a sliver of an interval
     // for the last echoes: the final interval runs to the end instead.
-    if (now < this.#deadline - ms / 10) this.#closeInterval(now, false);
+    if (now < this.#deadline - ms / 10) this.#closeInterval(now);
   }
 
-  #closeInterval(now: number, last: boolean): void {
-    const interval = this.#figures.closeInterval(now, last);
+  #closeInterval(now: number, options: { last?: boolean } = {}): void {
+    const interval = this.#figures.closeInterval(now, options);
     if (interval) this.#options.onInterval?.(interval);
   }
 }

@@ -53,11 +53,15 @@ export class OutputQueue {
 
   /**
    * Queues `bytes` for `stream`; drops them, and counts the drop, when the
-   * queue already holds its limit (the larger one for `essential` bytes; a
-   * single chunk larger than that still goes, alone).
+   * queue already holds its limit (the larger one for `options.essential`
+   * bytes; a single chunk larger than that still goes, alone).
    */
-  push(stream: Stream, bytes: Uint8Array, essential = false): void {
-    const limit = essential ? ESSENTIAL_LIMIT_BYTES : QUEUE_LIMIT_BYTES;
+  push(
+    stream: Stream,
+    bytes: Uint8Array,
+    options: { essential?: boolean } = {},
+  ): void {
+    const limit = options.essential ? ESSENTIAL_LIMIT_BYTES : QUEUE_LIMIT_BYTES;
     if (this.#chunks.length > 0 && this.#bytes + bytes.length > limit) {
       this.#dropped++;
       return;

@@ -109,7 +109,7 @@ function standardSink(
   const target = stream === "stdout" ? Deno.stdout : Deno.stderr;
   const sink = options.queued
     ? (line: string, essential?: boolean): void =>
-      QUEUE.push(stream, encoder.encode(`${line}\n`), essential)
+      QUEUE.push(stream, encoder.encode(`${line}\n`), { essential })
     : (line: string): void => {
       if (!writeLine(target, line)) options.closed?.();
     };

@@ -43,11 +43,13 @@ export async function repeatUntilAborted(
 }
 
 /**
- * Builds one `--watch` screen that fits a terminal of `height` lines: the
- * "Every 1 s" line, a blank line, the table's header, as many rows as fit,
- * and `... N more` in place of the rows that do not, so the header and the
+ * Builds one `--watch` screen that fits a terminal of `height` lines, each
+ * `width` columns wide (a longer line wraps and takes more): the "Every
+ * 1 s" line, a blank line, the table's header, as many rows as fit, and
+ * `... N more` in place of the rows that do not, so the header and the
  * "Every 1 s" line never scroll off. The last terminal line stays free for
- * the cursor.
+ * the cursor. A terminal too short for the header and one row gets the
+ * title and the count alone.
  *
  * @example
  * ```ts
@@ -58,19 +60,35 @@ export async function repeatUntilAborted(
  */
 export function watchScreen(
   table: readonly string[],
-  options: { title: string; height: number },
+  options: { title: string; height: number; width?: number },
 ): string[] {
   const [header, ...rows] = table;
+  const width = options.width ?? Infinity;
+  // The terminal lines a line takes once wrapped.
+  const tall = (line: string): number =>
+    Math.max(1, Math.ceil([...line].length / width));
   const screen = [options.title, "", header];
-  // Room for rows: the screen less its three fixed lines and the cursor line.
-  const room = Math.max(1, options.height - screen.length - 1);
-  if (rows.length <= room) return [...screen, ...rows];
-  const shown = room - 1;
-  return [
-    ...screen,
-    ...rows.slice(0, shown),
-    `... ${rows.length - shown} more`,
-  ];
+  // Room for rows: the screen less its fixed lines and the cursor line.
+  let room = options.height - 1 - screen.reduce((sum, l) => sum + tall(l), 0);
+  if (room < 1) {
+    const more = `... ${rows.length} more`;
+    return options.height - 1 >= tall(options.title) + tall(more)
+      ? [options.title, more]
+      : [options.title];
+  }
+  const shown: string[] = [];
+  for (const [index, row] of rows.entries()) {
+    // The last row that fits needs no line for "... N more" after it.
+    const after = index === rows.length - 1 ? 0 : 1;
+    // Each row shown left a line for the count, which takes the place of
+    // this row and those after it.
+    if (tall(row) + after > room) {
+      return [...screen, ...shown, `... ${rows.length - shown.length} more`];
+    }
+    shown.push(row);
+    room -= tall(row);
+  }
+  return [...screen, ...shown];
 }
 
 /**
@@ -84,32 +102,33 @@ export function watchScreen(
  * import { Reporter } from "../output/reporter.ts";
  * const lines: string[] = [];
  * const reporter = new Reporter({ stdout: (line) => lines.push(line) });
- * showWatchRound(reporter, ["Proto Recv-Q Send-Q"], 1);
+ * showWatchRound(reporter, ["Proto Recv-Q Send-Q"], { round: 1 });
  * ```
  */
 export function showWatchRound(
   reporter: Reporter,
   lines: string[],
-  round: number,
+  options: { round: number },
 ): void {
   const time = new Date().toLocaleTimeString();
   if (reporter.redraws) {
     const screen = watchScreen(lines, {
       title: `Every 1 s, Ctrl-C to stop. ${time}`,
-      height: terminalHeight(),
+      ...terminalSize(),
     });
     reporter.redraw(screen);
     return;
   }
-  if (round > 0) reporter.always(`--- ${time} ---`);
+  if (options.round > 0) reporter.always(`--- ${time} ---`);
   for (const line of lines) reporter.always(line);
 }
 
-function terminalHeight(): number {
+function terminalSize(): { height: number; width: number } {
   try {
     // A terminal that reports no rows has not said how tall it is.
-    return Deno.consoleSize().rows || 24;
+    const { rows, columns } = Deno.consoleSize();
+    return { height: rows || 24, width: columns || 80 };
   } catch {
-    return 24;
+    return { height: 24, width: 80 };
   }
 }

@@ -160,6 +160,23 @@ Deno.test("sockets --watch: more rows than lines keeps the header and 'Every 1 s
   deepEqual(whole.slice(3), table.slice(1, 7));
   const over = watchScreen(table.slice(0, 8), { title: "T", height: 10 });
   deepEqual(over.slice(3), [...table.slice(1, 6), "... 2 more"]);
+  // On a narrow terminal a long row wraps and takes two lines: 9 lines
+  // of 10 columns hold the three fixed ones and three such rows, or two
+  // and the count.
+  const wide = [
+    "Proto",
+    ...Array.from({ length: 5 }, (_, i) => `tcp ${i}`.padEnd(15)),
+  ];
+  deepEqual(
+    watchScreen(wide, { title: "T", height: 10, width: 10 }),
+    ["T", "", "Proto", wide[1], wide[2], "... 3 more"],
+  );
+  // Too short for the header and a row: the title and the count alone.
+  deepEqual(watchScreen(table, { title: "T", height: 3 }), [
+    "T",
+    "... 30 more",
+  ]);
+  deepEqual(watchScreen(table, { title: "T", height: 2 }), ["T"]);
 });
 
 Deno.test("demo: the lessons and the sockets view in the README's order, on stdout; lesson 1 shows the reset; lesson 2 ends with the summary, no grace wait", async () => {
