@@ -11,9 +11,9 @@
 import { type Endpoint, formatEndpoint } from "../protocol/endpoint.ts";
 import { NetError } from "../protocol/errors.ts";
 import { type ConnectOptions, connectSocket } from "../protocol/dial.ts";
+import { connectTimeout } from "../protocol/connect.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
-import { seconds } from "../output/count.ts";
 import type { LatencyRecorder } from "./latency.ts";
 import {
   checkOpenFileLimit,
@@ -221,10 +221,7 @@ export class Connector {
       return socket;
     } catch (error) {
       if (!timedOut) throw error;
-      throw new NetError(
-        "timeout",
-        `could not connect to ${this.address} within ${seconds(limitMs ?? 0)}`,
-      );
+      throw connectTimeout(this.address, limitMs ?? 0, error);
     } finally {
       clearTimeout(timer);
       until?.removeEventListener("abort", cut);

@@ -9,6 +9,7 @@
 
 import { type LatencyStats, percentileKey } from "./latency.ts";
 import { describeFailureCounts } from "./failures.ts";
+import { counted } from "../output/count.ts";
 
 /** The report format's version; bumped on any incompatible change. */
 export const REPORT_SCHEMA = 1;
@@ -234,9 +235,7 @@ export function formatInterval(interval: IntervalReport): string {
   const span = `${interval.startSeconds.toFixed(2)}-${
     interval.endSeconds.toFixed(2)
   } s`;
-  const errors = interval.errors === 1
-    ? "1 error"
-    : `${interval.errors} errors`;
+  const errors = counted(interval.errors, "error");
   return `[${span.padStart(13)}] ${
     String(roundPerSecond(interval.roundTripsPerSecond)).padStart(8)
   } round trips/s ${

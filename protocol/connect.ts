@@ -144,13 +144,7 @@ export async function openConnection(
       options.reporter.trace(`error connecting to ${address}: ${kind}${name}`);
     }
     if (timedOut) {
-      throw new NetError(
-        "timeout",
-        `could not connect to ${address} within ${
-          seconds(options.timeoutMs ?? 0)
-        }`,
-        { cause: error },
-      );
+      throw connectTimeout(address, options.timeoutMs ?? 0, error);
     }
     if (options.signal?.aborted) {
       throw new NetError(
@@ -262,4 +256,26 @@ async function handshake(
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * The error for a connect given up after `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { connectTimeout } from "./connect.ts";
+ * connectTimeout("127.0.0.1:7", 2000).message;
+ * // "could not connect to 127.0.0.1:7 within 2 s"
+ * ```
+ */
+export function connectTimeout(
+  address: string,
+  timeoutMs: number,
+  cause?: unknown,
+): NetError {
+  return new NetError(
+    "timeout",
+    `could not connect to ${address} within ${seconds(timeoutMs)}`,
+    { cause },
+  );
 }

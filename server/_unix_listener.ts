@@ -181,10 +181,7 @@ async function replaceStale(
   reporter: Reporter,
 ): Promise<Bound> {
   const address = `unix:${path}`;
-  const inUse = new NetError(
-    "address-in-use",
-    `${address} is already in use: another program is listening there`,
-  );
+  const inUse = toNetError(new Deno.errors.AddrInUse(address), { address });
   // The table first: a probe connect would be a connection to whoever
   // listens, and a one-connection server (the bork lesson) would end on it.
   if (await listensOnUnixPath(path)) throw inUse;

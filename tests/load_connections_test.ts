@@ -386,11 +386,11 @@ Deno.test("load: a server that stops after serving gets no 'start the server fir
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const served = (async () => {
     const conn = await listener.accept();
-    await writeAll(conn, await readBytes(conn, 64));
-    // Closed before the client's end of stream is answered: the client's
-    // next connection (its --lifetime is one round trip) is refused.
-    await readBytes(conn, 1).catch(() => {});
+    // Closed before the echo: the client's next connection (its
+    // --lifetime is one round trip) is refused.
     listener.close();
+    await writeAll(conn, await readBytes(conn, 64));
+    await readBytes(conn, 1).catch(() => {});
     conn.close();
   })();
   const result = await runCli([
