@@ -221,7 +221,8 @@ export class Reporter {
     // a dumb terminal, which cannot erase it.
     const ownSink = options.stderr !== undefined &&
       !STANDARD_SINKS.has(options.stderr);
-    this.#progress = !ownSink &&
+    // --quiet asks for the results alone: no live status either.
+    this.#progress = !ownSink && !options.quiet &&
       (options.progress ?? (terminal && termName() !== "dumb"));
     this.redraws = options.redraws ??
       (options.stdout === undefined && stdoutIsTerminal() &&

@@ -217,6 +217,32 @@ Deno.test("demo: the lessons and the sockets view in the README's order, on stdo
   );
 });
 
+Deno.test("output: on a terminal, --quiet leaves out the load's progress line and keeps the report", async () => {
+  const server = await spawnServer(["server", "echo", "--quiet", "-p", "0"]);
+  try {
+    const { program, prefix } = netdemoCommand();
+    // Past a second: one tick would draw the line.
+    const line = [
+      ...[program, ...prefix, "client", "multi", "-p", `${server.port}`],
+      ...["--conns", "1", "--duration", "1.3", "--quiet"],
+    ].map((word) => `'${word}'`).join(" ");
+    const output = await new Deno.Command("script", {
+      args: ["-qec", line, "/dev/null"],
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TERM: "xterm" },
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+    }).output();
+    equal(output.code, 0);
+    const text = new TextDecoder().decode(output.stdout);
+    ok(!text.includes("\x1b[2K"), JSON.stringify(text));
+    ok(!text.includes("elapsed"), JSON.stringify(text));
+    match(text, /^Round trips: /m);
+  } finally {
+    await server.process.stop();
+  }
+});
+
 Deno.test("output: on a terminal, the load's progress line says it is warming up, then counts from the warm-up's end", async () => {
   const server = await spawnServer(["server", "echo", "--quiet", "-p", "0"]);
   try {
