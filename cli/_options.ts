@@ -28,13 +28,13 @@ export interface BaseDecl {
 
 /** An option without a value: true when given. */
 export interface FlagDecl extends BaseDecl {
-  /** The kind. */
+  /** Selects this declaration in the union: how the value is read. */
   kind: "flag";
 }
 
 /** A text value, checked by `check` when given. */
 export interface TextDecl extends BaseDecl {
-  /** The kind. */
+  /** Selects this declaration in the union: how the value is read. */
   kind: "text";
   /** The value's name in help, e.g. `HOST`. */
   placeholder: string;
@@ -46,7 +46,7 @@ export interface TextDecl extends BaseDecl {
 
 /** A text value that may be given more than once; values collect in order. */
 export interface TextsDecl extends BaseDecl {
-  /** The kind. */
+  /** Selects this declaration in the union: how the value is read. */
   kind: "texts";
   /** The value's name in help, e.g. `TEXT`. */
   placeholder: string;
@@ -56,7 +56,7 @@ export interface TextsDecl extends BaseDecl {
 
 /** A whole number in plain decimal digits, within limits. */
 export interface IntegerDecl extends BaseDecl {
-  /** The kind. */
+  /** Selects this declaration in the union: how the value is read. */
   kind: "integer";
   /** The value's name in help, e.g. `N`. */
   placeholder: string;
@@ -70,7 +70,7 @@ export interface IntegerDecl extends BaseDecl {
 
 /** A number more than 0, fractions allowed (a rate). */
 export interface NumberDecl extends BaseDecl {
-  /** The kind. */
+  /** Selects this declaration in the union: how the value is read. */
   kind: "number";
   /** The value's name in help, e.g. `N`. */
   placeholder: string;
@@ -78,7 +78,7 @@ export interface NumberDecl extends BaseDecl {
 
 /** A duration typed in seconds (fractions allowed); the value is in ms. */
 export interface SecondsDecl extends BaseDecl {
-  /** The kind. */
+  /** Selects this declaration in the union: how the value is read. */
   kind: "seconds";
   /** The value's name in help. */
   placeholder: string;
@@ -93,7 +93,7 @@ export interface SecondsDecl extends BaseDecl {
  * undefined for never.
  */
 export interface TimeoutDecl extends BaseDecl {
-  /** The kind. */
+  /** Selects this declaration in the union: how the value is read. */
   kind: "timeout";
   /** The value's name in help. */
   placeholder: string;
@@ -103,7 +103,7 @@ export interface TimeoutDecl extends BaseDecl {
 
 /** A value read by the option's own `parse` (a list, a state name). */
 export interface ValueDecl<T> extends BaseDecl {
-  /** The kind. */
+  /** Selects this declaration in the union: how the value is read. */
   kind: "value";
   /** The value's name in help, e.g. `LIST`. */
   placeholder: string;

@@ -8,6 +8,13 @@
  */
 
 import { fileProblem, readFileBoundedSync } from "../system/files.ts";
+import {
+  derFits,
+  isBase64,
+  isEncryptedKey,
+  KEY_LABELS,
+  pemBlocks,
+} from "../protocol/pem.ts";
 
 /**
  * The largest certificate or key file read. A bundle of every public root
@@ -54,12 +61,12 @@ export function readPem(path: string, options: PemOptions): string {
   if (!text.includes("-----BEGIN ")) {
     throw new Error(`${option} file "${path}" is not in PEM format`);
   }
-  if (ENCRYPTED_KEY.test(text)) {
+  if (isEncryptedKey(text)) {
     throw new Error(
       `${option} file "${path}" holds an encrypted private key, which netdemo cannot use: decrypt it first (openssl pkey -in KEY -out PLAIN)`,
     );
   }
-  const blocks = [...text.matchAll(PEM_BLOCK)];
+  const blocks = pemBlocks(text);
   if (blocks.length === 0) {
     throw new Error(
       `${option} file "${path}" is not in PEM format: no BEGIN line has its END line`,
@@ -68,15 +75,13 @@ export function readPem(path: string, options: PemOptions): string {
   // Checked here, because the TLS library reports bad base64 as a byte
   // position, and a block that is not DER as "BadEncoding", both after
   // the connection is made and neither naming the file.
-  for (const [, label, body] of blocks) {
-    const base64 = body.replace(/\s+/g, "");
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0) {
+  for (const { label, base64 } of blocks) {
+    if (!isBase64(base64)) {
       throw new Error(
         `${option} file "${path}" is not valid PEM: its ${label} block is not base64`,
       );
     }
-    const shape = DER_SHAPES[label];
-    if (shape !== undefined && !fitsShape(atobBytes(base64), shape)) {
+    if (!derFits(label, base64)) {
       throw new Error(
         `${option} file "${path}" is not valid PEM: its ${label} block does not hold a DER-encoded ${
           label === "CERTIFICATE" ? "certificate" : "key"
@@ -84,94 +89,19 @@ export function readPem(path: string, options: PemOptions): string {
       );
     }
   }
-  const found = [...new Set(blocks.map(([, label]) => label))].join(", ");
+  const found = [...new Set(blocks.map(({ label }) => label))].join(", ");
   if (
     holds === "certificate" &&
-    !blocks.some(([, label]) => label === "CERTIFICATE")
+    !blocks.some(({ label }) => label === "CERTIFICATE")
   ) {
     throw new Error(
       `${option} file "${path}" holds no certificate (no BEGIN CERTIFICATE block; found ${found})`,
     );
   }
-  if (holds === "key" && !blocks.some(([, label]) => KEY_LABELS.has(label))) {
+  if (holds === "key" && !blocks.some(({ label }) => KEY_LABELS.has(label))) {
     throw new Error(
       `${option} file "${path}" holds no private key netdemo can use (no unencrypted BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block; found ${found})`,
     );
   }
   return text;
 }
-
-/** The labels of the unencrypted private keys Deno's TLS reads. */
-const KEY_LABELS = new Set([
-  "PRIVATE KEY",
-  "RSA PRIVATE KEY",
-  "EC PRIVATE KEY",
-]);
-
-/** An encrypted key, in PKCS #8 or in OpenSSL's older PEM headers. */
-const ENCRYPTED_KEY =
-  /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
-
-const KEY_SHAPE = { starts: [0x02] };
-
-/**
- * The blocks whose DER is checked, each with the tags its outer SEQUENCE
- * starts with: a certificate's to-be-signed SEQUENCE, its signature
- * algorithm and its signature BIT STRING, exactly; a key's version
- * INTEGER.
- */
-const DER_SHAPES: Readonly<
-  Record<string, { starts: readonly number[]; exact?: boolean }>
-> = {
-  "CERTIFICATE": { starts: [0x30, 0x30, 0x03], exact: true },
-  ...Object.fromEntries([...KEY_LABELS].map((label) => [label, KEY_SHAPE])),
-};
-
-function atobBytes(base64: string): Uint8Array {
-  return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-}
-
-/**
- * True when `der` is one DER SEQUENCE, exactly, whose elements each fit
- * in it and whose tags begin with `shape.starts` (and are only those,
- * with `shape.exact`).
- */
-function fitsShape(
-  der: Uint8Array,
-  shape: { starts: readonly number[]; exact?: boolean },
-): boolean {
-  if (der[0] !== 0x30) return false;
-  const outer = derLength(der, 1);
-  if (outer === undefined || outer.end + outer.length !== der.length) {
-    return false;
-  }
-  const tags: number[] = [];
-  for (let at = outer.end; at < der.length;) {
-    const inner = derLength(der, at + 1);
-    if (inner === undefined || inner.end + inner.length > der.length) {
-      return false;
-    }
-    tags.push(der[at]);
-    at = inner.end + inner.length;
-  }
-  if (shape.exact && tags.length !== shape.starts.length) return false;
-  return shape.starts.every((tag, i) => tags[i] === tag);
-}
-
-/** A DER length at `at`: its value and where the contents begin. */
-function derLength(
-  der: Uint8Array,
-  at: number,
-): { length: number; end: number } | undefined {
-  if (at >= der.length) return undefined;
-  const first = der[at];
-  if (first < 0x80) return { length: first, end: at + 1 };
-  const bytes = first & 0x7f;
-  if (bytes === 0 || bytes > 4 || at + 1 + bytes > der.length) return undefined;
-  let length = 0;
-  for (let i = 0; i < bytes; i++) length = length * 256 + der[at + 1 + i];
-  return { length, end: at + 1 + bytes };
-}
-
-/** One PEM block: its label and its base64 body. */
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \1-----/g;

@@ -122,7 +122,10 @@ export class LoadFigures {
   #longestWaitMs = 0;
   #longestLateWakeMs = 0;
 
-  /** Starts with nothing counted. */
+  /**
+   * Counts against `options.config`; the uncorrected latency is kept only
+   * under a rate, where it differs from the scheduled one.
+   */
   constructor(options: LoadFiguresOptions) {
     this.#config = options.config;
     this.#failures = options.failures;

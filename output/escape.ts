@@ -170,7 +170,7 @@ export function escapeBytes(bytes: Uint8Array): string {
     // The common case: the whole chunk is valid UTF-8.
     return escapeText(strictUtf8.decode(bytes));
   } catch {
-    // Fall through to the byte-by-byte walk.
+    // Some bytes are not UTF-8: each character is found on its own.
   }
   let shown = "";
   let index = 0;

@@ -83,7 +83,10 @@ export class AppDecoder {
   #buffered = 0;
   #reserveHook: ((bytes: number) => boolean) | undefined;
 
-  /** Creates a decoder with the given content limit. */
+  /**
+   * A decoder that refuses content above `options.maxContentLength` from
+   * the header alone, and asks `options.reserve` before it holds more.
+   */
   constructor(options: AppDecoderOptions = {}) {
     this.#maxContent = options.maxContentLength ?? DEFAULT_MAX_CONTENT;
     this.#reserveHook = options.reserve;
