@@ -81,25 +81,19 @@ Deno.test("blocked stdout: the bork server answers 256 KiB while nobody reads it
 });
 
 Deno.test("blocked stdout: the queue is bounded; what it drops is counted in one line on stderr, and a summary is kept", async () => {
-  const reporter = new URL("../output/reporter.ts", import.meta.url).href;
   // 100,000 event lines of 100 bytes, printed faster than any write
   // completes: about 10 MB, against the queue's 4 MiB. Then the summary,
   // which a full queue still keeps.
-  const script = `import { Reporter } from "${reporter}";
+  const output = await evalWith(`import { Reporter } from "${REPORTER}";
 const reporter = new Reporter({ queued: true });
 for (let i = 0; i < 100000; i++) reporter.info("x".repeat(99));
 reporter.always("Served 1 connection");
-await reporter.flush();`;
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+await reporter.flush();`);
   equal(output.code, 0);
-  const out = lines(new TextDecoder().decode(output.stdout));
+  const out = lines(output.stdout);
   equal(out.at(-1), "Served 1 connection");
   const printed = out.length - 1;
-  const note = new TextDecoder().decode(output.stderr);
+  const note = output.stderr;
   const dropped =
     /^netdemo: (\d+) lines were dropped while the output was blocked\n$/
       .exec(note);
@@ -109,22 +103,16 @@ await reporter.flush();`;
 });
 
 Deno.test("blocked stdout: each time the output blocks, what it dropped is counted in a line of its own", async () => {
-  const reporter = new URL("../output/reporter.ts", import.meta.url).href;
   // Two bursts of 100,000 event lines, the queue emptied between them.
-  const script = `import { Reporter } from "${reporter}";
+  const output = await evalWith(`import { Reporter } from "${REPORTER}";
 const reporter = new Reporter({ queued: true });
 for (const burst of [1, 2]) {
   for (let i = 0; i < 100000; i++) reporter.info("x".repeat(99));
   await reporter.flush();
-}`;
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+}`);
   equal(output.code, 0);
-  const printed = lines(new TextDecoder().decode(output.stdout)).length;
-  const notes = lines(new TextDecoder().decode(output.stderr));
+  const printed = lines(output.stdout).length;
+  const notes = lines(output.stderr);
   const counts = notes.map((note) =>
     Number(
       /^netdemo: (\d+) lines were dropped while the output was blocked$/

@@ -217,24 +217,36 @@ Deno.test("demo: the lessons and the sockets view in the README's order, on stdo
   );
 });
 
+/**
+ * `client multi -p PORT ARGS...` on a terminal (script's), as xterm: its
+ * exit code and everything the terminal showed.
+ */
+async function loadOnTerminal(
+  port: number,
+  args: string[],
+): Promise<{ code: number; text: string }> {
+  const { program, prefix } = netdemoCommand();
+  const line = [
+    ...[program, ...prefix, "client", "multi", "-p", `${port}`, ...args],
+  ].map((word) => `'${word}'`).join(" ");
+  const output = await new Deno.Command("script", {
+    args: ["-qec", line, "/dev/null"],
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TERM: "xterm" },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+  }).output();
+  return { code: output.code, text: new TextDecoder().decode(output.stdout) };
+}
+
 Deno.test("output: on a terminal, --quiet leaves out the load's progress line and keeps the report", async () => {
   const server = await spawnServer(["server", "echo", "--quiet", "-p", "0"]);
   try {
-    const { program, prefix } = netdemoCommand();
     // Past a second: one tick would draw the line.
-    const line = [
-      ...[program, ...prefix, "client", "multi", "-p", `${server.port}`],
+    const { code, text } = await loadOnTerminal(server.port, [
       ...["--conns", "1", "--duration", "1.3", "--quiet"],
-    ].map((word) => `'${word}'`).join(" ");
-    const output = await new Deno.Command("script", {
-      args: ["-qec", line, "/dev/null"],
-      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TERM: "xterm" },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-    }).output();
-    equal(output.code, 0);
-    const text = new TextDecoder().decode(output.stdout);
+    ]);
+    equal(code, 0);
     ok(!text.includes("\x1b[2K"), JSON.stringify(text));
     ok(!text.includes("elapsed"), JSON.stringify(text));
     match(text, /^Round trips: /m);
@@ -246,22 +258,13 @@ Deno.test("output: on a terminal, --quiet leaves out the load's progress line an
 Deno.test("output: on a terminal, the load's progress line says it is warming up, then counts from the warm-up's end", async () => {
   const server = await spawnServer(["server", "echo", "--quiet", "-p", "0"]);
   try {
-    const { program, prefix } = netdemoCommand();
-    const line = [
-      ...[program, ...prefix, "client", "multi", "-p", `${server.port}`],
+    const { code, text: shown } = await loadOnTerminal(server.port, [
       ...["--conns", "2", "--omit", "1.6", "--duration", "1.5"],
-    ].map((word) => `'${word}'`).join(" ");
-    const output = await new Deno.Command("script", {
-      args: ["-qec", line, "/dev/null"],
-      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TERM: "xterm" },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-    }).output();
-    equal(output.code, 0);
+    ]);
+    equal(code, 0);
     // Each progress line is drawn after a carriage return and a clear,
     // with no newline: the next clear follows it.
-    const progress = new TextDecoder().decode(output.stdout)
+    const progress = shown
       .split("\r\x1b[2K").slice(1)
       .filter((text) => text !== "" && !text.includes("\n"));
     // A tick a second: the first falls in the 1.6 s warm-up, the ones
