@@ -122,11 +122,13 @@ export function planLoad(options: LoadOptions): LoadPlan {
     makePayload(options.size ?? DEFAULT_LOAD_SIZE);
   const { rate, rounds, lifetime } = options;
   if (rounds !== undefined && options.durationMs !== undefined) {
-    throw new RangeError("Give either rounds or durationMs, not both");
+    throw new RangeError("rounds and durationMs cannot both be given");
   }
   const omitMs = options.omitMs ?? 0;
   if (rounds !== undefined && omitMs > 0) {
-    throw new RangeError("A warm-up (omitMs) needs a timed run, not rounds");
+    throw new RangeError(
+      "omitMs (a warm-up) needs a timed run: give durationMs, not rounds",
+    );
   }
   const durationMs = rounds === undefined
     ? options.durationMs ?? DEFAULT_LOAD_DURATION_MS

@@ -121,7 +121,7 @@ export class LatencyRecorder {
       histogram = decodeFromCompressedBase64(encoded, 64, false);
     } catch (error) {
       throw new RangeError(
-        "The histogram is not HdrHistogram compressed base64",
+        "the histogram is not HdrHistogram compressed base64",
         {
           cause: error,
         },
@@ -129,7 +129,7 @@ export class LatencyRecorder {
     }
     if (exact.count !== undefined && histogram.totalCount !== exact.count) {
       throw new RangeError(
-        `The histogram holds ${histogram.totalCount} samples, not the report's own count of ${exact.count}`,
+        `the histogram holds ${histogram.totalCount} samples, not the report's own count of ${exact.count}`,
       );
     }
     const recorder = new LatencyRecorder();
@@ -147,7 +147,7 @@ export class LatencyRecorder {
         !withinBucket(max, histogram.maxValue)
       ) {
         throw new RangeError(
-          "The histogram does not agree with the report's own min or max latency",
+          "the histogram does not agree with the report's own min or max latency",
         );
       }
       recorder.#min = min;

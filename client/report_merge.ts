@@ -192,7 +192,7 @@ function decode(
     });
   } catch (error) {
     // The recorder's sentence, about this file's histogram.
-    const reason = (error as Error).message.replace(/^The histogram /, "");
+    const reason = (error as Error).message.replace(/^the histogram /, "");
     throw new ReportError(`${name} holds a histogram that ${reason}`, {
       cause: error,
     });
