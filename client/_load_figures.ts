@@ -346,6 +346,8 @@ export class LoadFigures {
       interrupted: boolean;
       /** Milliseconds the slots stood empty while messages fell due. */
       emptyMs?: number;
+      /** The part of `emptyMs` spent waiting for old connections' close. */
+      closeWaitMs?: number;
     },
   ): LoadResult {
     const config = this.#config;
@@ -403,6 +405,7 @@ export class LoadFigures {
       longestWaitMs: this.#longestWaitMs,
       longestLateWakeMs: this.#longestLateWakeMs,
       emptyMs: run.emptyMs ?? 0,
+      closeWaitMs: run.closeWaitMs,
     });
     return {
       report,

@@ -63,6 +63,11 @@ export class Slots {
   /** Time, in ms, the slots stood without a connection while messages fell due. */
   emptyMs = 0;
   /**
+   * The part of `emptyMs` spent waiting for the old connection's close
+   * (the server's end of stream), when it could not wait on its own.
+   */
+  closeWaitMs = 0;
+  /**
    * Slots still sending or awaiting echoes: a counted run's slot is over
    * at its last echo, a timed run's when its loop ends.
    */
@@ -151,7 +156,10 @@ export class Slots {
       // that keeps half-closed connections open does not slow the churn
       // (as many at a time as the open-file limit leaves room for; beyond,
       // the slot waits for the close).
-      const lingers = lifetime !== undefined && live.mayLinger;
+      // Not in a counted run, whose slot stops at its connection's error,
+      // which may come in that wait (a reset answering the end of stream).
+      const lingers = lifetime !== undefined && durationMs !== undefined &&
+        live.mayLinger;
       const outcome =
         await (lingers ? Promise.race([running, echoed.promise]) : running);
       if (outcome === "stopped") return;
@@ -209,10 +217,9 @@ export class Slots {
           connector.stopped
         ? performance.now()
         : deadline;
-      this.emptyMs += Math.max(
-        0,
-        refilled - Math.max(dueFrom, this.#options.countFrom),
-      );
+      const from = Math.max(dueFrom, this.#options.countFrom);
+      this.emptyMs += Math.max(0, refilled - from);
+      this.closeWaitMs += Math.max(0, now - from);
     }
   }
 }

@@ -38,6 +38,12 @@ export interface Verdict {
    */
   waitedForConnections: boolean;
   /**
+   * True when, waiting for new connections, the run waited mostly for its
+   * old ones' close (the server's end of stream after the client's), which
+   * the open-file limit left no room to wait for beside the next.
+   */
+  waitedForCloses: boolean;
+  /**
    * The longest time, in milliseconds, that a message already due in a
    * `rate` run waited for the server to answer the ones before it (for a
    * place in its pipeline, or under `lifetime` for its connection's last
@@ -76,6 +82,8 @@ export interface RunFacts {
   longestLateWakeMs: number;
   /** Milliseconds the slots stood empty while messages fell due. */
   emptyMs: number;
+  /** The part of `emptyMs` spent waiting for old connections' close. */
+  closeWaitMs?: number;
 }
 
 /**
@@ -131,6 +139,8 @@ export function judgeRun(facts: RunFacts): Verdict {
     behind,
     heldBack,
     waitedForConnections,
+    waitedForCloses: waitedForConnections &&
+      (facts.closeWaitMs ?? 0) * 2 > facts.emptyMs,
     longestStallMs: longestStall || shortStall,
   };
 }

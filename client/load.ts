@@ -228,6 +228,7 @@ class LoadRun {
         opened: this.#connector.opened,
         interrupted: this.#options.signal?.aborted === true && this.#cutShort,
         emptyMs: slotsRun.emptyMs,
+        closeWaitMs: slotsRun.closeWaitMs,
       });
       // A slot of a timed run ends early only when a connect fails; when
       // every one did (or the open-file limit stopped them all), the run

@@ -120,6 +120,12 @@ function behindWarning(result: LoadResult): string {
   if (!result.heldBack && result.longestStallMs > 0) {
     return stallWarning(result, shortfall);
   }
+  if (result.waitedForCloses) {
+    const why = config.rounds === null
+      ? "as the open-file limit left no room for more to wait on their own; raise ulimit -n or give a longer --lifetime"
+      : "as a counted run's slot waits for it, to stop at its error; give a longer --lifetime, or a server that closes";
+    return `the schedule waited for the server to close connections: ${shortfall}; each connection, its --lifetime done, waited for the server's end of stream after its own before its slot opened the next, ${why}`;
+  }
   if (result.waitedForConnections) {
     // Each connection carries --lifetime round trips, so the schedule
     // needs rate / lifetime new ones a second; when that is not above the

@@ -9,6 +9,7 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
+import { loadWarnings } from "../client/load_warnings.ts";
 import { serveEcho } from "../server/echo.ts";
 import { CliProcess, spawnQuietEcho } from "./_helpers.ts";
 import { runPythonSnippet } from "./_python.ts";
@@ -298,6 +299,31 @@ Deno.test("load: --lifetime churn does not wait for a server that keeps half-clo
     equal(result.behind, false);
     equal(result.longestStallMs, 0);
     deepEqual(report.errors, {});
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("load: a counted --rate run whose --lifetime waits for a server slow to close says it waited for closes, not for connects or a stall", async () => {
+  const server = keepOpenServer();
+  try {
+    // Each slot's first connection waits 2 s for the close that never
+    // comes before the slot opens its second.
+    const result = await runLoad({
+      port: server.port,
+      connections: 2,
+      lifetime: 1,
+      rate: 100,
+      rounds: 2,
+    });
+    equal(result.report.roundTrips, 4);
+    equal(result.behind, true);
+    equal(result.waitedForCloses, true);
+    equal(result.longestStallMs, 0);
+    match(
+      loadWarnings(result)[0] ?? "",
+      /^the schedule waited for the server to close connections: it sent [\d.]+ of 100 round trips\/s requested; .*a server that closes$/,
+    );
   } finally {
     await server.close();
   }

@@ -179,3 +179,24 @@ Deno.test("load: a counted run whose every round trip came back is not lengthene
     await server.kill();
   }
 });
+
+Deno.test("load: a counted --lifetime run's slot stops at the reset that answers its end of stream, whatever the open-file limit", async () => {
+  const { server, port } = await startPythonServer(
+    "reset_on_close_server.py",
+    ["--delay", "0"],
+  );
+  try {
+    const { report, failures } = await runLoad({
+      port: Number(port),
+      connections: 2,
+      rounds: 10,
+      lifetime: 2,
+    });
+    // Each slot's first connection did its 2 round trips, then the reset
+    // ended the slot, as any error ends a counted run's slot.
+    equal(report.roundTrips, 4);
+    equal(failures.counts.reset, 2, failures.describeWithFirst());
+  } finally {
+    await server.kill();
+  }
+});
