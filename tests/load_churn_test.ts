@@ -248,16 +248,22 @@ Deno.test("load: under --rate, connections that keep timing out are replaced onl
 });
 
 /**
- * An echo server that keeps every connection open after the client's end
- * of stream (as it may), until closed.
+ * An echo server that closes a connection only `closeAfterMs` after the
+ * client's end of stream (as a server may), or at its own close.
  */
-function keepOpenServer(): { port: number; close(): Promise<void> } {
+function slowClosingServer(
+  closeAfterMs: number,
+): { port: number; close(): Promise<void> } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
+  const open = new Set<Deno.Conn>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
   const served: Promise<void>[] = [];
+  const closeConn = (conn: Deno.Conn): void => {
+    if (open.delete(conn)) conn.close();
+  };
   const accepting = (async () => {
     for await (const conn of listener) {
-      conns.push(conn);
+      open.add(conn);
       served.push((async () => {
         const buffer = new Uint8Array(4096);
         try {
@@ -267,6 +273,11 @@ function keepOpenServer(): { port: number; close(): Promise<void> } {
         } catch {
           // The client closed first.
         }
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          closeConn(conn);
+        }, closeAfterMs);
+        timers.add(timer);
       })());
     }
   })();
@@ -275,14 +286,15 @@ function keepOpenServer(): { port: number; close(): Promise<void> } {
     async close(): Promise<void> {
       listener.close();
       await accepting;
-      for (const conn of conns) conn.close();
       await Promise.all(served);
+      for (const timer of timers) clearTimeout(timer);
+      for (const conn of [...open]) closeConn(conn);
     },
   };
 }
 
-Deno.test("load: --lifetime churn does not wait for a server that keeps half-closed connections open, and blames no stall on it", async () => {
-  const server = keepOpenServer();
+Deno.test("load: --lifetime churn does not wait for a server slow to close half-closed connections, and blames no stall on it", async () => {
+  const server = slowClosingServer(500);
   try {
     const result = await runLoad({
       port: server.port,
@@ -292,8 +304,8 @@ Deno.test("load: --lifetime churn does not wait for a server that keeps half-clo
       durationMs: 1000,
     });
     const { report } = result;
-    // 100 round trips, one per connection, where waiting 2 s for each
-    // close would have allowed about two.
+    // 100 round trips, one per connection, where waiting 0.5 s for each
+    // close would have allowed about four.
     equal(report.roundTrips, 100);
     equal(report.connectionsOpened, 100);
     equal(result.behind, false);
@@ -305,10 +317,10 @@ Deno.test("load: --lifetime churn does not wait for a server that keeps half-clo
 });
 
 Deno.test("load: a counted --rate run whose --lifetime waits for a server slow to close says it waited for closes, not for connects or a stall", async () => {
-  const server = keepOpenServer();
+  const server = slowClosingServer(500);
   try {
-    // Each slot's first connection waits 2 s for the close that never
-    // comes before the slot opens its second.
+    // Each slot's first connection waits 0.5 s for the close before the
+    // slot opens its second.
     const result = await runLoad({
       port: server.port,
       connections: 2,
