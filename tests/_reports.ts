@@ -7,8 +7,18 @@
 import { equal } from "node:assert/strict";
 import { runCli, spawnQuietEcho } from "./_helpers.ts";
 
-/** Two real reports from two concurrent runs against one echo server. */
-export async function twoReports(): Promise<string[]> {
+/**
+ * Two real reports from two concurrent runs against one echo server, made
+ * once per test file: the tests only read them.
+ */
+export function twoReports(): Promise<readonly string[]> {
+  made ??= makeTwoReports();
+  return made;
+}
+
+let made: Promise<readonly string[]> | undefined;
+
+async function makeTwoReports(): Promise<readonly string[]> {
   const server = await spawnQuietEcho();
   try {
     const runs = await Promise.all([
