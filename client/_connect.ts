@@ -107,6 +107,8 @@ export class Connector {
    * should end with.
    */
   limitError: NetError | undefined;
+  /** The process's open-file limit, as read before the first connect. */
+  readonly fileLimit: number | undefined;
   #options: ConnectorOptions;
   #reporter: Reporter;
   #stopper = new AbortController();
@@ -119,7 +121,7 @@ export class Connector {
    * error when `connections` cannot fit under the open-file limit.
    */
   constructor(options: ConnectorOptions) {
-    checkOpenFileLimit(options.connections);
+    this.fileLimit = checkOpenFileLimit(options.connections);
     this.#options = options;
     this.#reporter = options.reporter ?? SILENT;
     this.address = formatEndpoint(options.endpoint);

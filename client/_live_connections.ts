@@ -13,7 +13,6 @@ import type { FailureTally } from "./failures.ts";
 import { connectionFailure } from "./_many.ts";
 import type { PipelinedConnection } from "./_pipeline.ts";
 import type { StopReason } from "./_pipeline_job.ts";
-import { openFileLimit } from "../system/open_files.ts";
 
 /** Most churned connections left to wait for their server's close at once. */
 const MAX_LINGERING = 4096;
@@ -31,10 +30,11 @@ export interface LiveConnectionsOptions {
   /** True once the run was stopped: a failure then is no failure. */
   stopped(): boolean;
   /**
-   * Connections the run keeps open at once (its slots), or undefined
-   * when none may linger (no churn).
+   * Under a timed run's churn, the connections the run keeps open at once
+   * (its slots) and the open-file limit (undefined: unknown), which bound
+   * how many may linger; without, none may.
    */
-  lingerBeside?: number;
+  linger?: { slots: number; fileLimit: number | undefined };
 }
 
 /**
@@ -55,10 +55,10 @@ export class LiveConnections {
   /** Counts into `options.failures`; lingering as the open-file limit allows. */
   constructor(options: LiveConnectionsOptions) {
     this.#options = options;
-    if (options.lingerBeside !== undefined) {
+    if (options.linger !== undefined) {
       // Room left by the slots' own connections and the runtime's files.
-      const spare = (openFileLimit() ?? 1024) - options.lingerBeside -
-        RUNTIME_FILES;
+      const { slots, fileLimit } = options.linger;
+      const spare = (fileLimit ?? 1024) - slots - RUNTIME_FILES;
       this.#lingerRoom = Math.max(0, Math.min(MAX_LINGERING, spare));
     }
   }

@@ -13,8 +13,7 @@ import type { FailureTally } from "./failures.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
 import { EARLY_MS } from "./_schedule.ts";
-import { SHORT_STALL_MS } from "./_pipeline_job.ts";
-import type { Stall } from "./_pipeline_job.ts";
+import { SHORT_STALL_MS, type Stall } from "./_pipeline_job.ts";
 import { judgeRun, pipelineCap, type Verdict } from "./_load_verdict.ts";
 import {
   type IntervalReport,

@@ -154,14 +154,10 @@ export class Slots {
       // Under churn the slot goes on once every echo is in: the old
       // connection waits for the server's close on its own, so a server
       // that keeps half-closed connections open does not slow the churn
-      // (as many at a time as the open-file limit leaves room for; beyond,
-      // the slot waits for the close).
-      // Not in a counted run, whose slot stops at its connection's error,
-      // which may come in that wait (a reset answering the end of stream).
-      const lingers = lifetime !== undefined && durationMs !== undefined &&
-        live.mayLinger;
-      const outcome =
-        await (lingers ? Promise.race([running, echoed.promise]) : running);
+      // (in a timed run, as many at a time as the open-file limit leaves
+      // room for; beyond, and in a counted run, the slot waits for it).
+      const enough = live.mayLinger ? echoed.promise : running;
+      const outcome = await Promise.race([running, enough]);
       if (outcome === "stopped") return;
       // A counted run ends at its first failure; a timed one keeps its
       // load, as wrk does, with a new connection in the failed one's

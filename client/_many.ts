@@ -80,6 +80,7 @@ export function connectionFailure(error: unknown, address: string): NetError {
  * Fails early, in one sentence, when `connections` cannot fit under the
  * process's open-file limit; does nothing when the limit cannot be read
  * (then {@linkcode openFileLimitError} explains an actual EMFILE).
+ * Returns the limit read, undefined when unknown.
  *
  * @example
  * ```ts
@@ -87,11 +88,11 @@ export function connectionFailure(error: unknown, address: string): NetError {
  * checkOpenFileLimit(10);
  * ```
  */
-export function checkOpenFileLimit(connections: number): void {
+export function checkOpenFileLimit(connections: number): number | undefined {
   const limit = openFileLimit();
-  if (limit === undefined) return;
+  if (limit === undefined) return undefined;
   const open = openFileCount();
-  if (connections + (open ?? 0) <= limit) return;
+  if (connections + (open ?? 0) <= limit) return limit;
   const inUse = open === undefined
     ? ", fewer than that"
     : ` and ${open} are in use already`;

@@ -93,13 +93,6 @@ class LoadRun {
     this.#options = options;
     this.#plan = planLoad(options);
     this.#reporter = options.reporter ?? SILENT;
-    this.#live = new LiveConnections({
-      failures: this.#failures,
-      stopped: () => this.#connector.stopped,
-      lingerBeside: this.#plan.lifetime === undefined
-        ? undefined
-        : this.#plan.slots,
-    });
     const connectLatency = new LatencyRecorder();
     this.#figures = new LoadFigures({
       config: this.#plan.config,
@@ -116,6 +109,18 @@ class LoadRun {
       connectRate: options.connectRate,
       connectLatency,
       onFailure: (failure) => this.#failures.add(failure),
+    });
+    // Only a timed run's churned connections wait for the server's close
+    // on their own: a counted run's slot stops at its connection's error,
+    // which may come in that wait (a reset answering the end of stream).
+    const churns = this.#plan.lifetime !== undefined &&
+      this.#plan.durationMs !== undefined;
+    this.#live = new LiveConnections({
+      failures: this.#failures,
+      stopped: () => this.#connector.stopped,
+      linger: churns
+        ? { slots: this.#plan.slots, fileLimit: this.#connector.fileLimit }
+        : undefined,
     });
     this.#connector.signal.addEventListener("abort", this.#stop, {
       once: true,

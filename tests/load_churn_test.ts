@@ -13,6 +13,7 @@ import { loadWarnings } from "../client/load_warnings.ts";
 import { serveEcho } from "../server/echo.ts";
 import { CliProcess, spawnQuietEcho } from "./_helpers.ts";
 import { runPythonSnippet } from "./_python.ts";
+import { writeAll } from "./_net.ts";
 import { assertReportShape, loadAgainstEcho, slowEcho } from "./_load.ts";
 
 Deno.test("load: --lifetime replaces connections: conns x ceil(rounds / lifetime) opened", async () => {
@@ -268,7 +269,7 @@ function slowClosingServer(
         const buffer = new Uint8Array(4096);
         try {
           for (let got; (got = await conn.read(buffer)) !== null;) {
-            await conn.write(buffer.subarray(0, got));
+            await writeAll(conn, buffer.subarray(0, got));
           }
         } catch {
           // The client closed first.
@@ -293,50 +294,50 @@ function slowClosingServer(
   };
 }
 
-Deno.test("load: --lifetime churn does not wait for a server slow to close half-closed connections, and blames no stall on it", async () => {
+/**
+ * `runLoad` of 2 connections at 100/s, each closed after one round trip,
+ * against {@linkcode slowClosingServer}, which closes 0.5 s after each
+ * end of stream; `length` makes it a timed or a counted run.
+ */
+async function churnAgainstSlowClose(
+  length: { durationMs: number } | { rounds: number },
+): ReturnType<typeof runLoad> {
   const server = slowClosingServer(500);
   try {
-    const result = await runLoad({
+    return await runLoad({
       port: server.port,
       connections: 2,
       lifetime: 1,
       rate: 100,
-      durationMs: 1000,
+      ...length,
     });
-    const { report } = result;
-    // 100 round trips, one per connection, where waiting 0.5 s for each
-    // close would have allowed about four.
-    equal(report.roundTrips, 100);
-    equal(report.connectionsOpened, 100);
-    equal(result.behind, false);
-    equal(result.longestStallMs, 0);
-    deepEqual(report.errors, {});
   } finally {
     await server.close();
   }
+}
+
+Deno.test("load: --lifetime churn does not wait for a server slow to close half-closed connections, and blames no stall on it", async () => {
+  const result = await churnAgainstSlowClose({ durationMs: 1000 });
+  const { report } = result;
+  // 100 round trips, one per connection, where waiting 0.5 s for each
+  // close would have allowed about four.
+  equal(report.roundTrips, 100);
+  equal(report.connectionsOpened, 100);
+  equal(result.behind, false);
+  equal(result.longestStallMs, 0);
+  deepEqual(report.errors, {});
 });
 
 Deno.test("load: a counted --rate run whose --lifetime waits for a server slow to close says it waited for closes, not for connects or a stall", async () => {
-  const server = slowClosingServer(500);
-  try {
-    // Each slot's first connection waits 0.5 s for the close before the
-    // slot opens its second.
-    const result = await runLoad({
-      port: server.port,
-      connections: 2,
-      lifetime: 1,
-      rate: 100,
-      rounds: 2,
-    });
-    equal(result.report.roundTrips, 4);
-    equal(result.behind, true);
-    equal(result.waitedForCloses, true);
-    equal(result.longestStallMs, 0);
-    match(
-      loadWarnings(result)[0] ?? "",
-      /^the schedule waited for the server to close connections: it sent [\d.]+ of 100 round trips\/s requested; .*a server that closes$/,
-    );
-  } finally {
-    await server.close();
-  }
+  // Each slot's first connection waits 0.5 s for the close before the
+  // slot opens its second.
+  const result = await churnAgainstSlowClose({ rounds: 2 });
+  equal(result.report.roundTrips, 4);
+  equal(result.behind, true);
+  equal(result.waitedForCloses, true);
+  equal(result.longestStallMs, 0);
+  match(
+    loadWarnings(result)[0] ?? "",
+    /^the schedule waited for the server to close connections: it sent [\d.]+ of 100 round trips\/s requested; .*a server that closes$/,
+  );
 });
