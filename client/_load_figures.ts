@@ -15,6 +15,7 @@ import { IntervalMeter } from "./_intervals.ts";
 import { EARLY_MS } from "./_schedule.ts";
 import { SHORT_STALL_MS, type Stall } from "./_pipeline_job.ts";
 import { judgeRun, pipelineCap, type Verdict } from "./_load_verdict.ts";
+import type { PauseWatch } from "./_pauses.ts";
 import {
   type IntervalReport,
   type LoadConfig,
@@ -71,6 +72,11 @@ export interface LoadFiguresOptions {
   failures: FailureTally;
   /** The connect latencies the connector records. */
   connectLatency: LatencyRecorder;
+  /**
+   * The client's own pauses, under a rate: a stall's wait counts only the
+   * time the client was running, and the longest pause as a late wake.
+   */
+  pauses?: PauseWatch;
 }
 
 /**
@@ -120,6 +126,7 @@ export class LoadFigures {
   #runStart = 0;
   #longestWaitMs = 0;
   #longestLateWakeMs = 0;
+  #pauses: PauseWatch | undefined;
 
   /**
    * Counts against `options.config`; the uncorrected latency is kept only
@@ -129,6 +136,7 @@ export class LoadFigures {
     this.#config = options.config;
     this.#failures = options.failures;
     this.#connectLatency = options.connectLatency;
+    this.#pauses = options.pauses;
     if (options.config.rate !== null) {
       this.#uncorrected = new LatencyRecorder();
     }
@@ -143,9 +151,12 @@ export class LoadFigures {
   };
 
   /** Counts a stall that held a due message back, unless in the warm-up. */
-  onStall = ({ plannedAt, ms }: Stall): void => {
+  onStall = ({ plannedAt, ms, endedAt }: Stall): void => {
     if (plannedAt < this.#countFrom) return;
-    this.#longestWaitMs = Math.max(this.#longestWaitMs, ms);
+    // An echo may have waited in the socket's buffer while the client was
+    // stopped or starved: that part of the wait was never the server's.
+    const own = this.#pauses?.within(endedAt - ms, endedAt) ?? 0;
+    this.#longestWaitMs = Math.max(this.#longestWaitMs, ms - own);
   };
 
   /** Counts a late wake of the client's own, unless in the warm-up. */
@@ -402,7 +413,10 @@ export class LoadFigures {
       uncorrectedMeanMs: report.uncorrectedLatencyMs?.mean ?? 0,
       cutShort: interrupted || failures.total > 0,
       longestWaitMs: this.#longestWaitMs,
-      longestLateWakeMs: this.#longestLateWakeMs,
+      longestLateWakeMs: Math.max(
+        this.#longestLateWakeMs,
+        this.#pauses?.longestMs ?? 0,
+      ),
       emptyMs: run.emptyMs ?? 0,
       closeWaitMs: run.closeWaitMs,
     });

@@ -180,7 +180,7 @@ export class Slots {
         ? 0
         : freedAt - Math.max(planned, connection.lastSentAt);
       if (!failed && waited >= SHORT_STALL_MS) {
-        figures.onStall({ plannedAt: planned!, ms: waited });
+        figures.onStall({ plannedAt: planned!, ms: waited, endedAt: freedAt });
       }
       // Under --rate a slot that fell behind has its next message long due:
       // the clock, too, ends churn, at the deadline after a failure, else

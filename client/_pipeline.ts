@@ -200,7 +200,11 @@ export class PipelinedConnection {
       if (this.#stopped) return;
       const now = performance.now();
       if (slept && now - planned! >= SHORT_STALL_MS) {
-        job.onLateWake?.({ plannedAt: planned!, ms: now - planned! });
+        job.onLateWake?.({
+          plannedAt: planned!,
+          ms: now - planned!,
+          endedAt: now,
+        });
       }
       // How long a message already due waited for a place in the pipeline:
       // until the place freed, not until the send, which the client's own
@@ -209,7 +213,7 @@ export class PipelinedConnection {
         ? 0
         : freedAt - Math.max(waitFrom, planned);
       if (stalled >= SHORT_STALL_MS) {
-        job.onStall?.({ plannedAt: planned!, ms: stalled });
+        job.onStall?.({ plannedAt: planned!, ms: stalled, endedAt: freedAt });
       }
       if (now >= job.deadline + (planned === undefined ? 0 : LATE_SEND_MS)) {
         break;

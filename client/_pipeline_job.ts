@@ -77,6 +77,8 @@ export interface Stall {
   plannedAt: number;
   /** How long it was held back, in milliseconds. */
   ms: number;
+  /** When the wait ended, a `performance.now()` time. */
+  endedAt: number;
 }
 
 /** Why a connection was stopped from outside, which decides what it reports. */

@@ -18,6 +18,7 @@ import { Connector } from "./_connect.ts";
 import { Schedule, sleepUntil, Ticker } from "./_schedule.ts";
 import { LiveConnections } from "./_live_connections.ts";
 import { Slots } from "./_load_slots.ts";
+import { PauseWatch } from "./_pauses.ts";
 import { type LoadOptions, type LoadPlan, planLoad } from "./_load_options.ts";
 
 export { formatInterval, formatLoadReport } from "./load_report.ts";
@@ -78,6 +79,7 @@ class LoadRun {
   #figures: LoadFigures;
   #live: LiveConnections;
   #ticker = new Ticker();
+  #pauses: PauseWatch | undefined;
   #timers: Timer[] = [];
   #deadline = Infinity;
   /** Aborted when a timed run's drain time is up. */
@@ -94,10 +96,13 @@ class LoadRun {
     this.#plan = planLoad(options);
     this.#reporter = options.reporter ?? SILENT;
     const connectLatency = new LatencyRecorder();
+    // Only a schedule's waits are weighed as stalls.
+    if (this.#plan.rate !== undefined) this.#pauses = new PauseWatch();
     this.#figures = new LoadFigures({
       config: this.#plan.config,
       failures: this.#failures,
       connectLatency,
+      pauses: this.#pauses,
     });
     this.#connector = new Connector({
       endpoint: this.#plan.endpoint,
@@ -141,6 +146,7 @@ class LoadRun {
       const started = performance.now();
       const countFrom = started + omitMs;
       this.#figures.begin(countFrom, started);
+      this.#pauses?.start();
       if (durationMs !== undefined) {
         const runMs = omitMs + durationMs;
         this.#deadline = started + runMs;
@@ -251,6 +257,7 @@ class LoadRun {
       return result;
     } finally {
       for (const timer of this.#timers) clearTimeout(timer);
+      this.#pauses?.stop();
       this.#ticker.release();
       this.#connector.close();
     }

@@ -17,6 +17,7 @@ import {
   sleepUntil,
   Ticker,
 } from "../client/_schedule.ts";
+import { PauseWatch } from "../client/_pauses.ts";
 
 Deno.test("schedule: --rate spreads round trips evenly over the connections, interleaved", () => {
   const schedule = new Schedule({ rate: 1000, slots: 4 }, 100);
@@ -107,6 +108,29 @@ Deno.test("schedule: releasing the ticker wakes every waiting sender at once", a
   );
   ticker.release();
   await waiting;
+});
+
+Deno.test("schedule: the pause watch counts a blocked event loop as the client's own time, also while the block goes on", async () => {
+  const pauses = new PauseWatch();
+  pauses.start();
+  try {
+    // Its first tick is set, then the loop is blocked past it.
+    const from = performance.now();
+    while (performance.now() - from < 200) {
+      // A long synchronous task, as a stopped or starved client would be.
+    }
+    // Asked before its overdue tick has run (as an echo read first would).
+    const during = performance.now();
+    ok(pauses.within(from, during) >= 100, `${pauses.within(from, during)}`);
+    equal(pauses.longestMs, 0);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    ok(pauses.longestMs >= 100, `longest ${pauses.longestMs}`);
+    ok(pauses.within(from, during) >= 100, `${pauses.within(from, during)}`);
+    // None of it before the block.
+    equal(pauses.within(from - 1000, from - 500), 0);
+  } finally {
+    pauses.stop();
+  }
 });
 
 Deno.test("schedule: a run that kept its --rate reports that rate, never more than it sent", async () => {
