@@ -57,11 +57,17 @@ async function request(dir: string, name: string): Promise<void> {
   ]);
 }
 
-async function signed(dir: string, name: string, san: string): Promise<void> {
+// Each certificate gets its serial number from its caller: two signings at
+// once sharing `-CAcreateserial`'s file can read it half written.
+async function signed(
+  dir: string,
+  name: string,
+  options: { san: string; serial: number },
+): Promise<void> {
   await request(dir, name);
   await Deno.writeTextFile(
     `${dir}/${name}.ext`,
-    `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
+    `subjectAltName=${options.san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
   );
   await openssl(dir, [
     "x509",
@@ -72,7 +78,8 @@ async function signed(dir: string, name: string, san: string): Promise<void> {
     "ca.pem",
     "-CAkey",
     "ca.key",
-    "-CAcreateserial",
+    "-set_serial",
+    `${options.serial}`,
     "-days",
     "2",
     "-extfile",
@@ -161,8 +168,11 @@ export function testCerts(): Promise<TestCerts> {
       "keyUsage=critical,keyCertSign",
     ]);
     await Promise.all([
-      signed(dir, "server", "DNS:localhost,IP:127.0.0.1,IP:::1"),
-      signed(dir, "wrong", "DNS:wrong.example"),
+      signed(dir, "server", {
+        san: "DNS:localhost,IP:127.0.0.1,IP:::1",
+        serial: 2,
+      }),
+      signed(dir, "wrong", { san: "DNS:wrong.example", serial: 3 }),
       expired(dir),
     ]);
     return {
