@@ -122,12 +122,15 @@ export async function runPythonSnippet(
  * Sets process `pid`'s soft limit of open files to its lowest free
  * descriptor number plus `spare` (at most its hard limit, which stays):
  * with no spare, its next open or accept fails (a new descriptor takes the
- * lowest free number, which the limit bounds).
+ * lowest free number, which the limit bounds). A child's, never the
+ * test process's own: the test files running beside each other share it.
  *
  * @example
  * ```ts
  * import { limitOpenFiles } from "./_python.ts";
- * await limitOpenFiles(Deno.pid, 64);
+ * const child = new Deno.Command("sleep", { args: ["1"] }).spawn();
+ * await limitOpenFiles(child.pid, 64);
+ * await child.status;
  * ```
  */
 export async function limitOpenFiles(
@@ -141,55 +144,6 @@ export async function limitOpenFiles(
       String(spare),
     ],
   );
-}
-
-/**
- * Runs `body` while this process's soft limit of open files is its lowest
- * free descriptor plus `spare`, then puts the limit back: a helper started
- * before lowers it and, told on its stdin, restores it, since a process at
- * its limit could not start one.
- *
- * @example
- * ```ts
- * import { whileOpenFilesLimited } from "./_python.ts";
- * await whileOpenFilesLimited(8, () => {});
- * ```
- */
-export async function whileOpenFilesLimited(
-  spare: number,
-  body: () => void | Promise<void>,
-): Promise<void> {
-  const helper = new Deno.Command("python3", {
-    args: [
-      "-c",
-      [
-        LIMIT_OPEN_FILES,
-        `old = limit(${Deno.pid}, ${spare})`,
-        "print('lowered', flush=True)",
-        "sys.stdin.readline()",
-        `resource.prlimit(${Deno.pid}, resource.RLIMIT_NOFILE, old)`,
-      ].join("\n"),
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = helper.stdout.getReader();
-  const writer = helper.stdin.getWriter();
-  try {
-    const { value } = await reader.read();
-    if (!new TextDecoder().decode(value).startsWith("lowered")) {
-      throw new Error("python3 could not lower the open-file limit");
-    }
-    await body();
-  } finally {
-    await writer.write(new TextEncoder().encode("restore\n"));
-    await writer.close();
-    while (!(await reader.read()).done);
-  }
-  if (!(await helper.status).success) {
-    throw new Error("python3 could not restore the open-file limit");
-  }
 }
 
 /** Python that defines `limit(pid, spare)`, returning the old limits. */
