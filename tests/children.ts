@@ -113,6 +113,36 @@ export function withOpenFileLimit(argv: string[], limit: number): string[] {
 }
 
 /**
+ * Runs the Deno script at `path` (with `args`, network and read grants)
+ * under `ulimit -n limit`, and resolves its output: a test that takes every
+ * descriptor does it there, as the test files running beside it share the
+ * test process's.
+ *
+ * @example
+ * ```ts ignore
+ * import { runScriptUnderLimit } from "./children.ts";
+ * const output = await runScriptUnderLimit("./_listen_under_limit.ts", {
+ *   limit: 64,
+ * });
+ * ```
+ */
+export async function runScriptUnderLimit(
+  path: string,
+  options: { limit: number; args?: string[] },
+): Promise<Deno.CommandOutput> {
+  const argv = withOpenFileLimit([
+    ...[Deno.execPath(), "run", "--allow-net", "--allow-read", path],
+    ...(options.args ?? []),
+  ], options.limit);
+  return await new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
+/**
  * Reads `stream` (a child's stdout or stderr) to its end, handing each line
  * to `onLine` without its newline, and a last line that has none.
  *

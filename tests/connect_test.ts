@@ -11,6 +11,7 @@ import { Connector, type ConnectorOptions } from "../client/_connect.ts";
 import { LatencyRecorder } from "../client/latency.ts";
 import { endpointOf } from "../protocol/endpoint.ts";
 import { closedPort } from "./_net.ts";
+import { runScriptUnderLimit } from "./children.ts";
 
 /** Accepts `count` connections, one after the other. */
 async function acceptSome(
@@ -138,24 +139,11 @@ Deno.test("connector: the caller's abort ends a connect still waiting for its --
 
 Deno.test("connector: out of file descriptors mid-connect, one open-file limit error stops the rest and counts nothing", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const child = new Deno.Command("sh", {
-    args: [
-      "-c",
-      `ulimit -n 64 && exec "$@"`,
-      "sh",
-      Deno.execPath(),
-      "run",
-      "--allow-net",
-      "--allow-read",
-      new URL("./_connect_under_limit.ts", import.meta.url).pathname,
-      `${listener.addr.port}`,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  });
   try {
-    const output = await child.output();
+    const output = await runScriptUnderLimit(
+      new URL("./_connect_under_limit.ts", import.meta.url).pathname,
+      { limit: 64, args: [`${listener.addr.port}`] },
+    );
     const stderr = new TextDecoder().decode(output.stderr);
     equal(output.code, 0, stderr);
     const seen = JSON.parse(new TextDecoder().decode(output.stdout));

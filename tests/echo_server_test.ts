@@ -1,6 +1,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { serveEcho } from "../server/echo.ts";
 import { formatSummary } from "../server/summary.ts";
+import { runScriptUnderLimit } from "./children.ts";
 import {
   captureReporter,
   residentKiB,
@@ -365,21 +366,10 @@ Deno.test("echo server: out of file descriptors it says so once, keeps listening
 Deno.test("echo server: a listen that finds no descriptor left says so and names ulimit -n", async () => {
   // In a child of its own: the test files running beside this one share
   // this process's descriptors, and would run out of them too.
-  const output = await new Deno.Command("sh", {
-    args: [
-      "-c",
-      `ulimit -n 64 && exec "$@"`,
-      "sh",
-      Deno.execPath(),
-      "run",
-      "--allow-net",
-      "--allow-read",
-      new URL("./_listen_under_limit.ts", import.meta.url).pathname,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const output = await runScriptUnderLimit(
+    new URL("./_listen_under_limit.ts", import.meta.url).pathname,
+    { limit: 64 },
+  );
   equal(output.code, 0, new TextDecoder().decode(output.stderr));
   deepEqual(JSON.parse(new TextDecoder().decode(output.stdout)), {
     error:
