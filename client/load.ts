@@ -15,7 +15,7 @@ import { LoadFigures, type LoadResult } from "./_load_figures.ts";
 import { NetError } from "../protocol/errors.ts";
 import { FailureTally } from "./failures.ts";
 import { Connector } from "./_connect.ts";
-import { Schedule, sleepUntil, Ticker } from "./_schedule.ts";
+import { EARLY_MS, Schedule, sleepUntil, Ticker } from "./_schedule.ts";
 import { LiveConnections } from "./_live_connections.ts";
 import { Slots } from "./_load_slots.ts";
 import { PauseWatch } from "./_pauses.ts";
@@ -186,6 +186,10 @@ class LoadRun {
         await sleepUntil(this.#deadline, this.#connector.signal);
       }
       const ended = performance.now();
+      // The wait for the deadline may wake a timer's tick early (EARLY_MS):
+      // a run that ended within it lasted its whole duration.
+      const endedEarly = durationMs !== undefined &&
+        ended <= this.#deadline - EARLY_MS;
       // Out of file descriptors on a replacement connect: the connector
       // stopped every connection, which the run reports as its error.
       if (this.#connector.limitError !== undefined) {
@@ -214,9 +218,7 @@ class LoadRun {
         stoppedAt: this.#cutShort
           ? Math.min(
             this.#interruptedAt,
-            ended < this.#deadline && durationMs !== undefined
-              ? ended
-              : Infinity,
+            endedEarly ? ended : Infinity,
           )
           : Infinity,
       };
@@ -249,7 +251,7 @@ class LoadRun {
         this.#connector.limitError !== undefined;
       if (
         durationMs !== undefined && allFailed &&
-        this.#connector.opened > 0 && ended < this.#deadline &&
+        this.#connector.opened > 0 && endedEarly &&
         !result.report.interrupted
       ) {
         result.endedEarlyAfter = roundTo((ended - started) / 1000, 2);

@@ -71,8 +71,10 @@ Deno.test("schedule: the connect pacer lets the k-th event through k/rate second
     equal(await pacer.next(), true);
     times.push(performance.now());
   }
-  // The next event would come after a run that ends now: it does not.
-  equal(await pacer.next({ before: performance.now() }), false);
+  // The seventh is due 12 ms after the pacer's first call, so no earlier
+  // than a run's end 12 ms after the origin (however late this loop ran):
+  // it does not come.
+  equal(await pacer.next({ before: origin + 12 }), false);
   for (let i = 1; i < times.length; i++) {
     ok(times[i] - origin >= i * 2 - EARLY_MS, `event ${i} came early`);
   }
@@ -172,6 +174,32 @@ Deno.test("schedule: a run that kept its --rate reports that rate, never more th
     ok(report.achievedRate <= rate, `sent ${report.achievedRate}/s`);
     // Bytes are round trips x 64, to the rounding of the rate's decimal.
     ok(Math.abs(report.bytesPerSecond - report.roundTripsPerSecond * 64) <= 4);
+  }
+});
+
+Deno.test("schedule: a timed run's wait for its deadline, woken a timer's tick early, still counts its whole duration", async () => {
+  // The last echo comes well before the deadline, and the wait for it may
+  // wake up to 1 ms early: that is no run cut short, so the counted time
+  // is the duration (or more) and the rate never above the one asked.
+  // Ten runs: the early wake comes in about one in six.
+  const server = serveEcho({ port: 0 });
+  try {
+    for (let run = 0; run < 10; run++) {
+      const { report } = await runLoad({
+        port: server.addr.port,
+        connections: 1,
+        rate: 50,
+        durationMs: 100,
+      });
+      // More only when a send went late, which the span then takes in.
+      ok(
+        report.durationSeconds >= 0.1,
+        `run ${run}: ${report.durationSeconds} s`,
+      );
+      ok(report.roundTripsPerSecond <= 50, `${report.roundTripsPerSecond}/s`);
+    }
+  } finally {
+    await server.close();
   }
 });
 
@@ -311,5 +339,7 @@ Deno.test("schedule: a --rate run interrupted on schedule leaves no message 'due
   );
   equal(report.interrupted, true);
   equal(report.unsentRoundTrips, 0);
-  equal(report.achievedRate, 2000);
+  // 2000/s on a quiet machine; a client in a busy test process may lag.
+  const sent = report.achievedRate!;
+  ok(sent <= 2000 && sent >= 1900, `sent ${sent}/s`);
 });
