@@ -98,8 +98,10 @@ Deno.test("load: a --rate run that a server stall held back says so: how long, a
         ])
       ),
     );
+    // The stalls' lengths to a tenth, give or take one for a server timer
+    // that fires late on a loaded machine.
     const stalled =
-      "^warning: the server stalled: it sent [0-9.]+ of 100 round trips/s requested, as messages already due waited up to 1\\.[78] s for the server to answer the ones before them; ";
+      "^warning: the server stalled: it sent [0-9.]+ of 100 round trips/s requested, as messages already due waited up to 1\\.[6-9] s for the server to answer the ones before them; ";
     for (const result of [unsent, lifetime]) {
       equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout);
@@ -116,7 +118,7 @@ Deno.test("load: a --rate run that a server stall held back says so: how long, a
     equal(JSON.parse(late.stdout).unsentRoundTrips, 0);
     match(
       late.stderr,
-      /^warning: the server stalled: it sent [0-9.]+ of 100 round trips\/s requested, as messages already due waited up to 1\.[12] s for the server to answer the ones before them; the latencies include that wait\n$/,
+      /^warning: the server stalled: it sent [0-9.]+ of 100 round trips\/s requested, as messages already due waited up to 1\.[0-3] s for the server to answer the ones before them; the latencies include that wait\n$/,
     );
     equal(cap.code, 0, cap.stderr);
     match(
