@@ -232,9 +232,11 @@ Deno.test("load: in a timed run a failed connection is replaced, so the load goe
     ]);
     equal(result.code, 1);
     const report = JSON.parse(result.stdout);
-    // Before, each slot stopped at its reset: 2 x 10 round trips in all.
-    ok(report.roundTrips > 200, `${report.roundTrips} round trips`);
-    ok(report.connectionsOpened >= 20, `${report.connectionsOpened} opened`);
+    // Before, each slot stopped at its reset: 2 x 10 round trips in all,
+    // on 2 connections. About 400 and 40 on a quiet machine; a loaded one,
+    // slow to reconnect, may give fewer.
+    ok(report.roundTrips > 100, `${report.roundTrips} round trips`);
+    ok(report.connectionsOpened >= 10, `${report.connectionsOpened} opened`);
     // One reset per connection that was replaced, none left unexplained.
     ok(report.errors.reset >= report.connectionsOpened - 2, result.stdout);
     match(
