@@ -170,10 +170,23 @@ export async function readLines(
 }
 
 /**
- * The resident memory of process `pid`, in KiB, from `ps`: Deno asks for
+ * One column of `ps` for process `pid` (`rss`, `stat`): Deno asks for
  * `--allow-all` to read another process's `/proc` entry, which the tests
- * do not have, while `ps` needs only `--allow-run`. Throws when `ps`
- * reports no size, so a caller never compares against a missing figure.
+ * do not have, while `ps` needs only `--allow-run`.
+ */
+async function psColumn(pid: number, column: string): Promise<string> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-o", `${column}=`, "-p", String(pid)],
+    stdin: "null",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(stdout).trim();
+}
+
+/**
+ * The resident memory of process `pid`, in KiB, from `ps`. Throws when
+ * `ps` reports no size, so a caller never compares against a missing
+ * figure.
  *
  * @example
  * ```ts
@@ -182,12 +195,26 @@ export async function readLines(
  * ```
  */
 export async function residentKiB(pid: number): Promise<number> {
-  const { stdout } = await new Deno.Command("ps", {
-    args: ["-o", "rss=", "-p", String(pid)],
-    stdin: "null",
-    stderr: "null",
-  }).output();
-  const kib = Number(new TextDecoder().decode(stdout).trim());
+  const kib = Number(await psColumn(pid, "rss"));
   if (!(kib > 0)) throw new Error(`no resident size for process ${pid}`);
   return kib;
+}
+
+/**
+ * Settles once process `pid` is stopped (SIGSTOP): its `ps` state is `T`.
+ * Throws when there is no such process, rather than wait for ever.
+ *
+ * @example
+ * ```ts ignore
+ * import { stopped } from "./children.ts";
+ * child.kill("SIGSTOP");
+ * await stopped(child.pid);
+ * ```
+ */
+export async function stopped(pid: number): Promise<void> {
+  while (true) {
+    const state = await psColumn(pid, "stat");
+    if (state === "") throw new Error(`no process ${pid} to wait for`);
+    if (state.startsWith("T")) return;
+  }
 }

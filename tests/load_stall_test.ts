@@ -12,6 +12,7 @@ import { runLoad } from "../client/load.ts";
 import { CliProcess, runCli } from "./_helpers.ts";
 import { slowEcho, stallingServer } from "./_load.ts";
 import { writeAll } from "./_net.ts";
+import { stopped } from "./children.ts";
 
 Deno.test("load: a 500 ms server stall shows in the --rate latency and not in the uncorrected one", async () => {
   const server = stallingServer(300, 500);
@@ -229,8 +230,8 @@ Deno.test("load: a client paused near a --rate run's end (SIGSTOP) fell behind i
 });
 
 /**
- * A one-connection echo server for 64-byte messages that holds the
- * echo of message `index` (from 0) until the test releases it.
+ * A one-connection echo server for 64-byte messages that holds the echo
+ * of message `index` (from 0) until the test releases it, or closes it.
  */
 function holdingEcho(index: number): {
   port: number;
@@ -238,9 +239,8 @@ function holdingEcho(index: number): {
   close(): Promise<void>;
 } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { promise: held, resolve: hold } = Promise.withResolvers<
-    { release(): Promise<void> }
-  >();
+  const held = Promise.withResolvers<{ release(): Promise<void> }>();
+  const go = Promise.withResolvers<void>();
   const served = (async () => {
     const conn = await listener.accept();
     listener.close();
@@ -248,20 +248,16 @@ function holdingEcho(index: number): {
     let bytes = 0;
     try {
       for (let got; (got = await conn.read(buffer)) !== null;) {
-        const echo = buffer.subarray(0, got);
-        const before = bytes;
+        const holds = bytes <= index * 64 && bytes + got > index * 64;
         bytes += got;
-        if (before <= index * 64 && bytes > index * 64) {
-          // The test's release sends the echo, and settles once it is sent.
-          const go = Promise.withResolvers<void>();
-          const sent = Promise.withResolvers<void>();
-          hold({ release: () => (go.resolve(), sent.promise) });
+        // The test's release sends the echo, and settles once it is sent.
+        const sent = Promise.withResolvers<void>();
+        if (holds) {
+          held.resolve({ release: () => (go.resolve(), sent.promise) });
           await go.promise;
-          await writeAll(conn, echo);
-          sent.resolve();
-          continue;
         }
-        await writeAll(conn, echo);
+        await writeAll(conn, buffer.subarray(0, got));
+        sent.resolve();
       }
     } catch {
       // The client closed first.
@@ -269,20 +265,10 @@ function holdingEcho(index: number): {
       conn.close();
     }
   })();
-  return { port: listener.addr.port, held, close: () => served };
-}
-
-/**
- * Settles once the process `pid` is stopped. Through `ps`: Deno reads
- * `/proc/PID` only under `--allow-all`.
- */
-async function stopped(pid: number): Promise<void> {
-  while (true) {
-    const { stdout } = await new Deno.Command("ps", {
-      args: ["-o", "stat=", "-p", String(pid)],
-      stdin: "null",
-      stderr: "null",
-    }).output();
-    if (new TextDecoder().decode(stdout).trim().startsWith("T")) return;
-  }
+  return {
+    port: listener.addr.port,
+    held: held.promise,
+    // A test that failed before its release must not wait for ever.
+    close: () => (go.resolve(), served),
+  };
 }
