@@ -20,18 +20,28 @@ function ipv6Available(): boolean {
 }
 
 /**
- * The records on `port` itself. `--port` also matches a remote port, so an
- * earlier connection from any local port to this port number (one in
- * TIME_WAIT, say) is listed too, and only rows whose local port is ours say
- * anything about our listener. Every record must still involve the port,
- * or the filter itself would go untested.
+ * The records of a listener on `port` of `protocol`. `--port` also matches a
+ * remote port, so an earlier connection from any local port to this port
+ * number is listed too. Other test files run beside this one, and their
+ * closed connections can hold the same port number in TIME_WAIT: on another
+ * family (a port free on ::1 may be in use on 127.0.0.1), or on ours, since
+ * port 0 may hand out a port whose only sockets are in TIME_WAIT. A TIME_WAIT
+ * row is a closed connection, never a listener, so only the other rows on our
+ * local port and family say anything about ours. Every record must still
+ * involve the port, or the filter itself would go untested.
  */
-function onLocalPort(records: SocketRecord[], port: number): SocketRecord[] {
+function ownRows(
+  records: SocketRecord[],
+  port: number,
+  protocol: string,
+): SocketRecord[] {
   const strays = records.filter((r) =>
     r.localPort !== port && r.remotePort !== port
   );
   assert.deepEqual(describe(strays), [], `rows off port ${port}`);
-  return records.filter((r) => r.localPort === port);
+  return records.filter((r) =>
+    r.localPort === port && r.protocol === protocol && r.state !== "TIME_WAIT"
+  );
 }
 
 Deno.test("sockets: a listener on port 0 is listed as LISTEN on its port", async () => {
@@ -39,14 +49,14 @@ Deno.test("sockets: a listener on port 0 is listed as LISTEN on its port", async
   const port = listener.addr.port;
   try {
     const records = await listSockets({ port });
-    assert.deepEqual(describe(onLocalPort(records, port)), [
+    assert.deepEqual(describe(ownRows(records, port, "tcp")), [
       `tcp 127.0.0.1:${port} 0.0.0.0:0 LISTEN`,
     ]);
   } finally {
     listener.close();
   }
   // Closed, the listener is gone from the table.
-  assert.deepEqual(onLocalPort(await listSockets({ port }), port), []);
+  assert.deepEqual(ownRows(await listSockets({ port }), port, "tcp"), []);
 });
 
 Deno.test({
@@ -57,7 +67,7 @@ Deno.test({
     try {
       const port = listener.addr.port;
       const records = await listSockets({ port });
-      assert.deepEqual(describe(onLocalPort(records, port)), [
+      assert.deepEqual(describe(ownRows(records, port, "tcp6")), [
         `tcp6 ::1:${port} :::0 LISTEN`,
       ]);
     } finally {
@@ -73,7 +83,9 @@ Deno.test("sockets: a connected pair shows both ends ESTABLISHED", async () => {
   const server = await listener.accept();
   try {
     const clientPort = (client.localAddr as Deno.NetAddr).port;
-    const records = await listSockets({ port, state: "ESTABLISHED" });
+    // Another file's connections on ::1 may share the port number.
+    const records = (await listSockets({ port, state: "ESTABLISHED" }))
+      .filter((r) => r.protocol === "tcp");
     assert.deepEqual(
       describe(records),
       [
@@ -134,9 +146,8 @@ Deno.test("sockets CLI: --port and --json show a spawned server's LISTEN socket"
     const lines = result.stdout.trimEnd().split("\n");
     assert.equal(lines.length, 1, "--json prints one line");
     const records = JSON.parse(lines[0]) as SocketRecord[];
-    // Another program's old connection to this port may match it too.
     assert.deepEqual(
-      records.filter((r) => r.localPort === port).map((
+      ownRows(records, port, "tcp").map((
         r,
       ) => [r.protocol, r.localAddress, r.localPort, r.state]),
       [["tcp", "127.0.0.1", port, "LISTEN"]],
@@ -283,10 +294,8 @@ Deno.test("sockets CLI: --watch --json prints one JSON array per line", async ()
   );
   assert.ok(arrays.length >= 2);
   for (const records of arrays) {
-    // Only the listener is ours: a connection that once used this port
-    // (another program's, in TIME_WAIT) may also match --port.
     assert.deepEqual(
-      records.filter((r) => r.localPort === port).map((r) => r.state),
+      ownRows(records, port, "tcp").map((r) => r.state),
       ["LISTEN"],
     );
   }
