@@ -207,6 +207,16 @@ export function reportProblem(
     const problem = check(report[key]);
     if (problem !== undefined) return `"${key}" must be ${problem}`;
   }
+  // A --rate run has all three, a closed loop none: a report with some
+  // would merge as a closed loop, its rate dropped without a word.
+  const rated = config.rate !== null;
+  for (const key of RATE_FIELDS) {
+    if ((report[key] !== null) !== rated) {
+      return rated
+        ? `"${key}" must not be null, as "config.rate" is set`
+        : `"${key}" must be null, as "config.rate" is null`;
+    }
+  }
   // Each latency object gives every percentile the report was asked for.
   for (const key of LATENCIES) {
     const figures = report[key] as Record<string, unknown> | null;
@@ -222,3 +232,9 @@ export function reportProblem(
 }
 
 const LATENCIES = ["latencyMs", "uncorrectedLatencyMs", "connectLatencyMs"];
+
+const RATE_FIELDS = [
+  "achievedRate",
+  "uncorrectedLatencyMs",
+  "uncorrectedHistogram",
+];

@@ -16,6 +16,7 @@ import {
   encodeIntoCompressedBase64,
   type Histogram,
 } from "hdr-histogram-js";
+import { checkHistogramBounds } from "./_histogram_bounds.ts";
 
 /** Samples are kept in microseconds: loopback round trips take tens of them. */
 export const MICROS_PER_MS = 1000;
@@ -116,6 +117,7 @@ export class LatencyRecorder {
     encoded: string,
     exact: { min?: number | null; max?: number | null; count?: number } = {},
   ): LatencyRecorder {
+    checkHistogramBounds(encoded);
     let histogram: Histogram;
     try {
       histogram = decodeFromCompressedBase64(encoded, 64, false);

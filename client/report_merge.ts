@@ -142,7 +142,7 @@ export function mergeReports(
   const sum = (pick: (report: LoadReport) => number): number =>
     reports.reduce((total, report) => total + pick(report), 0);
   const first = reports[0];
-  return {
+  const merged: LoadReport = {
     schema: REPORT_SCHEMA,
     config: {
       ...first.config,
@@ -177,7 +177,24 @@ export function mergeReports(
     uncorrectedHistogram: allRated ? uncorrected.encode() : null,
     connectHistogram: connect.encode(),
   };
+  const overflow = SUMMED.find((key) => !Number.isFinite(merged[key] ?? 0));
+  if (overflow !== undefined || !Number.isFinite(merged.config.rate ?? 0)) {
+    throw new ReportError(
+      `the reports' "${
+        overflow ?? "config.rate"
+      }" add up to more than a number holds`,
+    );
+  }
+  return merged;
 }
+
+// The sums that JSON could not write (it would print null).
+const SUMMED = [
+  "connectionsPerSecond",
+  "roundTripsPerSecond",
+  "bytesPerSecond",
+  "achievedRate",
+] as const;
 
 function decode(
   encoded: string,
@@ -207,6 +224,11 @@ function addTo(
   name: string,
 ): void {
   try {
+    // The library adds past 2^53 without a word, and fails later in its
+    // own walk of the counts.
+    if (sum.count + one.count > Number.MAX_SAFE_INTEGER) {
+      throw new RangeError("the samples add up past 2^53");
+    }
     sum.add(one);
   } catch (error) {
     throw new ReportError(
