@@ -213,12 +213,14 @@ export class LoadFigures {
     // Failures of the warm-up are not the first interval's; without one,
     // the first connects' are, or the intervals' errors would not add up
     // to the run's.
-    this.#meter = new IntervalMeter(this.started, this.#config.size, {
-      errors: this.#config.omitSeconds > 0 ? this.#failures.total : 0,
+    const { intervalSeconds, omitSeconds, size } = this.#config;
+    this.#meter = new IntervalMeter(this.started, size, {
+      errors: omitSeconds > 0 ? this.#failures.total : 0,
+      foldMs: (intervalSeconds ?? 0) * 100,
     });
   }
 
-  /** When the current interval began; -Infinity without intervals. */
+  /** Where the intervals reported so far end; -Infinity without any. */
   get intervalStart(): number {
     return this.#meter?.start ?? -Infinity;
   }
@@ -227,12 +229,25 @@ export class LoadFigures {
   closeInterval(
     now: number,
     options: { last?: boolean } = {},
-  ): IntervalReport | undefined {
+  ): IntervalReport[] {
     return this.#meter?.close(now, {
       roundTrips: this.roundTrips,
       errors: this.#failures.total,
       last: options.last,
+    }) ?? [];
+  }
+
+  /** Closes the current interval at `now` and holds it back (see `IntervalMeter.hold`). */
+  holdInterval(now: number): void {
+    this.#meter?.hold(now, {
+      roundTrips: this.roundTrips,
+      errors: this.#failures.total,
     });
+  }
+
+  /** Reports the held intervals that the last echo shows the run outlasted. */
+  releaseIntervals(): IntervalReport[] {
+    return this.#meter?.release(this.#lastEchoAt) ?? [];
   }
 
   /**
@@ -241,8 +256,9 @@ export class LoadFigures {
    * the run is, without the (empty) latency.
    */
   progressLine(now: number): string {
+    const since = this.#progressAt;
     const perSecond = (this.#allTrips - this.#progressCount) /
-      Math.max((now - this.#progressAt) / 1000, 1e-3);
+      Math.max((now - since) / 1000, 1e-3);
     this.#progressAt = now;
     this.#progressCount = this.#allTrips;
     const rate = `${Math.round(perSecond)} round trips/s`;
@@ -255,13 +271,15 @@ export class LoadFigures {
         tenths(now - this.#runStart)
       } of ${this.#config.omitSeconds} s: ${rate}, ${errors}`;
     }
+    // A tick just after the warm-up's end: its rate is mostly the
+    // warm-up's, whatever has been counted since.
+    if (now - this.#countFrom < this.#countFrom - since) {
+      return `warm-up over: ${rate}, ${errors}`;
+    }
     const p99 = this.#latency.percentile(99);
     const elapsed = `${tenths(now - this.started)} s elapsed`;
-    // A tick right at the warm-up's end: its rate is the warm-up's.
     if (p99 === null) {
-      return this.#config.omitSeconds > 0
-        ? `warm-up over: ${rate}, ${errors}`
-        : `${elapsed}: ${rate}, nothing counted yet, ${errors}`;
+      return `${elapsed}: ${rate}, nothing counted yet, ${errors}`;
     }
     return `${elapsed}: ${rate}, p99 so far ${p99.toFixed(3)} ms, ${errors}`;
   }
@@ -384,7 +402,7 @@ export class LoadFigures {
       config,
       sources: 1,
       interrupted,
-      durationSeconds: roundTo(seconds, 3),
+      durationSeconds: roundTo(seconds, 6),
       connectionsOpened: opened,
       connectionsPerSecond: roundTo(seconds > 0 ? churn / seconds : 0, 1),
       roundTrips,

@@ -10,7 +10,7 @@
 
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { LatencyRecorder } from "./latency.ts";
-import { roundTo } from "./load_report.ts";
+import { type IntervalReport, roundTo } from "./load_report.ts";
 import { LoadFigures, type LoadResult } from "./_load_figures.ts";
 import { NetError } from "../protocol/errors.ts";
 import { FailureTally } from "./failures.ts";
@@ -332,13 +332,29 @@ class LoadRun {
 
   #intervalTick(ms: number): void {
     const now = performance.now();
-    // The tick at the duration's end would leave a sliver of an interval
-    // for the last echoes: the final interval runs to the end instead.
-    if (now < this.#deadline - ms / 10) this.#closeInterval(now);
+    if (now < this.#deadline - ms / 10) {
+      this.#closeInterval(now);
+      return;
+    }
+    // Past the deadline with every echo in, what is left is the wait for
+    // the server's close, which is no interval's: the final close ends the
+    // last one, and takes in one still held.
+    if (now >= this.#deadline && this.#allEchoed()) {
+      clearInterval(this.#intervalTimer);
+      return;
+    }
+    // From a tenth of an interval before the deadline on, the run may end
+    // at any moment, or go on (late sends, late echoes): an interval is
+    // held until an echo shows that the run outlasted it.
+    this.#report(this.#figures.releaseIntervals());
+    this.#figures.holdInterval(now);
   }
 
   #closeInterval(now: number, options: { last?: boolean } = {}): void {
-    const interval = this.#figures.closeInterval(now, options);
-    if (interval) this.#options.onInterval?.(interval);
+    this.#report(this.#figures.closeInterval(now, options));
+  }
+
+  #report(intervals: IntervalReport[]): void {
+    for (const interval of intervals) this.#options.onInterval?.(interval);
   }
 }

@@ -239,8 +239,8 @@ export function formatInterval(interval: IntervalReport): string {
   return `[${span.padStart(13)}] ${
     String(roundPerSecond(interval.roundTripsPerSecond)).padStart(8)
   } round trips/s ${
-    (interval.bytesPerSecond / 1e6).toFixed(2).padStart(8)
-  } MB/s  p50 ${formatMs(interval.latencyMs.p50)}  p99 ${
+    `${formatBytes(interval.bytesPerSecond)}/s`.padStart(11)
+  }  p50 ${formatMs(interval.latencyMs.p50)}  p99 ${
     formatMs(interval.latencyMs.p99)
   }  ${errors}`;
 }
@@ -249,10 +249,12 @@ export function formatInterval(interval: IntervalReport): string {
 // that took time: the rate beside it was divided by that time.
 function spanText(report: LoadReport): string {
   const { durationSeconds, roundTrips } = report;
-  if (durationSeconds >= 0.01 || (durationSeconds === 0 && roundTrips === 0)) {
+  if (
+    durationSeconds >= 0.01 || (roundTrips === 0 && durationSeconds < 0.0005)
+  ) {
     return `${durationSeconds.toFixed(2)} s`;
   }
-  return durationSeconds > 0
+  return durationSeconds >= 0.0005
     ? `${durationSeconds.toFixed(3)} s`
     : "under 0.001 s";
 }

@@ -38,8 +38,15 @@ Deno.test("load progress: a tick at the warm-up's end says it is over, not '0 s 
     warm.progressLine(2000),
     "1 s elapsed: 1 round trips/s, p99 so far 0.250 ms, 0 errors",
   );
+  // A tick a moment after a whole-second warm-up's end, with round trips
+  // counted already: its rate is still the warm-up's.
+  const late = figuresWith(1000);
+  late.onSend(1000, 1000);
+  late.onEcho(1000, 1000, 1000.2);
+  equal(late.progressLine(1003), "warm-up over: 1 round trips/s, 0 errors");
   // A warm-up of 1.2 s: the tick at 2 s is 0.8 s into the counted time.
   const fraction = figuresWith(1200);
+  fraction.progressLine(1000);
   fraction.onSend(1500, 1500);
   fraction.onEcho(1500, 1500, 1500.25);
   equal(

@@ -12,6 +12,7 @@ import {
   assertReportShape,
   intervalRoundTrips,
   loadAgainstEcho,
+  stallingServer,
 } from "./_load.ts";
 
 Deno.test("load: every JSON field is present and typed, with null latencies when every connect is refused", async () => {
@@ -61,7 +62,7 @@ Deno.test("load: --interval prints iperf3-style lines, and the JSON intervals ad
     for (const line of intervalLines) {
       match(
         line,
-        /^\[ *\d+\.\d\d-\d+\.\d\d s\] +\d+(\.\d+)? round trips\/s +\d+\.\d\d MB\/s {2}p50 (\d+\.\d{3} ms|-) {2}p99 (\d+\.\d{3} ms|-) {2}\d+ errors?$/,
+        /^\[ *\d+\.\d\d-\d+\.\d\d s\] +\d+(\.\d+)? round trips\/s +\d+(\.\d\d)? (B|kB|MB|GB)\/s {2}p50 (\d+\.\d{3} ms|-) {2}p99 (\d+\.\d{3} ms|-) {2}\d+ errors?$/,
       );
     }
     const json = await runCli([...args, "--json"]);
@@ -141,6 +142,38 @@ Deno.test("load: against a server that keeps connections open, the last interval
       );
       equal(intervalRoundTrips(report), report.roundTrips);
     }
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("load: a run that outlasts its duration (echoes held by a stall) goes on in intervals of the length asked", async () => {
+  // The server stops reading 0.7 s in, for 1 s: the echoes of what was
+  // sent from then to the 1 s deadline come back about 1.7 s in.
+  const server = stallingServer(700, 1000);
+  try {
+    const result = await runCli([
+      ...["client", "multi", "--port", `${server.port}`, "--conns", "2"],
+      ...["--rate", "200", "--duration", "1", "--interval", "0.25", "--json"],
+    ]);
+    equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    ok(report.durationSeconds > 1.4, `${report.durationSeconds} s`);
+    const spans = report.intervals.map((
+      interval: { startSeconds: number; endSeconds: number },
+    ) => [interval.startSeconds, interval.endSeconds]);
+    // Each interval starts where the one before it ended, the last ends
+    // with the run, and none is twice the length asked: the old last one
+    // ran from 0.75 s to the end.
+    for (let i = 1; i < spans.length; i++) {
+      equal(spans[i][0], spans[i - 1][1], JSON.stringify(spans));
+    }
+    equal(spans.at(-1)[1], report.durationSeconds, JSON.stringify(spans));
+    ok(spans.length >= 6, JSON.stringify(spans));
+    for (const [start, end] of spans) {
+      ok(end - start < 0.5, JSON.stringify(spans));
+    }
+    equal(intervalRoundTrips(report), report.roundTrips);
   } finally {
     await server.close();
   }
