@@ -303,9 +303,24 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
       }`
       : `TLS handshake with ${address} failed: ${tlsReason(detail)}`,
     "interrupted": `interrupted${during}`,
-    "other": `${address}${during}: ${detail}`,
+    "other": otherReason(address, during, detail),
   };
   return new NetError(kind, messages[kind], { cause: error });
+}
+
+// The OS's bare words for the address mistakes that have a plain cause.
+function otherReason(address: string, during: string, detail: string): string {
+  // A link-local address (fe80::/10) exists once per interface: without
+  // one named (fe80::1%eth0) the OS cannot tell which is meant.
+  if (/os error 22\b/.test(detail) && /^\[fe[89ab][0-9a-f]:/i.test(address)) {
+    if (!address.includes("%")) {
+      return `cannot use ${address}: a link-local address needs its interface after a %, as in fe80::1%eth0 (${detail})`;
+    }
+  }
+  if (/os error 101\b/.test(detail)) {
+    return `cannot reach ${address}${during}: this machine has no route to that network (${detail})`;
+  }
+  return `${address}${during}: ${detail}`;
 }
 
 /**

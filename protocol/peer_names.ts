@@ -24,6 +24,9 @@ const dialed = new WeakSet<Deno.Conn>();
  */
 const unixClientNumbers = new WeakMap<Deno.Conn, number>();
 
+// How formatAddr shows a Unix peer without a path.
+const UNNAMED = "unix:(unnamed)";
+
 /**
  * Marks `conn` as opened by this program (see {@linkcode isDialed}).
  *
@@ -64,6 +67,19 @@ export function numberUnixClient(conn: Deno.Conn, number: number): void {
 }
 
 /**
+ * True for an accepted Unix connection whose client end has no path: the
+ * ones a listener numbers (a client bound to a path is named by it).
+ *
+ * @example
+ * ```ts ignore
+ * if (isUnnamedUnixClient(conn)) numberUnixClient(conn, ++unnamed);
+ * ```
+ */
+export function isUnnamedUnixClient(conn: Deno.Conn): boolean {
+  return formatAddr(conn.remoteAddr) === UNNAMED;
+}
+
+/**
  * How an accepted connection's peer is shown: its address, or
  * `unix client N` for a Unix client whose end has no name.
  *
@@ -74,7 +90,7 @@ export function numberUnixClient(conn: Deno.Conn, number: number): void {
  */
 export function peerName(conn: Deno.Conn): string {
   const peer = formatAddr(conn.remoteAddr);
-  return peer === "unix:(unnamed)"
+  return peer === UNNAMED
     ? `unix client ${unixClientNumbers.get(conn) ?? "(unnumbered)"}`
     : peer;
 }

@@ -9,7 +9,10 @@
 import { directoryOf } from "../protocol/address.ts";
 import { NetError, toNetError } from "../protocol/errors.ts";
 import { listensOnUnixPath } from "../sockets/unix_listeners.ts";
-import { numberUnixClient } from "../protocol/peer_names.ts";
+import {
+  isUnnamedUnixClient,
+  numberUnixClient,
+} from "../protocol/peer_names.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { quoted } from "../output/escape.ts";
 import { announceOrClose } from "./_announce.ts";
@@ -95,7 +98,7 @@ class NumberingListener implements ServerListener {
   #own: string | undefined;
   #removeOwn = (): void => {};
   #closed = false;
-  #accepted = 0;
+  #unnamed = 0;
   #accepting: Promise<unknown> = Promise.resolve();
 
   constructor(binding: Promise<Bound>, path: string) {
@@ -113,7 +116,9 @@ class NumberingListener implements ServerListener {
     const accepting = (await this.#ready).accept();
     this.#accepting = accepting.catch(() => {});
     const conn = await accepting;
-    numberUnixClient(conn, ++this.#accepted);
+    // Only unnamed clients are numbered, so that the first is 1 whatever
+    // came before it.
+    if (isUnnamedUnixClient(conn)) numberUnixClient(conn, ++this.#unnamed);
     return conn;
   }
 

@@ -306,6 +306,10 @@ Deno.test("unix: a client bound to a path of its own is named by it, escaped, so
     equal(await client.finished, 0);
     equal(client.lines.at(-1), "Received: hi");
     await server.waitForLine(/^Closing connection to /);
+    // The next client has no path: the first the server numbers.
+    const unnamed = await runCli(["client", "hello", "--unix", path]);
+    equal(unnamed.code, 0, unnamed.stderr);
+    await server.waitForLine(/^Closing connection to unix client /);
   } finally {
     await server.stop("SIGTERM");
     dir.remove();
@@ -314,6 +318,10 @@ Deno.test("unix: a client bound to a path of its own is named by it, escaped, so
   const name = `unix:${dir.path}/x\\n${forged}`;
   ok(lines.includes(`Accepted connection from ${name}`), lines.join("\n"));
   ok(!lines.includes(forged), lines.join("\n"));
+  ok(
+    lines.includes("Accepted connection from unix client 1"),
+    lines.join("\n"),
+  );
 });
 
 /**

@@ -1,0 +1,44 @@
+/**
+ * The OS's bare errors for an address a user typed, given their cause in
+ * plain words: an address of another machine, a link-local address without
+ * its interface, a network with no route.
+ *
+ * @module
+ */
+
+import { equal, match } from "node:assert/strict";
+import { toNetError } from "../protocol/errors.ts";
+import { lines, runCli } from "./_helpers.ts";
+
+Deno.test("os errors: binding an address this machine lacks, or a link-local one without its interface, says why in one line", async () => {
+  // A bind sends nothing: each fails on this machine alone.
+  const cases: [string, RegExp][] = [
+    ["192.0.2.1", /that address does not belong to this machine$/],
+    [
+      "fe80::1",
+      /^error: cannot use \[fe80::1\]:0: a link-local address needs its interface after a %, as in fe80::1%eth0 \(.*os error 22\)\)$/,
+    ],
+  ];
+  for (const [host, pattern] of cases) {
+    const result = await runCli([
+      ...["server", "echo", "--host", host, "--port", "0"],
+    ]);
+    equal(result.code, 1, result.stderr);
+    equal(lines(result.stderr).length, 1, result.stderr);
+    match(result.stderr.trim(), pattern);
+  }
+});
+
+Deno.test("os errors: a network with no route is named as such, and other OS errors keep their words", () => {
+  const unreachable = new Error("Network is unreachable (os error 101)");
+  equal(
+    toNetError(unreachable, { address: "[fe80::1%lo]:5" }).message,
+    "cannot reach [fe80::1%lo]:5: this machine has no route to that network (Network is unreachable (os error 101))",
+  );
+  // With its interface named, EINVAL is something else: left as the OS said.
+  const invalid = new Error("Invalid argument (os error 22)");
+  equal(
+    toNetError(invalid, { address: "[fe80::1%eth0]:5" }).message,
+    "[fe80::1%eth0]:5: Invalid argument (os error 22)",
+  );
+});
