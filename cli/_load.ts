@@ -18,7 +18,7 @@ import {
   MAX_PIPELINE,
   runLoad,
 } from "../client/load.ts";
-import { DEFAULT_PERCENTILES } from "../client/latency.ts";
+import { DEFAULT_PERCENTILES, percentileKey } from "../client/latency.ts";
 import { NetError } from "../protocol/errors.ts";
 import type { Reporter } from "../output/reporter.ts";
 import type { OptionDecls, Values } from "./_options.ts";
@@ -293,6 +293,17 @@ function percentilesValue(
     return {
       problem:
         `must be numbers above 0 and at most 100, separated by commas, got "${text}"`,
+    };
+  }
+  // A JSON key holds a percentile in plain decimals, at most 100 of them:
+  // one smaller than that would read as p0, and collide with its likes.
+  const tiny = values.find((value) =>
+    Number(percentileKey(value).slice(1)) !== value
+  );
+  if (tiny !== undefined) {
+    return {
+      problem:
+        `must be numbers of at most 100 decimal places, got ${tiny} in "${text}"`,
     };
   }
   return { value: [...new Set(values)].sort((a, b) => a - b) };

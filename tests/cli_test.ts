@@ -258,6 +258,11 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
       ["client", "multi", "--percentiles", "0x32"],
       /--percentiles must be numbers above 0/,
     ],
+    // Its JSON key would read p0 and collide with every one as small.
+    [
+      ["client", "multi", "--percentiles", "50,1e-101"],
+      /--percentiles must be numbers of at most 100 decimal places, got 1e-101 in "50,1e-101"/,
+    ],
     // Every value given is checked, though only the last counts.
     [
       ["server", "echo", "--port", "abc", "--port", "0"],
