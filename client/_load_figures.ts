@@ -155,7 +155,7 @@ export class LoadFigures {
     if (plannedAt < this.#countFrom) return;
     // An echo may have waited in the socket's buffer while the client was
     // stopped or starved: that part of the wait was never the server's.
-    const own = this.#pauses?.within(endedAt - ms, endedAt) ?? 0;
+    const own = this.#pauses?.heldBack(endedAt - ms, endedAt) ?? 0;
     this.#longestWaitMs = Math.max(this.#longestWaitMs, ms - own);
   };
 

@@ -26,7 +26,7 @@ const KEPT = 256;
  * const pauses = new PauseWatch();
  * pauses.start();
  * // ... a wait for an echo from `from` to `to`
- * const ownMs = pauses.within(from, to);
+ * const ownMs = pauses.heldBack(from, to);
  * pauses.stop();
  * ```
  */
@@ -55,20 +55,27 @@ export class PauseWatch {
   }
 
   /**
-   * The milliseconds of the time from `from` to `to` (`performance.now()`
-   * times) in which the client was paused. A pause still going on counts
+   * The milliseconds at the end of the time from `from` to `to`
+   * (`performance.now()` times) that the client's own pauses may have
+   * added to a wait: from the start of a pause that ran up to `to` (with
+   * the pauses that ran up to it in turn, as a starved client's do) to
+   * `to`. An earlier pause added nothing: the client ran after it, and
+   * would have read an echo that had come. A pause still going on counts
    * too: once the watch's tick is overdue, its timers were not run, though
    * the loop may have taken an echo's read first.
    */
-  within(from: number, to: number): number {
-    let ms = 0;
-    const pauses = this.#pauses;
-    for (let i = 0; i < pauses.length; i += 2) {
-      ms += overlap(pauses[i], pauses[i + 1], from, to);
+  heldBack(from: number, to: number): number {
+    let start = to;
+    if (performance.now() - this.#due >= PAUSE_MS && this.#due < to) {
+      start = this.#due;
     }
-    const now = performance.now();
-    if (now - this.#due >= PAUSE_MS) ms += overlap(this.#due, now, from, to);
-    return ms;
+    const pauses = this.#pauses;
+    for (let i = pauses.length - 2; i >= 0; i -= 2) {
+      if (pauses[i] >= start) continue;
+      if (pauses[i + 1] < start - PAUSE_MS) break;
+      start = pauses[i];
+    }
+    return Math.max(0, to - Math.max(start, from));
   }
 
   #arm(now: number): void {
@@ -86,8 +93,4 @@ export class PauseWatch {
     }
     this.#arm(now);
   };
-}
-
-function overlap(start: number, end: number, from: number, to: number): number {
-  return Math.max(0, Math.min(end, to) - Math.max(start, from));
 }

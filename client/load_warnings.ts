@@ -75,7 +75,10 @@ function stalledQuietly(result: LoadResult): boolean {
  */
 function stallWarning(result: LoadResult, shortfall: string): string {
   const { unsentRoundTrips } = result.report;
-  const longest = seconds(Math.round(result.longestStallMs / 100) * 100);
+  // A measured time, to the tenth it is rounded to: 1.0 s, not 1 s.
+  const longest = `${
+    (Math.round(result.longestStallMs / 100) / 10).toFixed(1)
+  } s`;
   const parts = [
     `the server stalled: ${shortfall}, as messages already due waited up to ${longest} for the server to answer the ones before them`,
   ];
