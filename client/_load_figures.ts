@@ -12,6 +12,7 @@
 import type { FailureTally } from "./failures.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
+import { ProgressLine } from "./_progress_line.ts";
 import { EARLY_MS } from "./_schedule.ts";
 import { SHORT_STALL_MS, type Stall } from "./_pipeline_job.ts";
 import { judgeRun, pipelineCap, type Verdict } from "./_load_verdict.ts";
@@ -116,8 +117,11 @@ export class LoadFigures {
   #lastSendAt = this.started;
   #lastEchoAt = 0;
   #openedBefore = 0;
-  #progressAt = this.started;
-  #progressCount = 0;
+  #progress = new ProgressLine({
+    runStart: this.started,
+    countFrom: this.started,
+    omitSeconds: 0,
+  });
   // Every echo, warm-up included: what the live progress line shows.
   #allTrips = 0;
   // Messages due before this are the warm-up's, whenever they complete.
@@ -190,7 +194,11 @@ export class LoadFigures {
     this.#lastPlannedAt = countFrom;
     this.#lastSendAt = countFrom;
     this.#runStart = runStart;
-    this.#progressAt = runStart;
+    this.#progress = new ProgressLine({
+      runStart,
+      countFrom,
+      omitSeconds: this.#config.omitSeconds,
+    });
   }
 
   /**
@@ -250,38 +258,13 @@ export class LoadFigures {
     return this.#meter?.release(this.#lastEchoAt) ?? [];
   }
 
-  /**
-   * The live progress line at `now`: the rate since the last one. During
-   * the warm-up nothing is counted yet, so the line says how far into it
-   * the run is, without the (empty) latency.
-   */
+  /** The live progress line at `now` (see {@linkcode ProgressLine}). */
   progressLine(now: number): string {
-    const since = this.#progressAt;
-    const perSecond = (this.#allTrips - this.#progressCount) /
-      Math.max((now - since) / 1000, 1e-3);
-    this.#progressAt = now;
-    this.#progressCount = this.#allTrips;
-    const rate = `${Math.round(perSecond)} round trips/s`;
-    const errors = `${this.#failures.total} errors`;
-    // To a tenth: ticks come each second from the run's start, so after a
-    // warm-up of 1.2 s the first one is 0.8 s into the counted time.
-    const tenths = (ms: number): number => Number((ms / 1000).toFixed(1));
-    if (now < this.#countFrom) {
-      return `warming up, ${
-        tenths(now - this.#runStart)
-      } of ${this.#config.omitSeconds} s: ${rate}, ${errors}`;
-    }
-    // A tick just after the warm-up's end: its rate is mostly the
-    // warm-up's, whatever has been counted since.
-    if (now - this.#countFrom < this.#countFrom - since) {
-      return `warm-up over: ${rate}, ${errors}`;
-    }
-    const p99 = this.#latency.percentile(99);
-    const elapsed = `${tenths(now - this.started)} s elapsed`;
-    if (p99 === null) {
-      return `${elapsed}: ${rate}, nothing counted yet, ${errors}`;
-    }
-    return `${elapsed}: ${rate}, p99 so far ${p99.toFixed(3)} ms, ${errors}`;
+    return this.#progress.line(now, {
+      allTrips: this.#allTrips,
+      errors: this.#failures.total,
+      p99: () => this.#latency.percentile(99),
+    });
   }
 
   /**
