@@ -56,24 +56,25 @@ export class PauseWatch {
 
   /**
    * The milliseconds at the end of the time from `from` to `to`
-   * (`performance.now()` times) that the client's own pauses may have
-   * added to a wait: from the start of a pause that ran up to `to` (with
-   * the pauses that ran up to it in turn, as a starved client's do) to
-   * `to`. An earlier pause added nothing: the client ran after it, and
-   * would have read an echo that had come. A pause still going on counts
-   * too: once the watch's tick is overdue, its timers were not run, though
-   * the loop may have taken an echo's read first.
+   * (`performance.now()` times) that the client's own pause may have added
+   * to a wait: from the start of the pause that ran up to `to` (ended
+   * within PAUSE_MS of it) to `to`. An earlier pause added nothing that can
+   * be told: the client may have run after it, and would then have read an
+   * echo that had come. A pause still going on counts too: once the
+   * watch's tick is overdue, its timers were not run, though the loop may
+   * have taken an echo's read first.
    */
   heldBack(from: number, to: number): number {
     let start = to;
     if (performance.now() - this.#due >= PAUSE_MS && this.#due < to) {
       start = this.#due;
-    }
-    const pauses = this.#pauses;
-    for (let i = pauses.length - 2; i >= 0; i -= 2) {
-      if (pauses[i] >= start) continue;
-      if (pauses[i + 1] < start - PAUSE_MS) break;
-      start = pauses[i];
+    } else {
+      const pauses = this.#pauses;
+      for (let i = pauses.length - 2; i >= 0; i -= 2) {
+        if (pauses[i] >= to) continue;
+        if (pauses[i + 1] >= to - PAUSE_MS) start = pauses[i];
+        break;
+      }
     }
     return Math.max(0, to - Math.max(start, from));
   }

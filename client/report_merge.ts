@@ -269,7 +269,9 @@ export function unevenDurations(
   if (reports.length < 2 || shortest >= longest * (1 - UNEVEN_SHARE)) {
     return undefined;
   }
-  return `the runs lasted from ${shortest} s to ${longest} s: their rates are added as if they had run side by side throughout, so the merged rates overstate the load`;
+  return `the runs lasted from ${roundTo(shortest, 3)} s to ${
+    roundTo(longest, 3)
+  } s: their rates are added as if they had run side by side throughout, so the merged rates overstate the load`;
 }
 
 /**

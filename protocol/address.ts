@@ -232,35 +232,9 @@ export const MAX_UNIX_PATH_BYTES: number = Deno.build.os === "linux"
  */
 export function unixPathProblem(path: string): string | undefined {
   if (path === "") return "must name a path";
-  const limit =
-    `must be a path of at most ${MAX_UNIX_PATH_BYTES} bytes, the longest a Unix socket can have`;
-  const bytes = byteLength(path);
-  if (bytes > MAX_UNIX_PATH_BYTES) {
-    return `${limit}; this one has ${bytes}: use a shorter one (e.g. in /tmp)`;
-  }
-  // Deno binds and connects to a relative path made absolute, so the limit
-  // is the whole path's.
-  const whole = path.startsWith("/") ? path : absolute(path);
-  if (whole === undefined || byteLength(whole) <= MAX_UNIX_PATH_BYTES) {
-    return undefined;
-  }
-  return `${limit}; this one is relative, and in full (from the working directory) has ${
-    byteLength(whole)
-  }: use a shorter or absolute one (e.g. in /tmp)`;
-}
-
-function byteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
-}
-
-// Undefined when the working directory cannot be read (removed, or no
-// read permission): the bind or connect then says what is wrong.
-function absolute(path: string): string | undefined {
-  try {
-    return `${Deno.cwd()}/${path}`;
-  } catch {
-    return undefined;
-  }
+  const bytes = new TextEncoder().encode(path).length;
+  if (bytes <= MAX_UNIX_PATH_BYTES) return undefined;
+  return `must be a path of at most ${MAX_UNIX_PATH_BYTES} bytes, the longest a Unix socket can have; this one has ${bytes}: use a shorter one (e.g. in /tmp)`;
 }
 
 /**

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { MAX_UNIX_PATH_BYTES } from "./address.ts";
+
 /** The kinds of failure netdemo tells apart. */
 export type FailureKind =
   | "refused"
@@ -316,6 +318,12 @@ function otherReason(address: string, during: string, detail: string): string {
     if (!address.includes("%")) {
       return `cannot use ${address}: a link-local address needs its interface after a %, as in fe80::1%eth0 (${detail})`;
     }
+  }
+  // Deno binds and connects to a relative path made absolute (under
+  // explicit grants, as the binary has): a short name in a deep directory
+  // is then too long, which Deno's words do not say.
+  if (/shorter than SUN_LEN/.test(detail)) {
+    return `cannot use ${address}: a Unix socket's path can have at most ${MAX_UNIX_PATH_BYTES} bytes, and this one has more once made absolute from the working directory; use a shorter one (e.g. in /tmp)`;
   }
   if (/os error 101\b/.test(detail)) {
     return `cannot reach ${address}${during}: this machine has no route to that network (${detail})`;

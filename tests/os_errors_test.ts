@@ -9,6 +9,7 @@
 import { equal, match } from "node:assert/strict";
 import { toNetError } from "../protocol/errors.ts";
 import { lines, runCli } from "./_helpers.ts";
+import { netdemoCommand } from "./children.ts";
 
 Deno.test("os errors: binding an address this machine lacks, or a link-local one without its interface, says why in one line", async () => {
   // A bind sends nothing: each fails on this machine alone.
@@ -41,4 +42,33 @@ Deno.test("os errors: a network with no route is named as such, and other OS err
     toNetError(invalid, { address: "[fe80::1%eth0]:5" }).message,
     "[fe80::1%eth0]:5: Invalid argument (os error 22)",
   );
+});
+
+Deno.test("os errors: a short relative --unix path in a deep directory, too long once made absolute, says so in one line", async () => {
+  // 120 bytes of directory: "s.sock" is 127 bytes in full.
+  const base = await Deno.makeTempDir({ dir: "/tmp" });
+  const deep = `${base}/${"d".repeat(Math.max(1, 120 - base.length))}`;
+  await Deno.mkdir(deep);
+  try {
+    const { program, prefix } = netdemoCommand();
+    for (const mode of [["server", "echo"], ["client", "hello"]]) {
+      const output = await new Deno.Command(program, {
+        args: [...prefix, ...mode, "--unix", "s.sock"],
+        cwd: deep,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const stderr = new TextDecoder().decode(output.stderr);
+      equal(output.code, 1, stderr);
+      equal(lines(stderr).length, 1, stderr);
+      equal(
+        stderr.trim(),
+        "error: cannot use unix:s.sock: a Unix socket's path can have at most 107 bytes, and this one has more once made absolute from the working directory; use a shorter one (e.g. in /tmp)",
+      );
+    }
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
 });
