@@ -204,6 +204,11 @@ export function withoutStrangers(
     if (row === null) return true;
     const [local, remote] = [portOf(row[1]), portOf(row[2])];
     if (local !== serverPort && remote !== serverPort) return true;
+    // A server end in TIME_WAIT is an earlier listener's on this port
+    // number, one that closed first: Linux hands the clients of a port the
+    // same sequence of local ports again, so its far ends can be our own
+    // clients' ports. No README server closes first.
+    if (local === serverPort && row[3] === "TIME_WAIT") return false;
     return (local === serverPort && row[3] === "LISTEN") ||
       (local === serverPort && own.has(remote)) ||
       (remote === serverPort && own.has(local));
