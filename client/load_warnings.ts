@@ -75,10 +75,8 @@ function stalledQuietly(result: LoadResult): boolean {
  */
 function stallWarning(result: LoadResult, shortfall: string): string {
   const { unsentRoundTrips } = result.report;
-  // A measured time, to the tenth it is rounded to: 1.0 s, not 1 s.
-  const longest = `${
-    (Math.round(result.longestStallMs / 100) / 10).toFixed(1)
-  } s`;
+  // A measured time, to its tenth: 1.0 s, not 1 s.
+  const longest = `${(result.longestStallMs / 1000).toFixed(1)} s`;
   const parts = [
     `the server stalled: ${shortfall}, as messages already due waited up to ${longest} for the server to answer the ones before them`,
   ];

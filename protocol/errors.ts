@@ -314,10 +314,9 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
 function otherReason(address: string, during: string, detail: string): string {
   // A link-local address (fe80::/10) exists once per interface: without
   // one named (fe80::1%eth0) the OS cannot tell which is meant.
-  if (/os error 22\b/.test(detail) && /^\[fe[89ab][0-9a-f]:/i.test(address)) {
-    if (!address.includes("%")) {
-      return `cannot use ${address}: a link-local address needs its interface after a %, as in fe80::1%eth0 (${detail})`;
-    }
+  const linkLocal = /^\[fe[89ab][0-9a-f]:[^%]*\]/i.test(address);
+  if (linkLocal && /os error 22\b/.test(detail)) {
+    return `cannot use ${address}: a link-local address needs its interface after a %, as in fe80::1%eth0 (${detail})`;
   }
   // Deno binds and connects to a relative path made absolute (under
   // explicit grants, as the binary has): a short name in a deep directory
