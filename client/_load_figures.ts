@@ -13,8 +13,13 @@ import type { FailureTally } from "./failures.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { IntervalMeter } from "./_intervals.ts";
 import { ProgressLine } from "./_progress_line.ts";
-import { EARLY_MS } from "./_schedule.ts";
-import { SHORT_STALL_MS, type Stall } from "./_pipeline_job.ts";
+import type { Stall } from "./_pipeline_job.ts";
+import {
+  dueBefore,
+  type RunLimits,
+  scheduleEnd,
+  type SendTrack,
+} from "./_run_span.ts";
 import { judgeRun, pipelineCap, type Verdict } from "./_load_verdict.ts";
 import type { PauseWatch } from "./_pauses.ts";
 import {
@@ -25,14 +30,6 @@ import {
   roundRate,
   roundTo,
 } from "./load_report.ts";
-
-/**
- * How long before a stop a message may fall due and still not count as
- * never sent: a client on schedule has the messages of its last few
- * milliseconds pending, and a wait shorter than a short stall
- * (`SHORT_STALL_MS`) is no shortfall anywhere else either.
- */
-const STOP_SLACK_MS = SHORT_STALL_MS;
 
 /** What {@linkcode runLoad} resolves. */
 export interface LoadResult extends Verdict {
@@ -52,17 +49,6 @@ export interface LoadResult extends Verdict {
    * rates cover only that time.
    */
   endedEarlyAfter?: number;
-}
-
-/** When a run's sending was to end, and when it was interrupted. */
-export interface RunLimits {
-  /** A timed run's end of sending. Default: none (a counted run). */
-  deadline?: number;
-  /**
-   * When the run stopped, if before its deadline: Ctrl-C or SIGTERM, or
-   * every connection failed. Default: never.
-   */
-  stoppedAt?: number;
 }
 
 /** What {@linkcode LoadFigures} counts against. */
@@ -269,7 +255,7 @@ export class LoadFigures {
 
   /**
    * When the counted time ends: at the last echo, or at the end of the
-   * run's span if that is later (see `#scheduleEnd`); a counted run
+   * run's span if that is later (see `scheduleEnd`); a counted run
    * short of its round trips at its last failure if that came later
    * still, as the time it waited for an echo that never came is the run's
    * (a timed run's wait after its deadline is not: those echoes were due
@@ -284,69 +270,27 @@ export class LoadFigures {
     const failedAt = waitedFor
       ? Math.min(this.#failures.lastAt, limits.stoppedAt ?? Infinity)
       : -Infinity;
-    return Math.max(this.#lastEchoAt, this.#scheduleEnd(limits), failedAt);
-  }
-
-  // Under a rate, the schedule's span: a timed run's lasts to its deadline
-  // (or to when it stopped), so that messages that were due and never sent
-  // (a stall longer than the late-send allowance) lower the achieved rate
-  // rather than vanish; a counted run's ends one step (1 / rate) after its
-  // last message was due, or was sent if that was late. Ending at the last
-  // echo instead would put a run that kept its schedule above its rate, by
-  // up to D / (D - 1 / rate).
-  // Without a rate, a timed run's span is still its duration: a server that
-  // stops answering halfway must halve the rates, as wrk's and iperf3's
-  // wall-clock figures do, not leave them as they were before the stall.
-  #scheduleEnd(limits: RunLimits): number {
-    const { rate } = this.#config;
-    const deadline = limits.deadline ?? Infinity;
-    const stoppedAt = limits.stoppedAt ?? Infinity;
-    if (rate === null) {
-      return Number.isFinite(deadline)
-        ? Math.min(deadline, stoppedAt)
-        : -Infinity;
-    }
-    // A send later than its due time by more than the timer's own
-    // millisecond was held back, by the client or its pipelines, and the
-    // span takes it in: the achieved rate then falls below the schedule.
-    const last = Math.max(this.#lastPlannedAt, this.#lastSendAt - EARLY_MS);
-    // Never shorter than the schedule takes to send what was sent: a last
-    // send that went up to EARLY_MS early must not put the rates above it.
-    const step = Math.max(
-      last + 1000 / rate,
-      this.started + this.#sent * 1000 / rate,
+    return Math.max(
+      this.#lastEchoAt,
+      scheduleEnd(this.#track(), limits),
+      failedAt,
     );
-    if (stoppedAt < deadline) {
-      // Cut short (Ctrl-C, or every connection failed): the span ends at
-      // the stop, or at the step after the last send when that came within
-      // STOP_SLACK_MS of it, so that messages due in the last moments,
-      // which a timer a little late had not sent yet, do not lower the rate.
-      return Math.min(stoppedAt, Math.max(step, stoppedAt - STOP_SLACK_MS));
-    }
-    return Number.isFinite(deadline) ? Math.max(step, deadline) : step;
   }
 
-  // Messages the schedule had due from the warm-up's end to the run's (its
-  // deadline, or STOP_SLACK_MS before it was stopped; a counted run's every
-  // round), the
-  // slots taken together: message k of the run is due k / rate seconds
-  // after its start.
-  #dueBefore(limits: RunLimits, rate: number): number {
-    const step = 1000 / rate;
-    const deadline = limits.deadline ?? Infinity;
-    const stoppedAt = limits.stoppedAt ?? Infinity;
-    // Those due in the last moments before a stop had no fair chance yet.
-    const end = stoppedAt < deadline ? stoppedAt - STOP_SLACK_MS : deadline;
-    const { rounds, connections } = this.#config;
-    const all = rounds === null ? Infinity : rounds * connections;
-    // A hair under each boundary: omit and duration are whole multiples of
-    // the step as often as not, and floating point must not add one.
-    const index = (time: number): number =>
-      Math.max(0, Math.ceil((time - this.#runStart) / step - 1e-9));
-    const last = Number.isFinite(end) ? Math.min(index(end), all) : all;
-    return Number.isFinite(last)
-      ? Math.max(0, last - index(this.#countFrom))
-      : 0;
+  // What the span is drawn from: read only at the end of a run.
+  #track(): SendTrack {
+    const { rate, rounds, connections } = this.#config;
+    return {
+      rate,
+      rounds,
+      connections,
+      runStart: this.#runStart,
+      countFrom: this.#countFrom,
+      started: this.started,
+      sent: this.#sent,
+      lastPlannedAt: this.#lastPlannedAt,
+      lastSendAt: this.#lastSendAt,
+    };
   }
 
   /** The report and verdicts, for counted time ending at `end`. */
@@ -368,7 +312,7 @@ export class LoadFigures {
     const sent = this.#sent;
     const seconds = (end - started) / 1000;
     const perSecond = seconds > 0 ? roundTrips / seconds : 0;
-    const spanMs = this.#scheduleEnd(run) - started;
+    const spanMs = scheduleEnd(this.#track(), run) - started;
     // A span cut at a stop can be shorter than the schedule needed for
     // what was sent: every message then went out on time.
     const sentRate = rate === null || sent === 0
@@ -379,7 +323,7 @@ export class LoadFigures {
     const churn = opened - this.#openedBefore;
     const unsent = rate === null
       ? null
-      : Math.max(0, this.#dueBefore(run, rate) - sent);
+      : Math.max(0, dueBefore(this.#track(), run) - sent);
     const report: LoadReport = {
       schema: REPORT_SCHEMA,
       config,
