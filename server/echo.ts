@@ -34,12 +34,16 @@ const SMALL_BUFFER = 512;
 
 /**
  * A connection that fills its small buffer moves up to one this large. A
- * stream's reads on loopback bring what is queued, up to the buffer, so at
- * 256 KiB rather than 64 KiB a MiB costs four reads and four writes rather
- * than sixteen of each: the echo server's CPU per MiB streamed went from
- * 0.99x-1.25x the bare 64 KiB loop's to 0.80x-0.88x (bench/streaming.ts).
+ * read brings everything queued, up to the buffer, and nothing of it is
+ * echoed until the read returns, so a client that keeps at most a
+ * buffer's worth in flight waits, with nothing in flight, for each echo:
+ * the stream becomes stop-and-go. At 256 KiB, 10 connections each keeping
+ * 256 KiB in flight streamed at 0.57x-0.67x the bare 64 KiB loop's rate,
+ * and at 64 KiB at 0.80x-0.92x; with 1 MiB in flight, 256 KiB had been
+ * 1.09x-1.25x and 64 KiB is 1.02x-1.10x (bench/streaming.ts). 64 KiB is
+ * also what the bare loop and Node read.
  */
-const LARGE_BUFFER = 256 * 1024;
+const LARGE_BUFFER = 64 * 1024;
 
 /**
  * Large buffers handed back by connections that went quiet wait here for the
@@ -49,7 +53,7 @@ const LARGE_BUFFER = 256 * 1024;
 const POOL_LIMIT = 64;
 
 /**
- * The most large buffers held by connections at once (64 MiB). A connection
+ * The most large buffers held by connections at once (16 MiB). A connection
  * keeps its large buffer while its reads bring more than a small buffer
  * holds, so one that streamed and then went quiet may wait holding it: this
  * cap is what bounds that memory, whatever the peers do. Beyond it, busy
