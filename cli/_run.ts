@@ -118,27 +118,64 @@ function signalName(signal: StopSignal): string {
 }
 
 /**
- * Waits until `reporter` has written everything, as a C program's exit
- * does, with the stop signals still heard: a signal now (the program is
- * already ending, and a reader has stopped reading) ends it at once with
- * `code`, and under `nohup` a hangup stays ignored.
+ * How long a stop signal that arrives while the last lines are being
+ * written lets them go on: long enough for a reader that is reading, and
+ * no longer for one that has stopped (`| less` at its prompt).
+ */
+const LAST_OUTPUT_GRACE_MS = 2000;
+
+/**
+ * The stop signals, heard from the start of a command to its exit. A
+ * signal with no listener ends a Deno process at once, and a run removes
+ * its own listeners as it ends, so without these a SIGTERM sent as a
+ * server ends by itself (a supervisor's) would end the process before its
+ * last lines and summary were written. Until {@linkcode ExitGuard.flush}
+ * a signal is the run's to handle; from then on the program is ending
+ * anyway, so the lines still queued get {@linkcode LAST_OUTPUT_GRACE_MS}
+ * to go out, and then, or at a second signal, the program ends with its
+ * code. Under `nohup` a hangup stays ignored.
  *
  * @example
  * ```ts
- * import { flushBeforeExit } from "./_run.ts";
+ * import { ExitGuard } from "./_run.ts";
  * import { Reporter } from "../output/reporter.ts";
- * await flushBeforeExit(new Reporter({ queued: true }), 0);
+ * const guard = await ExitGuard.listen();
+ * const reporter = new Reporter({ queued: true });
+ * await guard.flush(reporter, 0);
  * ```
  */
-export async function flushBeforeExit(
-  reporter: Reporter,
-  code: number,
-): Promise<void> {
-  const removeListeners = await onSignals(() => Deno.exit(code));
-  try {
-    await reporter.flush();
-  } finally {
-    removeListeners();
+export class ExitGuard {
+  #code: number | undefined;
+  #grace: ReturnType<typeof setTimeout> | undefined;
+  #removeListeners: () => void = () => {};
+
+  /** Starts listening; call {@linkcode ExitGuard.flush} at the end. */
+  static async listen(): Promise<ExitGuard> {
+    const guard = new ExitGuard();
+    guard.#removeListeners = await onSignals(() => guard.#stop());
+    return guard;
+  }
+
+  #stop(): void {
+    const code = this.#code;
+    if (code === undefined) return;
+    if (this.#grace !== undefined) Deno.exit(code);
+    this.#grace = setTimeout(() => Deno.exit(code), LAST_OUTPUT_GRACE_MS);
+  }
+
+  /**
+   * Waits until `reporter` has written everything, as a C program's exit
+   * does; a stop signal meanwhile ends the program with `code`, after the
+   * grace.
+   */
+  async flush(reporter: Reporter, code: number): Promise<void> {
+    this.#code = code;
+    try {
+      await reporter.flush();
+    } finally {
+      clearTimeout(this.#grace);
+      this.#removeListeners();
+    }
   }
 }
 

@@ -21,7 +21,7 @@ import {
   EXIT_FAILURE,
   EXIT_OUTPUT_CLOSED,
   EXIT_USAGE,
-  flushBeforeExit,
+  ExitGuard,
 } from "./_run.ts";
 
 /** Options for {@linkcode main}. */
@@ -118,8 +118,14 @@ export async function main(
     onOutputClosed: () => Deno.exit(EXIT_OUTPUT_CLOSED),
     onOutputFailed: stdoutFailed,
   });
-  const code = await dispatch(args, reporter);
-  await flushBeforeExit(reporter, code);
+  const guard = await ExitGuard.listen();
+  // A throw is a failure of netdemo's own; it still writes what it had.
+  let code = EXIT_FAILURE;
+  try {
+    code = await dispatch(args, reporter);
+  } finally {
+    await guard.flush(reporter, code);
+  }
   return code;
 }
 

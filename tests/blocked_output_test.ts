@@ -22,7 +22,15 @@ const SENT = 256 * 1024;
 /** How long the test waits for an answer before calling the server stuck. */
 const STUCK_MS = 10_000;
 
-Deno.test("blocked stdout: the bork server answers 256 KiB while nobody reads its log, then the log comes out whole", async () => {
+/** A bork server whose stdout is read only when the test says so. */
+interface UnreadServer {
+  child: Deno.ChildProcess;
+  port: number;
+  /** Reads the rest of stdout to its end; resolves all of it. */
+  readRest(): Promise<string>;
+}
+
+async function borkWithUnreadLog(): Promise<UnreadServer> {
   const { program, prefix } = netdemoCommand();
   const child = new Deno.Command(program, {
     args: [...prefix, "server", "bork", "--port", "0"],
@@ -40,8 +48,24 @@ Deno.test("blocked stdout: the bork server answers 256 KiB while nobody reads it
     text += decoder.decode(value, { stream: true });
   }
   const port = Number(/^Listening on \S+:(\d+)$/m.exec(text)![1]);
-  // From here on nobody reads the server's stdout until the client is done:
-  // it logs every chunk it receives, far more than a pipe holds.
+  async function readRest(): Promise<string> {
+    for (
+      let read = await reader.read();
+      !read.done;
+      read = await reader.read()
+    ) {
+      text += decoder.decode(read.value, { stream: true });
+    }
+    return text;
+  }
+  return { child, port, readRest };
+}
+
+/**
+ * Sends {@linkcode SENT} bytes to the bork server on `port`, which logs
+ * every chunk, far more than a pipe holds; resolves the bytes answered.
+ */
+async function sendWhileUnread(port: number): Promise<number> {
   const conn = await connectLocal(port);
   const chunk = new Uint8Array(4096).fill(0x61);
   const sending = (async () => {
@@ -60,24 +84,40 @@ Deno.test("blocked stdout: the bork server answers 256 KiB while nobody reads it
       STUCK_MS,
     );
   });
-  let answered: Uint8Array;
   try {
-    answered = await Promise.race([readToEnd(conn), stuck]);
+    const answered = await Promise.race([readToEnd(conn), stuck]);
     await sending;
+    return answered.length;
   } finally {
     clearTimeout(timer);
     conn.close();
   }
-  ok(answered.length >= SENT, `${answered.length} bytes answered`);
+}
+
+Deno.test("blocked stdout: the bork server answers 256 KiB while nobody reads its log, then the log comes out whole", async () => {
+  const server = await borkWithUnreadLog();
+  const answered = await sendWhileUnread(server.port);
+  ok(answered >= SENT, `${answered} bytes answered`);
   // Now read the log: everything is there, ending with the summary.
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    text += decoder.decode(read.value, { stream: true });
-  }
-  const status = await child.status;
+  const text = await server.readRest();
+  const status = await server.child.status;
   equal(status.code, 0);
   const log = lines(text);
   match(log.at(-1) ?? "", /^Served 1 connection, /);
   ok(!text.includes("dropped"), "nothing was dropped");
+});
+
+Deno.test("blocked stdout: a stop signal while the last lines wait to be written lets them out", async () => {
+  // The connection is done, so the server is ending and writing its log,
+  // which nobody reads yet; SIGTERM now, as a supervisor would send it,
+  // must not cut the log short once it is read.
+  const server = await borkWithUnreadLog();
+  ok(await sendWhileUnread(server.port) >= SENT);
+  server.child.kill("SIGTERM");
+  const text = await server.readRest();
+  const status = await server.child.status;
+  equal(status.code, 0);
+  match(lines(text).at(-1) ?? "", /^Served 1 connection, /);
 });
 
 Deno.test("blocked stdout: the queue is bounded; what it drops is counted in one line on stderr, and a summary is kept", async () => {

@@ -154,6 +154,14 @@ async function runDriven(block: Block, where: string): Promise<void> {
         10_000,
         `${where}: the server's line "${last}"`,
       ).catch(() => {});
+    } else {
+      // No Ctrl-C shown: the server ends by itself once its client is done
+      // (bork), and a signal sent as it ends would race its last lines.
+      await within(
+        process.finished(),
+        10_000,
+        `${where}: the server's own exit`,
+      ).catch(() => {});
     }
   } finally {
     await process.stop("SIGINT");
