@@ -111,9 +111,11 @@ export const LOAD_OPTIONS = {
     kind: "seconds",
     placeholder: "SECONDS",
     description:
-      "load mode: print one line of figures every SECONDS (with --json: the intervals array)",
-    positive: true,
-    mistake: "must be more than 0 seconds",
+      "load mode: print one line of figures every SECONDS, at least 0.1 (with --json: the intervals array)",
+    // As iperf3's -i: shorter intervals are a timer's granularity and the
+    // event loop's, not the server's.
+    minimum: 0.1,
+    mistake: "must be at least 0.1 seconds (as iperf3's -i)",
   },
   percentiles: {
     kind: "value",

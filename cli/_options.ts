@@ -84,6 +84,8 @@ export interface SecondsDecl extends BaseDecl {
   placeholder: string;
   /** Refuse 0 (for a length of time where 0 would do nothing). */
   positive?: boolean;
+  /** The least number of seconds accepted. Default: 0. */
+  minimum?: number;
   /** The value in ms when the option is not given. */
   default?: number;
 }

@@ -117,6 +117,10 @@ export function readValue(
           })`,
         );
       }
+      const minimum = decl.kind === "seconds" ? decl.minimum ?? 0 : 0;
+      if (value < minimum) {
+        refuse(`must be a number of seconds (${minimum} or more)`);
+      }
       if (decl.kind === "timeout" && value === 0) return undefined;
       return value * 1000;
     }

@@ -41,7 +41,7 @@ export interface SlotsOptions {
   drained: AbortSignal;
   /** Wakes a connection's writer at a planned time. */
   wakeAt(time: number, wake: () => void): void;
-  /** The watchdog's limit, for its error's words. */
+  /** The `--timeout` limit (see `PipelineJob.watchdogMs`). */
   watchdogMs?: number;
   /** Called once a counted run's every slot has its last echo. */
   onAllEchoed?(): void;

@@ -86,6 +86,11 @@ export class PipelinedConnection {
   #stopReason: StopReason | "failed" | "tail" | undefined;
   #failure: NetError | undefined;
   #tailTimer: ReturnType<typeof setTimeout> | undefined;
+  // When bytes last moved, as the connection's own steps tell (a send, a
+  // read's completion), and the bytes written by then: a write still going
+  // moves bytes at times nobody reads the clock for.
+  #movedAt = 0;
+  #writtenThen = 0;
 
   /** Prepares `job` on `socket`; {@linkcode PipelinedConnection.run} starts it. */
   constructor(socket: StreamSocket, job: PipelineJob) {
@@ -225,7 +230,10 @@ export class PipelinedConnection {
       this.sent++;
       this.lastSentAt = now;
       job.onSend(now, due);
+      this.#moved(now);
       await this.socket.writeAll(job.payload, SENDING);
+      // A large message's write can itself take long.
+      if (job.watchdogMs !== undefined) this.#moved(performance.now());
     }
     this.#writerDone = true;
     if (this.inFlight === 0) this.#finish();
@@ -255,6 +263,7 @@ export class PipelinedConnection {
       this.#sentAt.push(now);
       this.sent++;
       job.onSend(now, now);
+      this.#movedAt = now;
       let written = 0;
       if (conn !== undefined) {
         try {
@@ -267,6 +276,8 @@ export class PipelinedConnection {
       if (written < payload.length) {
         await socket.writeAll(payload.subarray(written), SENDING);
       }
+      // A message this small goes at once: its send time stands.
+      this.#writtenThen = socket.bytesWritten;
       while (this.inFlight > 0) {
         let got: number | null;
         if (conn === undefined) {
@@ -281,6 +292,7 @@ export class PipelinedConnection {
         }
         if (got === null) throw this.#closedEarly();
         now = performance.now();
+        if (this.#cameLate(now)) return this.#halt("watchdog");
         this.#consume(buffer, got, now);
       }
     }
@@ -312,8 +324,29 @@ export class PipelinedConnection {
         if (this.inFlight > 0 || !this.#writerDone) throw this.#closedEarly();
         return;
       }
-      this.#consume(buffer, got, performance.now());
+      const now = performance.now();
+      if (this.#cameLate(now)) return this.#halt("watchdog");
+      this.#consume(buffer, got, now);
     }
+  }
+
+  #moved(now: number): void {
+    this.#movedAt = now;
+    this.#writtenThen = this.socket.bytesWritten;
+  }
+
+  // True when bytes read at `now`, with echoes awaited, ended a silence
+  // longer than --timeout: the watchdog looks only every quarter limit, so
+  // without this a reply up to a quarter late would count as a round trip.
+  // A write that moved bytes since the last step leaves the silence
+  // unknown, and so not over the limit.
+  #cameLate(now: number): boolean {
+    const limit = this.#job.watchdogMs;
+    if (limit === undefined) return false;
+    const late = this.inFlight > 0 && now - this.#movedAt > limit &&
+      this.socket.bytesWritten === this.#writtenThen;
+    this.#moved(now);
+    return late;
   }
 
   // Every echo in and the half-close sent: a reset now ends no round trip.

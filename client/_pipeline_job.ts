@@ -64,7 +64,11 @@ export interface PipelineJob {
    * process), which no server caused.
    */
   onLateWake?(late: Stall): void;
-  /** The watchdog's limit, for its error's words. Default: not named. */
+  /**
+   * The `--timeout` limit: a read that ends a silence longer than this,
+   * with echoes awaited, stops the connection as the watchdog would; also
+   * named in the watchdog's error. Default: none.
+   */
   watchdogMs?: number;
 }
 

@@ -127,7 +127,7 @@ Deno.test("load: against a server that keeps connections open, the last interval
     // A timed run, and a counted one, whose end is its last echo alone.
     const results = await Promise.all([
       run(["--duration", "0.6", "--interval", "0.2"]),
-      run(["--rounds", "50", "--interval", "0.05"]),
+      run(["--rounds", "2000", "--interval", "0.1"]),
     ]);
     for (const result of results) {
       equal(result.code, 0, result.stderr);

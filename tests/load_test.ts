@@ -286,3 +286,53 @@ Deno.test("load: --timeout does not cut a connection that only waits for its nex
   deepEqual(report.errors, {});
   equal(report.roundTrips, 5);
 });
+
+Deno.test("load: --timeout stops a connection whose echo came after a silence longer than it, however the watchdog's checks fall", async () => {
+  // The echo comes 0.54 s after the send, past --timeout 0.5; a watchdog
+  // that looks every 0.125 s alone would let it through most times.
+  const slow = slowEcho(540);
+  const result = await runCli([
+    "client",
+    "multi",
+    "--port",
+    `${slow.port}`,
+    "--conns",
+    "1",
+    "--rounds",
+    "1",
+    "--timeout",
+    "0.5",
+    "--json",
+  ]);
+  await slow.served;
+  equal(result.code, 1, result.stderr);
+  const report = JSON.parse(result.stdout);
+  deepEqual(report.errors, { timeout: 1 });
+  equal(report.roundTrips, 0);
+  match(
+    result.stderr,
+    /^error: 1 error in the load run: 1 timed out \(first: 127\.0\.0\.1:\d+ made no progress for 0\.5 s \(--timeout\)\)\n$/,
+  );
+});
+
+Deno.test("load: --timeout lets through an echo that came within it", async () => {
+  const slow = slowEcho(200);
+  const result = await runCli([
+    "client",
+    "multi",
+    "--port",
+    `${slow.port}`,
+    "--conns",
+    "1",
+    "--rounds",
+    "2",
+    "--timeout",
+    "0.5",
+    "--json",
+  ]);
+  await slow.served;
+  equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  deepEqual(report.errors, {});
+  equal(report.roundTrips, 2);
+});
