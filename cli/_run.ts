@@ -84,6 +84,26 @@ async function onSignals(
   };
 }
 
+/**
+ * The runs (a server's, a client's) whose own listeners hear the stop
+ * signals now, and whether one has ended since the command began: what
+ * {@linkcode ExitGuard} does with a signal depends on both.
+ */
+const runs = { listening: 0, ended: false };
+
+/** {@linkcode onSignals} for a run, counted in {@linkcode runs}. */
+async function onRunSignals(
+  handler: (signal: StopSignal) => void,
+): Promise<() => void> {
+  const removeListeners = await onSignals(handler);
+  runs.listening++;
+  return () => {
+    removeListeners();
+    runs.listening--;
+    runs.ended = true;
+  };
+}
+
 let hangupsIgnored = false;
 
 /**
@@ -129,10 +149,13 @@ const LAST_OUTPUT_GRACE_MS = 2000;
  * signal with no listener ends a Deno process at once, and a run removes
  * its own listeners as it ends, so without these a SIGTERM sent as a
  * server ends by itself (a supervisor's) would end the process before its
- * last lines and summary were written. Until {@linkcode ExitGuard.flush}
- * a signal is the run's to handle; from then on the program is ending
- * anyway, so the lines still queued get {@linkcode LAST_OUTPUT_GRACE_MS}
- * to go out, and then, or at a second signal, the program ends with its
+ * last lines and summary were written. A signal while a run listens is
+ * the run's to handle; before any run (reading stdin for `report merge -`
+ * or `--payload-file -`) it ends the program at once, with the signal's
+ * exit code (130, 143 or 129). Once a run has ended the program is ending
+ * anyway: the lines still queued get {@linkcode LAST_OUTPUT_GRACE_MS} from
+ * the start of {@linkcode ExitGuard.flush} (or from the signal, if that
+ * came later), and then, or at a second signal, the program ends with its
  * code. Under `nohup` a hangup stays ignored.
  *
  * @example
@@ -146,20 +169,30 @@ const LAST_OUTPUT_GRACE_MS = 2000;
  */
 export class ExitGuard {
   #code: number | undefined;
+  #signalled = false;
   #grace: ReturnType<typeof setTimeout> | undefined;
   #removeListeners: () => void = () => {};
 
   /** Starts listening; call {@linkcode ExitGuard.flush} at the end. */
   static async listen(): Promise<ExitGuard> {
     const guard = new ExitGuard();
-    guard.#removeListeners = await onSignals(() => guard.#stop());
+    runs.ended = false;
+    guard.#removeListeners = await onSignals((signal) => guard.#stop(signal));
     return guard;
   }
 
-  #stop(): void {
+  #stop(signal: StopSignal): void {
     const code = this.#code;
-    if (code === undefined) return;
-    if (this.#grace !== undefined) Deno.exit(code);
+    if (code === undefined) {
+      if (runs.listening > 0) return;
+      if (!runs.ended) Deno.exit(EXIT_CODES[signal]);
+    }
+    if (this.#signalled) Deno.exit(code ?? EXIT_CODES[signal]);
+    this.#signalled = true;
+    if (code !== undefined) this.#startGrace(code);
+  }
+
+  #startGrace(code: number): void {
     this.#grace = setTimeout(() => Deno.exit(code), LAST_OUTPUT_GRACE_MS);
   }
 
@@ -170,6 +203,7 @@ export class ExitGuard {
    */
   async flush(reporter: Reporter, code: number): Promise<void> {
     this.#code = code;
+    if (this.#signalled) this.#startGrace(code);
     try {
       await reporter.flush();
     } finally {
@@ -207,7 +241,7 @@ export async function superviseServer(
   let server: ServerHandle | undefined;
   let signals = 0;
   const stoppedBeforeStart = Promise.withResolvers<undefined>();
-  const removeListeners = await onSignals((signal) => {
+  const removeListeners = await onRunSignals((signal) => {
     signals++;
     if (signals === 1) {
       reporter.note(`${signalName(signal)}, exiting`);
@@ -257,7 +291,7 @@ export async function superviseClient(
 ): Promise<number> {
   const controller = new AbortController();
   let stoppedBy: StopSignal | undefined;
-  const removeListeners = await onSignals((signal) => {
+  const removeListeners = await onRunSignals((signal) => {
     if (stoppedBy !== undefined) return;
     stoppedBy = signal;
     reporter.note(`${signalName(signal)}, exiting`);

@@ -64,6 +64,11 @@ export const reportMerge = {
     const reports: LoadReport[] = [];
     const labels = names.map((name) => name === "-" ? "stdin" : `"${name}"`);
     for (const [i, name] of names.entries()) {
+      if (name === "-" && Deno.stdin.isTerminal()) {
+        reporter.note(
+          "Reading a report (JSON) from standard input; end it with Ctrl-D",
+        );
+      }
       reports.push(parseReport(await readText(name, labels[i]), labels[i]));
     }
     const merged = mergeReports(reports, labels);

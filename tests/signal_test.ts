@@ -200,6 +200,44 @@ Deno.test("signals: Ctrl-C on the terminal while the app server waits for its ta
   ok(!seen.some((text) => text.includes("Listening on")), seen.join(" | "));
 });
 
+Deno.test("signals: Ctrl-C on the terminal while report merge waits for a report on stdin ends it at once, exit 130", async () => {
+  // Before any run listens for signals, netdemo's own listener for its
+  // last output must not swallow Ctrl-C.
+  const { program, prefix } = netdemoCommand();
+  const line = [program, ...prefix, "report", "merge", "-"]
+    .map((word) => `'${word}'`).join(" ");
+  const terminal = new Deno.Command("script", {
+    args: ["-qec", `exec ${line}`, "/dev/null"],
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TERM: "dumb" },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const log = new LineLog();
+  const seen: string[] = [];
+  const read = log.read(terminal.stdout, seen);
+  const keys = terminal.stdin.getWriter();
+  try {
+    await log.waitFor(/Reading a report \(JSON\) from standard input/);
+    await keys.write(new TextEncoder().encode("\x03"));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ended = await Promise.race([
+      read.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 10_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    ok(ended, `still waiting 10 s after Ctrl-C: ${seen.join(" | ")}`);
+  } finally {
+    await keys.close();
+  }
+  await read;
+  const status = await terminal.status;
+  equal(status.code, 130, `${status.code}: ${seen.join(" | ")}`);
+});
+
 for (
   const [kind, args, roundTrips] of [
     ["counted", ["--rounds", "5"], 5],
