@@ -8,7 +8,13 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { serveEcho } from "../server/echo.ts";
-import { CliProcess, lines, runCli, spawnQuietEcho } from "./_helpers.ts";
+import {
+  CliProcess,
+  type CliResult,
+  lines,
+  runCli,
+  spawnQuietEcho,
+} from "./_helpers.ts";
 import { runMain } from "./_main.ts";
 import { startPythonServer } from "./_python.ts";
 import {
@@ -287,24 +293,24 @@ Deno.test("load: --timeout does not cut a connection that only waits for its nex
   equal(report.roundTrips, 5);
 });
 
+/** `--rounds ROUNDS --timeout 0.5` on one connection to a slow echo. */
+async function underTimeout(
+  delayMs: number,
+  rounds: number,
+): Promise<CliResult> {
+  const slow = slowEcho(delayMs);
+  const result = await runCli([
+    ...["client", "multi", "--port", `${slow.port}`, "--conns", "1"],
+    ...["--rounds", `${rounds}`, "--timeout", "0.5", "--json"],
+  ]);
+  await slow.served;
+  return result;
+}
+
 Deno.test("load: --timeout stops a connection whose echo came after a silence longer than it, however the watchdog's checks fall", async () => {
   // The echo comes 0.54 s after the send, past --timeout 0.5; a watchdog
   // that looks every 0.125 s alone would let it through most times.
-  const slow = slowEcho(540);
-  const result = await runCli([
-    "client",
-    "multi",
-    "--port",
-    `${slow.port}`,
-    "--conns",
-    "1",
-    "--rounds",
-    "1",
-    "--timeout",
-    "0.5",
-    "--json",
-  ]);
-  await slow.served;
+  const result = await underTimeout(540, 1);
   equal(result.code, 1, result.stderr);
   const report = JSON.parse(result.stdout);
   deepEqual(report.errors, { timeout: 1 });
@@ -316,21 +322,7 @@ Deno.test("load: --timeout stops a connection whose echo came after a silence lo
 });
 
 Deno.test("load: --timeout lets through an echo that came within it", async () => {
-  const slow = slowEcho(200);
-  const result = await runCli([
-    "client",
-    "multi",
-    "--port",
-    `${slow.port}`,
-    "--conns",
-    "1",
-    "--rounds",
-    "2",
-    "--timeout",
-    "0.5",
-    "--json",
-  ]);
-  await slow.served;
+  const result = await underTimeout(200, 2);
   equal(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout);
   deepEqual(report.errors, {});

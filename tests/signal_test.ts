@@ -168,11 +168,20 @@ Deno.test({
   },
 });
 
-Deno.test("signals: Ctrl-C on the terminal while the app server waits for its table on stdin is a clean stop, exit 0", async () => {
-  // On a terminal (script's), where the prompt for the table is printed
-  // once Ctrl-C is heard, and Ctrl-C is the terminal's own.
+/** netdemo on a terminal of its own (script's), fed keys by the test. */
+interface OnTerminal {
+  terminal: Deno.ChildProcess;
+  log: LineLog;
+  /** What the terminal showed, line by line. */
+  seen: string[];
+  /** Settles once the terminal's output ends. */
+  read: Promise<void>;
+  keys: WritableStreamDefaultWriter<Uint8Array>;
+}
+
+function onTerminal(args: string[]): OnTerminal {
   const { program, prefix } = netdemoCommand();
-  const line = [program, ...prefix, "server", "app", "--table", "-"]
+  const line = [program, ...prefix, ...args]
     .map((word) => `'${word}'`).join(" ");
   // exec: a shell between would take the Ctrl-C as its own, and exit 130.
   const terminal = new Deno.Command("script", {
@@ -186,10 +195,20 @@ Deno.test("signals: Ctrl-C on the terminal while the app server waits for its ta
   const log = new LineLog();
   const seen: string[] = [];
   const read = log.read(terminal.stdout, seen);
-  const keys = terminal.stdin.getWriter();
+  return { terminal, log, seen, read, keys: terminal.stdin.getWriter() };
+}
+
+const CTRL_C = new TextEncoder().encode("\x03");
+
+Deno.test("signals: Ctrl-C on the terminal while the app server waits for its table on stdin is a clean stop, exit 0", async () => {
+  // On a terminal, where the prompt for the table is printed once Ctrl-C
+  // is heard, and Ctrl-C is the terminal's own.
+  const { terminal, log, seen, read, keys } = onTerminal(
+    ["server", "app", "--table", "-"],
+  );
   try {
     await log.waitFor(/Reading the search table .*; end it with Ctrl-D/);
-    await keys.write(new TextEncoder().encode("\x03"));
+    await keys.write(CTRL_C);
     await log.waitFor(/interrupted, exiting/);
   } finally {
     await keys.close();
@@ -203,24 +222,12 @@ Deno.test("signals: Ctrl-C on the terminal while the app server waits for its ta
 Deno.test("signals: Ctrl-C on the terminal while report merge waits for a report on stdin ends it at once, exit 130", async () => {
   // Before any run listens for signals, netdemo's own listener for its
   // last output must not swallow Ctrl-C.
-  const { program, prefix } = netdemoCommand();
-  const line = [program, ...prefix, "report", "merge", "-"]
-    .map((word) => `'${word}'`).join(" ");
-  const terminal = new Deno.Command("script", {
-    args: ["-qec", `exec ${line}`, "/dev/null"],
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TERM: "dumb" },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const log = new LineLog();
-  const seen: string[] = [];
-  const read = log.read(terminal.stdout, seen);
-  const keys = terminal.stdin.getWriter();
+  const { terminal, log, seen, read, keys } = onTerminal(
+    ["report", "merge", "-"],
+  );
   try {
     await log.waitFor(/Reading a report \(JSON\) from standard input/);
-    await keys.write(new TextEncoder().encode("\x03"));
+    await keys.write(CTRL_C);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const ended = await Promise.race([
       read.then(() => true),
