@@ -191,7 +191,7 @@ export async function runLoadCommand(
     size: values.size,
     payload: payloadFile === undefined
       ? undefined
-      : await readPayload(payloadFile),
+      : await readPayload(payloadFile, reporter),
     payloadFile,
     rate: values.rate,
     pipeline: values.pipeline,
@@ -311,8 +311,16 @@ function percentilesValue(
   return { value: [...new Set(values)].sort((a, b) => a - b) };
 }
 
-async function readPayload(path: string): Promise<Uint8Array> {
+async function readPayload(
+  path: string,
+  reporter: Reporter,
+): Promise<Uint8Array> {
   const name = path === "-" ? "stdin" : `"${path}"`;
+  if (path === "-" && Deno.stdin.isTerminal()) {
+    reporter.note(
+      "Reading the payload from standard input; end it with Ctrl-D",
+    );
+  }
   let bytes: Uint8Array;
   try {
     bytes = await readNamed(path, MAX_LOAD_SIZE);
