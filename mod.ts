@@ -97,5 +97,5 @@ export {
 } from "./output/reporter.ts";
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  Deno.exit(await main(Deno.args, { exit: true }));
 }

@@ -149,14 +149,16 @@ const LAST_OUTPUT_GRACE_MS = 2000;
  * signal with no listener ends a Deno process at once, and a run removes
  * its own listeners as it ends, so without these a SIGTERM sent as a
  * server ends by itself (a supervisor's) would end the process before its
- * last lines and summary were written. A signal while a run listens is
- * the run's to handle; before any run (reading stdin for `report merge -`
- * or `--payload-file -`) it ends the program at once, with the signal's
- * exit code (130, 143 or 129). Once a run has ended the program is ending
- * anyway: the lines still queued get {@linkcode LAST_OUTPUT_GRACE_MS} from
- * the start of {@linkcode ExitGuard.flush} (or from the signal, if that
- * came later), and then, or at a second signal, the program ends with its
- * code. Under `nohup` a hangup stays ignored.
+ * last lines and summary were written. Before any run (reading stdin for
+ * `report merge -` or `--payload-file -`) a signal ends the program at
+ * once, with the signal's exit code (130, 143 or 129). A signal while a
+ * run listens is the run's to handle, and one once a run has ended finds
+ * the program ending anyway: either way the lines still queued at the end
+ * get {@linkcode LAST_OUTPUT_GRACE_MS} from the start of
+ * {@linkcode ExitGuard.flush} (or from the signal, if that came later),
+ * so that a reader that stopped reading cannot hold a stopped program;
+ * then, or at one more signal during it, the program ends with its code.
+ * Under `nohup` a hangup stays ignored.
  *
  * @example
  * ```ts
@@ -169,7 +171,8 @@ const LAST_OUTPUT_GRACE_MS = 2000;
  */
 export class ExitGuard {
   #code: number | undefined;
-  #signalled = false;
+  // A stop signal has come: the last lines get the grace, not for ever.
+  #graceDue = false;
   #grace: ReturnType<typeof setTimeout> | undefined;
   #removeListeners: () => void = () => {};
 
@@ -184,12 +187,14 @@ export class ExitGuard {
   #stop(signal: StopSignal): void {
     const code = this.#code;
     if (code === undefined) {
-      if (runs.listening > 0) return;
-      if (!runs.ended) Deno.exit(EXIT_CODES[signal]);
+      // Before any run there is nothing to finish.
+      if (runs.listening === 0 && !runs.ended) Deno.exit(EXIT_CODES[signal]);
+      // The run's to handle; its last lines, blocked or not, get the grace.
+      this.#graceDue = true;
+      return;
     }
-    if (this.#signalled) Deno.exit(code ?? EXIT_CODES[signal]);
-    this.#signalled = true;
-    if (code !== undefined) this.#startGrace(code);
+    if (this.#grace !== undefined) Deno.exit(code);
+    this.#startGrace(code);
   }
 
   #startGrace(code: number): void {
@@ -198,16 +203,23 @@ export class ExitGuard {
 
   /**
    * Waits until `reporter` has written everything, as a C program's exit
-   * does; a stop signal meanwhile ends the program with `code`, after the
-   * grace.
+   * does; a stop signal, before or meanwhile, ends the program with `code`
+   * after the grace, and one more at once. With `options.exit`, the
+   * program then ends with `code`, its listeners still on: removed, they
+   * would leave a signal that comes as it ends to end it by the signal.
    */
-  async flush(reporter: Reporter, code: number): Promise<void> {
+  async flush(
+    reporter: Reporter,
+    code: number,
+    options: { exit?: boolean } = {},
+  ): Promise<void> {
     this.#code = code;
-    if (this.#signalled) this.#startGrace(code);
+    if (this.#graceDue) this.#startGrace(code);
     try {
       await reporter.flush();
     } finally {
       clearTimeout(this.#grace);
+      if (options.exit) Deno.exit(code);
       this.#removeListeners();
     }
   }

@@ -31,6 +31,12 @@ export interface MainOptions {
    * `--quiet` and `--trace`. Default: the terminal.
    */
   reporter?: Reporter;
+  /**
+   * End the process with the exit code once everything is written, with
+   * the stop signals still heard to the end (as `mod.ts` does). Default
+   * false: resolve the code.
+   */
+  exit?: boolean;
 }
 
 /** The mode the words select, with its arguments; or a help text to print. */
@@ -119,22 +125,28 @@ export async function main(
     onOutputFailed: stdoutFailed,
   });
   const guard = await ExitGuard.listen();
-  // A throw is a failure of netdemo's own; it still writes what it had.
-  let code = EXIT_FAILURE;
+  let code: number;
   try {
     code = await dispatch(args, reporter);
-  } finally {
-    await guard.flush(reporter, code);
+  } catch (error) {
+    // A failure of netdemo's own: it still writes what it had.
+    await guard.flush(reporter, EXIT_FAILURE);
+    throw error;
   }
+  await guard.flush(reporter, code, { exit: options.exit });
   return code;
 }
 
 /**
  * Stdout cannot be written (a full disk): said on stderr at once, since
  * the queue holds what comes after, and the program ends as a runtime
- * failure does.
+ * failure does. A terminal that fails with EIO has hung up (it was
+ * closed): the SIGHUP it sends as well stops the run, which then ends as
+ * a hangup does, its lines dropped with the terminal.
  */
-function stdoutFailed(error: unknown): never {
+function stdoutFailed(error: unknown): void {
+  // Asked at the start: a terminal that has hung up no longer says it is.
+  if (isInputOutputError(error) && STDOUT_IS_TERMINAL) return;
   const reason = error instanceof Error ? error.message : String(error);
   try {
     Deno.stderr.writeSync(
@@ -145,6 +157,13 @@ function stdoutFailed(error: unknown): never {
   } finally {
     Deno.exit(EXIT_FAILURE);
   }
+}
+
+const STDOUT_IS_TERMINAL = Deno.stdout.isTerminal();
+
+/** EIO: what a write to a terminal that has hung up fails with. */
+function isInputOutputError(error: unknown): boolean {
+  return error instanceof Error && /\(os error 5\)$/.test(error.message);
 }
 
 /**

@@ -30,10 +30,10 @@ interface UnreadServer {
   readRest(): Promise<string>;
 }
 
-async function borkWithUnreadLog(): Promise<UnreadServer> {
+async function borkWithUnreadLog(more: string[] = []): Promise<UnreadServer> {
   const { program, prefix } = netdemoCommand();
   const child = new Deno.Command(program, {
-    args: [...prefix, "server", "bork", "--port", "0"],
+    args: [...prefix, "server", "bork", "--port", "0", ...more],
     stdin: "null",
     stdout: "piped",
     stderr: "null",
@@ -118,6 +118,26 @@ Deno.test("blocked stdout: a stop signal while the last lines wait to be written
   const status = await server.child.status;
   equal(status.code, 0);
   match(lines(text).at(-1) ?? "", /^Served 1 connection, /);
+});
+
+Deno.test("blocked stdout: a server stopped by a signal while nobody reads its log still exits, after the grace for its last lines", async () => {
+  // --keep-open: the signal, not the client, ends the run, and the log's
+  // last lines then wait on a pipe nobody reads.
+  const server = await borkWithUnreadLog(["--keep-open"]);
+  ok(await sendWhileUnread(server.port) >= SENT);
+  server.child.kill("SIGTERM");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const status = await Promise.race([
+    server.child.status,
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), STUCK_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (status === undefined) server.child.kill("SIGKILL");
+  await server.readRest();
+  ok(status !== undefined, "still running 10 s after SIGTERM, its log unread");
+  equal(status.code, 0);
 });
 
 Deno.test("blocked stdout: the queue is bounded; what it drops is counted in one line on stderr, and a summary is kept", async () => {

@@ -288,3 +288,66 @@ for (
     }
   });
 }
+
+/**
+ * Runs netdemo on a pseudo-terminal, closes the terminal once `ready` is
+ * on it (as closing a terminal window does: SIGHUP, and EIO for every
+ * write after), and resolves the exit status and what went to stderr.
+ */
+const CLOSE_TERMINAL = `
+import os, pty, select, signal, sys
+signal.alarm(20)
+err, ready, argv = sys.argv[1], sys.argv[2].encode(), sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    out = os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(out, 2)
+    os.execvp(argv[0], argv)
+seen = b""
+while ready not in seen:
+    select.select([fd], [], [])
+    seen += os.read(fd, 65536)
+os.close(fd)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+`;
+
+Deno.test("signals: closing the terminal ends a server with exit 0 and a load client with 129, though writes to it now fail", async () => {
+  const echo = await spawnQuietEcho();
+  const dir = await Deno.makeTempDir({ prefix: "netdemo-hangup-" });
+  try {
+    const { program, prefix } = netdemoCommand();
+    const runs: [string[], string, number][] = [
+      [["server", "echo", "--port", "0"], "Listening on", 0],
+      [
+        [
+          ...["client", "multi", "--port", `${echo.port}`],
+          ...["--duration", "20", "--interval", "0.2"],
+        ],
+        "round trips/s",
+        129,
+      ],
+    ];
+    for (const [i, [args, ready, expected]] of runs.entries()) {
+      const err = `${dir}/stderr${i}`;
+      const { stdout } = await new Deno.Command("python3", {
+        args: ["-c", CLOSE_TERMINAL, err, ready, program, ...prefix, ...args],
+        env: { TERM: "xterm" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "inherit",
+      }).output();
+      const stderr = await Deno.readTextFile(err);
+      equal(
+        Number(new TextDecoder().decode(stdout)),
+        expected,
+        `${args.join(" ")}: ${stderr}`,
+      );
+      match(stderr, /SIGHUP received, exiting/);
+      ok(!stderr.includes("error:"), stderr);
+    }
+  } finally {
+    await echo.process.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
