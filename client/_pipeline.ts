@@ -12,7 +12,8 @@
 import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { connectionFailure } from "./_many.ts";
-import { tlsAnswerError } from "./common.ts";
+import { closedEarly, echoMismatch, extraBytes } from "./_pipeline_errors.ts";
+import { Silence } from "./_silence.ts";
 import { EARLY_MS, sleepUntil } from "./_schedule.ts";
 import { seconds } from "../output/count.ts";
 import {
@@ -86,16 +87,13 @@ export class PipelinedConnection {
   #stopReason: StopReason | "failed" | "tail" | undefined;
   #failure: NetError | undefined;
   #tailTimer: ReturnType<typeof setTimeout> | undefined;
-  // When bytes last moved, as the connection's own steps tell (a send, a
-  // read's completion), and the bytes written by then: a write still going
-  // moves bytes at times nobody reads the clock for.
-  #movedAt = 0;
-  #writtenThen = 0;
+  #silence: Silence;
 
   /** Prepares `job` on `socket`; {@linkcode PipelinedConnection.run} starts it. */
   constructor(socket: StreamSocket, job: PipelineJob) {
     this.socket = socket;
     this.#job = job;
+    this.#silence = new Silence(socket, job.watchdogMs);
   }
 
   /** Messages sent whose echo is not complete yet. */
@@ -230,10 +228,10 @@ export class PipelinedConnection {
       this.sent++;
       this.lastSentAt = now;
       job.onSend(now, due);
-      this.#moved(now);
+      this.#silence.moved(now);
       await this.socket.writeAll(job.payload, SENDING);
       // A large message's write can itself take long.
-      if (job.watchdogMs !== undefined) this.#moved(performance.now());
+      if (job.watchdogMs !== undefined) this.#silence.moved(performance.now());
     }
     this.#writerDone = true;
     if (this.inFlight === 0) this.#finish();
@@ -263,7 +261,7 @@ export class PipelinedConnection {
       this.#sentAt.push(now);
       this.sent++;
       job.onSend(now, now);
-      this.#movedAt = now;
+      this.#silence.sentAt(now);
       let written = 0;
       if (conn !== undefined) {
         try {
@@ -276,8 +274,7 @@ export class PipelinedConnection {
       if (written < payload.length) {
         await socket.writeAll(payload.subarray(written), SENDING);
       }
-      // A message this small goes at once: its send time stands.
-      this.#writtenThen = socket.bytesWritten;
+      this.#silence.written();
       while (this.inFlight > 0) {
         let got: number | null;
         if (conn === undefined) {
@@ -292,7 +289,7 @@ export class PipelinedConnection {
         }
         if (got === null) throw this.#closedEarly();
         now = performance.now();
-        if (this.#cameLate(now)) return this.#halt("watchdog");
+        if (this.#silence.endedLate(now, true)) return this.#halt("watchdog");
         this.#consume(buffer, got, now);
       }
     }
@@ -325,28 +322,11 @@ export class PipelinedConnection {
         return;
       }
       const now = performance.now();
-      if (this.#cameLate(now)) return this.#halt("watchdog");
+      if (this.#silence.endedLate(now, this.inFlight > 0)) {
+        return this.#halt("watchdog");
+      }
       this.#consume(buffer, got, now);
     }
-  }
-
-  #moved(now: number): void {
-    this.#movedAt = now;
-    this.#writtenThen = this.socket.bytesWritten;
-  }
-
-  // True when bytes read at `now`, with echoes awaited, ended a silence
-  // longer than --timeout: the watchdog looks only every quarter limit, so
-  // without this a reply up to a quarter late would count as a round trip.
-  // A write that moved bytes since the last step leaves the silence
-  // unknown, and so not over the limit.
-  #cameLate(now: number): boolean {
-    const limit = this.#job.watchdogMs;
-    if (limit === undefined) return false;
-    const late = this.inFlight > 0 && now - this.#movedAt > limit &&
-      this.socket.bytesWritten === this.#writtenThen;
-    this.#moved(now);
-    return late;
   }
 
   // Every echo in and the half-close sent: a reset now ends no round trip.
@@ -356,16 +336,10 @@ export class PipelinedConnection {
 
   #closedEarly(): NetError {
     const size = this.#job.payload.length;
-    const echoed = this.echoed * size + this.#offset;
-    const sent = this.sent * size;
-    // Every byte back, but more was to be sent: the server quit first.
-    const how = echoed === sent
-      ? `before the run was over, after echoing all ${sent} bytes sent`
-      : `after echoing ${echoed} of ${sent} bytes sent`;
-    return new NetError(
-      "closed-early",
-      `${this.socket.peer} closed the connection ${how}`,
-    );
+    return closedEarly(this.socket.peer, {
+      echoed: this.echoed * size + this.#offset,
+      sent: this.sent * size,
+    });
   }
 
   // Matches `got` bytes of `buffer` against the messages in flight.
@@ -375,14 +349,7 @@ export class PipelinedConnection {
     let at = 0;
     while (at < got) {
       if (this.inFlight === 0) {
-        throw new NetError(
-          "mismatch",
-          `${this.socket.peer} sent more bytes than were sent to it (${
-            this.echoed === 0
-              ? "before any message was sent"
-              : `after the echo of message ${this.echoed}`
-          })`,
-        );
+        throw extraBytes(this.socket.peer, this.echoed);
       }
       const offset = this.#offset;
       const take = Math.min(got - at, size - offset);
@@ -390,10 +357,11 @@ export class PipelinedConnection {
         if (buffer[at + i] !== payload[offset + i]) {
           // The first bytes read: `buffer` holds only the server's answer.
           const first = this.echoed === 0 && offset === 0 && at === 0;
-          throw this.#mismatch(
-            offset + i,
-            first ? buffer.subarray(0, got) : undefined,
-          );
+          throw echoMismatch(this.socket, {
+            byte: offset + i,
+            message: this.echoed + 1,
+            firstBytes: first ? buffer.subarray(0, got) : undefined,
+          });
         }
       }
       at += take;
@@ -403,17 +371,6 @@ export class PipelinedConnection {
         this.#complete(now);
       }
     }
-  }
-
-  // Out of #consume, which runs on every read, to keep it small.
-  #mismatch(byte: number, firstBytes: Uint8Array | undefined): NetError {
-    const tls = firstBytes && tlsAnswerError(this.socket, firstBytes);
-    return tls ?? new NetError(
-      "mismatch",
-      `${this.socket.peer} returned different bytes than were sent (byte ${byte} of message ${
-        this.echoed + 1
-      })`,
-    );
   }
 
   #complete(now: number): void {

@@ -1,0 +1,69 @@
+/**
+ * How long a load connection has been silent, for `--timeout`: from the
+ * connection's own send and read times, so that an echo ending a silence
+ * longer than the limit is a timeout, whenever the watchdog last looked.
+ *
+ * @module
+ */
+
+import type { StreamSocket } from "../protocol/socket.ts";
+
+/**
+ * A connection's last movement of bytes, as its own steps tell (a send, a
+ * read's completion), and the bytes written by then: a write still going
+ * moves bytes at times nobody reads the clock for, which leaves the
+ * silence unknown and so not over the limit.
+ *
+ * @example
+ * ```ts ignore
+ * const silence = new Silence(socket, 500);
+ * silence.moved(performance.now()); // a send
+ * // ... a read completes:
+ * if (silence.endedLate(performance.now(), true)) connection.stop();
+ * ```
+ */
+export class Silence {
+  /** The limit in ms, or undefined for none. */
+  readonly limitMs: number | undefined;
+  #socket: StreamSocket;
+  #at = 0;
+  #written = 0;
+
+  /** Watches `socket` against `limitMs` (undefined: no limit). */
+  constructor(socket: StreamSocket, limitMs: number | undefined) {
+    this.#socket = socket;
+    this.limitMs = limitMs;
+  }
+
+  /** Bytes moved at `now`: a send began, or a write or read ended. */
+  moved(now: number): void {
+    this.#at = now;
+    this.#written = this.#socket.bytesWritten;
+  }
+
+  /**
+   * A send began at `now` whose write goes at once (a small message): the
+   * bytes it writes are counted as moved then.
+   */
+  sentAt(now: number): void {
+    this.#at = now;
+  }
+
+  /** The write begun at {@linkcode Silence.sentAt} is done. */
+  written(): void {
+    this.#written = this.#socket.bytesWritten;
+  }
+
+  /**
+   * True when bytes read at `now` ended a silence longer than the limit,
+   * while echoes were `awaited`; notes the read as movement either way.
+   */
+  endedLate(now: number, awaited: boolean): boolean {
+    const limit = this.limitMs;
+    if (limit === undefined) return false;
+    const late = awaited && now - this.#at > limit &&
+      this.#socket.bytesWritten === this.#written;
+    this.moved(now);
+    return late;
+  }
+}
