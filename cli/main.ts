@@ -8,6 +8,7 @@
 
 import config from "../deno.json" with { type: "json" };
 import { errorMessage } from "../protocol/errors.ts";
+import { isInputOutputError } from "../system/files.ts";
 import { Reporter } from "../output/reporter.ts";
 import { formatHelp } from "./_help.ts";
 import type { Mode } from "./_mode.ts";
@@ -160,11 +161,6 @@ function stdoutFailed(error: unknown): void {
 }
 
 const STDOUT_IS_TERMINAL = Deno.stdout.isTerminal();
-
-/** EIO: what a write to a terminal that has hung up fails with. */
-function isInputOutputError(error: unknown): boolean {
-  return error instanceof Error && /\(os error 5\)$/.test(error.message);
-}
 
 /**
  * Deno hands over the command line as UTF-8 text, each byte that is not

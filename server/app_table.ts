@@ -12,6 +12,7 @@ import {
   fileProblem,
   lacksFullAccess,
   readFileBounded,
+  readStdin,
 } from "../system/files.ts";
 import { quotedExcerpt } from "../output/excerpt.ts";
 
@@ -92,9 +93,11 @@ async function readTableText(
 ): Promise<string> {
   let bytes: Uint8Array;
   try {
-    bytes = source === "-"
-      ? await readBytes(options.stdin ?? Deno.stdin.readable, MAX_TABLE_BYTES)
-      : await readFileBounded(source, MAX_TABLE_BYTES);
+    bytes = source !== "-"
+      ? await readFileBounded(source, MAX_TABLE_BYTES)
+      : options.stdin === undefined
+      ? await readStdin(MAX_TABLE_BYTES)
+      : await readBytes(options.stdin, MAX_TABLE_BYTES);
   } catch (error) {
     throw new TableError(readFailure(error, source));
   }

@@ -16,6 +16,52 @@ class NotRegularFile extends Error {}
 /** Each read of {@linkcode readFileBoundedSync} takes at most this much. */
 const SYNC_CHUNK = 64 * 1024;
 
+/** Whether stdin was a terminal at the start: one that hung up says it no longer is. */
+const STDIN_IS_TERMINAL = Deno.stdin.isTerminal();
+
+/**
+ * How long a failed read of a terminal that hung up waits for the SIGHUP
+ * the closing terminal sends as well.
+ */
+const HANGUP_WAIT_MS = 1000;
+
+/**
+ * True for EIO: what reads and writes of a terminal that has hung up (a
+ * closed terminal window) fail with.
+ *
+ * @example
+ * ```ts
+ * import { isInputOutputError } from "./files.ts";
+ * isInputOutputError(new Error("Input/output error (os error 5)")); // true
+ * ```
+ */
+export function isInputOutputError(error: unknown): boolean {
+  return error instanceof Error && /\(os error 5\)$/.test(error.message);
+}
+
+/**
+ * Reads stdin to its end, up to `limit` bytes (more back means it was
+ * larger). A terminal that was closed fails the read with EIO and sends a
+ * SIGHUP too, which ends the program as a hangup does: the read waits a
+ * moment for it, so that a closed terminal is not told as a failed read.
+ *
+ * @example
+ * ```ts ignore
+ * import { readStdin } from "./files.ts";
+ * const bytes = await readStdin(1024 * 1024);
+ * ```
+ */
+export async function readStdin(limit: number): Promise<Uint8Array> {
+  try {
+    return await readBytes(Deno.stdin.readable, limit);
+  } catch (error) {
+    if (STDIN_IS_TERMINAL && isInputOutputError(error)) {
+      await new Promise((resolve) => setTimeout(resolve, HANGUP_WAIT_MS));
+    }
+    throw error;
+  }
+}
+
 /**
  * Reads what a user named as `path` (`-` for stdin), up to `limit` bytes,
  * as {@linkcode readFileBounded} does: more than `limit` back means it was
@@ -32,7 +78,7 @@ export async function readNamed(
   limit: number,
 ): Promise<Uint8Array> {
   return path === "-"
-    ? await readBytes(Deno.stdin.readable, limit)
+    ? await readStdin(limit)
     : await readFileBounded(path, limit);
 }
 
