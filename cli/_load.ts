@@ -6,6 +6,7 @@
  * @module
  */
 
+import { announceStdin } from "./_stdin.ts";
 import {
   DEFAULT_LOAD_DURATION_MS,
   DEFAULT_LOAD_SIZE,
@@ -316,11 +317,7 @@ async function readPayload(
   reporter: Reporter,
 ): Promise<Uint8Array> {
   const name = path === "-" ? "stdin" : `"${path}"`;
-  if (path === "-" && Deno.stdin.isTerminal()) {
-    reporter.note(
-      "Reading the payload from standard input; end it with Ctrl-D",
-    );
-  }
+  if (path === "-") announceStdin(reporter, "the payload");
   let bytes: Uint8Array;
   try {
     bytes = await readNamed(path, MAX_LOAD_SIZE);

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { announceStdin } from "./_stdin.ts";
 import { formatLoadReport } from "../client/load.ts";
 import {
   mergeReports,
@@ -64,11 +65,7 @@ export const reportMerge = {
     const reports: LoadReport[] = [];
     const labels = names.map((name) => name === "-" ? "stdin" : `"${name}"`);
     for (const [i, name] of names.entries()) {
-      if (name === "-" && Deno.stdin.isTerminal()) {
-        reporter.note(
-          "Reading a report (JSON) from standard input; end it with Ctrl-D",
-        );
-      }
+      if (name === "-") announceStdin(reporter, "a report (JSON)");
       reports.push(parseReport(await readText(name, labels[i]), labels[i]));
     }
     const merged = mergeReports(reports, labels);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { announceStdin } from "./_stdin.ts";
 import {
   DEFAULT_APP_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_BYTES,
@@ -104,10 +105,8 @@ export const serverApp = {
     // The table is read once Ctrl-C is heard: from a terminal, or a pipe
     // slow to end, it may take a while.
     return await superviseServer(async () => {
-      if (source === "-" && Deno.stdin.isTerminal()) {
-        reporter.note(
-          "Reading the search table (a JSON object) from standard input; end it with Ctrl-D",
-        );
+      if (source === "-") {
+        announceStdin(reporter, "the search table (a JSON object)");
       }
       const table = source === undefined
         ? DEFAULT_SEARCH_TABLE

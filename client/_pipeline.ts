@@ -231,7 +231,9 @@ export class PipelinedConnection {
       this.#silence.moved(now);
       await this.socket.writeAll(job.payload, SENDING);
       // A large message's write can itself take long.
-      if (job.watchdogMs !== undefined) this.#silence.moved(performance.now());
+      if (this.#silence.limitMs !== undefined) {
+        this.#silence.moved(performance.now());
+      }
     }
     this.#writerDone = true;
     if (this.inFlight === 0) this.#finish();
@@ -261,7 +263,6 @@ export class PipelinedConnection {
       this.#sentAt.push(now);
       this.sent++;
       job.onSend(now, now);
-      this.#silence.sentAt(now);
       let written = 0;
       if (conn !== undefined) {
         try {
@@ -274,7 +275,7 @@ export class PipelinedConnection {
       if (written < payload.length) {
         await socket.writeAll(payload.subarray(written), SENDING);
       }
-      this.#silence.written();
+      this.#silence.moved(now);
       while (this.inFlight > 0) {
         let got: number | null;
         if (conn === undefined) {

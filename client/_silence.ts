@@ -35,22 +35,12 @@ export class Silence {
     this.limitMs = limitMs;
   }
 
-  /** Bytes moved at `now`: a send began, or a write or read ended. */
+  /**
+   * Bytes moved at `now`: a send began, or a write or read ended (after a
+   * small message's write, which goes at once, its send time).
+   */
   moved(now: number): void {
     this.#at = now;
-    this.#written = this.#socket.bytesWritten;
-  }
-
-  /**
-   * A send began at `now` whose write goes at once (a small message): the
-   * bytes it writes are counted as moved then.
-   */
-  sentAt(now: number): void {
-    this.#at = now;
-  }
-
-  /** The write begun at {@linkcode Silence.sentAt} is done. */
-  written(): void {
     this.#written = this.#socket.bytesWritten;
   }
 

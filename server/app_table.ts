@@ -93,11 +93,11 @@ async function readTableText(
 ): Promise<string> {
   let bytes: Uint8Array;
   try {
-    bytes = source !== "-"
-      ? await readFileBounded(source, MAX_TABLE_BYTES)
-      : options.stdin === undefined
-      ? await readStdin(MAX_TABLE_BYTES)
-      : await readBytes(options.stdin, MAX_TABLE_BYTES);
+    bytes = source === "-"
+      ? await (options.stdin === undefined
+        ? readStdin(MAX_TABLE_BYTES)
+        : readBytes(options.stdin, MAX_TABLE_BYTES))
+      : await readFileBounded(source, MAX_TABLE_BYTES);
   } catch (error) {
     throw new TableError(readFailure(error, source));
   }

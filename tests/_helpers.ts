@@ -346,3 +346,26 @@ export async function makeFifo(path: string): Promise<void> {
 export function lines(text: string): string[] {
   return text.split("\n").filter((line) => line !== "");
 }
+
+/**
+ * Resolves `promise`, or rejects after `ms` (clearing its timer): a bound
+ * that makes a test fail, rather than hang, when what it waits for never
+ * comes.
+ */
+export async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -13,6 +13,7 @@ import {
   commandResult,
   lines,
   netdemoCommand,
+  within,
 } from "./_helpers.ts";
 import { connectLocal, readToEnd, writeAll } from "./_net.ts";
 
@@ -126,18 +127,19 @@ Deno.test("blocked stdout: a server stopped by a signal while nobody reads its l
   const server = await borkWithUnreadLog(["--keep-open"]);
   ok(await sendWhileUnread(server.port) >= SENT);
   server.child.kill("SIGTERM");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const status = await Promise.race([
-    server.child.status,
-    new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), STUCK_MS);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (status === undefined) server.child.kill("SIGKILL");
-  await server.readRest();
-  ok(status !== undefined, "still running 10 s after SIGTERM, its log unread");
-  equal(status.code, 0);
+  try {
+    const status = await within(
+      server.child.status,
+      STUCK_MS,
+      "the server's exit after SIGTERM, its log unread",
+    );
+    equal(status.code, 0);
+  } catch (error) {
+    server.child.kill("SIGKILL");
+    throw error;
+  } finally {
+    await server.readRest();
+  }
 });
 
 Deno.test("blocked stdout: the queue is bounded; what it drops is counted in one line on stderr, and a summary is kept", async () => {

@@ -29,7 +29,7 @@
 
 import { deepEqual, ok } from "node:assert/strict";
 import { testCerts } from "./certs.ts";
-import { CliProcess, runCli, spawnServer } from "./_helpers.ts";
+import { CliProcess, runCli, spawnServer, within } from "./_helpers.ts";
 import {
   Block,
   clientPorts,
@@ -61,25 +61,6 @@ function netdemoArgs(words: string[]): string[] {
 function split(list: string | undefined): string[][] {
   return (list ?? "").split(";").map((part) => part.trim()).filter(Boolean)
     .map(shellWords);
-}
-
-/** Resolves `promise`, or rejects after `ms` (clearing its timer). */
-async function within<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Where a block's files really are, from its `files` and `unix` attrs. */

@@ -15,6 +15,7 @@ import {
   netdemoCommand,
   spawnQuietEcho,
   spawnServer,
+  within,
 } from "./_helpers.ts";
 import { connectLocal } from "./_net.ts";
 
@@ -228,15 +229,7 @@ Deno.test("signals: Ctrl-C on the terminal while report merge waits for a report
   try {
     await log.waitFor(/Reading a report \(JSON\) from standard input/);
     await keys.write(CTRL_C);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const ended = await Promise.race([
-      read.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), 10_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    ok(ended, `still waiting 10 s after Ctrl-C: ${seen.join(" | ")}`);
+    await within(read, 10_000, `report merge's end after Ctrl-C`);
   } finally {
     await keys.close();
   }
