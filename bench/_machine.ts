@@ -15,10 +15,10 @@ export const SERVER_CPU = 0;
 /** The CPU the load generator is pinned to. */
 export const LOAD_CPU = 1;
 
-/** Other work below this many CPUs counts as a quiet machine. */
-const QUIET_CPUS = 0.2;
-
-/** Other work above this many CPUs during a run makes its figure suspect. */
+/**
+ * Other work above this many CPUs during a run makes its figure suspect;
+ * below it, a moment between runs counts as quiet.
+ */
 export const NOISY_CPUS = 0.15;
 
 /**
@@ -78,25 +78,34 @@ export async function whyUnpinned(): Promise<string | undefined> {
   }
 }
 
+/** How a wait for a quiet machine ended. */
+export interface QuietWait {
+  /** Seconds waited. */
+  seconds: number;
+  /** False when `limitMs` passed with the machine still busy. */
+  quiet: boolean;
+}
+
 /**
- * Waits until the machine has been quiet (other work under 0.2 CPUs) for
- * half a second, or `limitMs` has passed, so that other programs' bursts
- * fall between runs rather than in them; resolves the seconds waited.
+ * Waits until the machine has been quiet (other work under
+ * {@linkcode NOISY_CPUS}) for half a second, or `limitMs` has passed, so
+ * that other programs' bursts fall between runs rather than in them.
  *
  * @example
  * ```ts
  * import { awaitQuiet } from "./_machine.ts";
- * const waited = await awaitQuiet(15_000);
+ * const { seconds, quiet } = await awaitQuiet(15_000);
  * ```
  */
-export async function awaitQuiet(limitMs: number): Promise<number> {
+export async function awaitQuiet(limitMs: number): Promise<QuietWait> {
   const started = performance.now();
-  while (performance.now() - started < limitMs) {
+  let quiet = false;
+  while (!quiet && performance.now() - started < limitMs) {
     const before = machineBusySeconds();
     await new Promise((resolve) => setTimeout(resolve, 500));
-    if ((machineBusySeconds() - before) / 0.5 < QUIET_CPUS) break;
+    quiet = (machineBusySeconds() - before) / 0.5 < NOISY_CPUS;
   }
-  return (performance.now() - started) / 1000;
+  return { seconds: (performance.now() - started) / 1000, quiet };
 }
 
 /**
@@ -106,14 +115,21 @@ export async function awaitQuiet(limitMs: number): Promise<number> {
  * @example
  * ```ts
  * import { describeQuietness } from "./_machine.ts";
- * describeQuietness([0.01, 0.02], 3);
+ * describeQuietness([0.01, 0.02], { waitedSeconds: 3, busyStarts: 0 });
  * ```
  */
 export function describeQuietness(
   otherWork: number[],
-  waitedSeconds: number,
+  waits: { waitedSeconds: number; busyStarts: number },
 ): string {
-  const waited = `after waiting ${waitedSeconds.toFixed(0)} s in all`;
+  const { waitedSeconds, busyStarts } = waits;
+  const waited = `after waiting ${waitedSeconds.toFixed(0)} s in all${
+    busyStarts === 0
+      ? ""
+      : `; ${busyStarts} run${
+        busyStarts === 1 ? "" : "s"
+      } started on a machine still busy after the longest wait`
+  }`;
   if (otherWork.length === 0) {
     return `other work on the machine: not sampled (${waited} for quiet moments)`;
   }

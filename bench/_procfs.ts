@@ -57,10 +57,13 @@ export function establishedOnPort(port: number): number {
 }
 
 /**
- * CPU time the whole machine has spent running programs (user and system
- * time) or lost to the hypervisor (steal), summed over every CPU, in
- * seconds. Interrupt time is left out: on loopback it is mostly the
- * benchmark's own packets, which no process is charged for.
+ * CPU time the whole machine has spent busy, summed over every CPU, in
+ * seconds: everything but idle and I/O wait. Interrupt and softirq time
+ * count: with tick-based accounting (no IRQ_TIME_ACCOUNTING) a tick that
+ * lands in a softirq is also charged to the task it interrupted, so the
+ * loopback packets that a server's and a client's time already include
+ * would otherwise make them use more than the machine did, and leave no
+ * room to see other work.
  *
  * @example
  * ```ts
@@ -71,10 +74,12 @@ export function establishedOnPort(port: number): number {
 export function machineBusySeconds(): number {
   const stat = Deno.readTextFileSync("/proc/stat");
   const fields = stat.slice(0, stat.indexOf("\n")).trim().split(/\s+/)
-    .slice(1).map(Number);
-  // The "cpu" line: user nice system idle iowait irq softirq steal ...
-  const [user, nice, system, , , , , steal] = fields;
-  return (user + nice + system + (steal ?? 0)) / TICKS_PER_SECOND;
+    .slice(1, 9).map(Number);
+  // The "cpu" line: user nice system idle iowait irq softirq steal, then
+  // guest time, which user time already holds.
+  const [, , , idle, iowait] = fields;
+  const total = fields.reduce((sum, ticks) => sum + (ticks || 0), 0);
+  return (total - idle - (iowait || 0)) / TICKS_PER_SECOND;
 }
 
 /** What a {@linkcode CpuMeter} saw, in CPUs (1 = one CPU fully busy). */

@@ -59,6 +59,8 @@ export class Runner {
   readonly otherWork: number[] = [];
   /** Seconds spent waiting for a quiet machine. */
   waitedSeconds = 0;
+  /** Runs started because the longest wait passed, not on a quiet machine. */
+  busyStarts = 0;
   #serverCpu: number | undefined;
   #loadCpu: number | undefined;
   #notify: (line: string) => void;
@@ -140,7 +142,9 @@ export class Runner {
 
   /** Waits for a quiet machine, counting the wait for the header. */
   async awaitQuiet(): Promise<void> {
-    this.waitedSeconds += await awaitQuiet(QUIET_WAIT_MS);
+    const { seconds, quiet } = await awaitQuiet(QUIET_WAIT_MS);
+    this.waitedSeconds += seconds;
+    if (!quiet) this.busyStarts++;
   }
 
   /** Runs one load client for `seconds`; returns its figures. */
@@ -160,23 +164,30 @@ export class Runner {
     const child = this.spawnLoad(GENERATOR_LABELS[generator], argv, {
       openFiles: conns + 256,
     });
+    const timeoutMs = (seconds + 60) * 1000;
     const serverBefore = cpuSeconds(server.child.pid);
+    const window = markedWindowCpu(child, server.child.pid, timeoutMs);
     const meter = new CpuMeter([server.child.pid, child.pid]);
     try {
-      await child.succeed({ timeoutMs: (seconds + 60) * 1000 });
+      await child.succeed({ timeoutMs });
     } finally {
       meter.stop();
       if (!child.exited) await child.stop();
     }
-    const serverUsed = cpuSeconds(server.child.pid) - serverBefore;
+    const wholeRun = cpuSeconds(server.child.pid) - serverBefore;
     const report = parseLoadReport(child);
+    const perRoundTrip = (seconds: number) =>
+      report.roundTrips > 0 ? (seconds * 1e6) / report.roundTrips : Infinity;
+    const whole = perRoundTrip(wholeRun);
+    const marked = await window;
     return {
       report,
       stderr: [...child.stderrLines],
       cpu: cpuUse(meter.shares()),
-      serverMicrosPerRoundTrip: report.roundTrips > 0
-        ? (serverUsed * 1e6) / report.roundTrips
-        : Infinity,
+      serverMicrosPerRoundTrip: marked === undefined
+        ? whole
+        : perRoundTrip(marked),
+      serverMicrosPerRoundTripWholeRun: whole,
     };
   }
 
@@ -306,6 +317,29 @@ export class Runner {
       }
     }
     return new Runs(results);
+  }
+}
+
+/**
+ * The server's CPU seconds between a generator's `measuring` and
+ * `measured` lines, or undefined for a generator that prints no such marks
+ * (the whole run then counts).
+ */
+async function markedWindowCpu(
+  child: Child,
+  pid: number,
+  timeoutMs: number,
+): Promise<number | undefined> {
+  const at = (pattern: RegExp) =>
+    child.waitForLine(pattern, { timeoutMs }).then(() => cpuSeconds(pid));
+  try {
+    const [start, end] = await Promise.all([
+      at(/^measuring$/),
+      at(/^measured$/),
+    ]);
+    return end - start;
+  } catch {
+    return undefined;
   }
 }
 

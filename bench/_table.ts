@@ -45,16 +45,19 @@ export interface Row {
 }
 
 /**
- * Builds a series from each run's figure.
+ * Builds a series from each run's figure. A run without the figure (NaN:
+ * its CPU use went unsampled, say) is kept in `runs` to be shown but left
+ * out of the median, which a sort with NaN in it would make depend on the
+ * order of the runs.
  *
  * @example
  * ```ts
  * import { series } from "./_table.ts";
- * series([3, 1, 2]).median; // 2
+ * series([3, NaN, 1, 2]).median; // 2
  * ```
  */
 export function series(runs: number[]): Series {
-  const sorted = [...runs].sort((a, b) => a - b);
+  const sorted = runs.filter((run) => !Number.isNaN(run)).sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   const median = sorted.length === 0
     ? NaN

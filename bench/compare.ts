@@ -222,7 +222,7 @@ async function main(args: string[]): Promise<number> {
     `${options.seconds} s per run after ${options.warmup} s warm-up, median of ${options.repeat} interleaved runs; load generator for server tests: ${
       GENERATOR_LABELS[options.generator]
     }; took ${minutes.toFixed(1)} min`,
-    describeQuietness(runner.otherWork, runner.waitedSeconds),
+    describeQuietness(runner.otherWork, runner),
     "",
   ];
   for (const line of [...header, ...formatTable(rows)]) reporter.always(line);

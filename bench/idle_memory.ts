@@ -17,12 +17,15 @@ import { compareRow, type Row, series } from "./_table.ts";
 
 const BENCH = new URL(".", import.meta.url).pathname;
 
+const SERVERS: ServerName[] = ["ours", "deno", "node"];
+
 /** The target per idle connection, in KiB. */
 const TARGET_KIB = 4;
 
-/** One server's growth per idle connection and how it was measured. */
+/** One run's growth per idle connection and what it came from. */
 interface IdleFigure {
   perConnKiB: number;
+  /** The resident sizes and connections the figure came from. */
   note: string;
 }
 
@@ -33,13 +36,19 @@ export const idleMemory: BenchComparison = {
   async run(runner: Runner): Promise<Row[]> {
     const count = runner.settings.idleConns;
     runner.note(`idle: ${count} idle connections`);
-    const figures = new Map<ServerName, IdleFigure>();
-    for (const name of ["ours", "deno", "node"] as const) {
-      figures.set(name, await measure(runner, name));
-    }
+    const runs = await runner.interleaved(
+      SERVERS,
+      (name) => measure(runner, name),
+    );
     const perConn = (name: ServerName) =>
-      series([figures.get(name)?.perConnKiB ?? NaN]);
-    const notes = [...figures.values()].map((figure) => figure.note);
+      series(runs.of(name).map((figure) => figure.perConnKiB));
+    const notes = SERVERS.map((name) =>
+      `${SERVER_LABELS[name]}: ${
+        runs.of(name).map((figure) =>
+          `${figure.perConnKiB.toFixed(2)} KiB (${figure.note})`
+        ).join("; ")
+      }`
+    );
     const absolute = perConn("ours").median;
     return [
       {
@@ -117,9 +126,9 @@ async function measure(runner: Runner, name: ServerName): Promise<IdleFigure> {
     const established = establishedOnPort(server.port);
     return {
       perConnKiB: (after - before) / count,
-      note: `${SERVER_LABELS[name]}: RSS ${mib(before)} -> ${
+      note: `RSS ${mib(before)} -> ${
         mib(after)
-      } MiB with ${established} established`,
+      } MiB, ${established} established`,
     };
   } finally {
     await holder?.stop();

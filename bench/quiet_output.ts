@@ -39,7 +39,7 @@ export const quietOutput: BenchComparison = {
       name: () => `echo server default output vs --quiet: ${shape.text}`,
       describe: describeLoads,
       notes: [
-        "server CPU time per round trip: what a message costs the server, which other work on the machine barely moves; <= 1.05x allows for the CPU clock's 10 ms ticks",
+        "server CPU time per round trip: what a message costs the server, which other work on the machine barely moves; <= 1.05x allows for the spread between runs (the 10 ms ticks of /proc/PID/stat put at most 0.7% into a 3 s run at one CPU)",
       ],
     });
   },

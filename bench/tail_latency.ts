@@ -3,12 +3,18 @@
  * fixed number of messages a second whatever the server does (`--rate`), so
  * a server's stalls (garbage collection, timers, logging, accepting) show in
  * full in the high percentiles. Every server gets the same schedule; the
- * rows compare p99.9 and show the maximum.
+ * rows compare p99.9, show the maximum, and give each server's CPU time per
+ * message at that one load.
  *
  * @module
  */
 
-import { describeLoads, latency, type LoadFigure } from "./_figures.ts";
+import {
+  describeLoads,
+  latency,
+  type LoadFigure,
+  SERVER_CPU_PER_ROUND_TRIP,
+} from "./_figures.ts";
 import type { BenchComparison } from "./_comparison.ts";
 import type { Runner } from "./_runner.ts";
 import type { RowPlan } from "./_runs.ts";
@@ -26,6 +32,10 @@ const PLANS: RowPlan<ServerName, LoadFigure>[] = [
   { metric: latency("max"), baseline: "deno" },
   { metric: latency("p99.9"), baseline: "node" },
   { metric: latency("p99.9"), baseline: "python" },
+  // Closed-loop rows compare each server at its own pace, and a busier
+  // server batches more per wake-up; here every server carries one load.
+  { metric: SERVER_CPU_PER_ROUND_TRIP, baseline: "deno" },
+  { metric: SERVER_CPU_PER_ROUND_TRIP, baseline: "node" },
 ];
 
 /** The tail-latency comparison (`--only tail`). */
