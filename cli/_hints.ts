@@ -26,9 +26,9 @@ export function runtimeHint(error: unknown): string {
   const unix = /\bunix:/.test(error.message);
   switch (error.kind) {
     case "refused":
-      return `; start the server first, and give the ${
-        unix ? "path" : "host and port"
-      } its "Listening on" line shows`;
+      return unix
+        ? `; start the server first, and give --unix the path that its "Listening on unix:PATH" line shows`
+        : '; start the server first, and give the host and port its "Listening on" line shows';
     case "address-in-use":
       // Not for a path held by a file that is no socket: its own words say.
       if (!/ is already in use/.test(error.message)) return "";

@@ -64,9 +64,15 @@ export function parseCommand<O extends OptionDecls>(
     allowPositionals: true,
     tokens: true,
   });
+  // --help shows the help wherever it stands, even beside a mistake: the
+  // help is what says how to mend it.
+  if (
+    tokens.some((token) => token.kind === "option" && token.name === "help")
+  ) {
+    return null;
+  }
   const texts = new Map<string, string[]>();
   const positionals: string[] = [];
-  let help = false;
   let judged = -1;
   for (const token of tokens) {
     if (token.kind === "positional") {
@@ -80,10 +86,6 @@ export function parseCommand<O extends OptionDecls>(
     if (/^-\d/.test(word)) {
       judged = token.index;
       positionals.push(word);
-      continue;
-    }
-    if (token.name === "help") {
-      help = true;
       continue;
     }
     const decl = spec.options[token.name] as OptionDecl | undefined;
@@ -102,7 +104,6 @@ export function parseCommand<O extends OptionDecls>(
     if (text !== undefined) list.push(text);
     texts.set(token.name, list);
   }
-  if (help) return null;
   checkPositionals(spec, positionals);
   return {
     values: typedValues(spec.options, texts),

@@ -57,9 +57,10 @@ export function readValue(
 ): unknown {
   const { decl } = option;
   const flag = `--${option.name}`;
-  const refuse = (requirement: string): never => {
+  // A hint says how the value is written wrong, whoever words the rule.
+  const refuse = (requirement: string, hint = ""): never => {
     throw new UsageError(
-      `${flag} ${decl.mistake ?? requirement}, got "${text}"`,
+      `${flag} ${decl.mistake ?? requirement}${hint}, got "${text}"`,
     );
   };
   switch (decl.kind) {
@@ -78,15 +79,15 @@ export function readValue(
         : NaN;
       if (!Number.isSafeInteger(value) || value < decl.min || value > max) {
         // "080" and "+80" are in range: what is wrong is how they are written.
-        const written = /^[+-]?\d+$/.test(text) &&
-            Number(text) >= decl.min && Number(text) <= max
-          ? " in plain decimal digits (no + and no leading zero)"
-          : "";
+        const misWritten = /^[+-]?\d+$/.test(text) &&
+          Number(text) >= decl.min && Number(text) <= max;
+        const digits = misWritten ? " in plain decimal digits" : "";
         // Past the largest safe integer "of 1 or more" would not say why.
         refuse(
           decl.max !== undefined || value > max
-            ? `must be an integer from ${decl.min} to ${max}${written}`
-            : `must be an integer of ${decl.min} or more${written}`,
+            ? `must be an integer from ${decl.min} to ${max}${digits}`
+            : `must be an integer of ${decl.min} or more${digits}`,
+          misWritten ? " (no + and no leading zero)" : "",
         );
       }
       return value;

@@ -74,7 +74,7 @@ const OPTIONS = {
 export const clientMulti = {
   name: "client multi",
   summary:
-    "Open several connections at once and check every echo; with --duration, --rounds or any load option (--json too), a load test.",
+    "Open several connections at once and check every echo, then that the server closes (within 5 s, or --timeout if set); with --duration, --rounds or any load option (--json too), a load test.",
   options: OPTIONS,
   examples: [
     "netdemo client multi",

@@ -7,6 +7,7 @@
  */
 
 import { parseStateName, TCP_STATES } from "../sockets/proc_net.ts";
+import { closestName } from "./_suggest.ts";
 import { listSockets } from "../sockets/list.ts";
 import {
   formatJson,
@@ -96,9 +97,14 @@ export const sockets = {
 
 function stateValue(text: string): { value: string } | { problem: string } {
   const state = parseStateName(text);
-  return state === undefined
-    ? { problem: `must be one of ${TCP_STATES.join(", ")}, got "${text}"` }
-    : { value: state };
+  if (state !== undefined) return { value: state };
+  const guess = closestName(text, TCP_STATES);
+  const problem = `must be one of ${TCP_STATES.join(", ")}, got "${text}"`;
+  return {
+    problem: guess === undefined
+      ? problem
+      : `${problem}; did you mean ${guess}?`,
+  };
 }
 
 function noneLine(filter: SocketFilter): string {

@@ -148,7 +148,9 @@ export class EchoCheck {
             ? `${socket.peer} sent more bytes than connection ${index} sent (${
               received + got
             } for ${expected.length})`
-            : `${socket.peer} returned different bytes on connection ${index} from byte ${wrong}`,
+            : `${socket.peer} returned different bytes on connection ${index} from its byte ${
+              wrong + 1
+            } on`,
         );
       }
       received += got;

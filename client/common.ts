@@ -5,7 +5,11 @@
  * @module
  */
 
-import { type Endpoint, endpointOf } from "../protocol/endpoint.ts";
+import {
+  type Endpoint,
+  endpointOf,
+  formatEndpoint,
+} from "../protocol/endpoint.ts";
 import { NetError } from "../protocol/errors.ts";
 import { connectSocket } from "../protocol/dial.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
@@ -28,7 +32,17 @@ export interface ClientOptions {
   signal?: AbortSignal;
   /** Where the client's lines go. Default: nowhere. */
   reporter?: Reporter;
+  /**
+   * Without `timeoutMs`, after this long still connecting (or waiting for a
+   * whole reply, in `client count`) one line on stderr says what the client
+   * waits for; it keeps waiting. In ms. Default
+   * {@linkcode SILENCE_NOTICE_MS}.
+   */
+  silenceNoticeMs?: number;
 }
+
+/** How long a lesson client waits in silence before saying what it awaits. */
+export const SILENCE_NOTICE_MS = 5_000;
 
 /**
  * Connects as a client and prints `Connected to SERVER from LOCAL`.
@@ -46,13 +60,35 @@ export async function connectClient(
   options: ClientOptions,
 ): Promise<StreamSocket> {
   const reporter = options.reporter ?? SILENT;
-  const socket = await connectSocket(endpointOf(options), {
-    timeoutMs: options.timeoutMs,
-    signal: options.signal,
-    reporter,
-  });
-  reporter.info(`Connected to ${socket.peer} from ${socket.local}`);
-  return socket;
+  const endpoint = endpointOf(options);
+  // Waiting for ever is the lessons' way, but not in silence: a TLS
+  // handshake waits in the backlog until the server accepts, which a bork
+  // server busy with another client does not.
+  const waitMs = options.silenceNoticeMs ?? SILENCE_NOTICE_MS;
+  const notice = options.timeoutMs !== undefined ? undefined : setTimeout(
+    () =>
+      reporter.note(
+        `Still ${
+          endpoint.transport === "tls"
+            ? "in the TLS handshake with"
+            : "connecting to"
+        } ${formatEndpoint(endpoint)} after ${
+          waitMs / 1000
+        } s; still waiting (is the server busy with another client? Ctrl-C stops)`,
+      ),
+    waitMs,
+  );
+  try {
+    const socket = await connectSocket(endpoint, {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      reporter,
+    });
+    reporter.info(`Connected to ${socket.peer} from ${socket.local}`);
+    return socket;
+  } finally {
+    clearTimeout(notice);
+  }
 }
 
 /** Options for {@linkcode readReply}. */
@@ -99,18 +135,19 @@ export async function readReply(
       larger.set(store);
       store = larger;
     }
+    // A reset, like a close, says how much of the reply had come.
     const during = length === 0
       ? "before replying"
-      : "before the reply was complete";
+      : `before the reply was complete (${counted(length, "byte")} received)`;
     const count = await socket.read(store.subarray(length), during);
     if (count === null) {
       // A server that closes without a word has not replied at all.
       if (isComplete === undefined && length > 0) break;
       throw new NetError(
         "closed-early",
-        `${socket.peer} closed the connection ${during} (${
-          counted(length, "byte")
-        } received)`,
+        `${socket.peer} closed the connection ${during}${
+          length === 0 ? " (0 bytes received)" : ""
+        }`,
       );
     }
     length += count;

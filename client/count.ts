@@ -20,6 +20,7 @@ import {
   type ClientOptions,
   connectClient,
   readReply,
+  SILENCE_NOTICE_MS,
 } from "./common.ts";
 
 /** Options for {@linkcode runCount}. */
@@ -28,12 +29,6 @@ export interface CountOptions extends ClientOptions {
   times?: number;
   /** Pause between numbers (not after the last), in ms. Default 1000. */
   intervalMs?: number;
-  /**
-   * Without `timeoutMs`, after this long with no whole reply one line on
-   * stderr says what the client is waiting for; it keeps waiting. In ms.
-   * Default 5000.
-   */
-  silenceNoticeMs?: number;
 }
 
 /** How many numbers `client count` sends by default. */
@@ -43,7 +38,7 @@ export const DEFAULT_COUNT_TIMES = 5;
 export const DEFAULT_COUNT_INTERVAL_MS = 1000;
 
 /** How long `client count` waits in silence before saying what it awaits. */
-export const DEFAULT_SILENCE_NOTICE_MS = 5_000;
+export const DEFAULT_SILENCE_NOTICE_MS: number = SILENCE_NOTICE_MS;
 
 /**
  * Sends the decimal text of `start`, `start + 1`, ... (exact integers of any

@@ -195,9 +195,10 @@ export function formatMultiSummary(result: MultiResult): string {
     const all = connections === 1
       ? "The connection"
       : `All ${connections} connections`;
-    return `${all} completed; every echo matched (${
-      counted(result.bytesPerConnection, "byte")
-    } each)`;
+    const bytes = counted(result.bytesPerConnection, "byte");
+    return connections === 1
+      ? `${all} completed; its echo matched (${bytes})`
+      : `${all} completed; every echo matched (${bytes} each)`;
   }
   const noun = connections === 1 ? "connection" : "connections";
   return `${failures.total} of ${connections} ${noun} failed: ${failures.describeWithFirst()}`;

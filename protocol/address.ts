@@ -232,6 +232,11 @@ export const MAX_UNIX_PATH_BYTES: number = Deno.build.os === "linux"
  */
 export function unixPathProblem(path: string): string | undefined {
   if (path === "") return "must name a path";
+  // Pasted from a "Listening on unix:PATH" line: the prefix names the
+  // transport there, and is no part of the path.
+  if (/^unix:./.test(path)) {
+    return `takes the path alone, without "unix:" (--unix ${path.slice(5)})`;
+  }
   const bytes = new TextEncoder().encode(path).length;
   if (bytes <= MAX_UNIX_PATH_BYTES) return undefined;
   return `must be a path of at most ${MAX_UNIX_PATH_BYTES} bytes, the longest a Unix socket can have; this one has ${bytes}: use a shorter one (e.g. in /tmp)`;

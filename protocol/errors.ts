@@ -152,7 +152,13 @@ export function isTlsFailure(error: unknown): boolean {
 const ALERTS: Record<string, string> = {
   UnknownCA: "the peer does not trust the CA that signed our certificate",
   BadCertificate: "the peer rejected our certificate",
-  CertificateExpired: "the peer says our certificate has expired",
+  // The TLS library sends this alert for a certificate not yet valid too.
+  CertificateExpired:
+    "the peer says our certificate has expired or is not yet valid",
+  UnsupportedCertificate:
+    "the peer refuses our kind of certificate (does its extended key usage allow serverAuth?)",
+  CertificateUnknown:
+    "the peer could not accept our certificate (is it a CA certificate used as a server's own?)",
   ProtocolVersion:
     "the peer speaks no TLS version in common with netdemo (TLS 1.2 and 1.3)",
   HandshakeFailure:
@@ -168,6 +174,13 @@ const INCOMPATIBLE: Record<string, string> = {
   NoKxGroupsInCommon: "no key-exchange group",
   NoSignatureSchemesInCommon: "no signature scheme",
 };
+
+/**
+ * A self-signed certificate from `openssl req -x509` is marked as a CA
+ * unless told otherwise, which OpenSSL's own clients let pass.
+ */
+const CA_AS_SERVER =
+  "its certificate is marked as a CA (basicConstraints CA:TRUE), which TLS refuses as a server's own; make it with -addext basicConstraints=critical,CA:FALSE";
 
 /** How the TLS library says that a peer speaks only an older TLS. */
 const OLD_VERSION =
@@ -188,6 +201,11 @@ export function tlsReason(detail: string): string {
     return "its certificate is not signed by a trusted CA (trust that CA with --tls-ca FILE)";
   }
   const name = /not valid for name "([^"]*)"/.exec(detail);
+  // The TLS library reads the names of subjectAltName only, never the
+  // Common Name that OpenSSL falls back to.
+  if (name && /not valid for any names/.test(detail)) {
+    return "its certificate names no host in a subjectAltName extension (a Common Name alone is not read: make it with -addext subjectAltName=DNS:NAME,IP:ADDRESS)";
+  }
   if (name) {
     return `its certificate is not valid for the name "${
       name[1]
@@ -196,6 +214,12 @@ export function tlsReason(detail: string): string {
   const alert = /fatal alert: (\w+)/.exec(detail);
   if (alert) return ALERTS[alert[1]] ?? `the peer sent the alert ${alert[1]}`;
   if (/certificate expired/.test(detail)) return "its certificate has expired";
+  if (/not valid yet|NotValidYet/.test(detail)) {
+    return "its certificate is not valid yet (its start date is ahead of this machine's clock)";
+  }
+  if (/CaUsedAsEndEntity/.test(detail)) {
+    return CA_AS_SERVER;
+  }
   const incompatible = /peer is incompatible: (\w+)/.exec(detail);
   if (incompatible) {
     // A ClientHello older than TLS 1.2 lacks what rustls asks for first.
@@ -327,6 +351,9 @@ function otherReason(address: string, during: string, detail: string): string {
   if (/os error 101\b/.test(detail)) {
     return `cannot reach ${address}${during}: this machine has no route to that network (${detail})`;
   }
+  if (/os error 113\b/.test(detail)) {
+    return `cannot reach ${address}${during}: no host answered at that address on its network (${detail})`;
+  }
   return `${address}${during}: ${detail}`;
 }
 
@@ -348,6 +375,9 @@ export function keyPairReason(error: Error): string {
   }
   if (/failed to parse private key/i.test(message)) {
     return "the --tls-key does not decode as an RSA, ECDSA or EdDSA private key";
+  }
+  if (/UnsupportedCertVersion/.test(message)) {
+    return "the --tls-cert certificate is an X.509 version 1 certificate, which the TLS library refuses; make a version 3 one (openssl x509 -req with -extfile naming its subjectAltName)";
   }
   if (/BadEncoding|certificate.*(decod|pars)/i.test(message)) {
     return `the --tls-cert certificate does not decode (${message})`;

@@ -14,6 +14,7 @@ import { Delay } from "./_delay.ts";
 import { EventLog } from "./_event_log.ts";
 import type { ServerSummary } from "./summary.ts";
 import type { Connection, ConnectionHandler } from "./serve.ts";
+import { endedLine } from "./_ended_line.ts";
 
 /** Options for {@linkcode ConnectionRegistry}. */
 export interface ConnectionRegistryOptions {
@@ -276,7 +277,7 @@ export class ConnectionRegistry {
         `connection from ${socket.peer} failed: ${errorMessage(error)}`,
       );
     } else if (!connection.stopped && !socket.closed) {
-      this.log.event(`Connection from ${socket.peer} ended: ${error.message}`);
+      this.log.event(endedLine(socket.peer, error.message));
     }
     this.#finish(connection);
   }

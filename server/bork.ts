@@ -18,6 +18,7 @@ import {
   startListening,
 } from "./listener.ts";
 import type { ServerHandle, ServerSummary } from "./summary.ts";
+import { endedLine } from "./_ended_line.ts";
 
 /** Options for {@linkcode serveBork}. */
 export interface BorkServerOptions extends ListenOptions {
@@ -158,7 +159,7 @@ class BorkServer implements ServerHandle {
         return;
       }
       if (!(error instanceof NetError)) throw error;
-      this.#log.event(`Connection from ${socket.peer} ended: ${error.message}`);
+      this.#log.event(endedLine(socket.peer, error.message));
     } finally {
       // What the OS took, a reply cut off by a reset included, as the echo
       // and app servers count.

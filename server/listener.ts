@@ -189,7 +189,7 @@ export function endsAccepting(error: unknown): boolean {
  * ```ts
  * import { describeAcceptFailure } from "./listener.ts";
  * describeAcceptFailure(new Deno.errors.NotConnected("os error 107"));
- * // "A connection was reset before it could be accepted: os error 107; still listening"
+ * // "A client gave up its connection while it waited to be accepted; still listening"
  * ```
  */
 export function describeAcceptFailure(error: unknown): string {
@@ -199,7 +199,9 @@ export function describeAcceptFailure(error: unknown): string {
     error instanceof Deno.errors.ConnectionAborted ||
     error instanceof Deno.errors.ConnectionReset
   ) {
-    return `A connection was reset before it could be accepted: ${detail}; still listening`;
+    // The OS's words (ENOTCONN, "Transport endpoint is not connected")
+    // name the symptom, not what happened.
+    return "A client gave up its connection while it waited to be accepted; still listening";
   }
   return `Could not accept a connection: ${detail}; still listening`;
 }

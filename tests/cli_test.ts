@@ -61,6 +61,20 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     // The start of one option only is that option.
     [["server", "bork", "--keep"], /"--keep"; did you mean --keep-open\?/],
     [["client", "multi", "--durration", "1"], /did you mean --duration\?/],
+    // A value gets a suggestion too.
+    [
+      ["sockets", "--state", "listne"],
+      /got "listne"; did you mean LISTEN\? \(see/,
+    ],
+    [
+      ["client", "hello", "--port", "080"],
+      /\(no \+ and no leading zero\), got "080"/,
+    ],
+    // A path pasted from a "Listening on unix:PATH" line.
+    [
+      ["server", "echo", "--unix", "unix:/tmp/x.sock"],
+      /^error: --unix takes the path alone, without "unix:" \(--unix \/tmp\/x\.sock\)/,
+    ],
     [["client", "hello", "-z"], /^error: unknown option "-z" \(see/],
     [
       ["server", "bork", "--port", "abc"],

@@ -12,6 +12,7 @@ import { maxBorkReply } from "../protocol/bork.ts";
 import { toNetError } from "../protocol/errors.ts";
 import { assertOneLineFailure, runCli } from "./_helpers.ts";
 import { answerOnce, writeAll } from "./_net.ts";
+import { startPythonServer } from "./_python.ts";
 
 /**
  * A server that, once it has read a request, sends 64 KiB blocks until the
@@ -93,7 +94,10 @@ Deno.test("hostile servers: client multi shows an echo's bytes that are not UTF-
     result.stdout.includes('Received "A\\xff\\xfeB" from connection 1'),
     result.stdout,
   );
-  match(result.stderr, /returned different bytes on connection 1 from byte 0/);
+  match(
+    result.stderr,
+    /returned different bytes on connection 1 from its byte 1 on/,
+  );
 });
 
 Deno.test("hostile servers: a TLS stream that breaks after its handshake is not called a failed handshake", () => {
@@ -114,4 +118,23 @@ Deno.test("hostile servers: a TLS stream that breaks after its handshake is not 
       .message,
     "TLS handshake with 127.0.0.1:9 failed: the peer does not speak TLS",
   );
+});
+
+Deno.test("hostile servers: a reset after part of a reply says how much had come, as a close does", async () => {
+  // The Python peer echoes, and resets (SO_LINGER 0) once the client has
+  // half-closed: client hello has then received its 13 bytes and waits for
+  // the end of the reply.
+  const { server, port } = await startPythonServer(
+    "reset_on_close_server.py",
+    ["--delay", "0"],
+  );
+  try {
+    const result = await runCli(["client", "hello", "-p", port]);
+    assertOneLineFailure(
+      result,
+      /reset the connection before the reply was complete \(13 bytes received\)$/,
+    );
+  } finally {
+    await server.kill();
+  }
 });

@@ -90,7 +90,7 @@ Deno.test("client multi: an exact echo followed by the server's close completes"
   await server.done;
   equal(
     formatMultiSummary(result),
-    "The connection completed; every echo matched (3 bytes each)",
+    "The connection completed; its echo matched (3 bytes)",
   );
 });
 

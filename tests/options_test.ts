@@ -227,10 +227,13 @@ Deno.test("options: seconds are decimal with perhaps an exponent, as the README 
   );
 });
 
-Deno.test("options: --help wins over missing positionals and bad values, not over unknown options", () => {
+Deno.test("options: --help wins over missing positionals, bad values and unknown options, wherever it stands", () => {
   equal(parseCommand(SPEC, ["--help"]), null);
   equal(parseCommand(SPEC, ["-h", "--port", "nope"]), null);
-  equal(mistake(["-h", "--bogus"]), 'unknown option "--bogus"');
+  equal(parseCommand(SPEC, ["-h", "--bogus"]), null);
+  equal(parseCommand(SPEC, ["x", "--bogus", "--help"]), null);
+  // After "--" it is a word like any other.
+  equal(mistake(["--bogus", "--", "--help"]), 'unknown option "--bogus"');
 });
 
 Deno.test("options: help shows every option with its short flag, value and default", () => {

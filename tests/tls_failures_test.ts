@@ -69,7 +69,7 @@ Deno.test("tls: each failed handshake is one line for the client (exit 1) and on
     equal(refusals.length, 1, good.out.join("\n"));
     match(
       refusals[0],
-      /^Connection from 127\.0\.0\.1:\d+ ended: TLS handshake with 127\.0\.0\.1:\d+ failed: the peer does not trust the CA that signed our certificate$/,
+      /^Connection from 127\.0\.0\.1:\d+ ended: TLS handshake failed: the peer does not trust the CA that signed our certificate$/,
     );
     // The same server then serves a client that trusts it.
     const served = await runCli([
@@ -128,7 +128,7 @@ Deno.test("tls: a plain TCP client of a TLS server says the server speaks TLS (e
     await log.waitFor(/ ended: /);
     match(
       log.out.find((line) => / ended: /.test(line)) ?? "",
-      /^Connection from 127\.0\.0\.1:\d+ ended: TLS handshake with 127\.0\.0\.1:\d+ failed: the peer does not speak TLS$/,
+      /^Connection from 127\.0\.0\.1:\d+ ended: TLS handshake failed: the peer does not speak TLS$/,
     );
   } finally {
     await server.close();
@@ -153,7 +153,7 @@ Deno.test("tls: a peer that sends part of a TLS hello and closes is a TLS handsh
     const line = await log.waitFor(/ ended: /);
     match(
       line,
-      /^Connection from 127\.0\.0\.1:\d+ ended: TLS handshake with 127\.0\.0\.1:\d+ failed: the peer closed the connection before the handshake ended$/,
+      /^Connection from 127\.0\.0\.1:\d+ ended: TLS handshake failed: the peer closed the connection before the handshake ended$/,
     );
   } finally {
     await server.close();
@@ -186,7 +186,7 @@ Deno.test("tls: an openssl client with nothing in common with the server is told
         stderr: "null",
       }).output();
       const line = await log.waitForCount(
-        / ended: TLS handshake with /,
+        / ended: TLS handshake failed/,
         index + 1,
       );
       ok(line.includes(`failed: the peer ${reason}`), line);

@@ -10,7 +10,14 @@
 
 import { equal, match, ok } from "node:assert/strict";
 import { testCerts } from "./certs.ts";
-import { type CliProcess, runCli, spawnServer } from "./_helpers.ts";
+import { runHello } from "../client/hello.ts";
+import {
+  captureReporter,
+  type CliProcess,
+  runCli,
+  spawnServer,
+  within,
+} from "./_helpers.ts";
 
 const certs = await testCerts();
 
@@ -202,4 +209,35 @@ Deno.test("tls: a bork server stops while its one client is still in its handsha
     silent.close();
     await server.stop("SIGTERM");
   }
+});
+
+Deno.test("tls: a lesson client whose handshake waits in the backlog says so after the notice time, and keeps waiting", async () => {
+  // A listener that never accepts: the TCP connect completes in the
+  // backlog, and the handshake waits, as behind a busy bork server.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const log = captureReporter();
+  const stop = new AbortController();
+  const hello = runHello({
+    endpoint: {
+      transport: "tls",
+      host: "127.0.0.1",
+      port: listener.addr.port,
+      caCerts: [Deno.readTextFileSync(certs.ca)],
+    },
+    silenceNoticeMs: 100,
+    signal: stop.signal,
+    reporter: log.reporter,
+  });
+  const ended = hello.then(() => "replied", (error) => error.message);
+  try {
+    match(
+      await within(log.waitFor(/^Still /), 10_000, "the handshake notice"),
+      /^Still in the TLS handshake with 127\.0\.0\.1:\d+ after 0\.1 s; still waiting \(is the server busy with another client\? Ctrl-C stops\)$/,
+    );
+  } finally {
+    stop.abort();
+    listener.close();
+  }
+  match(await ended, /^interrupted/);
+  equal(log.out.filter((line) => /^Connected/.test(line)).length, 0);
 });

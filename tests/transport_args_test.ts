@@ -80,7 +80,7 @@ Deno.test("addresses: a DNS root dot and a name of exactly 253 characters are ho
 Deno.test("addresses: an accept that failed is one line without nested parentheses", () => {
   equal(
     describeAcceptFailure(new Deno.errors.NotConnected("os error 107")),
-    "A connection was reset before it could be accepted: os error 107; still listening",
+    "A client gave up its connection while it waited to be accepted; still listening",
   );
   equal(
     describeAcceptFailure(new Deno.errors.PermissionDenied("os error 1")),

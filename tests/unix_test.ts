@@ -230,7 +230,7 @@ Deno.test("unix: a client finds no server, and --unix excludes --port and TLS", 
     ]);
     assertOneLineFailure(
       missing,
-      /^error: connection to unix:\S+ refused: there is no socket file at that path; start the server first, and give the path its "Listening on" line shows$/,
+      /^error: connection to unix:\S+ refused: there is no socket file at that path; start the server first, and give --unix the path that its "Listening on unix:PATH" line shows$/,
     );
     // A plain file where the socket should be: most likely a wrong path.
     const plain = `${dir.path}/plain`;
