@@ -1,7 +1,7 @@
 /**
  * What to try next, after a runtime error a learner meets first: a
- * refused connection (no server yet, or another port or address) and a
- * port another server holds. The error's own sentence says what happened;
+ * refused connection (no server yet, or another port or address), a port
+ * another server holds, and TLS spoken to a plain TCP server. The error's own sentence says what happened;
  * the hint, after a semicolon, what usually fixes it.
  *
  * @module
@@ -35,6 +35,13 @@ export function runtimeHint(error: unknown): string {
       return unix
         ? "; give another path, or stop the server that holds it"
         : "; give another --port, or --port 0 for a free one";
+    case "tls":
+      // A handshake sent to a plain server is answered with its own bytes
+      // (a bork reply, an echo of the ClientHello), which are no TLS.
+      return /handshake .* failed: the peer (does not speak TLS|closed the connection mid-handshake)/
+          .test(error.message)
+        ? "; if it is a plain TCP server, connect without --tls"
+        : "";
     default:
       return "";
   }

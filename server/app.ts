@@ -45,6 +45,7 @@ import {
   type ConnectionServerOptions,
   serveConnections,
 } from "./serve.ts";
+import { tlsClientLine } from "./_tls_client_hint.ts";
 
 /**
  * The built-in search table: a few entries, with non-ASCII and emoji keys
@@ -359,8 +360,19 @@ async function readRequest(
       decoder.end();
       return undefined;
     }
-    const [request] = decoder.push(buffer.subarray(0, count));
-    if (request !== undefined) return request;
+    if (socket.bytesRead === count) {
+      const line = tlsClientLine(socket, buffer.subarray(0, count));
+      if (line !== undefined) log.event(line);
+    }
+    const requests = decoder.push(buffer.subarray(0, count));
+    if (requests.length > 0) {
+      if (requests.length > 1 || decoder.buffered > 0) {
+        log.event(
+          `${socket.peer} sent more after its request, which is not read: one request per connection`,
+        );
+      }
+      return requests[0];
+    }
     const grown = buffer.length - SMALL_READ;
     claim.shrinkTo(decoder.held + grown);
     if (

@@ -19,6 +19,7 @@ import {
 } from "./listener.ts";
 import type { ServerHandle, ServerSummary } from "./summary.ts";
 import { endedLine } from "./_ended_line.ts";
+import { tlsClientLine } from "./_tls_client_hint.ts";
 
 /** Options for {@linkcode serveBork}. */
 export interface BorkServerOptions extends ListenOptions {
@@ -134,6 +135,10 @@ class BorkServer implements ServerHandle {
     try {
       while (true) {
         const count = await socket.read(buffer);
+        if (count !== null && socket.bytesRead === count) {
+          const line = tlsClientLine(socket, buffer.subarray(0, count));
+          if (line !== undefined) this.#log.event(line);
+        }
         const answer = count === null
           ? replier.flush()
           : replier.push(buffer.subarray(0, count));

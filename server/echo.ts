@@ -9,6 +9,8 @@
 
 import { describeBytes } from "../output/escape.ts";
 import type { EventLog } from "./_event_log.ts";
+import type { StreamSocket } from "../protocol/socket.ts";
+import { tlsClientLine } from "./_tls_client_hint.ts";
 import {
   type Connection,
   type ConnectionServer,
@@ -143,7 +145,7 @@ async function echo(
           // Nothing more yet: the client may be waiting for this echo.
           const first = large.subarray(0, SMALL_BUFFER);
           await socket.writeAll(first, ECHOING);
-          if (log.verbose) logEcho(log, socket.peer, first);
+          if (log.verbose) logEcho(log, socket, first);
           start = SMALL_BUFFER;
         }
         const more = await rest;
@@ -151,7 +153,7 @@ async function echo(
           if (start === 0) {
             const first = large.subarray(0, SMALL_BUFFER);
             await socket.writeAll(first, ECHOING);
-            if (log.verbose) logEcho(log, socket.peer, first);
+            if (log.verbose) logEcho(log, socket, first);
           }
           break;
         }
@@ -178,7 +180,7 @@ async function echo(
         );
       }
       // Checked here so that quiet mode makes no closure per message.
-      if (log.verbose) logEcho(log, socket.peer, chunk);
+      if (log.verbose) logEcho(log, socket, chunk);
       if (buffer !== small && count - start > SMALL_BUFFER) {
         // A stream. On loopback, whose segments hold 65483 bytes, no-delay
         // sends the tail of every 64 KiB write as a segment of its own.
@@ -237,7 +239,13 @@ class LargeBuffers {
   }
 }
 
-function logEcho(log: EventLog, peer: string, chunk: Uint8Array): void {
+function logEcho(log: EventLog, socket: StreamSocket, chunk: Uint8Array): void {
+  // The connection's first echo: what it began with.
+  if (socket.bytesWritten === chunk.length) {
+    const line = tlsClientLine(socket, chunk);
+    if (line !== undefined) log.event(line);
+  }
+  const peer = socket.peer;
   log.data(
     chunk.length,
     () => `Echoed ${describeBytes(chunk, SHOWN_TEXT_LIMIT)} to ${peer}`,

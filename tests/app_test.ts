@@ -18,7 +18,7 @@ import {
   DEFAULT_SEARCH_TABLE,
   serveApp,
 } from "../server/app.ts";
-import { captureReporter } from "./_helpers.ts";
+import { captureReporter, within } from "./_helpers.ts";
 import { connectLocal, readToEnd, writeAll } from "./_net.ts";
 import {
   decodeOne,
@@ -232,4 +232,22 @@ Deno.test("app server: a binary request's log line quotes its content type and c
     ),
     log.out.join("\n"),
   );
+});
+
+Deno.test("app server: two requests in one write get one answer, and the log says the rest was not read", async () => {
+  const log = captureReporter();
+  await withAppServer({ reporter: log.reporter }, async (port) => {
+    const one = encodeAppMessage(appRequest("search", "port"));
+    const two = new Uint8Array([...one, ...one]);
+    const answer = decodeOne(await exchangeRaw(port, two));
+    assert.equal(resultOf(answer), DEFAULT_SEARCH_TABLE.get("port"));
+    assert.match(
+      await within(
+        log.waitFor(/ sent more after its request/),
+        10_000,
+        "the line about the second request",
+      ),
+      /^127\.0\.0\.1:\d+ sent more after its request, which is not read: one request per connection$/,
+    );
+  });
 });

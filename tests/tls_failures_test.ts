@@ -15,6 +15,7 @@ import {
   captureReporter,
   runCli,
   spawnServer,
+  within,
 } from "./_helpers.ts";
 import { writeAll } from "./_net.ts";
 
@@ -62,7 +63,10 @@ Deno.test("tls: each failed handshake is one line for the client (exit 1) and on
       /failed: its certificate is not valid for the name "127\.0\.0\.1" \(name the expected one with --tls-server-name\)$/,
     );
     assertOneLineFailure(expired, /failed: its certificate has expired$/);
-    assertOneLineFailure(plain, /failed: the peer does not speak TLS$/);
+    assertOneLineFailure(
+      plain,
+      /failed: the peer does not speak TLS; if it is a plain TCP server, connect without --tls$/,
+    );
 
     await good.waitFor(/failed: the peer does not trust the CA/);
     const refusals = good.out.filter((line) => / ended: /.test(line));
@@ -193,5 +197,50 @@ Deno.test("tls: an openssl client with nothing in common with the server is told
     }
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("tls: a TLS client of a plain server is told to connect without --tls, and the server's log names the ClientHello", async () => {
+  const servers = await Promise.all(
+    (["bork", "echo", "app"] as const).map((mode) =>
+      spawnServer(["server", mode, "--port", "0"])
+    ),
+  );
+  const hint = (port: number | string) =>
+    `127.0.0.1:${port} sent a TLS handshake record: it is a TLS client, and this server speaks plain TCP (serve with --tls-cert and --tls-key to speak TLS to it)`;
+  try {
+    const [bork, echo, app] = servers;
+    for (const server of [bork, echo]) {
+      const client = await runCli([
+        ...["client", "hello", "--port", String(server.port), "--tls"],
+        ...["--timeout", "10"],
+      ]);
+      assertOneLineFailure(
+        client,
+        /; if it is a plain TCP server, connect without --tls$/,
+      );
+      const line = await within(
+        server.process.waitForLine(/ TLS handshake record/),
+        10_000,
+        "the server's ClientHello line",
+      );
+      equal(line.replace(/^127\.0\.0\.1:\d+/, "127.0.0.1:PORT"), hint("PORT"));
+    }
+    // The app server would wait for the rest of a header this long: the
+    // record's first bytes are enough for the line.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: app.port });
+    try {
+      await writeAll(conn, new Uint8Array([0x16, 3, 1, 0, 5, 1, 0, 0, 1, 3]));
+      const line = await within(
+        app.process.waitForLine(/ TLS handshake record/),
+        10_000,
+        "the app server's ClientHello line",
+      );
+      equal(line, hint((conn.localAddr as Deno.NetAddr).port));
+    } finally {
+      conn.close();
+    }
+  } finally {
+    for (const server of servers) await server.process.stop();
   }
 });
