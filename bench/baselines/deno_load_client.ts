@@ -77,8 +77,10 @@ async function run(conn: Deno.Conn): Promise<void> {
   }
 }
 
+// Read as HdrHistogram reads its own (and so netdemo's report): the sample
+// of rank round(trips * percentile / 100), at least 1.
 function percentileMs(percentile: number): number {
-  const wanted = Math.max(1, Math.floor((trips * percentile) / 100));
+  const wanted = Math.max(1, Math.round((trips * percentile) / 100));
   let seen = 0;
   for (let micros = 0; micros < BUCKETS; micros++) {
     seen += counts[micros];
@@ -103,7 +105,12 @@ printLine(
     roundTrips: trips,
     roundTripsPerSecond: Math.round((trips / elapsed) * 10) / 10,
     durationSeconds: Math.round(elapsed * 1000) / 1000,
-    latencyMs: { p50: percentileMs(50), p99: percentileMs(99) },
+    latencyMs: {
+      p50: percentileMs(50),
+      p99: percentileMs(99),
+      "p99.9": percentileMs(99.9),
+      max: percentileMs(100),
+    },
   }),
 );
 for (const socket of sockets) socket.close();
