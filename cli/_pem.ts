@@ -49,7 +49,9 @@ export function readPem(path: string, options: PemOptions): string {
     bytes = readFileBoundedSync(path, MAX_PEM_BYTES);
   } catch (error) {
     throw new Error(
-      `cannot read ${option} file "${path}": ${fileProblem(error)}`,
+      `cannot read ${option} file "${path}": ${
+        fileProblem(error, { stdin: false })
+      }`,
     );
   }
   if (bytes.length > MAX_PEM_BYTES) {

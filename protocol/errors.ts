@@ -308,13 +308,16 @@ export function toNetError(error: unknown, context: FailureContext): NetError {
       `${address} is already in use: another program is listening there`,
     "address-unavailable":
       `cannot use ${address}: that address does not belong to this machine`,
-    // Deno's own check, not the OS's: only `deno run` without the grants
-    // meets it (the compiled binary carries them).
-    "permission-denied": error instanceof Deno.errors.NotCapable
-      ? `Deno's permissions do not allow ${address}: run it with ${
+    // Deno's own check, not the OS's: `deno run` without the grants meets
+    // it (the compiled binary carries them), and so does a Unix socket
+    // under /dev, /proc or /sys, which Deno allows only under --allow-all.
+    "permission-denied": !(error instanceof Deno.errors.NotCapable)
+      ? `permission denied for ${address}`
+      : /\bRequires all access\b/.test(detail) && address.startsWith("unix:")
+      ? `cannot use ${address}: Deno allows a Unix socket under /dev, /proc or /sys only with --allow-all, which netdemo does not ask for; use a path in another directory, such as /tmp`
+      : `Deno's permissions do not allow ${address}: run it with ${
         missingGrant(detail, address)
-      }`
-      : `permission denied for ${address}`,
+      }`,
     "too-many-open-files":
       `too many open files for ${address}: the process reached its open-file limit; raise it with 'ulimit -n'`,
     "closed-early": `${address} closed the connection${during}`,

@@ -147,7 +147,8 @@ function checkRegular(info: Deno.FileInfo, path: string): void {
 /**
  * Why a file could not be read: `no such file`, `permission denied by the
  * file system`, `netdemo was started without --allow-read`, `it is a
- * directory`, or the runtime's message.
+ * directory`, or the runtime's message. `options.stdin: false` is for an
+ * option that does not take `-`, which the advice then leaves out.
  *
  * @example
  * ```ts
@@ -155,14 +156,21 @@ function checkRegular(info: Deno.FileInfo, path: string): void {
  * fileProblem(new Deno.errors.NotFound("x")); // "no such file"
  * ```
  */
-export function fileProblem(error: unknown): string {
+export function fileProblem(
+  error: unknown,
+  options: { stdin?: boolean } = {},
+): string {
   if (error instanceof Deno.errors.NotFound) return "no such file";
   if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
   if (error instanceof NotRegularFile) {
     return "it is not a regular file (a FIFO, a device or a socket)";
   }
   if (lacksFullAccess(error)) {
-    return "Deno opens a descriptor or device path such as /dev/stdin only under --allow-all; give - for standard input";
+    return `Deno opens a path under /dev, /proc or /sys (such as /dev/stdin) only under --allow-all; ${
+      options.stdin === false
+        ? "give the file's own path"
+        : "give - for standard input, or the file's own path"
+    }`;
   }
   // Deno's own check, not the file's mode: only `deno run` without the
   // grant meets it (the compiled binary carries it), and chmod cannot help.

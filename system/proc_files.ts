@@ -103,6 +103,11 @@ function catOf(path: string): Deno.Command {
     stdout: "piped",
     stderr: "piped",
     detached: true,
+    // Deno refuses to start a program under a path-limited --allow-run
+    // whose environment holds LD_LIBRARY_PATH or LD_PRELOAD (common under
+    // conda, CUDA or Nix), and cat needs none: an empty one also gives its
+    // error messages in the C locale, which readWithCat matches.
+    clearEnv: true,
   });
 }
 

@@ -88,6 +88,8 @@ export interface CliProcessOptions {
   under?: string[];
   /** Deno grants instead of the binary's (see `netdemoCommand`). */
   grants?: string[];
+  /** More environment variables, beside `NO_COLOR=1`. Default: none. */
+  env?: Record<string, string>;
 }
 
 /** Options for {@linkcode runCli}. */
@@ -119,7 +121,7 @@ function spawnNetdemo(
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
     signal: options.killAfterMs === undefined
       ? undefined
       : AbortSignal.timeout(options.killAfterMs),

@@ -346,9 +346,9 @@ Deno.test({
   },
 });
 
-Deno.test("files: a descriptor or device path such as /dev/stdin, which Deno opens only under --allow-all, says so and points to -, exit 1", async () => {
+Deno.test("files: a path under /dev or /proc such as /dev/stdin, which Deno opens only under --allow-all, says so and points to - where it is taken, exit 1", async () => {
   const refused =
-    "Deno opens a descriptor or device path such as /dev/stdin only under --allow-all; give - for standard input";
+    "Deno opens a path under /dev, /proc or /sys (such as /dev/stdin) only under --allow-all; give - for standard input, or the file's own path";
   const cases: [string[], string][] = [
     [["report", "merge", "/dev/stdin"], `cannot read "/dev/stdin"`],
     [
@@ -366,6 +366,15 @@ Deno.test("files: a descriptor or device path such as /dev/stdin, which Deno ope
     equal(result.stderr, `error: ${what}: ${refused}\n`);
     equal(result.stdout, "");
   }
+  // The TLS files are not taken from stdin: no - in the advice.
+  const tls = await runCli(
+    ["client", "hello", "-p", "1", "--tls-ca", "/dev/stdin"],
+    { stdin: "{}" },
+  );
+  equal(
+    tls.stderr,
+    'error: cannot read --tls-ca file "/dev/stdin": Deno opens a path under /dev, /proc or /sys (such as /dev/stdin) only under --allow-all; give the file\'s own path\n',
+  );
 });
 
 Deno.test({

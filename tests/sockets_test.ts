@@ -187,6 +187,25 @@ Deno.test("sockets CLI: the table has netstat's header and the LISTEN row", asyn
   }
 });
 
+Deno.test("sockets CLI: an LD_LIBRARY_PATH in the environment does not stop the binary's cat", async () => {
+  // Deno refuses a path-limited --allow-run a child with LD_LIBRARY_PATH
+  // or LD_PRELOAD in its environment; cat is started with none.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = listener.addr.port;
+    const result = await runCli(["sockets", "--port", String(port)], {
+      env: { LD_LIBRARY_PATH: "/nonexistent" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      new RegExp(`127\\.0\\.0\\.1:${port} .* LISTEN\n`),
+    );
+  } finally {
+    listener.close();
+  }
+});
+
 Deno.test("sockets CLI: no match prints the header and says so on stderr", async () => {
   // A port that was just released has no socket left on it.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -357,3 +357,18 @@ Deno.test("unix: a server whose stdout is full exits 1 and leaves no socket file
     dir.remove();
   }
 });
+
+Deno.test("unix: a socket path under /dev is refused in words that say which directory to use, not which grant to add", async () => {
+  // Deno allows paths under /dev, /proc and /sys only under --allow-all,
+  // which the binary's grants are not; the path need not exist to be refused.
+  const path = `/dev/shm/netdemo-test-${Deno.pid}.sock`;
+  for (const mode of [["server", "echo"], ["client", "hello"]]) {
+    const result = await runCli([...mode, "--unix", path]);
+    assertOneLineFailure(
+      result,
+      new RegExp(
+        `^error: cannot use unix:${path}: Deno allows a Unix socket under /dev, /proc or /sys only with --allow-all, which netdemo does not ask for; use a path in another directory, such as /tmp$`,
+      ),
+    );
+  }
+});
