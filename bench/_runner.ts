@@ -176,8 +176,8 @@ export class Runner {
     }
     const wholeRun = cpuSeconds(server.child.pid) - serverBefore;
     const report = parseLoadReport(child);
-    const perRoundTrip = (seconds: number) =>
-      report.roundTrips > 0 ? (seconds * 1e6) / report.roundTrips : Infinity;
+    const perRoundTrip = (used: number) =>
+      report.roundTrips > 0 ? (used * 1e6) / report.roundTrips : Infinity;
     const whole = perRoundTrip(wholeRun);
     const marked = await window;
     return {
@@ -323,7 +323,7 @@ export class Runner {
 /**
  * The server's CPU seconds between a generator's `measuring` and
  * `measured` lines, or undefined for a generator that prints no such marks
- * (the whole run then counts).
+ * (the whole run then counts). Rejects when it marked a start but no end.
  */
 async function markedWindowCpu(
   child: Child,
@@ -332,15 +332,16 @@ async function markedWindowCpu(
 ): Promise<number | undefined> {
   const at = (pattern: RegExp) =>
     child.waitForLine(pattern, { timeoutMs }).then(() => cpuSeconds(pid));
+  const end = at(/^measured$/);
+  // Settled now, so that a generator without marks leaves no rejection.
+  end.catch(() => {});
+  let start: number;
   try {
-    const [start, end] = await Promise.all([
-      at(/^measuring$/),
-      at(/^measured$/),
-    ]);
-    return end - start;
+    start = await at(/^measuring$/);
   } catch {
     return undefined;
   }
+  return await end - start;
 }
 
 function cpuUse(shares: CpuShares | undefined): CpuUse | undefined {

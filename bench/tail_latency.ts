@@ -19,6 +19,7 @@ import type { BenchComparison } from "./_comparison.ts";
 import type { Runner } from "./_runner.ts";
 import type { RowPlan, Runs } from "./_runs.ts";
 import { mergeReports, parseReport } from "../client/report_merge.ts";
+import { errorMessage } from "../protocol/errors.ts";
 import { SERVER_LABELS, type ServerName } from "./_servers.ts";
 import { compareRow, type Row, series } from "./_table.ts";
 
@@ -77,6 +78,7 @@ export const tailLatency: BenchComparison = {
  * sample, which moves far less from one bench to the next.
  */
 function pooledRow(runs: Runs<ServerName, LoadFigure>, shape: string): Row {
+  const problems: string[] = [];
   const pooled = (name: ServerName): number => {
     try {
       // The bench reads only the fields it shows; merging takes the whole
@@ -85,7 +87,8 @@ function pooledRow(runs: Runs<ServerName, LoadFigure>, shape: string): Row {
         parseReport(JSON.stringify(figure.report), `run ${index + 1}`)
       );
       return mergeReports(reports).latencyMs["p99.9"] ?? NaN;
-    } catch {
+    } catch (error) {
+      problems.push(`${SERVER_LABELS[name]}: ${errorMessage(error)}`);
       return NaN;
     }
   };
@@ -101,6 +104,7 @@ function pooledRow(runs: Runs<ServerName, LoadFigure>, shape: string): Row {
       `the runs' histograms added up (report merge): ${
         samples("ours").toLocaleString("en-US")
       } and ${samples("deno").toLocaleString("en-US")} round trips`,
+      ...problems.map((problem) => `could not pool the runs: ${problem}`),
     ],
   });
 }

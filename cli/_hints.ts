@@ -1,8 +1,9 @@
 /**
  * What to try next, after a runtime error a learner meets first: a
  * refused connection (no server yet, or another port or address), a port
- * another server holds, and TLS spoken to a plain TCP server. The error's own sentence says what happened;
- * the hint, after a semicolon, what usually fixes it.
+ * another server holds, and TLS spoken to a plain TCP server. The error's
+ * own sentence says what happened; the hint, after a semicolon, what
+ * usually fixes it.
  *
  * @module
  */

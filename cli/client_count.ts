@@ -7,10 +7,10 @@
 import {
   DEFAULT_COUNT_INTERVAL_MS,
   DEFAULT_COUNT_TIMES,
-  DEFAULT_SILENCE_NOTICE_MS,
   runCount,
 } from "../client/count.ts";
 import { BORK_SUFFIX } from "../protocol/bork.ts";
+import { SILENCE_NOTICE_MS } from "../client/common.ts";
 import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";
 import { endpointValue } from "./_endpoint.ts";
@@ -63,7 +63,7 @@ export const clientCount = {
   summary:
     `Send START, START+1, ... on one connection to a bork server, waiting for each reply ("N${BORK_SUFFIX}") before a pause.\n` +
     `With no --timeout it waits as long as it takes, saying so on stderr after ${
-      DEFAULT_SILENCE_NOTICE_MS / 1000
+      SILENCE_NOTICE_MS / 1000
     } s of silence.`,
   positionals: [{
     name: "START",

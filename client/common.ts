@@ -11,12 +11,13 @@ import {
   formatEndpoint,
 } from "../protocol/endpoint.ts";
 import { NetError } from "../protocol/errors.ts";
+import { checkPositive } from "../protocol/option_checks.ts";
 import { connectSocket } from "../protocol/dial.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { escapeBytes } from "../output/escape.ts";
 import { counted } from "../output/count.ts";
-import { tlsRecordAt } from "../protocol/tls_record.ts";
+import { plainTlsRecord } from "../protocol/tls_record.ts";
 
 /** Options every client takes. */
 export interface ClientOptions {
@@ -45,6 +46,30 @@ export interface ClientOptions {
 export const SILENCE_NOTICE_MS = 5_000;
 
 /**
+ * Waiting for ever is the lessons' way, but not in silence: unless the
+ * client has a `timeoutMs`, after `silenceNoticeMs` one line on stderr,
+ * made by `line` from the seconds waited, says what it waits for. Returns
+ * the timer to clear once the wait is over (undefined when none is set).
+ *
+ * @example
+ * ```ts
+ * import { silenceNotice } from "./common.ts";
+ * const timer = silenceNotice({}, (seconds) => `No reply after ${seconds} s`);
+ * clearTimeout(timer);
+ * ```
+ */
+export function silenceNotice(
+  options: ClientOptions,
+  line: (seconds: number) => string,
+): ReturnType<typeof setTimeout> | undefined {
+  if (options.timeoutMs !== undefined) return undefined;
+  checkPositive(options.silenceNoticeMs, "silenceNoticeMs");
+  const ms = options.silenceNoticeMs ?? SILENCE_NOTICE_MS;
+  const reporter = options.reporter ?? SILENT;
+  return setTimeout(() => reporter.note(line(ms / 1000)), ms);
+}
+
+/**
  * Connects as a client and prints `Connected to SERVER from LOCAL`.
  *
  * @example
@@ -61,22 +86,19 @@ export async function connectClient(
 ): Promise<StreamSocket> {
   const reporter = options.reporter ?? SILENT;
   const endpoint = endpointOf(options);
-  // Waiting for ever is the lessons' way, but not in silence: a TLS
-  // handshake waits in the backlog until the server accepts, which a bork
-  // server busy with another client does not.
-  const waitMs = options.silenceNoticeMs ?? SILENCE_NOTICE_MS;
-  const notice = options.timeoutMs !== undefined ? undefined : setTimeout(
-    () =>
-      reporter.note(
-        `Still ${
-          endpoint.transport === "tls"
-            ? "in the TLS handshake with"
-            : "connecting to"
-        } ${formatEndpoint(endpoint)} after ${
-          waitMs / 1000
-        } s; still waiting (is the server busy with another client? Ctrl-C stops)`,
-      ),
-    waitMs,
+  // A TLS handshake waits in the backlog until the server accepts, which a
+  // bork server busy with another client does not; a TCP connect there
+  // completes at once, so one that waits got no answer at all.
+  const notice = silenceNotice(
+    options,
+    (seconds) =>
+      endpoint.transport === "tls"
+        ? `Still in the TLS handshake with ${
+          formatEndpoint(endpoint)
+        } after ${seconds} s; still waiting (is the server busy with another client? Ctrl-C stops)`
+        : `Still connecting to ${
+          formatEndpoint(endpoint)
+        } after ${seconds} s; still waiting (is the address right, and does nothing on the way drop the packets? Ctrl-C stops)`,
   );
   try {
     const socket = await connectSocket(endpoint, {
@@ -205,8 +227,7 @@ export function tlsAnswerError(
   socket: StreamSocket,
   received: Uint8Array,
 ): NetError | undefined {
-  if ("handshake" in socket.conn) return undefined;
-  const record = tlsRecordAt(received);
+  const record = plainTlsRecord(socket.conn, received);
   if (record === undefined) return undefined;
   return new NetError(
     "tls",

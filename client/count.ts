@@ -20,7 +20,7 @@ import {
   type ClientOptions,
   connectClient,
   readReply,
-  SILENCE_NOTICE_MS,
+  silenceNotice,
 } from "./common.ts";
 
 /** Options for {@linkcode runCount}. */
@@ -36,9 +36,6 @@ export const DEFAULT_COUNT_TIMES = 5;
 
 /** The default pause between numbers, in ms. */
 export const DEFAULT_COUNT_INTERVAL_MS = 1000;
-
-/** How long `client count` waits in silence before saying what it awaits. */
-export const DEFAULT_SILENCE_NOTICE_MS: number = SILENCE_NOTICE_MS;
 
 /**
  * Sends the decimal text of `start`, `start + 1`, ... (exact integers of any
@@ -63,7 +60,6 @@ export async function runCount(
   }
   checkWhole(options.times, "times", { min: 1 });
   checkPositive(options.intervalMs, "intervalMs", { orZero: true });
-  checkPositive(options.silenceNoticeMs, "silenceNoticeMs");
   const first = BigInt(start);
   const reporter = options.reporter ?? SILENT;
   const times = options.times ?? DEFAULT_COUNT_TIMES;
@@ -77,22 +73,15 @@ export async function runCount(
       const bytes = new TextEncoder().encode(text);
       await socket.writeAll(bytes);
       reporter.info(`Sent ${text}`);
-      // Waiting forever is the lesson's behaviour, but not in silence.
       const readBefore = socket.bytesRead;
-      const notice = options.timeoutMs !== undefined
-        ? undefined
-        : setTimeout(() => {
-          // An echo server, say, sends back part of what is awaited.
-          const got = socket.bytesRead - readBefore;
-          const what = got === 0
-            ? "No reply"
-            : `No complete reply (${counted(got, "byte")} so far)`;
-          reporter.note(
-            `${what} from ${socket.peer} after ${
-              (options.silenceNoticeMs ?? DEFAULT_SILENCE_NOTICE_MS) / 1000
-            } s; still waiting for "${text}${BORK_SUFFIX}" (is it a bork server, and not busy with another client? Ctrl-C stops)`,
-          );
-        }, options.silenceNoticeMs ?? DEFAULT_SILENCE_NOTICE_MS);
+      const notice = silenceNotice(options, (seconds) => {
+        // An echo server, say, sends back part of what is awaited.
+        const got = socket.bytesRead - readBefore;
+        const what = got === 0
+          ? "No reply"
+          : `No complete reply (${counted(got, "byte")} so far)`;
+        return `${what} from ${socket.peer} after ${seconds} s; still waiting for "${text}${BORK_SUFFIX}" (is it a bork server, and not busy with another client? Ctrl-C stops)`;
+      });
       let reply: Uint8Array;
       try {
         reply = await readReply(socket, {

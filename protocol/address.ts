@@ -235,7 +235,9 @@ export function unixPathProblem(path: string): string | undefined {
   // Pasted from a "Listening on unix:PATH" line: the prefix names the
   // transport there, and is no part of the path.
   if (/^unix:./.test(path)) {
-    return `takes the path alone, without "unix:" (--unix ${path.slice(5)})`;
+    return `takes the path alone, without "unix:"; did you mean --unix ${
+      path.slice(5)
+    }?`;
   }
   const bytes = new TextEncoder().encode(path).length;
   if (bytes <= MAX_UNIX_PATH_BYTES) return undefined;

@@ -39,3 +39,20 @@ export function tlsRecordAt(
     ? "handshake"
     : undefined;
 }
+
+/**
+ * {@linkcode tlsRecordAt} for the first bytes read on `conn`, when `conn`
+ * is plain TCP (or a Unix socket); undefined on a TLS connection, whose
+ * bytes are already decrypted, so that a record there is only payload.
+ *
+ * @example
+ * ```ts ignore
+ * if (plainTlsRecord(socket.conn, firstBytes) === "alert") refused();
+ * ```
+ */
+export function plainTlsRecord(
+  conn: Deno.Conn,
+  bytes: Uint8Array,
+): "alert" | "handshake" | undefined {
+  return "handshake" in conn ? undefined : tlsRecordAt(bytes);
+}

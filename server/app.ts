@@ -24,7 +24,6 @@ import {
   DEFAULT_MAX_CONTENT,
   encodeAppMessage,
   fieldExcerpt,
-  fieldText,
   JSON_CONTENT_TYPE,
   ProtocolError,
   requestFields,
@@ -34,7 +33,6 @@ import {
 import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
-import { quotedExcerpt } from "../output/excerpt.ts";
 import { counted, seconds } from "../output/count.ts";
 import { ByteBudget, type Claim } from "./_budget.ts";
 import type { EventLog } from "./_event_log.ts";
@@ -45,7 +43,7 @@ import {
   type ConnectionServerOptions,
   serveConnections,
 } from "./serve.ts";
-import { tlsClientLine } from "./_tls_client_hint.ts";
+import { describeRequest, readRequest } from "./_app_request.ts";
 
 /**
  * The built-in search table: a few entries, with non-ASCII and emoji keys
@@ -71,11 +69,6 @@ export const DEFAULT_APP_IDLE_TIMEOUT_MS = 30_000;
 /** Default for {@linkcode AppServerOptions.maxPendingBytes}: 64 MiB. */
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
-/** A connection's read buffer while its request is small, or none yet. */
-const SMALL_READ = 1024;
-/** Its read buffer once the request proves to be big, budget allowing. */
-const LARGE_READ = 65536;
-
 /** Options for {@linkcode serveApp}. */
 export interface AppServerOptions extends ConnectionServerOptions {
   /** What `search` looks up. Default {@linkcode DEFAULT_SEARCH_TABLE}. */
@@ -95,16 +88,6 @@ export interface AppServerOptions extends ConnectionServerOptions {
    */
   maxPendingBytes?: number;
 }
-
-/** Longest excerpt of a peer's value shown in a log line. */
-const LOG_EXCERPT = 60;
-
-/**
- * How much of a value is taken before it is cut to the excerpt: enough
- * past it that the character the cut falls in (an emoji of several code
- * points) arrives whole, and excerpt() can end before it.
- */
-const LOG_TAKEN = LOG_EXCERPT + 64;
 
 /**
  * Makes the response to one decoded request, as the course's server does:
@@ -289,11 +272,17 @@ class RequestHandler {
     decoder: AppDecoder,
     { claim, log }: { claim: Claim; log: EventLog },
   ): Promise<Reply | undefined> {
-    const request = await readRequest(socket, decoder, { claim, log });
-    if (request === undefined) return undefined;
+    const read = await readRequest(socket, decoder, { claim, log });
+    if (read === undefined) return undefined;
+    const { request, followed } = read;
     const reply = replyTo(request, this.#table);
     if (this.#reporter.verbose) {
-      log.event(`Request from ${socket.peer}: ${describe(request)}`);
+      log.event(`Request from ${socket.peer}: ${describeRequest(request)}`);
+      if (followed) {
+        log.event(
+          `Request from ${socket.peer} was followed by more bytes, which are not read: one request per connection`,
+        );
+      }
     }
     return reply;
   }
@@ -335,65 +324,4 @@ class RequestDeadline {
   clear(): void {
     clearTimeout(this.#timer);
   }
-}
-
-/**
- * Reads until the decoder has a whole request; undefined when the peer
- * closed without one.
- */
-async function readRequest(
-  socket: StreamSocket,
-  decoder: AppDecoder,
-  { claim, log }: { claim: Claim; log: EventLog },
-): Promise<AppMessage | undefined> {
-  // Small while idle; larger once a request proves to be big and the
-  // budget has room for it (the claim holds the decoder's buffers and
-  // the read buffer's growth).
-  let buffer = new Uint8Array(SMALL_READ);
-  while (true) {
-    const count = await socket.read(buffer, "while reading the request");
-    if (count === null) {
-      if (socket.bytesRead === 0) {
-        log.event(`Connection from ${socket.peer} closed without a request`);
-        return undefined;
-      }
-      decoder.end();
-      return undefined;
-    }
-    if (socket.bytesRead === count) {
-      const line = tlsClientLine(socket, buffer.subarray(0, count));
-      if (line !== undefined) log.event(line);
-    }
-    const requests = decoder.push(buffer.subarray(0, count));
-    if (requests.length > 0) {
-      if (requests.length > 1 || decoder.buffered > 0) {
-        log.event(
-          `${socket.peer} sent more after its request, which is not read: one request per connection`,
-        );
-      }
-      return requests[0];
-    }
-    const grown = buffer.length - SMALL_READ;
-    claim.shrinkTo(decoder.held + grown);
-    if (
-      count === buffer.length && grown === 0 &&
-      claim.take(LARGE_READ - SMALL_READ)
-    ) {
-      buffer = new Uint8Array(LARGE_READ);
-    }
-  }
-}
-
-function describe(request: AppMessage): string {
-  if (request.kind === "binary") {
-    // The content type is the peer's text too: quoted, escaped and cut like
-    // the rest, so that it cannot pass for the line's own words.
-    return `${quotedExcerpt(request.header.contentType, LOG_EXCERPT)}, ${
-      counted(request.content.length, "byte")
-    } ${quotedExcerpt(request.content, LOG_EXCERPT)}`;
-  }
-  const { action, value } = requestFields(request.value);
-  return `text/json, action ${
-    quotedExcerpt(fieldText(action, LOG_TAKEN), LOG_EXCERPT)
-  }, value ${quotedExcerpt(fieldText(value, LOG_TAKEN), LOG_EXCERPT)}`;
 }

@@ -19,7 +19,7 @@ import {
 } from "./listener.ts";
 import type { ServerHandle, ServerSummary } from "./summary.ts";
 import { endedLine } from "./_ended_line.ts";
-import { tlsClientLine } from "./_tls_client_hint.ts";
+import { noteTlsClient } from "./_tls_client_line.ts";
 
 /** Options for {@linkcode serveBork}. */
 export interface BorkServerOptions extends ListenOptions {
@@ -136,8 +136,10 @@ class BorkServer implements ServerHandle {
       while (true) {
         const count = await socket.read(buffer);
         if (count !== null && socket.bytesRead === count) {
-          const line = tlsClientLine(socket, buffer.subarray(0, count));
-          if (line !== undefined) this.#log.event(line);
+          noteTlsClient(this.#log, {
+            socket,
+            first: buffer.subarray(0, count),
+          });
         }
         const answer = count === null
           ? replier.flush()

@@ -10,7 +10,7 @@
 import { describeBytes } from "../output/escape.ts";
 import type { EventLog } from "./_event_log.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
-import { tlsClientLine } from "./_tls_client_hint.ts";
+import { noteTlsClient } from "./_tls_client_line.ts";
 import {
   type Connection,
   type ConnectionServer,
@@ -240,10 +240,10 @@ class LargeBuffers {
 }
 
 function logEcho(log: EventLog, socket: StreamSocket, chunk: Uint8Array): void {
-  // The connection's first echo: what it began with.
+  // Checked when the first echo is logged rather than at each read, so
+  // that quiet mode's read loop carries no check at all.
   if (socket.bytesWritten === chunk.length) {
-    const line = tlsClientLine(socket, chunk);
-    if (line !== undefined) log.event(line);
+    noteTlsClient(log, { socket, first: chunk });
   }
   const peer = socket.peer;
   log.data(

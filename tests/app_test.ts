@@ -243,11 +243,11 @@ Deno.test("app server: two requests in one write get one answer, and the log say
     assert.equal(resultOf(answer), DEFAULT_SEARCH_TABLE.get("port"));
     assert.match(
       await within(
-        log.waitFor(/ sent more after its request/),
+        log.waitFor(/ was followed by more bytes/),
         10_000,
         "the line about the second request",
       ),
-      /^127\.0\.0\.1:\d+ sent more after its request, which is not read: one request per connection$/,
+      /^Request from 127\.0\.0\.1:\d+ was followed by more bytes, which are not read: one request per connection$/,
     );
   });
 });

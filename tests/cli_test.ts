@@ -73,7 +73,7 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     // A path pasted from a "Listening on unix:PATH" line.
     [
       ["server", "echo", "--unix", "unix:/tmp/x.sock"],
-      /^error: --unix takes the path alone, without "unix:" \(--unix \/tmp\/x\.sock\)/,
+      /^error: --unix takes the path alone, without "unix:"; did you mean --unix \/tmp\/x\.sock\? \(see/,
     ],
     [["client", "hello", "-z"], /^error: unknown option "-z" \(see/],
     [

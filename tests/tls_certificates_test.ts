@@ -10,7 +10,12 @@
 import { doesNotMatch, equal, match } from "node:assert/strict";
 import { serveEcho } from "../server/echo.ts";
 import { testCerts, tlsServerEndpoint } from "./certs.ts";
-import { assertOneLineFailure, captureReporter, runCli } from "./_helpers.ts";
+import {
+  assertOneLineFailure,
+  captureReporter,
+  runCli,
+  within,
+} from "./_helpers.ts";
 
 const certs = await testCerts();
 const dir = await Deno.makeTempDir({ prefix: "netdemo-recipes-" });
@@ -76,7 +81,7 @@ Deno.test("tls recipes: a self-signed certificate marked as a CA is refused in w
     );
     doesNotMatch(result.stderr, /OtherError|CaUsedAsEndEntity/);
     match(
-      await log.waitFor(/ ended: /),
+      await within(log.waitFor(/ ended: /), 10_000, "the server's line"),
       /ended: TLS handshake failed: the peer could not accept our certificate \(is it a CA certificate used as a server's own\?\)$/,
     );
   } finally {
