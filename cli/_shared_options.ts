@@ -115,7 +115,12 @@ function serverNameProblem(name: string): string | undefined {
   if (name.includes("%")) {
     return `must be a name or address without a zone (%...), got "${name}"`;
   }
-  const problem = hostProblem(name);
+  // hostProblem's words are --host's: its advice (give --host and --port
+  // apart) is no advice for a name to verify.
+  const problem = hostProblem(name)?.replace(
+    / \(with a port, give --host ADDRESS --port PORT\)$/,
+    "",
+  );
   return problem?.startsWith("must not include a port")
     ? `must be a name without a port, got "${name}"`
     : problem;

@@ -162,6 +162,14 @@ export function hostProblem(host: string): string | undefined {
   if (bare.includes(":") && !isIPv6(bare)) {
     return `must be a host name or an IP address, got "${host}", which is not an IPv6 address (with a port, give --host ADDRESS --port PORT)`;
   }
+  // A zone picks the interface of a link-local address, which exists on
+  // every link; the runtime's resolver takes no zone on any other.
+  const zone = bare.indexOf("%");
+  if (zone >= 0 && !/^fe[89ab][0-9a-f]:/i.test(bare)) {
+    return `must have a zone (%...) only on a link-local address (fe80::/10), got "${host}": give ${
+      bare.slice(0, zone)
+    }`;
+  }
   const valid = bare.includes(":") ||
     (/^[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?\.?$/.test(bare) &&
       !host.startsWith("["));

@@ -70,6 +70,15 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
       ["client", "hello", "--port", "080"],
       /\(no \+ and no leading zero\), got "080"/,
     ],
+    // --host's advice about ports is not --tls-server-name's.
+    [
+      ["client", "hello", "--tls-server-name", "[::1"],
+      /got "\[::1", which is not an IPv6 address \(see/,
+    ],
+    [
+      ["client", "hello", "--host", "::1%lo"],
+      /^error: --host must have a zone \(%\.\.\.\) only on a link-local address \(fe80::\/10\), got "::1%lo": give ::1 \(see/,
+    ],
     // A path pasted from a "Listening on unix:PATH" line.
     [
       ["server", "echo", "--unix", "unix:/tmp/x.sock"],
