@@ -20,10 +20,12 @@ export function announceOrClose(
 ): void {
   const address = formatAddr(listener.addr);
   try {
+    // The socket step first, as every other trace line comes before what
+    // it leads to.
+    reporter.trace(`listen on ${address}`);
     reporter.always(`Listening on ${address}`);
   } catch (error) {
     listener.close();
     throw error;
   }
-  reporter.trace(`listen on ${address}`);
 }
