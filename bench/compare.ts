@@ -223,6 +223,12 @@ async function main(args: string[]): Promise<number> {
       GENERATOR_LABELS[options.generator]
     }; took ${minutes.toFixed(1)} min`,
     describeQuietness(runner.otherWork, runner),
+    // The CPU sampler leaves out a run's first 0.5 s (start-up, connects).
+    ...(options.seconds < 2
+      ? [
+        `runs of ${options.seconds} s: a client's CPU use may go unsampled (shown as such, and left out of medians); use --seconds 2 or more for CPU figures`,
+      ]
+      : []),
     "",
   ];
   for (const line of [...header, ...formatTable(rows)]) reporter.always(line);
