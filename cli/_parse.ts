@@ -65,12 +65,12 @@ export function parseCommand<O extends OptionDecls>(
     tokens: true,
   });
   // --help shows the help wherever it stands, even beside a mistake: the
-  // help is what says how to mend it.
-  if (
-    tokens.some((token) => token.kind === "option" && token.name === "help")
-  ) {
-    return null;
-  }
+  // help is what says how to mend it. An `h` inside a negative number's
+  // word (`-5h`) is no flag, as the loop below judges that word.
+  const isHelp = (token: (typeof tokens)[number]): boolean =>
+    token.kind === "option" && token.name === "help" &&
+    !/^-\d/.test(args[token.index]);
+  if (tokens.some(isHelp)) return null;
   const texts = new Map<string, string[]>();
   const positionals: string[] = [];
   let judged = -1;

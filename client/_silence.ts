@@ -40,6 +40,8 @@ export class Silence {
    * small message's write, which goes at once, its send time).
    */
   moved(now: number): void {
+    // Called on every send and read: without a limit, nothing to keep.
+    if (this.limitMs === undefined) return;
     this.#at = now;
     this.#written = this.#socket.bytesWritten;
   }

@@ -231,6 +231,8 @@ Deno.test("options: --help wins over missing positionals, bad values and unknown
   equal(parseCommand(SPEC, ["--help"]), null);
   equal(parseCommand(SPEC, ["-h", "--port", "nope"]), null);
   equal(parseCommand(SPEC, ["-h", "--bogus"]), null);
+  // The h of a negative number's word is no flag: the word is FIRST.
+  deepEqual(parseCommand(SPEC, ["-5h"])?.positionals, ["-5h"]);
   equal(parseCommand(SPEC, ["x", "--bogus", "--help"]), null);
   // After "--" it is a word like any other.
   equal(mistake(["--bogus", "--", "--help"]), 'unknown option "--bogus"');
