@@ -8,6 +8,7 @@
 
 import { announceStdin } from "./_stdin.ts";
 import {
+  connectionsToOpen,
   DEFAULT_LOAD_DURATION_MS,
   DEFAULT_LOAD_SIZE,
   DEFAULT_PIPELINE,
@@ -182,7 +183,7 @@ export async function runLoadCommand(
     throw new UsageError("give --size or --payload-file, not both");
   }
   checkRunLength(values);
-  checkConnectRamp(values, common.connections ?? 2);
+  checkConnectRamp(values, common.connections);
   const payloadFile = values["payload-file"];
   const options: LoadOptions = {
     ...common,
@@ -236,8 +237,9 @@ export async function runLoadCommand(
 }
 
 /**
- * Refuses a warm-up and duration too long for the run's timer together; each
- * alone was checked as it was read.
+ * Refuses a warm-up and duration too long for the run's timer together, in
+ * the options' words (the load refuses it too, as a RangeError); each alone
+ * was checked as it was read.
  */
 function checkRunLength(values: LoadValues): void {
   const tail = DRAIN_MS / 1000;
@@ -261,18 +263,22 @@ function checkRunLength(values: LoadValues): void {
 
 /**
  * Refuses a `--connect-rate` so low that the connections a run must open
- * could not all be opened within the longest wait a timer has: the run
- * would hang silently. A run waits for its first connections before its
- * clock starts; a counted run with `--lifetime` must also open every
- * replacement, where a timed one makes none due after its end.
+ * could not all be opened within the longest wait a timer has, in the
+ * options' words (the load refuses it too, as a RangeError): the run would
+ * hang silently.
  */
-function checkConnectRamp(values: LoadValues, slots: number): void {
+function checkConnectRamp(
+  values: LoadValues,
+  slots: number | undefined,
+): void {
   const rate = values["connect-rate"];
   if (rate === undefined) return;
   const { rounds, lifetime } = values;
-  const connections = rounds !== undefined && lifetime !== undefined
-    ? slots * Math.ceil(rounds / lifetime)
-    : slots;
+  const connections = connectionsToOpen({
+    connections: slots,
+    rounds,
+    lifetime,
+  });
   const seconds = (connections - 1) / rate;
   if (seconds <= MAX_SECONDS) return;
   throw new UsageError(

@@ -10,11 +10,11 @@
 import { fileProblem, readFileBoundedSync } from "../system/files.ts";
 import {
   derFits,
-  isBase64,
   isEncryptedKey,
   KEY_LABELS,
   pemBlocks,
 } from "../protocol/pem.ts";
+import { isBase64 } from "../protocol/bytes.ts";
 
 /**
  * The largest certificate or key file read. A bundle of every public root

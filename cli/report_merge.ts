@@ -10,13 +10,15 @@ import { announceStdin } from "./_stdin.ts";
 import { formatLoadReport } from "../client/load.ts";
 import {
   mergeReports,
+  parseReport,
+  ReportError,
+} from "../client/report_merge.ts";
+import {
   mixedLoops,
   mixedSettings,
-  parseReport,
   repeatedRun,
-  ReportError,
   unevenDurations,
-} from "../client/report_merge.ts";
+} from "../client/merge_warnings.ts";
 import type { LoadReport } from "../client/load_report.ts";
 import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";

@@ -7,6 +7,7 @@
  */
 
 import { checkPositive, checkWhole } from "../protocol/option_checks.ts";
+import { MAX_TIMER_MS } from "../system/timers.ts";
 import {
   type Endpoint,
   endpointOf,
@@ -31,6 +32,37 @@ export const MAX_PIPELINE = 65_536;
 
 /** Default for {@linkcode LoadOptions.pipeline}: one message in flight, as wrk2. */
 export const DEFAULT_PIPELINE = 1;
+
+/**
+ * How long round trips still in flight when the time is up may take before
+ * they are abandoned and counted as timed out. One timer waits for the
+ * warm-up, the duration and this together, so they must fit in one.
+ */
+export const DRAIN_MS = 2_000;
+
+/** The longest run, warm-up included, in ms: with the drain, one timer's wait. */
+export const MAX_RUN_MS = MAX_TIMER_MS - DRAIN_MS;
+
+/**
+ * The connections a run must open: one per slot, and under `lifetime` in a
+ * counted run every replacement too (a timed run makes none due after its
+ * end, and so need not open them).
+ *
+ * @example
+ * ```ts
+ * import { connectionsToOpen } from "./_load_options.ts";
+ * connectionsToOpen({ connections: 2, rounds: 5, lifetime: 2 }); // 6
+ * ```
+ */
+export function connectionsToOpen(
+  options: Pick<LoadOptions, "connections" | "rounds" | "lifetime">,
+): number {
+  const slots = options.connections ?? 2;
+  const { rounds, lifetime } = options;
+  return rounds !== undefined && lifetime !== undefined
+    ? slots * Math.ceil(rounds / lifetime)
+    : slots;
+}
 
 /** Options for `runLoad` (client/load.ts). */
 export interface LoadOptions extends ClientOptions {
@@ -107,7 +139,9 @@ export interface LoadPlan {
 
 /**
  * Fills in `options`' defaults; throws a RangeError when both `rounds` and
- * `durationMs` are given, or `omitMs` with `rounds`.
+ * `durationMs` are given, `omitMs` with `rounds`, a run longer than
+ * {@linkcode MAX_RUN_MS}, or a `connectRate` too low to open the run's
+ * connections within a timer's longest wait (the run would hang).
  *
  * @example
  * ```ts
@@ -133,6 +167,25 @@ export function planLoad(options: LoadOptions): LoadPlan {
   const durationMs = rounds === undefined
     ? options.durationMs ?? DEFAULT_LOAD_DURATION_MS
     : undefined;
+  if (durationMs !== undefined && omitMs + durationMs > MAX_RUN_MS) {
+    throw new RangeError(
+      `omitMs plus durationMs must be at most ${MAX_RUN_MS} (a timer's longest wait less the ${DRAIN_MS} ms drain), got ${
+        omitMs + durationMs
+      }`,
+    );
+  }
+  // A run waits for its first connections before its clock starts.
+  const { connectRate } = options;
+  const openMs = connectRate === undefined
+    ? 0
+    : (connectionsToOpen(options) - 1) / connectRate * 1000;
+  if (openMs > MAX_TIMER_MS) {
+    throw new RangeError(
+      `connectRate ${connectRate} would take ${
+        Math.round(openMs)
+      } ms to open the run's connections, more than a timer can wait (${MAX_TIMER_MS} ms)`,
+    );
+  }
   const slots = options.connections ?? 2;
   const window = options.pipeline ?? DEFAULT_PIPELINE;
   return {

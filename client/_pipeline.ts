@@ -13,6 +13,7 @@ import { NetError } from "../protocol/errors.ts";
 import type { StreamSocket } from "../protocol/socket.ts";
 import { connectionFailure } from "./_many.ts";
 import { closedEarly, echoMismatch, extraBytes } from "./_pipeline_errors.ts";
+import { InFlightTimes } from "./_in_flight.ts";
 import { Silence } from "./_silence.ts";
 import { EARLY_MS, sleepUntil } from "./_schedule.ts";
 import { seconds } from "../output/count.ts";
@@ -74,10 +75,7 @@ export class PipelinedConnection {
   /** When the last message was handed to the OS (pipelined sends only). */
   lastSentAt: number = -Infinity;
   #job: PipelineJob;
-  // Send times of the messages in flight, oldest at #head.
-  #planned: number[] = [];
-  #sentAt: number[] = [];
-  #head = 0;
+  #times = new InFlightTimes();
   // Bytes of the oldest message in flight echoed so far.
   #offset = 0;
   #writerDone = false;
@@ -223,8 +221,7 @@ export class PipelinedConnection {
       }
       // Sent early (within a timer tick): count from the actual send.
       const due = planned === undefined ? now : Math.min(planned, now);
-      this.#planned.push(due);
-      this.#sentAt.push(now);
+      this.#times.push(due, now);
       this.sent++;
       this.lastSentAt = now;
       job.onSend(now, due);
@@ -259,8 +256,7 @@ export class PipelinedConnection {
     let now = performance.now();
     for (let index = 0; index < job.limit && !this.#stopped; index++) {
       if (now >= job.deadline) break;
-      this.#planned.push(now);
-      this.#sentAt.push(now);
+      this.#times.push(now, now);
       this.sent++;
       job.onSend(now, now);
       let written = 0;
@@ -375,20 +371,10 @@ export class PipelinedConnection {
   }
 
   #complete(now: number): void {
-    const head = this.#head++;
-    const planned = this.#planned[head];
-    const sentAt = this.#sentAt[head];
-    if (this.#head === this.#planned.length) {
-      this.#planned.length = 0;
-      this.#sentAt.length = 0;
-      this.#head = 0;
-    } else if (this.#head > 1024) {
-      this.#planned.splice(0, this.#head);
-      this.#sentAt.splice(0, this.#head);
-      this.#head = 0;
-    }
+    const times = this.#times;
+    times.shift();
     this.echoed++;
-    this.#job.onEcho(planned, sentAt, now);
+    this.#job.onEcho(times.planned, times.sentAt, now);
     const wake = this.#wakeWriter;
     this.#wakeWriter = undefined;
     wake?.();

@@ -9,6 +9,7 @@
  */
 
 import { percentileKey } from "./latency.ts";
+import { isJsonObject } from "../protocol/json_object.ts";
 
 /** A field's check: undefined when the value is fine, else what it must be. */
 type Check = (value: unknown) => string | undefined;
@@ -81,7 +82,7 @@ function percentiles(value: unknown): string | undefined {
 }
 
 function errors(value: unknown): string | undefined {
-  if (!isObject(value)) return "an object of error counts by kind";
+  if (!isJsonObject(value)) return "an object of error counts by kind";
   for (const [kind, n] of Object.entries(value)) {
     if (!KIND.test(kind)) {
       return `an object of error counts by kind, each kind lower-case words joined by "-" (as "closed-early"), not ${
@@ -103,7 +104,7 @@ function list(value: unknown): string | undefined {
 const LATENCY_KEYS = ["count", "min", "mean", "stddev", "max"];
 
 function latency(value: unknown): string | undefined {
-  if (!isObject(value)) return "an object of latency figures";
+  if (!isJsonObject(value)) return "an object of latency figures";
   if (count(value.count) !== undefined) {
     return "an object of latency figures with a whole-number count";
   }
@@ -117,10 +118,6 @@ function latency(value: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 const CONFIG: Record<string, Check> = {
@@ -187,7 +184,7 @@ const REPORT: Record<string, Check> = {
 export function reportProblem(
   report: Record<string, unknown>,
 ): string | undefined {
-  if (!isObject(report.config)) return '"config" must be an object';
+  if (!isJsonObject(report.config)) return '"config" must be an object';
   const config = report.config;
   for (const [key, check] of Object.entries(CONFIG)) {
     const problem = check(config[key]);

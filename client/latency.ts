@@ -16,7 +16,7 @@ import {
   encodeIntoCompressedBase64,
   type Histogram,
 } from "hdr-histogram-js";
-import { checkHistogramBounds } from "./_histogram_bounds.ts";
+import { checkHistogramBounds } from "../protocol/hdr_histogram.ts";
 
 /** Samples are kept in microseconds: loopback round trips take tens of them. */
 export const MICROS_PER_MS = 1000;

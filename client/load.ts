@@ -19,13 +19,20 @@ import { EARLY_MS, Schedule, sleepUntil, Ticker } from "./_schedule.ts";
 import { LiveConnections } from "./_live_connections.ts";
 import { Slots } from "./_load_slots.ts";
 import { PauseWatch } from "./_pauses.ts";
-import { type LoadOptions, type LoadPlan, planLoad } from "./_load_options.ts";
+import {
+  DRAIN_MS,
+  type LoadOptions,
+  type LoadPlan,
+  planLoad,
+} from "./_load_options.ts";
 
 export { formatInterval, formatLoadReport } from "./load_report.ts";
 export {
+  connectionsToOpen,
   DEFAULT_LOAD_DURATION_MS,
   DEFAULT_LOAD_SIZE,
   DEFAULT_PIPELINE,
+  DRAIN_MS,
   type LoadOptions,
   MAX_LOAD_SIZE,
   MAX_PIPELINE,
@@ -33,13 +40,6 @@ export {
 export type { IntervalReport, LoadReport } from "./load_report.ts";
 export type { LoadResult } from "./_load_figures.ts";
 export type { Verdict } from "./_load_verdict.ts";
-
-/**
- * How long round trips still in flight when the time is up may take before
- * they are abandoned and counted as timed out. One timer waits for the
- * warm-up, the duration and this together, so they must fit in one.
- */
-export const DRAIN_MS = 2_000;
 
 /**
  * Opens the connections (at most 128 connects in flight, paced by

@@ -25,6 +25,7 @@ export {
   type ProtocolReason,
   REPLY_EXCERPT,
 } from "./app_header.ts";
+import { isJsonObject } from "./json_object.ts";
 
 /** The content type of the client's binary requests. */
 export const CLIENT_BINARY_TYPE = "binary/custom-client-binary-type";
@@ -202,7 +203,7 @@ const PREFIX_BYTES = textEncoder.encode(BINARY_RESPONSE_PREFIX);
 export function requestFields(
   value: unknown,
 ): { action: unknown; value: unknown } {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+  if (!isJsonObject(value)) {
     throw new ProtocolError(
       "bad-request",
       "the text/json request is not a JSON object",
@@ -283,11 +284,10 @@ function isLowSurrogate(code: number): boolean {
  * ```
  */
 export function responseResult(value: unknown): unknown {
-  if (
-    value === null || typeof value !== "object" || Array.isArray(value) ||
-    !Object.hasOwn(value, "result")
-  ) return undefined;
-  return (value as Record<string, unknown>).result;
+  if (!isJsonObject(value) || !Object.hasOwn(value, "result")) {
+    return undefined;
+  }
+  return value.result;
 }
 
 /**

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
 import {
   type AppHeader,
   type AppMessage,
@@ -209,14 +210,7 @@ export class AppDecoder {
   /** The part in progress, whole: one block, or the blocks joined. */
   #joined(): Uint8Array {
     const blocks = this.#blocks;
-    if (blocks.length === 1) return blocks[0];
-    const whole = new Uint8Array(this.#allocated);
-    let offset = 0;
-    for (const block of blocks) {
-      whole.set(block, offset);
-      offset += block.length;
-    }
-    return whole;
+    return blocks.length === 1 ? blocks[0] : concatBytes(blocks);
   }
 
   #drop(): void {

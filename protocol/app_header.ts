@@ -8,6 +8,7 @@
  */
 
 import { quotedExcerpt } from "../output/excerpt.ts";
+import { isJsonObject } from "./json_object.ts";
 
 /** Why a message was rejected; tests and logs tell the cases apart by it. */
 export type ProtocolReason =
@@ -128,7 +129,7 @@ export function parseAppHeader(
   } catch {
     throw new ProtocolError("header-not-json", "the header is not valid JSON");
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+  if (!isJsonObject(parsed)) {
     throw new ProtocolError(
       "header-not-object",
       "the header is JSON but not an object",

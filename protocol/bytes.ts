@@ -1,6 +1,6 @@
 /**
- * Byte helpers every layer needs: joining chunks into one array, and
- * reading a stream whole within a size bound.
+ * Byte helpers every layer needs: joining chunks into one array, reading
+ * a stream whole within a size bound, and strict base64.
  *
  * @module
  */
@@ -58,4 +58,34 @@ export async function readBytes(
     reader.releaseLock();
   }
   return concatBytes(chunks);
+}
+
+/**
+ * True for strict base64: whole groups of four, padding only at the end,
+ * and no whitespace (`atob` skips whitespace that other decoders read as
+ * data, so a check made with `atob` alone could vouch for other bytes).
+ *
+ * @example
+ * ```ts
+ * import { isBase64 } from "./bytes.ts";
+ * isBase64("QQ=="); // true
+ * isBase64("QQ="); // false
+ * ```
+ */
+export function isBase64(text: string): boolean {
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 === 0;
+}
+
+/**
+ * The bytes of a base64 text; throws a `DOMException` for text `atob`
+ * cannot read. Check it with {@linkcode isBase64} first for strict base64.
+ *
+ * @example
+ * ```ts
+ * import { base64Bytes } from "./bytes.ts";
+ * base64Bytes("QUI="); // Uint8Array [65, 66]
+ * ```
+ */
+export function base64Bytes(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 }

@@ -1,12 +1,14 @@
 /**
  * The PEM and DER formats as far as a TLS certificate or key file needs
  * checking before it is used: a file's blocks, whether a key is encrypted,
- * whether a block's body is base64, and whether a certificate's or key's
+ * and whether a certificate's or key's
  * DER has the right outer shape. `cli/_pem.ts` says, in one sentence
  * naming the file and option, what is wrong.
  *
  * @module
  */
+
+import { base64Bytes } from "./bytes.ts";
 
 /** The labels of the unencrypted private keys Deno's TLS reads. */
 export const KEY_LABELS: ReadonlySet<string> = new Set([
@@ -33,10 +35,6 @@ const DER_SHAPES: Readonly<
   "CERTIFICATE": { starts: [0x30, 0x30, 0x03], exact: true },
   ...Object.fromEntries([...KEY_LABELS].map((label) => [label, KEY_SHAPE])),
 };
-
-function atobBytes(base64: string): Uint8Array {
-  return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-}
 
 /**
  * True when `der` is one DER SEQUENCE, exactly, whose elements each fit
@@ -123,21 +121,6 @@ export function isEncryptedKey(text: string): boolean {
 }
 
 /**
- * True for a block body in base64 (whole groups of four, padding only at
- * the end).
- *
- * @example
- * ```ts
- * import { isBase64 } from "./pem.ts";
- * isBase64("QQ=="); // true
- * isBase64("QQ="); // false
- * ```
- */
-export function isBase64(base64: string): boolean {
-  return /^[A-Za-z0-9+/]*={0,2}$/.test(base64) && base64.length % 4 === 0;
-}
-
-/**
  * True when a block of a label whose DER netdemo checks (a certificate, an
  * unencrypted key) holds DER of that shape; true for any other label.
  *
@@ -149,5 +132,5 @@ export function isBase64(base64: string): boolean {
  */
 export function derFits(label: string, base64: string): boolean {
   const shape = DER_SHAPES[label];
-  return shape === undefined || fitsShape(atobBytes(base64), shape);
+  return shape === undefined || fitsShape(base64Bytes(base64), shape);
 }

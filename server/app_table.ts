@@ -15,6 +15,7 @@ import {
   readStdin,
 } from "../system/files.ts";
 import { quotedExcerpt } from "../output/excerpt.ts";
+import { isJsonObject } from "../protocol/json_object.ts";
 
 /** A table larger than this is refused rather than read into memory. */
 export const MAX_TABLE_BYTES = 16 * 1024 * 1024;
@@ -133,7 +134,7 @@ function parseTable(text: string, source: string): Map<string, string> {
   } catch {
     throw new TableError(`${tableName(source)} is not valid JSON`);
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+  if (!isJsonObject(parsed)) {
     throw new TableError(
       `${tableName(source)} must be a JSON object mapping strings to strings`,
     );

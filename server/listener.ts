@@ -13,12 +13,8 @@ import {
   endpointOf,
   formatEndpoint,
 } from "../protocol/endpoint.ts";
-import {
-  errorMessage,
-  keyPairReason,
-  NetError,
-  toNetError,
-} from "../protocol/errors.ts";
+import { errorMessage, NetError, toNetError } from "../protocol/errors.ts";
+import { keyPairReason } from "../protocol/tls_reasons.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { announceOrClose } from "./_announce.ts";
 import { listenUnix } from "./_unix_listener.ts";

@@ -1,8 +1,9 @@
 /**
  * `netdemo client multi`'s load mode end to end, its connections:
  * `--connect-timeout`, a server that closes early, failed connections
- * replaced, the open-file limit, Ctrl-C while connecting, and usage
- * mistakes, and a server that stops after serving (churn: `load_churn_test.ts`).
+ * replaced, the open-file limit, Ctrl-C while connecting, and a server
+ * that stops after serving (churn: `load_churn_test.ts`, usage mistakes:
+ * `load_usage_test.ts`).
  *
  * @module
  */
@@ -14,100 +15,8 @@ import {
   type Socket as NodeSocket,
 } from "node:net";
 import { CliProcess, lines, runCli } from "./_helpers.ts";
-import { runMain } from "./_main.ts";
 import { readBytes, writeAll } from "./_net.ts";
 import { startPythonServer } from "./_python.ts";
-import { MIB } from "./_load.ts";
-
-Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file exits 1", async () => {
-  const cases: [string[], RegExp][] = [
-    [["--rate", "0"], /--rate must be a number more than 0, got "0"/],
-    [["--rate", "fast"], /--rate must be a number more than 0/],
-    [["--pipeline", "0"], /--pipeline must be an integer from 1 to/],
-    [["--lifetime", "0"], /--lifetime must be an integer of 1 or more/],
-    [["--connect-rate", "-1"], /--connect-rate must be a number more than 0/],
-    // The run's clock waits for its first connections: never, at this rate.
-    [
-      ["--connect-rate", "1e-9", "--duration", "1"],
-      /^error: --connect-rate 1e-9 would take 1000000000 s to open 2 connections, longer than a timer can wait \(2147483 s, about 24\.8 days\); give a higher rate/,
-    ],
-    [
-      ["--connect-rate", "1e-6", "--conns", "4", "--rounds", "1"],
-      /would take 3000000 s to open 4 connections/,
-    ],
-    // A counted run must open every replacement too: 2 x ceil(5 / 2).
-    [
-      ["--connect-rate", "1e-6", "--lifetime", "2", "--rounds", "5"],
-      /would take 5000000 s to open 6 connections/,
-    ],
-    [
-      ["--connect-timeout", "-1"],
-      /--connect-timeout must be a number of seconds \(0 or more\)/,
-    ],
-    [["--interval", "0"], /--interval must be at least 0\.1 seconds/],
-    [["--interval", "0.05"], /--interval must be at least 0\.1 seconds/],
-    [["--omit", "0"], /--omit must be more than 0 seconds/],
-    [["--omit", "1", "--rounds", "2"], /--omit needs a timed run/],
-    [["--percentiles", "50,,99"], /--percentiles must be numbers above 0/],
-    [["--percentiles", "100.5"], /--percentiles must be numbers above 0/],
-    [["--size", `${64 * MIB + 1}`], /--size must be an integer from 1 to/],
-    [
-      ["--size", "10", "--payload-file", "x"],
-      /give --size or --payload-file, not both/,
-    ],
-  ];
-  const results = [];
-  for (const [args] of cases) {
-    results.push(await runMain(["client", "multi", "--port", "1", ...args]));
-  }
-  results.forEach((result, i) => {
-    const [args, pattern] = cases[i];
-    equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
-    equal(result.stdout, "");
-    equal(lines(result.stderr).length, 1, result.stderr);
-    match(result.stderr, pattern);
-  });
-  const missing = await runCli([
-    "client",
-    "multi",
-    "--port",
-    "1",
-    "--payload-file",
-    "/nonexistent/payload.bin",
-  ]);
-  equal(missing.code, 1);
-  equal(
-    missing.stderr,
-    'error: cannot read --payload-file "/nonexistent/payload.bin": no such file\n',
-  );
-  // A device never ends and a FIFO blocks whoever opens it: neither is read.
-  const device = await runCli([
-    "client",
-    "multi",
-    "--port",
-    "1",
-    "--payload-file",
-    "/dev/zero",
-  ]);
-  equal(device.code, 1);
-  equal(
-    device.stderr,
-    'error: cannot read --payload-file "/dev/zero": it is not a regular file (a FIFO, a device or a socket)\n',
-  );
-  const empty = await runCli([
-    "client",
-    "multi",
-    "--port",
-    "1",
-    "--payload-file",
-    "-",
-  ], { stdin: "" });
-  equal(empty.code, 1);
-  equal(
-    empty.stderr,
-    "error: --payload-file stdin is empty; a message needs at least 1 byte\n",
-  );
-});
 
 Deno.test("load: --connect-timeout gives up on a connect the server's full backlog never answers", async () => {
   const { server, port } = await startPythonServer("unaccepting_server.py", [
@@ -281,7 +190,7 @@ Deno.test("load: a message still unechoed 2 s after the duration is one timeout 
   );
 });
 
-Deno.test("client multi: more connections than the open-file limit allows is one line before any connect, with the binary's permissions", async () => {
+Deno.test("load: more connections than the open-file limit allows is one line before any connect, with the binary's permissions", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     // /proc/self/limits is read through cat: Deno opens /proc only under

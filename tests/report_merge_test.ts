@@ -263,3 +263,38 @@ Deno.test("report merge: runs that differ in message size, transport, pipeline o
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("report merge's config.percentiles is the union of the reports', as README says", async () => {
+  const server = await spawnQuietEcho();
+  const dir = await Deno.makeTempDir();
+  try {
+    const files = [`${dir}/a.json`, `${dir}/b.json`];
+    for (const [i, list] of ["50,99", "75,99,99.9"].entries()) {
+      const run = await runCli([
+        ...["client", "multi", "-p", `${server.port}`, "--rounds", "20"],
+        ...["--percentiles", list, "--json"],
+      ]);
+      equal(run.code, 0, run.stderr);
+      await Deno.writeTextFile(files[i], run.stdout);
+    }
+    const merged = await runCli(["report", "merge", ...files, "--json"]);
+    equal(merged.code, 0, merged.stderr);
+    const report = JSON.parse(merged.stdout);
+    deepEqual(report.config.percentiles, [50, 75, 99, 99.9]);
+    for (const key of ["p50", "p75", "p99", "p99.9"]) {
+      equal(typeof report.latencyMs[key], "number", key);
+    }
+    const readme = await Deno.readTextFile(
+      new URL("../README.md", import.meta.url),
+    );
+    ok(
+      readme.replace(/\s+/g, " ").includes(
+        "`config` is the first report's with `connections` (and `rate`, when every run had one) summed and `percentiles` the union of the reports' lists",
+      ),
+      "README says how config.percentiles merges",
+    );
+  } finally {
+    await server.process.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

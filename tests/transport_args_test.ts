@@ -14,7 +14,7 @@ import { clientHello } from "../cli/client_hello.ts";
 import { serverEcho } from "../cli/server_echo.ts";
 import { formatAddr } from "../protocol/address.ts";
 import type { Endpoint } from "../protocol/endpoint.ts";
-import { tlsReason } from "../protocol/errors.ts";
+import { tlsReason } from "../protocol/tls_reasons.ts";
 import { describeAcceptFailure } from "../server/listener.ts";
 import { testCerts } from "./certs.ts";
 

@@ -1,6 +1,7 @@
 /**
- * A bounds check of an HdrHistogram compressed base64 text, made before the
- * library decodes it. The library trusts the encoding: a zero run of 2^50
+ * HdrHistogram's V2 compressed base64 encoding, as the load report's
+ * `histogram` field carries it: a bounds check of such a text, made before
+ * the library decodes it. The library trusts the encoding: a zero run of 2^50
  * buckets in a 1 KB text makes it walk 2^50 slots, a payload length past the
  * data makes it read zeros for as long as the length says, and a small zlib
  * stream can inflate to gigabytes. A report read from a file is a peer's
@@ -11,6 +12,7 @@
  */
 
 import { inflateSync } from "node:zlib";
+import { base64Bytes, isBase64 } from "./bytes.ts";
 
 // The V2 cookies, with the word-size nibble (0xf0) cleared.
 const COMPRESSED_COOKIE = 0x1c849304;
@@ -29,7 +31,7 @@ const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
  *
  * @example
  * ```ts
- * import { checkHistogramBounds } from "./_histogram_bounds.ts";
+ * import { checkHistogramBounds } from "./hdr_histogram.ts";
  * checkHistogramBounds("not a histogram"); // throws a RangeError
  * ```
  */
@@ -150,12 +152,9 @@ function cookieBase(cookie: number): number {
 // library's decoder reads each such character as six zero bits, so with
 // any the two would see different bytes, and the check would vouch for
 // bytes the library never reads.
-const BASE64 =
-  /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 function fromBase64(text: string): Uint8Array {
-  if (!BASE64.test(text)) throw notHistogram();
-  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+  if (!isBase64(text)) throw notHistogram();
+  return base64Bytes(text);
 }
 
 function notHistogram(): RangeError {
