@@ -159,7 +159,9 @@ export class LoadFigures {
   onEcho = (plannedAt: number, sentAt: number, now: number): void => {
     this.#allTrips++;
     if (plannedAt < this.#countFrom) return;
-    const ms = now - plannedAt;
+    // Sent a timer tick early: from the actual send, not the later due
+    // time, as the uncorrected latency is.
+    const ms = now - Math.min(plannedAt, sentAt);
     this.#latency.record(ms);
     this.#meter?.record(ms);
     this.#uncorrected?.record(now - sentAt);
@@ -331,7 +333,7 @@ export class LoadFigures {
       interrupted,
       durationSeconds: roundTo(seconds, 6),
       connectionsOpened: opened,
-      connectionsPerSecond: roundTo(seconds > 0 ? churn / seconds : 0, 1),
+      connectionsPerSecond: roundRate(seconds > 0 ? churn / seconds : 0),
       roundTrips,
       roundTripsPerSecond: roundRate(perSecond),
       bytesPerSecond: Math.round(perSecond * size),

@@ -219,8 +219,10 @@ export class PipelinedConnection {
       if (now >= job.deadline + (planned === undefined ? 0 : LATE_SEND_MS)) {
         break;
       }
-      // Sent early (within a timer tick): count from the actual send.
-      const due = planned === undefined ? now : Math.min(planned, now);
+      // Its schedule time, even when sent early (within a timer tick):
+      // what was due after a warm-up is counted, and its latency is taken
+      // from the earlier of the two (see PipelineJob.onEcho).
+      const due = planned ?? now;
       this.#times.push(due, now);
       this.sent++;
       this.lastSentAt = now;

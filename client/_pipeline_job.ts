@@ -48,7 +48,12 @@ export interface PipelineJob {
   wakeAt?(time: number, wake: () => void): void;
   /** Called as each message is handed to the OS, with when it was due. */
   onSend(sentAt: number, plannedAt: number): void;
-  /** Called as each echo is complete: its planned and actual send times. */
+  /**
+   * Called as each echo is complete: its planned and actual send times.
+   * A message sent up to a timer tick early has `sentAt` before
+   * `plannedAt`; its latency counts from `sentAt`, never from the later
+   * due time.
+   */
   onEcho(plannedAt: number, sentAt: number, now: number): void;
   /** Called once every message is sent and echoed (before the close). */
   onDone?(): void;

@@ -164,7 +164,7 @@ export function formatLoadReport(report: LoadReport): string[] {
   const opened = !churned
     ? `${report.connectionsOpened} of ${config.connections} opened`
     : `${report.connectionsOpened} opened (${
-      report.connectionsPerSecond.toFixed(1)
+      roundPerSecond(report.connectionsPerSecond)
     }${handshakes}/s)`;
   const rate = config.rate === null
     ? ""
@@ -295,16 +295,19 @@ export function roundTo(value: number, digits: number): number {
 }
 
 /**
- * A rate as the JSON report keeps it: one decimal from 1 a second up,
- * three significant digits below, so that 0.04/s does not become 0.
+ * A rate as the JSON report keeps it: three decimals from 1 a second up,
+ * three significant digits below, so that 0.04/s does not become 0. The
+ * text rounds it again ({@linkcode roundPerSecond}), so it must keep more
+ * than the text shows: with one decimal, 999.49/s was kept as 999.5 and
+ * printed as 1000.
  *
  * @example
  * ```ts
  * import { roundRate } from "./load_report.ts";
- * roundRate(1903.46); // 1903.5
+ * roundRate(1903.4567); // 1903.457
  * roundRate(0.0401); // 0.0401
  * ```
  */
 export function roundRate(value: number): number {
-  return value >= 1 ? roundTo(value, 1) : Number(value.toPrecision(3));
+  return value >= 1 ? roundTo(value, 3) : Number(value.toPrecision(3));
 }

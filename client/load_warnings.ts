@@ -32,6 +32,8 @@ export function loadWarnings(result: LoadResult): string[] {
   else if (stalledQuietly(result)) {
     lines.push(stallWarning(result, shortfallOf(result)));
   }
+  const stretched = stretchedSpan(result);
+  if (stretched !== undefined) lines.push(stretched);
   if (result.endedEarlyAfter !== undefined) {
     const { omitSeconds, durationSeconds } = result.report.config;
     const why = result.failures.counts["too-many-open-files"]
@@ -148,4 +150,36 @@ function behindWarning(result: LoadResult): string {
   return `the schedule was held back by its pipelines: ${shortfall}, with ${
     pipelinesOf(result)
   } (connections x pipeline / round-trip time caps the rate); give more --conns or a deeper --pipeline`;
+}
+
+/**
+ * Says when a timed `--rate` run's figures span more than its duration:
+ * the span ends one schedule step after the last message due, which at a
+ * low rate lies well past the run's end (`--rate 0.1 --duration 1` spans
+ * 10 s); else undefined. Within 1% it is the schedule's rounding.
+ */
+function stretchedSpan(result: LoadResult): string | undefined {
+  const { config, durationSeconds, interrupted } = result.report;
+  const { rate } = config;
+  const duration = config.durationSeconds;
+  if (
+    rate === null || duration === null || interrupted ||
+    result.endedEarlyAfter !== undefined
+  ) return undefined;
+  // Due at 0, 1 / rate, ... up to the duration; a hair under each step,
+  // as the schedule counts them.
+  const due = Math.ceil(duration * rate - 1e-9);
+  const span = due / rate;
+  if (span <= duration * 1.01 || durationSeconds <= duration * 1.01) {
+    return undefined;
+  }
+  // Measured times to three digits: 0.667 s, not 0.666666666666667 s.
+  const short = (value: number): string => `${Number(value.toPrecision(3))} s`;
+  const step = short(1 / rate);
+  const messages = due === 1 ? "the 1 message" : `the ${due} messages`;
+  return `--rate ${rate} has a message due every ${step}, so the figures span the schedule's ${
+    short(span)
+  } for ${messages} due in the ${
+    seconds(duration * 1000)
+  } run, not the run's own length; give a --duration that holds whole steps of 1 / rate`;
 }

@@ -8,12 +8,7 @@
  */
 
 import { LatencyRecorder, type LatencyStats } from "./latency.ts";
-import {
-  type LoadReport,
-  REPORT_SCHEMA,
-  roundRate,
-  roundTo,
-} from "./load_report.ts";
+import { type LoadReport, REPORT_SCHEMA, roundRate } from "./load_report.ts";
 import { reportProblem } from "./_report_shape.ts";
 import { isJsonObject } from "../protocol/json_object.ts";
 
@@ -154,9 +149,8 @@ export function mergeReports(
     interrupted: reports.some((report) => report.interrupted),
     durationSeconds: Math.max(...reports.map((r) => r.durationSeconds)),
     connectionsOpened: sum((report) => report.connectionsOpened),
-    connectionsPerSecond: roundTo(
+    connectionsPerSecond: roundRate(
       sum((report) => report.connectionsPerSecond),
-      1,
     ),
     roundTrips: sum((report) => report.roundTrips),
     roundTripsPerSecond: roundRate(sum((report) => report.roundTripsPerSecond)),

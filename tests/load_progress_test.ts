@@ -5,7 +5,8 @@
  * @module
  */
 
-import { equal } from "node:assert/strict";
+import { equal, match } from "node:assert/strict";
+import { formatLoadReport } from "../client/load_report.ts";
 import { LoadFigures } from "../client/_load_figures.ts";
 import { planLoad } from "../client/_load_options.ts";
 import { FailureTally } from "../client/failures.ts";
@@ -58,4 +59,42 @@ Deno.test("load progress: a tick at the warm-up's end says it is over, not '0 s 
     figuresWith(0).progressLine(1000),
     "1 s elapsed: 0 round trips/s, nothing counted yet, 0 errors",
   );
+});
+
+Deno.test("load figures: a message due at the warm-up's end and sent a timer tick early is counted, its latency from its actual send", () => {
+  const figures = figuresWith(1000);
+  figures.onSend(999.5, 1000);
+  figures.onEcho(1000, 999.5, 1000.3);
+  equal(figures.roundTrips, 1);
+  equal(
+    figures.progressLine(2000),
+    "1 s elapsed: 1 round trips/s, p99 so far 0.800 ms, 0 errors",
+  );
+});
+
+Deno.test("load figures: rates are rounded once for the text (999.49/s prints as 999), and one replaced connection in 25 s is 0.04/s, not 0", () => {
+  const figures = figuresWith(0);
+  figures.startCounting(2);
+  for (let i = 0; i < 1944; i++) {
+    figures.onSend(i, i);
+    figures.onEcho(i, i, i + 0.1);
+  }
+  const { report } = figures.result(1945, {
+    opened: 3,
+    interrupted: false,
+    deadline: 2000,
+  });
+  equal(report.roundTripsPerSecond, 999.486);
+  equal(report.connectionsPerSecond, 0.514);
+  const text = formatLoadReport(report);
+  match(text[2], /^Rate: +999 round trips\/s, /);
+  const slow = figuresWith(0);
+  slow.startCounting(2);
+  const churn = slow.result(25_000, {
+    opened: 3,
+    interrupted: false,
+    deadline: 25_000,
+  }).report;
+  equal(churn.connectionsPerSecond, 0.04);
+  match(formatLoadReport(churn)[0], /^Connections: +3 opened \(0\.04\/s\)$/);
 });

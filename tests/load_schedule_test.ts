@@ -5,11 +5,11 @@
  * @module
  */
 
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { loadAgainstEcho, slowEcho } from "./_load.ts";
 import { runLoad } from "../client/load.ts";
 import { serveEcho } from "../server/echo.ts";
-import { CliProcess, spawnQuietEcho } from "./_helpers.ts";
+import { CliProcess, runCli, spawnQuietEcho, within } from "./_helpers.ts";
 import {
   EARLY_MS,
   Pacer,
@@ -57,7 +57,7 @@ Deno.test("schedule: an aborted sleep ends at once", async () => {
   const controller = new AbortController();
   const sleeping = sleepUntil(performance.now() + 60_000, controller.signal);
   controller.abort();
-  await sleeping;
+  await within(sleeping, 5_000, "a sleepUntil 60 s ahead, aborted");
 });
 
 Deno.test("schedule: the connect pacer lets the k-th event through k/rate seconds after the first", async () => {
@@ -218,9 +218,11 @@ Deno.test("schedule: a timed run's wait for its deadline, woken a timer's tick e
 });
 
 Deno.test("schedule: a client stopped across its warm-up's end still reports no more than its rate", async () => {
-  // SIGSTOP 0.3 s into a 0.5 s warm-up, for 0.6 s: messages due in the
-  // warm-up must stay out of the figures, and the counted time must start
-  // at the warm-up's end, however late its timer fires.
+  // SIGSTOP at the first send of a 0.5 s warm-up, for 0.6 s: messages due
+  // in the warm-up must stay out of the figures, and the counted time must
+  // start at the warm-up's end, however late its timer fires. The stop
+  // follows the first write's trace line, with no wait of its own, so that
+  // it starts well inside the warm-up even on a busy machine.
   const server = await spawnQuietEcho();
   const client = new CliProcess([
     ...["client", "multi", "--port", `${server.port}`, "--conns", "2"],
@@ -229,7 +231,6 @@ Deno.test("schedule: a client stopped across its warm-up's end still reports no 
   ]);
   try {
     await client.waitForLine(/\] write 64 bytes /);
-    await new Promise((resolve) => setTimeout(resolve, 300));
     client.child.kill("SIGSTOP");
     await new Promise((resolve) => setTimeout(resolve, 600));
     client.child.kill("SIGCONT");
@@ -356,4 +357,30 @@ Deno.test("schedule: a --rate run interrupted on schedule leaves no message 'due
   // 2000/s on a quiet machine; a client in a busy test process may lag.
   const sent = report.achievedRate!;
   ok(sent <= 2000 && sent >= 1900, `sent ${sent}/s`);
+});
+
+Deno.test("schedule: a timed --rate run whose last step ends well past its duration says so on stderr", async () => {
+  const server = await spawnQuietEcho();
+  try {
+    // Due at 0 and 0.667 s: the schedule's span is 1.33 s.
+    const run = await runCli([
+      ...["client", "multi", "--port", `${server.port}`, "--conns", "1"],
+      ...["--rate", "1.5", "--duration", "1"],
+    ]);
+    equal(run.code, 0, run.stderr);
+    match(run.stdout, /^Round trips: +2 of 64 bytes in 1\.33 s$/m);
+    equal(
+      run.stderr,
+      "warning: --rate 1.5 has a message due every 0.667 s, so the figures span the schedule's 1.33 s for the 2 messages due in the 1 s run, not the run's own length; give a --duration that holds whole steps of 1 / rate\n",
+    );
+    // Whole steps: no warning.
+    const whole = await runCli([
+      ...["client", "multi", "--port", `${server.port}`, "--conns", "1"],
+      ...["--rate", "2", "--duration", "1"],
+    ]);
+    equal(whole.code, 0, whole.stderr);
+    equal(whole.stderr, "");
+  } finally {
+    await server.process.stop();
+  }
 });
