@@ -46,6 +46,12 @@ import {
 import { describeRequest, readRequest } from "./_app_request.ts";
 
 /**
+ * How long an answered connection is kept, reading and dropping what its
+ * peer still sends, while it waits for the peer's end of stream.
+ */
+const LINGER_MS = 2_000;
+
+/**
  * The built-in search table: a few entries, with non-ASCII and emoji keys
  * and values so that learners see UTF-8 cross the wire intact.
  */
@@ -245,6 +251,10 @@ class RequestHandler {
           `Sent ${reply.contentType} response to ${socket.peer} (${reply.length} bytes), closing`,
         );
       }
+      // The response is written: its bytes are no longer held, however
+      // long the peer takes to end.
+      claim.release();
+      await lingerAfter(socket);
     } catch (error) {
       if (error instanceof ProtocolError) {
         log.event(
@@ -323,5 +333,28 @@ class RequestDeadline {
   /** Stops the clock: the request is in (or the connection is over). */
   clear(): void {
     clearTimeout(this.#timer);
+  }
+}
+
+/**
+ * Half-closes an answered connection and reads, dropping them, the bytes
+ * its peer still sends, until its end of stream or `LINGER_MS`. A socket
+ * closed with bytes unread in its receive queue makes the OS send a reset,
+ * which discards the part of the response the peer has not read yet: so a
+ * peer that sent more after its request would lose the end of its answer
+ * (a web server's lingering close avoids the same).
+ */
+async function lingerAfter(socket: StreamSocket): Promise<void> {
+  const closing = setTimeout(() => socket.close(), LINGER_MS);
+  try {
+    await socket.closeWrite();
+    const sink = new Uint8Array(4096);
+    while (await socket.read(sink, "after the response") !== null) {
+      // Dropped: one request per connection.
+    }
+  } catch {
+    // A reset, or the close at LINGER_MS: the connection is done either way.
+  } finally {
+    clearTimeout(closing);
   }
 }

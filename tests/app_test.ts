@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import {
+  AppDecoder,
   appRequest,
   encodeAppMessage,
   jsonMessage,
@@ -19,6 +20,7 @@ import {
   serveApp,
 } from "../server/app.ts";
 import { captureReporter, within } from "./_helpers.ts";
+import { concatBytes } from "../protocol/bytes.ts";
 import { connectLocal, readToEnd, writeAll } from "./_net.ts";
 import {
   decodeOne,
@@ -249,5 +251,31 @@ Deno.test("app server: two requests in one write get one answer, and the log say
       ),
       /^Request from 127\.0\.0\.1:\d+ was followed by more bytes, which are not read: one request per connection$/,
     );
+  });
+});
+
+Deno.test("app server: a peer that sends more while a large response is on its way still gets all of it, then the end of stream (no reset)", async () => {
+  // Larger than both sides' socket buffers together: the server is still
+  // writing when the extra bytes come, and they lie unread at its close.
+  const big = "y".repeat(15_000_000);
+  const table = new Map([["big", big]]);
+  await withAppServer({ table }, async (port) => {
+    const conn = await connectLocal(port);
+    try {
+      await writeAll(conn, encodeAppMessage(appRequest("search", "big")));
+      const first = new Uint8Array(64 * 1024);
+      const count = await conn.read(first);
+      assert.ok(count !== null && count > 0, "the response began");
+      await writeAll(conn, new TextEncoder().encode("EXTRA".repeat(20)));
+      // A reset here (the old close) rejects: the rest of the answer lost.
+      const rest = await readToEnd(conn);
+      const messages = new AppDecoder({ maxContentLength: 16_000_000 }).push(
+        concatBytes([first.subarray(0, count!), rest]),
+      );
+      assert.equal(messages.length, 1);
+      assert.equal(resultOf(messages[0]), big);
+    } finally {
+      conn.close();
+    }
   });
 });
