@@ -9,11 +9,13 @@
  */
 
 import { concatBytes } from "./bytes.ts";
+import { jsonParseCost } from "./json_cost.ts";
 import {
   type AppHeader,
   type AppMessage,
   DEFAULT_MAX_CONTENT,
   finishAppMessage,
+  JSON_CONTENT_TYPE,
   parseAppHeader,
   ProtocolError,
 } from "./app_header.ts";
@@ -31,7 +33,8 @@ export interface AppDecoderOptions {
    * shares one budget among its connections this way: each part either has
    * room for all of its declared bytes or is refused at once, so no budget
    * is spent on a half-received part that is later refused. Default:
-   * always yes.
+   * always yes. A text/json content, once whole, asks again, for what its
+   * parsed form will hold (its bytes included: see `jsonParseCost`).
    */
   reserve?: (bytes: number) => boolean;
 }
@@ -250,6 +253,18 @@ export class AppDecoder {
     }
     const header = this.#fields as AppHeader;
     const content = this.#needed === 0 ? new Uint8Array(0) : this.#joined();
+    // Parsed, a JSON content holds many times its bytes (an object per
+    // three bytes of `[{},{},...]`): room for that takes the place of the
+    // room its bytes had, before JSON.parse makes it.
+    if (
+      header.contentType === JSON_CONTENT_TYPE && this.#reserveHook &&
+      !this.#reserveHook(jsonParseCost(content))
+    ) {
+      throw new ProtocolError(
+        "over-budget",
+        `no room to parse the ${content.length}-byte text/json content`,
+      );
+    }
     this.#drop();
     this.#fields = undefined;
     this.#buffered = 0;

@@ -54,6 +54,14 @@ class Tracked implements Connection {
     return this.#stopped;
   }
 
+  /** True once the handler said its work is done (see `settle`). */
+  settled = false;
+
+  // An arrow, as handlers take it from the connection unbound.
+  settle = (): void => {
+    this.settled = true;
+  };
+
   /**
    * Gives up on the connection: aborts the handler's signal and closes;
    * `abandon` closes even mid-handshake, for a server that is stopping
@@ -196,12 +204,13 @@ export class ConnectionRegistry {
     const live = this.#live;
     if (live.size === 0) return;
     const emptied = new Promise<void>((resolve) => this.#emptied = resolve);
-    // The server gave up on these already (see closingNote): no grace.
+    // The server gave up on these already (see closingNote), or has
+    // answered them and only waits for their end: no grace.
     const abandoned = new Set<Tracked>();
     for (const connection of live) {
-      if (connection.socket.closing) {
+      if (connection.socket.closing || connection.settled) {
         abandoned.add(connection);
-        connection.stop(true);
+        connection.stop(connection.socket.closing);
       }
     }
     const open = (): number =>

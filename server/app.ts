@@ -210,7 +210,7 @@ class RequestHandler {
   }
 
   /** Reads one request, answers it, and is done with the connection. */
-  async serve({ socket, log }: Connection): Promise<void> {
+  async serve({ socket, log, settle }: Connection): Promise<void> {
     const claim = this.#budget.claim();
     const decoder: AppDecoder = new AppDecoder({
       maxContentLength: this.#maxContentLength,
@@ -254,6 +254,7 @@ class RequestHandler {
       // The response is written: its bytes are no longer held, however
       // long the peer takes to end.
       claim.release();
+      settle();
       await lingerAfter(socket);
     } catch (error) {
       if (error instanceof ProtocolError) {

@@ -69,6 +69,12 @@ export interface Connection {
   signal: AbortSignal;
   /** The server's throttled log: every per-connection line goes here. */
   log: EventLog;
+  /**
+   * Says the handler's work is done and it only waits for the peer's end
+   * of stream (a lingering close): a stopping server then closes this
+   * connection at once rather than give it the grace.
+   */
+  settle(): void;
 }
 
 /** A handler serves one connection and resolves when it is done with it. */

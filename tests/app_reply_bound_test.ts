@@ -204,12 +204,13 @@ Deno.test("app server: an unread response counts against --max-pending-bytes unt
 });
 
 Deno.test("app server: a request's own bytes leave the budget when its response takes their place", async () => {
-  // 10 MiB of request and 12 MiB of response each fit in 20 MiB, together
+  // 8 MiB of request (charged 16 MiB and a little, for its bytes and its
+  // parsed string) and 12 MiB of response each fit in 20 MiB, together
   // they would not: the request is done with once it is answered.
   const big = "x".repeat(12 << 20);
   const { server, log } = serveBig(big, { maxContentLength: 16 << 20 });
   const request = encodeAppMessage(
-    jsonMessage({ action: "search", value: "big", pad: "y".repeat(10 << 20) }),
+    jsonMessage({ action: "search", value: "big", pad: "y".repeat(8 << 20) }),
   );
   try {
     const reply = await exchange(server.addr.port, request);
@@ -221,4 +222,38 @@ Deno.test("app server: a request's own bytes leave the budget when its response 
     log.out.filter((line) => line.startsWith("Closed connection")),
     [],
   );
+});
+
+Deno.test("app server: a JSON request is charged for what it parses to, so 1 MiB of [{},{},...] is refused where 1 MiB of string is answered", async () => {
+  const log = captureReporter();
+  // 8 MiB: room for a 1 MiB string (about 2 MiB parsed), not for 350,000
+  // objects (about 22 MB parsed, charged 27 MB).
+  const server = serveApp({
+    port: 0,
+    reporter: log.reporter,
+    maxPendingBytes: 8 << 20,
+  });
+  try {
+    const port = server.addr.port;
+    const objects = "{},".repeat(349_000).slice(0, -1);
+    const refused = await exchange(
+      port,
+      rawJsonRequest(`{"action":"search","value":[${objects}]}`),
+    );
+    assert.equal(refused.length, 0);
+    assert.match(
+      await log.waitFor(/^Closed connection from /),
+      /^Closed connection from 127\.0\.0\.1:\d+: its request \(\d+ bytes so far\) would take unfinished requests past 8388608 bytes \(--max-pending-bytes\)$/,
+    );
+    const text = "x".repeat(1_000_000);
+    const answer = decodeOne(
+      await exchange(
+        port,
+        rawJsonRequest(`{"action":"search","value":"${text}"}`),
+      ),
+    );
+    assert.match(String(resultOf(answer)), /^No match for "x{60}\.\.\."\.$/);
+  } finally {
+    await server.close();
+  }
 });

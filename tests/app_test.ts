@@ -279,3 +279,24 @@ Deno.test("app server: a peer that sends more while a large response is on its w
     }
   });
 });
+
+Deno.test("app server: a client answered that keeps its connection open is closed at once when the server stops, with no grace wait", async () => {
+  const log = captureReporter();
+  const server = serveApp({ port: 0, reporter: log.reporter });
+  const conn = await connectLocal(server.addr.port);
+  try {
+    await writeAll(conn, encodeAppMessage(appRequest("search", "port")));
+    // The whole answer, then the server's half-close: it lingers now.
+    const answer = decodeOne(await readToEnd(conn));
+    assert.equal(resultOf(answer), DEFAULT_SEARCH_TABLE.get("port"));
+    await within(server.close(), 10_000, "the server's stop");
+    assert.deepEqual(
+      [...log.out, ...log.err].filter((line) =>
+        /^(Waiting up to|Closing \d+ connection)/.test(line)
+      ),
+      [],
+    );
+  } finally {
+    conn.close();
+  }
+});
