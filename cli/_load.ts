@@ -315,7 +315,29 @@ function percentilesValue(
         `must be numbers of at most 100 decimal places, got ${tiny} in "${text}"`,
     };
   }
+  // A percentile just under 100 with more digits than a double holds
+  // reads as 100: the maximum, which it did not ask for.
+  const rounded = list.find((part, i) => values[i] === 100 && !isHundred(part));
+  if (rounded !== undefined) {
+    return {
+      problem:
+        `must be numbers a double can tell from 100 (at most 15 significant digits), got ${rounded} in "${text}"`,
+    };
+  }
   return { value: [...new Set(values)].sort((a, b) => a - b) };
+}
+
+/** True when a decimal text (`100`, `1e2`, `100.00`) is exactly 100. */
+function isHundred(text: string): boolean {
+  const match = /^\+?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (match === null) return false;
+  const [, whole, fraction = "", exponent = "0"] = match;
+  const digits = `${whole}${fraction}`;
+  // The value is 0.DIGITS x 10^(point), with the point after the whole part.
+  const point = whole.length + Number(exponent);
+  const first = digits.search(/[1-9]/);
+  return first >= 0 && digits.slice(first).replace(/0+$/, "") === "1" &&
+    point - first === 3;
 }
 
 async function readPayload(

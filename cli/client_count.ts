@@ -96,7 +96,9 @@ export const clientCount = {
 function startValue(text: string): bigint {
   if (!plainInteger(text, { negative: true })) {
     // "+5" and "05" are integers: what is wrong is how they are written.
-    const written = /^[+-]?\d+$/.test(text)
+    const written = /^-0+$/.test(text)
+      ? " (zero has no sign: 0)"
+      : /^[+-]?\d+$/.test(text)
       ? " (no + and no leading zero)"
       : "";
     throw new UsageError(

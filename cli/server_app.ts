@@ -13,8 +13,7 @@ import {
   DEFAULT_SEARCH_TABLE,
   serveApp,
 } from "../server/app.ts";
-import { loadSearchTable, tableOrigin } from "../server/app_table.ts";
-import { counted } from "../output/count.ts";
+import { loadSearchTable, tableLine, tableSize } from "../server/app_table.ts";
 import type { Mode } from "./_mode.ts";
 import type { OptionDecls } from "./_options.ts";
 import { endpointValue } from "./_endpoint.ts";
@@ -30,10 +29,6 @@ import {
 } from "./_shared_options.ts";
 import { superviseServer } from "./_run.ts";
 import { fileName } from "./_values.ts";
-
-function tableSize(table: ReadonlyMap<string, string>): string {
-  return counted(table.size, "entry", { plural: "entries" });
-}
 
 const OPTIONS = {
   ...SERVER_ADDRESS_OPTIONS,
@@ -112,9 +107,7 @@ export const serverApp = {
         ? DEFAULT_SEARCH_TABLE
         : await loadSearchTable(source);
       const server = serveApp({ ...options, table });
-      reporter.info(
-        `Search table: ${tableSize(table)} (${tableOrigin(source)})`,
-      );
+      reporter.info(tableLine(table, source));
       return server;
     }, reporter);
   },

@@ -9,6 +9,7 @@
  */
 
 import { percentileKey } from "./latency.ts";
+import type { IntervalReport } from "./load_report.ts";
 import { isJsonObject } from "../protocol/json_object.ts";
 
 /** A field's check: undefined when the value is fine, else what it must be. */
@@ -96,8 +97,36 @@ function errors(value: unknown): string | undefined {
   return undefined;
 }
 
-function list(value: unknown): string | undefined {
-  return Array.isArray(value) ? undefined : "a list";
+/** An interval's figures, as `--interval` writes them. */
+const INTERVAL: { [K in keyof IntervalReport]: Check } = {
+  startSeconds: amount,
+  endSeconds: amount,
+  roundTrips: count,
+  roundTripsPerSecond: amount,
+  bytesPerSecond: count,
+  latencyMs: (value) =>
+    isJsonObject(value) && orNull(amount)(value.p50) === undefined &&
+      orNull(amount)(value.p99) === undefined
+      ? undefined
+      : "an object of p50 and p99, each a number of 0 or more, or null",
+  errors: count,
+};
+
+function intervals(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return "a list";
+  for (const [i, item] of value.entries()) {
+    if (!isJsonObject(item)) return `a list of interval objects (item ${i})`;
+    for (const [key, check] of Object.entries(INTERVAL)) {
+      const problem = check(item[key]);
+      if (problem !== undefined) {
+        return `a list of intervals whose "${key}" is ${problem} (item ${i})`;
+      }
+    }
+    if ((item.endSeconds as number) < (item.startSeconds as number)) {
+      return `a list of intervals that end after they start (item ${i})`;
+    }
+  }
+  return undefined;
 }
 
 /** The figures every latency object holds besides its percentiles. */
@@ -164,7 +193,7 @@ const REPORT: Record<string, Check> = {
   uncorrectedLatencyMs: orNull(latency),
   connectLatencyMs: latency,
   errors,
-  intervals: list,
+  intervals,
   histogram: text,
   uncorrectedHistogram: orNull(text),
   connectHistogram: text,
@@ -213,6 +242,13 @@ export function reportProblem(
         ? `"${key}" must not be null, as "config.rate" is set`
         : `"${key}" must be null, as "config.rate" is null`;
     }
+  }
+  // The schedule's rate, rounded as the report rounds it, is the most a
+  // run can have sent at (a merge's, the sum of its runs').
+  const achieved = report.achievedRate as number | null;
+  const rate = config.rate as number | null;
+  if (achieved !== null && rate !== null && achieved > rate + 0.001) {
+    return `"achievedRate" must be at most "config.rate" (${rate}), got ${achieved}`;
   }
   // Each latency object gives every percentile the report was asked for.
   for (const key of LATENCIES) {

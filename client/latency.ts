@@ -16,7 +16,10 @@ import {
   encodeIntoCompressedBase64,
   type Histogram,
 } from "hdr-histogram-js";
-import { checkHistogramBounds } from "../protocol/hdr_histogram.ts";
+import {
+  checkHistogramBounds,
+  withStandardRatio,
+} from "../protocol/hdr_histogram.ts";
 
 /** Samples are kept in microseconds: loopback round trips take tens of them. */
 export const MICROS_PER_MS = 1000;
@@ -251,7 +254,7 @@ export class LatencyRecorder {
 
   /** The histogram in HdrHistogram's compressed base64 encoding. */
   encode(): string {
-    return encodeIntoCompressedBase64(this.#flushed());
+    return withStandardRatio(encodeIntoCompressedBase64(this.#flushed()));
   }
 }
 

@@ -60,6 +60,13 @@ export function parseReport(text: string, name: string): LoadReport {
       `${name} is not a netdemo load report: it has no "schema" field`,
     );
   }
+  if (typeof value.schema !== "number") {
+    throw new ReportError(
+      `${name} is not a netdemo load report: its "schema" is ${
+        JSON.stringify(value.schema)
+      }, not a number (this netdemo reads schema ${REPORT_SCHEMA})`,
+    );
+  }
   if (value.schema !== REPORT_SCHEMA) {
     throw new ReportError(
       `${name} is a report of schema ${

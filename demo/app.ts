@@ -5,7 +5,9 @@
  * @module
  */
 
-import { serveApp } from "../server/app.ts";
+import { DEFAULT_SEARCH_TABLE, serveApp } from "../server/app.ts";
+import { tableLine } from "../server/app_table.ts";
+import { formatSummary } from "../server/summary.ts";
 import { requestApp } from "../client/app.ts";
 import { heading, sideReporter } from "./_side.ts";
 
@@ -23,7 +25,9 @@ export async function appLesson(): Promise<void> {
   heading(
     "Lesson 3: an application protocol (length prefix, JSON header, content)",
   );
-  const server = serveApp({ port: 0, reporter: sideReporter("server") });
+  const serverReporter = sideReporter("server");
+  const server = serveApp({ port: 0, reporter: serverReporter });
+  serverReporter.info(tableLine(DEFAULT_SEARCH_TABLE, undefined));
   const port = server.addr.port;
   try {
     await requestApp("search", "🐢", {
@@ -35,6 +39,6 @@ export async function appLesson(): Promise<void> {
       reporter: sideReporter("binary"),
     });
   } finally {
-    await server.close();
+    serverReporter.always(formatSummary(await server.close()));
   }
 }

@@ -30,7 +30,7 @@ export async function borkLesson(): Promise<void> {
   try {
     await runHello({ port: server.addr.port, reporter: sideReporter("hello") });
   } finally {
-    await server.close();
+    sideReporter("server").always(formatSummary(await server.close()));
   }
   heading("Lesson 1, the limitation: one client at a time");
   const serverReporter = sideReporter("server");

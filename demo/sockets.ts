@@ -5,6 +5,7 @@
  * @module
  */
 
+import { formatSummary } from "../server/summary.ts";
 import { connectClient } from "../client/common.ts";
 import { NetError } from "../protocol/errors.ts";
 import { listSockets } from "../sockets/list.ts";
@@ -49,6 +50,6 @@ export async function socketsLesson(): Promise<void> {
       client.close();
     }
   } finally {
-    await server.close();
+    sideReporter("server").always(formatSummary(await server.close()));
   }
 }

@@ -89,3 +89,21 @@ export function isBase64(text: string): boolean {
 export function base64Bytes(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 }
+
+/**
+ * The base64 text of `bytes` (standard alphabet, with padding).
+ *
+ * @example
+ * ```ts
+ * import { base64Text } from "./bytes.ts";
+ * base64Text(new Uint8Array([65, 66])); // "QUI="
+ * ```
+ */
+export function base64Text(bytes: Uint8Array): string {
+  let binary = "";
+  // In slices, as a spread of a whole large array would overflow the stack.
+  for (let at = 0; at < bytes.length; at += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+  }
+  return btoa(binary);
+}

@@ -1,6 +1,7 @@
 /**
  * HdrHistogram's V2 compressed base64 encoding, as the load report's
- * `histogram` field carries it: a bounds check of such a text, made before
+ * `histogram` field carries it: the header's conversion ratio written as
+ * the standard gives it, and a bounds check of such a text, made before
  * the library decodes it. The library trusts the encoding: a zero run of 2^50
  * buckets in a 1 KB text makes it walk 2^50 slots, a payload length past the
  * data makes it read zeros for as long as the length says, and a small zlib
@@ -11,8 +12,8 @@
  * @module
  */
 
-import { inflateSync } from "node:zlib";
-import { base64Bytes, isBase64 } from "./bytes.ts";
+import { deflateSync, inflateSync } from "node:zlib";
+import { base64Bytes, base64Text, isBase64 } from "./bytes.ts";
 
 // The V2 cookies, with the word-size nibble (0xf0) cleared.
 const COMPRESSED_COOKIE = 0x1c849304;
@@ -23,6 +24,40 @@ const MAX_WORD_BYTES = 9;
 // Far above any histogram netdemo writes (a few hundred kB at most), and
 // above the 45 MB of the largest the library can hold (5 digits, 2^53).
 const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+
+/** Where the header's integer-to-double conversion ratio lies. */
+const RATIO_OFFSET = 32;
+
+/**
+ * `encoded` (as `hdr-histogram-js` writes it) with its header's
+ * integer-to-double conversion ratio as the standard encoding has it: the
+ * double 1.0. The library writes the integer 1 there, which a reader that
+ * takes the field as the double it is reads as 5e-324; integer histograms
+ * ignore it, a DoubleHistogram reader would not.
+ *
+ * @example
+ * ```ts
+ * import { withStandardRatio } from "./hdr_histogram.ts";
+ * import { build, encodeIntoCompressedBase64 } from "hdr-histogram-js";
+ * const histogram = build({ useWebAssembly: false });
+ * histogram.recordValue(42);
+ * withStandardRatio(encodeIntoCompressedBase64(histogram)).startsWith("HISTF"); // true
+ * ```
+ */
+export function withStandardRatio(encoded: string): string {
+  const bytes = base64Bytes(encoded);
+  const outer = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const compressedBytes = outer.getInt32(4);
+  const inflated = inflateSync(bytes.subarray(8, 8 + compressedBytes));
+  new DataView(inflated.buffer, inflated.byteOffset, inflated.byteLength)
+    .setFloat64(RATIO_OFFSET, 1);
+  const compressed = deflateSync(inflated);
+  const whole = new Uint8Array(8 + compressed.length);
+  whole.set(bytes.subarray(0, 4));
+  new DataView(whole.buffer).setInt32(4, compressed.length);
+  whole.set(compressed, 8);
+  return base64Text(whole);
+}
 
 /**
  * Throws a RangeError unless `encoded` is a V2 compressed histogram whose

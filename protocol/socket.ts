@@ -15,7 +15,7 @@ import { errorName, type NetError } from "./errors.ts";
 import { isEndWithoutCloseNotify, socketFailure } from "./socket_failure.ts";
 import { describeHandshake, setTcpNoDelay } from "./connect.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
-import { counted } from "../output/count.ts";
+import { counted, seconds } from "../output/count.ts";
 
 /** Options for {@linkcode StreamSocket} and `connectSocket` (`dial.ts`). */
 export interface SocketOptions {
@@ -188,9 +188,9 @@ export class StreamSocket {
       if (this.#reporter.tracing) {
         const left = chunk.length - written;
         this.#reporter.trace(
-          `write ${
-            counted(chunk.length, "byte")
-          } to ${this.#name}: the OS took ${written}${
+          `write ${counted(chunk.length, "byte")} to ${this.#name}: ${
+            "handshake" in this.conn ? "TLS" : "the OS"
+          } took ${written}${
             left > 0 ? ` (partial write, ${left} left to send)` : ""
           }`,
         );
@@ -298,6 +298,13 @@ export class StreamSocket {
   async #timed<T>(operation: Promise<T>): Promise<T> {
     const timer = setTimeout(() => {
       this.#timedOut = true;
+      // Said first: the close below is traced before the call it ends
+      // fails, and would read as its cause.
+      this.#reporter.trace(
+        `timed out on ${this.#name} after ${
+          seconds(this.#timeoutMs ?? 0)
+        } without progress: closing it`,
+      );
       this.close();
     }, this.#timeoutMs);
     try {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { counted } from "../output/count.ts";
 import { readBytes } from "../protocol/bytes.ts";
 import {
   fileProblem,
@@ -63,6 +64,36 @@ export async function loadSearchTable(
 ): Promise<Map<string, string>> {
   const text = await readTableText(source, options);
   return parseTable(text, source);
+}
+
+/**
+ * The server's `Search table:` line, as the command line and the demo
+ * print it once the server listens.
+ *
+ * @example
+ * ```ts
+ * import { tableLine } from "./app_table.ts";
+ * tableLine(new Map([["a", "b"]]), undefined); // "Search table: 1 entry (built-in)"
+ * ```
+ */
+export function tableLine(
+  table: ReadonlyMap<string, string>,
+  source: string | undefined,
+): string {
+  return `Search table: ${tableSize(table)} (${tableOrigin(source)})`;
+}
+
+/**
+ * How many entries a table holds, in words (`5 entries`).
+ *
+ * @example
+ * ```ts
+ * import { tableSize } from "./app_table.ts";
+ * tableSize(new Map()); // "0 entries"
+ * ```
+ */
+export function tableSize(table: ReadonlyMap<string, string>): string {
+  return counted(table.size, "entry", { plural: "entries" });
 }
 
 /**

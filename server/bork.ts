@@ -144,10 +144,13 @@ class BorkServer implements ServerHandle {
         const answer = count === null
           ? replier.flush()
           : replier.push(buffer.subarray(0, count));
+        // The lesson is what arrives: one client at a time, whose every
+        // chunk is shown, past the throttle that connection events share
+        // (a flood of connections still collapses into one line a second).
         if (answer) {
-          this.#log.event(`Received ${quoted(answer.text)}`);
+          this.#reporter.info(`Received ${quoted(answer.text)}`);
           await socket.writeAll(answer.reply);
-          this.#log.event(`Replied ${quoted(answer.reply)}`);
+          this.#reporter.info(`Replied ${quoted(answer.reply)}`);
         }
         if (count === null) {
           this.#log.event(`Connection closed by ${socket.peer}`);

@@ -199,5 +199,10 @@ export function describeAcceptFailure(error: unknown): string {
     // name the symptom, not what happened.
     return "A client gave up its connection while it waited to be accepted; still listening";
   }
+  // Deno refuses a Unix peer whose socket path is not UTF-8, quoting the
+  // path in its own escapes: the path is the peer's, and not shown.
+  if (/^File name or path .* is not valid UTF-8$/s.test(detail)) {
+    return "Could not accept a connection: the client's socket path is not valid UTF-8, which Deno cannot name; still listening";
+  }
   return `Could not accept a connection: ${detail}; still listening`;
 }

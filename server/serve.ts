@@ -219,6 +219,11 @@ class AcceptLoop implements ConnectionServer {
     // connections would pay for nothing.
     if (this.#reporter.tracing) {
       this.#reporter.trace(`accept from ${socket.peer}`);
+      if ("setNoDelay" in conn) {
+        this.#reporter.trace(
+          `no-delay on for ${socket.peer}: every write goes out at once (set at accept)`,
+        );
+      }
     }
     if (this.open >= this.#maxConns) {
       this.#listening.summary.refused++;

@@ -69,6 +69,20 @@ Deno.test("bork server + count: each number answered on one connection", async (
   ]);
 });
 
+Deno.test("bork server: every chunk of its one client is shown, past the 20-lines-a-second throttle of connection events", async () => {
+  const server = captureReporter();
+  const handle = serveBork({ port: 0, reporter: server.reporter });
+  await runCount(1, { port: handle.addr.port, times: 30, intervalMs: 0 });
+  await handle.closed;
+  equal(server.out.filter((line) => line.startsWith("Received ")).length, 30);
+  equal(server.out.filter((line) => line.startsWith("Replied ")).length, 30);
+  ok(
+    server.out.some((line) => line.startsWith("Connection closed by ")),
+    server.out.join("\n"),
+  );
+  ok(!server.out.some((line) => line.startsWith("Last second: ")));
+});
+
 Deno.test("bork server: emoji and CJK round trip, a character split across two writes", async () => {
   const server = captureReporter({ trace: true });
   const handle = serveBork({ port: 0, reporter: server.reporter });

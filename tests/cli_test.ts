@@ -122,7 +122,10 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     [["client", "count", "--", "1.5"], /START .* got "1.5"/],
     [["client", "count", "1e3"], /START .* got "1e3"/],
     [["client", "count", "+5"], /START .* got "\+5"/],
-    [["client", "count", "--", "-0"], /START .* got "-0"/],
+    [
+      ["client", "count", "--", "-0"],
+      /START must be an integer in plain decimal digits \(zero has no sign: 0\), got "-0"/,
+    ],
     [
       ["client", "count", "9".repeat(1001)],
       /^error: START must have at most 1000 digits, got 1001/,

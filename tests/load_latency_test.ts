@@ -17,6 +17,8 @@ import {
   percentileKey,
 } from "../client/latency.ts";
 import { seededRandom } from "./_random.ts";
+import { runPythonSnippet } from "./_python.ts";
+import { withStandardRatio } from "../protocol/hdr_histogram.ts";
 
 Deno.test("latency: the histogram counts every sample within 0.1%", () => {
   const latency = new LatencyRecorder();
@@ -110,6 +112,29 @@ Deno.test("latency: the encoding is HdrHistogram's compressed base64, in microse
   );
 });
 
+Deno.test("latency: the encoding's header is the standard one as Python's struct reads it: V2 cookies, 3 digits, and a conversion ratio of 1.0 as a double", async () => {
+  const latency = new LatencyRecorder();
+  for (const ms of [0.05, 3, 250]) latency.record(ms);
+  // An independent reader: the layout as HdrHistogram's Java encoder
+  // writes it (cookie, payload length, normalizing offset, digits,
+  // lowest, highest, then the ratio as a big-endian double).
+  await runPythonSnippet(
+    [
+      "import base64, struct, sys, zlib",
+      "raw = base64.b64decode(sys.argv[1])",
+      "cookie, length = struct.unpack('>ii', raw[:8])",
+      "assert cookie & ~0xf0 == 0x1c849304, hex(cookie)",
+      "inner = zlib.decompress(raw[8:8 + length])",
+      "c, payload, offset, digits, low, high, ratio = struct.unpack('>iiiiqqd', inner[:40])",
+      "assert c & ~0xf0 == 0x1c849303, hex(c)",
+      "assert digits == 3, digits",
+      "assert ratio == 1.0, ratio",
+      "assert 40 + payload <= len(inner), (payload, len(inner))",
+    ].join("\n"),
+    [latency.encode()],
+  );
+});
+
 Deno.test("latency: adding two recorders equals recording both runs in one", () => {
   const a = new LatencyRecorder();
   const b = new LatencyRecorder();
@@ -154,7 +179,11 @@ Deno.test("latency: the histogram equals HdrHistogram's own, one sample at a tim
     }
     // Reading in between must not lose or double a sample.
     equal(recorder.count, reference.totalCount);
-    equal(recorder.encode(), encodeIntoCompressedBase64(reference));
+    // The same buckets, with the header's ratio as the standard writes it.
+    equal(
+      recorder.encode(),
+      withStandardRatio(encodeIntoCompressedBase64(reference)),
+    );
     const stats = recorder.stats(percentiles);
     equal(stats.p50, reference.getValueAtPercentile(50) / 1000);
     equal(stats.mean, Math.round(reference.mean) / 1000);
@@ -169,7 +198,10 @@ Deno.test("latency: the histogram equals HdrHistogram's own, one sample at a tim
     recorder.record(ms);
     reference.recordValue(ms * 1000);
   }
-  equal(recorder.encode(), encodeIntoCompressedBase64(reference));
+  equal(
+    recorder.encode(),
+    withStandardRatio(encodeIntoCompressedBase64(reference)),
+  );
   equal(recorder.stats([50]).p50, 0.5);
 });
 

@@ -44,6 +44,10 @@ Deno.test("load: usage mistakes exit 2 with one line; an unreadable payload file
     [["--omit", "1", "--rounds", "2"], /--omit needs a timed run/],
     [["--percentiles", "50,,99"], /--percentiles must be numbers above 0/],
     [["--percentiles", "100.5"], /--percentiles must be numbers above 0/],
+    [
+      ["--percentiles", "50,99.9999999999999999999"],
+      /--percentiles must be numbers a double can tell from 100 \(at most 15 significant digits\), got 99\.9999999999999999999 in/,
+    ],
     [["--size", `${64 * MIB + 1}`], /--size must be an integer from 1 to/],
     [
       ["--size", "10", "--payload-file", "x"],

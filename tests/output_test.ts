@@ -215,6 +215,16 @@ Deno.test("demo: the lessons and the sockets view in the README's order, on stdo
     lesson2.trimEnd().split("\n").at(-1) ?? "",
     /^server \| Served 2 connections, echoed 88 bytes, up /,
   );
+  // Every lesson's server prints its summary, as in the README.
+  const lessons = text.split(/^== /m).slice(1);
+  equal(lessons.length, 5);
+  for (const lesson of lessons) {
+    match(lesson, /^server \| Served \d+ connections?, /m, lesson);
+  }
+  match(
+    lessons[3],
+    /^server \| Listening on .*\nserver \| Search table: 5 entries \(built-in\)$/m,
+  );
 });
 
 /**

@@ -44,6 +44,15 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
       "text.json": "hello",
       "other.json": JSON.stringify({ name: "not a report" }),
       "schema2.json": JSON.stringify({ ...report, schema: 2 }),
+      "schematext.json": JSON.stringify({ ...report, schema: "1" }),
+      "intervals.json": JSON.stringify({ ...report, intervals: [1, 2] }),
+      "achieved.json": JSON.stringify({
+        ...report,
+        config: { ...report.config, rate: 2000 },
+        achievedRate: 1e9,
+        uncorrectedLatencyMs: report.latencyMs,
+        uncorrectedHistogram: report.histogram,
+      }),
       "partial.json": JSON.stringify({ ...report, roundTrips: "many" }),
       "kinds.json": JSON.stringify({ ...report, errors: { reset: "5" } }),
       "percentiles.json": JSON.stringify({
@@ -110,6 +119,21 @@ Deno.test("report merge: bad input gets one line: exit 2 for the command line, 1
         ["schema2.json"],
         1,
         /is a report of schema 2; this netdemo reads schema 1$/,
+      ],
+      [
+        ["schematext.json"],
+        1,
+        /is not a netdemo load report: its "schema" is "1", not a number \(this netdemo reads schema 1\)$/,
+      ],
+      [
+        ["intervals.json"],
+        1,
+        /: "intervals" must be a list of interval objects \(item 0\)$/,
+      ],
+      [
+        ["achieved.json"],
+        1,
+        /: "achievedRate" must be at most "config\.rate" \(2000\), got 1000000000$/,
       ],
       [
         ["good.json", "partial.json"],

@@ -107,6 +107,14 @@ Deno.test("round trips: a streamed echo turns no-delay off while more is queued 
     )
     .filter((step) => step !== undefined);
   ok(steps.includes("no-delay off"), steps.join(", "));
+  // No-delay is set at accept, before the first read, and traced as a step.
+  equal(steps[0], "no-delay on");
+  ok(
+    err.some((line) =>
+      / every write goes out at once \(set at accept\)$/.test(line)
+    ),
+    err.join("\n"),
+  );
   // The last write is followed by no-delay going back on, before the end.
   const lastWrite = steps.lastIndexOf("write");
   deepEqual(steps.slice(lastWrite + 1), ["no-delay on", "read EOF"]);

@@ -94,6 +94,13 @@ Deno.test("tls: --trace shows the handshake as a step on both sides", async () =
       /^TLS handshake with 127\.0\.0\.1:\d+ done: certificate verified for "localhost" \(ALPN none; Deno does not report the TLS version\)$/,
     );
     match(steps[3], /^connected to 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+/);
+    // The TLS layer takes the plaintext; the OS gets records.
+    ok(
+      steps.some((step) =>
+        /^write 13 bytes to 127\.0\.0\.1:\d+ .*: TLS took 13$/.test(step)
+      ),
+      client.stderr,
+    );
     await server.waitForLine(/TLS handshake with 127\.0\.0\.1:\d+ done/);
   } finally {
     equal((await server.stop()).code, 0);

@@ -198,3 +198,28 @@ Deno.test("trace: a load connection its watchdog stops is traced as closed on th
     (await accepted.catch(() => undefined))?.close();
   }
 });
+
+Deno.test("trace: a --timeout is traced before the close it makes, then the call's error", async () => {
+  // Accepts and never replies.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  try {
+    const result = await runCli([
+      ...["client", "hello", "--port", `${listener.addr.port}`],
+      ...["--timeout", "0.3", "--trace"],
+    ]);
+    assert.equal(result.code, 1);
+    assertInOrder(lines(result.stderr), [
+      /\] timed out on 127\.0\.0\.1:\d+ via local port \d+ after 0\.3 s without progress: closing it$/,
+      /\] close connection to 127\.0\.0\.1:\d+ /,
+      /\] error on 127\.0\.0\.1:\d+ via local port \d+ before replying: timeout$/,
+    ]);
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    for (const conn of held) conn.close();
+  }
+});

@@ -324,6 +324,31 @@ Deno.test("unix: a client bound to a path of its own is named by it, escaped, so
   );
 });
 
+Deno.test("unix: a client bound to a path that is not UTF-8 costs one line in netdemo's words, not the path in Deno's escapes", async () => {
+  const dir = await socketDir();
+  const path = `${dir.path}/echo.sock`;
+  const server = new CliProcess(["server", "echo", "--unix", path]);
+  try {
+    await server.waitForLine(/^Listening on /);
+    // An abstract address (a leading NUL) holding a byte that is no UTF-8,
+    // an escape sequence and a bell.
+    await runPythonSnippet(
+      "import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(b'\\0\\xff\\x1b[2J\\x07'); s.connect(sys.argv[1]); s.close()",
+      [path],
+    );
+    equal(
+      await server.waitForLine(/^Could not accept /),
+      "Could not accept a connection: the client's socket path is not valid UTF-8, which Deno cannot name; still listening",
+    );
+    // Still serving.
+    const next = await runCli(["client", "hello", "--unix", path]);
+    equal(next.code, 0, next.stderr);
+  } finally {
+    await server.stop("SIGTERM");
+    dir.remove();
+  }
+});
+
 /**
  * Leaves a socket file at `path` as a server that died would: bound,
  * never unlinked, nothing listening behind it.
