@@ -9,7 +9,7 @@
  */
 
 import { openFileLimit } from "../system/open_files.ts";
-import { readLines, withOpenFileLimit } from "../tests/children.ts";
+import { readLines, withOpenFileLimit } from "../tests/_children.ts";
 
 /** Lines kept per stream: enough to show why a process failed. */
 const KEPT_LINES = 200;

@@ -162,14 +162,8 @@ function percent(share: number): string {
 /**
  * Who was busy during a run: if neither side is near 100%, something else
  * interfered.
- *
- * @example
- * ```ts
- * import { describeCpu } from "./_figures.ts";
- * describeCpu({ server: 0.6, client: 0.98, others: 0.01 });
- * ```
  */
-export function describeCpu(cpu: CpuUse | undefined): string {
+function describeCpu(cpu: CpuUse | undefined): string {
   if (cpu === undefined) return "CPU use not sampled";
   return `CPU used: server ${percent(cpu.server)}, client ${
     percent(cpu.client)

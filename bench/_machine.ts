@@ -19,7 +19,7 @@ export const LOAD_CPU = 1;
  * Other work above this many CPUs during a run makes its figure suspect;
  * below it, a moment between runs counts as quiet.
  */
-export const NOISY_CPUS = 0.15;
+const NOISY_CPUS = 0.15;
 
 /**
  * The CPU's model name from /proc/cpuinfo.

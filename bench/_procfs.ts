@@ -1,7 +1,7 @@
 /**
  * What the benchmark reads about a process from Linux's /proc: CPU time
  * used, and how many connections a port has established. (Resident memory
- * comes from `tests/children.ts`, through `ps`, which the tests can run
+ * comes from `tests/_children.ts`, through `ps`, which the tests can run
  * without `--allow-all`.)
  *
  * @module

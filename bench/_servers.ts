@@ -8,7 +8,7 @@
  * @module
  */
 
-import { netdemoCommand } from "../tests/children.ts";
+import { netdemoCommand } from "../tests/_children.ts";
 import { capture } from "./_children.ts";
 
 /** Where every server listens and every client connects. */
@@ -140,14 +140,8 @@ export async function serverArgv(
 /**
  * The options that point netdemo's clients and the Node clients at a
  * started server.
- *
- * @example
- * ```ts
- * import { addressArgs, TCP } from "./_servers.ts";
- * addressArgs(TCP, 65432); // ["--host", "127.0.0.1", "--port", "65432"]
- * ```
  */
-export function addressArgs(transport: Transport, port: number): string[] {
+function addressArgs(transport: Transport, port: number): string[] {
   switch (transport.kind) {
     case "tcp":
       return ["--host", HOST, "--port", String(port)];

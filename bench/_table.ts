@@ -170,14 +170,8 @@ export function errorRow(test: string, error: unknown): Row {
 
 /**
  * A figure with its unit, rounded for the table.
- *
- * @example
- * ```ts
- * import { formatValue } from "./_table.ts";
- * formatValue(59148.2, "round trips/s"); // "59,148 rt/s"
- * ```
  */
-export function formatValue(value: number | undefined, unit: string): string {
+function formatValue(value: number | undefined, unit: string): string {
   if (value === undefined || Number.isNaN(value)) return "-";
   const short: Record<string, string> = {
     "round trips/s": "rt/s",

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { residentKiB } from "../tests/children.ts";
+import { residentKiB } from "../tests/_children.ts";
 import { establishedOnPort } from "./_procfs.ts";
 import { formatErrors } from "./_figures.ts";
 import type { BenchComparison } from "./_comparison.ts";

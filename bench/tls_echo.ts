@@ -4,12 +4,12 @@
  * `socket.pipe(socket)`), on round trips (netdemo's `client multi` loads
  * both) and on one connection streaming 64 KiB writes with 1 MiB in flight
  * (the Node stream client with `--tls-ca`: the C one speaks no TLS). The
- * certificates are made with `openssl` for the run (`tests/certs.ts`).
+ * certificates are made with `openssl` for the run (`tests/_certs.ts`).
  *
  * @module
  */
 
-import { testCerts } from "../tests/certs.ts";
+import { testCerts } from "../tests/_certs.ts";
 import {
   describeLoads,
   describeStreams,

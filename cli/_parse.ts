@@ -19,6 +19,7 @@ import { takesValue } from "./_options.ts";
 import { readValue } from "./_values.ts";
 import { UsageError } from "./_usage.ts";
 import { closestName } from "./_suggest.ts";
+import type { Reporter } from "../output/reporter.ts";
 
 type ParseArgsOptions = Record<
   string,
@@ -180,4 +181,25 @@ function typedValues<O extends OptionDecls>(
     }
   }
   return values as Values<O>;
+}
+
+/**
+ * Deno hands over the command line as UTF-8 text, each byte that is not
+ * UTF-8 replaced by U+FFFD: a message, a value or a file name typed in
+ * another encoding would then be used as other bytes than typed, silently:
+ * warns of the first such word.
+ *
+ * @example
+ * ```ts
+ * import { warnReplaced } from "./_parse.ts";
+ * import { Reporter } from "../output/reporter.ts";
+ * warnReplaced(["caf\uFFFD"], new Reporter({ stderr: () => {} }));
+ * ```
+ */
+export function warnReplaced(words: string[], reporter: Reporter): void {
+  const replaced = words.find((word) => word.includes("\uFFFD"));
+  if (replaced === undefined) return;
+  reporter.warn(
+    `the argument "${replaced}" holds U+FFFD (\uFFFD), what Deno makes of bytes that are not UTF-8: if it was typed in another encoding, netdemo uses other bytes than were typed`,
+  );
 }

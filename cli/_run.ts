@@ -5,7 +5,8 @@
  * @module
  */
 
-import { NetError } from "../protocol/errors.ts";
+import { errorMessage, NetError } from "../protocol/errors.ts";
+import { isInputOutputError } from "../system/files.ts";
 import type { Reporter } from "../output/reporter.ts";
 import { formatSummary, type ServerHandle } from "../server/summary.ts";
 import { hangupIgnored } from "../system/signals.ts";
@@ -26,13 +27,13 @@ export const EXIT_USAGE = 2;
 export const EXIT_OUTPUT_CLOSED = 141;
 
 /** The exit code of a client stopped by Ctrl-C, as shells expect. */
-export const EXIT_INTERRUPTED = 130;
+const EXIT_INTERRUPTED = 130;
 
 /** The exit code of a client stopped by SIGTERM (128 + 15), as shells expect. */
-export const EXIT_TERMINATED = 143;
+const EXIT_TERMINATED = 143;
 
 /** The exit code of a client stopped by a hangup (128 + 1), as shells expect. */
-export const EXIT_HUNG_UP = 129;
+const EXIT_HUNG_UP = 129;
 
 type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
@@ -318,5 +319,35 @@ export async function superviseClient(
     throw error;
   } finally {
     removeListeners();
+  }
+}
+
+// Asked at the start: a terminal that has hung up no longer says it is.
+const STDOUT_IS_TERMINAL = Deno.stdout.isTerminal();
+
+/**
+ * Stdout cannot be written (a full disk): said on stderr at once, since
+ * the queue holds what comes after, and the program ends as a runtime
+ * failure does. A terminal that fails with EIO has hung up (it was
+ * closed): the SIGHUP it sends as well stops the run, which then ends as
+ * a hangup does, its lines dropped with the terminal.
+ *
+ * @example
+ * ```ts ignore
+ * new Reporter({ queued: true, onOutputFailed: stdoutFailed });
+ * ```
+ */
+export function stdoutFailed(error: unknown): void {
+  // Asked at the start: a terminal that has hung up no longer says it is.
+  if (isInputOutputError(error) && STDOUT_IS_TERMINAL) return;
+  const reason = errorMessage(error);
+  try {
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(
+        `error: cannot write to standard output: ${reason}\n`,
+      ),
+    );
+  } finally {
+    Deno.exit(EXIT_FAILURE);
   }
 }

@@ -8,11 +8,10 @@
 
 import config from "../deno.json" with { type: "json" };
 import { errorMessage } from "../protocol/errors.ts";
-import { isInputOutputError } from "../system/files.ts";
 import { Reporter } from "../output/reporter.ts";
 import { formatHelp } from "./_help.ts";
 import type { Mode } from "./_mode.ts";
-import { parseCommand } from "./_parse.ts";
+import { parseCommand, warnReplaced } from "./_parse.ts";
 import { UsageError } from "./_usage.ts";
 import { COMMANDS, MODES, modesOf } from "./modes.ts";
 import { commandHelp, mainHelp } from "./_overview.ts";
@@ -23,6 +22,7 @@ import {
   EXIT_OUTPUT_CLOSED,
   EXIT_USAGE,
   ExitGuard,
+  stdoutFailed,
 } from "./_run.ts";
 
 /** Options for {@linkcode main}. */
@@ -136,43 +136,6 @@ export async function main(
   }
   await guard.flush(reporter, code, { exit: options.exit });
   return code;
-}
-
-/**
- * Stdout cannot be written (a full disk): said on stderr at once, since
- * the queue holds what comes after, and the program ends as a runtime
- * failure does. A terminal that fails with EIO has hung up (it was
- * closed): the SIGHUP it sends as well stops the run, which then ends as
- * a hangup does, its lines dropped with the terminal.
- */
-function stdoutFailed(error: unknown): void {
-  // Asked at the start: a terminal that has hung up no longer says it is.
-  if (isInputOutputError(error) && STDOUT_IS_TERMINAL) return;
-  const reason = error instanceof Error ? error.message : String(error);
-  try {
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(
-        `error: cannot write to standard output: ${reason}\n`,
-      ),
-    );
-  } finally {
-    Deno.exit(EXIT_FAILURE);
-  }
-}
-
-const STDOUT_IS_TERMINAL = Deno.stdout.isTerminal();
-
-/**
- * Deno hands over the command line as UTF-8 text, each byte that is not
- * UTF-8 replaced by U+FFFD: a message, a value or a file name typed in
- * another encoding would then be used as other bytes than typed, silently.
- */
-function warnReplaced(words: string[], reporter: Reporter): void {
-  const replaced = words.find((word) => word.includes("\uFFFD"));
-  if (replaced === undefined) return;
-  reporter.warn(
-    `the argument "${replaced}" holds U+FFFD (\uFFFD), what Deno makes of bytes that are not UTF-8: if it was typed in another encoding, netdemo uses other bytes than were typed`,
-  );
 }
 
 async function dispatch(args: string[], reporter: Reporter): Promise<number> {

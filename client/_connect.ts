@@ -64,7 +64,7 @@ export interface ConnectorOptions {
 }
 
 /** Options for one {@linkcode Connector.open}: the bounds of a timed run. */
-export interface OpenOptions {
+export interface ConnectorOpenOptions {
   /**
    * A `performance.now()` time: a connect the pacer would let through only
    * at or after it is not made (the run is over by then).
@@ -163,7 +163,7 @@ export class Connector {
    */
   async open(
     index: number,
-    options: OpenOptions = {},
+    options: ConnectorOpenOptions = {},
   ): Promise<StreamSocket | undefined> {
     const { before, until } = options;
     try {
@@ -223,7 +223,7 @@ export class Connector {
       return socket;
     } catch (error) {
       if (!timedOut) throw error;
-      throw connectTimeout(this.address, limitMs ?? 0, error);
+      throw connectTimeout(this.address, limitMs ?? 0, { cause: error });
     } finally {
       clearTimeout(timer);
       until?.removeEventListener("abort", cut);

@@ -22,7 +22,7 @@ import {
 } from "../protocol/hdr_histogram.ts";
 
 /** Samples are kept in microseconds: loopback round trips take tens of them. */
-export const MICROS_PER_MS = 1000;
+const MICROS_PER_MS = 1000;
 
 /** The longest latency the histogram covers without growing: one hour. */
 const HIGHEST_TRACKABLE_MICROS = 3_600 * 1_000_000;

@@ -34,7 +34,7 @@ export const DEFAULT_MULTI_CONNECTIONS = 2;
  * How long a connection waits, after its whole echo and its half-close, for
  * the server to close in turn (unless a --timeout says otherwise), in ms.
  */
-export const END_WAIT_MS = 5_000;
+const END_WAIT_MS = 5_000;
 
 /** Options for {@linkcode runMulti}. */
 export interface MultiOptions extends ClientOptions {

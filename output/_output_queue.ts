@@ -16,10 +16,10 @@
 import { concatBytes } from "../protocol/bytes.ts";
 
 /** The most bytes waiting before per-event lines are dropped. */
-export const QUEUE_LIMIT_BYTES = 4 * 1024 * 1024;
+const QUEUE_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** The most bytes waiting before even essential lines are dropped. */
-export const ESSENTIAL_LIMIT_BYTES = 64 * 1024 * 1024;
+const ESSENTIAL_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** Where a queued chunk goes. */
 export type Stream = "stdout" | "stderr";

@@ -30,13 +30,13 @@ import { isJsonObject } from "./json_object.ts";
 /** The content type of the client's binary requests. */
 export const CLIENT_BINARY_TYPE = "binary/custom-client-binary-type";
 /** The content type of the server's binary responses. */
-export const SERVER_BINARY_TYPE = "binary/custom-server-binary-type";
+const SERVER_BINARY_TYPE = "binary/custom-server-binary-type";
 
 /** The header length field is 2 bytes, so no header can be longer. */
-export const MAX_HEADER_LENGTH = 0xffff;
+const MAX_HEADER_LENGTH = 0xffff;
 
 /** The byte order this machine reports, as Python's `sys.byteorder` does. */
-export const NATIVE_BYTEORDER: "little" | "big" = HOST_BYTE_ORDER;
+const NATIVE_BYTEORDER: "little" | "big" = HOST_BYTE_ORDER;
 
 /** What {@linkcode encodeAppMessage} needs. */
 export interface AppMessageInit {
@@ -105,16 +105,8 @@ export function encodeAppMessage(message: AppMessageInit): Uint8Array {
  * The length of the frame {@linkcode encodeAppMessage} would write for a
  * message with `contentLength` bytes of content, found without the
  * content: a server can ask its budget for a response before making it.
- *
- * @example
- * ```ts
- * import { appFrameLength, encodeAppMessage, resultMessage } from "./app_codec.ts";
- * const message = resultMessage("ok");
- * appFrameLength(message, message.content.length) ===
- *   encodeAppMessage(message).length; // true
- * ```
  */
-export function appFrameLength(
+function appFrameLength(
   message: Omit<AppMessageInit, "content">,
   contentLength: number,
 ): number {

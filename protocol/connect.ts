@@ -144,7 +144,7 @@ export async function openConnection(
       options.reporter.trace(`error connecting to ${address}: ${kind}${name}`);
     }
     if (timedOut) {
-      throw connectTimeout(address, options.timeoutMs ?? 0, error);
+      throw connectTimeout(address, options.timeoutMs ?? 0, { cause: error });
     }
     if (options.signal?.aborted) {
       throw new NetError(
@@ -259,7 +259,8 @@ async function handshake(
 }
 
 /**
- * The error for a connect given up after `timeoutMs`.
+ * The error for a connect given up after `timeoutMs`, with the runtime's
+ * error as its `cause` when there was one.
  *
  * @example
  * ```ts
@@ -271,11 +272,11 @@ async function handshake(
 export function connectTimeout(
   address: string,
   timeoutMs: number,
-  cause?: unknown,
+  options: { cause?: unknown } = {},
 ): NetError {
   return new NetError(
     "timeout",
     `could not connect to ${address} within ${seconds(timeoutMs)}`,
-    { cause },
+    { cause: options.cause },
   );
 }

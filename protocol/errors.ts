@@ -137,14 +137,8 @@ export class TlsError extends Error {
  * Tells whether an error from reading or writing a TLS connection is the
  * handshake failing (a certificate rejected, an alert, a peer that does not
  * speak TLS) rather than the stream breaking later.
- *
- * @example
- * ```ts
- * import { isTlsFailure } from "./errors.ts";
- * isTlsFailure(new Deno.errors.InvalidData("received fatal alert: UnknownCA")); // true
- * ```
  */
-export function isTlsFailure(error: unknown): boolean {
+function isTlsFailure(error: unknown): boolean {
   return error instanceof Deno.errors.InvalidData &&
     /certificate|alert|corrupt|handshake|incompatible|InvalidContentType|InvalidMessage|message/i
       .test(error.message);

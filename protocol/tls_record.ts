@@ -18,16 +18,8 @@ const MAX_RECORD = 16_384 + 2_048;
  * What a TLS record at the start of `bytes` is (`"alert"` or
  * `"handshake"`), judged by its 5-byte header (type, version 3.0 to 3.4,
  * a length a record can have); undefined when the bytes are not one.
- *
- * @example
- * ```ts
- * import { tlsRecordAt } from "./tls_record.ts";
- * // What Deno's TLS server sends to a plain TCP client, before closing:
- * tlsRecordAt(new Uint8Array([0x15, 3, 3, 0, 2, 2, 50])); // "alert"
- * tlsRecordAt(new TextEncoder().encode("2 bork bork")); // undefined
- * ```
  */
-export function tlsRecordAt(
+function tlsRecordAt(
   bytes: Uint8Array,
 ): "alert" | "handshake" | undefined {
   if (bytes.length < 5 || bytes[1] !== 3 || bytes[2] > 4) return undefined;

@@ -11,7 +11,7 @@
  * request never waits on the budget, and 10,000 connections hold at most
  * 40 MiB this way.
  */
-export const FREE_BYTES_PER_CONNECTION = 4096;
+const FREE_BYTES_PER_CONNECTION = 4096;
 
 /**
  * The budget: a limit, and what all claims hold beyond their free bytes.

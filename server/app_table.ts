@@ -19,19 +19,12 @@ import { quotedExcerpt } from "../output/excerpt.ts";
 import { isJsonObject } from "../protocol/json_object.ts";
 
 /** A table larger than this is refused rather than read into memory. */
-export const MAX_TABLE_BYTES = 16 * 1024 * 1024;
+const MAX_TABLE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Why a table could not be loaded; the message is one sentence.
- *
- * @example
- * ```ts
- * import { TableError } from "./app_table.ts";
- * const error = new TableError('"t.json" is not a JSON object');
- * error.message; // '"t.json" is not a JSON object'
- * ```
  */
-export class TableError extends Error {
+class TableError extends Error {
   /** Creates the error with its sentence. */
   constructor(message: string) {
     super(message);

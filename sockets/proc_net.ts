@@ -88,7 +88,7 @@ export interface ByteOrderOptions {
 }
 
 /** True when this machine stores numbers little-endian, as x86 and arm64 do. */
-export const HOST_LITTLE_ENDIAN: boolean = HOST_BYTE_ORDER === "little";
+const HOST_LITTLE_ENDIAN: boolean = HOST_BYTE_ORDER === "little";
 
 /**
  * Names a state code as printed in the `st` column (`0A` → `LISTEN`).

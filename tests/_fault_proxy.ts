@@ -36,7 +36,7 @@ import * as net from "node:net";
 import { seededRandom } from "./_random.ts";
 
 /** The seed used when none is given. */
-export const DEFAULT_SEED = 0x5eed;
+const DEFAULT_SEED = 0x5eed;
 
 /** How the proxy cuts the stream into pieces. */
 export interface ChunkingOptions {

@@ -3,7 +3,7 @@
  * `deno run mod.ts` with the binary's permissions), wait for a spawned
  * server's `Listening on HOST:PORT` line, capture a reporter's lines, and
  * read a process's resident memory. The command line, the line reader and
- * the memory reader live in `children.ts`, which the bench shares.
+ * the memory reader live in `_children.ts`, which the bench shares.
  *
  * @module
  */
@@ -15,10 +15,10 @@ import {
   netdemoCommand,
   readLines,
   withOpenFileLimit,
-} from "./children.ts";
+} from "./_children.ts";
 
 // The tests import every helper from here.
-export { netdemoCommand, residentKiB, takesV8Flags } from "./children.ts";
+export { netdemoCommand, residentKiB, takesV8Flags } from "./_children.ts";
 
 /** The permissions the compiled binary is granted (deno.json's "compile"). */
 export const BINARY_PERMISSIONS: string[] = binaryPermissions();
@@ -162,7 +162,12 @@ export function commandResult(output: Deno.CommandOutput): CliResult {
  */
 export class LineLog {
   #seen: string[] = [];
-  #waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  #waiters: {
+    pattern: RegExp;
+    resolve: (line: string) => void;
+    reject: (error: Error) => void;
+  }[] = [];
+  #ended = false;
 
   /** Records `line` in `into` and hands it to every waiter it matches. */
   add(line: string, into: string[]): void {
@@ -178,21 +183,42 @@ export class LineLog {
     return this.waitForCount(pattern, 1);
   }
 
-  /** Resolves once `count` lines (past or future) have matched `pattern`. */
+  /**
+   * Resolves once `count` lines (past or future) have matched `pattern`;
+   * rejects, with the last lines seen, once every source has ended
+   * ({@linkcode LineLog.end}) short of them.
+   */
   waitForCount(pattern: RegExp, count: number): Promise<string> {
     const seen = this.#seen.filter((line) => pattern.test(line));
     if (seen.length >= count) return Promise.resolve(seen[count - 1]);
     let missing = count - seen.length;
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const waiter = {
         pattern,
         resolve: (line: string): void => {
           if (--missing === 0) resolve(line);
           else this.#waiters.push(waiter);
         },
+        reject,
       };
       this.#waiters.push(waiter);
+      if (this.#ended) this.end();
     });
+  }
+
+  /** Says no more lines will come: every waiter left is rejected. */
+  end(): void {
+    this.#ended = true;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    const last = this.#seen.slice(-10).join("\n");
+    for (const waiter of waiters) {
+      waiter.reject(
+        new Error(
+          `the output ended without a line matching ${waiter.pattern}; its last lines:\n${last}`,
+        ),
+      );
+    }
   }
 
   /** Reads `stream` to its end, adding each line (and a last unended one). */
@@ -220,7 +246,10 @@ export class CliProcess {
     this.child = spawnNetdemo(args, options);
     const out = this.#lines.read(this.child.stdout, this.stdoutLines);
     const err = this.#lines.read(this.child.stderr, this.stderrLines);
-    this.#done = Promise.all([out, err]).then(() => this.child.status);
+    this.#done = Promise.all([out, err]).then(() => {
+      this.#lines.end();
+      return this.child.status;
+    });
   }
 
   /** Resolves the first line (stdout or stderr, past or future) matching. */
@@ -349,15 +378,22 @@ export function lines(text: string): string[] {
   return text.split("\n").filter((line) => line !== "");
 }
 
+/** How long {@linkcode within} waits, and what for (its error names it). */
+export interface WithinOptions {
+  /** The bound, in ms. */
+  ms: number;
+  /** What is waited for, as the error says it. */
+  what: string;
+}
+
 /**
- * Resolves `promise`, or rejects after `ms` (clearing its timer): a bound
- * that makes a test fail, rather than hang, when what it waits for never
- * comes.
+ * Resolves `promise`, or rejects after `options.ms` (clearing its timer):
+ * a bound that makes a test fail, rather than hang, when what it waits for
+ * never comes.
  */
 export async function within<T>(
   promise: Promise<T>,
-  ms: number,
-  what: string,
+  { ms, what }: WithinOptions,
 ): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {

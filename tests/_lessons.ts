@@ -23,7 +23,9 @@ import { captureReporter } from "./_helpers.ts";
 /** How a lesson's client reaches a server that listens at `addr`. */
 export type ClientEndpoint = (addr: Deno.NetAddr) => Endpoint;
 
-const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+function text(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
 
 /**
  * Runs every lesson with the servers on `server` and the clients on

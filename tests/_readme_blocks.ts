@@ -21,13 +21,17 @@ export interface Command {
 export interface Block {
   /** Where it starts in README.md (1-based), for messages. */
   line: number;
+  /** The attributes of its `console-test` comment (`server="..."`). */
   attrs: Record<string, string>;
+  /** Its commands, each with the lines the README shows for it. */
   commands: Command[];
 }
 
 /** What one command printed. */
 export interface Printed {
+  /** Its lines on standard output. */
   stdout: string[];
+  /** Its lines on standard error. */
   stderr: string[];
 }
 
@@ -129,10 +133,9 @@ function prepare(
 
 /** Compares what the README shows with what the command printed. */
 export function compare(
-  where: string,
   command: Command,
   printed: Printed,
-  attrs: Record<string, string>,
+  { where, attrs }: { where: string; attrs: Record<string, string> },
 ): void {
   const expected = prepare(command.expected, attrs);
   const stdout = prepare(printed.stdout, attrs);
@@ -192,8 +195,7 @@ export function clientPorts(
  */
 export function withoutStrangers(
   table: string[],
-  serverPort: number,
-  own: Set<number>,
+  { serverPort, own }: { serverPort: number; own: Set<number> },
 ): string[] {
   const portOf = (end: string): number => {
     const port = end.slice(end.lastIndexOf(":") + 1);

@@ -244,11 +244,10 @@ Deno.test("app server: two requests in one write get one answer, and the log say
     const answer = decodeOne(await exchangeRaw(port, two));
     assert.equal(resultOf(answer), DEFAULT_SEARCH_TABLE.get("port"));
     assert.match(
-      await within(
-        log.waitFor(/ was followed by more bytes/),
-        10_000,
-        "the line about the second request",
-      ),
+      await within(log.waitFor(/ was followed by more bytes/), {
+        ms: 10_000,
+        what: "the line about the second request",
+      }),
       /^Request from 127\.0\.0\.1:\d+ was followed by more bytes, which are not read: one request per connection$/,
     );
   });
@@ -289,7 +288,7 @@ Deno.test("app server: a client answered that keeps its connection open is close
     // The whole answer, then the server's half-close: it lingers now.
     const answer = decodeOne(await readToEnd(conn));
     assert.equal(resultOf(answer), DEFAULT_SEARCH_TABLE.get("port"));
-    await within(server.close(), 10_000, "the server's stop");
+    await within(server.close(), { ms: 10_000, what: "the server's stop" });
     assert.deepEqual(
       [...log.out, ...log.err].filter((line) =>
         /^(Waiting up to|Closing \d+ connection)/.test(line)

@@ -128,11 +128,10 @@ Deno.test("blocked stdout: a server stopped by a signal while nobody reads its l
   ok(await sendWhileUnread(server.port) >= SENT);
   server.child.kill("SIGTERM");
   try {
-    const status = await within(
-      server.child.status,
-      STUCK_MS,
-      "the server's exit after SIGTERM, its log unread",
-    );
+    const status = await within(server.child.status, {
+      ms: STUCK_MS,
+      what: "the server's exit after SIGTERM, its log unread",
+    });
     equal(status.code, 0);
   } catch (error) {
     server.child.kill("SIGKILL");

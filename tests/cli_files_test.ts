@@ -14,7 +14,7 @@ import {
   runCli,
   runWithGrants,
 } from "./_helpers.ts";
-import { testCerts } from "./certs.ts";
+import { testCerts } from "./_certs.ts";
 
 const certs = await testCerts();
 

@@ -11,7 +11,7 @@ import { Connector, type ConnectorOptions } from "../client/_connect.ts";
 import { LatencyRecorder } from "../client/latency.ts";
 import { endpointOf } from "../protocol/endpoint.ts";
 import { closedPort } from "./_net.ts";
-import { runScriptUnderLimit } from "./children.ts";
+import { runScriptUnderLimit } from "./_children.ts";
 
 /** Accepts `count` connections, one after the other. */
 async function acceptSome(

@@ -1,7 +1,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { serveEcho } from "../server/echo.ts";
 import { formatSummary } from "../server/summary.ts";
-import { runScriptUnderLimit } from "./children.ts";
+import { runScriptUnderLimit } from "./_children.ts";
 import {
   captureReporter,
   residentKiB,

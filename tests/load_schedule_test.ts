@@ -57,7 +57,10 @@ Deno.test("schedule: an aborted sleep ends at once", async () => {
   const controller = new AbortController();
   const sleeping = sleepUntil(performance.now() + 60_000, controller.signal);
   controller.abort();
-  await within(sleeping, 5_000, "a sleepUntil 60 s ahead, aborted");
+  await within(sleeping, {
+    ms: 5_000,
+    what: "a sleepUntil 60 s ahead, aborted",
+  });
 });
 
 Deno.test("schedule: the connect pacer lets the k-th event through k/rate seconds after the first", async () => {

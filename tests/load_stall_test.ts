@@ -12,7 +12,7 @@ import { runLoad } from "../client/load.ts";
 import { CliProcess, runCli } from "./_helpers.ts";
 import { slowEcho, stallingServer } from "./_load.ts";
 import { writeAll } from "./_net.ts";
-import { stopped } from "./children.ts";
+import { stopped } from "./_children.ts";
 
 Deno.test("load: a 500 ms server stall shows in the --rate latency and not in the uncorrected one", async () => {
   const server = stallingServer(300, 500);

@@ -9,7 +9,7 @@
 import { equal, match } from "node:assert/strict";
 import { toNetError } from "../protocol/errors.ts";
 import { lines, runCli } from "./_helpers.ts";
-import { netdemoCommand } from "./children.ts";
+import { netdemoCommand } from "./_children.ts";
 
 Deno.test("os errors: binding an address this machine lacks, or a link-local one without its interface, says why in one line", async () => {
   // A bind sends nothing: each fails on this machine alone.

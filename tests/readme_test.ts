@@ -21,14 +21,14 @@
  * - `alone="yes"`: timing matters (a `--rate` schedule), so the block runs
  *   after the others, by itself, with no other block's processes competing.
  * - `files="certs"`: the words `ca.pem`, `server.pem` and `server.key` name
- *   certificates made for the run (tests/certs.ts).
+ *   certificates made for the run (tests/_certs.ts).
  * - `unix="PATH"`: the socket path PATH becomes one in a fresh directory
  *   (shown as PATH again in what was printed); `--unix` commands get no
  *   `--port`.
  */
 
 import { deepEqual, ok } from "node:assert/strict";
-import { testCerts } from "./certs.ts";
+import { testCerts } from "./_certs.ts";
 import { CliProcess, runCli, spawnServer, within } from "./_helpers.ts";
 import {
   Block,
@@ -132,26 +132,24 @@ async function runDriven(block: Block, where: string): Promise<void> {
           } as RegExp,
           count,
         ),
-        10_000,
-        `${where}: the server's line "${last}"`,
+        { ms: 10_000, what: `${where}: the server's line "${last}"` },
       ).catch(() => {});
     } else {
       // No Ctrl-C shown: the server ends by itself once its client is done
       // (bork), and a signal sent as it ends would race its last lines.
-      await within(
-        process.finished(),
-        10_000,
-        `${where}: the server's own exit`,
-      ).catch(() => {});
+      await within(process.finished(), {
+        ms: 10_000,
+        what: `${where}: the server's own exit`,
+      }).catch(() => {});
     }
   } finally {
     await process.stop("SIGINT");
     places.remove();
   }
-  compare(where, serverCommand, {
+  compare(serverCommand, {
     stdout: process.stdoutLines.map(places.line),
     stderr: process.stderrLines.map(places.line),
-  }, block.attrs);
+  }, { where, attrs: block.attrs });
 }
 
 /**
@@ -170,8 +168,7 @@ async function whileHeld(
     child.waitForLine({
       test: (line: string) => normalise(line, attrs) === before,
     } as RegExp),
-    10_000,
-    `the line "${before}"`,
+    { ms: 10_000, what: `the line "${before}"` },
   ).catch(() => {});
   held.close();
   const status = await child.finished();
@@ -222,12 +219,15 @@ async function runAgainstServer(block: Block, where: string): Promise<void> {
         const stdout = result.stdout.split("\n").map(places.line);
         printed = {
           stdout: args[0] === "sockets"
-            ? withoutStrangers(stdout, port, clientPorts(firstLines, port))
+            ? withoutStrangers(stdout, {
+              serverPort: port,
+              own: clientPorts(firstLines, port),
+            })
             : stdout,
           stderr: result.stderr.split("\n").map(places.line),
         };
       }
-      compare(where, command, printed, block.attrs);
+      compare(command, printed, { where, attrs: block.attrs });
     }
   } finally {
     held?.close();
@@ -268,22 +268,22 @@ Deno.test("README: the console-example checker fails on a wrong line", () => {
   const command = { words: ["netdemo"], expected: ["Sent 5", "Received: 5"] };
   let failed = false;
   try {
-    compare("self-test", command, {
+    compare(command, {
       stdout: ["Sent 5", "Received: 6"],
       stderr: [],
-    }, attrs);
+    }, { where: "self-test", attrs });
   } catch {
     failed = true;
   }
   ok(failed, "a changed number is a difference");
   // Ports and times are not.
-  compare("self-test", {
+  compare({
     words: ["netdemo"],
     expected: ["Connected by 127.0.0.1:41854", "Served 1 connection, up 0.7 s"],
   }, {
     stdout: ["Connected by 127.0.0.1:5", "Served 1 connection, up 12.0 s"],
     stderr: [],
-  }, attrs);
+  }, { where: "self-test", attrs });
 });
 
 Deno.test("README: a sockets table loses only the rows of other programs' connections to its port", () => {
@@ -312,7 +312,10 @@ Deno.test("README: a sockets table loses only the rows of other programs' connec
   // Not on the port at all: a broken --port filter must still show.
   const offPort = row("127.0.0.1:40002", "127.0.0.1:40003", "ESTABLISHED");
   deepEqual(
-    withoutStrangers([header, ...strangers, ...ours, offPort], 65432, own),
+    withoutStrangers([header, ...strangers, ...ours, offPort], {
+      serverPort: 65432,
+      own,
+    }),
     [header, ...ours, offPort],
   );
 });

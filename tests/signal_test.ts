@@ -229,7 +229,7 @@ Deno.test("signals: Ctrl-C on the terminal while report merge waits for a report
   try {
     await log.waitFor(/Reading a report \(JSON\) from standard input/);
     await keys.write(CTRL_C);
-    await within(read, 10_000, `report merge's end after Ctrl-C`);
+    await within(read, { ms: 10_000, what: `report merge's end after Ctrl-C` });
   } finally {
     await keys.close();
   }

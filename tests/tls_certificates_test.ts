@@ -9,7 +9,7 @@
 
 import { doesNotMatch, equal, match } from "node:assert/strict";
 import { serveEcho } from "../server/echo.ts";
-import { testCerts, tlsServerEndpoint } from "./certs.ts";
+import { testCerts, tlsServerEndpoint } from "./_certs.ts";
 import {
   assertOneLineFailure,
   captureReporter,
@@ -81,7 +81,10 @@ Deno.test("tls recipes: a self-signed certificate marked as a CA is refused in w
     );
     doesNotMatch(result.stderr, /OtherError|CaUsedAsEndEntity/);
     match(
-      await within(log.waitFor(/ ended: /), 10_000, "the server's line"),
+      await within(log.waitFor(/ ended: /), {
+        ms: 10_000,
+        what: "the server's line",
+      }),
       /ended: TLS handshake failed: the peer could not accept our certificate \(is it a CA certificate used as a server's own\?\)$/,
     );
   } finally {

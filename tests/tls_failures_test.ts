@@ -9,7 +9,7 @@
 
 import { equal, match, ok } from "node:assert/strict";
 import { serveEcho } from "../server/echo.ts";
-import { testCerts, tlsServerEndpoint } from "./certs.ts";
+import { testCerts, tlsServerEndpoint } from "./_certs.ts";
 import {
   assertOneLineFailure,
   captureReporter,
@@ -221,8 +221,7 @@ Deno.test("tls: a TLS client of a plain server is told to connect without --tls,
       );
       const line = await within(
         server.process.waitForLine(/ TLS handshake record/),
-        10_000,
-        "the server's ClientHello line",
+        { ms: 10_000, what: "the server's ClientHello line" },
       );
       equal(line.replace(/127\.0\.0\.1:\d+/, "127.0.0.1:PORT"), hint("PORT"));
     }
@@ -233,8 +232,7 @@ Deno.test("tls: a TLS client of a plain server is told to connect without --tls,
       await writeAll(conn, new Uint8Array([0x16, 3, 1, 0, 5, 1, 0, 0, 1, 3]));
       const line = await within(
         app.process.waitForLine(/ TLS handshake record/),
-        10_000,
-        "the app server's ClientHello line",
+        { ms: 10_000, what: "the app server's ClientHello line" },
       );
       equal(line, hint((conn.localAddr as Deno.NetAddr).port));
     } finally {

@@ -9,7 +9,7 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { testCerts } from "./certs.ts";
+import { testCerts } from "./_certs.ts";
 import { runHello } from "../client/hello.ts";
 import {
   captureReporter,
@@ -231,13 +231,19 @@ Deno.test("tls: a lesson client whose handshake waits in the backlog says so aft
   const ended = hello.then(() => "replied", (error) => error.message);
   try {
     match(
-      await within(log.waitFor(/^Still /), 10_000, "the handshake notice"),
+      await within(log.waitFor(/^Still /), {
+        ms: 10_000,
+        what: "the handshake notice",
+      }),
       /^Still in the TLS handshake with 127\.0\.0\.1:\d+ after 0\.1 s; still waiting \(is the server busy with another client\? Ctrl-C stops\)$/,
     );
   } finally {
     stop.abort();
     listener.close();
   }
-  match(await within(ended, 10_000, "the client's end"), /^interrupted/);
+  match(
+    await within(ended, { ms: 10_000, what: "the client's end" }),
+    /^interrupted/,
+  );
   equal(log.out.filter((line) => /^Connected/.test(line)).length, 0);
 });

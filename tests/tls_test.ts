@@ -12,7 +12,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import type { TlsEndpoint } from "../protocol/endpoint.ts";
 import { connectSocket } from "../protocol/dial.ts";
 import { serveEcho } from "../server/echo.ts";
-import { testCerts, tlsServerEndpoint } from "./certs.ts";
+import { testCerts, tlsServerEndpoint } from "./_certs.ts";
 import { CliProcess, runCli, spawnServer } from "./_helpers.ts";
 import { everyLesson } from "./_lessons.ts";
 import { startPython } from "./_python.ts";

@@ -16,7 +16,7 @@ import { formatAddr } from "../protocol/address.ts";
 import type { Endpoint } from "../protocol/endpoint.ts";
 import { tlsReason } from "../protocol/tls_reasons.ts";
 import { describeAcceptFailure } from "../server/listener.ts";
-import { testCerts } from "./certs.ts";
+import { testCerts } from "./_certs.ts";
 
 const certs = await testCerts();
 

@@ -18,7 +18,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
  *
  * @example
  * ```ts
- * import { binaryPermissions } from "./children.ts";
+ * import { binaryPermissions } from "./_children.ts";
  * binaryPermissions(); // ["--allow-net", "--allow-read", ...]
  * ```
  */
@@ -61,7 +61,7 @@ export function takesV8Flags(): boolean {
  *
  * @example
  * ```ts
- * import { netdemoCommand } from "./children.ts";
+ * import { netdemoCommand } from "./_children.ts";
  * const { program, prefix } = netdemoCommand();
  * const argv = [program, ...prefix, "server", "echo", "--port", "0"];
  * ```
@@ -103,7 +103,7 @@ export function netdemoCommand(
  *
  * @example
  * ```ts
- * import { withOpenFileLimit } from "./children.ts";
+ * import { withOpenFileLimit } from "./_children.ts";
  * withOpenFileLimit(["node", "server.mjs"], 20_000);
  * // ["sh", "-c", 'ulimit -n 20000 && exec "$@"', "sh", "node", "server.mjs"]
  * ```
@@ -120,7 +120,7 @@ export function withOpenFileLimit(argv: string[], limit: number): string[] {
  *
  * @example
  * ```ts ignore
- * import { runScriptUnderLimit } from "./children.ts";
+ * import { runScriptUnderLimit } from "./_children.ts";
  * const output = await runScriptUnderLimit("./_listen_under_limit.ts", {
  *   limit: 64,
  * });
@@ -148,7 +148,7 @@ export async function runScriptUnderLimit(
  *
  * @example
  * ```ts
- * import { readLines } from "./children.ts";
+ * import { readLines } from "./_children.ts";
  * const child = new Deno.Command("echo", { args: ["hi"], stdout: "piped" })
  *   .spawn();
  * const lines: string[] = [];
@@ -190,7 +190,7 @@ async function psColumn(pid: number, column: string): Promise<string> {
  *
  * @example
  * ```ts
- * import { residentKiB } from "./children.ts";
+ * import { residentKiB } from "./_children.ts";
  * await residentKiB(Deno.pid); // e.g. 48212
  * ```
  */
@@ -206,7 +206,7 @@ export async function residentKiB(pid: number): Promise<number> {
  *
  * @example
  * ```ts ignore
- * import { stopped } from "./children.ts";
+ * import { stopped } from "./_children.ts";
  * child.kill("SIGSTOP");
  * await stopped(child.pid);
  * ```

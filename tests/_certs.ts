@@ -140,7 +140,7 @@ let made: Promise<TestCerts> | undefined;
  *
  * @example
  * ```ts
- * import { testCerts } from "./certs.ts";
+ * import { testCerts } from "./_certs.ts";
  * const { ca } = await testCerts();
  * ```
  */
@@ -195,7 +195,7 @@ export function testCerts(): Promise<TestCerts> {
  *
  * @example
  * ```ts
- * import { testCerts, tlsServerEndpoint } from "./certs.ts";
+ * import { testCerts, tlsServerEndpoint } from "./_certs.ts";
  * const certs = await testCerts();
  * tlsServerEndpoint(certs.serverCert, certs.serverKey);
  * ```
