@@ -9,13 +9,17 @@
  */
 
 import { percentileKey } from "./latency.ts";
-import type { IntervalReport } from "./load_report.ts";
+import type { IntervalReport, LoadConfig, LoadReport } from "./load_report.ts";
 import { isJsonObject } from "../protocol/json_object.ts";
 
 /** A field's check: undefined when the value is fine, else what it must be. */
 type Check = (value: unknown) => string | undefined;
 
-const TRANSPORTS = new Set(["tcp", "tls", "unix"]);
+const TRANSPORTS: ReadonlySet<string> = new Set<LoadConfig["transport"]>([
+  "tcp",
+  "tls",
+  "unix",
+]);
 
 /** Error kinds are written in kebab case, as netdemo reports them. */
 const KIND = /^[a-z][a-z0-9-]*$/;
@@ -149,7 +153,11 @@ function latency(value: unknown): string | undefined {
   return undefined;
 }
 
-const CONFIG: Record<string, Check> = {
+/** Keys older reports of this schema may lack. */
+type OptionalConfigKey = "omitSeconds";
+
+// Typed by the report's own keys: a field added there must be checked here.
+const CONFIG: { [K in Exclude<keyof LoadConfig, OptionalConfigKey>]: Check } = {
   transport,
   host: text,
   port,
@@ -169,16 +177,21 @@ const CONFIG: Record<string, Check> = {
 };
 
 /** Keys older reports of this schema may lack, each with its default. */
-const OPTIONAL_CONFIG: Record<string, Check> = {
+const OPTIONAL_CONFIG: { [K in OptionalConfigKey]: Check } = {
   omitSeconds: amount,
 };
 
 /** Fields older reports of this schema may lack (read as null). */
-const OPTIONAL_REPORT: Record<string, Check> = {
+type OptionalReportKey = "unsentRoundTrips";
+
+const OPTIONAL_REPORT: { [K in OptionalReportKey]: Check } = {
   unsentRoundTrips: orNull(count),
 };
 
-const REPORT: Record<string, Check> = {
+const REPORT: {
+  [K in Exclude<keyof LoadReport, "schema" | "config" | OptionalReportKey>]:
+    Check;
+} = {
   sources: positiveCount,
   interrupted: flag,
   durationSeconds: amount,
