@@ -13,7 +13,7 @@ import {
   type RunCliOptions,
   spawnQuietEcho,
 } from "./_helpers.ts";
-import { writeAll } from "./_net.ts";
+import { type EachServer, serveEach, writeAll } from "./_net.ts";
 import { percentileKey } from "../client/latency.ts";
 
 /** One mebibyte. */
@@ -197,47 +197,25 @@ export function stallingServer(
   afterMs: number,
   stallMs: number,
   options: { delayMs?: number; firstOnly?: boolean } = {},
-): { port: number; close(): Promise<void> } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+): EachServer {
   let stallFrom = Infinity;
-  const conns: Deno.Conn[] = [];
-  async function serve(conn: Deno.Conn, stalls: boolean): Promise<void> {
+  return serveEach(async (conn, { index }) => {
+    const stalls = !options.firstOnly || index === 0;
     const buffer = new Uint8Array(4096);
-    try {
-      while (true) {
-        const now = performance.now();
-        if (stalls && now >= stallFrom && now < stallFrom + stallMs) {
-          await new Promise((resolve) =>
-            setTimeout(resolve, stallFrom + stallMs - now)
-          );
-        }
-        const got = await conn.read(buffer);
-        if (got === null) break;
-        if (stallFrom === Infinity) stallFrom = performance.now() + afterMs;
-        if (options.delayMs !== undefined) {
-          await new Promise((resolve) => setTimeout(resolve, options.delayMs));
-        }
-        await writeAll(conn, buffer.subarray(0, got));
+    while (true) {
+      const now = performance.now();
+      if (stalls && now >= stallFrom && now < stallFrom + stallMs) {
+        await new Promise((resolve) =>
+          setTimeout(resolve, stallFrom + stallMs - now)
+        );
       }
-    } catch {
-      // The client closed first.
-    } finally {
-      conn.close();
+      const got = await conn.read(buffer);
+      if (got === null) break;
+      if (stallFrom === Infinity) stallFrom = performance.now() + afterMs;
+      if (options.delayMs !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      }
+      await writeAll(conn, buffer.subarray(0, got));
     }
-  }
-  const done = (async () => {
-    const handlers: Promise<void>[] = [];
-    for await (const conn of listener) {
-      conns.push(conn);
-      handlers.push(serve(conn, !options.firstOnly || conns.length === 1));
-    }
-    await Promise.all(handlers);
-  })();
-  return {
-    port: listener.addr.port,
-    async close(): Promise<void> {
-      listener.close();
-      await done;
-    },
-  };
+  });
 }

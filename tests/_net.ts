@@ -168,3 +168,48 @@ export function answerOnce(reply: string | Uint8Array): OneShotServer {
   })();
   return { port: listener.addr.port, done };
 }
+
+/** A test server from {@linkcode serveEach}. */
+export interface EachServer {
+  /** The port it listens on (127.0.0.1). */
+  port: number;
+  /** Stops listening, ends the handlers' waits, and awaits every handler. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on 127.0.0.1 at a free port and runs `serve` for every connection
+ * accepted (its `index` counts from 0); each connection is closed once its
+ * handler ends, which a failed read or write (the client closed first)
+ * ends too. `closing` resolves when the server is closed, for a handler
+ * that holds its connection until then.
+ */
+export function serveEach(
+  serve: (
+    conn: Deno.Conn,
+    { index, closing }: { index: number; closing: Promise<void> },
+  ) => Promise<void>,
+): EachServer {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closing = Promise.withResolvers<void>();
+  const handlers: Promise<void>[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      const index = handlers.length;
+      handlers.push(
+        serve(conn, { index, closing: closing.promise })
+          .catch(() => {})
+          .finally(() => conn.close()),
+      );
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    async close(): Promise<void> {
+      listener.close();
+      closing.resolve();
+      await accepting;
+      await Promise.all(handlers);
+    },
+  };
+}

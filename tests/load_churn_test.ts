@@ -13,7 +13,7 @@ import { loadWarnings } from "../client/load_warnings.ts";
 import { serveEcho } from "../server/echo.ts";
 import { CliProcess, spawnQuietEcho } from "./_helpers.ts";
 import { runPythonSnippet } from "./_python.ts";
-import { writeAll } from "./_net.ts";
+import { type EachServer, serveEach, writeAll } from "./_net.ts";
 import { assertReportShape, loadAgainstEcho, slowEcho } from "./_load.ts";
 
 Deno.test("load: --lifetime replaces connections: conns x ceil(rounds / lifetime) opened", async () => {
@@ -252,46 +252,23 @@ Deno.test("load: under --rate, connections that keep timing out are replaced onl
  * An echo server that closes a connection only `closeAfterMs` after the
  * client's end of stream (as a server may), or at its own close.
  */
-function slowClosingServer(
-  closeAfterMs: number,
-): { port: number; close(): Promise<void> } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const open = new Set<Deno.Conn>();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  const served: Promise<void>[] = [];
-  const closeConn = (conn: Deno.Conn): void => {
-    if (open.delete(conn)) conn.close();
-  };
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      open.add(conn);
-      served.push((async () => {
-        const buffer = new Uint8Array(4096);
-        try {
-          for (let got; (got = await conn.read(buffer)) !== null;) {
-            await writeAll(conn, buffer.subarray(0, got));
-          }
-        } catch {
-          // The client closed first.
-        }
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          closeConn(conn);
-        }, closeAfterMs);
-        timers.add(timer);
-      })());
+function slowClosingServer(closeAfterMs: number): EachServer {
+  return serveEach(async (conn, { closing }) => {
+    const buffer = new Uint8Array(4096);
+    try {
+      for (let got; (got = await conn.read(buffer)) !== null;) {
+        await writeAll(conn, buffer.subarray(0, got));
+      }
+    } catch {
+      // The client closed first: its close is the one to delay as well.
     }
-  })();
-  return {
-    port: listener.addr.port,
-    async close(): Promise<void> {
-      listener.close();
-      await accepting;
-      await Promise.all(served);
-      for (const timer of timers) clearTimeout(timer);
-      for (const conn of [...open]) closeConn(conn);
-    },
-  };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise((resolve) => timer = setTimeout(resolve, closeAfterMs)),
+      closing,
+    ]);
+    clearTimeout(timer);
+  });
 }
 
 /**

@@ -7,7 +7,13 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { CliProcess, lines, runCli, spawnQuietEcho } from "./_helpers.ts";
-import { closedPort, readBytes, writeAll } from "./_net.ts";
+import {
+  closedPort,
+  type EachServer,
+  readBytes,
+  serveEach,
+  writeAll,
+} from "./_net.ts";
 import {
   assertReportShape,
   intervalRoundTrips,
@@ -82,37 +88,16 @@ Deno.test("load: --interval prints iperf3-style lines, and the JSON intervals ad
  * An echo server that, like most keep-alive servers, leaves a connection
  * open after the client's half-close, until the client closes it.
  */
-function keepOpenEcho(): { port: number; close(): Promise<void> } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const handlers: Promise<void>[] = [];
-  const closing = Promise.withResolvers<void>();
-  async function serve(conn: Deno.Conn): Promise<void> {
+function keepOpenEcho(): EachServer {
+  return serveEach(async (conn, { closing }) => {
     const buffer = new Uint8Array(4096);
-    try {
-      for (let got; (got = await conn.read(buffer)) !== null;) {
-        await writeAll(conn, buffer.subarray(0, got));
-      }
-      // The client's half-close: hold the connection open, as a
-      // keep-alive server would, until the test is over.
-      await closing.promise;
-    } catch {
-      // The client closed first.
-    } finally {
-      conn.close();
+    for (let got; (got = await conn.read(buffer)) !== null;) {
+      await writeAll(conn, buffer.subarray(0, got));
     }
-  }
-  const accepting = (async () => {
-    for await (const conn of listener) handlers.push(serve(conn));
-  })();
-  return {
-    port: listener.addr.port,
-    async close(): Promise<void> {
-      listener.close();
-      closing.resolve();
-      await accepting;
-      await Promise.all(handlers);
-    },
-  };
+    // The client's half-close: hold the connection open, as a keep-alive
+    // server would, until the test is over.
+    await closing;
+  });
 }
 
 Deno.test("load: against a server that keeps connections open, the last interval ends with the run's last echo", async () => {

@@ -10,6 +10,7 @@
 import { equal, match, ok } from "node:assert/strict";
 import { runLoad } from "../client/load.ts";
 import { stallingServer } from "./_load.ts";
+import { type EachServer, serveEach } from "./_net.ts";
 import { startPythonServer } from "./_python.ts";
 
 Deno.test("load: closed loop, a server that stops answering for good lowers the rates: they are over the whole duration", async () => {
@@ -99,31 +100,11 @@ Deno.test("load: a timed run interrupted while nothing came back ends its interv
 });
 
 /** A server that reads everything and never answers. */
-function deafServer(): { port: number; close(): Promise<void> } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const served: Promise<void>[] = [];
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      served.push((async () => {
-        const buffer = new Uint8Array(4096);
-        try {
-          while (await conn.read(buffer) !== null);
-        } catch {
-          // The client reset it.
-        } finally {
-          conn.close();
-        }
-      })());
-    }
-  })();
-  return {
-    port: listener.addr.port,
-    async close(): Promise<void> {
-      listener.close();
-      await accepting;
-      await Promise.all(served);
-    },
-  };
+function deafServer(): EachServer {
+  return serveEach(async (conn) => {
+    const buffer = new Uint8Array(4096);
+    while (await conn.read(buffer) !== null);
+  });
 }
 
 Deno.test("load: with no echo at all, a timed run's time is its duration, or until it was stopped, never the wait after it", async () => {
