@@ -72,7 +72,10 @@ export interface SocketRecord {
    * 0 for a LISTEN socket (/proc does not show the backlog limit).
    */
   sendQueue: number;
-  /** The user id that owns the socket. */
+  /**
+   * The user id that owns the socket; 0 for TIME_WAIT entries too, which
+   * the kernel keeps without an owner (0 there is not root).
+   */
   uid: number;
   /** The socket's inode number (0 for TIME_WAIT entries, which have no file). */
   inode: number;
