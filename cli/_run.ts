@@ -338,7 +338,6 @@ const STDOUT_IS_TERMINAL = Deno.stdout.isTerminal();
  * ```
  */
 export function stdoutFailed(error: unknown): void {
-  // Asked at the start: a terminal that has hung up no longer says it is.
   if (isInputOutputError(error) && STDOUT_IS_TERMINAL) return;
   const reason = errorMessage(error);
   try {

@@ -17,6 +17,7 @@ import type { Stall } from "./_pipeline_job.ts";
 import {
   dueBefore,
   type RunLimits,
+  scheduledBefore,
   scheduleEnd,
   type SendTrack,
 } from "./_run_span.ts";
@@ -43,6 +44,13 @@ export interface LoadResult extends Verdict {
    * latency), when that is under 99% of the rate asked; else null.
    */
   pipelineCap: number | null;
+  /**
+   * The schedule's span, in seconds from the warm-up's end: what the rates
+   * are over under `rate` (see `scheduleEnd`).
+   */
+  spanSeconds: number;
+  /** Under `rate`, the messages the schedule had due in the counted run. */
+  dueInRun: number;
   /**
    * Set when a timed run ended before its duration because failures had
    * stopped every connection: the seconds it ran, warm-up included. Its
@@ -355,6 +363,7 @@ export class LoadFigures {
       lifetime: config.lifetime,
       sent,
       sentRate,
+      scheduled: scheduledBefore(this.#track(), started + spanMs),
       spanMs,
       perSecond,
       uncorrectedMeanMs: report.uncorrectedLatencyMs?.mean ?? 0,
@@ -370,6 +379,8 @@ export class LoadFigures {
     return {
       report,
       failures,
+      spanSeconds: spanMs / 1000,
+      dueInRun: (unsent ?? 0) + sent,
       ...verdict,
       pipelineCap: pipelineCap(config, this.#uncorrected?.percentile(50)),
     };

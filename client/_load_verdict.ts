@@ -68,6 +68,11 @@ export interface RunFacts {
   sent: number;
   /** Messages sent per second of the schedule's span. */
   sentRate: number;
+  /**
+   * Messages the schedule had due over that span (from the warm-up's end
+   * to the span's), however many rounds the run has.
+   */
+  scheduled: number;
   /** The schedule's span, in milliseconds, to its last send. */
   spanMs: number;
   /** Round trips completed per second of counted time. */
@@ -95,15 +100,19 @@ export interface RunFacts {
  * import { judgeRun } from "./_load_verdict.ts";
  * judgeRun({
  *   rate: 100, connections: 1, pipeline: 1, lifetime: null, sent: 100,
- *   sentRate: 100, spanMs: 1000, perSecond: 100, uncorrectedMeanMs: 0.2, cutShort: false,
+ *   sentRate: 100, scheduled: 100, spanMs: 1000, perSecond: 100, uncorrectedMeanMs: 0.2, cutShort: false,
  *   longestWaitMs: 0, longestLateWakeMs: 0, emptyMs: 0,
  * }).behind; // false
  * ```
  */
 export function judgeRun(facts: RunFacts): Verdict {
   const { rate, connections, pipeline, spanMs, sent } = facts;
+  // Below the rate over the span, and below what the schedule had due in
+  // it: at a low rate the span's last step can reach well past the
+  // duration, with every message due sent on time.
   const behind = rate !== null && !facts.cutShort &&
-    facts.sentRate < BEHIND_SHARE * rate;
+    facts.sentRate < BEHIND_SHARE * rate &&
+    sent < BEHIND_SHARE * facts.scheduled;
   // Little's law: messages in flight on average = completions per second
   // x seconds each spends in flight (the uncorrected latency).
   const mean = facts.uncorrectedMeanMs;

@@ -119,16 +119,44 @@ export function scheduleEnd(track: SendTrack, limits: RunLimits): number {
 export function dueBefore(track: SendTrack, limits: RunLimits): number {
   const { rate, rounds, connections } = track;
   if (rate === null) return 0;
-  const step = 1000 / rate;
   const deadline = limits.deadline ?? Infinity;
   const stoppedAt = limits.stoppedAt ?? Infinity;
   // Those due in the last moments before a stop had no fair chance yet.
   const end = stoppedAt < deadline ? stoppedAt - STOP_SLACK_MS : deadline;
   const all = rounds === null ? Infinity : rounds * connections;
-  // A hair under each boundary: omit and duration are whole multiples of
-  // the step as often as not, and floating point must not add one.
-  const index = (time: number): number =>
-    Math.max(0, Math.ceil((time - track.runStart) / step - 1e-9));
+  const index = (time: number): number => scheduleIndex(track, time);
   const last = Number.isFinite(end) ? Math.min(index(end), all) : all;
   return Number.isFinite(last) ? Math.max(0, last - index(track.countFrom)) : 0;
+}
+
+/**
+ * How many messages the schedule has due from the warm-up's end to `end`
+ * (a `performance.now()` time), however many rounds the run has: what a
+ * run that kept its schedule sends in a span ending there. Its span may
+ * end past the deadline by up to a step, so a rate of `sent` over that
+ * span alone would call a run at a low rate behind its schedule.
+ *
+ * @example
+ * ```ts
+ * import { scheduledBefore } from "./_run_span.ts";
+ * const track = { rate: 0.5, rounds: null, connections: 1, runStart: 0,
+ *   countFrom: 1000, started: 1000, sent: 1, lastPlannedAt: 2000, lastSendAt: 2000 };
+ * scheduledBefore(track, 4000); // 1: the message due at 2 s
+ * ```
+ */
+export function scheduledBefore(track: SendTrack, end: number): number {
+  if (track.rate === null) return 0;
+  return Math.max(
+    0,
+    scheduleIndex(track, end) - scheduleIndex(track, track.countFrom),
+  );
+}
+
+// Messages the schedule has due before `time`: message k is due k / rate
+// seconds after the run's start. A hair under each boundary: omit and
+// duration are whole multiples of the step as often as not, and floating
+// point must not add one.
+function scheduleIndex(track: SendTrack, time: number): number {
+  const step = 1000 / (track.rate ?? Infinity);
+  return Math.max(0, Math.ceil((time - track.runStart) / step - 1e-9));
 }

@@ -156,30 +156,31 @@ function behindWarning(result: LoadResult): string {
  * Says when a timed `--rate` run's figures span more than its duration:
  * the span ends one schedule step after the last message due, which at a
  * low rate lies well past the run's end (`--rate 0.1 --duration 1` spans
- * 10 s); else undefined. Within 1% it is the schedule's rounding.
+ * 10 s); else undefined. Within 1% it is the schedule's rounding, and a
+ * run behind its schedule has its own warning.
  */
 function stretchedSpan(result: LoadResult): string | undefined {
-  const { config, durationSeconds, interrupted } = result.report;
+  const { config, interrupted } = result.report;
   const { rate } = config;
   const duration = config.durationSeconds;
   if (
-    rate === null || duration === null || interrupted ||
-    result.endedEarlyAfter !== undefined
+    rate === null || duration === null || interrupted || result.behind ||
+    result.endedEarlyAfter !== undefined ||
+    result.spanSeconds <= duration * 1.01
   ) return undefined;
-  // Due at 0, 1 / rate, ... up to the duration; a hair under each step,
-  // as the schedule counts them.
-  const due = Math.ceil(duration * rate - 1e-9);
-  const span = due / rate;
-  if (span <= duration * 1.01 || durationSeconds <= duration * 1.01) {
-    return undefined;
-  }
   // Measured times to three digits: 0.667 s, not 0.666666666666667 s.
   const short = (value: number): string => `${Number(value.toPrecision(3))} s`;
-  const step = short(1 / rate);
+  const due = result.dueInRun;
   const messages = due === 1 ? "the 1 message" : `the ${due} messages`;
-  return `--rate ${rate} has a message due every ${step}, so the figures span the schedule's ${
-    short(span)
+  return `--rate ${rate} has a message due every ${
+    short(1 / rate)
+  }, so the figures span the schedule's ${
+    short(result.spanSeconds)
   } for ${messages} due in the ${
     seconds(duration * 1000)
-  } run, not the run's own length; give a --duration that holds whole steps of 1 / rate`;
+  } run, not the run's own length; give ${
+    // The schedule starts with the warm-up: both must hold whole steps.
+    config.omitSeconds > 0
+      ? "an --omit and a --duration that hold"
+      : "a --duration that holds"} whole steps of 1 / rate`;
 }

@@ -27,19 +27,20 @@ const COMMA = 0x2c;
 
 /**
  * An upper estimate, in bytes, of what parsing `text` (UTF-8 JSON) holds:
- * the decoded text and its strings (twice its bytes), and a charge for
- * every object, array, property, element and string, counted outside
- * strings in one pass.
+ * the bytes themselves (kept until the message is answered), the decoded
+ * text and its strings (three times its bytes), and a charge for every
+ * object, array, property, element and string, counted outside strings in
+ * one pass.
  *
  * @example
  * ```ts
  * import { jsonParseCost } from "./json_cost.ts";
  * const bytes = new TextEncoder().encode("[{},{}]");
- * jsonParseCost(bytes); // 14 + 3 * 64 + 8 = 214
+ * jsonParseCost(bytes); // 21 + 3 * 64 + 8 = 221
  * ```
  */
 export function jsonParseCost(text: Uint8Array): number {
-  let cost = 2 * text.length;
+  let cost = 3 * text.length;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const byte = text[i];

@@ -37,6 +37,7 @@ class Tracked implements Connection {
   readonly log: EventLog;
   #controller: AbortController | undefined;
   #stopped = false;
+  #draining = false;
 
   constructor(socket: StreamSocket, log: EventLog) {
     this.socket = socket;
@@ -60,7 +61,16 @@ class Tracked implements Connection {
   // An arrow, as handlers take it from the connection unbound.
   settle = (): void => {
     this.settled = true;
+    if (this.#draining) this.stop();
   };
+
+  /**
+   * The server is stopping and gives this connection its grace: once
+   * settled, it needs none, and is closed then.
+   */
+  drainNow(): void {
+    this.#draining = true;
+  }
 
   /**
    * Gives up on the connection: aborts the handler's signal and closes;
@@ -211,6 +221,8 @@ export class ConnectionRegistry {
       if (connection.socket.closing || connection.settled) {
         abandoned.add(connection);
         connection.stop(connection.socket.closing);
+      } else {
+        connection.drainNow();
       }
     }
     const open = (): number =>

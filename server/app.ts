@@ -291,7 +291,7 @@ class RequestHandler {
       log.event(`Request from ${socket.peer}: ${describeRequest(request)}`);
       if (followed) {
         log.event(
-          `Request from ${socket.peer} was followed by more bytes, which are not read: one request per connection`,
+          `Request from ${socket.peer} was followed by more bytes, which are read and dropped, not answered: one request per connection`,
         );
       }
     }

@@ -3,8 +3,7 @@
  * programs as child processes: the command line that starts netdemo (the
  * compiled binary in `NETDEMO_BIN`, else `deno run mod.ts` with the
  * binary's permissions), a higher open-file limit for one child, a child's
- * output as lines, and its resident memory. It carries no underscore
- * because `bench/` imports it too.
+ * output as lines, and its resident memory (`bench/` imports it too).
  *
  * @module
  */

@@ -181,7 +181,8 @@ export interface EachServer {
  * Listens on 127.0.0.1 at a free port and runs `serve` for every connection
  * accepted (its `index` counts from 0); each connection is closed once its
  * handler ends, which a failed read or write (the client closed first)
- * ends too. `closing` resolves when the server is closed, for a handler
+ * ends too. Any other failure of a handler (a failed assertion) rejects
+ * `close()`. `closing` resolves when the server is closed, for a handler
  * that holds its connection until then.
  */
 export function serveEach(
@@ -198,7 +199,7 @@ export function serveEach(
       const index = handlers.length;
       handlers.push(
         serve(conn, { index, closing: closing.promise })
-          .catch(() => {})
+          .catch(socketErrorsOnly)
           .finally(() => conn.close()),
       );
     }
@@ -212,4 +213,13 @@ export function serveEach(
       await Promise.all(handlers);
     },
   };
+}
+
+// A handler's socket call failed (the client reset or closed first): the
+// connection's end, not the test's failure.
+function socketErrorsOnly(error: unknown): void {
+  const runtime = Object.values(Deno.errors).some((kind) =>
+    error instanceof kind
+  );
+  if (!runtime) throw error;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { LineLog } from "./_helpers.ts";
+import { LineLog } from "./_lines.ts";
 
 const PYTHON_DIR = new URL("./python/", import.meta.url).pathname;
 

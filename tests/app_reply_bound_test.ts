@@ -204,13 +204,13 @@ Deno.test("app server: an unread response counts against --max-pending-bytes unt
 });
 
 Deno.test("app server: a request's own bytes leave the budget when its response takes their place", async () => {
-  // 8 MiB of request (charged 16 MiB and a little, for its bytes and its
-  // parsed string) and 12 MiB of response each fit in 20 MiB, together
-  // they would not: the request is done with once it is answered.
+  // 5 MiB of request (charged 15 MiB and a little, for its bytes, its
+  // text and its parsed string) and 12 MiB of response each fit in 20 MiB,
+  // together they would not: the request is done with once it is answered.
   const big = "x".repeat(12 << 20);
   const { server, log } = serveBig(big, { maxContentLength: 16 << 20 });
   const request = encodeAppMessage(
-    jsonMessage({ action: "search", value: "big", pad: "y".repeat(8 << 20) }),
+    jsonMessage({ action: "search", value: "big", pad: "y".repeat(5 << 20) }),
   );
   try {
     const reply = await exchange(server.addr.port, request);
@@ -226,8 +226,9 @@ Deno.test("app server: a request's own bytes leave the budget when its response 
 
 Deno.test("app server: a JSON request is charged for what it parses to, so 1 MiB of [{},{},...] is refused where 1 MiB of string is answered", async () => {
   const log = captureReporter();
-  // 8 MiB: room for a 1 MiB string (about 2 MiB parsed), not for 350,000
-  // objects (about 22 MB parsed, charged 27 MB).
+  // 8 MiB: room for a 1 MiB string (charged 3 MiB: its bytes, its text
+  // and its parsed string), not for 350,000 objects (about 22 MB parsed,
+  // charged 28 MB).
   const server = serveApp({
     port: 0,
     reporter: log.reporter,

@@ -376,6 +376,17 @@ Deno.test("schedule: a timed --rate run whose last step ends well past its durat
       run.stderr,
       "warning: --rate 1.5 has a message due every 0.667 s, so the figures span the schedule's 1.33 s for the 2 messages due in the 1 s run, not the run's own length; give a --duration that holds whole steps of 1 / rate\n",
     );
+    // The schedule starts with the warm-up: due at 0 (not counted) and
+    // 2 s, the span to 4 s, 3 s past the warm-up. Not behind, either.
+    const warm = await runCli([
+      ...["client", "multi", "--port", `${server.port}`, "--conns", "1"],
+      ...["--rate", "0.5", "--omit", "1", "--duration", "2"],
+    ]);
+    equal(warm.code, 0, warm.stderr);
+    equal(
+      warm.stderr,
+      "warning: --rate 0.5 has a message due every 2 s, so the figures span the schedule's 3 s for the 1 message due in the 2 s run, not the run's own length; give an --omit and a --duration that hold whole steps of 1 / rate\n",
+    );
     // Whole steps: no warning.
     const whole = await runCli([
       ...["client", "multi", "--port", `${server.port}`, "--conns", "1"],

@@ -256,3 +256,29 @@ Deno.test("report merge: an error kind named like a member every object has (con
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("report merge: a merge of runs each rounded up to its rate merges again (the rounding is allowed once a run)", async () => {
+  const [first] = await twoReports();
+  const report = JSON.parse(first);
+  const dir = await Deno.makeTempDir();
+  try {
+    // What a run at 0.1236/s on schedule writes: 0.124, rounded to three
+    // digits; three of them merge to 0.372 against a rate of 0.3708.
+    const rated = JSON.stringify({
+      ...report,
+      config: { ...report.config, rate: 0.1236 },
+      achievedRate: 0.124,
+      uncorrectedLatencyMs: report.latencyMs,
+      uncorrectedHistogram: report.histogram,
+    });
+    const files = ["a", "b", "c"].map((name) => `${dir}/${name}.json`);
+    for (const file of files) await Deno.writeTextFile(file, rated);
+    const merged = await runCli(["report", "merge", ...files, "--json"]);
+    equal(merged.code, 0, merged.stderr);
+    await Deno.writeTextFile(`${dir}/merged.json`, merged.stdout);
+    const again = await runCli(["report", "merge", `${dir}/merged.json`]);
+    equal(again.code, 0, again.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
