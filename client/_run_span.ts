@@ -136,19 +136,28 @@ export function dueBefore(track: SendTrack, limits: RunLimits): number {
  * end past the deadline by up to a step, so a rate of `sent` over that
  * span alone would call a run at a low rate behind its schedule.
  *
+ * A message due in the span's last moments (up to `STOP_SLACK_MS`, and
+ * never more than half a step) is not counted: a span that ends exactly
+ * on a due time, one step after the last message, is stretched past it
+ * by a last send a few milliseconds late, and that next message was
+ * never the run's to send. Lateness longer than that, a run held back,
+ * still puts more messages in the span than were sent.
+ *
  * @example
  * ```ts
  * import { scheduledBefore } from "./_run_span.ts";
  * const track = { rate: 0.5, rounds: null, connections: 1, runStart: 0,
- *   countFrom: 1000, started: 1000, sent: 1, lastPlannedAt: 2000, lastSendAt: 2000 };
- * scheduledBefore(track, 4000); // 1: the message due at 2 s
+ *   countFrom: 1000, started: 1000, sent: 1, lastPlannedAt: 2000, lastSendAt: 2005 };
+ * scheduledBefore(track, 4004); // 1: the message due at 2 s
  * ```
  */
 export function scheduledBefore(track: SendTrack, end: number): number {
   if (track.rate === null) return 0;
+  const slack = Math.min(STOP_SLACK_MS, 500 / track.rate);
   return Math.max(
     0,
-    scheduleIndex(track, end) - scheduleIndex(track, track.countFrom),
+    scheduleIndex(track, end - slack) -
+      scheduleIndex(track, track.countFrom),
   );
 }
 
