@@ -46,11 +46,9 @@ export interface OpenOptions {
 /**
  * Turns Nagle's algorithm off (TCP_NODELAY) on a TCP connection, so that a
  * small write goes out at once rather than waiting for the peer's delayed
- * acknowledgement (up to 40 ms on Linux) of what is still in flight; with
- * `noDelay` false, turns it back on. Turning it off also sends at once
- * whatever the algorithm was holding. Other transports have no such delay
- * and are left as they are; a connection already reset is left to its next
- * read or write to report.
+ * acknowledgement (up to 40 ms on Linux) of what is still in flight. Other
+ * transports have no such delay and are left as they are; a connection
+ * already reset is left to its next read or write to report.
  *
  * @example
  * ```ts
@@ -62,10 +60,10 @@ export interface OpenOptions {
  * listener.close();
  * ```
  */
-export function setTcpNoDelay(conn: Deno.Conn, noDelay = true): void {
+export function setTcpNoDelay(conn: Deno.Conn): void {
   if (!("setNoDelay" in conn) || typeof conn.setNoDelay !== "function") return;
   try {
-    conn.setNoDelay(noDelay);
+    conn.setNoDelay(true);
   } catch {
     // Reset already: the next read or write reports it with its context.
   }

@@ -13,7 +13,7 @@ import { formatAddr } from "./address.ts";
 import { isDialed, peerName } from "./peer_names.ts";
 import { errorName, type NetError } from "./errors.ts";
 import { isEndWithoutCloseNotify, socketFailure } from "./socket_failure.ts";
-import { describeHandshake, setTcpNoDelay } from "./connect.ts";
+import { describeHandshake } from "./connect.ts";
 import { type Reporter, SILENT } from "../output/reporter.ts";
 import { counted, seconds } from "../output/count.ts";
 
@@ -198,22 +198,6 @@ export class StreamSocket {
       offset += written;
       this.bytesWritten += written;
     }
-  }
-
-  /**
-   * Turns TCP no-delay on (a write goes out at once, and what Nagle's
-   * algorithm held goes now) or off (a write's tail may wait to join the
-   * next write); traced as a step. Other transports ignore it.
-   */
-  setNoDelay(noDelay: boolean): void {
-    if (this.#reporter.tracing) {
-      this.#reporter.trace(
-        noDelay
-          ? `no-delay on for ${this.#name}: nothing more is queued, so what waited goes now`
-          : `no-delay off for ${this.#name}: more is queued, so a write's tail may wait to join the next`,
-      );
-    }
-    setTcpNoDelay(this.conn, noDelay);
   }
 
   /** Shuts down the sending side (half-close); the peer reads EOF. */
