@@ -178,7 +178,7 @@ async function echo(
       // No-delay stays on (set at accept), also in a stream. Turning
       // Nagle's algorithm on while more was queued saved a segment per
       // 64 KiB write, but it cost a setsockopt every few writes, and one
-      // connection streaming 64 KiB writes then went at 0.76x the rate
+      // connection streaming 64 KiB writes then went at 0.77x the rate
       // (paired median of 8 runs, each pair under 0.87x) for 1.8x the
       // server CPU per MiB.
       if (buffer !== small && count - start <= SMALL_BUFFER) {
