@@ -97,6 +97,17 @@ function findMode(args: string[]): { mode: Mode; rest: string[] } | string {
   return { mode, rest };
 }
 
+// `help server bork --port 1` is most likely a command line with `help` put
+// in front of it: say that help wants the command alone.
+function helpExtra(word: string): UsageError {
+  return new UsageError(
+    word.startsWith("-")
+      ? `help takes a command and nothing more, not the option "${word}"`
+      : `unexpected argument "${word}"`,
+    "help",
+  );
+}
+
 /** The commands, as a usage error lists them. */
 function commandNames(): string {
   return [...Object.keys(COMMANDS), "help"].join(", ");
@@ -173,9 +184,7 @@ async function dispatch(args: string[], reporter: Reporter): Promise<number> {
         reporter.always(mainHelp());
         return 0;
       }
-      if (args.length > 3) {
-        throw new UsageError(`unexpected argument "${args[3]}"`, "help");
-      }
+      if (args.length > 3) throw helpExtra(args[3]);
       if (args[1].startsWith("-")) {
         throw new UsageError(
           `help takes a command (one of: ${commandNames()}), not the option "${
@@ -192,9 +201,7 @@ async function dispatch(args: string[], reporter: Reporter): Promise<number> {
       return 0;
     }
     // `help sockets extra`: the mode's own words end before "extra".
-    if (asked && found.rest.length > 1) {
-      throw new UsageError(`unexpected argument "${found.rest[0]}"`, "help");
-    }
+    if (asked && found.rest.length > 1) throw helpExtra(found.rest[0]);
     mode = found.mode;
     const parsed = parseCommand(mode, found.rest);
     if (parsed === null) {

@@ -88,7 +88,10 @@ export const sockets = {
           reporter.always(formatJson(records));
           return;
         }
-        showWatchRound(reporter, formatTable(records), { round });
+        showWatchRound(reporter, formatTable(records), {
+          round,
+          empty: records.length === 0 ? noneLine(filter) : undefined,
+        });
       }, { signal });
       return 0;
     }, reporter);

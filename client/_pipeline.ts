@@ -357,7 +357,7 @@ export class PipelinedConnection {
           // The first bytes read: `buffer` holds only the server's answer.
           const first = this.echoed === 0 && offset === 0 && at === 0;
           throw echoMismatch(this.socket, {
-            byte: offset + i,
+            byte: offset + i + 1,
             message: this.echoed + 1,
             firstBytes: first ? buffer.subarray(0, got) : undefined,
           });

@@ -48,24 +48,29 @@ export interface OpenOptions {
  * small write goes out at once rather than waiting for the peer's delayed
  * acknowledgement (up to 40 ms on Linux) of what is still in flight. Other
  * transports have no such delay and are left as they are; a connection
- * already reset is left to its next read or write to report.
+ * already reset is left to its next read or write to report. Returns whether
+ * no-delay is now on, so that a trace claims it only when it is.
  *
  * @example
  * ```ts
  * import { setTcpNoDelay } from "./connect.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const conn = await Deno.connect({ port: listener.addr.port });
- * setTcpNoDelay(conn);
+ * setTcpNoDelay(conn); // true
  * conn.close();
  * listener.close();
  * ```
  */
-export function setTcpNoDelay(conn: Deno.Conn): void {
-  if (!("setNoDelay" in conn) || typeof conn.setNoDelay !== "function") return;
+export function setTcpNoDelay(conn: Deno.Conn): boolean {
+  if (!("setNoDelay" in conn) || typeof conn.setNoDelay !== "function") {
+    return false;
+  }
   try {
     conn.setNoDelay(true);
+    return true;
   } catch {
     // Reset already: the next read or write reports it with its context.
+    return false;
   }
 }
 

@@ -213,13 +213,13 @@ class AcceptLoop implements ConnectionServer {
 
   /** Serves a connection just accepted, or refuses it beyond --max-conns. */
   #admit(conn: Deno.Conn): void {
-    setTcpNoDelay(conn);
+    const noDelay = setTcpNoDelay(conn);
     const socket = new StreamSocket(conn, { reporter: this.#reporter });
     // Guarded: formatting the peer's address is work that 10,000 quiet
     // connections would pay for nothing.
     if (this.#reporter.tracing) {
       this.#reporter.trace(`accept from ${socket.peer}`);
-      if ("setNoDelay" in conn) {
+      if (noDelay) {
         this.#reporter.trace(
           `no-delay on for ${socket.peer}: every write goes out at once (set at accept)`,
         );

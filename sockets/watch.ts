@@ -94,7 +94,9 @@ export function watchScreen(
 /**
  * Shows one round of `--watch`: on a terminal that can be cleared, the
  * screen is redrawn from its top; elsewhere (a pipe, a file, a dumb
- * terminal) the rounds follow each other, parted by a time line.
+ * terminal) the rounds follow each other, parted by a time line. `empty`
+ * is the line that says no row matched: on the screen under the header,
+ * elsewhere a note on stderr.
  *
  * @example
  * ```ts
@@ -108,11 +110,15 @@ export function watchScreen(
 export function showWatchRound(
   reporter: Reporter,
   lines: string[],
-  options: { round: number },
+  options: { round: number; empty?: string },
 ): void {
   const time = new Date().toLocaleTimeString();
   if (reporter.redraws) {
-    const screen = watchScreen(lines, {
+    // On the screen, under the header, where the rows would be.
+    const rows = options.empty === undefined
+      ? lines
+      : [...lines, options.empty];
+    const screen = watchScreen(rows, {
       title: `Every 1 s, Ctrl-C to stop. ${time}`,
       ...terminalSize(),
     });
@@ -121,6 +127,8 @@ export function showWatchRound(
   }
   if (options.round > 0) reporter.always(`--- ${time} ---`);
   for (const line of lines) reporter.always(line);
+  // On stderr, as a single listing says it: stdout stays tables only.
+  if (options.empty !== undefined) reporter.note(options.empty);
 }
 
 function terminalSize(): { height: number; width: number } {

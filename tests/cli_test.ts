@@ -270,6 +270,15 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
     [["report", "merge", "a.json", ""], /FILE must name a file, got ""/],
     [["help", "client", "multi", "x"], /unexpected argument "x"/],
     [["help", "sockets", "x"], /unexpected argument "x"/],
+    // A command line with help put in front: help wants the command alone.
+    [
+      ["help", "server", "bork", "--port", "1"],
+      /^error: help takes a command and nothing more, not the option "--port"/,
+    ],
+    [
+      ["help", "sockets", "-n"],
+      /^error: help takes a command and nothing more, not the option "-n"/,
+    ],
     [["--version", "x"], /unexpected argument "x"/],
     // Numbers are decimal, an exponent allowed: not hex, not padded.
     [

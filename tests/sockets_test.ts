@@ -270,6 +270,31 @@ Deno.test("sockets CLI: --watch redraws with a separator and Ctrl-C exits 0", as
   assert.equal(watcher.stdoutLines.some((l) => l.includes("\x1b")), false);
 });
 
+Deno.test("sockets CLI: --watch with no match says so on stderr every round", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  const watcher = new CliProcess([
+    "sockets",
+    "--watch",
+    "--port",
+    String(port),
+  ]);
+  const none = `no TCP sockets match --port ${port}`;
+  try {
+    // The second separator starts round 2: rounds 0 and 1 are done.
+    await watcher.waitForLines(/^--- .* ---$/, 2);
+  } finally {
+    assert.equal((await watcher.stop("SIGINT")).code, 0);
+  }
+  // stdout holds the tables alone: headers and the separator between them.
+  assert.deepEqual(
+    watcher.stdoutLines.filter((l) => !/^Proto|^--- .* ---$/.test(l)),
+    [],
+  );
+  assert.ok(watcher.stderrLines.filter((l) => l === none).length >= 2);
+});
+
 Deno.test("sockets CLI: a terminal's Ctrl-C that reaches the whole process group while cat reads /proc still exits 0", async () => {
   // The helper that reads /proc/net runs in a session of its own: the
   // terminal's SIGINT is the program's alone, and ends it cleanly.
