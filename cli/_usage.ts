@@ -11,7 +11,8 @@
  * @example
  * ```ts
  * import { UsageError } from "./_usage.ts";
- * throw new UsageError('--port must be an integer from 0 to 65535, got "x"');
+ * const error = new UsageError('--port must be an integer from 0 to 65535, got "x"');
+ * error.message; // '--port must be an integer from 0 to 65535, got "x"'
  * ```
  */
 export class UsageError extends Error {

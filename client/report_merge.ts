@@ -18,7 +18,8 @@ import { isJsonObject } from "../protocol/json_object.ts";
  * @example
  * ```ts
  * import { ReportError } from "./report_merge.ts";
- * throw new ReportError("a.json is not JSON");
+ * const error = new ReportError("a.json is not JSON");
+ * error.message; // "a.json is not JSON"
  * ```
  */
 export class ReportError extends Error {

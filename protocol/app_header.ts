@@ -37,7 +37,8 @@ export type ProtocolReason =
  * @example
  * ```ts
  * import { ProtocolError } from "./app_header.ts";
- * throw new ProtocolError("empty-header", "the header length is 0");
+ * const error = new ProtocolError("empty-header", "the header length is 0");
+ * error.reason; // "empty-header"
  * ```
  */
 export class ProtocolError extends Error {

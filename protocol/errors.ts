@@ -31,7 +31,8 @@ export type FailureKind =
  * @example
  * ```ts
  * import { NetError } from "./errors.ts";
- * throw new NetError("timeout", "no reply from 127.0.0.1:65432 within 2 s");
+ * const error = new NetError("timeout", "no reply from 127.0.0.1:65432 within 2 s");
+ * error.kind; // "timeout"
  * ```
  */
 export class NetError extends Error {

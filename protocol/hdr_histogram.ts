@@ -66,8 +66,9 @@ export function withStandardRatio(encoded: string): string {
  *
  * @example
  * ```ts
+ * import { throws } from "node:assert/strict";
  * import { checkHistogramBounds } from "./hdr_histogram.ts";
- * checkHistogramBounds("not a histogram"); // throws a RangeError
+ * throws(() => checkHistogramBounds("not a histogram"), RangeError);
  * ```
  */
 export function checkHistogramBounds(encoded: string): void {
