@@ -18,6 +18,7 @@ import {
   type LoadOptions,
   MAX_LOAD_SIZE,
   MAX_PIPELINE,
+  MAX_RATE,
   runLoad,
 } from "../client/load.ts";
 import { DEFAULT_PERCENTILES, percentileKey } from "../client/latency.ts";
@@ -70,6 +71,8 @@ export const LOAD_OPTIONS = {
     description:
       "load mode: N round trips/s in total on a fixed schedule (open loop); latency counts from each scheduled send",
     defaultText: "closed loop: the next message goes when the echo is back",
+    max: MAX_RATE,
+    maxMeaning: "a message a nanosecond",
   },
   pipeline: {
     kind: "integer",
@@ -93,6 +96,8 @@ export const LOAD_OPTIONS = {
     placeholder: "N",
     description: "load mode: open at most N connections per second",
     defaultText: "as fast as 128 connects in flight allow",
+    max: MAX_RATE,
+    maxMeaning: "a connection a nanosecond",
   },
   "connect-timeout": {
     kind: "timeout",

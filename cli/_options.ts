@@ -74,6 +74,10 @@ export interface NumberDecl extends BaseDecl {
   kind: "number";
   /** The value's name in help, e.g. `N`. */
   placeholder: string;
+  /** The largest value accepted. Default: any finite number. */
+  max?: number;
+  /** What `max` is, for the error past it, e.g. `a message a nanosecond`. */
+  maxMeaning?: string;
 }
 
 /** A duration typed in seconds (fractions allowed); the value is in ms. */

@@ -146,6 +146,13 @@ function signalName(signal: StopSignal): string {
 const LAST_OUTPUT_GRACE_MS = 2000;
 
 /**
+ * How long a write must have waited for a further stop signal to end the
+ * program at once: a reader that reads takes the last lines far sooner,
+ * and `timeout` sends its signal twice within a millisecond or so.
+ */
+const OUTPUT_STALLED_MS = 100;
+
+/**
  * The stop signals, heard from the start of a command to its exit. A
  * signal with no listener ends a Deno process at once, and a run removes
  * its own listeners as it ends, so without these a SIGTERM sent as a
@@ -176,6 +183,7 @@ export class ExitGuard {
   #graceDue = false;
   #grace: ReturnType<typeof setTimeout> | undefined;
   #removeListeners: () => void = () => {};
+  #reporter: Reporter | undefined;
 
   /** Starts listening; call {@linkcode ExitGuard.flush} at the end. */
   static async listen(): Promise<ExitGuard> {
@@ -194,8 +202,12 @@ export class ExitGuard {
       this.#graceDue = true;
       return;
     }
-    if (this.#grace !== undefined) Deno.exit(code);
-    this.#startGrace(code);
+    if (this.#grace === undefined) this.#startGrace(code);
+    // One more signal ends a wait on a reader that stopped reading; while
+    // the lines still move, the grace alone bounds it.
+    else if ((this.#reporter?.outputStalledMs ?? 0) >= OUTPUT_STALLED_MS) {
+      Deno.exit(code);
+    }
   }
 
   #startGrace(code: number): void {
@@ -205,7 +217,8 @@ export class ExitGuard {
   /**
    * Waits until `reporter` has written everything, as a C program's exit
    * does; a stop signal, before or meanwhile, ends the program with `code`
-   * after the grace, and one more at once. With `options.exit`, the
+   * after the grace, and one more at once if the output has stopped moving
+   * (its write has waited 100 ms or more). With `options.exit`, the
    * program then ends with `code`, its listeners still on: removed, they
    * would leave a signal that comes as it ends to end it by the signal.
    */
@@ -215,6 +228,7 @@ export class ExitGuard {
     options: { exit?: boolean } = {},
   ): Promise<void> {
     this.#code = code;
+    this.#reporter = reporter;
     if (this.#graceDue) this.#startGrace(code);
     try {
       await reporter.flush();

@@ -97,6 +97,14 @@ export function readValue(
       if (!Number.isFinite(value) || value <= 0) {
         refuse("must be a number more than 0");
       }
+      // Its own sentence, as a timer's longest wait has: a number, too big.
+      if (decl.max !== undefined && value > decl.max) {
+        throw new UsageError(
+          `${flag} must be at most ${decl.max}${
+            decl.maxMeaning === undefined ? "" : ` (${decl.maxMeaning})`
+          }, got "${text}"`,
+        );
+      }
       return value;
     }
     case "seconds":

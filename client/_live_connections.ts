@@ -119,15 +119,17 @@ export class LiveConnections {
   /**
    * Stops the connections that have a message in flight and moved no
    * byte for `limitMs` (a connection waiting for its next scheduled send
-   * is idle, not stuck).
+   * is idle, not stuck); returns when the next one could reach the limit
+   * (`now + limitMs` if none is waiting for an echo).
    */
-  stopStuck(now: number, limitMs: number): void {
+  stopStuck(now: number, limitMs: number): number {
+    let next = now + limitMs;
     for (const connection of this.#active) {
-      if (
-        connection.inFlight > 0 && connection.socket.quietFor(now) >= limitMs
-      ) {
-        connection.stop("watchdog");
-      }
+      if (connection.inFlight === 0) continue;
+      const quiet = connection.quietFor(now);
+      if (quiet >= limitMs) connection.stop("watchdog");
+      else next = Math.min(next, now + limitMs - quiet);
     }
+    return next;
   }
 }

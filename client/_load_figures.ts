@@ -49,6 +49,11 @@ export interface LoadResult extends Verdict {
    * are over under `rate` (see `scheduleEnd`).
    */
   spanSeconds: number;
+  /**
+   * The span the schedule alone gives, as if every send had gone on time:
+   * past the duration only when the rate's step does not fit it whole.
+   */
+  scheduleSpanSeconds: number;
   /** Under `rate`, the messages the schedule had due in the counted run. */
   dueInRun: number;
   /**
@@ -322,7 +327,9 @@ export class LoadFigures {
     const sent = this.#sent;
     const seconds = (end - started) / 1000;
     const perSecond = seconds > 0 ? roundTrips / seconds : 0;
-    const spanMs = scheduleEnd(this.#track(), run) - started;
+    const track = this.#track();
+    const spanMs = scheduleEnd(track, run) - started;
+    const onTime = { ...track, lastSendAt: track.lastPlannedAt };
     // A span cut at a stop can be shorter than the schedule needed for
     // what was sent: every message then went out on time.
     const sentRate = rate === null || sent === 0
@@ -333,7 +340,7 @@ export class LoadFigures {
     const churn = opened - this.#openedBefore;
     const unsent = rate === null
       ? null
-      : Math.max(0, dueBefore(this.#track(), run) - sent);
+      : Math.max(0, dueBefore(track, run) - sent);
     const report: LoadReport = {
       schema: REPORT_SCHEMA,
       config,
@@ -363,7 +370,7 @@ export class LoadFigures {
       lifetime: config.lifetime,
       sent,
       sentRate,
-      scheduled: scheduledBefore(this.#track(), started + spanMs),
+      scheduled: scheduledBefore(track, started + spanMs),
       spanMs,
       perSecond,
       uncorrectedMeanMs: report.uncorrectedLatencyMs?.mean ?? 0,
@@ -380,6 +387,7 @@ export class LoadFigures {
       report,
       failures,
       spanSeconds: spanMs / 1000,
+      scheduleSpanSeconds: (scheduleEnd(onTime, run) - started) / 1000,
       dueInRun: (unsent ?? 0) + sent,
       ...verdict,
       pipelineCap: pipelineCap(config, this.#uncorrected?.percentile(50)),

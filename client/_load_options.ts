@@ -30,6 +30,13 @@ export const MAX_LOAD_SIZE = 64 * 1024 * 1024;
 /** Most messages in flight on one connection. */
 export const MAX_PIPELINE = 65_536;
 
+/**
+ * The highest `rate` and `connectRate`: one a nanosecond, far past what any
+ * client reaches, and low enough that what a run's longest schedule has
+ * due stays an exact count (under 2^53).
+ */
+export const MAX_RATE = 1e9;
+
 /** Default for {@linkcode LoadOptions.pipeline}: one message in flight, as wrk2. */
 export const DEFAULT_PIPELINE = 1;
 
@@ -244,10 +251,10 @@ function checkLoadOptions(options: LoadOptions): void {
   checkWhole(options.pipeline, "pipeline", { min: 1, max: MAX_PIPELINE });
   checkWhole(options.rounds, "rounds", { min: 1 });
   checkWhole(options.lifetime, "lifetime", { min: 1 });
-  checkPositive(options.rate, "rate");
+  checkRate(options.rate, "rate");
   checkPositive(options.durationMs, "durationMs");
   checkPositive(options.omitMs, "omitMs", { orZero: true });
-  checkPositive(options.connectRate, "connectRate");
+  checkRate(options.connectRate, "connectRate");
   checkPositive(options.connectTimeoutMs, "connectTimeoutMs", {
     orZero: true,
   });
@@ -259,6 +266,13 @@ function checkLoadOptions(options: LoadOptions): void {
         `percentiles must be numbers above 0 and at most 100, got ${percentile}`,
       );
     }
+  }
+}
+
+function checkRate(value: number | undefined, name: string): void {
+  checkPositive(value, name);
+  if (value !== undefined && value > MAX_RATE) {
+    throw new RangeError(`${name} must be at most ${MAX_RATE}, got ${value}`);
   }
 }
 

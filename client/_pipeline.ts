@@ -107,6 +107,14 @@ export class PipelinedConnection {
     return this.#writerDone && this.inFlight === 0;
   }
 
+  /**
+   * Ms since the connection last moved a byte, as its own sends and reads
+   * tell (0 without a `--timeout`): for the watchdog.
+   */
+  quietFor(now: number): number {
+    return this.#silence.quietFor(now);
+  }
+
   /** Stops the connection now; what it reports depends on `reason`. */
   stop(reason: StopReason): void {
     this.#halt(reason);

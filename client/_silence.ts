@@ -26,7 +26,8 @@ export class Silence {
   /** The limit in ms, or undefined for none. */
   readonly limitMs: number | undefined;
   #socket: StreamSocket;
-  #at = 0;
+  // From the start: a connection yet to send has not been silent before.
+  #at = performance.now();
   #written = 0;
 
   /** Watches `socket` against `limitMs` (undefined: no limit). */
@@ -44,6 +45,17 @@ export class Silence {
     if (this.limitMs === undefined) return;
     this.#at = now;
     this.#written = this.#socket.bytesWritten;
+  }
+
+  /**
+   * How long the connection has moved no byte, at `now`, in ms: from its
+   * last send or read, or 0 when a write still going has moved bytes since
+   * (noted as movement now). 0 without a limit.
+   */
+  quietFor(now: number): number {
+    if (this.limitMs === undefined) return 0;
+    if (this.#socket.bytesWritten !== this.#written) this.moved(now);
+    return now - this.#at;
   }
 
   /**

@@ -36,10 +36,14 @@ export {
   type LoadOptions,
   MAX_LOAD_SIZE,
   MAX_PIPELINE,
+  MAX_RATE,
 } from "./_load_options.ts";
 export type { IntervalReport, LoadReport } from "./load_report.ts";
 export type { LoadResult } from "./_load_figures.ts";
 export type { Verdict } from "./_load_verdict.ts";
+
+/** The watchdog's shortest wait between looks, in ms. */
+const WATCHDOG_MIN_MS = 10;
 
 /**
  * Opens the connections (at most 128 connects in flight, paced by
@@ -81,6 +85,7 @@ class LoadRun {
   #ticker = new Ticker();
   #pauses: PauseWatch | undefined;
   #timers: Timer[] = [];
+  #watchdog: Timer | undefined;
   #deadline = Infinity;
   /** Aborted when a timed run's drain time is up. */
   #drained = new AbortController();
@@ -259,6 +264,7 @@ class LoadRun {
       return result;
     } finally {
       for (const timer of this.#timers) clearTimeout(timer);
+      clearTimeout(this.#watchdog);
       this.#pauses?.stop();
       this.#ticker.release();
       this.#connector.close();
@@ -300,12 +306,20 @@ class LoadRun {
     const { timeoutMs } = this.#options;
     // The socket gets no timeout of its own: that would arm and clear a
     // timer on every read and write. One watchdog for all connections does
-    // the same job (no progress within --timeout) at no cost per round trip.
+    // the same job (no progress within --timeout) at no cost per round
+    // trip: it looks when the quietest connection would reach the limit,
+    // from the connections' own send and read times, so that a stuck one
+    // stops on time rather than up to a polling tick late.
     if (timeoutMs !== undefined) {
-      this.#timers.push(setInterval(
-        () => this.#live.stopStuck(performance.now(), timeoutMs),
-        Math.min(1000, Math.max(10, timeoutMs / 4)),
-      ));
+      const look = (): void => {
+        const now = performance.now();
+        const next = this.#live.stopStuck(now, timeoutMs);
+        this.#watchdog = setTimeout(
+          look,
+          Math.max(WATCHDOG_MIN_MS, next - now),
+        );
+      };
+      this.#watchdog = setTimeout(look, timeoutMs);
     }
     this.#timers.push(setInterval(() => {
       this.#reporter.progress(this.#figures.progressLine(performance.now()));

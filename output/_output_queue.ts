@@ -21,6 +21,13 @@ const QUEUE_LIMIT_BYTES = 4 * 1024 * 1024;
 /** The most bytes waiting before even essential lines are dropped. */
 const ESSENTIAL_LIMIT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The most bytes one write takes (a pipe's buffer): a write to a pipe
+ * returns only once the reader has taken it all, and a write that waits
+ * long must mean a reader that stopped, not a large batch.
+ */
+const WRITE_BATCH_BYTES = 64 * 1024;
+
 /** Where a queued chunk goes. */
 export type Stream = "stdout" | "stderr";
 
@@ -50,6 +57,7 @@ export class OutputQueue {
   #bytes = 0;
   #dropped = 0;
   #writing: Promise<void> | undefined;
+  #writeStartedAt: number | undefined;
 
   /**
    * Queues `bytes` for `stream`; drops them, and counts the drop, when the
@@ -71,6 +79,15 @@ export class OutputQueue {
     this.#writing ??= this.#drain();
   }
 
+  /**
+   * How long the write in flight has waited, in ms (0 with none): a
+   * reader that reads takes it in microseconds, one that stopped never.
+   */
+  get stalledMs(): number {
+    const since = this.#writeStartedAt;
+    return since === undefined ? 0 : performance.now() - since;
+  }
+
   /** Resolves once everything queued so far is written (or given up). */
   async flush(): Promise<void> {
     while (this.#writing !== undefined) await this.#writing;
@@ -81,9 +98,11 @@ export class OutputQueue {
       // Neighbouring chunks for the same stream go in one write.
       const { stream } = this.#chunks[0];
       let count = 1;
+      let size = this.#chunks[0].bytes.length;
       while (
-        count < this.#chunks.length && this.#chunks[count].stream === stream
-      ) count++;
+        count < this.#chunks.length && this.#chunks[count].stream === stream &&
+        size + this.#chunks[count].bytes.length <= WRITE_BATCH_BYTES
+      ) size += this.#chunks[count++].bytes.length;
       const batch = this.#chunks.splice(0, count);
       const bytes = concatBytes(batch.map((chunk) => chunk.bytes));
       this.#bytes -= bytes.length;
@@ -114,9 +133,14 @@ export class OutputQueue {
     const target = stream === "stdout" ? Deno.stdout : Deno.stderr;
     try {
       let rest = bytes;
-      while (rest.length > 0) rest = rest.subarray(await target.write(rest));
+      while (rest.length > 0) {
+        this.#writeStartedAt = performance.now();
+        rest = rest.subarray(await target.write(rest));
+        this.#writeStartedAt = undefined;
+      }
       return true;
     } catch (error) {
+      this.#writeStartedAt = undefined;
       if (error instanceof Deno.errors.BrokenPipe) {
         this.handlers.onClosed?.();
       } else if (stream === "stdout") {

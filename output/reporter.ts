@@ -249,6 +249,14 @@ export class Reporter {
     });
   }
 
+  /**
+   * How long the output's write in flight has waited, in ms: 0 when none
+   * is, or the reporter writes directly (not `queued`).
+   */
+  get outputStalledMs(): number {
+    return this.#queued ? QUEUE.stalledMs : 0;
+  }
+
   /** Resolves once every line printed so far is written (when `queued`). */
   async flush(): Promise<void> {
     if (this.#queued) await QUEUE.flush();

@@ -224,3 +224,47 @@ await reporter.flush();`,
   equal(result.code, 0);
   equal(result.stdout, "b\nc\n");
 });
+
+Deno.test("blocked stdout: a second signal while the last lines move again lets them out; the exit at once is for a reader that stopped", async () => {
+  // The first signal ends the run with its log waiting on a pipe nobody
+  // reads; the reader then takes half the log, so the lines move, and a
+  // second signal comes (as `timeout` sends one a moment after its
+  // first): the rest, summary included, must still come out. Python reads
+  // the pipe, as Deno's stream would read ahead of what the test asks.
+  const { program, prefix } = netdemoCommand();
+  const { code, stdout } = await new Deno.Command("python3", {
+    args: [
+      new URL("./python/second_signal.py", import.meta.url).pathname,
+      ...["--bytes", String(SENT), "--read-before", String(SENT)],
+      ...["--", program, ...prefix, "server", "bork", "-k", "--port", "0"],
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  equal(code, 0);
+  const result = JSON.parse(new TextDecoder().decode(stdout));
+  equal(result.code, 0);
+  match(result.last, /^Served 1 connection, /, JSON.stringify(result));
+});
+
+Deno.test("blocked stdout: a second signal while the last lines wait on a reader that stopped ends the server at once, not after the grace", async () => {
+  // Nothing read for 0.3 s after the first signal: the write has waited
+  // past the 100 ms that tells a stopped reader, and the second signal
+  // ends the wait at once (the grace alone would take 1.7 s more).
+  const { program, prefix } = netdemoCommand();
+  const { code, stdout } = await new Deno.Command("python3", {
+    args: [
+      new URL("./python/second_signal.py", import.meta.url).pathname,
+      ...["--bytes", String(SENT), "--stall", "0.3"],
+      ...["--", program, ...prefix, "server", "bork", "-k", "--port", "0"],
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  equal(code, 0);
+  const result = JSON.parse(new TextDecoder().decode(stdout));
+  equal(result.code, 0);
+  ok(result.secondsToExit < 1, JSON.stringify(result));
+});

@@ -289,6 +289,16 @@ Deno.test("cli: usage errors are one line on stderr, exit 2", async (t) => {
       ["client", "multi", "--rate", " 5"],
       /--rate must be a number more than 0, got " 5"/,
     ],
+    // What is due at 1e17/s over a second is past an exact count; merge
+    // refused the report such a run wrote.
+    [
+      ["client", "multi", "--rate", "1e17"],
+      /--rate must be at most 1000000000 \(a message a nanosecond\), got "1e17"/,
+    ],
+    [
+      ["client", "multi", "--connect-rate", "1000000001"],
+      /--connect-rate must be at most 1000000000 \(a connection a nanosecond\)/,
+    ],
     [
       ["client", "multi", "--percentiles", "0x32"],
       /--percentiles must be numbers above 0/,

@@ -181,3 +181,27 @@ Deno.test("load: a counted --lifetime run's slot stops at the reset that answers
     await server.kill();
   }
 });
+
+Deno.test("load: --timeout stops a connection whose echo never comes when the limit is reached, not a polling tick or two later", async () => {
+  // The watchdog looks when the quietest connection reaches the limit,
+  // from the connection's own send time; it used to poll every quarter of
+  // the limit from when a poll first saw the bytes move, and stopped this
+  // one 2.5 s after its send.
+  const server = deafServer();
+  try {
+    const { report, failures } = await runLoad({
+      port: server.port,
+      connections: 1,
+      rounds: 1,
+      timeoutMs: 2000,
+    });
+    equal(failures.counts.timeout, 1, failures.describeWithFirst());
+    match(failures.describeWithFirst(), /made no progress for 2 s/);
+    ok(
+      report.durationSeconds >= 2 && report.durationSeconds < 2.3,
+      `${report.durationSeconds} s`,
+    );
+  } finally {
+    await server.close();
+  }
+});

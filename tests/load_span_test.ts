@@ -12,6 +12,7 @@ import { runLoad } from "../client/load.ts";
 import { serveEcho } from "../server/echo.ts";
 import { CliProcess, runCli, spawnQuietEcho } from "./_helpers.ts";
 import { scheduledBefore, type SendTrack } from "../client/_run_span.ts";
+import { loadWarnings } from "../client/load_warnings.ts";
 
 Deno.test("span: a timed run's wait for its deadline, woken a timer's tick early, still counts its whole duration", async () => {
   // The last echo comes well before the deadline, and the wait for it may
@@ -242,4 +243,32 @@ Deno.test("span: a last send a little late does not put the next message, due as
   // 0.7 s, 150 messages sent, had 221 due (0 to 2.2 s) in its 2.21 s span.
   const held = { ...track, rate: 100, countFrom: 0, started: 0, sent: 150 };
   equal(scheduledBefore(held, 2210), 221);
+});
+
+Deno.test("span: a span stretched by a late last send alone gets no warning about the rate's step", async () => {
+  // 40/s over 0.5 s: 20 steps of 25 ms, whole. A last send held up by a
+  // full pipeline stretches the measured span past 1% of the duration
+  // while the run stays within 1% of its rate (neither behind nor a step
+  // problem); the warning about whole steps must not blame the rate.
+  const server = serveEcho({ port: 0 });
+  let result;
+  try {
+    result = await runLoad({
+      port: server.addr.port,
+      connections: 1,
+      rate: 40,
+      durationMs: 500,
+    });
+  } finally {
+    await server.close();
+  }
+  ok(
+    Math.abs(result.scheduleSpanSeconds - 0.5) < 1e-9,
+    `${result.scheduleSpanSeconds} s`,
+  );
+  const late = { ...result, spanSeconds: 0.506, behind: false };
+  equal(loadWarnings(late).filter((l) => /figures span/.test(l)).length, 0);
+  // Steps that do not fit the duration still get it.
+  const odd = { ...late, scheduleSpanSeconds: 0.525, spanSeconds: 0.525 };
+  equal(loadWarnings(odd).filter((l) => /figures span/.test(l)).length, 1);
 });

@@ -114,4 +114,9 @@ Deno.test("load: runLoad refuses a connect rate that could not open its connecti
       /^omitMs plus durationMs must be at most 2147481647 .*, got 4000000000$/
         .test(error.message),
   );
+  // Past one a nanosecond, what is due would no longer be an exact count.
+  await rejects(
+    runLoad({ port: 1, connections: 1, rate: 1e17, durationMs: 1000 }),
+    /^RangeError: rate must be at most 1000000000, got 100000000000000000$/,
+  );
 });
