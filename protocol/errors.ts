@@ -141,7 +141,7 @@ export class TlsError extends Error {
  */
 function isTlsFailure(error: unknown): boolean {
   return error instanceof Deno.errors.InvalidData &&
-    /certificate|alert|corrupt|handshake|incompatible|InvalidContentType|InvalidMessage|message/i
+    /certificate|alert|corrupt|handshake|incompatible|misbehaved|InvalidContentType|InvalidMessage|message/i
       .test(error.message);
 }
 

@@ -68,8 +68,21 @@ export function tlsReason(detail: string): string {
       name[1]
     }" (name the expected one with --tls-server-name)`;
   }
+  // An alert the TLS library has no name for comes as its code in hex.
+  const unknown = /fatal alert: \w+\(0x([0-9a-f]+)\)/i.exec(detail);
+  if (unknown) {
+    return `the peer sent an alert of a code TLS does not define (${
+      parseInt(unknown[1], 16)
+    })`;
+  }
   const alert = /fatal alert: (\w+)/.exec(detail);
   if (alert) return ALERTS[alert[1]] ?? `the peer sent the alert ${alert[1]}`;
+  // The peer's messages are TLS, but break its rules (a server name that
+  // is no host name, say): the library's own name for the rule says which.
+  const misbehaved = /peer misbehaved: (\w+)/.exec(detail);
+  if (misbehaved) {
+    return `the peer broke a rule of the TLS protocol (${misbehaved[1]})`;
+  }
   if (/certificate expired/.test(detail)) return "its certificate has expired";
   if (/not valid yet|NotValidYet/.test(detail)) {
     return "its certificate is not valid yet (its start date is ahead of this machine's clock)";

@@ -242,3 +242,59 @@ Deno.test("tls: a TLS client of a plain server is told to connect without --tls,
     for (const server of servers) await server.process.stop();
   }
 });
+
+/**
+ * A ClientHello that is TLS in every byte but names the server with a
+ * control character in it, which no host name holds: made by Python's
+ * ssl module and sent by hand.
+ */
+const BAD_SERVER_NAME_HELLO = `
+import socket, ssl, sys
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = context.wrap_bio(incoming, outgoing, server_hostname="xxxxxxxx.example")
+try:
+    tls.do_handshake()
+except ssl.SSLWantReadError:
+    pass
+hello = outgoing.read().replace(b"xxxxxxxx", b"bad\\x01name")
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as conn:
+    conn.sendall(hello)
+    conn.recv(100)
+`;
+
+Deno.test("tls: a hello that breaks a TLS rule and an alert of no defined code are each a handshake failure in words", async () => {
+  const log = captureReporter();
+  const server = serveEcho({
+    endpoint: tlsServerEndpoint(certs.serverCert, certs.serverKey),
+    reporter: log.reporter,
+  });
+  try {
+    const python = await new Deno.Command("python3", {
+      args: ["-c", BAD_SERVER_NAME_HELLO, String(server.addr.port)],
+      stdout: "null",
+      stderr: "inherit",
+    }).output();
+    equal(python.code, 0);
+    match(
+      await log.waitFor(/ ended: /),
+      /^Connection from 127\.0\.0\.1:\d+ ended: TLS handshake failed: the peer broke a rule of the TLS protocol \(ServerNameMustContainOneHostName\)$/,
+    );
+    // An alert record with code 123, which TLS does not define.
+    const conn = await Deno.connect({ port: server.addr.port });
+    await writeAll(
+      conn,
+      new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x7b]),
+    );
+    const ended = await log.waitForCount(/ ended: /, 2);
+    conn.close();
+    match(
+      ended,
+      /^Connection from 127\.0\.0\.1:\d+ ended: TLS handshake failed: the peer sent an alert of a code TLS does not define \(123\)$/,
+    );
+  } finally {
+    await server.close();
+  }
+});

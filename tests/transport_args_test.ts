@@ -198,6 +198,14 @@ Deno.test("tls reasons: each runtime message becomes its sentence", () => {
     "the peer speaks no TLS version in common with netdemo (TLS 1.2 and 1.3)",
   );
   equal(
+    tlsReason("received fatal alert: AlertDescription(0x7b)"),
+    "the peer sent an alert of a code TLS does not define (123)",
+  );
+  equal(
+    tlsReason("peer misbehaved: ServerNameMustContainOneHostName"),
+    "the peer broke a rule of the TLS protocol (ServerNameMustContainOneHostName)",
+  );
+  equal(
     tlsReason("peer is incompatible: SomethingNew"),
     "the peer's TLS settings do not fit this side's (SomethingNew)",
   );
